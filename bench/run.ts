@@ -1,0 +1,31 @@
+/**
+ * @module `npm run bench [suite...]`: runs the benchmark suites, prints a table per suite and writes
+ * bench/results/<suite>.json with the machine noted.
+ */
+import { machineInfo, printTable, writeResult, type SuiteResult } from './harness.js';
+import { runTransformBench } from './transform.bench.js';
+
+const SUITES: Record<string, () => SuiteResult | Promise<SuiteResult>> = {
+  transform: runTransformBench,
+};
+
+async function main(): Promise<number> {
+  const asked = process.argv.slice(2);
+  const unknown = asked.filter((s) => !(s in SUITES));
+  if (unknown.length > 0) {
+    process.stderr.write(`Unknown bench suite(s): ${unknown.join(', ')}. Suites: ${Object.keys(SUITES).join(', ')}.\n`);
+    return 2;
+  }
+  const machine = machineInfo();
+  process.stdout.write(`hidsmon bench on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}\n`);
+  for (const name of asked.length > 0 ? asked : Object.keys(SUITES)) {
+    process.stderr.write(`Running ${name}...\n`);
+    const result = await SUITES[name]!();
+    printTable(`${result.suite}: ${result.description}`, result.rows);
+    for (const goal of result.goals ?? []) process.stdout.write(`goal ${goal.met ? 'MET' : 'MISSED'}: ${goal.goal}: ${goal.measured}\n`);
+    process.stdout.write(`wrote ${writeResult(result)}\n`);
+  }
+  return 0;
+}
+
+process.exitCode = await main();

@@ -1,0 +1,94 @@
+/** @module The `hidsmon` command: dispatches to subcommands; thin, so that each command is testable in-process. */
+import type { Readable, Writable } from 'node:stream';
+import { CliError } from './cli-error.js';
+import { guardEpipe, OutputClosed } from './io.js';
+import { normalizeCommand } from './commands/normalize.js';
+import { simulateCommand } from './commands/simulate.js';
+import { transformCommand } from './commands/transform.js';
+
+/** What a command may touch of the outside world; tests pass their own. */
+export interface CommandContext {
+  stdin: Readable;
+  stdout: Writable;
+  stderr: Writable;
+  stderrIsTTY: boolean;
+  now: () => number;
+  /** Aborted on Ctrl-C / SIGTERM: long-running commands stop cleanly. */
+  signal: AbortSignal;
+}
+
+type Command = (argv: string[], ctx: CommandContext) => Promise<number>;
+
+const COMMANDS: Record<string, { run: Command; summary: string }> = {
+  simulate: { run: simulateCommand, summary: 'simulate the blog\'s test hosts writing OSSEC/Wazuh alerts files' },
+  normalize: { run: normalizeCommand, summary: 'alert lines or records -> NDJSON documents, as indexed' },
+  transform: { run: transformCommand, summary: 'a CloudWatch Logs subscription event -> NDJSON {index, id, document}' },
+  demo: { run: notYet('demo', 'start the server, a simulated two-host fleet shipping to it, and the UI on http://127.0.0.1:5601'), summary: 'the whole pipeline on this machine (what `npm start` runs)' },
+};
+
+export const mainHelp = `Usage: hidsmon <command> [options]
+
+hidsmon watches host-intrusion (OSSEC/Wazuh) alerts across a fleet: the AWS blog's
+OSSEC -> CloudWatch Logs -> Lambda -> OpenSearch -> Kibana pipeline as one tool.
+
+Commands:
+${Object.entries(COMMANDS)
+  .map(([name, c]) => `  ${name.padEnd(11)}${c.summary}`)
+  .join('\n')}
+
+Run \`hidsmon <command> --help\` for a command's options.
+`;
+
+export async function run(argv: string[], ctx: CommandContext = processContext()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    ctx.stdout.write(mainHelp);
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-V') {
+    ctx.stdout.write('hidsmon 0.1.0\n');
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    ctx.stderr.write(`hidsmon: unknown command "${name}".\n\n${mainHelp}`);
+    return 2;
+  }
+  try {
+    return await command.run(rest, ctx);
+  } catch (e) {
+    if (e instanceof OutputClosed) return 0;
+    if (e instanceof CliError) {
+      ctx.stderr.write(`hidsmon ${name}: ${e.message.replace(/^hidsmon \w+: /, '')}\n`);
+      return e.exitCode;
+    }
+    throw e;
+  }
+}
+
+function notYet(name: string, what: string): Command {
+  return async (_argv, ctx) => {
+    ctx.stderr.write(`hidsmon ${name} will ${what}. It is not built yet: the server is the next milestone.\n` +
+      'Meanwhile: `hidsmon simulate --out DIR` writes alerts, `hidsmon normalize FILE` shows the documents they become.\n');
+    return 1;
+  };
+}
+
+function processContext(): CommandContext {
+  const controller = new AbortController();
+  const stop = (): void => {
+    if (controller.signal.aborted) process.exit(130);
+    controller.abort();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  guardEpipe(process.stdout);
+  return {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stderrIsTTY: process.stderr.isTTY === true,
+    now: () => Date.now(),
+    signal: controller.signal,
+  };
+}

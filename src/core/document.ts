@@ -1,0 +1,79 @@
+/** @module The indexed document: the blog's field names, plus hidsmon's own metadata under `hidsmon`. */
+import type { JsonObject } from './paths.js';
+
+/** The alert formats hidsmon reads. */
+export type AlertFormat = 'ossec-json' | 'wazuh-json' | 'alerts-log';
+export const ALERT_FORMATS: readonly AlertFormat[] = ['ossec-json', 'wazuh-json', 'alerts-log'];
+
+/**
+ * Why a document needs a second look. A small fixed set, so that they can be counted and queried
+ * (`hidsmon.flags:not_an_alert`).
+ */
+export type DocumentFlag =
+  | 'not_an_alert' // the message did not parse as an alert; see hidsmon.parse_error
+  | 'invalid_value' // a typed field held a value of the wrong type; the original is in hidsmon.invalid
+  | 'ip_port_split' // an `ip:port` value was split into the ip field and its port field
+  | 'message_prefix' // the alert JSON started after a prefix (kept in hidsmon.message_prefix)
+  | 'reserved_field' // the alert had a field that clashes with an `@` or `hidsmon` field
+  | 'time_zone_unknown'; // the alert time was written in local time without a zone and was read as UTC
+
+/** hidsmon's metadata about how a document was made. */
+export interface DocumentMeta {
+  format?: AlertFormat;
+  flags?: DocumentFlag[];
+  parse_error?: string;
+  message_prefix?: string;
+  /** Originals of values that did not fit their field's type, at the same path. */
+  invalid?: JsonObject;
+}
+
+/** The `@` fields the blog's Lambda adds to every document. */
+export interface EnvelopeFields {
+  '@id': string;
+  '@timestamp': string;
+  '@message': string;
+  '@owner': string;
+  '@log_group': string;
+  '@log_stream': string;
+}
+
+/** An indexed alert: envelope fields, the normalized alert fields, and `hidsmon` metadata. */
+export type AlertDocument = EnvelopeFields & JsonObject & { hidsmon: DocumentMeta };
+
+/** What a sink receives: the target daily index, the document id and the document. */
+export interface IndexedDocument {
+  index: string;
+  id: string;
+  document: AlertDocument;
+}
+
+/**
+ * Field types of the document schema (ARCHITECTURE.md), shared by the OpenSearch mapping and the
+ * embedded store. Fields not listed are dynamic.
+ */
+export const SCHEMA_FIELD_TYPES = {
+  '@id': 'keyword',
+  '@timestamp': 'date',
+  '@message': 'text',
+  '@owner': 'keyword',
+  '@log_group': 'keyword',
+  '@log_stream': 'keyword',
+  'rule.level': 'integer',
+  'rule.sidid': 'integer',
+  'rule.comment': 'text',
+  'rule.group': 'keyword',
+  srcip: 'ip',
+  dstip: 'ip',
+  agentip: 'ip',
+  srcuser: 'keyword',
+  dstuser: 'keyword',
+  hostname: 'keyword',
+  location: 'keyword',
+  decoder: 'keyword',
+  program_name: 'keyword',
+  full_log: 'text',
+  'hidsmon.flags': 'keyword',
+  'hidsmon.format': 'keyword',
+} as const;
+
+export type SchemaFieldType = (typeof SCHEMA_FIELD_TYPES)[keyof typeof SCHEMA_FIELD_TYPES];
