@@ -46,3 +46,17 @@ describe('parseDuration', () => {
     expect(parseDuration('soon').ok).toBe(false);
   });
 });
+
+describe('parseDateMath with roundUp (range ends and date terms)', () => {
+  it.each([
+    ['2024-03-02', Date.UTC(2024, 2, 3) - 1],
+    ['2024-03-02T14', Date.UTC(2024, 2, 2, 15) - 1],
+    ['2024-03-02T14:33', Date.UTC(2024, 2, 2, 14, 34) - 1],
+    ['2024-03-02T14:33:47Z', Date.UTC(2024, 2, 2, 14, 33, 48) - 1],
+    ['2024-03-02T14:33:47.120Z', Date.UTC(2024, 2, 2, 14, 33, 47, 120)],
+    ['now', NOW],
+    ['now-1d/d', Date.UTC(2024, 2, 2) - 1],
+  ])('%s rounds up to %i', (text, expected) => {
+    expect(parseDateMath(text, NOW, { roundUp: true })).toEqual({ ok: true, value: expected });
+  });
+});

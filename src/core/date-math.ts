@@ -26,7 +26,10 @@ export function parseDateMath(text: string, nowMs: number, options: DateMathOpti
     const bars = input.indexOf('||');
     const base = bars >= 0 ? input.slice(0, bars) : input;
     rest = bars >= 0 ? input.slice(bars + 2) : '';
-    anchor = /^\d{10,}$/.test(base) ? Number(base) : parseAbsolute(base);
+    const absolute = /^\d{10,}$/.test(base) ? { ms: Number(base), unitMs: 1 } : parseAbsolute(base);
+    // Rounding up fills the fields the text leaves out with their largest values, as Elasticsearch's
+    // round-up parser does: `lte 2024-03-02` means the whole day.
+    anchor = absolute === undefined ? undefined : options.roundUp && rest === '' ? absolute.ms + absolute.unitMs - 1 : absolute?.ms;
     if (anchor === undefined) {
       return err(`"${base}" is not a time: use ISO 8601 (2024-03-02, 2024-03-02T14:00:00Z, 2024-03-02T14:00:00+01:00), epoch milliseconds, or date math (now-24h, now/d).`);
     }
@@ -51,13 +54,16 @@ export function parseDateMath(text: string, nowMs: number, options: DateMathOpti
   return ok(time);
 }
 
-function parseAbsolute(text: string): number | undefined {
-  if (/^\d{4}-\d{2}-\d{2}$/.test(text)) {
-    return parseIsoTime(`${text}T00:00:00Z`);
-  }
+/** An absolute time and the precision it was written with (a day, a minute, a millisecond...). */
+function parseAbsolute(text: string): { ms: number; unitMs: number } | undefined {
+  const at = (ms: number | undefined, unitMs: number): { ms: number; unitMs: number } | undefined => (ms === undefined ? undefined : { ms, unitMs });
+  if (/^\d{4}-\d{2}-\d{2}$/.test(text)) return at(parseIsoTime(`${text}T00:00:00Z`), 86_400_000);
+  const hours = /^(\d{4}-\d{2}-\d{2}[T ]\d{2})(Z|[+-]\d{2}:?\d{2})?$/.exec(text);
+  if (hours) return at(parseIsoTime(`${hours[1]}:00:00${hours[2] ?? 'Z'}`), 3_600_000);
   const minutes = /^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2})(Z|[+-]\d{2}:?\d{2})?$/.exec(text);
-  if (minutes) return parseIsoTime(`${minutes[1]}:00${minutes[2] ?? 'Z'}`);
-  return parseIsoTime(/(Z|[+-]\d{2}:?\d{2})$/.test(text) ? text : `${text}Z`);
+  if (minutes) return at(parseIsoTime(`${minutes[1]}:00${minutes[2] ?? 'Z'}`), 60_000);
+  const withZone = /(Z|[+-]\d{2}:?\d{2})$/.test(text) ? text : `${text}Z`;
+  return at(parseIsoTime(withZone), /[.,]\d+(Z|[+-]\d{2}:?\d{2})$/.test(withZone) ? 1 : 1000);
 }
 
 function addTime(ms: number, amount: number, unit: Unit): number {

@@ -46,34 +46,3 @@ export interface IndexedDocument {
   id: string;
   document: AlertDocument;
 }
-
-/**
- * Field types of the document schema (ARCHITECTURE.md), shared by the OpenSearch mapping and the
- * embedded store. Fields not listed are dynamic.
- */
-export const SCHEMA_FIELD_TYPES = {
-  '@id': 'keyword',
-  '@timestamp': 'date',
-  '@message': 'text',
-  '@owner': 'keyword',
-  '@log_group': 'keyword',
-  '@log_stream': 'keyword',
-  'rule.level': 'integer',
-  'rule.sidid': 'integer',
-  'rule.comment': 'text',
-  'rule.group': 'keyword',
-  srcip: 'ip',
-  dstip: 'ip',
-  agentip: 'ip',
-  srcuser: 'keyword',
-  dstuser: 'keyword',
-  hostname: 'keyword',
-  location: 'keyword',
-  decoder: 'keyword',
-  program_name: 'keyword',
-  full_log: 'text',
-  'hidsmon.flags': 'keyword',
-  'hidsmon.format': 'keyword',
-} as const;
-
-export type SchemaFieldType = (typeof SCHEMA_FIELD_TYPES)[keyof typeof SCHEMA_FIELD_TYPES];

@@ -41,3 +41,78 @@ export function splitIpAndPort(text: string): { ip: string; port: string } | und
   if (v4 && isIPv4(v4[1] as string)) return { ip: v4[1] as string, port: v4[2] as string };
   return undefined;
 }
+
+/** The address as a 128-bit integer, IPv4 mapped into ::ffff:0:0/96 as OpenSearch's ip type stores it. */
+export function ipToBigInt(text: string): bigint | undefined {
+  if (isIPv4(text)) return 0xffff00000000n | ipv4ToBigInt(text);
+  if (!isIPv6(text)) return undefined;
+  let head = text;
+  let v4tail: bigint | undefined;
+  const lastColon = text.lastIndexOf(':');
+  if (text.slice(lastColon + 1).includes('.')) {
+    v4tail = ipv4ToBigInt(text.slice(lastColon + 1));
+    head = `${text.slice(0, lastColon + 1)}0:0`;
+  }
+  const [left, right] = head.split('::') as [string, string | undefined];
+  const groups = (s: string | undefined): string[] => (s === undefined || s === '' ? [] : s.split(':'));
+  const l = groups(left);
+  const r = groups(right);
+  const all = right === undefined ? l : [...l, ...Array<string>(8 - l.length - r.length).fill('0'), ...r];
+  let value = 0n;
+  for (const g of all) value = (value << 16n) | BigInt(parseInt(g, 16));
+  if (v4tail !== undefined) value = (value & ~0xffffffffn) | v4tail;
+  return value;
+}
+
+function ipv4ToBigInt(text: string): bigint {
+  return text.split('.').reduce((acc, octet) => (acc << 8n) | BigInt(Number(octet)), 0n);
+}
+
+/** A fixed-width hex key (32 chars) that sorts as the addresses do; for ranges and CIDR in SQL. */
+export function ipSortKey(text: string): string | undefined {
+  const value = ipToBigInt(text);
+  return value === undefined ? undefined : value.toString(16).padStart(32, '0');
+}
+
+/** `10.0.0.0/8` or `2001:db8::/32` as the first and last address keys; undefined if not a CIDR block. */
+export function cidrKeyRange(text: string): { lo: string; hi: string } | undefined {
+  const slash = text.indexOf('/');
+  if (slash < 0) return undefined;
+  const ip = text.slice(0, slash);
+  const bitsText = text.slice(slash + 1);
+  if (!/^\d{1,3}$/.test(bitsText)) return undefined;
+  const v4 = isIPv4(ip);
+  const bits = Number(bitsText) + (v4 ? 96 : 0);
+  const value = ipToBigInt(ip);
+  if (value === undefined || bits > 128 || (v4 && Number(bitsText) > 32)) return undefined;
+  const hostMask = (1n << BigInt(128 - bits)) - 1n;
+  const lo = value & ~hostMask;
+  return { lo: lo.toString(16).padStart(32, '0'), hi: (lo | hostMask).toString(16).padStart(32, '0') };
+}
+
+/** The canonical text of an address: IPv4 as is, IPv6 lower-case and compressed (RFC 5952). */
+export function canonicalIp(text: string): string | undefined {
+  if (isIPv4(text)) return text;
+  const value = ipToBigInt(text);
+  if (value === undefined) return undefined;
+  if (value >> 32n === 0xffffn) return [24n, 16n, 8n, 0n].map((s) => String((value >> s) & 0xffn)).join('.');
+  const groups = Array.from({ length: 8 }, (_, i) => Number((value >> BigInt(112 - i * 16)) & 0xffffn));
+  let bestStart = -1;
+  let bestLength = 1;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLength) {
+      bestStart = i;
+      bestLength = j - i;
+    }
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (bestStart < 0) return hex.join(':');
+  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`;
+}

@@ -5,7 +5,7 @@
  * document is flagged.
  */
 import type { AlertFormat, DocumentFlag, DocumentMeta } from '../core/document.js';
-import { isIp, splitIpAndPort } from '../core/ip.js';
+import { canonicalIp, splitIpAndPort } from '../core/ip.js';
 import { isPlainObject, setPath, type JsonObject } from '../core/paths.js';
 import { isValidTimeMs, parseCtime, parseIsoTime, parseOssecTime, timeOfAlertId } from '../core/time.js';
 import type { ParsedAlert } from './parse-alert.js';
@@ -220,8 +220,9 @@ function fixIp(fields: JsonObject, key: string, portKey: string | undefined, met
       delete fields[key];
       return;
     }
-    if (isIp(text)) {
-      fields[key] = text;
+    const ip = canonicalIp(text);
+    if (ip !== undefined) {
+      fields[key] = ip;
       return;
     }
     const pair = splitIpAndPort(text);

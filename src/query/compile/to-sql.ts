@@ -1,0 +1,371 @@
+/**
+ * @module Query AST → a parameterized SQL boolean expression. Every value from the query becomes a
+ * bound parameter; the SQL text holds only our own identifiers, operators and the parameter marks.
+ * Semantics follow OpenSearch with the `cwl-*` mapping: keyword fields match exactly, text fields by
+ * standard-analyzer tokens, numbers, dates and IPs by value, and a field the index has never seen
+ * matches nothing.
+ */
+import { parseDateMath } from '../../core/date-math.js';
+import { canonicalIp, cidrKeyRange, ipSortKey } from '../../core/ip.js';
+import { err, ok, type Result } from '../../core/result.js';
+import type { QueryNode, RangeNode } from '../ast.js';
+import type { FieldType } from '../fields.js';
+import type { TextSql } from './text-sql.js';
+
+export type SqlValue = string | number | bigint | boolean | null;
+
+/** Collects bound parameters; `add` returns the placeholder to put in the SQL. */
+export class SqlParams {
+  readonly values: SqlValue[] = [];
+  add(value: SqlValue): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+
+  /**
+   * The SQL with its placeholders renumbered to the parameters it still uses, and their values:
+   * simplification (`x OR TRUE` → `TRUE`) can drop fragments whose parameters were already added,
+   * and DuckDB refuses values that no placeholder takes.
+   */
+  bind(sql: string): { sql: string; values: SqlValue[] } {
+    const renumbered = new Map<number, number>();
+    const values: SqlValue[] = [];
+    const text = sql.replace(/\$(\d+)/g, (_, n: string) => {
+      const old = Number(n);
+      let now = renumbered.get(old);
+      if (now === undefined) {
+        values.push(this.values[old - 1] as SqlValue);
+        now = values.length;
+        renumbered.set(old, now);
+      }
+      return `$${now}`;
+    });
+    return { sql: text, values };
+  }
+}
+
+/** A field as the SQL side sees it. */
+export interface SqlField {
+  name: string;
+  type: FieldType;
+  /** SQL yielding the value; a LIST of values when `multi`. Dynamic (JSON) fields yield VARCHARs. */
+  expr(params: SqlParams): string;
+  multi: boolean;
+  /** keyword: longer values are not indexed (never match, not aggregated). */
+  ignoreAbove?: number;
+  /** For CIDR on a big table: SQL selecting the field's distinct values as column `v`. */
+  distinctValues?(params: SqlParams): string;
+  /** A cheaper equality than `expr = value`, for fields stored in another form (ids kept as numbers). */
+  equals?(value: string, params: SqlParams): string;
+}
+
+export interface SqlFieldResolver {
+  /** A field by name, or undefined when the index has never seen it. */
+  field(name: string): SqlField | undefined;
+  /** Fields whose names match a pattern with `*`. */
+  matching(pattern: string): SqlField[];
+  /** What free text (a field of null) searches. */
+  defaultFields(): SqlField[];
+}
+
+export interface CompileOptions {
+  nowMs: number;
+  text: TextSql;
+  /** SQL function that maps an IP's text to its 32-hex sort key (registered by the store). */
+  ipKeyFunction: string;
+}
+
+export interface CompileError {
+  message: string;
+  field?: string;
+}
+
+class Fail extends Error {
+  constructor(readonly error: CompileError) {
+    super(error.message);
+  }
+}
+
+const TRUE = 'TRUE';
+const FALSE = 'FALSE';
+
+/** Compiles a query to a SQL boolean expression; values are appended to `params`. */
+export function compileToSql(node: QueryNode, resolver: SqlFieldResolver, params: SqlParams, options: CompileOptions): Result<string, CompileError> {
+  try {
+    return ok(new Compiler(resolver, params, options).node(node));
+  } catch (e) {
+    if (e instanceof Fail) return err(e.error);
+    throw e;
+  }
+}
+
+class Compiler {
+  constructor(
+    private readonly resolver: SqlFieldResolver,
+    private readonly params: SqlParams,
+    private readonly options: CompileOptions,
+  ) {}
+
+  node(node: QueryNode): string {
+    switch (node.kind) {
+      case 'match_all':
+        return TRUE;
+      case 'match_none':
+        return FALSE;
+      case 'bool':
+        return this.bool(node);
+      case 'exists': {
+        // exists on an object field (`syscheck`) is true when any field under it exists.
+        const field = node.field;
+        const objectFields = field.includes('*') || this.resolver.field(field) ? [] : this.resolver.matching(`${field}.*`);
+        if (objectFields.length > 0) return or(objectFields.map((f) => this.exists(f)));
+        return this.onFields(field, (f) => this.exists(f), false);
+      }
+      default:
+        return this.onFields(node.field, (f) => this.leaf(node, f), node.field === null || node.field.includes('*'));
+    }
+  }
+
+  private bool(node: Extract<QueryNode, { kind: 'bool' }>): string {
+    const required = [...node.must, ...node.filter].map((n) => this.node(n));
+    const excluded = node.mustNot.map((n) => `NOT ${this.node(n)}`);
+    const parts = [...required, ...excluded];
+    const minimum = node.minimumShouldMatch ?? (required.length === 0 && node.should.length > 0 ? 1 : 0);
+    if (minimum > node.should.length) return FALSE;
+    if (minimum > 0) {
+      const should = node.should.map((n) => this.node(n));
+      parts.push(minimum === 1 ? or(should) : `((${should.map((s) => `CAST(${s} AS INTEGER)`).join(' + ')}) >= ${minimum})`);
+    }
+    return parts.length === 0 ? TRUE : and(parts);
+  }
+
+  /**
+   * A leaf on one field, on a field pattern, or on the default fields. With several fields a value
+   * that does not fit a field's type skips that field (OpenSearch is lenient there) instead of failing.
+   */
+  private onFields(name: string | null, predicate: (field: SqlField) => string, lenient: boolean): string {
+    const fields = name === null ? this.resolver.defaultFields() : name.includes('*') ? this.resolver.matching(name) : [this.resolver.field(name)].filter((f): f is SqlField => f !== undefined);
+    const parts: string[] = [];
+    for (const field of fields) {
+      try {
+        parts.push(predicate(field));
+      } catch (e) {
+        if (!(lenient && e instanceof Fail)) throw e;
+      }
+    }
+    return parts.length === 0 ? FALSE : or(parts);
+  }
+
+  private leaf(node: QueryNode, field: SqlField): string {
+    switch (node.kind) {
+      case 'term':
+        return this.equals(field, node.value, false);
+      case 'phrase':
+        return this.equals(field, node.value, true, node.slop);
+      case 'terms':
+        return or(node.values.map((v) => this.equals(field, v, false)));
+      case 'match': {
+        if (field.type !== 'text') return this.equals(field, node.query, false);
+        const tokens = this.options.text.tokens(node.query);
+        if (tokens.length === 0) return FALSE;
+        const parts = tokens.map((t) => this.options.text.token(field, t, this.params));
+        return node.operator === 'and' ? and(parts) : or(parts);
+      }
+      case 'wildcard':
+        return this.wildcard(field, node.pattern);
+      case 'prefix':
+        return this.wildcard(field, `${node.value.replace(/[\\*?]/g, (c) => `\\${c}`)}*`);
+      case 'range':
+        return this.range(field, node);
+      case 'regexp':
+        return this.regexp(field, node.pattern);
+      case 'fuzzy':
+        return this.fuzzy(field, node.value, node.distance);
+      default:
+        throw new Fail({ message: `Unexpected query node ${node.kind}.` });
+    }
+  }
+
+  /** term and phrase: the value as the field's type reads it. */
+  private equals(field: SqlField, value: string, phrase: boolean, slop?: number): string {
+    switch (field.type) {
+      case 'text': {
+        const text = this.options.text;
+        const tokens = text.tokens(value);
+        if (tokens.length === 0) return FALSE;
+        if (phrase && tokens.length > 1) return text.phrase(field, tokens, slop ?? 0, this.params);
+        // An unquoted value that analyzes to several tokens is a bool of them (default operator OR).
+        return or(tokens.map((t) => text.token(field, t, this.params)));
+      }
+      case 'keyword':
+      case 'boolean': {
+        const wanted = field.type === 'boolean' ? booleanValue(field, value) : value;
+        if (field.ignoreAbove !== undefined && wanted.length > field.ignoreAbove) return FALSE;
+        if (field.equals) return `coalesce(${field.equals(wanted, this.params)}, FALSE)`;
+        return this.any(field, (x) => `${x} = ${this.params.add(wanted)}`);
+      }
+      case 'integer':
+      case 'long':
+      case 'double': {
+        const n = numberValue(field, value);
+        if ((field.type === 'integer' || field.type === 'long') && !Number.isInteger(n)) return FALSE;
+        return this.any(field, (x) => `${this.numeric(field, x)} = ${this.params.add(n)}`);
+      }
+      case 'date': {
+        const from = dateValue(field, value, this.options.nowMs, false);
+        const to = dateValue(field, value, this.options.nowMs, true);
+        return this.any(field, (x) => `${this.numeric(field, x)} BETWEEN ${this.params.add(from)} AND ${this.params.add(to)}`);
+      }
+      case 'ip':
+        return this.ip(field, value);
+    }
+  }
+
+  private ip(field: SqlField, value: string): string {
+    const range = value.includes('/') ? cidrKeyRange(value) : undefined;
+    if (range) {
+      const key = this.options.ipKeyFunction;
+      if (field.distinctValues && !field.multi) {
+        const values = field.distinctValues(this.params);
+        return `coalesce(${field.expr(this.params)} IN (SELECT v FROM (${values}) WHERE ${key}(v) BETWEEN ${this.params.add(range.lo)} AND ${this.params.add(range.hi)}), FALSE)`;
+      }
+      return this.any(field, (x) => `${key}(${x}) BETWEEN ${this.params.add(range.lo)} AND ${this.params.add(range.hi)}`);
+    }
+    const ip = canonicalIp(value);
+    if (ip === undefined) {
+      throw new Fail({ field: field.name, message: `'${value}' is not an IP address or CIDR block, and ${field.name} is an ip field. Write e.g. ${field.name}:10.0.0.1 or ${field.name}:"10.0.0.0/8".` });
+    }
+    return this.any(field, (x) => `${x} = ${this.params.add(ip)}`);
+  }
+
+  private range(field: SqlField, node: RangeNode): string {
+    const bounds: Array<[string, string, boolean]> = [];
+    if (node.gte !== undefined) bounds.push(['>=', node.gte, false]);
+    if (node.gt !== undefined) bounds.push(['>', node.gt, true]);
+    if (node.lte !== undefined) bounds.push(['<=', node.lte, true]);
+    if (node.lt !== undefined) bounds.push(['<', node.lt, false]);
+    const conditions = (x: string): string =>
+      bounds
+        .map(([op, value, roundUp]) => {
+          switch (field.type) {
+            case 'integer':
+            case 'long':
+            case 'double':
+              return `${this.numeric(field, x)} ${op} ${this.params.add(numberValue(field, value))}`;
+            case 'date':
+              return `${this.numeric(field, x)} ${op} ${this.params.add(dateValue(field, value, this.options.nowMs, roundUp))}`;
+            case 'ip': {
+              const key = ipSortKey(value);
+              if (key === undefined) throw new Fail({ field: field.name, message: `'${value}' is not an IP address, and ${field.name} is an ip field.` });
+              return `${this.options.ipKeyFunction}(${x}) ${op} ${this.params.add(key)}`;
+            }
+            case 'text':
+              // A range on a text field compares its terms; the embedded store has none to compare.
+              throw new Fail({ field: field.name, message: `Ranges on the text field ${field.name} are not supported; use ${field.name}.keyword or a keyword field.` });
+            default:
+              return `${x} ${op} ${this.params.add(value)}`;
+          }
+        })
+        .join(' AND ');
+    if (field.type === 'keyword' && field.ignoreAbove !== undefined) {
+      return this.any(field, (x) => `(length(${x}) <= ${field.ignoreAbove} AND ${conditions(x)})`);
+    }
+    return this.any(field, (x) => `(${conditions(x)})`);
+  }
+
+  private wildcard(field: SqlField, pattern: string): string {
+    if (field.type === 'text') return this.options.text.wildcard(field, pattern, this.params);
+    if (field.type !== 'keyword') {
+      throw new Fail({ field: field.name, message: `Wildcards work on keyword and text fields; ${field.name} is a ${field.type} field.` });
+    }
+    const like = this.params.add(wildcardToLike(pattern));
+    return this.any(field, (x) => `${x} LIKE ${like} ESCAPE '\\'${field.ignoreAbove === undefined ? '' : ` AND length(${x}) <= ${field.ignoreAbove}`}`);
+  }
+
+  private regexp(field: SqlField, pattern: string): string {
+    if (field.type === 'text') return this.options.text.regexp(field, pattern, this.params);
+    if (field.type !== 'keyword') {
+      throw new Fail({ field: field.name, message: `Regular expressions work on keyword and text fields; ${field.name} is a ${field.type} field.` });
+    }
+    const re = this.params.add(pattern);
+    return this.any(field, (x) => `regexp_full_match(${x}, ${re})`);
+  }
+
+  private fuzzy(field: SqlField, value: string, distance: number): string {
+    if (field.type === 'text') return this.options.text.fuzzy(field, value.toLowerCase(), distance, this.params);
+    if (field.type !== 'keyword') return this.equals(field, value, false);
+    const v = this.params.add(value);
+    return this.any(field, (x) => `damerau_levenshtein(${x}, ${v}) <= ${distance}`);
+  }
+
+  private exists(field: SqlField): string {
+    const expr = field.expr(this.params);
+    if (field.multi) {
+      const limit = field.ignoreAbove === undefined ? '' : ` AND length(x) <= ${field.ignoreAbove}`;
+      return `coalesce(len(list_filter(${expr}, lambda x: x IS NOT NULL${limit})) > 0, FALSE)`;
+    }
+    return field.ignoreAbove === undefined ? `(${expr} IS NOT NULL)` : `coalesce(length(${expr}) <= ${field.ignoreAbove}, FALSE)`;
+  }
+
+  /** A predicate on a field's value, or on any of its values; never NULL, so that NOT is safe. */
+  private any(field: SqlField, predicate: (x: string) => string): string {
+    const expr = field.expr(this.params);
+    if (!field.multi) return `coalesce(${predicate(expr)}, FALSE)`;
+    return `coalesce(list_bool_or(list_transform(${expr}, lambda x: ${predicate('x')})), FALSE)`;
+  }
+
+  /** Dynamic fields hold JSON text; typed columns are numbers already. */
+  private numeric(field: SqlField, x: string): string {
+    return field.multi ? `TRY_CAST(${x} AS DOUBLE)` : x;
+  }
+}
+
+function and(parts: string[]): string {
+  if (parts.includes(FALSE)) return FALSE;
+  const kept = parts.filter((p) => p !== TRUE);
+  return kept.length === 0 ? TRUE : kept.length === 1 ? (kept[0] as string) : `(${kept.join(' AND ')})`;
+}
+
+function or(parts: string[]): string {
+  if (parts.includes(TRUE)) return TRUE;
+  const kept = parts.filter((p) => p !== FALSE);
+  return kept.length === 0 ? FALSE : kept.length === 1 ? (kept[0] as string) : `(${kept.join(' OR ')})`;
+}
+
+function numberValue(field: SqlField, value: string): number {
+  const text = value.trim();
+  const n = Number(text);
+  if (text === '' || !Number.isFinite(n)) {
+    throw new Fail({ field: field.name, message: `'${value}' is not a number, and ${field.name} is a numeric (${field.type}) field.` });
+  }
+  return n;
+}
+
+function booleanValue(field: SqlField, value: string): string {
+  if (value === 'true' || value === 'false') return value;
+  throw new Fail({ field: field.name, message: `'${value}' is not true or false, and ${field.name} is a boolean field.` });
+}
+
+function dateValue(field: SqlField, value: string, nowMs: number, roundUp: boolean): number {
+  const parsed = parseDateMath(value, nowMs, { roundUp });
+  if (!parsed.ok) throw new Fail({ field: field.name, message: `${field.name} is a date field: ${parsed.error}` });
+  return parsed.value;
+}
+
+/** Lucene wildcard (`*`, `?`, `\` escapes) → SQL LIKE with `\` as its escape. */
+export function wildcardToLike(pattern: string): string {
+  let out = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i] as string;
+    if (c === '\\' && i + 1 < pattern.length) {
+      out += escapeLike(pattern[++i] as string);
+    } else if (c === '*') out += '%';
+    else if (c === '?') out += '_';
+    else out += escapeLike(c);
+  }
+  return out;
+}
+
+function escapeLike(c: string): string {
+  return c === '%' || c === '_' || c === '\\' ? `\\${c}` : c;
+}

@@ -1,0 +1,138 @@
+/**
+ * @module The search interface both backends implement (embedded DuckDB, OpenSearch): hits sorted
+ * newest first with search_after paging and an exact total, and the aggregations Discover and the
+ * HIDS dashboard need.
+ */
+import type { AlertDocument, IndexedDocument } from '../core/document.js';
+import type { Result } from '../core/result.js';
+import type { QueryNode } from './ast.js';
+import type { FieldType } from './fields.js';
+
+export interface TimeRange {
+  /** Epoch ms, inclusive. */
+  fromMs: number;
+  /** Epoch ms, inclusive (Kibana's `lte`). */
+  toMs: number;
+}
+
+export type AggregationRequest =
+  | { type: 'date_histogram'; field?: '@timestamp'; intervalMs?: number | 'auto'; minDocCount?: number }
+  | { type: 'terms'; field: string; size?: number; missing?: string }
+  | { type: 'cardinality'; field: string };
+
+export interface SearchRequest {
+  query: QueryNode;
+  timeRange?: TimeRange;
+  /** Hits to return (0 for aggregations only); at most MAX_HITS. */
+  size?: number;
+  /** The `sort` of the last hit of the previous page. */
+  searchAfter?: SortKey;
+  aggregations?: Record<string, AggregationRequest>;
+}
+
+/** Hits sort on @timestamp then @id, both descending; unique per document. */
+export type SortKey = [timestampMs: number, eventId: string];
+
+export interface Hit {
+  index: string;
+  id: string;
+  sort: SortKey;
+  document: AlertDocument;
+}
+
+export interface HistogramBucket {
+  keyMs: number;
+  count: number;
+}
+
+export interface TermsBucket {
+  key: string | number;
+  count: number;
+}
+
+export type AggregationResult =
+  | { type: 'date_histogram'; intervalMs: number; buckets: HistogramBucket[] }
+  | { type: 'terms'; buckets: TermsBucket[]; otherCount: number; missingCount?: number }
+  | { type: 'cardinality'; value: number };
+
+export interface SearchResponse {
+  /** Exact number of matching documents. */
+  total: number;
+  hits: Hit[];
+  aggregations: Record<string, AggregationResult>;
+  tookMs: number;
+}
+
+export interface QueryError {
+  /** `syntax`: the query text; `query`: a value that does not fit its field; `request`: the request itself. */
+  kind: 'syntax' | 'query' | 'request';
+  message: string;
+  position?: number;
+  hint?: string;
+  field?: string;
+}
+
+export interface FieldInfo {
+  name: string;
+  type: FieldType;
+  aggregatable: boolean;
+}
+
+export interface IndexInfo {
+  name: string;
+  documents: number;
+  /** Bytes on disk attributed to the index (the embedded store apportions its file by rows). */
+  bytes: number;
+}
+
+export interface WriteSummary {
+  /** Documents new to the index. */
+  written: number;
+  /** Documents it already held (same id): not written again. */
+  duplicates: number;
+}
+
+/** Where documents go: the embedded store, OpenSearch. */
+export interface DocumentSink {
+  write(documents: readonly IndexedDocument[]): Promise<WriteSummary>;
+}
+
+export interface SearchBackend {
+  search(request: SearchRequest): Promise<Result<SearchResponse, QueryError>>;
+  fields(): Promise<FieldInfo[]>;
+  indices(): Promise<IndexInfo[]>;
+  /** Deletes one daily index; false if there was none. */
+  deleteIndex(name: string): Promise<boolean>;
+  /** Drops the daily indices older than `days` days before `nowMs`; returns their names. */
+  deleteOlderThan(days: number, nowMs: number): Promise<string[]>;
+}
+
+export const MAX_HITS = 10_000;
+export const DEFAULT_HITS = 20;
+
+/** Kibana's auto interval aims at about this many buckets. */
+export const AUTO_HISTOGRAM_BUCKETS = 50;
+const NICE_INTERVALS_MS = [
+  1, 5, 10, 50, 100, 500, 1000, 5000, 10_000, 30_000, 60_000, 300_000, 600_000, 1_800_000, 3_600_000, 3 * 3_600_000, 12 * 3_600_000, 86_400_000,
+  7 * 86_400_000, 30 * 86_400_000, 365 * 86_400_000,
+];
+
+/** The smallest "nice" interval (1s, 5s, 10s, 30s, 1m, 5m, …, 1d, 7d, 30d, 1y) giving at most ~50 buckets. */
+export function autoIntervalMs(range: TimeRange, targetBuckets = AUTO_HISTOGRAM_BUCKETS): number {
+  const span = Math.max(1, range.toMs - range.fromMs + 1);
+  const raw = span / targetBuckets;
+  return NICE_INTERVALS_MS.find((i) => i >= raw) ?? (NICE_INTERVALS_MS[NICE_INTERVALS_MS.length - 1] as number);
+}
+
+/** Buckets from the first to the last bucket of the range, zeros filled in, as Kibana draws them. */
+export function fillHistogram(counts: Map<number, number>, intervalMs: number, range: TimeRange | undefined): HistogramBucket[] {
+  const keys = [...counts.keys()].sort((a, b) => a - b);
+  if (!range && keys.length === 0) return [];
+  const first = range ? Math.floor(range.fromMs / intervalMs) * intervalMs : (keys[0] as number);
+  const last = range ? Math.floor(range.toMs / intervalMs) * intervalMs : (keys[keys.length - 1] as number);
+  const buckets: HistogramBucket[] = [];
+  // Guard against a caller asking for millions of empty buckets.
+  if ((last - first) / intervalMs > 100_000) return keys.map((k) => ({ keyMs: k, count: counts.get(k) as number }));
+  for (let key = first; key <= last; key += intervalMs) buckets.push({ keyMs: key, count: counts.get(key) ?? 0 });
+  return buckets;
+}

@@ -1,0 +1,431 @@
+/**
+ * @module The embedded index: one DuckDB file under the data directory. Writes are idempotent by
+ * document id and durable when acknowledged (DuckDB's write-ahead log is synced at commit); the
+ * blog's daily indices are the UTC days of `@timestamp`.
+ */
+import { statSync } from 'node:fs';
+import { BIGINT, BOOLEAN, DuckDBConnection, DuckDBDataChunk, DuckDBInstance, DuckDBScalarFunction, VARCHAR, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import type { IndexedDocument } from '../../core/document.js';
+import { cloudWatchEventId } from '../../core/ids.js';
+import { ipSortKey } from '../../core/ip.js';
+import { err, ok, type Result } from '../../core/result.js';
+import { indexNameForTime, timeOfIndexName } from '../../core/time.js';
+import { compileToSql, SqlParams, type SqlField } from '../../query/compile/to-sql.js';
+import type { TextSql } from '../../query/compile/text-sql.js';
+import { aggregatableField, dynamicFieldType, schemaField, type FieldType } from '../../query/fields.js';
+import {
+  autoIntervalMs,
+  DEFAULT_HITS,
+  fillHistogram,
+  MAX_HITS,
+  type AggregationRequest,
+  type AggregationResult,
+  type DocumentSink,
+  type FieldInfo,
+  type Hit,
+  type IndexInfo,
+  type QueryError,
+  type SearchBackend,
+  type SearchRequest,
+  type SearchResponse,
+  type WriteSummary,
+} from '../../query/search-api.js';
+import { DuckDbFieldResolver } from './field-resolver.js';
+import { COL, COLUMN_NAMES, EVENT_ID_FUNCTION, createStatements, documentFromRow, eventSequence, FIELDS_TABLE, insertFromStagingSql, PACKED, rowFromDocument, STAGED_NUMBERS, STAGED_TEXTS, STAGING, TABLE, type Row } from './schema.js';
+import { duckDbTextSql, textFunctions } from './text-sql.js';
+
+const DAY_MS = 86_400_000;
+const CHUNK_ROWS = 2048;
+const IP_KEY_FUNCTION = 'hs_ip_key';
+
+export interface DuckDbStoreOptions {
+  /** The database file, or `:memory:` for tests. */
+  path: string;
+  /** DuckDB worker threads (default: all cores). */
+  threads?: number;
+  /** Clock for date math in queries (`now-15m`). */
+  now?: () => number;
+}
+
+/** Runs async tasks one after another: a DuckDB connection runs one statement at a time. */
+class SerialQueue {
+  private tail: Promise<unknown> = Promise.resolve();
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(task, task);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+}
+
+export class DuckDbStore implements DocumentSink, SearchBackend {
+  private readonly writes = new SerialQueue();
+  private readonly reads = new SerialQueue();
+  private readonly dynamicFields = new Map<string, FieldType>();
+  private readonly text: TextSql = duckDbTextSql;
+  private closed = false;
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly writer: DuckDBConnection,
+    private readonly reader: DuckDBConnection,
+    private readonly options: DuckDbStoreOptions,
+  ) {}
+
+  static async open(options: DuckDbStoreOptions): Promise<DuckDbStore> {
+    // zstd for text columns needs the newer storage format; a larger log between checkpoints
+    // halves the cost of each commit (the checkpoint then compresses more rows at once).
+    const config: Record<string, string> = { storage_compatibility_version: 'latest', checkpoint_threshold: '256MB' };
+    if (options.threads !== undefined) config['threads'] = String(options.threads);
+    const instance = await DuckDBInstance.create(options.path, config);
+    const writer = await instance.connect();
+    for (const statement of createStatements()) await writer.run(statement);
+    const reader = await instance.connect();
+    reader.registerScalarFunction(ipKeyFunction());
+    reader.registerScalarFunction(eventIdFunction());
+    for (const fn of textFunctions()) reader.registerScalarFunction(fn);
+    const store = new DuckDbStore(instance, writer, reader, options);
+    const fields = await reader.runAndReadAll(`SELECT path, type FROM ${FIELDS_TABLE}`);
+    for (const [path, type] of fields.getRows()) store.dynamicFields.set(String(path), String(type) as FieldType);
+    return store;
+  }
+
+  /**
+   * Writes documents not already held (same log group, stream and alert id, or event id for what is
+   * not an alert). Resolves once the batch is committed to the write-ahead log.
+   */
+  write(documents: readonly IndexedDocument[]): Promise<WriteSummary> {
+    // Rows are prepared now, outside the queue: a caller that writes the next batch before this one
+    // resolves gets its JavaScript work done while DuckDB commits this one.
+    try {
+      return this.prepareAndWrite(documents);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  private prepareAndWrite(documents: readonly IndexedDocument[]): Promise<WriteSummary> {
+    this.assertOpen();
+    const rows: Row[] = [];
+    const keys = new Set<string>();
+    for (const doc of documents) {
+      const row = rowFromDocument(doc);
+      if (keys.has(row.key)) continue;
+      keys.add(row.key);
+      rows.push(row);
+    }
+    if (rows.length === 0) return Promise.resolve({ written: 0, duplicates: documents.length });
+    let minDedup = Number.POSITIVE_INFINITY;
+    let maxDedup = Number.NEGATIVE_INFINITY;
+    for (const row of rows) {
+      const t = row.values[COL.dedup_ts] as number;
+      if (t < minDedup) minDedup = t;
+      if (t > maxDedup) maxDedup = t;
+    }
+    const chunks: DuckDBDataChunk[] = [];
+    for (let start = 0; start < rows.length; start += CHUNK_ROWS) chunks.push(stagingChunk(rows, start, Math.min(rows.length, start + CHUNK_ROWS)));
+    return this.writes.run(async () => {
+      this.assertOpen();
+      const newFields = this.newFields(rows);
+      await this.writer.run('BEGIN TRANSACTION');
+      try {
+        await this.writer.run(`DELETE FROM ${STAGING}`);
+        const appender = await this.writer.createAppender(STAGING);
+        for (const chunk of chunks) appender.appendDataChunk(chunk);
+        appender.closeSync();
+        const inserted = await this.writer.run(insertFromStagingSql('$1', '$2'), [BigInt(minDedup), BigInt(maxDedup)]);
+        for (const [path, type] of newFields) await this.writer.run(`INSERT OR IGNORE INTO ${FIELDS_TABLE} VALUES ($1, $2)`, [path, type]);
+        await this.writer.run('COMMIT');
+        for (const [path, type] of newFields) if (!this.dynamicFields.has(path)) this.dynamicFields.set(path, type);
+        const written = inserted.rowsChanged;
+        return { written, duplicates: documents.length - written };
+      } catch (e) {
+        await this.writer.run('ROLLBACK').catch(() => undefined);
+        throw e;
+      }
+    });
+  }
+
+  private newFields(rows: Row[]): Array<[string, FieldType]> {
+    const found = new Map<string, FieldType>();
+    for (const row of rows) {
+      for (const [path, value] of row.fields) {
+        if (this.dynamicFields.has(path) || found.has(path)) continue;
+        const sample = Array.isArray(value) ? value.find((v) => v !== null) : value;
+        const type = schemaField(path)?.type ?? dynamicFieldType(sample);
+        if (type !== undefined) found.set(path, type);
+      }
+    }
+    return [...found];
+  }
+
+  search(request: SearchRequest): Promise<Result<SearchResponse, QueryError>> {
+    return this.reads.run(async () => {
+      this.assertOpen();
+      const started = performance.now();
+      const params = new SqlParams();
+      const where = this.where(request, params);
+      if (!where.ok) return where;
+      const size = request.size ?? DEFAULT_HITS;
+      if (!Number.isInteger(size) || size < 0 || size > MAX_HITS) {
+        return err({ kind: 'request', message: `size must be a whole number from 0 to ${MAX_HITS}.` });
+      }
+      const countReader = await this.query(`SELECT count(*) FROM ${TABLE} WHERE ${where.value}`, params);
+      const total = Number(countReader.getRows()[0]?.[0] ?? 0);
+      const hits: Hit[] = [];
+      if (size > 0 && total > 0) {
+        const pageParams = new SqlParams();
+        const pageWhere = this.where(request, pageParams);
+        if (!pageWhere.ok) return pageWhere;
+        let after = '';
+        if (request.searchAfter) {
+          const [ts, id] = request.searchAfter;
+          const seq = eventSequence(id, ts);
+          const t = pageParams.add(ts);
+          after =
+            seq === undefined
+              ? ` AND (ts < ${t} OR (ts = ${t} AND event_seq IS NULL AND event_id < ${pageParams.add(id)}))`
+              : ` AND (ts < ${t} OR (ts = ${t} AND (event_seq IS NULL OR event_seq < ${pageParams.add(seq)})))`;
+        }
+        const rows = await this.query(`SELECT ${COLUMN_NAMES.join(', ')} FROM ${TABLE} WHERE ${pageWhere.value}${after} ORDER BY ts DESC, event_seq DESC NULLS LAST, event_id DESC LIMIT ${pageParams.add(size)}`, pageParams);
+        for (const row of rows.getRows()) {
+          const doc = documentFromRow(row);
+          hits.push({ ...doc, sort: [Number(row[COL.ts]), doc.document['@id']] });
+        }
+      }
+      const aggregations: Record<string, AggregationResult> = {};
+      for (const [name, agg] of Object.entries(request.aggregations ?? {})) {
+        const result = await this.aggregate(agg, request);
+        if (!result.ok) return result;
+        aggregations[name] = result.value;
+      }
+      return ok({ total, hits, aggregations, tookMs: Math.round(performance.now() - started) });
+    });
+  }
+
+  private where(request: SearchRequest, params: SqlParams): Result<string, QueryError> {
+    const compiled = compileToSql(request.query, this.resolver(), params, { nowMs: this.now(), text: this.text, ipKeyFunction: IP_KEY_FUNCTION });
+    if (!compiled.ok) return err({ kind: 'query', message: compiled.error.message, ...(compiled.error.field ? { field: compiled.error.field } : {}) });
+    const range = request.timeRange;
+    const time = range ? `ts BETWEEN ${params.add(range.fromMs)} AND ${params.add(range.toMs)} AND ` : '';
+    return ok(`${time}${compiled.value}`);
+  }
+
+  private async aggregate(agg: AggregationRequest, request: SearchRequest): Promise<Result<AggregationResult, QueryError>> {
+    const params = new SqlParams();
+    const where = this.where(request, params);
+    if (!where.ok) return where;
+    if (agg.type === 'date_histogram') {
+      const range = request.timeRange;
+      let intervalMs = agg.intervalMs ?? 'auto';
+      if (intervalMs === 'auto') {
+        const bounds = range ?? (await this.dataRange(where.value, params));
+        intervalMs = bounds ? autoIntervalMs(bounds) : 1000;
+      }
+      if (!Number.isInteger(intervalMs) || intervalMs <= 0) return err({ kind: 'request', message: 'A date_histogram interval must be a positive whole number of milliseconds.' });
+      const rows = await this.query(`SELECT (ts // ${params.add(intervalMs)}) * ${params.add(intervalMs)} AS k, count(*) FROM ${TABLE} WHERE ${where.value} GROUP BY k`, params);
+      const counts = new Map<number, number>();
+      for (const [k, c] of rows.getRows()) counts.set(Number(k), Number(c));
+      const buckets = (agg.minDocCount ?? 0) > 0 ? [...counts].sort((a, b) => a[0] - b[0]).map(([keyMs, count]) => ({ keyMs, count })) : fillHistogram(counts, intervalMs, range);
+      return ok({ type: 'date_histogram', intervalMs, buckets });
+    }
+    const field = this.resolver().field(aggregatableField(agg.field));
+    if (agg.type === 'cardinality') {
+      if (!field) return ok({ type: 'cardinality', value: 0 });
+      const values = this.aggregationValues(field, params);
+      const rows = await this.query(`SELECT count(DISTINCT v) FROM (SELECT ${values} AS v FROM ${TABLE} WHERE ${where.value}) WHERE v IS NOT NULL`, params);
+      return ok({ type: 'cardinality', value: Number(rows.getRows()[0]?.[0] ?? 0) });
+    }
+    const size = agg.size ?? 10;
+    if (!field) return ok({ type: 'terms', buckets: [], otherCount: 0, ...(agg.missing !== undefined ? { missingCount: 0 } : {}) });
+    if (field.type === 'text') return err({ kind: 'request', field: field.name, message: `${field.name} is a text field; aggregate on a keyword field.` });
+    const values = this.aggregationValues(field, params);
+    const rows = await this.query(
+      `WITH v AS (SELECT ${values} AS v FROM ${TABLE} WHERE ${where.value}) ` +
+        `SELECT v, count(*) AS c, sum(count(*)) OVER () AS n FROM v WHERE v IS NOT NULL GROUP BY v ORDER BY c DESC, v ASC LIMIT ${params.add(size)}`,
+      params,
+    );
+    const list = rows.getRows();
+    const totalWithValue = Number(list[0]?.[2] ?? 0);
+    const buckets = list.map(([k, c]) => ({ key: termKey(field.type, k), count: Number(c) }));
+    const result: AggregationResult = { type: 'terms', buckets, otherCount: totalWithValue - buckets.reduce((n, b) => n + b.count, 0) };
+    if (agg.missing !== undefined) {
+      const missingParams = new SqlParams();
+      const missingWhere = this.where({ ...request, query: { kind: 'bool', must: [request.query], should: [], filter: [], mustNot: [{ kind: 'exists', field: field.name }] } }, missingParams);
+      if (!missingWhere.ok) return missingWhere;
+      const missing = await this.query(`SELECT count(*) FROM ${TABLE} WHERE ${missingWhere.value}`, missingParams);
+      result.missingCount = Number(missing.getRows()[0]?.[0] ?? 0);
+    }
+    return ok(result);
+  }
+
+  /** One row per value: lists are unnested, values beyond ignore_above left out (not indexed). */
+  private aggregationValues(field: SqlField, params: SqlParams): string {
+    const expr = field.multi ? `unnest(${field.expr(params)})` : field.expr(params);
+    return field.ignoreAbove === undefined ? expr : `(CASE WHEN length(${expr}) <= ${field.ignoreAbove} THEN ${expr} END)`;
+  }
+
+  private async dataRange(where: string, params: SqlParams): Promise<{ fromMs: number; toMs: number } | undefined> {
+    const rows = await this.query(`SELECT min(ts), max(ts) FROM ${TABLE} WHERE ${where}`, params);
+    const [min, max] = rows.getRows()[0] ?? [];
+    return min === null || min === undefined ? undefined : { fromMs: Number(min), toMs: Number(max) };
+  }
+
+  /** Runs a read with exactly the parameters its SQL uses. */
+  private query(sql: string, params: SqlParams): ReturnType<DuckDBConnection['runAndReadAll']> {
+    const bound = params.bind(sql);
+    return this.reader.runAndReadAll(bound.sql, bound.values as DuckDBValue[]);
+  }
+
+  fields(): Promise<FieldInfo[]> {
+    return Promise.resolve(this.resolver().catalog());
+  }
+
+  indices(): Promise<IndexInfo[]> {
+    return this.reads.run(async () => {
+      this.assertOpen();
+      const rows = (await this.reader.runAndReadAll(`SELECT ts // ${DAY_MS} AS day, count(*) FROM ${TABLE} GROUP BY day ORDER BY day`)).getRows();
+      const total = rows.reduce((n, [, c]) => n + Number(c), 0);
+      const bytes = this.fileBytes();
+      return rows.map(([day, count]) => ({ name: indexNameForTime(Number(day) * DAY_MS), documents: Number(count), bytes: total === 0 ? 0 : Math.round((bytes * Number(count)) / total) }));
+    });
+  }
+
+  deleteIndex(name: string): Promise<boolean> {
+    const day = timeOfIndexName(name);
+    if (day === undefined) return Promise.resolve(false);
+    return this.writes.run(async () => {
+      this.assertOpen();
+      const deleted = await this.writer.run(`DELETE FROM ${TABLE} WHERE ts >= $1 AND ts < $2`, [BigInt(day), BigInt(day + DAY_MS)]);
+      if (deleted.rowsChanged > 0) await this.writer.run('CHECKPOINT');
+      return deleted.rowsChanged > 0;
+    });
+  }
+
+  async deleteOlderThan(days: number, nowMs: number): Promise<string[]> {
+    const cutoff = Math.floor(nowMs / DAY_MS) * DAY_MS - days * DAY_MS;
+    const old = (await this.indices()).filter((i) => (timeOfIndexName(i.name) as number) < cutoff).map((i) => i.name);
+    if (old.length === 0) return [];
+    await this.writes.run(async () => {
+      await this.writer.run(`DELETE FROM ${TABLE} WHERE ts < $1`, [BigInt(cutoff)]);
+      await this.writer.run('CHECKPOINT');
+    });
+    return old;
+  }
+
+  /** Writes everything to the main file (normally DuckDB does so when the log grows). */
+  checkpoint(): Promise<void> {
+    return this.writes.run(async () => {
+      await this.writer.run('CHECKPOINT');
+    });
+  }
+
+  /** Bytes of the database file and its write-ahead log. */
+  fileBytes(): number {
+    if (this.options.path === ':memory:') return 0;
+    const size = (p: string): number => {
+      try {
+        return statSync(p).size;
+      } catch {
+        return 0;
+      }
+    };
+    return size(this.options.path) + size(`${this.options.path}.wal`);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.writes.run(async () => undefined);
+    await this.reads.run(async () => undefined);
+    this.closed = true;
+    this.reader.closeSync();
+    this.writer.closeSync();
+    this.instance.closeSync();
+  }
+
+  private resolver(): DuckDbFieldResolver {
+    return new DuckDbFieldResolver(this.dynamicFields);
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('The store is closed.');
+  }
+}
+
+const STAGING_TYPES: DuckDBType[] = [...STAGED_NUMBERS.map(() => BIGINT), VARCHAR, ...STAGED_TEXTS.map(() => VARCHAR), BOOLEAN];
+const NUMBER_COLUMNS = STAGED_NUMBERS.map((n) => COL[n]);
+const PACKED_COLUMNS = PACKED.map((n) => COL[n]);
+const TEXT_COLUMNS = STAGED_TEXTS.map((n) => COL[n]);
+
+/**
+ * A staging chunk: the numbers, the small strings as one JSON array, the big texts. Every string
+ * crosses into DuckDB in its own call, so packing fifteen small ones into one makes a row cheap.
+ */
+function stagingChunk(rows: Row[], start: number, end: number): DuckDBDataChunk {
+  const chunk = DuckDBDataChunk.create(STAGING_TYPES, end - start);
+  const columns: DuckDBValue[][] = STAGING_TYPES.map(() => new Array<DuckDBValue>(end - start));
+  for (let r = start; r < end; r++) {
+    const values = (rows[r] as Row).values;
+    const i = r - start;
+    let c = 0;
+    for (const column of NUMBER_COLUMNS) {
+      const v = values[column];
+      (columns[c++] as DuckDBValue[])[i] = v === null ? null : BigInt(v as number);
+    }
+    (columns[c++] as DuckDBValue[])[i] = JSON.stringify(PACKED_COLUMNS.map((column) => values[column]));
+    for (const column of TEXT_COLUMNS) (columns[c++] as DuckDBValue[])[i] = values[column] as string | null;
+    (columns[c] as DuckDBValue[])[i] = values[COL.patch_full] as boolean;
+  }
+  chunk.setColumns(columns);
+  return chunk;
+}
+
+function termKey(type: FieldType, key: unknown): string | number {
+  if (typeof key === 'bigint') return Number(key);
+  if (typeof key === 'number') return key;
+  const text = String(key);
+  if (type === 'integer' || type === 'long' || type === 'double' || type === 'date') {
+    const n = Number(text);
+    return Number.isFinite(n) ? n : text;
+  }
+  return text;
+}
+
+/** `hs_ip_key(ip)`: the 32-hex sort key of an address, NULL if it is not one (CIDR and IP ranges). */
+function ipKeyFunction(): DuckDBScalarFunction {
+  return DuckDBScalarFunction.create({
+    name: IP_KEY_FUNCTION,
+    returnType: VARCHAR,
+    parameterTypes: [VARCHAR],
+    mainFunction: (_info, input, output) => {
+      const values = input.getColumnVector(0);
+      for (let i = 0; i < input.rowCount; i++) {
+        const v = values.getItem(i);
+        output.setItem(i, typeof v === 'string' ? (ipSortKey(v) ?? null) : null);
+      }
+      output.flush();
+    },
+  });
+}
+
+/** `hs_event_id(ts, seq)`: the CloudWatch event id of a row stored as a sequence number. */
+function eventIdFunction(): DuckDBScalarFunction {
+  return DuckDBScalarFunction.create({
+    name: EVENT_ID_FUNCTION,
+    returnType: VARCHAR,
+    parameterTypes: [BIGINT, BIGINT],
+    mainFunction: (_info, input, output) => {
+      const ts = input.getColumnVector(0);
+      const seq = input.getColumnVector(1);
+      for (let i = 0; i < input.rowCount; i++) {
+        const t = ts.getItem(i);
+        const s = seq.getItem(i);
+        output.setItem(i, t === null || s === null ? null : cloudWatchEventId(Number(t), Number(s)));
+      }
+      output.flush();
+    },
+  });
+}
