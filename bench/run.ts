@@ -3,10 +3,16 @@
  * bench/results/<suite>.json with the machine noted.
  */
 import { machineInfo, printTable, writeResult, type SuiteResult } from './harness.js';
+import { runStoreBench } from './store.bench.js';
 import { runTransformBench } from './transform.bench.js';
+
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+/** HIDSMON_BENCH_SIZES=1000000 runs the store suite at 1M only (a quicker look). */
+const storeSizes = (process.env['HIDSMON_BENCH_SIZES'] ?? '1000000,10000000').split(',').map(Number);
 
 const SUITES: Record<string, () => SuiteResult | Promise<SuiteResult>> = {
   transform: runTransformBench,
+  store: () => runStoreBench(storeSizes, log),
 };
 
 async function main(): Promise<number> {

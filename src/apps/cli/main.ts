@@ -5,6 +5,9 @@ import { guardEpipe, OutputClosed } from './io.js';
 import { normalizeCommand } from './commands/normalize.js';
 import { simulateCommand } from './commands/simulate.js';
 import { transformCommand } from './commands/transform.js';
+import { importCommand } from './commands/import.js';
+import { indicesCommand } from './commands/indices.js';
+import { searchCommand } from './commands/search.js';
 
 /** What a command may touch of the outside world; tests pass their own. */
 export interface CommandContext {
@@ -12,6 +15,8 @@ export interface CommandContext {
   stdout: Writable;
   stderr: Writable;
   stderrIsTTY: boolean;
+  /** Terminal width, when stdout is one. */
+  stdoutColumns?: number;
   now: () => number;
   /** Aborted on Ctrl-C / SIGTERM: long-running commands stop cleanly. */
   signal: AbortSignal;
@@ -23,6 +28,9 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   simulate: { run: simulateCommand, summary: 'simulate the blog\'s test hosts writing OSSEC/Wazuh alerts files' },
   normalize: { run: normalizeCommand, summary: 'alert lines or records -> NDJSON documents, as indexed' },
   transform: { run: transformCommand, summary: 'a CloudWatch Logs subscription event -> NDJSON {index, id, document}' },
+  import: { run: importCommand, summary: 'load alerts files into the embedded index' },
+  search: { run: searchCommand, summary: 'search the embedded index with Lucene query syntax' },
+  indices: { run: indicesCommand, summary: 'list, delete or expire the daily indices' },
   demo: { run: notYet('demo', 'start the server, a simulated two-host fleet shipping to it, and the UI on http://127.0.0.1:5601'), summary: 'the whole pipeline on this machine (what `npm start` runs)' },
 };
 
@@ -88,6 +96,7 @@ function processContext(): CommandContext {
     stdout: process.stdout,
     stderr: process.stderr,
     stderrIsTTY: process.stderr.isTTY === true,
+    ...(process.stdout.isTTY ? { stdoutColumns: process.stdout.columns } : {}),
     now: () => Date.now(),
     signal: controller.signal,
   };
