@@ -3,6 +3,7 @@
  * bench/results/<suite>.json with the machine noted.
  */
 import { machineInfo, printTable, writeResult, type SuiteResult } from './harness.js';
+import { runServerBench } from './server.bench.js';
 import { runStoreBench } from './store.bench.js';
 import { runTransformBench } from './transform.bench.js';
 
@@ -13,6 +14,7 @@ const storeSizes = (process.env['HIDSMON_BENCH_SIZES'] ?? '1000000,10000000').sp
 const SUITES: Record<string, () => SuiteResult | Promise<SuiteResult>> = {
   transform: runTransformBench,
   store: () => runStoreBench(storeSizes, log),
+  server: () => runServerBench(log),
 };
 
 async function main(): Promise<number> {

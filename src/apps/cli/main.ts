@@ -8,6 +8,8 @@ import { transformCommand } from './commands/transform.js';
 import { importCommand } from './commands/import.js';
 import { indicesCommand } from './commands/indices.js';
 import { searchCommand } from './commands/search.js';
+import { demoCommand } from './commands/demo.js';
+import { serverCommand } from './commands/server.js';
 
 /** What a command may touch of the outside world; tests pass their own. */
 export interface CommandContext {
@@ -31,7 +33,8 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   import: { run: importCommand, summary: 'load alerts files into the embedded index' },
   search: { run: searchCommand, summary: 'search the embedded index with Lucene query syntax' },
   indices: { run: indicesCommand, summary: 'list, delete or expire the daily indices' },
-  demo: { run: notYet('demo', 'start the server, a simulated two-host fleet shipping to it, and the UI on http://127.0.0.1:5601'), summary: 'the whole pipeline on this machine (what `npm start` runs)' },
+  server: { run: serverCommand, summary: 'the CloudWatch Logs API, forwarder, index, query API and UI in one process' },
+  demo: { run: demoCommand, summary: 'a server and two simulated hosts shipping to it (what `npm start` runs)' },
 };
 
 export const mainHelp = `Usage: hidsmon <command> [options]
@@ -72,14 +75,6 @@ export async function run(argv: string[], ctx: CommandContext = processContext()
     }
     throw e;
   }
-}
-
-function notYet(name: string, what: string): Command {
-  return async (_argv, ctx) => {
-    ctx.stderr.write(`hidsmon ${name} will ${what}. It is not built yet: the server is the next milestone.\n` +
-      'Meanwhile: `hidsmon simulate --out DIR` writes alerts, `hidsmon normalize FILE` shows the documents they become.\n');
-    return 1;
-  };
 }
 
 function processContext(): CommandContext {

@@ -1,0 +1,16 @@
+/** @module What every CloudWatch Logs action gets: the store and the account it answers for. */
+import type { LogStore } from '../../ingest/log-store.js';
+import type { ActionInput } from './action-input.js';
+
+export interface ActionContext {
+  store: LogStore;
+  /** The account id shown in ARNs and payloads (AWS: the 12-digit account). */
+  owner: string;
+  region: string;
+  nowMs: () => number;
+  /** Called after a subscription filter was created, changed or removed (also by DeleteLogGroup). */
+  onSubscriptionChange?: () => void;
+}
+
+/** An action reads its input and returns its output, or undefined for operations without one. */
+export type Action = (input: ActionInput, context: ActionContext) => Promise<object | undefined>;

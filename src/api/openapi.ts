@@ -1,0 +1,106 @@
+/** @module The OpenAPI 3.1 description of the query API, served at /api/openapi.json. */
+
+const error = { $ref: '#/components/schemas/Error' };
+const timeBound = { oneOf: [{ type: 'string', description: 'ISO 8601 or date math: now-15m, now/d, 2024-03-02T14:00:00Z' }, { type: 'integer', description: 'epoch ms' }] };
+const searchBody = {
+  type: 'object',
+  properties: {
+    query: { oneOf: [{ type: 'string', description: 'Lucene query syntax, as Kibana\'s query bar takes it' }, { type: 'object', description: 'OpenSearch query DSL (bool, term, terms, match, match_phrase, range, exists, wildcard, prefix, query_string)' }] },
+    filters: { type: 'array', items: { type: 'object' }, description: 'query DSL objects, all required (filter pills)' },
+    from: timeBound,
+    to: timeBound,
+    size: { type: 'integer', minimum: 0, maximum: 10000, default: 20 },
+    search_after: { type: 'array', prefixItems: [{ type: 'integer' }, { type: 'string' }], description: 'the sort of the last hit of the previous page' },
+    aggregations: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object',
+        required: ['type'],
+        properties: {
+          type: { enum: ['date_histogram', 'terms', 'cardinality'] },
+          field: { type: 'string' },
+          size: { type: 'integer', minimum: 1, maximum: 1000 },
+          missing: { type: 'string' },
+          interval_ms: { oneOf: [{ const: 'auto' }, { type: 'integer', minimum: 1 }] },
+        },
+      },
+    },
+  },
+};
+
+export const OPENAPI_DOCUMENT = {
+  openapi: '3.1.0',
+  info: {
+    title: 'hidsmon query API',
+    version: '0.1.0',
+    description:
+      'Search host-intrusion alerts indexed by hidsmon. Every route needs a bearer token (HIDSMON_API_TOKEN, or the generated one) or the session cookie the login link sets. The CloudWatch Logs API is served at POST / (AWS JSON 1.1, SigV4).',
+  },
+  security: [{ bearer: [] }, { session: [] }],
+  components: {
+    securitySchemes: {
+      bearer: { type: 'http', scheme: 'bearer' },
+      session: { type: 'apiKey', in: 'cookie', name: 'hidsmon_session' },
+    },
+    schemas: {
+      Error: {
+        type: 'object',
+        properties: {
+          error: {
+            type: 'object',
+            required: ['kind', 'message'],
+            properties: { kind: { type: 'string' }, message: { type: 'string' }, position: { type: 'integer' }, hint: { type: 'string' }, field: { type: 'string' } },
+          },
+        },
+      },
+      Hit: {
+        type: 'object',
+        properties: { index: { type: 'string' }, id: { type: 'string' }, sort: { type: 'array' }, document: { type: 'object' } },
+      },
+    },
+  },
+  paths: {
+    '/api/search': {
+      post: {
+        summary: 'Hits newest first, exact total, aggregations',
+        requestBody: { required: true, content: { 'application/json': { schema: searchBody } } },
+        responses: {
+          200: {
+            description: 'Results',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  properties: { total: { type: 'integer' }, took_ms: { type: 'integer' }, hits: { type: 'array', items: { $ref: '#/components/schemas/Hit' } }, aggregations: { type: 'object' } },
+                },
+              },
+            },
+          },
+          400: { description: 'A syntax error (with position and hint) or a bad request', content: { 'application/json': { schema: error } } },
+          401: { description: 'No valid token or session', content: { 'application/json': { schema: error } } },
+        },
+      },
+    },
+    '/api/fields': { get: { summary: 'Every field seen, with its type', responses: { 200: { description: 'Fields' } } } },
+    '/api/fields/top': {
+      post: {
+        summary: "A field's top values under a query, with their share",
+        requestBody: { required: true, content: { 'application/json': { schema: { ...searchBody, required: ['field'], properties: { ...searchBody.properties, field: { type: 'string' } } } } } },
+        responses: { 200: { description: 'Top values' }, 400: { description: 'Bad request', content: { 'application/json': { schema: error } } } },
+      },
+    },
+    '/api/indices': { get: { summary: 'Daily indices with document counts and sizes', responses: { 200: { description: 'Indices' } } } },
+    '/api/indices/{name}': {
+      delete: {
+        summary: 'Delete one daily index',
+        parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string', pattern: '^cwl-\\d{4}\\.\\d{2}\\.\\d{2}$' } }],
+        responses: { 200: { description: 'Deleted' }, 404: { description: 'No such index' } },
+      },
+    },
+    '/api/ingest': { get: { summary: 'Log groups and streams, last events, forwarder lag, dead letters', responses: { 200: { description: 'Ingest state' } } } },
+    '/api/dead-letters': { get: { summary: 'Events a sink refused for good', parameters: [{ name: 'limit', in: 'query', schema: { type: 'integer' } }], responses: { 200: { description: 'Dead letters' } } } },
+    '/api/session': { get: { summary: 'Whether the caller is signed in', responses: { 200: { description: 'Signed in' }, 401: { description: 'Not signed in' } } } },
+    '/healthz': { get: { summary: 'Liveness; no authentication', security: [], responses: { 200: { description: 'OK' } } } },
+    '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: { description: 'text/plain; version=0.0.4' } } } },
+  },
+} as const;

@@ -1,0 +1,178 @@
+/**
+ * @module The query API under `/api`: search with aggregations, the field catalog, a field's top
+ * values, indices, and the ingest state. JSON in, JSON out; requests are validated here and
+ * errors carry what to fix. Authentication happens before these routes (see the app).
+ */
+import { Hono } from 'hono';
+import { parseDateMath } from '../../core/date-math.js';
+import { isPlainObject, type JsonObject } from '../../core/paths.js';
+import { err, ok, type Result } from '../../core/result.js';
+import type { QueryNode } from '../../query/ast.js';
+import { parseQueryInput } from '../../query/parse-query.js';
+import { MAX_HITS, type AggregationRequest, type QueryError, type SearchBackend, type SearchRequest, type SortKey, type TimeRange } from '../../query/search-api.js';
+import type { ServerMetrics } from '../../telemetry/metrics.js';
+
+/** What the ingest side reports for `/api/ingest`; the server composes it from the durable log and the forwarder. */
+export type IngestStatusProvider = () => Promise<JsonObject>;
+export type DeadLetterProvider = (limit: number) => Promise<JsonObject[]>;
+
+export interface QueryApiDeps {
+  backend: SearchBackend;
+  now: () => number;
+  metrics: ServerMetrics;
+  ingestStatus: IngestStatusProvider;
+  deadLetters: DeadLetterProvider;
+}
+
+const AGGREGATION_TYPES = ['date_histogram', 'terms', 'cardinality'];
+
+type ApiError = { status: number; error: { kind: string; message: string; position?: number; hint?: string; field?: string } };
+
+function fail(status: number, kind: string, message: string, extra: Partial<ApiError['error']> = {}): ApiError {
+  return { status, error: { kind, message, ...extra } };
+}
+
+function fromQueryError(e: QueryError): ApiError {
+  const { kind, message, ...rest } = e;
+  return { status: 400, error: { kind, message, ...rest } };
+}
+
+/** The search body: Lucene text or DSL, filter pills, time range, paging and aggregations. */
+export function parseSearchBody(body: unknown, nowMs: number): Result<SearchRequest, ApiError> {
+  if (!isPlainObject(body)) return err(fail(400, 'request', 'The body must be a JSON object such as {"query": "rule.level:>=7", "from": "now-24h"}.'));
+  const query = parseQueryInput(body['query'] ?? '');
+  if (!query.ok) return err(fromQueryError(query.error));
+  const must: QueryNode[] = [query.value];
+  const filters = body['filters'] ?? [];
+  if (!Array.isArray(filters)) return err(fail(400, 'request', 'filters must be a list of query DSL objects.'));
+  for (const [i, filter] of filters.entries()) {
+    if (!isPlainObject(filter)) return err(fail(400, 'request', `filters[${i}] must be a query DSL object.`));
+    const parsed = parseQueryInput(filter);
+    if (!parsed.ok) return err(fail(400, parsed.error.kind, `filters[${i}]: ${parsed.error.message}`));
+    must.push(parsed.value);
+  }
+  const range = parseTimeRange(body['from'], body['to'], nowMs);
+  if (!range.ok) return range;
+  const size = body['size'] ?? 20;
+  if (typeof size !== 'number' || !Number.isInteger(size) || size < 0 || size > MAX_HITS) return err(fail(400, 'request', `size must be a whole number from 0 to ${MAX_HITS}.`));
+  const request: SearchRequest = { query: must.length === 1 ? query.value : { kind: 'bool', must, should: [], mustNot: [], filter: [] }, size };
+  if (range.value) request.timeRange = range.value;
+  const after = body['search_after'];
+  if (after !== undefined) {
+    if (!Array.isArray(after) || after.length !== 2 || typeof after[0] !== 'number' || typeof after[1] !== 'string') {
+      return err(fail(400, 'request', 'search_after is the sort of the last hit of the previous page: [timestamp_ms, "@id"].'));
+    }
+    request.searchAfter = after as SortKey;
+  }
+  const aggs = body['aggregations'] ?? body['aggs'];
+  if (aggs !== undefined) {
+    if (!isPlainObject(aggs)) return err(fail(400, 'request', 'aggregations is an object of named aggregations.'));
+    const out: Record<string, AggregationRequest> = {};
+    for (const [name, spec] of Object.entries(aggs)) {
+      if (!isPlainObject(spec) || typeof spec['type'] !== 'string' || !AGGREGATION_TYPES.includes(spec['type'])) {
+        return err(fail(400, 'request', `aggregations.${name}: type must be one of ${AGGREGATION_TYPES.join(', ')}.`));
+      }
+      if (spec['type'] !== 'date_histogram' && typeof spec['field'] !== 'string') return err(fail(400, 'request', `aggregations.${name}: a field is required.`));
+      if (spec['size'] !== undefined && (typeof spec['size'] !== 'number' || !Number.isInteger(spec['size']) || spec['size'] < 1 || spec['size'] > 1000)) {
+        return err(fail(400, 'request', `aggregations.${name}: size must be a whole number from 1 to 1000.`));
+      }
+      if (spec['interval_ms'] !== undefined && spec['interval_ms'] !== 'auto' && (typeof spec['interval_ms'] !== 'number' || !Number.isInteger(spec['interval_ms']) || spec['interval_ms'] < 1)) {
+        return err(fail(400, 'request', `aggregations.${name}: interval_ms is "auto" or a positive whole number of milliseconds.`));
+      }
+      if (spec['type'] === 'date_histogram') out[name] = { type: 'date_histogram', intervalMs: (spec['interval_ms'] as number | 'auto' | undefined) ?? 'auto' };
+      else if (spec['type'] === 'terms') out[name] = { type: 'terms', field: spec['field'] as string, size: (spec['size'] as number | undefined) ?? 10, ...(typeof spec['missing'] === 'string' ? { missing: spec['missing'] } : {}) };
+      else out[name] = { type: 'cardinality', field: spec['field'] as string };
+    }
+    request.aggregations = out;
+  }
+  return ok(request);
+}
+
+function parseTimeRange(from: unknown, to: unknown, nowMs: number): Result<TimeRange | undefined, ApiError> {
+  if (from === undefined && to === undefined) return ok(undefined);
+  const bound = (value: unknown, name: string, roundUp: boolean, fallback: string): Result<number, ApiError> => {
+    if (value === undefined) value = fallback;
+    if (typeof value === 'number' && Number.isFinite(value)) return ok(value);
+    if (typeof value !== 'string') return err(fail(400, 'request', `${name} is epoch milliseconds or a time such as now-24h or 2024-03-02T14:00:00Z.`));
+    const parsed = parseDateMath(value, nowMs, { roundUp });
+    return parsed.ok ? parsed : err(fail(400, 'request', `${name}: ${parsed.error}`));
+  };
+  const fromMs = bound(from, 'from', false, 'now-15m');
+  if (!fromMs.ok) return fromMs;
+  const toMs = bound(to, 'to', true, 'now');
+  if (!toMs.ok) return toMs;
+  if (toMs.value < fromMs.value) return err(fail(400, 'request', '"to" is before "from".'));
+  return ok({ fromMs: fromMs.value, toMs: toMs.value });
+}
+
+async function jsonBody(c: { req: { json(): Promise<unknown> } }): Promise<unknown> {
+  try {
+    return await c.req.json();
+  } catch {
+    return Symbol.for('invalid');
+  }
+}
+
+export function createQueryApi(deps: QueryApiDeps): Hono {
+  const api = new Hono();
+  const timed = async <T>(route: string, work: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      deps.metrics.queryLatency.observe((performance.now() - started) / 1000, { route });
+    }
+  };
+
+  api.post('/search', async (c) => {
+    const body = await jsonBody(c);
+    if (typeof body === 'symbol') return c.json({ error: { kind: 'request', message: 'The body is not valid JSON.' } }, 400);
+    const request = parseSearchBody(body, deps.now());
+    if (!request.ok) return c.json({ error: request.error.error }, request.error.status as 400);
+    const result = await timed('search', () => deps.backend.search(request.value));
+    if (!result.ok) return c.json({ error: fromQueryError(result.error).error }, 400);
+    const { total, hits, aggregations, tookMs } = result.value;
+    return c.json({ total, took_ms: tookMs, time_range: request.value.timeRange ? { from: request.value.timeRange.fromMs, to: request.value.timeRange.toMs } : null, hits, aggregations });
+  });
+
+  api.get('/fields', async (c) => c.json({ fields: await deps.backend.fields() }));
+
+  /** The Discover sidebar: a field's top values under the current query, with their share of the matching documents. */
+  api.post('/fields/top', async (c) => {
+    const body = await jsonBody(c);
+    if (!isPlainObject(body) || typeof body['field'] !== 'string') return c.json({ error: { kind: 'request', message: 'The body names a field: {"field": "srcip", "query": "...", "from": "now-24h"}.' } }, 400);
+    const field = body['field'];
+    const size = typeof body['size'] === 'number' && Number.isInteger(body['size']) && body['size'] > 0 && body['size'] <= 100 ? body['size'] : 5;
+    const request = parseSearchBody({ ...body, size: 0, aggregations: { top: { type: 'terms', field, size } } }, deps.now());
+    if (!request.ok) return c.json({ error: request.error.error }, request.error.status as 400);
+    const result = await timed('top', () => deps.backend.search(request.value));
+    if (!result.ok) return c.json({ error: fromQueryError(result.error).error }, 400);
+    const top = result.value.aggregations['top'];
+    const buckets = top?.type === 'terms' ? top.buckets : [];
+    const present = top?.type === 'terms' ? top.otherCount + buckets.reduce((n, b) => n + b.count, 0) : 0;
+    return c.json({
+      field,
+      total: result.value.total,
+      present,
+      values: buckets.map((b) => ({ value: b.key, count: b.count, share: result.value.total === 0 ? 0 : b.count / result.value.total })),
+    });
+  });
+
+  api.get('/indices', async (c) => c.json({ indices: await deps.backend.indices() }));
+
+  api.delete('/indices/:name', async (c) => {
+    const name = c.req.param('name');
+    if (!/^cwl-\d{4}\.\d{2}\.\d{2}$/.test(name)) return c.json({ error: { kind: 'request', message: `"${name}" is not a daily index name such as cwl-2024.03.02.` } }, 400);
+    const deleted = await deps.backend.deleteIndex(name);
+    return deleted ? c.json({ deleted: name }) : c.json({ error: { kind: 'not_found', message: `There is no index ${name}.` } }, 404);
+  });
+
+  api.get('/ingest', async (c) => c.json(await deps.ingestStatus()));
+
+  api.get('/dead-letters', async (c) => {
+    const limit = Math.min(1000, Math.max(1, Number(c.req.query('limit') ?? 100) || 100));
+    return c.json({ dead_letters: await deps.deadLetters(limit) });
+  });
+
+  return api;
+}

@@ -1,0 +1,108 @@
+/** @module `hidsmon server`: the CloudWatch-Logs-compatible ingest, the forwarder, the index and the query API in one process. */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pino, type Logger } from 'pino';
+import { loadServerConfig, type ServerConfig } from '../../../config/server-config.js';
+import { startServer, type RunningServer } from '../../server/server.js';
+import { integerOption, parseCommandLine, stringOption } from '../args.js';
+import { CliError, usageError } from '../cli-error.js';
+import { writeOut } from '../io.js';
+import type { CommandContext } from '../main.js';
+
+export const serverHelp = `Usage: hidsmon server [options]
+
+Runs hidsmon on this machine: a CloudWatch Logs API on POST / (for the AWS SDK, the
+CloudWatch agent, Fluent Bit or Vector), the durable log, the forwarder into the
+embedded index, the query API under /api and the web UI. Prints a one-time login
+link for the browser.
+
+Options:
+  --config FILE   settings in YAML (default: ./hidsmon.yaml when it exists)
+  --data DIR      data directory (default: $HIDSMON_DATA, else ./hidsmon-data)
+  --port N        port (default: 5601; 0 picks a free one)
+  --host ADDR     address to listen on (default: 127.0.0.1)
+  -h, --help      show this help
+
+Settings (hidsmon.yaml keys; environment variables override them):
+  host, port, data ($HIDSMON_HOST, $HIDSMON_PORT, $HIDSMON_DATA)
+  owner: 12-digit account id for @owner and ARNs ($HIDSMON_OWNER)
+  region ($HIDSMON_REGION)
+  access_keys: [{id, secret}] for SigV4 ($HIDSMON_ACCESS_KEY_ID, $HIDSMON_SECRET_ACCESS_KEY)
+  api_tokens: [token] for the query API ($HIDSMON_API_TOKEN)
+  trusted_networks: [CIDR] allowed to connect ($HIDSMON_TRUSTED_NETWORKS, comma-separated)
+  retention_days: daily indices to keep ($HIDSMON_RETENTION_DAYS)
+  auto_subscribe: forward every log group without a subscription filter to the index
+Keys and tokens not configured are generated on first start, kept in
+<data>/credentials.json (readable by its owner only) and printed once.
+`;
+
+/** Reads the config file and environment into a validated configuration, or a usage error listing every problem. */
+export function serverConfigFromCommandLine(command: string, values: Record<string, unknown>, env: NodeJS.ProcessEnv, port?: number): ServerConfig {
+  const configPath = stringOption(values as never, 'config');
+  const path = configPath ?? (existsSync('hidsmon.yaml') ? 'hidsmon.yaml' : undefined);
+  if (configPath !== undefined && !existsSync(configPath)) throw usageError(command, `--config: ${configPath} does not exist.`);
+  const data = stringOption(values as never, 'data');
+  const host = stringOption(values as never, 'host');
+  const loaded = loadServerConfig({
+    ...(path ? { file: { name: path, text: readFileSync(path, 'utf8') } } : {}),
+    env,
+    flags: { ...(data ? { dataDir: resolve(data) } : {}), ...(port !== undefined ? { port } : {}), ...(host ? { host } : {}) },
+    defaultDataDir: resolve('hidsmon-data'),
+  });
+  if (!loaded.ok) throw new CliError(`The configuration has problems:\n  - ${loaded.error.join('\n  - ')}`, 2);
+  return { ...loaded.value, dataDir: resolve(loaded.value.dataDir) };
+}
+
+export function serverLogger(level = process.env['HIDSMON_LOG_LEVEL'] ?? 'info'): Logger {
+  return pino({ level, base: { service: 'hidsmon' } }, pino.destination(2));
+}
+
+/** Starts a server, with the error a user can act on when the port is taken. */
+export async function startOrExplain(config: ServerConfig, logger: Logger): Promise<RunningServer> {
+  try {
+    return await startServer(config, { logger });
+  } catch (e) {
+    const error = e as NodeJS.ErrnoException;
+    if (error.code === 'EADDRINUSE') throw new CliError(`Port ${config.port} on ${config.host} is in use. Stop what runs there, or pass --port N (0 picks a free port).`);
+    if (error.code === 'EACCES') throw new CliError(`Not allowed to listen on ${config.host}:${config.port}. Use a port above 1023.`);
+    if (/lock/i.test(error.message)) throw new CliError(`The data directory ${config.dataDir} is in use by another hidsmon process. Stop it or pass --data DIR.`);
+    throw e;
+  }
+}
+
+export function banner(server: RunningServer): string {
+  const lines = [
+    `hidsmon is running on ${server.url} (data in ${server.config.dataDir})`,
+    '',
+    `  Open the UI:        ${server.loginUrl}`,
+    `  CloudWatch Logs:    endpoint ${server.url}, region ${server.config.region}`,
+  ];
+  const key = server.credentials.accessKeys[0];
+  if (server.credentials.generated && key) {
+    lines.push(
+      `  Access key (new):   ${key.id}`,
+      `  Secret key (new):   ${key.secret}`,
+      `  API token (new):    ${server.credentials.apiTokens[0]}`,
+      `  These were generated and stored in ${server.credentials.file} (readable by you only); they are not printed again.`,
+    );
+  } else if (server.credentials.file) {
+    lines.push(`  Credentials:        in ${server.credentials.file}`);
+  }
+  lines.push('', 'Stop with Ctrl-C.');
+  return `${lines.join('\n')}\n`;
+}
+
+export async function serverCommand(argv: string[], ctx: CommandContext): Promise<number> {
+  const { values } = parseCommandLine('server', argv, { config: { type: 'string' }, data: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } }, 0);
+  if (values['help']) {
+    await writeOut(ctx.stdout, serverHelp);
+    return 0;
+  }
+  const config = serverConfigFromCommandLine('server', values, process.env, integerOption('server', values, 'port', 0));
+  const server = await startOrExplain(config, serverLogger());
+  await writeOut(ctx.stdout, banner(server));
+  await new Promise<void>((done) => (ctx.signal.aborted ? done() : ctx.signal.addEventListener('abort', () => done(), { once: true })));
+  ctx.stderr.write('hidsmon: stopping...\n');
+  await server.stop();
+  return 0;
+}

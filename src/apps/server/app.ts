@@ -1,0 +1,177 @@
+/**
+ * @module The server's HTTP app: the trusted-network check before anything else, the CloudWatch
+ * Logs API at `POST /`, `/healthz`, the login link, and — behind a token or a session — the query
+ * API, `/metrics` and the web UI's data. Stores and queues come in as arguments; nothing here
+ * reads the environment.
+ */
+import { randomUUID } from 'node:crypto';
+import type { HttpBindings } from '@hono/node-server';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { sameSecret, SESSION_COOKIE, sessionFromCookie, type Sessions, type TrustedNetworks } from '../../api/access.js';
+import { OPENAPI_DOCUMENT } from '../../api/openapi.js';
+import { createQueryApi, type QueryApiDeps } from '../../api/query/query-api.js';
+import type { ServerMetrics } from '../../telemetry/metrics.js';
+
+/** A CloudWatch Logs request as the API layer takes it. */
+export interface CloudWatchRequest {
+  method: string;
+  path: string;
+  query: string;
+  headers: Record<string, string | undefined>;
+  body: Buffer;
+  remoteAddress?: string;
+}
+export type CloudWatchHandler = (request: CloudWatchRequest) => Promise<{ status: number; headers: Record<string, string>; body: string }>;
+
+export interface AppDeps extends QueryApiDeps {
+  cloudWatch: CloudWatchHandler;
+  trusted: TrustedNetworks;
+  sessions: Sessions;
+  apiTokens: readonly string[];
+  metrics: ServerMetrics;
+  /** The web UI's files (HTML, JS, CSS); absent before the UI is built. */
+  ui?: (path: string) => Promise<{ body: Uint8Array | string; type: string; headers?: Record<string, string> } | undefined>;
+}
+
+/** CloudWatch's own limit is 1 MiB of events; gzip, framing and the JSON around them fit in this. */
+export const MAX_CLOUDWATCH_BODY_BYTES = 2 * 1024 * 1024;
+
+type Env = { Bindings: HttpBindings; Variables: { requestId: string } };
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+};
+
+function remoteAddress(c: Context<Env>): string | undefined {
+  return c.env?.incoming?.socket?.remoteAddress;
+}
+
+function cloudWatchError(status: number, type: string, message: string, requestId: string): Response {
+  return new Response(JSON.stringify({ __type: type, message }), {
+    status,
+    headers: { 'Content-Type': 'application/x-amz-json-1.1', 'x-amzn-RequestId': requestId, 'x-amzn-ErrorType': type },
+  });
+}
+
+function page(title: string, text: string, status: number): Response {
+  const escape = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return new Response(
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>hidsmon: ${escape(title)}</title></head>` +
+      `<body style="font:14px system-ui,sans-serif;max-width:40em;margin:4em auto;color:#1f2937"><h1 style="font-size:20px">${escape(title)}</h1><p>${escape(text)}</p></body></html>`,
+    { status, headers: { 'Content-Type': 'text/html; charset=utf-8', ...SECURITY_HEADERS } },
+  );
+}
+
+export function createApp(deps: AppDeps): Hono<Env> {
+  const app = new Hono<Env>();
+
+  // 1. The trusted network, before anything else; a refused peer is told its address and why.
+  app.use('*', async (c, next) => {
+    const requestId = randomUUID();
+    c.set('requestId', requestId);
+    const address = remoteAddress(c);
+    if (!deps.trusted.allows(address)) {
+      deps.metrics.rejected.inc(1, { reason: 'untrusted_network' });
+      if (c.req.method === 'POST' && c.req.path === '/' && c.req.header('x-amz-target')) {
+        return cloudWatchError(400, 'AccessDeniedException', deps.trusted.refusal(address), requestId);
+      }
+      if (c.req.path.startsWith('/api/') || c.req.path === '/metrics') {
+        return c.json({ error: { kind: 'forbidden', message: deps.trusted.refusal(address) } }, 403);
+      }
+      return page('Address not trusted', deps.trusted.refusal(address), 403);
+    }
+    await next();
+    const api = c.req.path === '/' && c.req.method === 'POST' ? 'cloudwatch' : c.req.path.startsWith('/api/') ? 'query' : 'other';
+    deps.metrics.requests.inc(1, { api, status: `${String(c.res.status)[0]}xx` });
+  });
+
+  app.onError((error, c) => {
+    const requestId = c.get('requestId') ?? randomUUID();
+    if (c.req.method === 'POST' && c.req.path === '/') return cloudWatchError(500, 'ServiceUnavailableException', 'The server could not handle the request; it keeps serving. Retry.', requestId);
+    return c.json({ error: { kind: 'internal', message: `Internal error (request ${requestId}); the server keeps serving.` } }, 500);
+  });
+
+  // 2. The CloudWatch Logs API. SigV4 is checked by the handler over the raw body.
+  app.post(
+    '/',
+    bodyLimit({
+      maxSize: MAX_CLOUDWATCH_BODY_BYTES,
+      onError: (c) => {
+        deps.metrics.rejected.inc(1, { reason: 'body_too_large' });
+        return cloudWatchError(413, 'InvalidParameterException', `Request body too large: the limit is ${MAX_CLOUDWATCH_BODY_BYTES} bytes.`, (c as Context<Env>).get('requestId'));
+      },
+    }),
+    async (c) => {
+      const headers: Record<string, string | undefined> = {};
+      c.req.raw.headers.forEach((value, name) => (headers[name] = value));
+      const url = new URL(c.req.url);
+      const address = remoteAddress(c);
+      const response = await deps.cloudWatch({ method: 'POST', path: url.pathname, query: url.search.slice(1), headers, body: Buffer.from(await c.req.arrayBuffer()), ...(address ? { remoteAddress: address } : {}) });
+      return new Response(response.body, { status: response.status, headers: response.headers });
+    },
+  );
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+
+  // 3. The one-time login link, like Jupyter's: it becomes an HttpOnly, SameSite=Strict session cookie.
+  app.get('/login', (c) => {
+    const token = c.req.query('token') ?? '';
+    const session = deps.sessions.redeem(token) ?? (deps.apiTokens.some((t) => sameSecret(t, token)) ? deps.sessions.create() : undefined);
+    if (!session) {
+      return page(
+        'This login link does not work',
+        'A login link works once. Open the link the server printed when it started, or /login?token=<your API token>; restarting the server prints a new link.',
+        401,
+      );
+    }
+    const next = c.req.query('next');
+    const location = next && next.startsWith('/') && !next.startsWith('//') ? next : '/';
+    return new Response(null, {
+      status: 302,
+      headers: { Location: location, 'Set-Cookie': `${SESSION_COOKIE}=${session}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${Math.floor(deps.sessions.ttlMs / 1000)}` },
+    });
+  });
+
+  // 4. Everything with data needs a bearer token or a session.
+  const authenticated: MiddlewareHandler<Env> = async (c, next) => {
+    const header = c.req.header('authorization');
+    const bearer = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+    const byToken = bearer !== undefined && deps.apiTokens.some((t) => sameSecret(t, bearer));
+    const session = sessionFromCookie(c.req.header('cookie'));
+    if (!byToken && !deps.sessions.valid(session)) {
+      deps.metrics.rejected.inc(1, { reason: 'unauthenticated' });
+      return c.json({ error: { kind: 'unauthenticated', message: 'Send Authorization: Bearer <API token>, or sign in with the login link the server printed.' } }, 401, { 'WWW-Authenticate': 'Bearer realm="hidsmon"' });
+    }
+    // A cookie alone must not let another site write: such requests must be JSON, which a form cannot send.
+    if (!byToken && c.req.method !== 'GET' && !(c.req.header('content-type') ?? '').startsWith('application/json')) {
+      return c.json({ error: { kind: 'request', message: 'Send requests with Content-Type: application/json.' } }, 415);
+    }
+    await next();
+  };
+  app.use('/api/*', authenticated);
+  app.use('/metrics', authenticated);
+
+  app.get('/metrics', (c) => c.text(deps.metrics.registry.render(), 200, { 'Content-Type': 'text/plain; version=0.0.4' }));
+  app.get('/api/openapi.json', (c) => c.json(OPENAPI_DOCUMENT));
+  app.get('/api/session', (c) => c.json({ authenticated: true }));
+  app.post('/api/logout', (c) => {
+    const session = sessionFromCookie(c.req.header('cookie'));
+    if (session) deps.sessions.end(session);
+    return c.json({ signed_out: true }, 200, { 'Set-Cookie': `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0` });
+  });
+  app.route('/api', createQueryApi(deps));
+  app.all('/api/*', (c) => c.json({ error: { kind: 'not_found', message: `No such API route: ${c.req.method} ${c.req.path}. See /api/openapi.json.` } }, 404));
+
+  // 5. The web UI. Its files hold no data; the data comes from the API with the session.
+  app.get('*', async (c) => {
+    const file = deps.ui ? await deps.ui(c.req.path) : undefined;
+    if (!file) return page('hidsmon', 'The server is running. The web UI is not built into this copy; the query API is at /api (see /api/openapi.json).', deps.ui ? 404 : 200);
+    return new Response(file.body, { headers: { ...file.headers, 'Content-Type': file.type, ...SECURITY_HEADERS } });
+  });
+
+  return app;
+}

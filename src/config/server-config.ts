@@ -1,0 +1,165 @@
+/**
+ * @module The server's configuration: a YAML file, then environment overrides, then defaults,
+ * validated as a whole with messages that name the setting and say what to write instead.
+ * Pure: callers read the file and the environment and pass their text and values in.
+ */
+import { parse as parseYaml } from 'yaml';
+import { isIp } from '../core/ip.js';
+import { isPlainObject, type JsonObject } from '../core/paths.js';
+import { err, ok, type Result } from '../core/result.js';
+
+export interface AccessKey {
+  id: string;
+  secret: string;
+}
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** AWS account id shown as `@owner` and in ARNs. */
+  owner: string;
+  region: string;
+  /** SigV4 keys for the CloudWatch Logs API; empty: generated on first start. */
+  accessKeys: AccessKey[];
+  /** Bearer tokens for the query API; empty: generated on first start. */
+  apiTokens: string[];
+  /** CIDR blocks allowed to connect at all (the blog's trusted network). */
+  trustedNetworks: string[];
+  /** Daily indices older than this many days are dropped; 0 keeps everything. */
+  retentionDays: number;
+  /** A new log group is subscribed to the embedded index, so that shippers need no set-up. */
+  autoSubscribe: boolean;
+}
+
+export const DEFAULTS: Omit<ServerConfig, 'dataDir'> = {
+  host: '127.0.0.1',
+  port: 5601,
+  owner: '000000000000',
+  region: 'us-east-1',
+  accessKeys: [],
+  apiTokens: [],
+  trustedNetworks: ['127.0.0.0/8', '::1/128'],
+  retentionDays: 30,
+  autoSubscribe: true,
+};
+
+/** The YAML keys, as a user writes them. */
+const KEYS = ['host', 'port', 'data', 'owner', 'region', 'access_keys', 'api_tokens', 'trusted_networks', 'retention_days', 'auto_subscribe'];
+
+export interface ConfigSources {
+  /** Contents of hidsmon.yaml, if there is one, and its name for messages. */
+  file?: { name: string; text: string };
+  env: Record<string, string | undefined>;
+  /** Command-line overrides. */
+  flags?: { dataDir?: string; port?: number; host?: string };
+  /** Where the data directory is when nothing says. */
+  defaultDataDir: string;
+}
+
+export function loadServerConfig(sources: ConfigSources): Result<ServerConfig, string[]> {
+  const problems: string[] = [];
+  let file: JsonObject = {};
+  if (sources.file) {
+    try {
+      const parsed: unknown = parseYaml(sources.file.text);
+      if (parsed === null || parsed === undefined) file = {};
+      else if (isPlainObject(parsed)) file = parsed;
+      else problems.push(`${sources.file.name}: the file must be a YAML mapping of settings (host: ..., port: ...).`);
+    } catch (e) {
+      problems.push(`${sources.file.name}: not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+    }
+    for (const key of Object.keys(file)) {
+      if (!KEYS.includes(key)) problems.push(`${sources.file.name}: unknown setting "${key}"; the settings are ${KEYS.join(', ')}.`);
+    }
+  }
+  const where = (key: string, env?: string): string => (env && sources.env[env] !== undefined ? `$${env}` : `${sources.file?.name ?? 'config'}: ${key}`);
+  const env = sources.env;
+
+  const host = sources.flags?.host ?? env['HIDSMON_HOST'] ?? file['host'] ?? DEFAULTS.host;
+  if (typeof host !== 'string' || (host !== 'localhost' && !isIp(host) && host !== '0.0.0.0' && host !== '::')) {
+    problems.push(`${where('host', 'HIDSMON_HOST')}: "${String(host)}" is not an address to listen on; use 127.0.0.1 (this machine only), 0.0.0.0 (all IPv4) or an interface address.`);
+  }
+  const portValue = sources.flags?.port ?? env['HIDSMON_PORT'] ?? file['port'] ?? DEFAULTS.port;
+  const port = typeof portValue === 'string' && /^\d+$/.test(portValue) ? Number(portValue) : portValue;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535) {
+    problems.push(`${where('port', 'HIDSMON_PORT')}: "${String(portValue)}" is not a TCP port (0–65535).`);
+  }
+  const dataDir = sources.flags?.dataDir ?? env['HIDSMON_DATA'] ?? file['data'] ?? sources.defaultDataDir;
+  if (typeof dataDir !== 'string' || dataDir === '') problems.push(`${where('data', 'HIDSMON_DATA')}: the data directory must be a path.`);
+  const owner = env['HIDSMON_OWNER'] ?? (file['owner'] === undefined ? DEFAULTS.owner : String(file['owner']));
+  if (!/^\d{12}$/.test(owner)) problems.push(`${where('owner', 'HIDSMON_OWNER')}: "${owner}" is not a 12-digit AWS account id (it becomes @owner and the ARNs' account).`);
+  const region = env['HIDSMON_REGION'] ?? file['region'] ?? DEFAULTS.region;
+  if (typeof region !== 'string' || !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) problems.push(`${where('region', 'HIDSMON_REGION')}: "${String(region)}" is not a region name such as us-east-1.`);
+
+  const accessKeys: AccessKey[] = [];
+  if (env['HIDSMON_ACCESS_KEY_ID'] !== undefined || env['HIDSMON_SECRET_ACCESS_KEY'] !== undefined) {
+    const id = env['HIDSMON_ACCESS_KEY_ID'];
+    const secret = env['HIDSMON_SECRET_ACCESS_KEY'];
+    if (!id || !secret) problems.push('$HIDSMON_ACCESS_KEY_ID and $HIDSMON_SECRET_ACCESS_KEY go together: set both, or neither to have keys generated.');
+    else accessKeys.push({ id, secret });
+  } else if (file['access_keys'] !== undefined) {
+    const list = file['access_keys'];
+    if (!Array.isArray(list)) problems.push(`${where('access_keys')}: a list of {id, secret}.`);
+    else {
+      list.forEach((key: unknown, i) => {
+        if (isPlainObject(key) && typeof key['id'] === 'string' && typeof key['secret'] === 'string' && key['id'] !== '' && key['secret'] !== '') accessKeys.push({ id: key['id'], secret: key['secret'] });
+        else problems.push(`${where('access_keys')}[${i}]: each key is {id: AKIA..., secret: ...}, both non-empty.`);
+      });
+    }
+  }
+  for (const key of accessKeys) {
+    if (!/^[A-Z0-9]{16,128}$/.test(key.id)) problems.push(`access key id "${key.id}": use 16 or more upper-case letters and digits, as AWS key ids are (SDKs and agents expect that shape).`);
+    if (key.secret.length < 16) problems.push(`the secret of access key ${key.id} is shorter than 16 characters.`);
+  }
+
+  let apiTokens: string[] = [];
+  if (env['HIDSMON_API_TOKEN'] !== undefined) apiTokens = [env['HIDSMON_API_TOKEN']];
+  else if (file['api_tokens'] !== undefined) {
+    const list = file['api_tokens'];
+    if (Array.isArray(list) && list.every((t) => typeof t === 'string')) apiTokens = list as string[];
+    else problems.push(`${where('api_tokens')}: a list of strings.`);
+  }
+  for (const token of apiTokens) if (token.length < 16) problems.push('API tokens must be at least 16 characters long.');
+
+  let trustedNetworks = DEFAULTS.trustedNetworks;
+  const trusted = env['HIDSMON_TRUSTED_NETWORKS'] !== undefined ? env['HIDSMON_TRUSTED_NETWORKS'].split(',').map((s) => s.trim()).filter(Boolean) : file['trusted_networks'];
+  if (trusted !== undefined) {
+    if (!Array.isArray(trusted) || !trusted.every((t) => typeof t === 'string')) problems.push(`${where('trusted_networks', 'HIDSMON_TRUSTED_NETWORKS')}: a list of CIDR blocks such as 10.0.0.0/8.`);
+    else {
+      for (const cidr of trusted as string[]) if (!isCidr(cidr)) problems.push(`${where('trusted_networks', 'HIDSMON_TRUSTED_NETWORKS')}: "${cidr}" is not a CIDR block (write 10.0.0.0/8, 203.0.113.7/32 or ::1/128).`);
+      trustedNetworks = trusted as string[];
+    }
+  }
+
+  const retentionValue = env['HIDSMON_RETENTION_DAYS'] ?? file['retention_days'] ?? DEFAULTS.retentionDays;
+  const retentionDays = typeof retentionValue === 'string' && /^\d+$/.test(retentionValue) ? Number(retentionValue) : retentionValue;
+  if (typeof retentionDays !== 'number' || !Number.isInteger(retentionDays) || retentionDays < 0) {
+    problems.push(`${where('retention_days', 'HIDSMON_RETENTION_DAYS')}: a whole number of days (0 keeps everything).`);
+  }
+  const autoSubscribe = file['auto_subscribe'] ?? DEFAULTS.autoSubscribe;
+  if (typeof autoSubscribe !== 'boolean') problems.push(`${where('auto_subscribe')}: true or false.`);
+
+  if (problems.length > 0) return err(problems);
+  return ok({
+    host: host as string,
+    port: port as number,
+    dataDir: dataDir as string,
+    owner,
+    region: region as string,
+    accessKeys,
+    apiTokens,
+    trustedNetworks,
+    retentionDays: retentionDays as number,
+    autoSubscribe: autoSubscribe as boolean,
+  });
+}
+
+function isCidr(text: string): boolean {
+  const slash = text.indexOf('/');
+  if (slash < 0) return false;
+  const ip = text.slice(0, slash);
+  const bits = text.slice(slash + 1);
+  if (!/^\d{1,3}$/.test(bits) || !isIp(ip)) return false;
+  return Number(bits) <= (ip.includes(':') ? 128 : 32);
+}
