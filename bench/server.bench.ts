@@ -3,15 +3,14 @@
  * concurrently through the AWS SDK (events/s ingested and then indexed, request p99, errors), and
  * freshness — from an alert shipped to it being found through /api/search — at p50 and p99.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand, type InputLogEvent } from '@aws-sdk/client-cloudwatch-logs';
 import { FleetSimulator } from '../src/simulate/fleet-simulator.js';
 import { renderAlert } from '../src/simulate/render.js';
+import { freePort, startServerProcess } from '../src/testing/processes.js';
 import { median, percentile, type Row, type SuiteResult } from './harness.js';
 
 const KEY = { id: 'AKIAHIDSMONBENCH0001', secret: 'bench-secret-0123456789abcdef' };
@@ -19,28 +18,6 @@ const TOKEN = 'bench-token-0123456789abcdef0123';
 const STREAMS = 50;
 const BATCHES_PER_STREAM = 20;
 const EVENTS_PER_BATCH = 500;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startServerProcess(data: string, port: number): Promise<ChildProcess> {
-  const entry = fileURLToPath(new URL('../src/testing/cli-entry.js', import.meta.url));
-  const proc = spawn(process.execPath, ['--min-semi-space-size=16', entry, 'server', '--data', data, '--port', String(port)], {
-    env: { ...process.env, HIDSMON_ACCESS_KEY_ID: KEY.id, HIDSMON_SECRET_ACCESS_KEY: KEY.secret, HIDSMON_API_TOKEN: TOKEN, HIDSMON_LOG_LEVEL: 'warn', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  for (let i = 0; i < 300; i++) {
-    if (await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false)) return proc;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('The server did not start.');
-}
 
 async function api(port: number, path: string, body?: unknown): Promise<any> {
   const r = await fetch(`http://127.0.0.1:${port}${path}`, body === undefined ? { headers: { Authorization: `Bearer ${TOKEN}` } } : { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
@@ -51,7 +28,13 @@ export async function runServerBench(log: (line: string) => void): Promise<Suite
   process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
   const dir = mkdtempSync(join(tmpdir(), 'hidsmon-bench-server-'));
   const port = await freePort();
-  const server = await startServerProcess(join(dir, 'data'), port);
+  const entry = fileURLToPath(new URL('../src/testing/cli-entry.js', import.meta.url));
+  const server = await startServerProcess({
+    nodeArgs: ['--min-semi-space-size=16', entry],
+    data: join(dir, 'data'),
+    port,
+    env: { HIDSMON_ACCESS_KEY_ID: KEY.id, HIDSMON_SECRET_ACCESS_KEY: KEY.secret, HIDSMON_API_TOKEN: TOKEN, HIDSMON_LOG_LEVEL: 'warn' },
+  });
   const rows: Row[] = [];
   try {
     const client = new CloudWatchLogsClient({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', credentials: { accessKeyId: KEY.id, secretAccessKey: KEY.secret }, maxAttempts: 1 });

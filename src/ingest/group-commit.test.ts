@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GroupCommit } from './group-commit.js';
-import { SerialQueue } from './serial-queue.js';
+import { SerialQueue } from '../storage/duckdb-support.js';
 
 describe('GroupCommit', () => {
   it('gathers requests that arrive during a commit into the next one', async () => {

@@ -2,7 +2,7 @@
  * @module Group commit: requests that arrive while a commit is running wait and are committed
  * together in the next one (one transaction, one log sync), each caller then gets its own result.
  */
-import type { SerialQueue } from './serial-queue.js';
+import type { SerialQueue } from '../storage/duckdb-support.js';
 
 interface Waiter<Req, Res> {
   request: Req;

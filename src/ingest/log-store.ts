@@ -3,14 +3,13 @@
  * with a global sequence number, subscription filters, forwarder cursors and dead letters, in one
  * DuckDB file. Writes go through one lane; concurrent PutLogEvents calls share a commit.
  */
-import { statSync } from 'node:fs';
 import { BIGINT, DuckDBDataChunk, DuckDBInstance, INTEGER, VARCHAR, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { cloudWatchEventId } from '../core/ids.js';
 import { err, ok, type Result } from '../core/result.js';
 import { classifyLogEvents, type RejectedLogEvents } from './classify-log-events.js';
+import { databaseFileBytes, SerialQueue } from '../storage/duckdb-support.js';
 import { GroupCommit } from './group-commit.js';
 import { createLogStatements, CURSORS, DEAD_LETTERS, EVENTS, FILTERS, GROUPS, META, STREAMS } from './log-schema.js';
-import { SerialQueue } from './serial-queue.js';
 
 export type { RejectedLogEvents } from './classify-log-events.js';
 
@@ -254,6 +253,8 @@ export class LogStore {
     // zstd for messages needs the newer storage format.
     const config: Record<string, string> = { storage_compatibility_version: 'latest', checkpoint_threshold: options.checkpointThreshold ?? '128MB' };
     if (options.threads !== undefined) config['threads'] = String(options.threads);
+    // DuckDB's own default is 80% of the machine's memory; the log needs little (it appends and scans).
+    config['memory_limit'] ??= '512MB';
     const instance = await DuckDBInstance.create(options.path, config);
     const writer = await instance.connect();
     try {
@@ -929,15 +930,7 @@ export class LogStore {
   }
 
   private fileBytes(): number {
-    if (this.options.path === ':memory:') return 0;
-    const size = (p: string): number => {
-      try {
-        return statSync(p).size;
-      } catch {
-        return 0;
-      }
-    };
-    return size(this.options.path) + size(`${this.options.path}.wal`);
+    return databaseFileBytes(this.options.path);
   }
 
   /** Deletions make `max(seq)` shrink: the high-water mark is kept so that numbers are never reused. */

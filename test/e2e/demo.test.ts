@@ -5,23 +5,14 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../src/testing/processes.js';
 
 const entry = new URL('../../src/testing/cli-entry.ts', import.meta.url).pathname;
 const tmp = mkdtempSync(join(tmpdir(), 'hidsmon-demo-test-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe('hidsmon demo', () => {
   it('serves the simulated fleet\'s alerts and stops cleanly on SIGINT', async () => {

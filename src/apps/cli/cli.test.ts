@@ -2,9 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { run, type CommandContext } from './main.js';
+import { runCli, type CliRun } from '../../testing/cli-harness.js';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
 const FIXTURES = join(ROOT, 'test/fixtures');
@@ -12,17 +11,7 @@ const NOW = Date.UTC(2024, 2, 2, 15);
 const tmp = mkdtempSync(join(tmpdir(), 'hidsmon-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-async function cli(argv: string[], stdin = ''): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c) => (out += c));
-  stderr.on('data', (c) => (err += c));
-  const ctx: CommandContext = { stdin: Readable.from([stdin]), stdout, stderr, stderrIsTTY: false, now: () => NOW, signal: new AbortController().signal };
-  const code = await run(argv, ctx);
-  return { code, stdout: out, stderr: err };
-}
+const cli = (argv: string[], stdin = ''): Promise<CliRun> => runCli(argv, { stdin, now: () => NOW });
 
 const lines = (text: string): unknown[] => text.trim().split('\n').map((l) => JSON.parse(l));
 
@@ -97,12 +86,10 @@ describe('hidsmon simulate', () => {
   });
 
   it('runs live and stops when its signal is aborted', async () => {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 700);
     const started = Date.now();
-    const code = await run(['simulate', '--out', join(tmp, 'live'), '--rate', '50', '--quiet'], { stdin: Readable.from([]), stdout, stderr, stderrIsTTY: false, now: Date.now, signal: controller.signal });
+    const { code } = await runCli(['simulate', '--out', join(tmp, 'live'), '--rate', '50', '--quiet'], { signal: controller.signal });
     expect(code).toBe(0);
     expect(Date.now() - started).toBeLessThan(3000);
     const written = readdirSync(join(tmp, 'live')).map((h) => readFileSync(join(tmp, 'live', h, 'alerts.json'), 'utf8').trim().split('\n').length);

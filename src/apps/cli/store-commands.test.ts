@@ -1,9 +1,8 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { run, type CommandContext } from './main.js';
+import { runCli, type CliRun } from '../../testing/cli-harness.js';
 
 const FIXTURES = new URL('../../../test/fixtures/samples/', import.meta.url).pathname;
 const tmp = mkdtempSync(join(tmpdir(), 'hidsmon-store-cli-'));
@@ -11,16 +10,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const data = join(tmp, 'data');
 const NOW = Date.UTC(2024, 2, 3);
 
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c) => (out += c));
-  stderr.on('data', (c) => (err += c));
-  const ctx: CommandContext = { stdin: Readable.from([]), stdout, stderr, stderrIsTTY: false, now: () => NOW, signal: new AbortController().signal };
-  return { code: await run(argv, ctx), stdout: out, stderr: err };
-}
+const cli = (argv: string[]): Promise<CliRun> => runCli(argv, { now: () => NOW });
 
 describe('hidsmon import, search, indices', () => {
   it('imports every sample file, and importing again adds nothing', async () => {

@@ -9,20 +9,12 @@ import type { HttpBindings } from '@hono/node-server';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { sameSecret, SESSION_COOKIE, sessionFromCookie, type Sessions, type TrustedNetworks } from '../../api/access.js';
+import type { CloudWatchLogsRequest, CloudWatchLogsResponse } from '../../api/cloudwatch-logs/handle-cloudwatch-logs.js';
 import { OPENAPI_DOCUMENT } from '../../api/openapi.js';
 import { createQueryApi, type QueryApiDeps } from '../../api/query/query-api.js';
 import type { ServerMetrics } from '../../telemetry/metrics.js';
 
-/** A CloudWatch Logs request as the API layer takes it. */
-export interface CloudWatchRequest {
-  method: string;
-  path: string;
-  query: string;
-  headers: Record<string, string | undefined>;
-  body: Buffer;
-  remoteAddress?: string;
-}
-export type CloudWatchHandler = (request: CloudWatchRequest) => Promise<{ status: number; headers: Record<string, string>; body: string }>;
+export type CloudWatchHandler = (request: CloudWatchLogsRequest) => Promise<CloudWatchLogsResponse>;
 
 export interface AppDeps extends QueryApiDeps {
   cloudWatch: CloudWatchHandler;

@@ -2,15 +2,18 @@
  * Kill -9 the server at random moments while an SDK client ships alerts: every acknowledged
  * PutLogEvents is in the log after a restart, and every alert is in the index exactly once.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, FilterLogEventsCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FleetSimulator } from '../../simulate/fleet-simulator.js';
 import { renderAlert } from '../../simulate/render.js';
+import { freePort, startServerProcess as startProcess } from '../../testing/processes.js';
+
+const startServerProcess = (data: string, port: number): Promise<ChildProcess> =>
+  startProcess({ nodeArgs: ['--import', 'tsx', entry], data, port, env: { HIDSMON_ACCESS_KEY_ID: KEY.id, HIDSMON_SECRET_ACCESS_KEY: KEY.secret, HIDSMON_API_TOKEN: TOKEN, HIDSMON_LOG_LEVEL: 'warn' } });
 
 const tmp = mkdtempSync(join(tmpdir(), 'hidsmon-kill-server-'));
 const entry = new URL('../../testing/cli-entry.ts', import.meta.url).pathname;
@@ -21,32 +24,6 @@ afterAll(() => {
   child?.kill('SIGKILL');
   rmSync(tmp, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startServerProcess(data: string, port: number): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', entry, 'server', '--data', data, '--port', String(port)], {
-    env: { ...process.env, HIDSMON_ACCESS_KEY_ID: KEY.id, HIDSMON_SECRET_ACCESS_KEY: KEY.secret, HIDSMON_API_TOKEN: TOKEN, HIDSMON_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  proc.stderr?.on('data', (c) => (stderr += c));
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`server exited: ${stderr}`);
-    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
-    if (ok) return proc;
-    if (Date.now() > deadline) throw new Error(`server did not start: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('server durability', () => {
   it('keeps every acknowledged event and indexes every alert once across kill -9', async () => {

@@ -3,7 +3,6 @@
  * document id and durable when acknowledged (DuckDB's write-ahead log is synced at commit); the
  * blog's daily indices are the UTC days of `@timestamp`.
  */
-import { statSync } from 'node:fs';
 import { BIGINT, BOOLEAN, DuckDBConnection, DuckDBDataChunk, DuckDBInstance, DuckDBScalarFunction, VARCHAR, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import type { IndexedDocument } from '../../core/document.js';
 import { cloudWatchEventId } from '../../core/ids.js';
@@ -30,12 +29,14 @@ import {
   type SearchResponse,
   type WriteSummary,
 } from '../../query/search-api.js';
+import { databaseFileBytes, SerialQueue } from '../../storage/duckdb-support.js';
 import { DuckDbFieldResolver } from './field-resolver.js';
 import { COL, COLUMN_NAMES, EVENT_ID_FUNCTION, createStatements, documentFromRow, eventSequence, FIELDS_TABLE, insertFromStagingSql, PACKED, rowFromDocument, STAGED_NUMBERS, STAGED_TEXTS, STAGING, TABLE, type Row } from './schema.js';
 import { duckDbTextSql, textFunctions } from './text-sql.js';
 
 const DAY_MS = 86_400_000;
 const CHUNK_ROWS = 2048;
+export const DEFAULT_MEMORY_LIMIT = '2GB';
 const IP_KEY_FUNCTION = 'hs_ip_key';
 
 export interface DuckDbStoreOptions {
@@ -43,18 +44,10 @@ export interface DuckDbStoreOptions {
   path: string;
   /** DuckDB worker threads (default: all cores). */
   threads?: number;
+  /** DuckDB's memory budget (its syntax, e.g. `2GB`); beyond it, large operations spill to disk. */
+  memoryLimit?: string;
   /** Clock for date math in queries (`now-15m`). */
   now?: () => number;
-}
-
-/** Runs async tasks one after another: a DuckDB connection runs one statement at a time. */
-class SerialQueue {
-  private tail: Promise<unknown> = Promise.resolve();
-  run<T>(task: () => Promise<T>): Promise<T> {
-    const next = this.tail.then(task, task);
-    this.tail = next.catch(() => undefined);
-    return next;
-  }
 }
 
 export class DuckDbStore implements DocumentSink, SearchBackend {
@@ -76,6 +69,8 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     // halves the cost of each commit (the checkpoint then compresses more rows at once).
     const config: Record<string, string> = { storage_compatibility_version: 'latest', checkpoint_threshold: '256MB' };
     if (options.threads !== undefined) config['threads'] = String(options.threads);
+    // DuckDB's own default is 80% of the machine's memory: too much for a service beside others.
+    config['memory_limit'] = options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
     const instance = await DuckDBInstance.create(options.path, config);
     const writer = await instance.connect();
     for (const statement of createStatements()) await writer.run(statement);
@@ -321,15 +316,7 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
 
   /** Bytes of the database file and its write-ahead log. */
   fileBytes(): number {
-    if (this.options.path === ':memory:') return 0;
-    const size = (p: string): number => {
-      try {
-        return statSync(p).size;
-      } catch {
-        return 0;
-      }
-    };
-    return size(this.options.path) + size(`${this.options.path}.wal`);
+    return databaseFileBytes(this.options.path);
   }
 
   async close(): Promise<void> {
