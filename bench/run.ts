@@ -6,6 +6,7 @@ import { machineInfo, printTable, writeResult, type SuiteResult } from './harnes
 import { runServerBench } from './server.bench.js';
 import { runStoreBench } from './store.bench.js';
 import { runTransformBench } from './transform.bench.js';
+import { runUiBench } from './ui.bench.js';
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 /** HIDSMON_BENCH_SIZES=1000000 runs the store suite at 1M only (a quicker look). */
@@ -15,6 +16,7 @@ const SUITES: Record<string, () => SuiteResult | Promise<SuiteResult>> = {
   transform: runTransformBench,
   store: () => runStoreBench(storeSizes, log),
   server: () => runServerBench(log),
+  ui: () => runUiBench(log),
 };
 
 async function main(): Promise<number> {

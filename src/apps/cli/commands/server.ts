@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { loadServerConfig, type ServerConfig } from '../../../config/server-config.js';
 import { startServer, type RunningServer } from '../../server/server.js';
+import { ui } from '../../server/ui-files.js';
 import { integerOption, parseCommandLine, stringOption } from '../args.js';
 import { CliError, usageError } from '../cli-error.js';
 import { writeOut } from '../io.js';
@@ -60,7 +61,7 @@ export function serverLogger(level = process.env['HIDSMON_LOG_LEVEL'] ?? 'info')
 /** Starts a server, with the error a user can act on when the port is taken. */
 export async function startOrExplain(config: ServerConfig, logger: Logger): Promise<RunningServer> {
   try {
-    return await startServer(config, { logger });
+    return await startServer(config, { logger, ui });
   } catch (e) {
     const error = e as NodeJS.ErrnoException;
     if (error.code === 'EADDRINUSE') throw new CliError(`Port ${config.port} on ${config.host} is in use. Stop what runs there, or pass --port N (0 picks a free port).`);

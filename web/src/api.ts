@@ -1,0 +1,142 @@
+/**
+ * @module The query API as the browser sees it: the JSON the server sends and takes (mirroring
+ * src/api/query/query-api.ts; no server code is bundled), and a small fetch client over the
+ * session cookie.
+ */
+
+/** A query DSL object, as sent in `filters` (built by filters.ts). */
+export type Dsl = Record<string, unknown>;
+
+export type AggregationSpec =
+  | { type: 'date_histogram'; interval_ms?: number | 'auto' }
+  | { type: 'terms'; field: string; size?: number }
+  | { type: 'cardinality'; field: string };
+
+/** Epoch ms, or date math / ISO 8601 that the server resolves with its own clock. */
+export type TimeBound = string | number;
+
+export interface SearchBody {
+  query: string | Dsl;
+  filters?: Dsl[];
+  from?: TimeBound;
+  to?: TimeBound;
+  size?: number;
+  /** The `sort` of the last hit of the previous page. */
+  search_after?: SortKey;
+  aggregations?: Record<string, AggregationSpec>;
+}
+
+/** Hits sort on @timestamp, then @id, both descending. */
+export type SortKey = [timestampMs: number, eventId: string];
+
+/** An alert document: nested JSON whose every string is attacker-controlled. */
+export type AlertDocument = Record<string, unknown>;
+
+export interface Hit {
+  index: string;
+  id: string;
+  sort: SortKey;
+  document: AlertDocument;
+}
+
+export interface HistogramBucket {
+  keyMs: number;
+  count: number;
+}
+
+export interface TermsBucket {
+  key: string | number;
+  count: number;
+}
+
+export type AggregationResult =
+  | { type: 'date_histogram'; intervalMs: number; buckets: HistogramBucket[] }
+  | { type: 'terms'; buckets: TermsBucket[]; otherCount: number; missingCount?: number }
+  | { type: 'cardinality'; value: number };
+
+export interface SearchResponse {
+  total: number;
+  took_ms: number;
+  /** The range the server resolved (epoch ms), so that "now" means the server's now. */
+  time_range: { from: number; to: number } | null;
+  hits: Hit[];
+  aggregations: Record<string, AggregationResult>;
+}
+
+export type FieldType = 'text' | 'keyword' | 'integer' | 'long' | 'double' | 'date' | 'ip' | 'boolean';
+
+export interface FieldInfo {
+  name: string;
+  type: FieldType;
+  aggregatable: boolean;
+}
+
+export interface TopValues {
+  field: string;
+  total: number;
+  /** Matching documents that have the field. */
+  present: number;
+  values: Array<{ value: string | number; count: number; share: number }>;
+}
+
+export type ErrorKind = 'syntax' | 'query' | 'request' | 'unauthenticated' | 'forbidden' | 'network' | 'internal' | string;
+
+/** An error answer of the API (or a failed connection), with what the server said to fix. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly kind: ErrorKind,
+    message: string,
+    readonly position?: number,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  /** The session is missing or over: the UI shows how to sign in. */
+  get isAuth(): boolean {
+    return this.status === 401;
+  }
+}
+
+async function call<T>(method: 'GET' | 'POST', path: string, body: unknown, signal?: AbortSignal): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      credentials: 'same-origin',
+      headers: body === undefined ? { Accept: 'application/json' } : { Accept: 'application/json', 'Content-Type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      ...(signal ? { signal } : {}),
+    });
+  } catch (e) {
+    if ((e as Error).name === 'AbortError') throw e;
+    throw new ApiError(0, 'network', 'The hidsmon server cannot be reached. Is it running?');
+  }
+  let json: unknown;
+  try {
+    json = await response.json();
+  } catch (e) {
+    if ((e as Error).name === 'AbortError') throw e;
+    throw new ApiError(response.status, 'internal', `The server answered ${response.status} without JSON.`);
+  }
+  if (!response.ok) {
+    const error = (json as { error?: { kind?: string; message?: string; position?: number; hint?: string } }).error ?? {};
+    throw new ApiError(response.status, error.kind ?? 'internal', error.message ?? `The server answered ${response.status}.`, error.position, error.hint);
+  }
+  return json as T;
+}
+
+export const api = {
+  session: (signal?: AbortSignal) => call<{ authenticated: boolean }>('GET', '/api/session', undefined, signal),
+  logout: () => call<{ signed_out: boolean }>('POST', '/api/logout', {}),
+  search: (body: SearchBody, signal?: AbortSignal) => call<SearchResponse>('POST', '/api/search', body, signal),
+  fields: (signal?: AbortSignal) => call<{ fields: FieldInfo[] }>('GET', '/api/fields', undefined, signal),
+  topValues: (body: Omit<SearchBody, 'size' | 'aggregations' | 'search_after'> & { field: string; size?: number }, signal?: AbortSignal) =>
+    call<TopValues>('POST', '/api/fields/top', body, signal),
+};
+
+export function isAbort(e: unknown): boolean {
+  return (e as Error | undefined)?.name === 'AbortError';
+}

@@ -1,0 +1,188 @@
+/**
+ * @module The document table: time and the chosen columns, newest first; a row expands to every
+ * field (with filter and column buttons) and to the JSON. More rows load as the end scrolls into view.
+ */
+import { Fragment, useEffect, useMemo, useRef, useState } from 'react';
+import type { ApiError, FieldInfo, Hit } from '../api.js';
+import { flattenDocument, valueAt, valueText } from '../document-fields.js';
+import { useView } from '../view-context.js';
+import { ColumnChooser } from './column-chooser.js';
+import { DocDetail } from './doc-detail.js';
+import { displayText, ValueCell } from './value-cell.js';
+
+export interface DocTableProps {
+  hits: readonly Hit[];
+  fields: readonly FieldInfo[] | undefined;
+  total: number;
+  done: boolean;
+  loadingMore: boolean;
+  moreError: ApiError | undefined;
+  capped: boolean;
+  onLoadMore(): void;
+}
+
+/** Widths for the columns whose values have a known size; the rest share what is left. */
+const COLUMN_WIDTHS: Record<string, number> = {
+  'rule.level': 84,
+  'rule.sidid': 90,
+  srcip: 128,
+  dstip: 128,
+  srcport: 80,
+  dstport: 80,
+  '@log_stream': 176,
+  '@log_group': 150,
+  hostname: 140,
+  '@timestamp': 188,
+  TimeStamp: 188,
+};
+
+function hitKey(hit: Hit): string {
+  return `${hit.index}/${hit.id}`;
+}
+
+/** With no columns chosen, a row shows its fields as `name: value` pairs, as Kibana's _source column does. */
+function DocumentSummary({ hit }: { hit: Hit }): React.JSX.Element {
+  const pairs = flattenDocument(hit.document).filter(([name]) => name !== '@message');
+  return (
+    <span className="doc-summary">
+      {pairs.slice(0, 40).map(([name, value]) => (
+        <Fragment key={name}>
+          <span className="summary-name">{name}:</span> <span className="summary-value">{valueText(value)}</span>{' '}
+        </Fragment>
+      ))}
+    </span>
+  );
+}
+
+export function DocTable({ hits, fields, total, done, loadingMore, moreError, capped, onLoadMore }: DocTableProps): React.JSX.Element {
+  const { state, update } = useView();
+  const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
+  const types = useMemo(() => new Map((fields ?? []).map((f) => [f.name, f.type])), [fields]);
+  const sentinel = useRef<HTMLDivElement | null>(null);
+  const loadRef = useRef(onLoadMore);
+  loadRef.current = onLoadMore;
+
+  useEffect(() => {
+    const element = sentinel.current;
+    if (!element || done) return undefined;
+    const observer = new IntersectionObserver((entries) => {
+      if (entries.some((e) => e.isIntersecting)) loadRef.current();
+    }, { rootMargin: '400px' });
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, [done, hits.length]);
+
+  const columns = state.columns;
+  const move = (field: string, by: number): void =>
+    update((s) => {
+      const cols = [...s.columns];
+      const i = cols.indexOf(field);
+      const j = i + by;
+      if (i < 0 || j < 0 || j >= cols.length) return s;
+      [cols[i], cols[j]] = [cols[j] as string, cols[i] as string];
+      return { ...s, columns: cols };
+    });
+  const remove = (field: string): void => update((s) => ({ ...s, columns: s.columns.filter((c) => c !== field) }));
+  const toggle = (key: string): void =>
+    setExpanded((e) => {
+      const next = new Set(e);
+      if (!next.delete(key)) next.add(key);
+      return next;
+    });
+
+  return (
+    <div className="doc-table-wrap">
+      <div className="table-tools">
+        <ColumnChooser fields={fields} />
+        <span className="rows-note">
+          {hits.length.toLocaleString('en-US')} of {total.toLocaleString('en-US')} shown, newest first
+        </span>
+      </div>
+      <table className="doc-table" data-testid="doc-table">
+        <thead>
+          <tr>
+            <th className="expand-col" aria-label="Expand" style={{ width: 28 }} />
+            <th className="time-col" data-testid="column-header" data-field="@timestamp" style={{ width: 188 }}>
+              Time <span aria-hidden="true">↓</span>
+            </th>
+            {columns.length === 0 && <th>Document</th>}
+            {columns.map((c, i) => (
+              <th key={c} data-testid="column-header" data-field={c} style={COLUMN_WIDTHS[c] ? { width: COLUMN_WIDTHS[c] } : undefined}>
+                <span className="th-inner">
+                  <span className="th-name">{c}</span>
+                  <span className="th-actions">
+                    <button type="button" className="icon-button" aria-label={`Move ${c} left`} title="Move left" disabled={i === 0} onClick={() => move(c, -1)}>
+                      ‹
+                    </button>
+                    <button type="button" className="icon-button" aria-label={`Move ${c} right`} title="Move right" disabled={i === columns.length - 1} onClick={() => move(c, 1)}>
+                      ›
+                    </button>
+                    <button type="button" className="icon-button" aria-label={`Remove column ${c}`} title="Remove column" onClick={() => remove(c)}>
+                      ×
+                    </button>
+                  </span>
+                </span>
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {hits.map((hit) => {
+            const key = hitKey(hit);
+            const open = expanded.has(key);
+            return (
+              <Fragment key={key}>
+                <tr className={`doc-row${open ? ' open' : ''}`} data-testid="doc-row" data-id={hit.id}>
+                  <td className="expand-col">
+                    <button type="button" className="icon-button expand" aria-expanded={open} aria-label={open ? 'Collapse document' : 'Expand document'} data-testid="row-expand" onClick={() => toggle(key)}>
+                      {open ? '▾' : '▸'}
+                    </button>
+                  </td>
+                  <td className="time-col">{displayText('@timestamp', hit.document['@timestamp'] ?? hit.sort[0], 'date')}</td>
+                  {columns.length === 0 && (
+                    <td>
+                      <DocumentSummary hit={hit} />
+                    </td>
+                  )}
+                  {columns.map((c) => (
+                    <td key={c} data-field={c}>
+                      <ValueCell field={c} value={valueAt(hit.document, c)} {...(types.get(c) ? { type: types.get(c) as string } : {})} />
+                    </td>
+                  ))}
+                </tr>
+                {open && (
+                  <tr className="doc-detail-row" data-testid="doc-detail-row">
+                    <td colSpan={columns.length + 2 + (columns.length === 0 ? 1 : 0)}>
+                      <DocDetail hit={hit} types={types} />
+                    </td>
+                  </tr>
+                )}
+              </Fragment>
+            );
+          })}
+        </tbody>
+      </table>
+      {hits.length === 0 && <div className="empty big">No alerts match this query and time range. Widen the time range or remove a filter.</div>}
+      <div ref={sentinel} className="table-end">
+        {moreError ? (
+          <span className="form-problem">
+            Loading more failed: {moreError.message}{' '}
+            <button type="button" className="link-button" onClick={onLoadMore}>
+              Retry
+            </button>
+          </span>
+        ) : capped ? (
+          <span>
+            Showing the first {hits.length.toLocaleString('en-US')} of {total.toLocaleString('en-US')} alerts. Narrow the query or the time range to see the rest.
+          </span>
+        ) : !done ? (
+          <button type="button" className="button" onClick={onLoadMore} disabled={loadingMore} data-testid="load-more">
+            {loadingMore ? 'Loading…' : `Load more (${(total - hits.length).toLocaleString('en-US')} left)`}
+          </button>
+        ) : hits.length > 0 ? (
+          <span>All {total.toLocaleString('en-US')} alerts shown.</span>
+        ) : null}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,130 @@
+/**
+ * @module Discover: the hit count, the count histogram (drag to zoom), the document table with
+ * infinite scroll over search_after pages, and the field sidebar.
+ */
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { api, ApiError, isAbort, type FieldInfo, type Hit, type SearchBody, type SearchResponse } from './api.js';
+import { DocTable } from './components/doc-table.js';
+import { FieldSidebar } from './components/field-sidebar.js';
+import { Histogram } from './components/histogram.js';
+import { QueryError } from './components/query-error.js';
+import { activeFiltersDsl } from './filters.js';
+import { useLastDefined, useLiveQuery, useReadyMark } from './hooks.js';
+import { absoluteSpan, formatDuration, formatTime } from './time.js';
+import { useView } from './view-context.js';
+
+/** Rows in the first answer, and in each page after it. */
+export const FIRST_PAGE = 50;
+export const NEXT_PAGE = 100;
+/** Beyond this many rows the browser slows; narrowing the query is the better tool. */
+export const MAX_ROWS = 5_000;
+
+interface MorePages {
+  /** The first answer these pages continue. */
+  base: SearchResponse;
+  hits: Hit[];
+  loading: boolean;
+  done: boolean;
+  error?: ApiError;
+}
+
+export function Discover(): React.JSX.Element {
+  const view = useView();
+  const { state } = view;
+  const base: SearchBody = { query: state.query, filters: activeFiltersDsl(state.filters), from: state.time.from, to: state.time.to };
+  const key = JSON.stringify(base);
+  const first = useLiveQuery<SearchResponse>(
+    key,
+    (signal) => api.search({ ...base, size: FIRST_PAGE, aggregations: { histogram: { type: 'date_histogram', interval_ms: 'auto' } } }, signal),
+    state.refreshMs,
+    view.nonce,
+    view.authLost,
+  );
+  const fields = useLiveQuery<{ fields: FieldInfo[] }>('fields', (signal) => api.fields(signal), 0, view.nonce, view.authLost);
+  useReadyMark('hidsmon:discover:ready', first.data !== undefined);
+
+  const failed = first.error && (first.error.kind === 'syntax' || first.error.kind === 'query' || first.error.kind === 'request');
+  const shown = useLastDefined(first.data);
+  const data = failed ? undefined : shown;
+
+  // Further pages continue the first answer over its resolved time range, so that "now" stays put
+  // and search_after never skips or repeats a row while new alerts arrive.
+  const [more, setMore] = useState<MorePages | undefined>();
+  const moreAbort = useRef<AbortController | undefined>(undefined);
+  useEffect(() => {
+    moreAbort.current?.abort();
+    setMore(undefined);
+  }, [first.data]);
+  const hits = data ? (more && more.base === data ? [...data.hits, ...more.hits] : data.hits) : [];
+  const total = data?.total ?? 0;
+  const done = hits.length >= total || hits.length >= MAX_ROWS || (more?.base === data && more?.done === true);
+
+  const loadMore = useCallback(() => {
+    // Only from the current query's own answer: while a new query loads, the old rows are on show.
+    if (!data || data !== first.data || done || (more?.base === data && (more.loading || more.error))) return;
+    const last = hits[hits.length - 1];
+    if (!last) return;
+    const controller = new AbortController();
+    moreAbort.current = controller;
+    const range = data.time_range;
+    const body: SearchBody = { ...base, ...(range ? { from: range.from, to: range.to } : {}), size: Math.min(NEXT_PAGE, MAX_ROWS - hits.length), search_after: last.sort };
+    setMore((m) => ({ base: data, hits: m?.base === data ? m.hits : [], loading: true, done: false }));
+    api.search(body, controller.signal).then(
+      (page) => setMore((m) => (m?.base === data ? { ...m, hits: [...m.hits, ...page.hits], loading: false, done: page.hits.length === 0 } : m)),
+      (e: unknown) => {
+        if (isAbort(e)) return;
+        const error = e instanceof ApiError ? e : new ApiError(0, 'internal', String(e));
+        if (error.isAuth) view.authLost();
+        setMore((m) => (m?.base === data ? { ...m, loading: false, error } : m));
+      },
+    );
+  }, [data, first.data, done, more, hits.length, key]);
+
+  const histogram = data?.aggregations['histogram'];
+  return (
+    <div className="discover">
+      <FieldSidebar fields={fields.data?.fields} fieldsError={fields.error} base={base} />
+      <main className={`discover-main${first.loading ? ' loading' : ''}`} data-testid="discover" data-ready={String(first.ready && !!first.data)} aria-busy={first.loading}>
+        {first.loading && <div className="progress" aria-hidden="true" />}
+        {first.error && <QueryError error={first.error} query={state.query} />}
+        {failed && <div className="empty big">Fix the query to see matching alerts.</div>}
+        <div className="hits-header" hidden={failed}>
+          <span className="hit-count" data-testid="hit-count" data-total={data ? String(total) : ''}>
+            <strong>{data ? total.toLocaleString('en-US') : '…'}</strong> {total === 1 ? 'hit' : 'hits'}
+          </span>
+          {data && (
+            <span className="hits-meta">
+              {data.time_range && `${formatTime(data.time_range.from, false)} → ${formatTime(data.time_range.to, false)}`}
+              {histogram?.type === 'date_histogram' && ` · per ${formatDuration(histogram.intervalMs)}`}
+              {` · ${data.took_ms} ms`}
+              {first.updatedAt !== undefined && state.refreshMs > 0 && ` · updated ${formatTime(first.updatedAt, false).slice(11)}`}
+            </span>
+          )}
+        </div>
+        {histogram?.type === 'date_histogram' && (
+          <Histogram
+            buckets={histogram.buckets}
+            intervalMs={histogram.intervalMs}
+            range={data?.time_range ?? null}
+            height={112}
+            label="Count over time"
+            testId="discover-histogram"
+            onZoom={(from, to) => view.update((s) => ({ ...s, time: absoluteSpan(from, to) }))}
+          />
+        )}
+        {data && (
+          <DocTable
+            hits={hits}
+            fields={fields.data?.fields}
+            total={total}
+            done={done}
+            loadingMore={more?.base === data && more.loading}
+            moreError={more?.base === data ? more.error : undefined}
+            capped={hits.length >= MAX_ROWS && total > MAX_ROWS}
+            onLoadMore={loadMore}
+          />
+        )}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,75 @@
+/**
+ * @module The whole view as a value, and its URL: page, query, filter pills, time range, refresh
+ * interval and columns. A link reproduces the view; each change is a history entry, so the back
+ * button steps back through them. Pure.
+ */
+import { decodeFilter, encodeFilter, type Filter } from './filters.js';
+
+export type Page = 'discover' | 'dashboard';
+
+/** `from`/`to` as the user chose them: date math (`now-24h`) or ISO 8601 times. */
+export interface TimeSpan {
+  from: string;
+  to: string;
+}
+
+export interface ViewState {
+  page: Page;
+  query: string;
+  filters: Filter[];
+  time: TimeSpan;
+  /** Auto-refresh interval in ms; 0 is off. */
+  refreshMs: number;
+  /** Discover's columns after the time column; empty shows the whole document. */
+  columns: string[];
+}
+
+export const REFRESH_CHOICES: ReadonlyArray<{ ms: number; key: string; label: string }> = [
+  { ms: 0, key: 'off', label: 'Off' },
+  { ms: 5_000, key: '5s', label: '5 s' },
+  { ms: 10_000, key: '10s', label: '10 s' },
+  { ms: 30_000, key: '30s', label: '30 s' },
+  { ms: 60_000, key: '1m', label: '1 min' },
+  { ms: 300_000, key: '5m', label: '5 min' },
+];
+
+export const DEFAULT_COLUMNS: readonly string[] = ['rule.level', 'rule.comment', 'srcip', '@log_stream'];
+export const DEFAULT_TIME: TimeSpan = { from: 'now-24h', to: 'now' };
+
+export function defaultState(page: Page = 'discover'): ViewState {
+  return { page, query: '', filters: [], time: { ...DEFAULT_TIME }, refreshMs: 0, columns: [...DEFAULT_COLUMNS] };
+}
+
+/** Reads a view from a location; anything missing or malformed takes its default. */
+export function stateFromUrl(pathname: string, search: string): ViewState {
+  const params = new URLSearchParams(search);
+  const page: Page = /^\/dashboard\/?$/.test(pathname) ? 'dashboard' : 'discover';
+  const state = defaultState(page);
+  state.query = params.get('q') ?? '';
+  state.filters = params.getAll('f').map(decodeFilter).filter((f): f is Filter => f !== undefined);
+  const from = params.get('from');
+  const to = params.get('to');
+  if (from?.trim()) state.time.from = from.trim();
+  if (to?.trim()) state.time.to = to.trim();
+  const refresh = REFRESH_CHOICES.find((r) => r.key === params.get('refresh'));
+  if (refresh) state.refreshMs = refresh.ms;
+  const cols = params.get('cols');
+  if (cols !== null) state.columns = cols === '' ? [] : [...new Set(cols.split(',').filter((c) => c !== ''))];
+  return state;
+}
+
+/** The URL (path and query string) of a view; every part is written, so that the link does not depend on defaults. */
+export function urlFromState(state: ViewState): string {
+  const params = new URLSearchParams();
+  if (state.query !== '') params.set('q', state.query);
+  for (const filter of state.filters) params.append('f', encodeFilter(filter));
+  params.set('from', state.time.from);
+  params.set('to', state.time.to);
+  params.set('refresh', REFRESH_CHOICES.find((r) => r.ms === state.refreshMs)?.key ?? 'off');
+  params.set('cols', state.columns.join(','));
+  return `/${state.page}?${params.toString()}`;
+}
+
+export function refreshLabel(ms: number): string {
+  return REFRESH_CHOICES.find((r) => r.ms === ms)?.label ?? 'Off';
+}
