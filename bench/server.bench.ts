@@ -30,7 +30,8 @@ export async function runServerBench(log: (line: string) => void): Promise<Suite
   const port = await freePort();
   const entry = fileURLToPath(new URL('../src/testing/cli-entry.js', import.meta.url));
   const server = await startServerProcess({
-    nodeArgs: ['--min-semi-space-size=16', entry],
+    // HIDSMON_BENCH_SERVER_NODE_ARGS adds flags to the server process, e.g. --cpu-prof to profile it.
+    nodeArgs: ['--min-semi-space-size=16', ...(process.env['HIDSMON_BENCH_SERVER_NODE_ARGS']?.split(' ').filter(Boolean) ?? []), entry],
     data: join(dir, 'data'),
     port,
     env: { HIDSMON_ACCESS_KEY_ID: KEY.id, HIDSMON_SECRET_ACCESS_KEY: KEY.secret, HIDSMON_API_TOKEN: TOKEN, HIDSMON_LOG_LEVEL: 'warn' },

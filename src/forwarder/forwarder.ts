@@ -142,18 +142,28 @@ export class Forwarder {
     };
     let resolveWait: (() => void) | undefined;
     this.wakers.add(wake);
+    // One batch is read and transformed while the sink commits the one before: the cursor still
+    // moves in order, only after the sink took each batch.
+    let readPosition = state.cursor;
+    let inFlight: Promise<void> | undefined;
     try {
       while (!signal.aborted) {
         const subscriptions = (await this.options.source.subscriptions()).filter((s) => s.destination === destination);
         const groups = [...new Set(subscriptions.map((s) => s.logGroup))];
-        const records = groups.length === 0 ? [] : await this.options.source.readAfter(state.cursor, this.options.batchSize ?? 5000, groups);
+        const records = groups.length === 0 ? [] : await this.options.source.readAfter(readPosition, this.options.batchSize ?? 5000, groups);
         if (records.length === 0) {
+          if (inFlight) {
+            await inFlight;
+            inFlight = undefined;
+            continue;
+          }
           state.oldestPending = undefined;
           if (groups.length === 0) {
             // Nothing subscribed yet: everything up to now is not for this destination.
             const last = await this.options.source.lastSequence();
             if (last > state.cursor) {
               state.cursor = last;
+              readPosition = last;
               await this.options.source.setCursor(destination, last);
             }
           }
@@ -166,15 +176,24 @@ export class Forwarder {
           pendingWake = false;
           continue;
         }
-        state.oldestPending = records[0]?.ingestionTime;
+        if (!inFlight) state.oldestPending = records[0]?.ingestionTime;
         const documents = this.documents(records, subscriptions);
-        await this.deliver(destination, sink, documents, signal);
-        if (signal.aborted) break;
         const last = (records[records.length - 1] as LogRecord).seq;
-        await this.options.source.setCursor(destination, last);
-        state.cursor = last;
-        this.options.onForwarded?.(destination, documents.length);
+        readPosition = last;
+        const delivered = this.deliver(destination, sink, documents, signal);
+        const previous = inFlight;
+        inFlight = (async () => {
+          await previous;
+          await delivered;
+          if (signal.aborted) return;
+          await this.options.source.setCursor(destination, last);
+          state.cursor = last;
+          state.oldestPending = undefined;
+          this.options.onForwarded?.(destination, documents.length);
+        })();
+        if (previous) await previous;
       }
+      await inFlight;
     } catch (e) {
       state.lastError = (e as Error).message;
       this.options.log?.('error', { destination, err: (e as Error).message }, 'Forwarder stopped on an unexpected error.');
