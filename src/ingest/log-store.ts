@@ -178,6 +178,12 @@ export interface DeadLetter extends DeadLetterInput {
   id: number;
 }
 
+/** What one commit added: events, and their messages' UTF-8 bytes (without the 26-byte overhead). */
+export interface Appended {
+  events: number;
+  bytes: number;
+}
+
 export interface LogStoreStats {
   groups: number;
   streams: number;
@@ -233,7 +239,7 @@ export class LogStore {
   private readonly groups = new Map<string, GroupState>();
   private readonly streamsById = new Map<number, StreamState>();
   private readonly cursors = new Map<string, number>();
-  private readonly listeners = new Set<(lastSequence: number) => void>();
+  private readonly listeners = new Set<(lastSequence: number, appended: Appended) => void>();
   private readonly puts: GroupCommit<PutRequest, PutResult>;
   private lastSeq = 0;
   private lastDeadLetterId = 0;
@@ -607,7 +613,10 @@ export class LogStore {
       }
     });
     this.lastSeq = seq;
+    const appended: Appended = { events: 0, bytes: 0 };
     for (const u of updates) {
+      appended.events += u.count;
+      appended.bytes += u.bytes;
       const s = u.stream;
       s.firstEventTimestamp = s.firstEventTimestamp === undefined ? u.first : Math.min(s.firstEventTimestamp, u.first);
       s.lastEventTimestamp = s.lastEventTimestamp === undefined ? u.last : Math.max(s.lastEventTimestamp, u.last);
@@ -616,7 +625,7 @@ export class LogStore {
       s.events += u.count;
       s.bytes += u.bytes;
     }
-    this.notify();
+    this.notify(appended);
     return results;
   }
 
@@ -626,18 +635,19 @@ export class LogStore {
   }
 
   /**
-   * Calls `listener` with the last sequence number after each commit that added events, so a
-   * forwarder wakes up at once. Returns a function that removes the listener.
+   * Calls `listener` with the last sequence number and what the commit added after each commit
+   * that added events, so a forwarder wakes up at once and counters stay exact. Returns a
+   * function that removes the listener.
    */
-  onAppend(listener: (lastSequence: number) => void): () => void {
+  onAppend(listener: (lastSequence: number, appended: Appended) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  private notify(): void {
+  private notify(appended: Appended): void {
     for (const listener of this.listeners) {
       try {
-        listener(this.lastSeq);
+        listener(this.lastSeq, appended);
       } catch (e) {
         // A listener's bug must not fail the commit its callers are waiting for; surface it instead.
         queueMicrotask(() => {

@@ -102,6 +102,9 @@ describe('server: ship with the AWS SDK, search through the API', () => {
     const metrics = await fetch(`${server.url}/metrics`, { headers: { Authorization: `Bearer ${TOKEN}` } });
     const text = await metrics.text();
     expect(text).toMatch(/hidsmon_forwarder_documents_total\{destination="arn:hidsmon:sink:embedded"\} 3100/);
+    expect(text).toMatch(/^hidsmon_ingest_events_total 3100$/m);
+    const bytes = Number(/^hidsmon_ingest_bytes_total (\d+)$/m.exec(text)?.[1]);
+    expect(bytes).toBe(ingest.json.log.stored_bytes);
     expect(text).toMatch(/# TYPE hidsmon_query_duration_seconds histogram/);
   });
 });

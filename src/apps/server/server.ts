@@ -180,8 +180,11 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     deadLetters: async (limit) => (await log.listDeadLetters({ limit })).map((d) => ({ ...d })),
   });
 
-  // Keep the event counters in step with what PutLogEvents stored.
-  log.onAppend(() => undefined);
+  // What PutLogEvents stored, counted once per commit.
+  log.onAppend((_, appended) => {
+    metrics.eventsIn.inc(appended.events);
+    metrics.bytesIn.inc(appended.bytes);
+  });
 
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
