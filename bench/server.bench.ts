@@ -25,7 +25,6 @@ async function api(port: number, path: string, body?: unknown): Promise<any> {
 }
 
 export async function runServerBench(log: (line: string) => void): Promise<SuiteResult> {
-  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
   const dir = mkdtempSync(join(tmpdir(), 'hidsmon-bench-server-'));
   const port = await freePort();
   const entry = fileURLToPath(new URL('../src/testing/cli-entry.js', import.meta.url));

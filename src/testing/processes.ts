@@ -19,7 +19,7 @@ export function freePort(): Promise<number> {
  */
 export async function startServerProcess(options: { nodeArgs: string[]; data: string; port: number; env: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<ChildProcess> {
   const proc = spawn(process.execPath, [...options.nodeArgs, 'server', '--data', options.data, '--port', String(options.port)], {
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...options.env },
+    env: { ...process.env, ...options.env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

@@ -48,9 +48,6 @@ export async function demoCommand(argv: string[], ctx: CommandContext): Promise<
   const server = await startOrExplain(config, serverLogger(process.env['HIDSMON_LOG_LEVEL'] ?? 'warn'));
 
   const key = server.credentials.accessKeys[0] as { id: string; secret: string };
-  // The SDK warns on Node 20 that its releases after January 2027 will need Node 22; the version
-  // this package pins runs on 20, and the warning would bury the demo's output.
-  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
   const client = new CloudWatchLogsClient({ endpoint: server.url, region: config.region, credentials: { accessKeyId: key.id, secretAccessKey: key.secret }, maxAttempts: 5 });
   const now = ctx.now();
   const backfillMs = 2 * 3_600_000;
