@@ -1,5 +1,5 @@
 #!/usr/bin/env -S node --min-semi-space-size=16
-// The `hidsmon` command: runs the compiled CLI (npm ci builds it via `prepare`). The young
+// The `hidsmon` command: runs the compiled CLI (`npm run build`; a packed package has it). The young
 // generation is sized to hold a 6 MB subscription delivery while it is transformed, so fewer
 // objects are copied by the garbage collector (bench/transform.bench.ts measures with and without).
 import { existsSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 const main = fileURLToPath(new URL('../dist/src/apps/cli/main.js', import.meta.url));
 if (!existsSync(main)) {
-  process.stderr.write('hidsmon: the CLI is not built yet. Run `npm run build` (npm ci does it for you).\n');
+  process.stderr.write('hidsmon: the CLI is not built yet. Run `npm run build` first (npm start and npm test do).\n');
   process.exit(1);
 }
 const { run } = await import(main);
