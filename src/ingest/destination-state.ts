@@ -21,6 +21,11 @@ export class DestinationState {
     this.lastDeadLetterId = Number(maxLetter?.[0] ?? 0);
   }
 
+  /** The cursor as held in memory (every change is durable first). */
+  cursor(destination: string): number | undefined {
+    return this.cursors.get(destination);
+  }
+
   getCursor(destination: string): Promise<number | undefined> {
     return Promise.resolve(this.cursors.get(destination));
   }

@@ -208,8 +208,8 @@ describe('LogStore', () => {
       await unwrap(store.putLogEvents(g, 's', [{ timestamp: NOW - 1000, message: 'recent' }]));
     }
     await unwrap(store.putRetentionPolicy('short', 1));
-    expect(await store.expireEvents(NOW)).toEqual({ deleted: 1 });
-    expect(await store.expireEvents(NOW)).toEqual({ deleted: 0 });
+    expect(await store.expireEvents(NOW, [])).toEqual({ deleted: 1, heldEvents: 0, waitingOn: [] });
+    expect(await store.expireEvents(NOW, [])).toEqual({ deleted: 0, heldEvents: 0, waitingOn: [] });
     expect((await store.readAfter(0, 10)).map((e) => `${e.logGroup}:${e.message}`)).toEqual(['short:recent', 'forever:old', 'forever:recent']);
     expect(store.getLogStream('short', 's')).toMatchObject({ ok: true, value: { firstEventTimestamp: NOW - 1000, events: 1 } });
     await unwrap(store.putRetentionPolicy('short', undefined));

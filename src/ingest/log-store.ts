@@ -11,7 +11,7 @@ import { LogAppender, type PutResult } from './log-append.js';
 import { LogCatalog } from './log-catalog.js';
 import { LogDatabase } from './log-database.js';
 import { LogReader } from './log-read.js';
-import { expireEvents } from './log-retention.js';
+import { expireEvents, type RetentionOutcome, type RetentionReceiver } from './log-retention.js';
 import type {
   Appended,
   CreateLogGroupOptions,
@@ -32,6 +32,7 @@ import type {
 
 export type { RejectedLogEvents } from './classify-log-events.js';
 export * from './log-types.js';
+export type { RetentionOutcome, RetentionReceiver, RetentionWait } from './log-retention.js';
 
 export class LogStore {
   private constructor(
@@ -163,9 +164,13 @@ export class LogStore {
     return this.reader.filterLogEvents(query);
   }
 
-  /** Deletes events older than their group's retention; groups without retention keep everything. */
-  expireEvents(nowMs: number): Promise<{ deleted: number }> {
-    return expireEvents(this.db, this.catalog, nowMs);
+  /**
+   * Deletes events older than their group's retention, except those a receiver of the group has
+   * not taken yet (above its cursor): those are held back and reported. `receivers` are the
+   * destinations that count now, per group; groups without retention keep everything.
+   */
+  expireEvents(nowMs: number, receivers: readonly RetentionReceiver[]): Promise<RetentionOutcome> {
+    return expireEvents(this.db, this.catalog, (destination) => this.destinations.cursor(destination), nowMs, receivers);
   }
 
   // ------------------------------------------------------------------ forwarder state

@@ -13,7 +13,7 @@ import { handleCloudWatchLogs } from '../../api/cloudwatch-logs/handle-cloudwatc
 import type { ServerConfig, AccessKey } from '../../config/server-config.js';
 import { compileFilterPattern, type MessageMatcher } from '../../core/filter-pattern.js';
 import { Forwarder, type ForwarderSource, type Subscription } from '../../forwarder/forwarder.js';
-import { LogStore } from '../../ingest/log-store.js';
+import { LogStore, type RetentionOutcome } from '../../ingest/log-store.js';
 import { DuckDbStore } from '../../sinks/duckdb/store.js';
 import { serverMetrics, type ServerMetrics } from '../../telemetry/metrics.js';
 import { createApp } from './app.js';
@@ -129,9 +129,11 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     await log.close();
     throw e;
   }
+  const source = forwarderSource(log, config.autoSubscribe);
+  const sinks = new Map([[EMBEDDED_DESTINATION, index]]);
   const forwarder = new Forwarder({
-    source: forwarderSource(log, config.autoSubscribe),
-    sinks: new Map([[EMBEDDED_DESTINATION, index]]),
+    source,
+    sinks,
     owner: config.owner,
     now,
     log: (level, fields, message) => logger[level]({ component: 'forwarder', ...fields }, message),
@@ -146,6 +148,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
   const lagTimer = setInterval(() => void forwarder.lag().then((l) => (lastLag = l)), 1000);
   lagTimer.unref();
 
+  let lastRetention: (RetentionOutcome & { ranAt: number }) | undefined;
   const sessions = new Sessions(now);
   const app = createApp({
     backend: index,
@@ -175,6 +178,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
         streams: stats.streamsDetail.map((s) => ({ log_group: s.logGroup, log_stream: s.logStream, events: s.events, last_event: s.lastEventTimestamp ?? null, last_ingestion: s.lastIngestionTime ?? null })),
         forwarder: lag.map((l) => ({ destination: l.destination, cursor: l.cursor, lag_events: l.lagEvents, lag_seconds: l.lagSeconds, ...(l.lastError ? { last_error: l.lastError } : {}) })),
         dead_letters: await log.countDeadLetters(),
+        retention: retentionStatus(lastRetention),
       };
     },
     deadLetters: async (limit) => (await log.listDeadLetters({ limit })).map((d) => ({ ...d })),
@@ -202,7 +206,12 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
           const dropped = await index.deleteOlderThan(config.retentionDays, now());
           if (dropped.length > 0) logger.info({ dropped }, 'Dropped daily indices past retention.');
         }
-        await log.expireEvents(now());
+        // Only destinations that receive events now count: a subscription's, or the embedded index by auto-subscription.
+        const receivers = (await source.subscriptions()).filter((s) => sinks.has(s.destination)).map((s) => ({ logGroup: s.logGroup, destination: s.destination }));
+        const ranAt = now();
+        const outcome = await log.expireEvents(ranAt, receivers);
+        lastRetention = { ...outcome, ranAt };
+        if (outcome.waitingOn.length > 0) logger.warn({ heldEvents: outcome.heldEvents, waitingOn: outcome.waitingOn }, 'Retention keeps expired log events that a destination has not taken yet.');
       } catch (e) {
         logger.error({ err: e }, 'Retention failed; it runs again later.');
       }
@@ -231,5 +240,17 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
         await index.close();
         await log.close();
       })()),
+  };
+}
+
+/** The last retention run as `/api/ingest` shows it: `waiting` while expired events are held back for a destination. */
+function retentionStatus(last: (RetentionOutcome & { ranAt: number }) | undefined): Record<string, unknown> {
+  if (!last) return { last_run: null, waiting: false, held_events: 0, waiting_on: [] };
+  return {
+    last_run: last.ranAt,
+    deleted: last.deleted,
+    waiting: last.waitingOn.length > 0,
+    held_events: last.heldEvents,
+    waiting_on: last.waitingOn.map((w) => ({ destination: w.destination, cursor: w.cursor, held_events: w.heldEvents })),
   };
 }

@@ -1,0 +1,62 @@
+/**
+ * The server's retention timer against the real log and index: expired events that the embedded
+ * destination has not taken stay, and `/api/ingest` says retention waits on it; once its cursor
+ * passes them they go.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DEFAULTS } from '../../config/server-config.js';
+import { EMBEDDED_DESTINATION, startServer } from './server.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'hidsmon-retention-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const TOKEN = 'test-api-token-0123456789abcdef';
+const DAY = 86_400_000;
+
+describe('server: retention waits for destinations', () => {
+  it('holds expired events the embedded index has not taken, says so in /api/ingest, and deletes them once taken', async () => {
+    let clock = Date.UTC(2026, 0, 10, 12);
+    const server = await startServer(
+      { ...DEFAULTS, port: 0, dataDir: join(tmp, 'data'), accessKeys: [{ id: 'AKIAHIDSMONTEST0001', secret: 'test-secret-key-0123456789' }], apiTokens: [TOKEN], retentionDays: 1 },
+      { logger: pino({ level: 'silent' }), now: () => clock, retentionIntervalMs: 50 },
+    );
+    try {
+      const ingest = async (): Promise<any> => (await fetch(`${server.url}/api/ingest`, { headers: { Authorization: `Bearer ${TOKEN}` } })).json();
+      /** Polls until a retention run that started at or after `since` is reported (bounded). */
+      const retentionAfter = async (since: number): Promise<any> => {
+        for (let i = 0; i < 200; i++) {
+          const state = await ingest();
+          if (state.retention.last_run !== null && state.retention.last_run >= since) return state;
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+        throw new Error('retention did not run within 5 s');
+      };
+      expect((await ingest()).retention).toEqual({ last_run: null, waiting: false, held_events: 0, waiting_on: [] });
+
+      // The sink is out of reach: nothing is forwarded while the events age past retention.
+      await server.forwarder.stop();
+      const log = server.log;
+      expect((await log.createLogGroup('hids')).ok).toBe(true);
+      expect((await log.createLogStream('hids', 'host-1')).ok).toBe(true);
+      expect((await log.putLogEvents('hids', 'host-1', [1, 2, 3].map((i) => ({ timestamp: clock - 1000 + i, message: `{"id":"${i}"}` })))).ok).toBe(true);
+      expect((await log.putRetentionPolicy('hids', 1)).ok).toBe(true);
+      clock += 2 * DAY;
+
+      const waiting = await retentionAfter(clock);
+      expect(waiting.retention).toMatchObject({ waiting: true, deleted: 0, held_events: 3, waiting_on: [{ destination: EMBEDDED_DESTINATION, cursor: 0, held_events: 3 }] });
+      expect(waiting.log.events).toBe(3);
+
+      // The destination takes them: the next run deletes them and stops waiting.
+      await log.setCursor(EMBEDDED_DESTINATION, log.lastSequence());
+      clock += 1000;
+      const done = await retentionAfter(clock);
+      expect(done.retention).toMatchObject({ waiting: false, deleted: 3, held_events: 0, waiting_on: [] });
+      expect(done.log.events).toBe(0);
+    } finally {
+      await server.stop();
+    }
+  }, 30_000);
+});
