@@ -1,110 +1,81 @@
 /**
- * @module A small Prometheus registry: counters, gauges and histograms with fixed label sets,
- * rendered in the text exposition format for `/metrics`.
+ * @module hidsmon's Prometheus metrics through prom-client: one registry per server (never the
+ * global one, so a process can run several), Node's default metrics (process, GC, event-loop lag:
+ * the lag shows any stall of the event loop), and a catalog of hidsmon's own metrics behind a
+ * small interface (`inc(amount, labels)`, `observe(value, labels)`, read-at-scrape gauges).
  */
+import { collectDefaultMetrics, Counter as PromCounter, Gauge as PromGauge, Histogram as PromHistogram, Registry as PromRegistry } from 'prom-client';
 
 type Labels = Record<string, string>;
 
-const key = (labels: Labels): string => Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`).join(',');
-const render = (labels: Labels): string => {
-  const keys = Object.keys(labels).sort();
-  return keys.length === 0 ? '' : `{${keys.map((k) => `${k}="${String(labels[k]).replace(/["\\\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`))}"`).join(',')}}`;
-};
-
-interface Metric {
-  name: string;
-  help: string;
-  type: 'counter' | 'gauge' | 'histogram';
-  lines(): string[];
-}
-
-export class Counter implements Metric {
-  readonly type = 'counter';
-  private readonly values = new Map<string, { labels: Labels; value: number }>();
-  constructor(readonly name: string, readonly help: string) {}
+/** A counter with a fixed set of label names (a label outside it throws: cardinality is decided here). */
+export class Counter {
+  constructor(private readonly metric: PromCounter) {}
   inc(amount = 1, labels: Labels = {}): void {
-    const k = key(labels);
-    const entry = this.values.get(k);
-    if (entry) entry.value += amount;
-    else this.values.set(k, { labels, value: amount });
-  }
-  get(labels: Labels = {}): number {
-    return this.values.get(key(labels))?.value ?? 0;
-  }
-  lines(): string[] {
-    return [...this.values.values()].map(({ labels, value }) => `${this.name}${render(labels)} ${value}`);
+    this.metric.inc(labels, amount);
   }
 }
 
-export class Gauge implements Metric {
-  readonly type = 'gauge';
-  constructor(readonly name: string, readonly help: string, private readonly read: () => number | Array<[Labels, number]>) {}
-  lines(): string[] {
-    const value = this.read();
-    return typeof value === 'number' ? [`${this.name} ${value}`] : value.map(([labels, v]) => `${this.name}${render(labels)} ${v}`);
-  }
-}
-
-export class Histogram implements Metric {
-  readonly type = 'histogram';
-  private readonly series = new Map<string, { labels: Labels; counts: number[]; sum: number; count: number }>();
-  constructor(readonly name: string, readonly help: string, private readonly buckets: readonly number[]) {}
+export class Histogram {
+  constructor(private readonly metric: PromHistogram) {}
   observe(value: number, labels: Labels = {}): void {
-    const k = key(labels);
-    let s = this.series.get(k);
-    if (!s) {
-      s = { labels, counts: this.buckets.map(() => 0), sum: 0, count: 0 };
-      this.series.set(k, s);
-    }
-    for (let i = 0; i < this.buckets.length; i++) if (value <= (this.buckets[i] as number)) (s.counts[i] as number)++;
-    s.sum += value;
-    s.count++;
-  }
-  lines(): string[] {
-    const out: string[] = [];
-    for (const s of this.series.values()) {
-      this.buckets.forEach((b, i) => out.push(`${this.name}_bucket${render({ ...s.labels, le: String(b) })} ${s.counts[i]}`));
-      out.push(`${this.name}_bucket${render({ ...s.labels, le: '+Inf' })} ${s.count}`);
-      out.push(`${this.name}_sum${render(s.labels)} ${s.sum}`);
-      out.push(`${this.name}_count${render(s.labels)} ${s.count}`);
-    }
-    return out;
+    this.metric.observe(labels, value);
   }
 }
 
 export class Registry {
-  private readonly metrics: Metric[] = [];
-  counter(name: string, help: string): Counter {
-    return this.add(new Counter(name, help));
+  /** The prom-client registry, for what this interface does not cover. */
+  readonly prom = new PromRegistry();
+
+  counter(name: string, help: string, labelNames: readonly string[] = []): Counter {
+    return new Counter(new PromCounter({ name, help, labelNames, registers: [this.prom] }));
   }
-  gauge(name: string, help: string, read: () => number | Array<[Labels, number]>): Gauge {
-    return this.add(new Gauge(name, help, read));
+
+  /** A gauge read when scraped: one value, or one per label set. */
+  gauge(name: string, help: string, read: () => number | Array<[Labels, number]>, labelNames: readonly string[] = []): void {
+    new PromGauge({
+      name,
+      help,
+      labelNames,
+      registers: [this.prom],
+      collect() {
+        this.reset();
+        const value = read();
+        if (typeof value === 'number') this.set(value);
+        else for (const [labels, v] of value) this.set(labels, v);
+      },
+    });
   }
-  histogram(name: string, help: string, buckets: readonly number[]): Histogram {
-    return this.add(new Histogram(name, help, buckets));
+
+  histogram(name: string, help: string, buckets: readonly number[], labelNames: readonly string[] = []): Histogram {
+    return new Histogram(new PromHistogram({ name, help, buckets: [...buckets], labelNames, registers: [this.prom] }));
   }
-  private add<M extends Metric>(metric: M): M {
-    this.metrics.push(metric);
-    return metric;
+
+  /** The Prometheus text exposition; send it with `contentType`. */
+  render(): Promise<string> {
+    return this.prom.metrics();
   }
-  /** The Prometheus text format (version 0.0.4). */
-  render(): string {
-    return `${this.metrics.map((m) => [`# HELP ${m.name} ${m.help}`, `# TYPE ${m.name} ${m.type}`, ...m.lines()].join('\n')).join('\n')}\n`;
+
+  /** prom-client's content type for the text format. */
+  get contentType(): string {
+    return this.prom.contentType;
   }
 }
 
-/** hidsmon's metrics, one catalog, so that names and help texts stay in one place. */
+/** hidsmon's metrics, one catalog, so that names, help texts and label names stay in one place. */
 export function serverMetrics(registry = new Registry()) {
+  // Process (CPU, memory, file descriptors), heap, GC durations and event-loop lag, on this registry only.
+  collectDefaultMetrics({ register: registry.prom });
   return {
     registry,
     eventsIn: registry.counter('hidsmon_ingest_events_total', 'Log events accepted by PutLogEvents.'),
     bytesIn: registry.counter('hidsmon_ingest_bytes_total', 'Message bytes accepted by PutLogEvents (UTF-8, without the 26-byte overhead).'),
-    rejected: registry.counter('hidsmon_ingest_rejected_total', 'Requests and events refused, by reason.'),
-    requests: registry.counter('hidsmon_http_requests_total', 'HTTP requests, by API and status class.'),
-    forwarded: registry.counter('hidsmon_forwarder_documents_total', 'Documents the forwarder wrote, by destination.'),
-    sinkErrors: registry.counter('hidsmon_sink_errors_total', 'Failed sink writes (retried), by destination.'),
-    deadLetters: registry.counter('hidsmon_dead_letters_total', 'Events moved to the dead-letter store, by destination.'),
-    queryLatency: registry.histogram('hidsmon_query_duration_seconds', 'Query API latency.', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]),
+    rejected: registry.counter('hidsmon_ingest_rejected_total', 'Requests and events refused, by reason.', ['reason']),
+    requests: registry.counter('hidsmon_http_requests_total', 'HTTP requests, by API and status class.', ['api', 'status']),
+    forwarded: registry.counter('hidsmon_forwarder_documents_total', 'Documents the forwarder wrote, by destination.', ['destination']),
+    sinkErrors: registry.counter('hidsmon_sink_errors_total', 'Failed sink writes (retried), by destination.', ['destination']),
+    deadLetters: registry.counter('hidsmon_dead_letters_total', 'Events moved to the dead-letter store, by destination.', ['destination']),
+    queryLatency: registry.histogram('hidsmon_query_duration_seconds', 'Query API latency, by route.', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], ['route']),
   };
 }
 

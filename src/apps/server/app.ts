@@ -147,7 +147,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.use('/api/*', authenticated);
   app.use('/metrics', authenticated);
 
-  app.get('/metrics', (c) => c.text(deps.metrics.registry.render(), 200, { 'Content-Type': 'text/plain; version=0.0.4' }));
+  app.get('/metrics', async (c) => c.body(await deps.metrics.registry.render(), 200, { 'Content-Type': deps.metrics.registry.contentType }));
   app.get('/api/openapi.json', (c) => c.json(OPENAPI_DOCUMENT));
   app.get('/api/session', (c) => c.json({ authenticated: true }));
   app.post('/api/logout', (c) => {

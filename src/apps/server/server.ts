@@ -142,8 +142,8 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     onDeadLetters: (destination, n) => metrics.deadLetters.inc(n, { destination }),
   });
   await forwarder.start();
-  metrics.registry.gauge('hidsmon_forwarder_lag_events', 'Events in the log not yet forwarded, by destination.', () => lastLag.map((l) => [{ destination: l.destination }, l.lagEvents]));
-  metrics.registry.gauge('hidsmon_forwarder_lag_seconds', 'Age of the oldest event not yet forwarded, by destination.', () => lastLag.map((l) => [{ destination: l.destination }, l.lagSeconds]));
+  metrics.registry.gauge('hidsmon_forwarder_lag_events', 'Events in the log not yet forwarded, by destination.', () => lastLag.map((l) => [{ destination: l.destination }, l.lagEvents]), ['destination']);
+  metrics.registry.gauge('hidsmon_forwarder_lag_seconds', 'Age of the oldest event not yet forwarded, by destination.', () => lastLag.map((l) => [{ destination: l.destination }, l.lagSeconds]), ['destination']);
   let lastLag: Awaited<ReturnType<Forwarder['lag']>> = [];
   const lagTimer = setInterval(() => void forwarder.lag().then((l) => (lastLag = l)), 1000);
   lagTimer.unref();
