@@ -1,4 +1,5 @@
-/** @module Dotted field paths over nested documents (`rule.level` → doc.rule.level). */
+/** @module Dotted field paths over nested documents (`rule.level` → doc.rule.level). Any key is data (see own-keys). */
+import { ownValue, setOwn } from './own-keys.js';
 
 export type JsonObject = { [key: string]: unknown };
 
@@ -28,15 +29,15 @@ export function setPath(doc: JsonObject, path: string, value: unknown): void {
   let node = doc;
   for (let i = 0; i < keys.length - 1; i++) {
     const key = keys[i] as string;
-    const next = node[key];
+    const next = ownValue(node, key);
     if (isPlainObject(next)) node = next;
     else {
       const created: JsonObject = {};
-      node[key] = created;
+      setOwn(node, key, created);
       node = created;
     }
   }
-  node[keys[keys.length - 1] as string] = value;
+  setOwn(node, keys[keys.length - 1] as string, value);
 }
 
 /** Every leaf path of a document with its value; arrays are leaves. */

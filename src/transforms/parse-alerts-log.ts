@@ -3,6 +3,7 @@
  * as OSSEC 2.x–4.x and Wazuh 3.x–4.x write it. The result uses the OSSEC alerts.json field names,
  * so that `normalize` treats both alike.
  */
+import { setOwn } from '../core/own-keys.js';
 import type { JsonObject } from '../core/paths.js';
 import { err, ok, type Result } from '../core/result.js';
 import { parseError, type AlertParseError } from './parse-error.js';
@@ -68,7 +69,7 @@ export function parseAlertsLogRecord(record: string): Result<AlertsLogAlert, Ale
     if (rule) break;
     const label = /^([^:]+): (.*)$/.exec(lines[i]!);
     if (!label) break;
-    labels[label[1]!] = label[2];
+    setOwn(labels, label[1]!, label[2]);
   }
   if (!rule) {
     return err(parseError('invalid_record', 'No "Rule: <id> (level <n>) -> \'<description>\'" line after the date line.', offsetOfLine(lines, Math.min(i, lines.length - 1))));
@@ -132,8 +133,8 @@ function readEventBody(body: string[], alert: JsonObject): void {
       continue;
     }
     const dynamic = DYNAMIC_FIELD_LINE.exec(line);
-    if (dynamic && !(dynamic[1]! in data)) {
-      data[dynamic[1]!] = dynamic[2];
+    if (dynamic && !Object.hasOwn(data, dynamic[1]!)) {
+      setOwn(data, dynamic[1]!, dynamic[2]);
     } else if (firstShape !== 'other' && lineShape(line) === firstShape) {
       previous.push(line);
     } else if (Object.keys(data).length === 0) {

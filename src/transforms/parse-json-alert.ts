@@ -3,6 +3,7 @@
  * They check only what tells an alert and its flavor apart; types are fixed up by `normalize`.
  */
 import type { JsonObject } from '../core/paths.js';
+import { ownValue } from '../core/own-keys.js';
 import { isPlainObject } from '../core/paths.js';
 import { err, ok, type Result } from '../core/result.js';
 import { parseError, type AlertParseError } from './parse-error.js';
@@ -66,12 +67,13 @@ export function parseJsonObject(text: string): Result<JsonObject, AlertParseErro
 
 /** OSSEC writes `rule.sidid` and `rule.comment`; Wazuh writes `rule.id` and `rule.description`. */
 export function jsonAlertFlavor(value: JsonObject): Result<JsonAlertFlavor, AlertParseError> {
-  const rule = value['rule'];
+  const rule = ownValue(value, 'rule');
   if (!isPlainObject(rule)) {
     return err(parseError('not_an_alert', 'A JSON object without a "rule" object is not an OSSEC or Wazuh alert.'));
   }
-  if (!('level' in rule)) return err(parseError('not_an_alert', 'The "rule" object has no "level".'));
-  if ('sidid' in rule || 'comment' in rule) return ok('ossec-json');
-  if ('id' in rule || 'description' in rule) return ok('wazuh-json');
+  const has = (key: string): boolean => Object.hasOwn(rule, key);
+  if (!has('level')) return err(parseError('not_an_alert', 'The "rule" object has no "level".'));
+  if (has('sidid') || has('comment')) return ok('ossec-json');
+  if (has('id') || has('description')) return ok('wazuh-json');
   return err(parseError('not_an_alert', 'The "rule" object has neither "sidid"/"comment" (OSSEC) nor "id"/"description" (Wazuh).'));
 }

@@ -16,11 +16,13 @@ function isObject(value: unknown): value is Record<string, unknown> {
  */
 export function valueAt(doc: unknown, path: string): unknown {
   if (!isObject(doc)) return undefined;
-  if (path in doc) return doc[path];
+  // Own keys only: a column named `toString` or `constructor` is a field the document may lack,
+  // not the method every object inherits.
+  if (Object.hasOwn(doc, path)) return doc[path];
   let dot = path.indexOf('.');
   while (dot > 0) {
     const head = path.slice(0, dot);
-    const inner = doc[head];
+    const inner = Object.hasOwn(doc, head) ? doc[head] : undefined;
     if (isObject(inner)) {
       const found = valueAt(inner, path.slice(dot + 1));
       if (found !== undefined) return found;
@@ -49,13 +51,14 @@ export function flattenDocument(doc: unknown): Array<[string, unknown]> {
   return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 }
 
-/** A value as text: arrays comma-joined, objects as JSON, nothing as an empty string. */
+/** A value as text: arrays comma-joined, objects as JSON, nothing as an empty string. Always a string. */
 export function valueText(value: unknown): string {
   if (value === undefined || value === null) return '';
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (Array.isArray(value)) return value.map((v) => (isObject(v) || Array.isArray(v) ? JSON.stringify(v) : valueText(v))).join(', ');
-  return JSON.stringify(value);
+  if (Array.isArray(value)) return value.map((v) => (isObject(v) || Array.isArray(v) ? (JSON.stringify(v) ?? '') : valueText(v))).join(', ');
+  // JSON.stringify gives undefined for what JSON cannot hold (a function, a symbol).
+  return JSON.stringify(value) ?? '';
 }
 
 /** The values one may filter on: a scalar, or each scalar of an array. */

@@ -20,12 +20,16 @@ export interface Filter {
  * bucket counted: a phrase on the analyzed text would also match longer texts that contain it
  * ("PAM: Login session opened." for "Login session opened.").
  */
-const KEYWORD_SUBFIELDS: Record<string, number> = { 'rule.comment': 512, full_log: 2048 };
+const KEYWORD_SUBFIELDS: ReadonlyMap<string, number> = new Map([
+  ['rule.comment', 512],
+  ['full_log', 2048],
+]);
 
 /** The DSL of one pill. */
 export function filterToDsl(filter: Filter): Record<string, unknown> {
-  const limit = KEYWORD_SUBFIELDS[filter.field];
+  const limit = KEYWORD_SUBFIELDS.get(filter.field);
   const field = limit !== undefined && typeof filter.value === 'string' && filter.value.length <= limit ? `${filter.field}.keyword` : filter.field;
+  // A computed key is an own property even when it is `__proto__` (a literal `__proto__:` would set the prototype).
   const phrase = { match_phrase: { [field]: filter.value } };
   return filter.negate ? { bool: { must_not: [phrase] } } : phrase;
 }

@@ -5,6 +5,7 @@
  */
 import { Hono } from 'hono';
 import { parseDateMath } from '../../core/date-math.js';
+import { setOwn } from '../../core/own-keys.js';
 import { isPlainObject, type JsonObject } from '../../core/paths.js';
 import { err, ok, type Result } from '../../core/result.js';
 import type { QueryNode } from '../../query/ast.js';
@@ -79,9 +80,10 @@ export function parseSearchBody(body: unknown, nowMs: number): Result<SearchRequ
       if (spec['interval_ms'] !== undefined && spec['interval_ms'] !== 'auto' && (typeof spec['interval_ms'] !== 'number' || !Number.isInteger(spec['interval_ms']) || spec['interval_ms'] < 1)) {
         return err(fail(400, 'request', `aggregations.${name}: interval_ms is "auto" or a positive whole number of milliseconds.`));
       }
-      if (spec['type'] === 'date_histogram') out[name] = { type: 'date_histogram', intervalMs: (spec['interval_ms'] as number | 'auto' | undefined) ?? 'auto' };
-      else if (spec['type'] === 'terms') out[name] = { type: 'terms', field: spec['field'] as string, size: (spec['size'] as number | undefined) ?? 10, ...(typeof spec['missing'] === 'string' ? { missing: spec['missing'] } : {}) };
-      else out[name] = { type: 'cardinality', field: spec['field'] as string };
+      // Names are the caller's, any string: setOwn keeps `__proto__` a name, not a prototype.
+      if (spec['type'] === 'date_histogram') setOwn(out, name, { type: 'date_histogram', intervalMs: (spec['interval_ms'] as number | 'auto' | undefined) ?? 'auto' });
+      else if (spec['type'] === 'terms') setOwn(out, name, { type: 'terms', field: spec['field'] as string, size: (spec['size'] as number | undefined) ?? 10, ...(typeof spec['missing'] === 'string' ? { missing: spec['missing'] } : {}) });
+      else setOwn(out, name, { type: 'cardinality', field: spec['field'] as string });
     }
     request.aggregations = out;
   }

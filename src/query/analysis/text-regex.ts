@@ -68,6 +68,15 @@ export function wildcardTokenPattern(pattern: string, options?: PatternOptions):
   return dialect(options).wildcard(parseWildcard(pattern));
 }
 
+/**
+ * A pattern whose successive matches (`regexp_extract_all(lower(t), pattern)`) are the standard
+ * analyzer's tokens of the lowercased text, in order; words over 255 characters stay whole where
+ * the tokenizer cuts them.
+ */
+export function anyTokenPattern(options?: PatternOptions): string {
+  return dialect(options).anyToken();
+}
+
 // ---------------------------------------------------------------------------------------------
 
 type Item = { kind: 'char'; text: string; cls: WordClass } | { kind: 'one' } | { kind: 'any' };
@@ -413,6 +422,20 @@ class Dialect {
     if (state === 'midLetter') return this.x + this.set(['ALetter']);
     if (state === 'midNumber') return this.x + this.set(['Numeric']);
     return undefined;
+  }
+
+  /**
+   * Any one token, written so that RE2's leftmost-first matching takes the longest run, as the
+   * tokenizer does: every choice the pattern makes is decided by the next character's class.
+   */
+  anyToken(): string {
+    const a = this.unit(['ALetter']);
+    const n = this.unit(['Numeric']);
+    const e = this.unit(['ExtendNumLet']);
+    const alnum = `(?:${a}(?:${this.letterMid}${a})*|${n}(?:${this.numberMid}${n})*)+`;
+    const segment = this.kRun === undefined ? alnum : `(?:${this.kRun}|${alnum})`;
+    const word = `(?:${e})*${segment}(?:(?:${e})+${segment})*(?:${e})*`;
+    return this.has('Single') ? `(?:${this.unit(['Single'])}|${word})` : word;
   }
 
   /** The glob runs through the word automaton; each live state carries the regex read so far. */

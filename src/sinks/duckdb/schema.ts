@@ -7,6 +7,7 @@
  */
 import type { AlertDocument, IndexedDocument } from '../../core/document.js';
 import { alertDocumentId, cloudWatchEventId } from '../../core/ids.js';
+import { ownValue, setOwn } from '../../core/own-keys.js';
 import { isPlainObject, type JsonObject } from '../../core/paths.js';
 import { indexNameForTime, timeOfAlertId, toIsoTimestamp } from '../../core/time.js';
 
@@ -65,7 +66,11 @@ export const COLUMN_OF_PATH: ReadonlyMap<string, ColumnName> = new Map(COLUMNS.f
 /** Paths whose values live in columns, not in the message JSON or the patch. */
 const COLUMN_PATHS = new Set([...COLUMN_OF_PATH.keys(), '@id', 'id']);
 const TOP_COLUMN_KEYS = new Set([...COLUMN_PATHS].filter((p) => p.startsWith('@') || !p.includes('.')));
-const NESTED_COLUMN_KEYS: Record<string, ReadonlySet<string>> = { rule: new Set(['level', 'sidid', 'comment', 'group']), hidsmon: new Set(['flags', 'format']) };
+// A Map: the keys looked up are the document's own, any name at all (`constructor`, `__proto__`).
+const NESTED_COLUMN_KEYS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
+  ['rule', new Set(['level', 'sidid', 'comment', 'group'])],
+  ['hidsmon', new Set(['flags', 'format'])],
+]);
 const LIST_PATHS = new Set(['rule.group', 'hidsmon.flags']);
 
 /** The staging table holds a row as numbers, one JSON array of the small strings, and the big texts. */
@@ -188,23 +193,23 @@ function messageJson(doc: AlertDocument): JsonObject | undefined {
  */
 function withoutColumns(doc: JsonObject, values: RowValue[] | undefined): JsonObject {
   const rest: JsonObject = {};
-  for (const key in doc) {
+  for (const key of Object.keys(doc)) {
     const value = doc[key];
     if (value === undefined) continue;
-    const nested = NESTED_COLUMN_KEYS[key];
+    const nested = NESTED_COLUMN_KEYS.get(key);
     if (nested && isPlainObject(value)) {
       const inner: JsonObject = {};
       let kept = false;
-      for (const k in value) {
+      for (const k of Object.keys(value)) {
         if (nested.has(k) && (values === undefined || takeColumn(`${key}.${k}`, value[k], values))) continue;
-        inner[k] = value[k];
+        setOwn(inner, k, value[k]);
         kept = true;
       }
-      if (kept) rest[key] = inner;
+      if (kept) setOwn(rest, key, inner);
     } else if (TOP_COLUMN_KEYS.has(key) && (values === undefined || key === '@id' || key === 'id' || takeColumn(key, value, values))) {
       continue;
     } else {
-      rest[key] = value;
+      setOwn(rest, key, value);
     }
   }
   return rest;
@@ -232,15 +237,18 @@ function takeColumn(path: string, value: unknown, values: RowValue[]): boolean {
 /** The RFC 7396 merge patch that turns `base` into `target` (`null` deletes). */
 export function mergePatchBetween(base: JsonObject, target: JsonObject): JsonObject {
   const patch: JsonObject = {};
-  for (const key in base) if (!(key in target)) patch[key] = null;
-  for (const key in target) {
+  for (const key of Object.keys(base)) if (!Object.hasOwn(target, key)) setOwn(patch, key, null);
+  for (const key of Object.keys(target)) {
     const want = target[key];
+    if (!Object.hasOwn(base, key)) {
+      setOwn(patch, key, want);
+      continue;
+    }
     const have = base[key];
-    if (!(key in base)) patch[key] = want;
-    else if (isPlainObject(want) && isPlainObject(have)) {
+    if (isPlainObject(want) && isPlainObject(have)) {
       const inner = mergePatchBetween(have, want);
-      if (Object.keys(inner).length > 0) patch[key] = inner;
-    } else if (!sameJson(have, want)) patch[key] = want;
+      if (Object.keys(inner).length > 0) setOwn(patch, key, inner);
+    } else if (!sameJson(have, want)) setOwn(patch, key, want);
   }
   return patch;
 }
@@ -248,11 +256,12 @@ export function mergePatchBetween(base: JsonObject, target: JsonObject): JsonObj
 /** RFC 7396: applies a merge patch. */
 export function applyMergePatch(target: unknown, patch: unknown): unknown {
   if (!isPlainObject(patch)) return patch;
+  // Spread copies every own key, `__proto__` too; reads and writes below touch own keys only.
   const out: JsonObject = isPlainObject(target) ? { ...target } : {};
-  for (const key in patch) {
+  for (const key of Object.keys(patch)) {
     const value = patch[key];
     if (value === null) delete out[key];
-    else out[key] = applyMergePatch(out[key], value);
+    else setOwn(out, key, applyMergePatch(ownValue(out, key), value));
   }
   return out;
 }
@@ -268,7 +277,7 @@ function containsNull(value: unknown): boolean {
   if (value === null) return true;
   if (Array.isArray(value)) return value.some(containsNull);
   if (isPlainObject(value)) {
-    for (const key in value) if (containsNull(value[key])) return true;
+    for (const key of Object.keys(value)) if (containsNull(value[key])) return true;
   }
   return false;
 }
@@ -276,27 +285,32 @@ function containsNull(value: unknown): boolean {
 /** OpenSearch expands `{"a.b": 1}` to `{"a": {"b": 1}}`; so does the store, so that paths mean one thing. */
 export function expandDottedKeys(value: JsonObject): JsonObject {
   let dotted = false;
-  for (const key in value) if (key.includes('.') || isPlainObject(value[key])) dotted = true;
+  for (const key of Object.keys(value)) if (key.includes('.') || isPlainObject(value[key])) dotted = true;
   if (!dotted) return value;
   const out: JsonObject = {};
-  for (const key in value) {
+  for (const key of Object.keys(value)) {
     let v = value[key];
     if (isPlainObject(v)) v = expandDottedKeys(v);
     const parts = key.includes('.') && !key.startsWith('.') && !key.endsWith('.') && !key.includes('..') ? key.split('.') : [key];
     let node = out;
     for (let i = 0; i < parts.length - 1; i++) {
       const part = parts[i] as string;
-      if (!isPlainObject(node[part])) node[part] = {};
-      node = node[part] as JsonObject;
+      let next = ownValue(node, part);
+      if (!isPlainObject(next)) {
+        next = {};
+        setOwn(node, part, next);
+      }
+      node = next as JsonObject;
     }
     const last = parts[parts.length - 1] as string;
-    node[last] = isPlainObject(node[last]) && isPlainObject(v) ? { ...(node[last] as JsonObject), ...v } : v;
+    const have = ownValue(node, last);
+    setOwn(node, last, isPlainObject(have) && isPlainObject(v) ? { ...have, ...v } : v);
   }
   return out;
 }
 
 function collectLeaves(value: JsonObject, prefix: string, out: Array<[string, unknown]>): void {
-  for (const key in value) {
+  for (const key of Object.keys(value)) {
     const v = value[key];
     const path = prefix ? `${prefix}.${key}` : key;
     if (isPlainObject(v)) collectLeaves(v, path, out);
@@ -334,7 +348,7 @@ export function documentFromRow(row: readonly unknown[]): IndexedDocument {
     else if (typeof value === 'bigint') value = Number(value);
     setNested(doc, column.path, value);
   }
-  if (!isPlainObject(doc['hidsmon'])) doc['hidsmon'] = {};
+  if (!isPlainObject(ownValue(doc, 'hidsmon'))) doc['hidsmon'] = {};
   const logGroup = text('log_group') as string;
   const logStream = text('log_stream') as string;
   const id = alertId !== undefined ? alertDocumentId(logGroup, logStream, alertId) : eventId;
@@ -351,8 +365,12 @@ function setNested(doc: JsonObject, path: string, value: unknown): void {
   let node = doc;
   for (let i = 0; i < parts.length - 1; i++) {
     const part = parts[i] as string;
-    if (!isPlainObject(node[part])) node[part] = {};
-    node = node[part] as JsonObject;
+    let next = ownValue(node, part);
+    if (!isPlainObject(next)) {
+      next = {};
+      setOwn(node, part, next);
+    }
+    node = next as JsonObject;
   }
-  node[parts[parts.length - 1] as string] = value;
+  setOwn(node, parts[parts.length - 1] as string, value);
 }

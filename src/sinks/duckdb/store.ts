@@ -6,6 +6,7 @@
 import { BIGINT, BOOLEAN, DuckDBConnection, DuckDBDataChunk, DuckDBInstance, DuckDBScalarFunction, VARCHAR, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import type { IndexedDocument } from '../../core/document.js';
 import { cloudWatchEventId } from '../../core/ids.js';
+import { setOwn } from '../../core/own-keys.js';
 import { ipSortKey } from '../../core/ip.js';
 import { err, ok, type Result } from '../../core/result.js';
 import { indexNameForTime, timeOfIndexName } from '../../core/time.js';
@@ -191,7 +192,7 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
       for (const [name, agg] of Object.entries(request.aggregations ?? {})) {
         const result = await this.aggregate(agg, request);
         if (!result.ok) return result;
-        aggregations[name] = result.value;
+        setOwn(aggregations, name, result.value); // the name is the caller's: `__proto__` is a name too
       }
       return ok({ total, hits, aggregations, tookMs: Math.round(performance.now() - started) });
     });

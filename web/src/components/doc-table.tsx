@@ -22,19 +22,20 @@ export interface DocTableProps {
 }
 
 /** Widths for the columns whose values have a known size; the rest share what is left. */
-const COLUMN_WIDTHS: Record<string, number> = {
-  'rule.level': 84,
-  'rule.sidid': 90,
-  srcip: 128,
-  dstip: 128,
-  srcport: 80,
-  dstport: 80,
-  '@log_stream': 176,
-  '@log_group': 150,
-  hostname: 140,
-  '@timestamp': 188,
-  TimeStamp: 188,
-};
+// A Map: it is looked up by column names from the URL, any text (`constructor` is a field name too).
+const COLUMN_WIDTHS: ReadonlyMap<string, number> = new Map([
+  ['rule.level', 84],
+  ['rule.sidid', 90],
+  ['srcip', 128],
+  ['dstip', 128],
+  ['srcport', 80],
+  ['dstport', 80],
+  ['@log_stream', 176],
+  ['@log_group', 150],
+  ['hostname', 140],
+  ['@timestamp', 188],
+  ['TimeStamp', 188],
+]);
 
 function hitKey(hit: Hit): string {
   return `${hit.index}/${hit.id}`;
@@ -107,7 +108,7 @@ export function DocTable({ hits, fields, total, done, loadingMore, moreError, ca
             </th>
             {columns.length === 0 && <th>Document</th>}
             {columns.map((c, i) => (
-              <th key={c} data-testid="column-header" data-field={c} style={COLUMN_WIDTHS[c] ? { width: COLUMN_WIDTHS[c] } : undefined}>
+              <th key={c} data-testid="column-header" data-field={c} style={COLUMN_WIDTHS.has(c) ? { width: COLUMN_WIDTHS.get(c) } : undefined}>
                 <span className="th-inner">
                   <span className="th-name">{c}</span>
                   <span className="th-actions">

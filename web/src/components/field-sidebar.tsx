@@ -23,7 +23,7 @@ const TYPE_BADGE: Record<string, { text: string; title: string }> = {
 const pct = new Intl.NumberFormat('en-US', { style: 'percent', maximumFractionDigits: 1 });
 
 function TypeBadge({ type }: { type: string }): React.JSX.Element {
-  const badge = TYPE_BADGE[type] ?? { text: '?', title: type };
+  const badge = (Object.hasOwn(TYPE_BADGE, type) ? TYPE_BADGE[type] : undefined) ?? { text: '?', title: type };
   return (
     <span className={`type-badge type-${type}`} title={badge.title} aria-label={badge.title}>
       {badge.text}
