@@ -11,7 +11,7 @@ function fakeTime(): { now: () => number; sleep: (ms: number) => Promise<void>; 
   return { now: () => t, sleep: async (ms) => void (waits.push(ms), (t += ms)), waits };
 }
 
-const retryable = (retryAfterMs?: number): AttemptOutcome => ({ kind: 'retryable', error: new Error('down'), ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
+const retryable = <T = undefined>(retryAfterMs?: number): AttemptOutcome<T> => ({ kind: 'retryable', error: new Error('down'), ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
 
 describe('retryDelayMs', () => {
   it('grows exponentially up to the cap, with full jitter below it', () => {
@@ -32,7 +32,7 @@ describe('retry', () => {
   it('retries retryable outcomes until ok, waiting the backoff in between', async () => {
     const time = fakeTime();
     let calls = 0;
-    const outcome = await retry(async () => (++calls < 4 ? retryable() : { kind: 'ok', value: calls }), policy, {}, { ...time, random: () => 0.5 });
+    const outcome = await retry<number>(async () => (++calls < 4 ? retryable<number>() : { kind: 'ok', value: calls }), policy, {}, { ...time, random: () => 0.5 });
     expect(outcome).toEqual({ kind: 'ok', value: 4 });
     expect(time.waits).toEqual([50, 100, 200]);
   });

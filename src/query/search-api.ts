@@ -85,16 +85,51 @@ export interface IndexInfo {
   bytes: number;
 }
 
+/** What became of one document of a write. */
+export type DocumentOutcome =
+  | { kind: 'indexed' }
+  /** The sink already held a document with this index and id: not written again. */
+  | { kind: 'duplicate' }
+  /** Refused for good (it does not fit the mapping, it is malformed): retrying cannot help. */
+  | { kind: 'rejected'; reason: string };
+
 export interface WriteSummary {
+  kind: 'ok';
+  /** One per document written, in the same order. */
+  outcomes: DocumentOutcome[];
   /** Documents new to the index. */
   written: number;
   /** Documents it already held (same id): not written again. */
   duplicates: number;
+  rejected: number;
 }
 
-/** Where documents go: the embedded store, OpenSearch. */
+/**
+ * A write's result: per-document outcomes, or `retryable` when the sink as a whole cannot take the
+ * batch now (connection refused, timeout, 429, 5xx, a busy or failing database); then nothing of
+ * the batch is known to be written and the caller retries all of it. A sink may also throw such
+ * errors (`classifyError` in pipeline/retry.ts reads them); any other throw is a bug or a poison
+ * document, which the forwarder isolates.
+ */
+export type WriteResult = WriteSummary | { kind: 'retryable'; error: Error; retryAfterMs?: number };
+
+/** Where documents go: the embedded store, OpenSearch. Every sink passes test/contracts/sink.case.ts. */
 export interface DocumentSink {
-  write(documents: readonly IndexedDocument[]): Promise<WriteSummary>;
+  write(documents: readonly IndexedDocument[]): Promise<WriteResult>;
+}
+
+export const INDEXED: DocumentOutcome = Object.freeze({ kind: 'indexed' });
+export const DUPLICATE: DocumentOutcome = Object.freeze({ kind: 'duplicate' });
+
+/** The summary of per-document outcomes. */
+export function writeSummary(outcomes: DocumentOutcome[]): WriteSummary {
+  let written = 0;
+  let duplicates = 0;
+  for (const o of outcomes) {
+    if (o.kind === 'indexed') written++;
+    else if (o.kind === 'duplicate') duplicates++;
+  }
+  return { kind: 'ok', outcomes, written, duplicates, rejected: outcomes.length - written - duplicates };
 }
 
 export interface SearchBackend {

@@ -1,8 +1,8 @@
 /** @module One log event (a CloudWatch event, or a line read from a file) to the document the index holds. */
 import type { AlertDocument, DocumentMeta, IndexedDocument } from '../core/document.js';
 import type { JsonObject } from '../core/paths.js';
-import { alertDocumentId } from '../core/ids.js';
-import { indexNameForTime, toIsoTimestamp } from '../core/time.js';
+import { documentIdentity, type IdentitySource } from '../core/ids.js';
+import { toIsoTimestamp } from '../core/time.js';
 import { parseAlert } from './parse-alert.js';
 import { normalizeAlert, type NormalizedAlert } from './normalize.js';
 import type { AlertParseError } from './parse-error.js';
@@ -43,17 +43,21 @@ export function documentFromLogEvent(event: LogEvent, options: DocumentOptions =
 
 /** As `documentFromLogEvent`, for a message already read (a file import picks the time from the alert first). */
 export function documentFromReading(event: LogEvent, reading: MessageReading, options: DocumentOptions = {}): IndexedDocument {
-  const index = indexNameForTime(event.timestampMs, options.indexPrefix);
   if (!reading.ok) {
     const { code, message, position } = reading.error;
     const document = withEnvelope({ hidsmon: { flags: ['not_an_alert'], parse_error: `${code}: ${message}${position === undefined ? '' : ` (at ${position})`}` } }, event);
-    return { index, id: event.eventId, document };
+    const { index, id } = documentIdentity(identitySource(event), options.indexPrefix);
+    return { index, id, document };
   }
   const alert = reading.alert;
-  const id = alert.alertId === undefined ? event.eventId : alertDocumentId(event.logGroup, event.logStream, alert.alertId);
+  const { index, id } = documentIdentity({ ...identitySource(event), alertId: alert.alertId, alertTimeMs: alert.timeMs }, options.indexPrefix);
   // The alert's own object becomes the document: copying ~25 keys per event into a fresh object
   // cost a third of the transform's time. Key order carries no meaning in the index.
   return { index, id, document: withEnvelope(alert.fields, event) };
+}
+
+function identitySource(event: LogEvent): IdentitySource {
+  return { logGroup: event.logGroup, logStream: event.logStream, eventId: event.eventId, eventTimeMs: event.timestampMs };
 }
 
 function withEnvelope(fields: JsonObject & { hidsmon: DocumentMeta }, event: LogEvent): AlertDocument {

@@ -39,17 +39,21 @@ describe('transformSubscriptionEvent: golden payloads', () => {
 });
 
 describe('transformPayload', () => {
-  it('picks the daily index from the UTC day of the event time', () => {
+  it('picks the daily index from the UTC day of the alert time, else of the event time', () => {
     const before = Date.UTC(2024, 2, 2, 23, 59, 59, 999);
     const after = before + 1;
     const out = transformPayload(payload([
       { id: cloudWatchEventId(before, 0), timestamp: before, message: ALERT },
       { id: cloudWatchEventId(after, 1), timestamp: after, message: 'not an alert' },
+      // The same alert delivered again after midnight: its index follows the alert (it is the same document).
+      { id: cloudWatchEventId(after, 2), timestamp: after, message: ALERT },
     ]));
     expect(out.documents.map((d) => [d.index, d.document['@timestamp']])).toEqual([
       ['cwl-2024.03.02', '2024-03-02T23:59:59.999Z'],
       ['cwl-2024.03.03', '2024-03-03T00:00:00.000Z'],
+      ['cwl-2024.03.02', '2024-03-03T00:00:00.000Z'],
     ]);
+    expect(out.documents[2]?.id).toBe(out.documents[0]?.id);
   });
 
   it('gives a re-delivered alert the same document id, and different streams different ids', () => {

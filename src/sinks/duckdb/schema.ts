@@ -6,10 +6,10 @@
  * document whole in about half the bytes of storing it twice. Pure: rows ↔ documents.
  */
 import type { AlertDocument, IndexedDocument } from '../../core/document.js';
-import { alertDocumentId, cloudWatchEventId } from '../../core/ids.js';
+import { alertDocumentId, cloudWatchEventId, usableAlertId } from '../../core/ids.js';
 import { ownValue, setOwn } from '../../core/own-keys.js';
 import { isPlainObject, type JsonObject } from '../../core/paths.js';
-import { indexNameForTime, timeOfAlertId, toIsoTimestamp } from '../../core/time.js';
+import { indexNameForTime, timeOfAlertId, timeOfIndexName, toIsoTimestamp } from '../../core/time.js';
 
 export const TABLE = 'alerts';
 export const FIELDS_TABLE = 'fields';
@@ -86,17 +86,26 @@ export function createStatements(): string[] {
     `CREATE OR REPLACE MACRO hs_doc(message, patch, patch_full) AS CASE WHEN patch_full THEN patch WHEN patch IS NULL THEN substr(message, strpos(message, '{')) ELSE json_merge_patch(substr(message, strpos(message, '{')), patch) END`,
     // A dynamic field's values as a list of strings, whether the JSON holds a scalar or an array.
     `CREATE OR REPLACE MACRO hs_values(doc, pointer) AS CASE json_type(doc, pointer) WHEN 'ARRAY' THEN json_extract_string(json_extract(doc, pointer), '$[*]') WHEN 'OBJECT' THEN NULL ELSE [json_extract_string(doc, pointer)] END`,
-    `CREATE TEMP TABLE IF NOT EXISTS ${STAGING} (${STAGED_NUMBERS.map((n) => `${n} BIGINT`).join(', ')}, packed VARCHAR, ${STAGED_TEXTS.map((n) => `${n} VARCHAR`).join(', ')}, patch_full BOOLEAN)`,
+    `CREATE TEMP TABLE IF NOT EXISTS ${STAGING} (${STAGED_NUMBERS.map((n) => `${n} BIGINT`).join(', ')}, packed VARCHAR, ${STAGED_TEXTS.map((n) => `${n} VARCHAR`).join(', ')}, patch_full BOOLEAN, pos INTEGER)`,
   ];
 }
 
 /** SQL that moves the staging rows not already stored into the table. */
 export function insertFromStagingSql(minDedup: string, maxDedup: string): string {
   const select = COLUMN_NAMES.map((n) => (PACKED.includes(n) ? `p[${PACKED.indexOf(n) + 1}]` : n === 'level' ? 'CAST(level AS INTEGER)' : n)).join(', ');
+  return `INSERT INTO ${TABLE} SELECT ${select} FROM (SELECT *, from_json(packed, '["VARCHAR"]') AS p FROM ${STAGING}) s WHERE NOT ${storedAlready(minDedup, maxDedup)}`;
+}
+
+/** SQL giving the staging positions (`pos`) of rows the table already holds: the documents a write reports as duplicates. */
+export function duplicatesInStagingSql(minDedup: string, maxDedup: string): string {
+  return `SELECT pos FROM (SELECT *, from_json(packed, '["VARCHAR"]') AS p FROM ${STAGING}) s WHERE ${storedAlready(minDedup, maxDedup)}`;
+}
+
+/** True for a staging row `s` whose document identity (core/ids.ts, in columns) is already in the table. */
+function storedAlready(minDedup: string, maxDedup: string): string {
   const same = (c: string): string => `a.${c} IS NOT DISTINCT FROM s.${c}`;
   return (
-    `INSERT INTO ${TABLE} SELECT ${select} FROM (SELECT *, from_json(packed, '["VARCHAR"]') AS p FROM ${STAGING}) s ` +
-    `WHERE NOT EXISTS (SELECT 1 FROM ${TABLE} a WHERE a.dedup_ts BETWEEN ${minDedup} AND ${maxDedup} AND a.dedup_ts = s.dedup_ts ` +
+    `EXISTS (SELECT 1 FROM ${TABLE} a WHERE a.dedup_ts BETWEEN ${minDedup} AND ${maxDedup} AND a.dedup_ts = s.dedup_ts ` +
     `AND a.log_stream = s.p[${PACKED.indexOf('log_stream') + 1}] AND a.log_group = s.p[${PACKED.indexOf('log_group') + 1}] ` +
     `AND ${same('alert_offset')} AND a.alert_id IS NOT DISTINCT FROM s.p[${PACKED.indexOf('alert_id') + 1}] ` +
     `AND (s.alert_offset IS NOT NULL OR s.p[${PACKED.indexOf('alert_id') + 1}] IS NOT NULL OR (${same('event_seq')} AND a.event_id IS NOT DISTINCT FROM s.p[${PACKED.indexOf('event_id') + 1}])))`
@@ -127,9 +136,11 @@ export function rowFromDocument(indexed: IndexedDocument): Row {
   if (seq === undefined) values[COL.event_id] = eventId;
   else values[COL.event_seq] = seq;
 
-  const alertId = typeof doc['id'] === 'string' ? doc['id'] : undefined;
+  // The columns hold the document identity (core/ids.ts) in parts: an alert's usable id with the
+  // time that places it (the id's epoch, else the day of its index), or the event id and time.
+  const alertId = usableAlertId(doc['id']);
   const alertMs = alertId === undefined ? undefined : timeOfAlertId(alertId);
-  values[COL.dedup_ts] = alertMs ?? ts;
+  values[COL.dedup_ts] = alertId === undefined ? ts : (alertMs ?? timeOfIndexName(indexed.index) ?? ts);
   if (alertId !== undefined) {
     const offset = alertMs === undefined ? undefined : alertOffset(alertId, alertMs);
     if (offset === undefined) values[COL.alert_id] = alertId;
@@ -150,12 +161,7 @@ export function rowFromDocument(indexed: IndexedDocument): Row {
   }
   const fields: Array<[string, unknown]> = [];
   collectLeaves(expanded, '', fields);
-  return { values, key: deduplicationKey(doc['@log_group'], doc['@log_stream'], alertId, eventId), fields };
-}
-
-/** Same log group, stream and alert id (or, for what is not an alert, event id): the same document. */
-export function deduplicationKey(logGroup: string, logStream: string, alertId: string | undefined, eventId: string): string {
-  return `${logGroup}\u0000${logStream}\u0000${alertId === undefined ? `e${eventId}` : `a${alertId}`}`;
+  return { values, key: `${indexed.index}\u0000${indexed.id}`, fields };
 }
 
 /** The sequence of an event id in hidsmon's layout for this timestamp, or undefined. */
@@ -352,7 +358,7 @@ export function documentFromRow(row: readonly unknown[]): IndexedDocument {
   const logGroup = text('log_group') as string;
   const logStream = text('log_stream') as string;
   const id = alertId !== undefined ? alertDocumentId(logGroup, logStream, alertId) : eventId;
-  return { index: indexNameForTime(ts), id, document: doc as AlertDocument };
+  return { index: indexNameForTime(alertId !== undefined ? dedup : ts), id, document: doc as AlertDocument };
 }
 
 /** `@`-fields are top-level names with no nesting; others nest on dots. */

@@ -3,7 +3,7 @@
  * document id and durable when acknowledged (DuckDB's write-ahead log is synced at commit); the
  * blog's daily indices are the UTC days of `@timestamp`.
  */
-import { BIGINT, BOOLEAN, DuckDBConnection, DuckDBDataChunk, DuckDBInstance, DuckDBScalarFunction, VARCHAR, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import { BIGINT, BOOLEAN, INTEGER, DuckDBConnection, DuckDBDataChunk, DuckDBInstance, DuckDBScalarFunction, VARCHAR, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import type { IndexedDocument } from '../../core/document.js';
 import { cloudWatchEventId } from '../../core/ids.js';
 import { setOwn } from '../../core/own-keys.js';
@@ -28,11 +28,16 @@ import {
   type SearchBackend,
   type SearchRequest,
   type SearchResponse,
-  type WriteSummary,
+  DUPLICATE,
+  INDEXED,
+  writeSummary,
+  type DocumentOutcome,
+  type WriteResult,
 } from '../../query/search-api.js';
+import { UnavailableError } from '../../pipeline/retry.js';
 import { databaseFileBytes, SerialQueue } from '../../storage/duckdb-support.js';
 import { DuckDbFieldResolver } from './field-resolver.js';
-import { COL, COLUMN_NAMES, EVENT_ID_FUNCTION, createStatements, documentFromRow, eventSequence, FIELDS_TABLE, insertFromStagingSql, PACKED, rowFromDocument, STAGED_NUMBERS, STAGED_TEXTS, STAGING, TABLE, type Row } from './schema.js';
+import { COL, COLUMN_NAMES, EVENT_ID_FUNCTION, createStatements, documentFromRow, duplicatesInStagingSql, eventSequence, FIELDS_TABLE, insertFromStagingSql, PACKED, rowFromDocument, STAGED_NUMBERS, STAGED_TEXTS, STAGING, TABLE, type Row } from './schema.js';
 import { duckDbTextSql, textFunctions } from './text-sql.js';
 
 const DAY_MS = 86_400_000;
@@ -86,10 +91,12 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
   }
 
   /**
-   * Writes documents not already held (same log group, stream and alert id, or event id for what is
-   * not an alert). Resolves once the batch is committed to the write-ahead log.
+   * Writes documents not already held (the same document identity, core/ids.ts) and reports each
+   * one: indexed, duplicate, or rejected with the reason (a document the table cannot hold). Resolves
+   * once the batch is committed to the write-ahead log; `retryable` when the database cannot take
+   * it now (I/O, memory, a closed store), and then nothing of the batch is written.
    */
-  write(documents: readonly IndexedDocument[]): Promise<WriteSummary> {
+  write(documents: readonly IndexedDocument[]): Promise<WriteResult> {
     // Rows are prepared now, outside the queue: a caller that writes the next batch before this one
     // resolves gets its JavaScript work done while DuckDB commits this one.
     try {
@@ -99,17 +106,32 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     }
   }
 
-  private prepareAndWrite(documents: readonly IndexedDocument[]): Promise<WriteSummary> {
-    this.assertOpen();
+  private prepareAndWrite(documents: readonly IndexedDocument[]): Promise<WriteResult> {
+    if (this.closed) return Promise.resolve(storeUnavailable(new Error('The store is closed.')));
+    const outcomes = new Array<DocumentOutcome>(documents.length);
     const rows: Row[] = [];
-    const keys = new Set<string>();
-    for (const doc of documents) {
+    /** For each row, the positions of the documents it stands for (the first, and repeats in this batch). */
+    const rowDocuments: number[][] = [];
+    const rowOfKey = new Map<string, number>();
+    for (let i = 0; i < documents.length; i++) {
+      const doc = documents[i] as IndexedDocument;
+      const problem = documentProblem(doc);
+      if (problem !== undefined) {
+        outcomes[i] = { kind: 'rejected', reason: problem };
+        continue;
+      }
       const row = rowFromDocument(doc);
-      if (keys.has(row.key)) continue;
-      keys.add(row.key);
+      const seen = rowOfKey.get(row.key);
+      if (seen !== undefined) {
+        (rowDocuments[seen] as number[]).push(i);
+        outcomes[i] = DUPLICATE;
+        continue;
+      }
+      rowOfKey.set(row.key, rows.length);
+      rowDocuments.push([i]);
       rows.push(row);
     }
-    if (rows.length === 0) return Promise.resolve({ written: 0, duplicates: documents.length });
+    if (rows.length === 0) return Promise.resolve(writeSummary(outcomes));
     let minDedup = Number.POSITIVE_INFINITY;
     let maxDedup = Number.NEGATIVE_INFINITY;
     for (const row of rows) {
@@ -119,23 +141,36 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     }
     const chunks: DuckDBDataChunk[] = [];
     for (let start = 0; start < rows.length; start += CHUNK_ROWS) chunks.push(stagingChunk(rows, start, Math.min(rows.length, start + CHUNK_ROWS)));
+    const range = [BigInt(minDedup), BigInt(maxDedup)];
     return this.writes.run(async () => {
-      this.assertOpen();
+      if (this.closed) return storeUnavailable(new Error('The store is closed.'));
       const newFields = this.newFields(rows);
-      await this.writer.run('BEGIN TRANSACTION');
       try {
-        await this.writer.run(`DELETE FROM ${STAGING}`);
-        const appender = await this.writer.createAppender(STAGING);
-        for (const chunk of chunks) appender.appendDataChunk(chunk);
-        appender.closeSync();
-        const inserted = await this.writer.run(insertFromStagingSql('$1', '$2'), [BigInt(minDedup), BigInt(maxDedup)]);
+        // The fast path: every row new. When some were held already, the transaction is redone to
+        // learn which (rare: re-deliveries after a restart), so that each document gets its outcome.
+        let duplicates: Set<number> | undefined;
+        for (let pass = 0; pass < 2; pass++) {
+          await this.writer.run('BEGIN TRANSACTION');
+          await this.writer.run(`DELETE FROM ${STAGING}`);
+          const appender = await this.writer.createAppender(STAGING);
+          for (const chunk of chunks) appender.appendDataChunk(chunk);
+          appender.closeSync();
+          if (pass === 1) duplicates = new Set((await this.writer.runAndReadAll(duplicatesInStagingSql('$1', '$2'), range)).getRows().map((r) => Number(r[0])));
+          const inserted = await this.writer.run(insertFromStagingSql('$1', '$2'), range);
+          if (pass === 0 && inserted.rowsChanged < rows.length) {
+            await this.writer.run('ROLLBACK');
+            continue;
+          }
+          break;
+        }
         for (const [path, type] of newFields) await this.writer.run(`INSERT OR IGNORE INTO ${FIELDS_TABLE} VALUES ($1, $2)`, [path, type]);
         await this.writer.run('COMMIT');
         for (const [path, type] of newFields) if (!this.dynamicFields.has(path)) this.dynamicFields.set(path, type);
-        const written = inserted.rowsChanged;
-        return { written, duplicates: documents.length - written };
+        for (let r = 0; r < rows.length; r++) outcomes[(rowDocuments[r] as number[])[0] as number] = duplicates?.has(r) ? DUPLICATE : INDEXED;
+        return writeSummary(outcomes);
       } catch (e) {
         await this.writer.run('ROLLBACK').catch(() => undefined);
+        if (isUnavailableDatabase(e)) return storeUnavailable(e as Error);
         throw e;
       }
     });
@@ -343,7 +378,7 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
   }
 }
 
-const STAGING_TYPES: DuckDBType[] = [...STAGED_NUMBERS.map(() => BIGINT), VARCHAR, ...STAGED_TEXTS.map(() => VARCHAR), BOOLEAN];
+const STAGING_TYPES: DuckDBType[] = [...STAGED_NUMBERS.map(() => BIGINT), VARCHAR, ...STAGED_TEXTS.map(() => VARCHAR), BOOLEAN, INTEGER];
 const NUMBER_COLUMNS = STAGED_NUMBERS.map((n) => COL[n]);
 const PACKED_COLUMNS = PACKED.map((n) => COL[n]);
 const TEXT_COLUMNS = STAGED_TEXTS.map((n) => COL[n]);
@@ -365,10 +400,37 @@ function stagingChunk(rows: Row[], start: number, end: number): DuckDBDataChunk 
     }
     (columns[c++] as DuckDBValue[])[i] = JSON.stringify(PACKED_COLUMNS.map((column) => values[column]));
     for (const column of TEXT_COLUMNS) (columns[c++] as DuckDBValue[])[i] = values[column] as string | null;
-    (columns[c] as DuckDBValue[])[i] = values[COL.patch_full] as boolean;
+    (columns[c++] as DuckDBValue[])[i] = values[COL.patch_full] as boolean;
+    (columns[c] as DuckDBValue[])[i] = r;
   }
   chunk.setColumns(columns);
   return chunk;
+}
+
+/** Why the table cannot hold a document, or undefined. Checked before a row is built, so that one such document costs the others nothing. */
+function documentProblem(indexed: IndexedDocument): string | undefined {
+  const doc: unknown = indexed?.document;
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return 'the document is not a JSON object';
+  const d = doc as Record<string, unknown>;
+  const timestamp = d['@timestamp'];
+  const ts = typeof timestamp === 'string' ? Date.parse(timestamp) : Number.NaN;
+  if (!Number.isSafeInteger(ts)) return `@timestamp must be an ISO 8601 date, not ${JSON.stringify(timestamp) ?? 'missing'}`;
+  for (const field of ['@id', '@message', '@log_group', '@log_stream'] as const) {
+    if (typeof d[field] !== 'string') return `${field} must be a string`;
+  }
+  if (typeof indexed.id !== 'string' || indexed.id === '' || typeof indexed.index !== 'string') return 'the document has no index or id';
+  return undefined;
+}
+
+/** DuckDB errors that say the database cannot work now, not that this batch is wrong. */
+const UNAVAILABLE_DATABASE = /^(IO|Out of Memory|Interrupt|TransactionContext|Connection|FATAL|Fatal) Error/;
+
+function isUnavailableDatabase(e: unknown): boolean {
+  return e instanceof Error && UNAVAILABLE_DATABASE.test(e.message);
+}
+
+function storeUnavailable(error: Error): WriteResult {
+  return { kind: 'retryable', error: new UnavailableError(`The embedded index cannot take writes now: ${error.message}`, undefined, { cause: error }) };
 }
 
 function termKey(type: FieldType, key: unknown): string | number {

@@ -4,6 +4,7 @@ import { hash } from 'node:crypto';
 import { basename } from 'node:path';
 import type { IndexedDocument } from '../../../core/document.js';
 import { cloudWatchEventId } from '../../../core/ids.js';
+import { retry, type RetryPolicy } from '../../../pipeline/retry.js';
 import { AlertRecordSplitter, type AlertRecord } from '../../../transforms/split-alert-records.js';
 import { documentFromReading, readMessage } from '../../../transforms/to-document.js';
 import { parseCommandLine, stringOption } from '../args.js';
@@ -11,6 +12,8 @@ import { CliError, usageError } from '../cli-error.js';
 import { DATA_OPTION_HELP, dataDirectory, openStore } from '../data-dir.js';
 import { writeOut } from '../io.js';
 import type { CommandContext } from '../main.js';
+
+const IMPORT_RETRY: RetryPolicy = { initialDelayMs: 200, maxDelayMs: 5000, deadlineMs: 60_000 };
 
 export const importHelp = `Usage: hidsmon import FILE... [options]
 
@@ -66,6 +69,7 @@ export async function importCommand(argv: string[], ctx: CommandContext): Promis
   let written = 0;
   let duplicates = 0;
   let flagged = 0;
+  let rejected = 0;
   try {
     for (const file of files) {
       const options = {
@@ -78,9 +82,21 @@ export async function importCommand(argv: string[], ctx: CommandContext): Promis
       let batch: IndexedDocument[] = [];
       const flush = async (): Promise<void> => {
         if (batch.length === 0) return;
-        const summary = await store.write(batch);
-        written += summary.written;
-        duplicates += summary.duplicates;
+        const pending = batch;
+        // A busy or failing database is retried for a while; then the import stops, and running it
+        // again later resumes where it stopped (ids are stable).
+        const result = await retry(async () => {
+          const r = await store.write(pending);
+          return r.kind === 'ok' ? { kind: 'ok' as const, value: r } : r;
+        }, IMPORT_RETRY, { signal: ctx.signal });
+        if (result.kind !== 'ok') throw new CliError(`The index cannot take writes: ${result.error.message}. Run the import again later; it adds only what is missing.`);
+        written += result.value.written;
+        duplicates += result.value.duplicates;
+        result.value.outcomes.forEach((o, i) => {
+          if (o.kind !== 'rejected') return;
+          rejected++;
+          if (rejected <= 10) ctx.stderr.write(`hidsmon import: not indexed (${o.reason}): ${JSON.stringify(pending[i]?.document['@message'] ?? '').slice(0, 200)}\n`);
+        });
         batch = [];
       };
       const take = async (records: AlertRecord[]): Promise<void> => {
@@ -113,9 +129,10 @@ export async function importCommand(argv: string[], ctx: CommandContext): Promis
   if (!quiet && ctx.stderrIsTTY && lastProgress !== started) ctx.stderr.write('\n');
   ctx.stderr.write(
     `hidsmon import: ${written.toLocaleString('en-US')} new, ${duplicates.toLocaleString('en-US')} already indexed` +
-      `${flagged ? `, ${flagged.toLocaleString('en-US')} not alerts (indexed, flagged not_an_alert)` : ''} from ${files.length} file(s) in ${seconds.toFixed(1)}s into ${dataDir}\n`,
+      `${flagged ? `, ${flagged.toLocaleString('en-US')} not alerts (indexed, flagged not_an_alert)` : ''}${rejected ? `, ${rejected.toLocaleString('en-US')} refused by the index` : ''} from ${files.length} file(s) in ${seconds.toFixed(1)}s into ${dataDir}\n`,
   );
-  return 0;
+  // What the index refused is not in it: say so in the exit status too.
+  return rejected > 0 ? 1 : 0;
 }
 
 interface ImportOptions {
