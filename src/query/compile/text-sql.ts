@@ -14,8 +14,8 @@ export interface TextSql {
   phrase(field: SqlField, tokens: string[], slop: number, params: SqlParams): string;
   /** Some token of the field matches the wildcard pattern (lower-cased, as OpenSearch normalizes it). */
   wildcard(field: SqlField, pattern: string, params: SqlParams): string;
-  /** Some token matches the Lucene regular expression. */
-  regexp(field: SqlField, pattern: string, params: SqlParams): string;
+  /** Some token matches the RE2 pattern (a Lucene regular expression translated, lower-cased, whole-token). */
+  regexp(field: SqlField, re2: string, params: SqlParams): string;
   /** Some token is within `distance` edits of the value. */
   fuzzy(field: SqlField, value: string, distance: number, params: SqlParams): string;
 }

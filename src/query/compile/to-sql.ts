@@ -8,7 +8,9 @@
 import { parseDateMath } from '../../core/date-math.js';
 import { canonicalIp, cidrKeyRange, ipSortKey } from '../../core/ip.js';
 import { err, ok, type Result } from '../../core/result.js';
+import { lowerCase } from '../analysis/standard-tokenizer.js';
 import type { QueryNode, RangeNode } from '../ast.js';
+import { luceneRegexpToRe2 } from '../lucene/regexp-to-re2.js';
 import type { FieldType } from '../fields.js';
 import type { TextSql } from './text-sql.js';
 
@@ -17,6 +19,8 @@ export type SqlValue = string | number | bigint | boolean | null;
 /** Collects bound parameters; `add` returns the placeholder to put in the SQL. */
 export class SqlParams {
   readonly values: SqlValue[] = [];
+  /** The RE2 patterns the SQL runs, for the backend to check before running it (RE2 may refuse one as too large). */
+  readonly regexPatterns: string[] = [];
   add(value: SqlValue): string {
     this.values.push(value);
     return `$${this.values.length}`;
@@ -78,6 +82,8 @@ export interface CompileOptions {
 export interface CompileError {
   message: string;
   field?: string;
+  /** Where in the offending value (e.g. a regular expression) the problem is. */
+  position?: number;
 }
 
 class Fail extends Error {
@@ -282,13 +288,20 @@ class Compiler {
     return this.any(field, (x) => `${x} LIKE ${like} ESCAPE '\\'${field.ignoreAbove === undefined ? '' : ` AND length(${x}) <= ${field.ignoreAbove}`}`);
   }
 
+  /**
+   * Lucene's regular expression, translated to RE2 (linear time). On a text field it is
+   * lower-cased first, as query_string normalizes it with the field's analyzer, and matches a token.
+   */
   private regexp(field: SqlField, pattern: string): string {
-    if (field.type === 'text') return this.options.text.regexp(field, pattern, this.params);
-    if (field.type !== 'keyword') {
+    if (field.type !== 'text' && field.type !== 'keyword') {
       throw new Fail({ field: field.name, message: `Regular expressions work on keyword and text fields; ${field.name} is a ${field.type} field.` });
     }
-    const re = this.params.add(pattern);
-    return this.any(field, (x) => `regexp_full_match(${x}, ${re})`);
+    const translated = luceneRegexpToRe2(field.type === 'text' ? lowerCase(pattern) : pattern);
+    if (!translated.ok) throw new Fail({ field: field.name, message: `${field.name}:/${pattern}/: ${translated.error.message}.`, position: translated.error.position });
+    this.params.regexPatterns.push(translated.value);
+    if (field.type === 'text') return this.options.text.regexp(field, translated.value, this.params);
+    const re = this.params.add(translated.value);
+    return this.any(field, (x) => `regexp_full_match(${x}, ${re})${field.ignoreAbove === undefined ? '' : ` AND length(${x}) <= ${field.ignoreAbove}`}`);
   }
 
   private fuzzy(field: SqlField, value: string, distance: number): string {

@@ -38,7 +38,9 @@ import { UnavailableError } from '../../pipeline/retry.js';
 import { databaseFileBytes, SerialQueue } from '../../storage/duckdb-support.js';
 import { DuckDbFieldResolver } from './field-resolver.js';
 import { COL, COLUMN_NAMES, EVENT_ID_FUNCTION, createStatements, documentFromRow, duplicatesInStagingSql, eventSequence, FIELDS_TABLE, insertFromStagingSql, PACKED, rowFromDocument, STAGED_NUMBERS, STAGED_TEXTS, STAGING, TABLE, type Row } from './schema.js';
-import { duckDbTextSql, textFunctions } from './text-sql.js';
+import { checkQueryShape, DEFAULT_QUERY_LIMITS, searchTimedOut, tooManyBuckets, type QueryLimits } from '../../query/limits.js';
+import { ReadPool, ReadTimeoutError } from './read-pool.js';
+import { createDuckDbTextSql } from './text-sql.js';
 
 const DAY_MS = 86_400_000;
 const CHUNK_ROWS = 2048;
@@ -54,21 +56,30 @@ export interface DuckDbStoreOptions {
   memoryLimit?: string;
   /** Clock for date math in queries (`now-15m`). */
   now?: () => number;
+  /** What one search may cost (defaults: OpenSearch's). */
+  limits?: Partial<QueryLimits>;
+  /** Read connections, so that this many searches run at once (default 3). */
+  readConnections?: number;
 }
+
+const DEFAULT_READ_CONNECTIONS = 3;
 
 export class DuckDbStore implements DocumentSink, SearchBackend {
   private readonly writes = new SerialQueue();
-  private readonly reads = new SerialQueue();
   private readonly dynamicFields = new Map<string, FieldType>();
-  private readonly text: TextSql = duckDbTextSql;
+  private readonly limits: QueryLimits;
+  private readonly text: TextSql;
   private closed = false;
 
   private constructor(
     private readonly instance: DuckDBInstance,
     private readonly writer: DuckDBConnection,
-    private readonly reader: DuckDBConnection,
+    private readonly reads: ReadPool,
     private readonly options: DuckDbStoreOptions,
-  ) {}
+  ) {
+    this.limits = { ...DEFAULT_QUERY_LIMITS, ...options.limits };
+    this.text = createDuckDbTextSql({ fuzzyMaxExpansions: this.limits.maxFuzzyExpansions });
+  }
 
   static async open(options: DuckDbStoreOptions): Promise<DuckDbStore> {
     // zstd for text columns needs the newer storage format; a larger log between checkpoints
@@ -80,12 +91,15 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     const instance = await DuckDBInstance.create(options.path, config);
     const writer = await instance.connect();
     for (const statement of createStatements()) await writer.run(statement);
-    const reader = await instance.connect();
-    reader.registerScalarFunction(ipKeyFunction());
-    reader.registerScalarFunction(eventIdFunction());
-    for (const fn of textFunctions()) reader.registerScalarFunction(fn);
-    const store = new DuckDbStore(instance, writer, reader, options);
-    const fields = await reader.runAndReadAll(`SELECT path, type FROM ${FIELDS_TABLE}`);
+    const readers: DuckDBConnection[] = [];
+    for (let i = 0; i < Math.max(1, options.readConnections ?? DEFAULT_READ_CONNECTIONS); i++) {
+      const reader = await instance.connect();
+      reader.registerScalarFunction(ipKeyFunction());
+      reader.registerScalarFunction(eventIdFunction());
+      readers.push(reader);
+    }
+    const store = new DuckDbStore(instance, writer, new ReadPool(readers), options);
+    const fields = await writer.runAndReadAll(`SELECT path, type FROM ${FIELDS_TABLE}`);
     for (const [path, type] of fields.getRows()) store.dynamicFields.set(String(path), String(type) as FieldType);
     return store;
   }
@@ -189,18 +203,54 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     return [...found];
   }
 
-  search(request: SearchRequest): Promise<Result<SearchResponse, QueryError>> {
-    return this.reads.run(async () => {
-      this.assertOpen();
-      const started = performance.now();
-      const params = new SqlParams();
-      const where = this.where(request, params);
-      if (!where.ok) return where;
-      const size = request.size ?? DEFAULT_HITS;
-      if (!Number.isInteger(size) || size < 0 || size > MAX_HITS) {
-        return err({ kind: 'request', message: `size must be a whole number from 0 to ${MAX_HITS}.` });
+  /**
+   * Runs on a read connection of its own, so that other searches go on meanwhile; past the search
+   * timeout the running statement is interrupted and the answer says which limit stopped it.
+   */
+  async search(request: SearchRequest): Promise<Result<SearchResponse, QueryError>> {
+    this.assertOpen();
+    const shape = checkQueryShape(request.query, this.limits);
+    if (shape) return err(shape);
+    const size = request.size ?? DEFAULT_HITS;
+    const maxHits = Math.min(MAX_HITS, this.limits.maxResultWindow);
+    if (!Number.isInteger(size) || size < 0 || size > maxHits) {
+      return err({ kind: 'request', message: `size must be a whole number from 0 to ${maxHits} (max_result_window); page with search_after for more.` });
+    }
+    const buckets = this.plannedBuckets(request);
+    if (buckets > this.limits.maxBuckets) return err(tooManyBuckets(buckets, this.limits));
+    const params = new SqlParams();
+    const where = this.where(request, params);
+    if (!where.ok) return where;
+    try {
+      return await this.reads.use(async (connection) => {
+        const refused = await refusedPattern(connection, params.regexPatterns);
+        if (refused) return err(refused);
+        return this.searchOn(connection, request, size, where.value, params);
+      }, this.limits.searchTimeoutMs);
+    } catch (e) {
+      if (e instanceof ReadTimeoutError) return err(searchTimedOut(this.limits));
+      throw e;
+    }
+  }
+
+  /** Buckets the aggregations ask for, where that is known before they run. */
+  private plannedBuckets(request: SearchRequest): number {
+    let total = 0;
+    for (const agg of Object.values(request.aggregations ?? {})) {
+      if (agg.type === 'terms') total += agg.size ?? 10;
+      else if (agg.type === 'date_histogram' && typeof agg.intervalMs === 'number' && agg.intervalMs > 0 && request.timeRange) {
+        total += Math.floor(request.timeRange.toMs / agg.intervalMs) - Math.floor(request.timeRange.fromMs / agg.intervalMs) + 1;
       }
-      const countReader = await this.query(`SELECT count(*) FROM ${TABLE} WHERE ${where.value}`, params);
+    }
+    return total;
+  }
+
+  private async searchOn(connection: DuckDBConnection, request: SearchRequest, size: number, whereSql: string, params: SqlParams): Promise<Result<SearchResponse, QueryError>> {
+    {
+      const started = performance.now();
+      const query = (sql: string, p: SqlParams): ReturnType<DuckDBConnection['runAndReadAll']> => this.query(connection, sql, p);
+      const where = { value: whereSql };
+      const countReader = await query(`SELECT count(*) FROM ${TABLE} WHERE ${where.value}`, params);
       const total = Number(countReader.getRows()[0]?.[0] ?? 0);
       const hits: Hit[] = [];
       if (size > 0 && total > 0) {
@@ -217,31 +267,35 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
               ? ` AND (ts < ${t} OR (ts = ${t} AND event_seq IS NULL AND event_id < ${pageParams.add(id)}))`
               : ` AND (ts < ${t} OR (ts = ${t} AND (event_seq IS NULL OR event_seq < ${pageParams.add(seq)})))`;
         }
-        const rows = await this.query(`SELECT ${COLUMN_NAMES.join(', ')} FROM ${TABLE} WHERE ${pageWhere.value}${after} ORDER BY ts DESC, event_seq DESC NULLS LAST, event_id DESC LIMIT ${pageParams.add(size)}`, pageParams);
+        const rows = await query(`SELECT ${COLUMN_NAMES.join(', ')} FROM ${TABLE} WHERE ${pageWhere.value}${after} ORDER BY ts DESC, event_seq DESC NULLS LAST, event_id DESC LIMIT ${pageParams.add(size)}`, pageParams);
         for (const row of rows.getRows()) {
           const doc = documentFromRow(row);
           hits.push({ ...doc, sort: [Number(row[COL.ts]), doc.document['@id']] });
         }
       }
       const aggregations: Record<string, AggregationResult> = {};
+      let buckets = 0;
       for (const [name, agg] of Object.entries(request.aggregations ?? {})) {
-        const result = await this.aggregate(agg, request);
+        const result = await this.aggregate(connection, agg, request);
         if (!result.ok) return result;
+        buckets += result.value.type === 'cardinality' ? 0 : result.value.buckets.length;
+        if (buckets > this.limits.maxBuckets) return err(tooManyBuckets(buckets, this.limits));
         setOwn(aggregations, name, result.value); // the name is the caller's: `__proto__` is a name too
       }
       return ok({ total, hits, aggregations, tookMs: Math.round(performance.now() - started) });
-    });
+    }
   }
 
   private where(request: SearchRequest, params: SqlParams): Result<string, QueryError> {
     const compiled = compileToSql(request.query, this.resolver(), params, { nowMs: this.now(), text: this.text, ipKeyFunction: IP_KEY_FUNCTION });
-    if (!compiled.ok) return err({ kind: 'query', message: compiled.error.message, ...(compiled.error.field ? { field: compiled.error.field } : {}) });
+    if (!compiled.ok) return err({ kind: 'query', message: compiled.error.message, ...(compiled.error.field ? { field: compiled.error.field } : {}), ...(compiled.error.position !== undefined ? { position: compiled.error.position } : {}) });
     const range = request.timeRange;
     const time = range ? `ts BETWEEN ${params.add(range.fromMs)} AND ${params.add(range.toMs)} AND ` : '';
     return ok(`${time}${compiled.value}`);
   }
 
-  private async aggregate(agg: AggregationRequest, request: SearchRequest): Promise<Result<AggregationResult, QueryError>> {
+  private async aggregate(connection: DuckDBConnection, agg: AggregationRequest, request: SearchRequest): Promise<Result<AggregationResult, QueryError>> {
+    const query = (sql: string, p: SqlParams): ReturnType<DuckDBConnection['runAndReadAll']> => this.query(connection, sql, p);
     const params = new SqlParams();
     const where = this.where(request, params);
     if (!where.ok) return where;
@@ -249,11 +303,11 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
       const range = request.timeRange;
       let intervalMs = agg.intervalMs ?? 'auto';
       if (intervalMs === 'auto') {
-        const bounds = range ?? (await this.dataRange(where.value, params));
+        const bounds = range ?? (await this.dataRange(connection, where.value, params));
         intervalMs = bounds ? autoIntervalMs(bounds) : 1000;
       }
       if (!Number.isInteger(intervalMs) || intervalMs <= 0) return err({ kind: 'request', message: 'A date_histogram interval must be a positive whole number of milliseconds.' });
-      const rows = await this.query(`SELECT (ts // ${params.add(intervalMs)}) * ${params.add(intervalMs)} AS k, count(*) FROM ${TABLE} WHERE ${where.value} GROUP BY k`, params);
+      const rows = await query(`SELECT (ts // ${params.add(intervalMs)}) * ${params.add(intervalMs)} AS k, count(*) FROM ${TABLE} WHERE ${where.value} GROUP BY k`, params);
       const counts = new Map<number, number>();
       for (const [k, c] of rows.getRows()) counts.set(Number(k), Number(c));
       const buckets = (agg.minDocCount ?? 0) > 0 ? [...counts].sort((a, b) => a[0] - b[0]).map(([keyMs, count]) => ({ keyMs, count })) : fillHistogram(counts, intervalMs, range);
@@ -263,14 +317,14 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     if (agg.type === 'cardinality') {
       if (!field) return ok({ type: 'cardinality', value: 0 });
       const values = this.aggregationValues(field, params);
-      const rows = await this.query(`SELECT count(DISTINCT v) FROM (SELECT ${values} AS v FROM ${TABLE} WHERE ${where.value}) WHERE v IS NOT NULL`, params);
+      const rows = await query(`SELECT count(DISTINCT v) FROM (SELECT ${values} AS v FROM ${TABLE} WHERE ${where.value}) WHERE v IS NOT NULL`, params);
       return ok({ type: 'cardinality', value: Number(rows.getRows()[0]?.[0] ?? 0) });
     }
     const size = agg.size ?? 10;
     if (!field) return ok({ type: 'terms', buckets: [], otherCount: 0, ...(agg.missing !== undefined ? { missingCount: 0 } : {}) });
     if (field.type === 'text') return err({ kind: 'request', field: field.name, message: `${field.name} is a text field; aggregate on a keyword field.` });
     const values = this.aggregationValues(field, params);
-    const rows = await this.query(
+    const rows = await query(
       `WITH v AS (SELECT ${values} AS v FROM ${TABLE} WHERE ${where.value}) ` +
         `SELECT v, count(*) AS c, sum(count(*)) OVER () AS n FROM v WHERE v IS NOT NULL GROUP BY v ORDER BY c DESC, v ASC LIMIT ${params.add(size)}`,
       params,
@@ -283,7 +337,7 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
       const missingParams = new SqlParams();
       const missingWhere = this.where({ ...request, query: { kind: 'bool', must: [request.query], should: [], filter: [], mustNot: [{ kind: 'exists', field: field.name }] } }, missingParams);
       if (!missingWhere.ok) return missingWhere;
-      const missing = await this.query(`SELECT count(*) FROM ${TABLE} WHERE ${missingWhere.value}`, missingParams);
+      const missing = await query(`SELECT count(*) FROM ${TABLE} WHERE ${missingWhere.value}`, missingParams);
       result.missingCount = Number(missing.getRows()[0]?.[0] ?? 0);
     }
     return ok(result);
@@ -295,16 +349,16 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     return field.ignoreAbove === undefined ? expr : `(CASE WHEN length(${expr}) <= ${field.ignoreAbove} THEN ${expr} END)`;
   }
 
-  private async dataRange(where: string, params: SqlParams): Promise<{ fromMs: number; toMs: number } | undefined> {
-    const rows = await this.query(`SELECT min(ts), max(ts) FROM ${TABLE} WHERE ${where}`, params);
+  private async dataRange(connection: DuckDBConnection, where: string, params: SqlParams): Promise<{ fromMs: number; toMs: number } | undefined> {
+    const rows = await this.query(connection, `SELECT min(ts), max(ts) FROM ${TABLE} WHERE ${where}`, params);
     const [min, max] = rows.getRows()[0] ?? [];
     return min === null || min === undefined ? undefined : { fromMs: Number(min), toMs: Number(max) };
   }
 
   /** Runs a read with exactly the parameters its SQL uses. */
-  private query(sql: string, params: SqlParams): ReturnType<DuckDBConnection['runAndReadAll']> {
+  private query(connection: DuckDBConnection, sql: string, params: SqlParams): ReturnType<DuckDBConnection['runAndReadAll']> {
     const bound = params.bind(sql);
-    return this.reader.runAndReadAll(bound.sql, bound.values as DuckDBValue[]);
+    return connection.runAndReadAll(bound.sql, bound.values as DuckDBValue[]);
   }
 
   fields(): Promise<FieldInfo[]> {
@@ -312,9 +366,9 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
   }
 
   indices(): Promise<IndexInfo[]> {
-    return this.reads.run(async () => {
+    return this.reads.use(async (reader) => {
       this.assertOpen();
-      const rows = (await this.reader.runAndReadAll(`SELECT ts // ${DAY_MS} AS day, count(*) FROM ${TABLE} GROUP BY day ORDER BY day`)).getRows();
+      const rows = (await reader.runAndReadAll(`SELECT ts // ${DAY_MS} AS day, count(*) FROM ${TABLE} GROUP BY day ORDER BY day`)).getRows();
       const total = rows.reduce((n, [, c]) => n + Number(c), 0);
       const bytes = this.fileBytes();
       return rows.map(([day, count]) => ({ name: indexNameForTime(Number(day) * DAY_MS), documents: Number(count), bytes: total === 0 ? 0 : Math.round((bytes * Number(count)) / total) }));
@@ -358,9 +412,9 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
   async close(): Promise<void> {
     if (this.closed) return;
     await this.writes.run(async () => undefined);
-    await this.reads.run(async () => undefined);
+    await this.reads.drain();
     this.closed = true;
-    this.reader.closeSync();
+    this.reads.closeAll();
     this.writer.closeSync();
     this.instance.closeSync();
   }
@@ -376,6 +430,19 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
   private assertOpen(): void {
     if (this.closed) throw new Error('The store is closed.');
   }
+}
+
+/** RE2 compiles each pattern before a statement runs; one it refuses (too large) is the user's to simplify. */
+async function refusedPattern(connection: DuckDBConnection, patterns: readonly string[]): Promise<QueryError | undefined> {
+  for (const pattern of new Set(patterns)) {
+    try {
+      await connection.runAndReadAll('SELECT regexp_matches(\'\', $1)', [pattern]);
+    } catch (e) {
+      const reason = (e as Error).message.replace(/^Invalid Input Error: /, '');
+      return { kind: 'query', position: 0, message: `The regular expression is too complex for the linear-time engine (RE2: ${reason}); simplify it, e.g. with fewer or smaller repetitions.` };
+    }
+  }
+  return undefined;
 }
 
 const STAGING_TYPES: DuckDBType[] = [...STAGED_NUMBERS.map(() => BIGINT), VARCHAR, ...STAGED_TEXTS.map(() => VARCHAR), BOOLEAN, INTEGER];

@@ -1,17 +1,18 @@
 /**
  * @module Text-field predicates for DuckDB: RE2 patterns that find exactly the standard analyzer's
  * tokens in the stored text (applied to `lower(text)`), behind a cheap substring test that lets
- * DuckDB skip most rows. Regular expressions and fuzzy terms on tokens need the tokens themselves;
- * they run in JavaScript functions registered with the connection.
+ * DuckDB skip most rows. Regular expressions and fuzzy terms need the tokens themselves: DuckDB
+ * extracts them with one RE2 pattern (`anyTokenPattern`), so that everything runs inside DuckDB,
+ * in linear time, and can be interrupted.
  */
-import { DuckDBScalarFunction, BOOLEAN, INTEGER, VARCHAR } from '@duckdb/node-api';
 import { lowerCase, tokenizeStandard } from '../../query/analysis/standard-tokenizer.js';
-import { literalCore, phrasePattern, tokenPattern, wildcardTokenPattern, type PatternOptions } from '../../query/analysis/text-regex.js';
+import { anyTokenPattern, literalCore, phrasePattern, tokenPattern, wildcardTokenPattern, type PatternOptions } from '../../query/analysis/text-regex.js';
 import type { TextSql } from '../../query/compile/text-sql.js';
 import type { SqlField, SqlParams } from '../../query/compile/to-sql.js';
+import { TABLE } from './schema.js';
 
-const TOKEN_REGEXP_FUNCTION = 'hs_token_regexp';
-const TOKEN_FUZZY_FUNCTION = 'hs_token_fuzzy';
+/** Lucene's FuzzyQuery default `max_expansions`: a fuzzy term becomes at most this many terms. */
+export const DEFAULT_FUZZY_MAX_EXPANSIONS = 50;
 
 function onText(field: SqlField, params: SqlParams, predicate: (text: string) => string): string {
   const expr = field.expr(params);
@@ -37,33 +38,65 @@ function matches(text: string, literal: string, pattern: PatternOf, params: SqlP
   return literal === '' ? regex : `(contains(${lowered}, ${params.add(literal)}) AND ${regex})`;
 }
 
-export const duckDbTextSql: TextSql = {
-  tokens: tokenizeStandard,
-  token(field, token, params) {
-    return onText(field, params, (text) => matches(text, literalCore(token), (o) => tokenPattern(token, o), params));
-  },
-  phrase(field, tokens, slop, params) {
-    if (phrasePattern(tokens, slop) === undefined) {
-      // A sloppy phrase: every token present is necessary; the order and distance are checked on tokens.
-      return `(${tokens.map((t) => this.token(field, t, params)).join(' AND ')})`;
-    }
-    const longest = tokens.reduce((a, b) => (literalCore(b).length > literalCore(a).length ? b : a));
-    return onText(field, params, (text) => matches(text, literalCore(longest), (o) => phrasePattern(tokens, slop, o) as string, params));
-  },
-  wildcard(field, pattern, params) {
-    const lowered = lowerCase(pattern);
-    return onText(field, params, (text) => matches(text, longestLiteral(lowered), (o) => wildcardTokenPattern(lowered, o), params));
-  },
-  regexp(field, pattern, params) {
-    const p = params.add(pattern);
-    return onText(field, params, (text) => `${TOKEN_REGEXP_FUNCTION}(lower(${text}), ${p})`);
-  },
-  fuzzy(field, value, distance, params) {
-    const v = params.add(value);
-    const d = params.add(distance);
-    return onText(field, params, (text) => `${TOKEN_FUZZY_FUNCTION}(lower(${text}), ${v}, ${d})`);
-  },
-};
+/** The lowercased text's tokens, as a LIST (ASCII texts get the small pattern, as in `matches`). */
+function tokenList(text: string, params: SqlParams): string {
+  const lowered = `lower(${text})`;
+  return `CASE WHEN strlen(${text}) = length(${text}) THEN regexp_extract_all(${lowered}, ${params.add(anyTokenPattern({ asciiText: true }))}) ELSE regexp_extract_all(${lowered}, ${params.add(anyTokenPattern())}) END`;
+}
+
+export interface DuckDbTextSqlOptions {
+  /** At most this many index terms stand for a fuzzy term (Lucene's max_expansions). */
+  fuzzyMaxExpansions?: number;
+}
+
+export function createDuckDbTextSql(options: DuckDbTextSqlOptions = {}): TextSql {
+  const maxExpansions = options.fuzzyMaxExpansions ?? DEFAULT_FUZZY_MAX_EXPANSIONS;
+  return {
+    tokens: tokenizeStandard,
+    token(field, token, params) {
+      return onText(field, params, (text) => matches(text, literalCore(token), (o) => tokenPattern(token, o), params));
+    },
+    phrase(field, tokens, slop, params) {
+      if (phrasePattern(tokens, slop) === undefined) {
+        // A sloppy phrase: every token present is necessary; the order and distance are checked on tokens.
+        return `(${tokens.map((t) => this.token(field, t, params)).join(' AND ')})`;
+      }
+      const longest = tokens.reduce((a, b) => (literalCore(b).length > literalCore(a).length ? b : a));
+      return onText(field, params, (text) => matches(text, literalCore(longest), (o) => phrasePattern(tokens, slop, o) as string, params));
+    },
+    wildcard(field, pattern, params) {
+      const lowered = lowerCase(pattern);
+      return onText(field, params, (text) => matches(text, longestLiteral(lowered), (o) => wildcardTokenPattern(lowered, o), params));
+    },
+    regexp(field, re2, params) {
+      // A token matching the pattern is a substring of the text that matches it: a cheap search
+      // skips the rows without one before their tokens are extracted.
+      const search = params.add(re2);
+      const whole = params.add(re2);
+      return onText(
+        field,
+        params,
+        (text) => `(regexp_matches(lower(${text}), ${search}) AND list_bool_or(list_transform(${tokenList(text, params)}, lambda w: regexp_full_match(w, ${whole}))))`,
+      );
+    },
+    fuzzy(field, value, distance, params) {
+      // As Lucene's FuzzyQuery: the index's terms within `distance` edits (a transposition is one),
+      // the closest `maxExpansions` of them (ties in term order), then any of those. The candidate
+      // list is an uncorrelated subquery, computed once per query.
+      const v = params.add(value);
+      const d = params.add(distance);
+      const length = [...value].length;
+      const values = field.multi ? `unnest(${field.expr(params)})` : field.expr(params);
+      const candidates =
+        `(SELECT coalesce(list(t ORDER BY e, t), []) FROM (SELECT t, e FROM (SELECT t, damerau_levenshtein(t, ${v}) AS e FROM ` +
+        `(SELECT DISTINCT unnest(${tokenList('v', params)}) AS t FROM (SELECT ${values} AS v FROM ${TABLE}) WHERE v IS NOT NULL) ` +
+        `WHERE length(t) BETWEEN ${params.add(length - distance)} AND ${params.add(length + distance)}) WHERE e <= ${d} ORDER BY e, t LIMIT ${params.add(maxExpansions)}))`;
+      return onText(field, params, (text) => `list_has_any(${tokenList(text, params)}, ${candidates})`);
+    },
+  };
+}
+
+export const duckDbTextSql: TextSql = createDuckDbTextSql();
 
 /** The longest run of literal characters in a wildcard pattern (a substring every match holds). */
 function longestLiteral(pattern: string): string {
@@ -78,74 +111,4 @@ function longestLiteral(pattern: string): string {
     else current += c;
   }
   return current.length > best.length ? current : best;
-}
-
-/** Functions the text predicates call; register them on the connection that runs queries. */
-export function textFunctions(): DuckDBScalarFunction[] {
-  const cache = new Map<string, RegExp | null>();
-  return [
-    DuckDBScalarFunction.create({
-      name: TOKEN_REGEXP_FUNCTION,
-      returnType: BOOLEAN,
-      parameterTypes: [VARCHAR, VARCHAR],
-      mainFunction: (_info, input, output) => {
-        const texts = input.getColumnVector(0);
-        const patterns = input.getColumnVector(1);
-        for (let i = 0; i < input.rowCount; i++) {
-          const text = texts.getItem(i);
-          const pattern = String(patterns.getItem(i));
-          if (!cache.has(pattern)) cache.set(pattern, luceneRegExp(pattern));
-          const re = cache.get(pattern);
-          output.setItem(i, typeof text === 'string' && re ? tokenizeStandard(text).some((t) => re.test(t)) : false);
-        }
-        output.flush();
-      },
-    }),
-    DuckDBScalarFunction.create({
-      name: TOKEN_FUZZY_FUNCTION,
-      returnType: BOOLEAN,
-      parameterTypes: [VARCHAR, VARCHAR, INTEGER],
-      mainFunction: (_info, input, output) => {
-        const texts = input.getColumnVector(0);
-        const values = input.getColumnVector(1);
-        const distances = input.getColumnVector(2);
-        for (let i = 0; i < input.rowCount; i++) {
-          const text = texts.getItem(i);
-          const value = String(values.getItem(i));
-          const max = Number(distances.getItem(i));
-          output.setItem(i, typeof text === 'string' ? tokenizeStandard(text).some((t) => damerauLevenshtein(t, value, max) <= max) : false);
-        }
-        output.flush();
-      },
-    }),
-  ];
-}
-
-/**
- * Lucene's regular expressions are anchored and have no shorthand classes; the common subset
- * (literals, `.`, `[...]`, `*`, `+`, `?`, `{n,m}`, `|`, groups) reads the same in JavaScript.
- */
-function luceneRegExp(pattern: string): RegExp | null {
-  try {
-    return new RegExp(`^(?:${pattern})$`, 'u');
-  } catch {
-    return null;
-  }
-}
-
-/** Optimal string alignment distance (Lucene's fuzzy queries count a transposition as one edit). */
-export function damerauLevenshtein(a: string, b: string, max: number): number {
-  if (Math.abs(a.length - b.length) > max) return max + 1;
-  const rows = a.length + 1;
-  const cols = b.length + 1;
-  const d: number[][] = Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i < rows; i++) {
-    for (let j = 1; j < cols; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min((d[i - 1] as number[])[j]! + 1, (d[i] as number[])[j - 1]! + 1, (d[i - 1] as number[])[j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, (d[i - 2] as number[])[j - 2]! + 1);
-      (d[i] as number[])[j] = v;
-    }
-  }
-  return (d[rows - 1] as number[])[cols - 1] as number;
 }
