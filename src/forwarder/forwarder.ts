@@ -2,12 +2,19 @@
  * @module The forwarder: for each destination, a cursor over the durable log. It reads the events
  * after the cursor, turns them into documents (the same transform the Lambda runs), writes them
  * to the destination's sink, and only then moves the cursor: delivery is at-least-once, and the
- * documents' deterministic ids make each alert indexed once. A failing sink is retried with
- * backoff; what a sink refuses for good goes to the dead-letter store, never nowhere.
+ * documents' deterministic ids make each alert indexed once.
+ *
+ * Failure semantics, as Vector and the OpenTelemetry collector define them: a sink that is
+ * unavailable as a whole is retried forever with capped, jittered backoff while the cursor waits
+ * and the lag grows; only documents the sink rejects one by one, for good, go to the dead-letter
+ * store with the reason; a document that makes the sink throw is found by bisection at once and
+ * dead-lettered, so that it holds the rest back for seconds, not minutes. Each destination's loop
+ * is supervised: any error restarts it from its saved cursor, with backoff, logged and counted.
  */
 import type { IndexedDocument } from '../core/document.js';
 import { cloudWatchEventId } from '../core/ids.js';
-import type { DocumentSink } from '../query/search-api.js';
+import { classifyError, retry, retryDelayMs, sleep, type AttemptOutcome, type RetryPolicy } from '../pipeline/retry.js';
+import type { DocumentOutcome, DocumentSink } from '../query/search-api.js';
 import { documentFromLogEvent } from '../transforms/to-document.js';
 
 export interface LogRecord {
@@ -49,16 +56,24 @@ export interface ForwarderOptions {
   owner: string;
   now?: () => number;
   batchSize?: number;
-  /** First retry delay; it doubles up to `maxBackoffMs`. */
-  backoffMs?: number;
-  maxBackoffMs?: number;
-  /** Attempts at a whole batch before it is split to find the documents the sink refuses. */
-  attemptsBeforeSplit?: number;
+  /** Retries of a sink that is unavailable: forever, capped (default 200 ms doubling to 30 s, full jitter). */
+  retry?: RetryPolicy;
+  /** Restarts of a destination's loop after an error (default 500 ms doubling to 30 s). */
+  restart?: RetryPolicy;
+  /**
+   * How long a document that makes the sink throw (an error the sink does not classify) is retried
+   * when nothing proves the sink works for others (a batch of one), before it is dead-lettered.
+   */
+  poisonTimeoutMs?: number;
   log?: (level: 'info' | 'warn' | 'error', fields: Record<string, unknown>, message: string) => void;
   onForwarded?: (destination: string, documents: number) => void;
   onSinkError?: (destination: string, error: Error) => void;
   onDeadLetters?: (destination: string, count: number) => void;
+  onRestart?: (destination: string, error: Error) => void;
 }
+
+/** `sink_unavailable`: retrying a sink that takes nothing now; `restarting`: the loop failed and waits to restart. */
+export type DestinationStatus = 'ok' | 'sink_unavailable' | 'restarting';
 
 export interface DestinationLag {
   destination: string;
@@ -66,24 +81,35 @@ export interface DestinationLag {
   lagEvents: number;
   /** Age of the oldest event not yet forwarded, in seconds (0 when caught up). */
   lagSeconds: number;
+  status: DestinationStatus;
+  /** Since when (epoch ms) the status is not ok. */
+  statusSinceMs?: number;
+  /** Times the loop was restarted after an error, since start. */
+  restarts: number;
   lastError?: string;
 }
 
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
-  });
+interface DestinationState {
+  cursor: number;
+  oldestPending?: number | undefined;
+  lastError?: string | undefined;
+  status: DestinationStatus;
+  statusSinceMs?: number | undefined;
+  restarts: number;
+}
+
+type Item = { record: LogRecord; document: IndexedDocument };
+
+const DEFAULT_RETRY: RetryPolicy = { initialDelayMs: 200, maxDelayMs: 30_000 };
+const DEFAULT_RESTART: RetryPolicy = { initialDelayMs: 500, maxDelayMs: 30_000 };
+/** Wait between the writes that look for a poison document when the sink has not yet shown it works. */
+const POISON_RETRY_MS = 250;
 
 export class Forwarder {
   private readonly controller = new AbortController();
   private readonly loops: Promise<void>[] = [];
   private readonly wakers = new Set<() => void>();
-  private readonly state = new Map<string, { cursor: number; oldestPending?: number; lastError?: string }>();
+  private readonly state = new Map<string, DestinationState>();
   private unsubscribe: (() => void) | undefined;
   private lastSeq = 0;
 
@@ -95,19 +121,29 @@ export class Forwarder {
       for (const wake of this.wakers) wake();
     });
     for (const destination of this.options.sinks.keys()) {
-      this.state.set(destination, { cursor: await this.options.source.getCursor(destination) });
-      this.loops.push(this.run(destination));
+      this.state.set(destination, { cursor: await this.options.source.getCursor(destination), status: 'ok', restarts: 0 });
+      this.loops.push(this.supervise(destination));
     }
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stops every loop. Cursors are saved after each batch the sink took, so nothing is lost by not
+   * waiting: a write still in flight after `deadlineMs` is abandoned (delivered again on the next
+   * start, which the document ids make harmless). True when every loop ended in time.
+   */
+  async stop(deadlineMs = 5000): Promise<boolean> {
     this.controller.abort();
     for (const wake of this.wakers) wake();
     this.unsubscribe?.();
-    await Promise.all(this.loops);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), deadlineMs)));
+    const ended = await Promise.race([Promise.all(this.loops).then(() => true), timedOut]);
+    clearTimeout(timer);
+    if (!ended) this.options.log?.('warn', { deadlineMs }, 'Forwarder stopped with a sink write still in flight; it is delivered again on the next start.');
+    return ended;
   }
 
-  /** Events and seconds each destination is behind the log. */
+  /** Events and seconds each destination is behind the log, and how its loop is doing. */
   async lag(): Promise<DestinationLag[]> {
     this.lastSeq = await this.options.source.lastSequence();
     const now = (this.options.now ?? Date.now)();
@@ -116,6 +152,9 @@ export class Forwarder {
       cursor: s.cursor,
       lagEvents: Math.max(0, this.lastSeq - s.cursor),
       lagSeconds: s.oldestPending === undefined ? 0 : Math.max(0, (now - s.oldestPending) / 1000),
+      status: s.status,
+      ...(s.statusSinceMs !== undefined ? { statusSinceMs: s.statusSinceMs } : {}),
+      restarts: s.restarts,
       ...(s.lastError ? { lastError: s.lastError } : {}),
     }));
   }
@@ -131,42 +170,74 @@ export class Forwarder {
     return false;
   }
 
-  private async run(destination: string): Promise<void> {
+  private setStatus(state: DestinationState, status: DestinationStatus, error?: Error): void {
+    if (state.status !== status) state.statusSinceMs = status === 'ok' ? undefined : (this.options.now ?? Date.now)();
+    state.status = status;
+    if (error) state.lastError = error.message;
+    else if (status === 'ok') state.lastError = undefined;
+  }
+
+  /** Runs a destination's loop; whatever error ends it, it starts again from the saved cursor after a backoff. */
+  private async supervise(destination: string): Promise<void> {
     const signal = this.controller.signal;
-    const state = this.state.get(destination) as { cursor: number; oldestPending?: number; lastError?: string };
+    const state = this.state.get(destination) as DestinationState;
+    let failures = 0;
+    while (!signal.aborted) {
+      let progressed = false;
+      try {
+        await this.run(destination, state, () => (progressed = true));
+        return;
+      } catch (e) {
+        if (signal.aborted) return;
+        const error = e instanceof Error ? e : new Error(String(e));
+        // A loop that moved the cursor before failing starts its backoff over.
+        failures = progressed ? 1 : failures + 1;
+        state.restarts++;
+        this.setStatus(state, 'restarting', error);
+        const delayMs = retryDelayMs(failures, this.options.restart ?? DEFAULT_RESTART);
+        this.options.onRestart?.(destination, error);
+        this.options.log?.('error', { destination, err: error.message, restarts: state.restarts, delayMs }, 'Forwarder loop failed; it restarts from its saved cursor.');
+        await sleep(delayMs, signal);
+      }
+    }
+  }
+
+  private async run(destination: string, state: DestinationState, onProgress: () => void): Promise<void> {
+    const signal = this.controller.signal;
+    const source = this.options.source;
     const sink = this.options.sinks.get(destination) as DocumentSink;
+    const limit = this.options.batchSize ?? 5000;
     let pendingWake = false;
+    let resolveWait: (() => void) | undefined;
     const wake = (): void => {
       pendingWake = true;
       resolveWait?.();
     };
-    let resolveWait: (() => void) | undefined;
     this.wakers.add(wake);
+    // Restarted loops begin at the saved cursor: what was read ahead is read again.
+    state.cursor = await source.getCursor(destination);
     // One batch is read and transformed while the sink commits the one before: the cursor still
     // moves in order, only after the sink took each batch.
     let readPosition = state.cursor;
     let inFlight: Promise<void> | undefined;
     try {
       while (!signal.aborted) {
-        const subscriptions = (await this.options.source.subscriptions()).filter((s) => s.destination === destination);
+        const subscriptions = (await source.subscriptions()).filter((s) => s.destination === destination);
         const groups = [...new Set(subscriptions.map((s) => s.logGroup))];
-        const records = groups.length === 0 ? [] : await this.options.source.readAfter(readPosition, this.options.batchSize ?? 5000, groups);
-        if (records.length === 0) {
+        // The log's end before the read: a read that returns less than it asked for has seen every
+        // event up to here, so the cursor passes the events of groups not for this destination.
+        const end = await source.lastSequence();
+        const records = groups.length === 0 ? [] : await source.readAfter(readPosition, limit, groups);
+        const lastRead = records.length > 0 ? (records[records.length - 1] as LogRecord).seq : readPosition;
+        const upTo = records.length < limit ? Math.max(lastRead, end) : lastRead;
+        if (upTo <= readPosition) {
           if (inFlight) {
             await inFlight;
             inFlight = undefined;
             continue;
           }
           state.oldestPending = undefined;
-          if (groups.length === 0) {
-            // Nothing subscribed yet: everything up to now is not for this destination.
-            const last = await this.options.source.lastSequence();
-            if (last > state.cursor) {
-              state.cursor = last;
-              readPosition = last;
-              await this.options.source.setCursor(destination, last);
-            }
-          }
+          if (this.state.get(destination)?.status === 'restarting') this.setStatus(state, 'ok');
           if (!pendingWake) {
             await new Promise<void>((resolve) => {
               resolveWait = resolve;
@@ -176,37 +247,39 @@ export class Forwarder {
           pendingWake = false;
           continue;
         }
-        if (!inFlight) state.oldestPending = records[0]?.ingestionTime;
-        const documents = this.documents(records, subscriptions);
-        const last = (records[records.length - 1] as LogRecord).seq;
-        readPosition = last;
-        const delivered = this.deliver(destination, sink, documents, signal);
+        if (records.length > 0 && state.oldestPending === undefined) state.oldestPending = (records[0] as LogRecord).ingestionTime;
+        const items = this.items(records, subscriptions);
+        readPosition = upTo;
         const previous = inFlight;
-        inFlight = (async () => {
+        const step = (async () => {
           await previous;
-          await delivered;
+          await this.deliver(destination, sink, items, signal);
           if (signal.aborted) return;
-          await this.options.source.setCursor(destination, last);
-          state.cursor = last;
+          await source.setCursor(destination, upTo);
+          state.cursor = upTo;
           state.oldestPending = undefined;
-          this.options.onForwarded?.(destination, documents.length);
+          if (state.status !== 'ok') this.setStatus(state, 'ok');
+          onProgress();
+          if (items.length > 0) this.options.onForwarded?.(destination, items.length);
         })();
+        // Awaited below or on the next turn; until then a failure must not count as unhandled.
+        step.catch(() => undefined);
+        inFlight = step;
         if (previous) await previous;
       }
       await inFlight;
-    } catch (e) {
-      state.lastError = (e as Error).message;
-      this.options.log?.('error', { destination, err: (e as Error).message }, 'Forwarder stopped on an unexpected error.');
     } finally {
       this.wakers.delete(wake);
+      // A batch still being delivered finishes before a restart reads from the saved cursor again.
+      if (!signal.aborted) await inFlight?.catch(() => undefined);
     }
   }
 
   /** Documents for the records that pass their group's filter patterns, with their records for dead letters. */
-  private documents(records: LogRecord[], subscriptions: Subscription[]): Array<{ record: LogRecord; document: IndexedDocument }> {
+  private items(records: LogRecord[], subscriptions: Subscription[]): Item[] {
     const byGroup = new Map<string, Subscription[]>();
     for (const s of subscriptions) byGroup.set(s.logGroup, [...(byGroup.get(s.logGroup) ?? []), s]);
-    const out: Array<{ record: LogRecord; document: IndexedDocument }> = [];
+    const out: Item[] = [];
     for (const record of records) {
       const filters = byGroup.get(record.logGroup) ?? [];
       if (!filters.some((f) => f.matches(record.message))) continue;
@@ -224,40 +297,125 @@ export class Forwarder {
   }
 
   /**
-   * Writes until the sink takes the batch. After `attemptsBeforeSplit` failures the batch is split
-   * in halves, down to single documents; a single document that still fails is a dead letter.
+   * Delivers a batch: returns once the sink took it (each document indexed, a duplicate, or
+   * dead-lettered) or the forwarder stops. An unavailable sink is retried forever.
    */
-  private async deliver(destination: string, sink: DocumentSink, items: Array<{ record: LogRecord; document: IndexedDocument }>, signal: AbortSignal): Promise<void> {
+  private async deliver(destination: string, sink: DocumentSink, items: Item[], signal: AbortSignal): Promise<void> {
     if (items.length === 0) return;
-    const state = this.state.get(destination) as { lastError?: string };
-    let delay = this.options.backoffMs ?? 200;
-    const attempts = this.options.attemptsBeforeSplit ?? 5;
-    for (let attempt = 1; !signal.aborted; attempt++) {
-      try {
-        await sink.write(items.map((i) => i.document));
-        state.lastError = undefined;
-        return;
-      } catch (e) {
-        const error = e as Error;
-        state.lastError = error.message;
-        this.options.onSinkError?.(destination, error);
-        this.options.log?.('warn', { destination, attempt, delayMs: delay, err: error.message, documents: items.length }, 'Retrying a sink write.');
-        if (attempt >= attempts) {
-          if (items.length === 1) {
-            const item = items[0] as { record: LogRecord };
-            await this.options.source.addDeadLetters([{ destination, reason: error.message, record: item.record }]);
-            this.options.onDeadLetters?.(destination, 1);
-            this.options.log?.('error', { destination, seq: item.record.seq, err: error.message }, 'The sink refused an event; it is in the dead-letter store.');
-            return;
-          }
-          const half = Math.ceil(items.length / 2);
-          await this.deliver(destination, sink, items.slice(0, half), signal);
-          await this.deliver(destination, sink, items.slice(half), signal);
-          return;
+    const state = this.state.get(destination) as DestinationState;
+    const deadLettered = new Set<Item>();
+    const poisonSince: { ms?: number } = {};
+    const outcome = await retry(
+      () => this.attempt(destination, sink, items, deadLettered, poisonSince, signal),
+      this.options.retry ?? DEFAULT_RETRY,
+      {
+        signal,
+        onRetry: ({ attempt, delayMs, error }) => {
+          this.setStatus(state, 'sink_unavailable', error);
+          this.options.onSinkError?.(destination, error);
+          this.options.log?.(attempt === 1 ? 'warn' : 'info', { destination, attempt, delayMs, err: error.message, documents: items.length }, 'Sink unavailable; retrying the batch.');
+        },
+      },
+    );
+    if (outcome.kind === 'ok' || signal.aborted) return;
+    // retry() gives up only on a fatal outcome here (no attempt limit): the batch cannot be taken.
+    await this.deadLetter(destination, items.filter((i) => !deadLettered.has(i)).map((item) => ({ item, reason: outcome.error.message })), deadLettered);
+  }
+
+  /** One attempt at a batch. A throw the sink does not classify sends the batch to `isolate`. */
+  private async attempt(destination: string, sink: DocumentSink, items: Item[], deadLettered: Set<Item>, poisonSince: { ms?: number }, signal: AbortSignal): Promise<AttemptOutcome> {
+    const written = await this.write(sink, items);
+    if (written.kind === 'retryable' || written.kind === 'fatal') return written;
+    if (written.kind === 'ok') {
+      await this.deadLetterRejected(destination, items, written.value, deadLettered);
+      return { kind: 'ok', value: undefined };
+    }
+    // The sink threw on something in this batch: find what.
+    const found = await this.isolate(destination, sink, items, written.error, deadLettered);
+    if (found.kind === 'retryable') return found;
+    if (found.suspects.length === 0) return { kind: 'ok', value: undefined };
+    // Elapsed time on the monotonic clock: the configured `now` may be a test's fixed clock.
+    const now = performance.now();
+    poisonSince.ms ??= now;
+    const proven = found.successes > 0 || now - poisonSince.ms >= (this.options.poisonTimeoutMs ?? 10_000);
+    if (!proven) return { kind: 'retryable', error: found.suspects[0]!.error, retryAfterMs: POISON_RETRY_MS };
+    // The sink took other documents (or this one has failed alone for long): these are poison. One
+    // more try each after a pause, in case the failure was brief.
+    await sleep(found.successes > 0 ? 50 : 0, signal);
+    const poison: Array<{ item: Item; reason: string }> = [];
+    for (const { item } of found.suspects) {
+      const again = await this.write(sink, [item]);
+      if (again.kind === 'retryable') return again;
+      if (again.kind === 'ok') await this.deadLetterRejected(destination, [item], again.value, deadLettered);
+      else poison.push({ item, reason: `The sink failed on this document: ${again.error.message}` });
+    }
+    await this.deadLetter(destination, poison, deadLettered);
+    return { kind: 'ok', value: undefined };
+  }
+
+  /**
+   * Halves a batch that made the sink throw, at once and without waiting, down to the single
+   * documents that still make it throw (the suspects). If every piece fails — more failures than
+   * one poison document can cause on its way down — the sink is failing, not a document: retryable.
+   */
+  private async isolate(destination: string, sink: DocumentSink, items: Item[], error: Error, deadLettered: Set<Item>): Promise<{ kind: 'retryable'; error: Error; retryAfterMs?: number } | { kind: 'found'; suspects: Array<{ item: Item; error: Error }>; successes: number }> {
+    const limit = Math.ceil(Math.log2(items.length)) + 3;
+    let failures = 1;
+    let successes = 0;
+    const suspects: Array<{ item: Item; error: Error }> = [];
+    const pending: Array<{ piece: Item[]; error: Error }> = [{ piece: items, error }];
+    while (pending.length > 0) {
+      const { piece, error: pieceError } = pending.pop() as { piece: Item[]; error: Error };
+      if (piece.length === 1) {
+        suspects.push({ item: piece[0] as Item, error: pieceError });
+        continue;
+      }
+      const half = Math.ceil(piece.length / 2);
+      // Right half pushed first: the left half is written first (depth first, in order).
+      const halves = [piece.slice(half), piece.slice(0, half)];
+      for (const part of halves.reverse()) {
+        const written = await this.write(sink, part);
+        if (written.kind === 'retryable' || written.kind === 'fatal') return { kind: 'retryable', error: written.error };
+        if (written.kind === 'ok') {
+          successes++;
+          await this.deadLetterRejected(destination, part, written.value, deadLettered);
+        } else {
+          failures++;
+          if (successes === 0 && failures > limit) return { kind: 'retryable', error: written.error };
+          pending.push({ piece: part, error: written.error });
         }
-        await sleep(delay, signal);
-        delay = Math.min(delay * 2, this.options.maxBackoffMs ?? 30_000);
       }
     }
+    return { kind: 'found', suspects, successes };
+  }
+
+  /** A write as an outcome: ok with per-document outcomes, retryable, or `threw` (an error no one classified). */
+  private async write(sink: DocumentSink, items: Item[]): Promise<AttemptOutcome<DocumentOutcome[]> | { kind: 'threw'; error: Error }> {
+    try {
+      const result = await sink.write(items.map((i) => i.document));
+      if (result.kind === 'retryable') return result;
+      return { kind: 'ok', value: result.outcomes };
+    } catch (e) {
+      const classified = classifyError(e);
+      if (classified) return classified;
+      return { kind: 'threw', error: e instanceof Error ? e : new Error(String(e)) };
+    }
+  }
+
+  private async deadLetterRejected(destination: string, items: Item[], outcomes: DocumentOutcome[], deadLettered: Set<Item>): Promise<void> {
+    const rejected: Array<{ item: Item; reason: string }> = [];
+    outcomes.forEach((o, i) => {
+      if (o.kind === 'rejected') rejected.push({ item: items[i] as Item, reason: o.reason });
+    });
+    await this.deadLetter(destination, rejected, deadLettered);
+  }
+
+  private async deadLetter(destination: string, letters: Array<{ item: Item; reason: string }>, deadLettered: Set<Item>): Promise<void> {
+    const fresh = letters.filter((l) => !deadLettered.has(l.item));
+    if (fresh.length === 0) return;
+    await this.options.source.addDeadLetters(fresh.map((l) => ({ destination, reason: l.reason, record: l.item.record })));
+    for (const l of fresh) deadLettered.add(l.item);
+    this.options.onDeadLetters?.(destination, fresh.length);
+    this.options.log?.('error', { destination, count: fresh.length, seqs: fresh.slice(0, 10).map((l) => l.item.record.seq), reason: fresh[0]?.reason }, 'The sink refused events; they are in the dead-letter store.');
   }
 }
