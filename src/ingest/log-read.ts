@@ -117,7 +117,8 @@ export class LogReader {
         return `$${base.length}`;
       };
       if (query.startTime !== undefined) where.push(`ts >= ${add(BigInt(query.startTime))}`);
-      if (query.endTime !== undefined) where.push(`ts < ${add(BigInt(query.endTime))}`);
+      // Inclusive, unlike GetLogEvents': AWS leaves out only the events later than endTime.
+      if (query.endTime !== undefined) where.push(`ts <= ${add(BigInt(query.endTime))}`);
       for (const term of query.mustContain ?? []) where.push(`contains(message, ${add(term)})`);
       const dir = query.descending ? 'DESC' : 'ASC';
       const cmp = query.descending ? '<' : '>';

@@ -168,6 +168,9 @@ describe('LogStore', () => {
     expect((await run({ logStreams: ['db-1', 'missing'] })).events.map((e) => e.message)).toEqual(['ERROR d']);
     expect((await run({ logStreams: ['missing'] })).events).toEqual([]);
     expect((await run({ descending: true, limit: 2 })).events.map((e) => e.timestamp)).toEqual([NOW + 4, NOW + 3]);
+    // Both ends inclusive, as AWS documents FilterLogEvents (GetLogEvents' end is exclusive).
+    expect((await run({ startTime: NOW + 1, endTime: NOW + 3 })).events.map((e) => e.timestamp)).toEqual([NOW + 1, NOW + 2, NOW + 3]);
+    expect((await run({ startTime: NOW + 2, endTime: NOW + 2 })).events.map((e) => e.message)).toEqual(['INFO b']);
     // Paging by limit and by scan budget.
     const p1 = await run({ limit: 2 });
     expect(p1.events.map((e) => e.timestamp)).toEqual([NOW, NOW + 1]);

@@ -126,7 +126,9 @@ export interface FilterLogEventsQuery {
   /** Only these streams (names that do not exist are ignored). */
   logStreams?: readonly string[];
   logStreamPrefix?: string;
+  /** Inclusive. */
   startTime?: number;
+  /** Inclusive (GetLogEvents' is exclusive): AWS documents both so. */
   endTime?: number;
   matcher?: (message: string) => boolean;
   /** Substrings every match contains (pushed into SQL to skip rows early). */

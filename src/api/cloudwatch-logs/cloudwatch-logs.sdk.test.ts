@@ -1,9 +1,13 @@
 /**
- * Every operation driven by the real AWS SDK v3 client against a real node:http server around
- * handleCloudWatchLogs, with SigV4 checked: results and each error path as the SDK surfaces it.
+ * Every operation driven by the real AWS SDK v3 client against the server `hidsmon server` runs
+ * (startServer: the production HTTP app on @hono/node-server, its body limits and header
+ * handling, over a durable log in a temporary data directory), with SigV4 checked: results and
+ * each error path as the SDK surfaces it.
  */
-import { createServer, request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import {
   CloudWatchLogsClient,
@@ -27,25 +31,29 @@ import {
   PutSubscriptionFilterCommand,
   type InputLogEvent,
 } from '@aws-sdk/client-cloudwatch-logs';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../../apps/server/server.js';
+import { DEFAULTS } from '../../config/server-config.js';
 import { cloudWatchEventId } from '../../core/ids.js';
-import { LogStore } from '../../ingest/log-store.js';
+import type { LogStore } from '../../ingest/log-store.js';
 import { signSigV4 } from '../sigv4.js';
 import { SUBSCRIPTION_DESTINATIONS } from './destinations.js';
-import { cloudWatchLogsListener } from './node-listener.js';
+import { MAX_BODY_BYTES } from './limits.js';
 
 const OWNER = '123456789012';
 const REGION = 'us-east-1';
 const KEY = { accessKeyId: 'AKIDHIDSMON0TEST', secretAccessKey: 'c2VjcmV0/with+symbols' };
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
+const API_TOKEN = 'sdk-suite-token-0123456789abcdef';
 
-let server: Server;
+let server: RunningServer;
+let dataDir: string;
 let endpoint: string;
 let store: LogStore;
-/** Added to the server's clock (not the store's) to test signature time checks. */
+/** Added to the server's clock to test signature time checks (only read-only calls run while it is set). */
 let serverSkewMs = 0;
-let subscriptionChanges = 0;
 let client: CloudWatchLogsClient;
 
 function newClient(options: { credentials?: typeof KEY; maxAttempts?: number } = {}): CloudWatchLogsClient {
@@ -53,26 +61,21 @@ function newClient(options: { credentials?: typeof KEY; maxAttempts?: number } =
 }
 
 beforeAll(async () => {
-  store = await LogStore.open({ path: ':memory:' });
-  server = createServer(
-    cloudWatchLogsListener({
-      store,
-      credentials: (id) => (id === KEY.accessKeyId ? KEY.secretAccessKey : undefined),
-      owner: OWNER,
-      region: REGION,
-      nowMs: () => Date.now() + serverSkewMs,
-      onSubscriptionChange: () => subscriptionChanges++,
-    }),
+  dataDir = mkdtempSync(join(tmpdir(), 'hidsmon-cwl-sdk-'));
+  server = await startServer(
+    // No auto-subscription: this suite is about the API, not the index behind it.
+    { ...DEFAULTS, port: 0, dataDir, owner: OWNER, region: REGION, accessKeys: [{ id: KEY.accessKeyId, secret: KEY.secretAccessKey }], apiTokens: [API_TOKEN], autoSubscribe: false },
+    { logger: pino({ level: 'silent' }), now: () => Date.now() + serverSkewMs },
   );
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  store = server.log;
+  endpoint = server.url;
   client = newClient();
 });
 
 afterAll(async () => {
   client.destroy();
-  await new Promise((resolve) => server.close(resolve));
-  await store.close();
+  await server.stop();
+  rmSync(dataDir, { recursive: true, force: true });
 });
 
 interface SdkError {
@@ -261,6 +264,39 @@ describe('PutLogEvents', () => {
     expect(exact.rejectedLogEventsInfo).toBeUndefined();
   });
 
+  it('judges a batch by its counted size, not its JSON: non-ASCII and control characters up to 1,048,576 counted bytes pass', async () => {
+    await client.send(new CreateLogStreamCommand({ logGroupName: 'put', logStreamName: 'counted' }));
+    // Each unit: control characters (6 bytes each as JSON \u00XX), 2-, 3- and 4-byte UTF-8, and the two JSON escapes.
+    const unit = '\u0001\u001fé\u0000漢\u0007😀"\\\u001b\u0002';
+    const unitBytes = Buffer.byteLength(unit, 'utf8');
+    /** A message of exactly `bytes` UTF-8 bytes, padded with control characters. */
+    const message = (bytes: number): string => unit.repeat(Math.floor(bytes / unitBytes)) + '\u0003'.repeat(bytes % unitBytes);
+    const events = 40;
+    const perEvent = Math.floor(1_048_576 / events) - 26;
+    const batch = (extra: number): InputLogEvent[] => {
+      const t = now();
+      return Array.from({ length: events }, (_, i) => ({ timestamp: t, message: message(perEvent + (i === 0 ? 1_048_576 - events * (perEvent + 26) + extra : 0)) }));
+    };
+    const counted = (b: InputLogEvent[]): number => b.reduce((n, e) => n + Buffer.byteLength(e.message as string, 'utf8') + 26, 0);
+    const exact = batch(0);
+    expect(counted(exact)).toBe(1_048_576);
+    // As JSON this is far past the old 2 MiB cap, and within the raw ceiling.
+    const json = Buffer.byteLength(JSON.stringify({ logGroupName: 'put', logStreamName: 'counted', logEvents: exact }));
+    expect(json).toBeGreaterThan(2 * 1024 * 1024);
+    expect(json).toBeLessThan(MAX_BODY_BYTES);
+    const out = await put(exact, 'counted');
+    expect(out.rejectedLogEventsInfo).toBeUndefined();
+    const stored = await client.send(new GetLogEventsCommand({ logGroupName: 'put', logStreamName: 'counted', startFromHead: true, limit: 2 }));
+    expect(stored.events?.map((e) => e.message)).toEqual([exact[0]?.message, exact[1]?.message]);
+    // One byte more: AWS's error, before anything is stored.
+    await expectError(put(batch(1), 'counted'), 'InvalidParameterException', 'Upload too large: 1048577 bytes exceeds limit of 1048576');
+    // The worst case for JSON: one event of nothing but control characters, 6 bytes each on the wire.
+    await put([{ timestamp: now(), message: '\u0000'.repeat(1_048_576 - 26) }], 'counted');
+    await expectError(put([{ timestamp: now(), message: '\u0000'.repeat(1_048_576 - 25) }], 'counted'), 'InvalidParameterException', 'Log event too large: 1048577 bytes exceeds limit of 1048576');
+    const last = await client.send(new GetLogEventsCommand({ logGroupName: 'put', logStreamName: 'counted', limit: 1 }));
+    expect(last.events?.[0]?.message).toBe('\u0000'.repeat(1_048_576 - 26));
+  }, 60_000);
+
   it('rejects too old and too new events with AWS index semantics, storing the rest', async () => {
     await client.send(new CreateLogStreamCommand({ logGroupName: 'put', logStreamName: 'ages' }));
     const t = now();
@@ -334,6 +370,11 @@ describe('reading events', () => {
     expect(BigInt(event?.eventId as string) >> 144n).toBe(BigInt(base + 10));
     const only = await client.send(new FilterLogEventsCommand({ logGroupName: 'read', logStreamNames: ['web-2'], startTime: base, endTime: base + 10 }));
     expect(only.events?.map((e) => e.timestamp)).toEqual([1, 3, 5, 7, 9].map((d) => base + d));
+    // Both ends inclusive, as AWS documents FilterLogEvents (GetLogEvents above excludes its endTime).
+    const inclusive = await client.send(new FilterLogEventsCommand({ logGroupName: 'read', logStreamNames: ['web-1'], startTime: base + 10, endTime: base + 14 }));
+    expect(inclusive.events?.map((e) => e.timestamp)).toEqual([10, 12, 14].map((d) => base + d));
+    const instant = await client.send(new FilterLogEventsCommand({ logGroupName: 'read', startTime: base + 13, endTime: base + 13 }));
+    expect(instant.events?.map((e) => [e.logStreamName, e.timestamp])).toEqual([['web-2', base + 13]]);
     const latest = await client.send(new FilterLogEventsCommand({ logGroupIdentifier: 'read', startFromHead: false, limit: 3 }));
     expect(latest.events?.map((e) => e.timestamp)).toEqual([59, 58, 57].map((d) => base + d));
     const seen: string[] = [];
@@ -349,12 +390,79 @@ describe('reading events', () => {
 
   it('FilterLogEvents errors: bad pattern, bad token, both stream selectors, missing group', async () => {
     await expectError(client.send(new FilterLogEventsCommand({ logGroupName: 'read', filterPattern: '{ $.a = ' })), 'InvalidParameterException', /^Invalid filter pattern: /);
-    await expectError(client.send(new FilterLogEventsCommand({ logGroupName: 'read', filterPattern: '[ip, user]' })), 'InvalidParameterException', /not supported/);
+    await expectError(client.send(new FilterLogEventsCommand({ logGroupName: 'read', filterPattern: '[ip, ..., x, ...]' })), 'InvalidParameterException', /^Invalid filter pattern: Only one "\.\.\." is supported per pattern/);
+    await expectError(client.send(new FilterLogEventsCommand({ logGroupName: 'read', filterPattern: '%(Failed|Accepted) key%' })), 'InvalidParameterException', /^Invalid filter pattern: '\(' at position 2: .*parentheses/);
+    await expectError(client.send(new FilterLogEventsCommand({ logGroupName: 'read', filterPattern: 'sshd %Fail%' })), 'InvalidParameterException', /must be the whole filter pattern/);
     await expectError(client.send(new FilterLogEventsCommand({ logGroupName: 'read', nextToken: 'f/0' })), 'InvalidParameterException', 'The specified nextToken is invalid.');
     await expectError(client.send(new FilterLogEventsCommand({ logGroupName: 'read', logStreamNames: ['web-1'], logStreamNamePrefix: 'web' })), 'InvalidParameterException', /mutually exclusive/);
     await expectError(client.send(new FilterLogEventsCommand({ logGroupName: 'nope' })), 'ResourceNotFoundException', 'The specified log group does not exist.');
     await expectError(client.send(new FilterLogEventsCommand({ logGroupName: 'read', logStreamNames: [] })), 'InvalidParameterException', /at 'logStreamNames' failed to satisfy constraint: Member must have length greater than or equal to 1/);
   });
+});
+
+describe('space-delimited and regex filter patterns', () => {
+  const lines = [
+    '10.0.0.5 - alice [01/Dec/2026:10:00:00 +0000] "GET /index.html HTTP/1.1" 200 1534',
+    '10.0.0.6 - bob [01/Dec/2026:10:00:01 +0000] "POST /login HTTP/1.1" 401 312',
+    '192.168.1.9 - root [01/Dec/2026:10:00:02 +0000] "GET /admin HTTP/1.1" 403 5120',
+    '10.0.0.7 - carol [01/Dec/2026:10:00:03 +0000] "GET /big.iso HTTP/1.1" 200 98765',
+    'sshd[2201]: Failed password for invalid user admin from 203.0.113.9 port 52144 ssh2',
+  ];
+  let base = 0;
+  beforeAll(async () => {
+    await group('access', ['web', 'auth']);
+    base = now() - 10_000;
+    await client.send(new PutLogEventsCommand({ logGroupName: 'access', logStreamName: 'web', logEvents: lines.slice(0, 4).map((message, i) => ({ timestamp: base + i, message })) }));
+    await client.send(new PutLogEventsCommand({ logGroupName: 'access', logStreamName: 'auth', logEvents: [{ timestamp: base + 4, message: lines[4] as string }] }));
+  });
+  const users = async (filterPattern: string): Promise<string[]> => {
+    const out = await client.send(new FilterLogEventsCommand({ logGroupName: 'access', filterPattern }));
+    return (out.events ?? []).map((e) => (e.message as string).split(' ')[2] as string);
+  };
+
+  it('FilterLogEvents: space-delimited fields, ..., conditions with wildcards, numbers, && and ||', async () => {
+    expect(await users('[ip, user, username, timestamp, request, status_code, bytes]')).toEqual(['alice', 'bob', 'root', 'carol']);
+    expect(await users('[ip=10.*, user, username, timestamp, request, status_code!=200, bytes>300]')).toEqual(['bob']);
+    expect(await users('[ip, ..., status_code = 4*, bytes > 1000]')).toEqual(['root']);
+    expect(await users('[..., request = *GET* && request != "GET /admin HTTP/1.1", status_code, bytes]')).toEqual(['alice', 'carol']);
+    expect(await users('[ip, user, username = bob || username = root, ...]')).toEqual(['bob', 'root']);
+  });
+
+  it('FilterLogEvents: %regex% alone and as a field value, on RE2', async () => {
+    expect(await users('%^10\\.0\\.0\\.[67]%')).toEqual(['bob', 'carol']);
+    expect(await users('[ip, ..., status_code = %^20[0-9]$%, bytes]')).toEqual(['alice', 'carol']);
+    const failed = await client.send(new FilterLogEventsCommand({ logGroupName: 'access', filterPattern: '%Failed\\spassword.*from\\s203\\.0\\.113\\.[0-9]+%' }));
+    expect(failed.events?.map((e) => e.logStreamName)).toEqual(['auth']);
+    // A pattern that backtracks for ages in JS RegExp is answered at once.
+    const evil = await client.send(new FilterLogEventsCommand({ logGroupName: 'access', filterPattern: '%a*a*a*a*a*a*a*a*a*a*a*a*a*a*9Z%' }));
+    expect(evil.events).toEqual([]);
+  });
+
+  it('subscription filters take the same patterns, and the forwarder delivers what they match', async () => {
+    await client.send(new PutSubscriptionFilterCommand({ logGroupName: 'access', filterName: 'errors', filterPattern: '[ip, ..., status_code = %^4%, bytes]', destinationArn: 'arn:hidsmon:sink:embedded' }));
+    await expectError(client.send(new PutSubscriptionFilterCommand({ logGroupName: 'access', filterName: 'bad', filterPattern: '[ip, status_code > x]', destinationArn: 'arn:hidsmon:sink:embedded' })), 'InvalidParameterException', /^Invalid filter pattern: ">" needs a number, not "x"/);
+    const t = now();
+    await client.send(
+      new PutLogEventsCommand({
+        logGroupName: 'access',
+        logStreamName: 'web',
+        logEvents: [
+          { timestamp: t, message: '10.9.9.1 - eve [01/Dec/2026:10:00:04 +0000] "GET /secret HTTP/1.1" 404 99' },
+          { timestamp: t, message: '10.9.9.2 - fay [01/Dec/2026:10:00:05 +0000] "GET / HTTP/1.1" 200 99' },
+        ],
+      }),
+    );
+    expect(await server.forwarder.drained(20_000)).toBe(true);
+    const response = await fetch(`${server.url}/api/search`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${API_TOKEN}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ query: '@log_group: access', from: 'now-1h', to: 'now+1h', size: 10 }),
+    });
+    expect(response.status).toBe(200);
+    const found = (await response.json()) as { hits: { document: Record<string, unknown> }[] };
+    expect(found.hits.map((h) => String(h.document['@message']).split(' ')[2])).toEqual(['eve']);
+    await client.send(new DeleteSubscriptionFilterCommand({ logGroupName: 'access', filterName: 'errors' }));
+  }, 60_000);
 });
 
 describe('retention and subscription filters', () => {
@@ -375,7 +483,6 @@ describe('retention and subscription filters', () => {
   });
 
   it('two filters per group, a third is LimitExceededException, the same name updates', async () => {
-    const before = subscriptionChanges;
     expect((await client.send(new DescribeSubscriptionFiltersCommand({ logGroupName: 'subs' }))).subscriptionFilters).toEqual([]);
     await client.send(new PutSubscriptionFilterCommand({ logGroupName: 'subs', filterName: 'to-index', filterPattern: '', destinationArn: 'arn:hidsmon:sink:embedded' }));
     await client.send(new PutSubscriptionFilterCommand({ logGroupName: 'subs', filterName: 'high', filterPattern: '{ $.rule.level >= 10 }', destinationArn: 'arn:hidsmon:sink:opensearch', roleArn: 'arn:aws:iam::123456789012:role/r', distribution: 'Random' }));
@@ -391,7 +498,9 @@ describe('retention and subscription filters', () => {
     const next = await client.send(new DescribeSubscriptionFiltersCommand({ logGroupName: 'subs', limit: 1, nextToken: page.nextToken as string }));
     expect(next.subscriptionFilters?.map((f) => f.filterName)).toEqual(['to-index']);
     expect((await client.send(new DescribeSubscriptionFiltersCommand({ logGroupName: 'subs', filterNamePrefix: 'to' }))).subscriptionFilters).toHaveLength(1);
-    expect(subscriptionChanges - before).toBe(3);
+    // What the forwarder reads: the log's filters.
+    const stored = store.listSubscriptionFilters('subs');
+    expect(stored.ok && stored.value.map((f) => [f.name, f.pattern])).toEqual([['high', '{ $.rule.level >= 10 }'], ['to-index', 'sshd']]);
   });
 
   it('refuses unknown destinations, bad patterns and missing groups; deletes filters', async () => {
@@ -404,9 +513,9 @@ describe('retention and subscription filters', () => {
     await client.send(new DeleteSubscriptionFilterCommand({ logGroupName: 'subs', filterName: 'high' }));
     await expectError(client.send(new DeleteSubscriptionFilterCommand({ logGroupName: 'subs', filterName: 'high' })), 'ResourceNotFoundException', 'The specified subscription filter does not exist.');
     expect((await client.send(new DescribeSubscriptionFiltersCommand({ logGroupName: 'subs' }))).subscriptionFilters?.map((f) => f.filterName)).toEqual(['to-index']);
-    const before = subscriptionChanges;
     await client.send(new DeleteLogGroupCommand({ logGroupName: 'subs' }));
-    expect(subscriptionChanges - before).toBe(1);
+    const all = store.listSubscriptionFilters();
+    expect(all.ok && all.value.filter((f) => f.logGroup === 'subs')).toEqual([]);
   });
 });
 
@@ -451,18 +560,24 @@ describe('authentication', () => {
 
 describe('on the wire', () => {
   /** A raw request, signed by hand unless told otherwise. */
-  function raw(options: { target?: string; body: Buffer; headers?: Record<string, string>; sign?: boolean; method?: string }): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  function raw(options: { target?: string; body: Buffer; headers?: Record<string, string>; sign?: boolean; method?: string; chunked?: boolean }): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
     const url = new URL(endpoint);
     let headers: Record<string, string> = { host: url.host, 'content-type': 'application/x-amz-json-1.1', ...(options.target ? { 'x-amz-target': options.target } : {}), ...options.headers };
     if (options.sign !== false) headers = signSigV4({ method: options.method ?? 'POST', path: '/', query: '', headers, body: options.body, ...KEY, region: REGION, service: 'logs', dateMs: Date.now() });
     return new Promise((resolve, reject) => {
-      const req = httpRequest({ host: url.hostname, port: url.port, method: options.method ?? 'POST', path: '/', headers: { ...headers, 'content-length': String(options.body.length) } }, (res) => {
+      const req = httpRequest({ host: url.hostname, port: url.port, method: options.method ?? 'POST', path: '/', headers: options.chunked ? headers : { ...headers, 'content-length': String(options.body.length) } }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => resolve({ status: res.statusCode as number, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
       });
       req.on('error', reject);
-      req.end(options.body);
+      if (!options.chunked) {
+        req.end(options.body);
+        return;
+      }
+      // Written in pieces, Node sends it chunked, without a Content-Length to judge it by.
+      for (let at = 0; at < options.body.length; at += 65_536) req.write(options.body.subarray(at, at + 65_536));
+      req.end();
     });
   }
 
@@ -514,14 +629,19 @@ describe('on the wire', () => {
     expect(JSON.parse(wrongEvent.body)).toEqual({ __type: 'SerializationException', message: "Start of structure or map found where not expected (at 'logEvents.1.member.message')." });
   });
 
-  it('refuses oversized bodies by Content-Length, and gzip bodies that inflate past 10 MB, with 413', async () => {
-    const big = await raw({ target: 'Logs_20140328.PutLogEvents', body: Buffer.alloc(10_485_761, 32) });
+  it('refuses bodies past the raw ceiling by Content-Length or as they stream, and gzip bodies that inflate past it, with 413', async () => {
+    expect(MAX_BODY_BYTES).toBe(6_996_992);
+    const big = await raw({ target: 'Logs_20140328.PutLogEvents', body: Buffer.alloc(MAX_BODY_BYTES + 1, 32) });
     expect(big.status).toBe(413);
-    expect(JSON.parse(big.body)).toEqual({ __type: 'InvalidParameterException', message: 'Request body too large: 10485761 bytes exceeds limit of 10485760' });
-    const bomb = gzipSync(Buffer.alloc(11_000_000, 32));
+    expect(big.headers['x-amzn-errortype']).toBe('InvalidParameterException');
+    expect(JSON.parse(big.body)).toEqual({ __type: 'InvalidParameterException', message: `Request body too large: ${MAX_BODY_BYTES + 1} bytes exceeds limit of ${MAX_BODY_BYTES}` });
+    const streamed = await raw({ target: 'Logs_20140328.PutLogEvents', body: Buffer.alloc(MAX_BODY_BYTES + 1, 32), chunked: true });
+    expect(streamed.status).toBe(413);
+    expect(JSON.parse(streamed.body)).toEqual({ __type: 'InvalidParameterException', message: `Request body too large: more than ${MAX_BODY_BYTES} bytes exceeds limit of ${MAX_BODY_BYTES}` });
+    const bomb = gzipSync(Buffer.alloc(MAX_BODY_BYTES + 1_000_000, 32));
     const inflated = await raw({ target: 'Logs_20140328.PutLogEvents', body: bomb, headers: { 'content-encoding': 'gzip' } });
     expect(inflated.status).toBe(413);
-    expect(JSON.parse(inflated.body)).toEqual({ __type: 'InvalidParameterException', message: 'Request body too large: more than 10485760 bytes exceeds limit of 10485760' });
+    expect(JSON.parse(inflated.body)).toEqual({ __type: 'InvalidParameterException', message: `Request body too large: more than ${MAX_BODY_BYTES} bytes exceeds limit of ${MAX_BODY_BYTES}` });
     // Still serving.
     expect((await client.send(new DescribeLogGroupsCommand({ limit: 1 }))).logGroups).toHaveLength(1);
   });

@@ -1,12 +1,35 @@
 /**
- * @module Request size limits, checked before a body is read whole. PutLogEvents carries at most
- * 1,048,576 bytes of messages; as JSON with escapes that can grow a few times, and compressed it
- * stays near its entropy, so 1.5 MB compressed and 10 MB plain cover every valid request.
+ * @module Request size limits, checked before a body is read whole. AWS judges a PutLogEvents
+ * batch by its counted size (UTF-8 bytes of each message + 26 per event, at most 1,048,576; see
+ * put-log-events.ts), not by its JSON, so the raw ceiling here must admit the largest JSON that
+ * any batch within that count can take, and the counted check then gives AWS's own error.
  */
 import { CloudWatchLogsError } from './errors.js';
+import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS } from './put-log-events.js';
 
-export const MAX_COMPRESSED_BODY_BYTES = 1_572_864;
-export const MAX_BODY_BYTES = 10_485_760;
+/** JSON's worst case per counted byte: a control character, 1 byte of UTF-8, is 6 bytes as `\u0000`. */
+const MAX_JSON_BYTES_PER_MESSAGE_BYTE = 6;
+/**
+ * An event's JSON around its message: `{"timestamp":<up to 16 digits>,"message":""},` is 44 bytes;
+ * 64 leaves room for clients that put a space after `:` and `,`.
+ */
+const MAX_EVENT_FRAMING_BYTES = 64;
+/** The rest of the body: group and stream names (512 characters each, 6 bytes apiece escaped), sequence token, entity. */
+const MAX_ENVELOPE_BYTES = 65_536;
+
+/**
+ * The largest uncompressed body a valid request can have: every counted byte escaped 6-fold, plus
+ * framing for 10,000 events, plus the envelope = 6 × 1,048,576 + 10,000 × 64 + 65,536 = 6,996,992.
+ * (An upper bound: the 26 counted bytes per event leave less room for messages than it assumes.)
+ * Also the cap on what a gzip body may inflate to, which keeps a gzip bomb out.
+ */
+export const MAX_BODY_BYTES = MAX_JSON_BYTES_PER_MESSAGE_BYTE * MAX_BATCH_BYTES + MAX_BATCH_EVENTS * MAX_EVENT_FRAMING_BYTES + MAX_ENVELOPE_BYTES;
+/**
+ * The largest gzip body a valid request can have. Compression can fail to shrink (escaped control
+ * characters carry little redundancy when random); deflate then stores blocks as they are, at 5
+ * bytes per block of at least 16 KiB, so 0.1% plus 1 KiB for the gzip header and trailer covers it.
+ */
+export const MAX_COMPRESSED_BODY_BYTES = MAX_BODY_BYTES + Math.ceil(MAX_BODY_BYTES / 1000) + 1024;
 
 /** Whether the body is gzip-encoded (`Content-Encoding: gzip`, as the CloudWatch agent sends it). */
 export function isGzipEncoded(headers: Record<string, string | undefined>): boolean {

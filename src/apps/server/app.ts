@@ -9,7 +9,9 @@ import type { HttpBindings } from '@hono/node-server';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { sameSecret, SESSION_COOKIE, sessionFromCookie, type Sessions, type TrustedNetworks } from '../../api/access.js';
+import { errorResponse, type CloudWatchLogsError } from '../../api/cloudwatch-logs/errors.js';
 import type { CloudWatchLogsRequest, CloudWatchLogsResponse } from '../../api/cloudwatch-logs/handle-cloudwatch-logs.js';
+import { checkDeclaredLength, maxRawBodyBytes, tooLarge } from '../../api/cloudwatch-logs/limits.js';
 import { OPENAPI_DOCUMENT } from '../../api/openapi.js';
 import { createQueryApi, type QueryApiDeps } from '../../api/query/query-api.js';
 import type { ServerMetrics } from '../../telemetry/metrics.js';
@@ -26,9 +28,6 @@ export interface AppDeps extends QueryApiDeps {
   ui?: (path: string) => Promise<{ body: Uint8Array | string; type: string; headers?: Record<string, string> } | undefined>;
 }
 
-/** CloudWatch's own limit is 1 MiB of events; gzip, framing and the JSON around them fit in this. */
-export const MAX_CLOUDWATCH_BODY_BYTES = 2 * 1024 * 1024;
-
 type Env = { Bindings: HttpBindings; Variables: { requestId: string } };
 
 const SECURITY_HEADERS: Record<string, string> = {
@@ -40,6 +39,12 @@ const SECURITY_HEADERS: Record<string, string> = {
 
 function remoteAddress(c: Context<Env>): string | undefined {
   return c.env?.incoming?.socket?.remoteAddress;
+}
+
+function requestHeaders(c: Context<Env>): Record<string, string | undefined> {
+  const headers: Record<string, string | undefined> = {};
+  c.req.raw.headers.forEach((value, name) => (headers[name] = value));
+  return headers;
 }
 
 function cloudWatchError(status: number, type: string, message: string, requestId: string): Response {
@@ -88,18 +93,24 @@ export function createApp(deps: AppDeps): Hono<Env> {
   });
 
   // 2. The CloudWatch Logs API. SigV4 is checked by the handler over the raw body.
+  // The raw-body ceiling admits any valid batch (limits.ts); the handler then judges PutLogEvents
+  // by its counted size, as AWS does. Content-Length is checked before a byte is read.
   app.post(
     '/',
-    bodyLimit({
-      maxSize: MAX_CLOUDWATCH_BODY_BYTES,
-      onError: (c) => {
+    async (c, next) => {
+      const headers = requestHeaders(c);
+      const refuse = (error: CloudWatchLogsError): Response => {
         deps.metrics.rejected.inc(1, { reason: 'body_too_large' });
-        return cloudWatchError(413, 'InvalidParameterException', `Request body too large: the limit is ${MAX_CLOUDWATCH_BODY_BYTES} bytes.`, (c as Context<Env>).get('requestId'));
-      },
-    }),
+        const response = errorResponse(error, c.get('requestId'), Date.now());
+        return new Response(response.body, { status: response.status, headers: { ...response.headers, connection: 'close' } });
+      };
+      const declared = checkDeclaredLength(headers);
+      if (declared) return refuse(declared);
+      const limit = maxRawBodyBytes(headers);
+      return bodyLimit({ maxSize: limit, onError: () => refuse(tooLarge(undefined, limit)) })(c, next);
+    },
     async (c) => {
-      const headers: Record<string, string | undefined> = {};
-      c.req.raw.headers.forEach((value, name) => (headers[name] = value));
+      const headers = requestHeaders(c);
       const url = new URL(c.req.url);
       const address = remoteAddress(c);
       const response = await deps.cloudWatch({ method: 'POST', path: url.pathname, query: url.search.slice(1), headers, body: Buffer.from(await c.req.arrayBuffer()), ...(address ? { remoteAddress: address } : {}) });
