@@ -199,25 +199,38 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
   const url = `http://${host}:${port}`;
   const newLoginUrl = (): string => `${url}/login?token=${sessions.issueLoginToken()}`;
 
-  const retention = setInterval(() => {
-    void (async () => {
-      try {
-        if (config.retentionDays > 0) {
-          const dropped = await index.deleteOlderThan(config.retentionDays, now());
-          if (dropped.length > 0) logger.info({ dropped }, 'Dropped daily indices past retention.');
-        }
-        // Only destinations that receive events now count: a subscription's, or the embedded index by auto-subscription.
-        const receivers = (await source.subscriptions()).filter((s) => sinks.has(s.destination)).map((s) => ({ logGroup: s.logGroup, destination: s.destination }));
-        const ranAt = now();
-        const outcome = await log.expireEvents(ranAt, receivers);
-        lastRetention = { ...outcome, ranAt };
-        if (outcome.waitingOn.length > 0) logger.warn({ heldEvents: outcome.heldEvents, waitingOn: outcome.waitingOn }, 'Retention keeps expired log events that a destination has not taken yet.');
-      } catch (e) {
-        logger.error({ err: e }, 'Retention failed; it runs again later.');
+  // Retention runs soon after start (a server restarted more often than hourly still expires
+  // events), then hourly; while it waits on a destination it looks again every minute, so held
+  // events go soon after they are taken and /api/ingest does not say "waiting" for long after.
+  const retentionEveryMs = options.retentionIntervalMs ?? 3_600_000;
+  const runRetention = async (): Promise<boolean> => {
+    try {
+      if (config.retentionDays > 0) {
+        const dropped = await index.deleteOlderThan(config.retentionDays, now());
+        if (dropped.length > 0) logger.info({ dropped }, 'Dropped daily indices past retention.');
       }
-    })();
-  }, options.retentionIntervalMs ?? 3_600_000);
-  retention.unref();
+      // Only destinations that receive events now count: a subscription's, or the embedded index by auto-subscription.
+      const receivers = (await source.subscriptions()).filter((s) => sinks.has(s.destination)).map((s) => ({ logGroup: s.logGroup, destination: s.destination }));
+      const ranAt = now();
+      const outcome = await log.expireEvents(ranAt, receivers);
+      lastRetention = { ...outcome, ranAt };
+      if (outcome.waitingOn.length > 0) logger.warn({ heldEvents: outcome.heldEvents, waitingOn: outcome.waitingOn }, 'Retention keeps expired log events that a destination has not taken yet.');
+      return outcome.waitingOn.length > 0;
+    } catch (e) {
+      if (stopped === undefined) logger.error({ err: e }, 'Retention failed; it runs again later.');
+      return false;
+    }
+  };
+  let retention: ReturnType<typeof setTimeout>;
+  const scheduleRetention = (delayMs: number): void => {
+    retention = setTimeout(() => {
+      void runRetention().then((waiting) => {
+        if (stopped === undefined) scheduleRetention(waiting ? Math.min(retentionEveryMs, 60_000) : retentionEveryMs);
+      });
+    }, delayMs);
+    retention.unref();
+  };
+  scheduleRetention(Math.min(retentionEveryMs, 60_000));
 
   let stopped: Promise<void> | undefined;
   return {
@@ -233,7 +246,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     newLoginUrl,
     stop: () =>
       (stopped ??= (async () => {
-        clearInterval(retention);
+        clearTimeout(retention);
         clearInterval(lagTimer);
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await forwarder.stop();
