@@ -1,7 +1,7 @@
 /**
  * The server's retention timer against the real log and index: expired events that the embedded
  * destination has not taken stay, and `/api/ingest` says retention waits on it; once its cursor
- * passes them they go.
+ * passes them they go. Index retention (dropping daily indices) runs alongside, unchanged.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../../config/server-config.js';
+import { FleetSimulator } from '../../simulate/fleet-simulator.js';
+import { renderAlert } from '../../simulate/render.js';
 import { EMBEDDED_DESTINATION, startServer } from './server.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'hidsmon-retention-'));
@@ -37,18 +39,31 @@ describe('server: retention waits for destinations', () => {
       // Before anything expires (whether or not a run happened yet), nothing waits.
       expect((await ingest()).retention).toMatchObject({ waiting: false, held_events: 0, waiting_on: [] });
 
-      // The sink is out of reach: nothing is forwarded while the events age past retention.
-      await server.forwarder.stop();
       const log = server.log;
       expect((await log.createLogGroup('hids')).ok).toBe(true);
       expect((await log.createLogStream('hids', 'host-1')).ok).toBe(true);
-      expect((await log.putLogEvents('hids', 'host-1', [1, 2, 3].map((i) => ({ timestamp: clock - 1000 + i, message: `{"id":"${i}"}` })))).ok).toBe(true);
+      const sim = new FleetSimulator({ hosts: 1, seed: 8, ratePerSec: 1, startMs: clock - 10_000 });
+      const put = async (count: number): Promise<void> => {
+        const events = Array.from({ length: count }, () => sim.next()).map((a) => ({ timestamp: a.timeMs, message: renderAlert(a, 'ossec-json') }));
+        expect((await log.putLogEvents('hids', 'host-1', events)).ok).toBe(true);
+      };
+      // One alert is forwarded and indexed...
+      await put(1);
+      expect(await server.forwarder.drained(10_000)).toBe(true);
+      const indices = async (): Promise<number> => (await (await fetch(`${server.url}/api/indices`, { headers: { Authorization: `Bearer ${TOKEN}` } })).json()).indices.length;
+      expect(await indices()).toBe(1);
+      // ...then the sink is out of reach: nothing more is forwarded while the events age past retention.
+      await server.forwarder.stop();
+      await put(3);
       expect((await log.putRetentionPolicy('hids', 1)).ok).toBe(true);
       clock += 2 * DAY;
 
       const waiting = await retentionAfter(clock);
-      expect(waiting.retention).toMatchObject({ waiting: true, deleted: 0, held_events: 3, waiting_on: [{ destination: EMBEDDED_DESTINATION, cursor: 0, held_events: 3 }] });
+      // The forwarded event went; the three the embedded index has not taken stay.
+      expect(waiting.retention).toMatchObject({ waiting: true, deleted: 1, held_events: 3, waiting_on: [{ destination: EMBEDDED_DESTINATION, cursor: 1, held_events: 3 }] });
       expect(waiting.log.events).toBe(3);
+      // The index's own retention (server retention_days: 1) dropped the old daily index meanwhile.
+      expect(await indices()).toBe(0);
 
       // The destination takes them: the next run deletes them and stops waiting.
       await log.setCursor(EMBEDDED_DESTINATION, log.lastSequence());
