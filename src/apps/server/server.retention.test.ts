@@ -50,7 +50,7 @@ describe('server: retention waits for destinations', () => {
       // One alert is forwarded and indexed...
       await put(1);
       expect(await server.forwarder.drained(10_000)).toBe(true);
-      const indices = async (): Promise<number> => (await (await fetch(`${server.url}/api/indices`, { headers: { Authorization: `Bearer ${TOKEN}` } })).json()).indices.length;
+      const indices = async (): Promise<number> => ((await (await fetch(`${server.url}/api/indices`, { headers: { Authorization: `Bearer ${TOKEN}` } })).json()) as { indices: unknown[] }).indices.length;
       expect(await indices()).toBe(1);
       // ...then the sink is out of reach: nothing more is forwarded while the events age past retention.
       await server.forwarder.stop();
