@@ -14,7 +14,7 @@ import { luceneRegexpToRe2 } from '../lucene/regexp-to-re2.js';
 import type { FieldType } from '../fields.js';
 import type { TextSql } from './text-sql.js';
 
-export type SqlValue = string | number | bigint | boolean | null;
+export type SqlValue = string | number | bigint | boolean | null | readonly string[] | readonly number[];
 
 /** Collects bound parameters; `add` returns the placeholder to put in the SQL. */
 export class SqlParams {
@@ -169,7 +169,7 @@ class Compiler {
       case 'phrase':
         return this.equals(field, node.value, true, node.slop);
       case 'terms':
-        return or(node.values.map((v) => this.equals(field, v, false)));
+        return this.terms(field, node.values);
       case 'match': {
         if (field.type !== 'text') return this.equals(field, node.query, false);
         const tokens = this.options.text.tokens(node.query);
@@ -190,6 +190,22 @@ class Compiler {
       default:
         throw new Fail({ message: `Unexpected query node ${node.kind}.` });
     }
+  }
+
+  /**
+   * Many values of one keyword or numeric field as one LIST parameter (`list_contains`), so that
+   * the SQL and its binding stay small for tens of thousands of values; other types value by value.
+   */
+  private terms(field: SqlField, values: readonly string[]): string {
+    if (values.length > 1 && !field.equals && (field.type === 'keyword' || field.type === 'integer' || field.type === 'long' || field.type === 'double')) {
+      let list: string[] | number[];
+      if (field.type === 'keyword') list = values.filter((v) => field.ignoreAbove === undefined || v.length <= field.ignoreAbove);
+      else list = values.map((v) => numberValue(field, v)).filter((n) => field.type === 'double' || Number.isInteger(n));
+      if (list.length === 0) return FALSE;
+      const p = this.params.add(list);
+      return this.any(field, (x) => `list_contains(${p}, ${field.type === 'keyword' ? x : this.numeric(field, x)})`);
+    }
+    return or(values.map((v) => this.equals(field, v, false)));
   }
 
   /** term and phrase: the value as the field's type reads it. */
@@ -345,11 +361,21 @@ function or(parts: string[]): string {
   return kept.length === 0 ? FALSE : kept.length === 1 ? (kept[0] as string) : `(${kept.join(' OR ')})`;
 }
 
+const INTEGER_BOUNDS: Partial<Record<FieldType, { name: string; min: number; max: number }>> = {
+  integer: { name: 'the integer', min: -(2 ** 31), max: 2 ** 31 - 1 },
+  long: { name: 'the long', min: -(2 ** 63), max: 2 ** 63 - 1 },
+};
+
 function numberValue(field: SqlField, value: string): number {
   const text = value.trim();
   const n = Number(text);
   if (text === '' || !Number.isFinite(n)) {
     throw new Fail({ field: field.name, message: `'${value}' is not a number, and ${field.name} is a numeric (${field.type}) field.` });
+  }
+  // As OpenSearch's number fields: a value the type cannot hold is the query's error, not a miss.
+  const bound = INTEGER_BOUNDS[field.type];
+  if (bound && (n < bound.min || n > bound.max)) {
+    throw new Fail({ field: field.name, message: `Value [${value}] is out of range for ${bound.name} field ${field.name} (${bound.min} to ${bound.max}).` });
   }
   return n;
 }
