@@ -30,6 +30,8 @@ export interface ServerConfig {
   retentionDays: number;
   /** A new log group is subscribed to the embedded index, so that shippers need no set-up. */
   autoSubscribe: boolean;
+  /** /healthz says degraded when a destination is further behind than this (seconds; default 300). */
+  healthLagSeconds?: number;
 }
 
 export const DEFAULTS: Omit<ServerConfig, 'dataDir'> = {
@@ -42,10 +44,11 @@ export const DEFAULTS: Omit<ServerConfig, 'dataDir'> = {
   trustedNetworks: ['127.0.0.0/8', '::1/128'],
   retentionDays: 30,
   autoSubscribe: true,
+  healthLagSeconds: 300,
 };
 
 /** The YAML keys, as a user writes them. */
-const KEYS = ['host', 'port', 'data', 'owner', 'region', 'access_keys', 'api_tokens', 'trusted_networks', 'retention_days', 'auto_subscribe'];
+const KEYS = ['host', 'port', 'data', 'owner', 'region', 'access_keys', 'api_tokens', 'trusted_networks', 'retention_days', 'auto_subscribe', 'health_lag_seconds'];
 
 export interface ConfigSources {
   /** Contents of hidsmon.yaml, if there is one, and its name for messages. */
@@ -139,6 +142,11 @@ export function loadServerConfig(sources: ConfigSources): Result<ServerConfig, s
   }
   const autoSubscribe = file['auto_subscribe'] ?? DEFAULTS.autoSubscribe;
   if (typeof autoSubscribe !== 'boolean') problems.push(`${where('auto_subscribe')}: true or false.`);
+  const lagValue = env['HIDSMON_HEALTH_LAG_SECONDS'] ?? file['health_lag_seconds'] ?? DEFAULTS.healthLagSeconds;
+  const healthLagSeconds = typeof lagValue === 'string' && /^\d+$/.test(lagValue) ? Number(lagValue) : lagValue;
+  if (typeof healthLagSeconds !== 'number' || !Number.isInteger(healthLagSeconds) || healthLagSeconds < 1) {
+    problems.push(`${where('health_lag_seconds', 'HIDSMON_HEALTH_LAG_SECONDS')}: a whole number of seconds, at least 1.`);
+  }
 
   if (problems.length > 0) return err(problems);
   return ok({
@@ -152,6 +160,7 @@ export function loadServerConfig(sources: ConfigSources): Result<ServerConfig, s
     trustedNetworks,
     retentionDays: retentionDays as number,
     autoSubscribe: autoSubscribe as boolean,
+    healthLagSeconds: healthLagSeconds as number,
   });
 }
 

@@ -8,6 +8,8 @@ export interface ActionContext {
   owner: string;
   region: string;
   nowMs: () => number;
+  /** The destinations that have a sink in this server; a subscription to another is refused (default: the embedded index). */
+  destinations?: readonly string[];
   /** Called after a subscription filter was created, changed or removed (also by DeleteLogGroup). */
   onSubscriptionChange?: () => void;
 }

@@ -485,12 +485,12 @@ describe('retention and subscription filters', () => {
   it('two filters per group, a third is LimitExceededException, the same name updates', async () => {
     expect((await client.send(new DescribeSubscriptionFiltersCommand({ logGroupName: 'subs' }))).subscriptionFilters).toEqual([]);
     await client.send(new PutSubscriptionFilterCommand({ logGroupName: 'subs', filterName: 'to-index', filterPattern: '', destinationArn: 'arn:hidsmon:sink:embedded' }));
-    await client.send(new PutSubscriptionFilterCommand({ logGroupName: 'subs', filterName: 'high', filterPattern: '{ $.rule.level >= 10 }', destinationArn: 'arn:hidsmon:sink:opensearch', roleArn: 'arn:aws:iam::123456789012:role/r', distribution: 'Random' }));
+    await client.send(new PutSubscriptionFilterCommand({ logGroupName: 'subs', filterName: 'high', filterPattern: '{ $.rule.level >= 10 }', destinationArn: 'arn:hidsmon:sink:embedded', roleArn: 'arn:aws:iam::123456789012:role/r', distribution: 'Random' }));
     await expectError(client.send(new PutSubscriptionFilterCommand({ logGroupName: 'subs', filterName: 'third', filterPattern: '', destinationArn: 'arn:hidsmon:sink:embedded' })), 'LimitExceededException', 'Resource limit exceeded.');
     await client.send(new PutSubscriptionFilterCommand({ logGroupName: 'subs', filterName: 'to-index', filterPattern: 'sshd', destinationArn: 'arn:hidsmon:sink:embedded' }));
     const described = await client.send(new DescribeSubscriptionFiltersCommand({ logGroupName: 'subs' }));
     expect(described.subscriptionFilters).toEqual([
-      { filterName: 'high', logGroupName: 'subs', filterPattern: '{ $.rule.level >= 10 }', destinationArn: 'arn:hidsmon:sink:opensearch', roleArn: 'arn:aws:iam::123456789012:role/r', distribution: 'Random', applyOnTransformedLogs: false, creationTime: expect.any(Number) },
+      { filterName: 'high', logGroupName: 'subs', filterPattern: '{ $.rule.level >= 10 }', destinationArn: 'arn:hidsmon:sink:embedded', roleArn: 'arn:aws:iam::123456789012:role/r', distribution: 'Random', applyOnTransformedLogs: false, creationTime: expect.any(Number) },
       { filterName: 'to-index', logGroupName: 'subs', filterPattern: 'sshd', destinationArn: 'arn:hidsmon:sink:embedded', distribution: 'ByLogStream', applyOnTransformedLogs: false, creationTime: expect.any(Number) },
     ]);
     const page = await client.send(new DescribeSubscriptionFiltersCommand({ logGroupName: 'subs', limit: 1 }));
@@ -506,6 +506,8 @@ describe('retention and subscription filters', () => {
   it('refuses unknown destinations, bad patterns and missing groups; deletes filters', async () => {
     const e = await expectError(client.send(new PutSubscriptionFilterCommand({ logGroupName: 'subs', filterName: 'x', filterPattern: '', destinationArn: 'arn:aws:lambda:us-east-1:123456789012:function:f' })), 'InvalidParameterException');
     for (const arn of SUBSCRIPTION_DESTINATIONS) expect(e.message).toContain(arn);
+    // A destination hidsmon knows but this server has no sink for: its events would go nowhere.
+    await expectError(client.send(new PutSubscriptionFilterCommand({ logGroupName: 'subs', filterName: 'x', filterPattern: '', destinationArn: 'arn:hidsmon:sink:opensearch' })), 'InvalidParameterException', /no sink for 'arn:hidsmon:sink:opensearch'/);
     await expectError(client.send(new PutSubscriptionFilterCommand({ logGroupName: 'subs', filterName: 'to-index', filterPattern: '{ $.x >', destinationArn: 'arn:hidsmon:sink:embedded' })), 'InvalidParameterException', /^Invalid filter pattern/);
     await expectError(client.send(new PutSubscriptionFilterCommand({ logGroupName: 'nope', filterName: 'x', filterPattern: '', destinationArn: 'arn:hidsmon:sink:embedded' })), 'ResourceNotFoundException', 'The specified log group does not exist.');
     await expectError(client.send(new PutSubscriptionFilterCommand({ logGroupName: 'subs', filterName: 'x', filterPattern: '', destinationArn: 'arn:hidsmon:sink:embedded', distribution: 'Sideways' as never })), 'InvalidParameterException', /enum value set: \[Random, ByLogStream\]/);

@@ -10,3 +10,6 @@ export type SubscriptionDestination = (typeof SUBSCRIPTION_DESTINATIONS)[number]
 export function isSubscriptionDestination(arn: string): arn is SubscriptionDestination {
   return (SUBSCRIPTION_DESTINATIONS as readonly string[]).includes(arn);
 }
+
+/** The destination every server has: its embedded index. */
+export const EMBEDDED_DESTINATION: SubscriptionDestination = 'arn:hidsmon:sink:embedded';

@@ -4,7 +4,7 @@ import type { Distribution } from '../../ingest/log-store.js';
 import type { Action } from './action-context.js';
 import { Constraints, LOG_STREAM_NAME, LOG_STREAM_NAME_TEXT } from './action-input.js';
 import { CloudWatchLogsError, GROUP_NOT_FOUND, invalidParameter, storeError } from './errors.js';
-import { isSubscriptionDestination, SUBSCRIPTION_DESTINATIONS } from './destinations.js';
+import { EMBEDDED_DESTINATION, isSubscriptionDestination, SUBSCRIPTION_DESTINATIONS } from './destinations.js';
 
 const DISTRIBUTIONS: readonly Distribution[] = ['Random', 'ByLogStream'];
 
@@ -32,6 +32,12 @@ export const putSubscriptionFilter: Action = async (input, context) => {
   if (!compiled.ok) throw invalidParameter(`Invalid filter pattern: ${compiled.error.message}`);
   if (!isSubscriptionDestination(destinationArn as string)) {
     throw invalidParameter(`The destinationArn '${destinationArn}' is not supported: hidsmon delivers log groups to its own sinks. Use one of: ${SUBSCRIPTION_DESTINATIONS.join(', ')}.`);
+  }
+  // A destination this server has no sink for would take the events nowhere. AWS refuses a
+  // destination it cannot deliver its test message to with InvalidParameterException.
+  const available = context.destinations ?? [EMBEDDED_DESTINATION];
+  if (!available.includes(destinationArn as string)) {
+    throw invalidParameter(`Could not deliver test message to specified destination. This server has no sink for '${destinationArn}'; it has: ${available.join(', ')}.`);
   }
   const put = await context.store.putSubscriptionFilter(group as string, {
     name: filterName as string,

@@ -15,6 +15,7 @@ import { checkDeclaredLength, maxRawBodyBytes, tooLarge } from '../../api/cloudw
 import { OPENAPI_DOCUMENT } from '../../api/openapi.js';
 import { createQueryApi, type QueryApiDeps } from '../../api/query/query-api.js';
 import type { ServerMetrics } from '../../telemetry/metrics.js';
+import type { Health } from './health.js';
 
 export type CloudWatchHandler = (request: CloudWatchLogsRequest) => Promise<CloudWatchLogsResponse>;
 
@@ -24,6 +25,8 @@ export interface AppDeps extends QueryApiDeps {
   sessions: Sessions;
   apiTokens: readonly string[];
   metrics: ServerMetrics;
+  /** How the pipeline is doing, for /healthz (default: always ok). */
+  health?: () => Promise<Health>;
   /** The web UI's files (HTML, JS, CSS); absent before the UI is built. */
   ui?: (path: string) => Promise<{ body: Uint8Array | string; type: string; headers?: Record<string, string> } | undefined>;
 }
@@ -118,7 +121,9 @@ export function createApp(deps: AppDeps): Hono<Env> {
     },
   );
 
-  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  // Needs no credentials (probes have none): it says how the pipeline is doing, not what it holds.
+  // Degraded answers 200 too: see health.ts for why.
+  app.get('/healthz', async (c) => c.json(deps.health ? await deps.health() : { status: 'ok' }));
 
   // 3. The one-time login link, like Jupyter's: it becomes an HttpOnly, SameSite=Strict session cookie.
   app.get('/login', (c) => {

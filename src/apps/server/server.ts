@@ -16,7 +16,9 @@ import { Forwarder, type ForwarderSource, type Subscription } from '../../forwar
 import { LogStore, type RetentionOutcome } from '../../ingest/log-store.js';
 import { DuckDbStore } from '../../sinks/duckdb/store.js';
 import { serverMetrics, type ServerMetrics } from '../../telemetry/metrics.js';
+import type { DocumentSink } from '../../query/search-api.js';
 import { createApp } from './app.js';
+import { healthOf } from './health.js';
 
 export const EMBEDDED_DESTINATION = 'arn:hidsmon:sink:embedded';
 
@@ -68,7 +70,8 @@ export interface RunningServer {
   metrics: ServerMetrics;
   /** A fresh one-time login link. */
   newLoginUrl(): string;
-  stop(): Promise<void>;
+  /** Stops within `stopDeadlineMs`; true when everything closed in time. */
+  stop(): Promise<boolean>;
 }
 
 export interface StartOptions {
@@ -77,6 +80,10 @@ export interface StartOptions {
   ui?: Parameters<typeof createApp>[0]['ui'];
   /** How often retention runs (default hourly). */
   retentionIntervalMs?: number;
+  /** Wraps the embedded index where the forwarder writes to it (fault tests put a failing sink here). */
+  wrapSink?: (sink: DocumentSink) => DocumentSink;
+  /** How long stop() may take before it leaves what is still running (default 5 s). */
+  stopDeadlineMs?: number;
 }
 
 /** The forwarder's view of the durable log. A group without filters goes to the embedded index when autoSubscribe is on. */
@@ -130,7 +137,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     throw e;
   }
   const source = forwarderSource(log, config.autoSubscribe);
-  const sinks = new Map([[EMBEDDED_DESTINATION, index]]);
+  const sinks = new Map<string, DocumentSink>([[EMBEDDED_DESTINATION, options.wrapSink ? options.wrapSink(index) : index]]);
   const forwarder = new Forwarder({
     source,
     sinks,
@@ -140,6 +147,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     onForwarded: (destination, n) => metrics.forwarded.inc(n, { destination }),
     onSinkError: (destination) => metrics.sinkErrors.inc(1, { destination }),
     onDeadLetters: (destination, n) => metrics.deadLetters.inc(n, { destination }),
+    onRestart: (destination) => metrics.forwarderRestarts.inc(1, { destination }),
   });
   await forwarder.start();
   metrics.registry.gauge('hidsmon_forwarder_lag_events', 'Events in the log not yet forwarded, by destination.', () => lastLag.map((l) => [{ destination: l.destination }, l.lagEvents]), ['destination']);
@@ -161,6 +169,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     cloudWatch: async (request) => {
       const response = await handleCloudWatchLogs(request, {
         store: log,
+        destinations: [...sinks.keys()],
         owner: config.owner,
         region: config.region,
         nowMs: now,
@@ -176,11 +185,12 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
       return {
         log: { groups: stats.groups, streams: stats.streams, events: stats.events, stored_bytes: stats.storedBytes, last_sequence: stats.lastSequence },
         streams: stats.streamsDetail.map((s) => ({ log_group: s.logGroup, log_stream: s.logStream, events: s.events, last_event: s.lastEventTimestamp ?? null, last_ingestion: s.lastIngestionTime ?? null })),
-        forwarder: lag.map((l) => ({ destination: l.destination, cursor: l.cursor, lag_events: l.lagEvents, lag_seconds: l.lagSeconds, ...(l.lastError ? { last_error: l.lastError } : {}) })),
+        forwarder: lag.map((l) => ({ destination: l.destination, status: l.status, cursor: l.cursor, lag_events: l.lagEvents, lag_seconds: l.lagSeconds, restarts: l.restarts, ...(l.lastError ? { last_error: l.lastError } : {}) })),
         dead_letters: await log.countDeadLetters(),
         retention: retentionStatus(lastRetention),
       };
     },
+    health: async () => healthOf(await forwarder.lag(), { lagThresholdSeconds: config.healthLagSeconds ?? 300, nowMs: now() }),
     deadLetters: async (limit) => (await log.listDeadLetters({ limit })).map((d) => ({ ...d })),
   });
 
@@ -204,14 +214,15 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
   // events go soon after they are taken and /api/ingest does not say "waiting" for long after.
   const retentionEveryMs = options.retentionIntervalMs ?? 3_600_000;
   const runRetention = async (): Promise<boolean> => {
+    // One time for the whole run: the index and the log are judged against the same moment.
+    const ranAt = now();
     try {
       if (config.retentionDays > 0) {
-        const dropped = await index.deleteOlderThan(config.retentionDays, now());
+        const dropped = await index.deleteOlderThan(config.retentionDays, ranAt);
         if (dropped.length > 0) logger.info({ dropped }, 'Dropped daily indices past retention.');
       }
       // Only destinations that receive events now count: a subscription's, or the embedded index by auto-subscription.
       const receivers = (await source.subscriptions()).filter((s) => sinks.has(s.destination)).map((s) => ({ logGroup: s.logGroup, destination: s.destination }));
-      const ranAt = now();
       const outcome = await log.expireEvents(ranAt, receivers);
       lastRetention = { ...outcome, ranAt };
       if (outcome.waitingOn.length > 0) logger.warn({ heldEvents: outcome.heldEvents, waitingOn: outcome.waitingOn }, 'Retention keeps expired log events that a destination has not taken yet.');
@@ -232,7 +243,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
   };
   scheduleRetention(Math.min(retentionEveryMs, 60_000));
 
-  let stopped: Promise<void> | undefined;
+  let stopped: Promise<boolean> | undefined;
   return {
     url,
     port,
@@ -244,16 +255,37 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     forwarder,
     metrics,
     newLoginUrl,
+    // Bounded, so that SIGTERM ends a server whose sink is stuck within seconds: cursors are saved
+    // after every batch a sink took, so whatever is abandoned here is delivered again next start.
     stop: () =>
       (stopped ??= (async () => {
+        const deadline = performance.now() + (options.stopDeadlineMs ?? 5000);
+        const left = (): number => Math.max(0, deadline - performance.now());
         clearTimeout(retention);
         clearInterval(lagTimer);
-        await new Promise<void>((resolve) => server.close(() => resolve()));
-        await forwarder.stop();
-        await index.close();
-        await log.close();
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        // Requests in flight get a moment to finish; then their connections are cut.
+        if (!(await within(closed, Math.min(1000, left())))) (server as import('node:http').Server).closeAllConnections();
+        let clean = await forwarder.stop(Math.max(0, left() - 500));
+        // A write that never returned holds the store's queue: closing would wait for it.
+        if (clean) clean = await within(index.close(), left());
+        clean = (await within(log.close(), Math.max(left(), 250))) && clean;
+        if (!clean) logger.warn({ deadlineMs: options.stopDeadlineMs ?? 5000 }, 'Stopped with work still in flight; it is redone on the next start.');
+        return clean;
       })()),
   };
+}
+
+/** True if `promise` settles within `ms` (a rejection counts as settled: stop goes on). */
+function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
+  ]).finally(() => clearTimeout(timer));
 }
 
 /** The last retention run as `/api/ingest` shows it: `waiting` while expired events are held back for a destination. */

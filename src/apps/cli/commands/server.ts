@@ -104,6 +104,9 @@ export async function serverCommand(argv: string[], ctx: CommandContext): Promis
   await writeOut(ctx.stdout, banner(server));
   await new Promise<void>((done) => (ctx.signal.aborted ? done() : ctx.signal.addEventListener('abort', () => done(), { once: true })));
   ctx.stderr.write('hidsmon: stopping...\n');
-  await server.stop();
+  const clean = await server.stop();
+  // Something abandoned by the bounded stop (a sink write that never returned) may hold the
+  // process open; its cursors are saved, so end it. Unref'd: it fires only if that is so.
+  if (!clean) setTimeout(() => process.exit(0), 1000).unref();
   return 0;
 }
