@@ -61,7 +61,8 @@ describe('server: retention waits for destinations', () => {
       const waiting = await retentionAfter(clock);
       // The forwarded event went; the three the embedded index has not taken stay.
       expect(waiting.retention).toMatchObject({ waiting: true, deleted: 1, held_events: 3, waiting_on: [{ destination: EMBEDDED_DESTINATION, cursor: 1, held_events: 3 }] });
-      expect(waiting.log.events).toBe(3);
+      // Read again: one answer may hold the store's figures from before the run it reports.
+      expect((await ingest()).log.events).toBe(3);
       // The index's own retention (server retention_days: 1) dropped the old daily index meanwhile.
       expect(await indices()).toBe(0);
 
@@ -70,7 +71,7 @@ describe('server: retention waits for destinations', () => {
       clock += 1000;
       const done = await retentionAfter(clock);
       expect(done.retention).toMatchObject({ waiting: false, deleted: 3, held_events: 0, waiting_on: [] });
-      expect(done.log.events).toBe(0);
+      expect((await ingest()).log.events).toBe(0);
     } finally {
       await server.stop();
     }
