@@ -99,6 +99,24 @@ describe('documents and levels', () => {
     expect(valueText(null)).toBe('');
   });
 
+  it('treats prototype member names as field names: own values only, always text', () => {
+    const names = [...new Set([...Object.getOwnPropertyNames(Object.prototype), '__proto__'])];
+    const hostile = JSON.parse('{"__proto__": {"polluted": "yes"}, "toString": {"a": 1}, "rule": {"constructor": "c"}}') as Record<string, unknown>;
+    for (const name of names) {
+      expect(valueAt(doc, name), name).toBeUndefined();
+      expect(valueAt(doc, `rule.${name}`), name).toBeUndefined();
+      expect(valueText(valueAt(doc, name)), name).toBe('');
+      expect(filterToDsl({ field: name, value: 'v', negate: false, disabled: false }), name).toEqual({ match_phrase: Object.fromEntries([[name, 'v']]) });
+      expect(Object.keys((filterToDsl({ field: name, value: 'v', negate: false, disabled: false }) as { match_phrase: object }).match_phrase), name).toEqual([name]);
+    }
+    expect(valueAt(hostile, '__proto__.polluted')).toBe('yes');
+    expect(valueAt(hostile, 'toString.a')).toBe(1);
+    expect(valueAt(hostile, 'rule.constructor')).toBe('c');
+    expect(flattenDocument(hostile).map(([k]) => k)).toEqual(['__proto__.polluted', 'rule.constructor', 'toString.a']);
+    expect(valueText(() => 1)).toBe('');
+    expect(stateFromUrl('/discover', '?cols=toString,constructor,__proto__').columns).toEqual(['toString', 'constructor', '__proto__']);
+  });
+
   it('colours levels by band', () => {
     expect(levelBand(2)?.name).toBe('low');
     expect(levelBand(5)?.name).toBe('medium');

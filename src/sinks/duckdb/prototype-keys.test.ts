@@ -293,3 +293,25 @@ describe('alerts.log records with prototype-named labels and decoded fields', ()
     }
   });
 });
+
+describe('dotted keys through a prototype name', () => {
+  it('are expanded as data, never onto Object.prototype', async () => {
+    const ms = BASE_MS + 3 * 86_400_000;
+    // Before the fix, the store's dotted-key expansion walked into Object.prototype and set `isAdmin` there.
+    const message = JSON.stringify({ rule: { level: 3, sidid: 1002, comment: 'x' }, id: `${ms / 1000}.5`, full_log: 'x', data: { '__proto__.isAdmin': true, 'constructor.prototype.isAdmin': true } });
+    const doc = documentFromLogEvent({ eventId: cloudWatchEventId(ms, 5), timestampMs: ms, message, owner: 'o', logGroup: 'hids-alerts', logStream: 'i-dotted' });
+    const store = await DuckDbStore.open({ path: ':memory:', threads: 1 });
+    try {
+      await store.write([doc]);
+      expect(({} as Record<string, unknown>)['isAdmin']).toBeUndefined();
+      expect(Object.hasOwn(Object.prototype, 'isAdmin')).toBe(false);
+      const found = await store.search({ query: query('data.__proto__.isAdmin:true AND _exists_:data.constructor.prototype.isAdmin'), size: 10 });
+      if (!found.ok) throw new Error(found.error.message);
+      expect(found.value.hits.map((h) => h.id)).toEqual([doc.id]);
+      expect(ownAt(found.value.hits[0]!.document, ['data', '__proto__', 'isAdmin'])).toBe(true);
+      expect(ownAt(found.value.hits[0]!.document, ['data', 'constructor', 'prototype', 'isAdmin'])).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
+});
