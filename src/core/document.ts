@@ -37,7 +37,11 @@ export interface EnvelopeFields {
   '@log_stream': string;
 }
 
-/** An indexed alert: envelope fields, the normalized alert fields, and `hidsmon` metadata. */
+/**
+ * An indexed alert: envelope fields, the normalized alert fields, and `hidsmon` metadata. Its keys
+ * are the alert's, any string at all (`constructor`, `__proto__` as an own key from JSON.parse):
+ * code that reads or builds documents by field name goes through `own-keys.ts` or a `Map`.
+ */
 export type AlertDocument = EnvelopeFields & JsonObject & { hidsmon: DocumentMeta };
 
 /** What a sink receives: the target daily index, the document id and the document. */
