@@ -190,10 +190,18 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     });
   }
 
+  /**
+   * Field names to add to the catalog. Past `maxFields` names (OpenSearch's
+   * index.mapping.total_fields.limit) further names are not catalogued, so that alerts with
+   * ever-new keys cannot grow it without bound; their values stay in the documents.
+   */
   private newFields(rows: Row[]): Array<[string, FieldType]> {
     const found = new Map<string, FieldType>();
+    const room = this.limits.maxFields - this.dynamicFields.size;
     for (const row of rows) {
+      if (found.size >= room) break;
       for (const [path, value] of row.fields) {
+        if (found.size >= room) break;
         if (this.dynamicFields.has(path) || found.has(path)) continue;
         const sample = Array.isArray(value) ? value.find((v) => v !== null) : value;
         const type = schemaField(path)?.type ?? dynamicFieldType(sample);
