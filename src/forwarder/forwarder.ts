@@ -56,7 +56,7 @@ export interface ForwarderOptions {
   owner: string;
   now?: () => number;
   batchSize?: number;
-  /** Retries of a sink that is unavailable: forever, capped (default 200 ms doubling to 30 s, full jitter). */
+  /** Retries of a sink that is unavailable: forever, capped (default 200 ms doubling to 10 s, full jitter). */
   retry?: RetryPolicy;
   /** Restarts of a destination's loop after an error (default 500 ms doubling to 30 s). */
   restart?: RetryPolicy;
@@ -100,7 +100,9 @@ interface DestinationState {
 
 type Item = { record: LogRecord; document: IndexedDocument };
 
-const DEFAULT_RETRY: RetryPolicy = { initialDelayMs: 200, maxDelayMs: 30_000 };
+// Capped at 10 s: a sink that is back is used again within seconds, and a down one is asked at
+// most every 10 s (with full jitter, 5 s on average).
+const DEFAULT_RETRY: RetryPolicy = { initialDelayMs: 200, maxDelayMs: 10_000 };
 const DEFAULT_RESTART: RetryPolicy = { initialDelayMs: 500, maxDelayMs: 30_000 };
 /** Wait between the writes that look for a poison document when the sink has not yet shown it works. */
 const POISON_RETRY_MS = 250;

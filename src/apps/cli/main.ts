@@ -77,7 +77,8 @@ export async function run(argv: string[], ctx: CommandContext = processContext()
   }
 }
 
-function processContext(): CommandContext {
+/** The real process's context: its streams, and a signal aborted by SIGINT or SIGTERM (a second one exits at once). */
+export function processContext(): CommandContext {
   const controller = new AbortController();
   const stop = (): void => {
     if (controller.signal.aborted) process.exit(130);

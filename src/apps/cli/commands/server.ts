@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { loadServerConfig, type ServerConfig } from '../../../config/server-config.js';
-import { startServer, type RunningServer } from '../../server/server.js';
+import { startServer, type RunningServer, type StartOptions } from '../../server/server.js';
 import { ui } from '../../server/ui-files.js';
 import { integerOption, parseCommandLine, stringOption } from '../args.js';
 import { CliError, usageError } from '../cli-error.js';
@@ -59,9 +59,9 @@ export function serverLogger(level = process.env['HIDSMON_LOG_LEVEL'] ?? 'info')
 }
 
 /** Starts a server, with the error a user can act on when the port is taken. */
-export async function startOrExplain(config: ServerConfig, logger: Logger): Promise<RunningServer> {
+export async function startOrExplain(config: ServerConfig, logger: Logger, extra: Partial<StartOptions> = {}): Promise<RunningServer> {
   try {
-    return await startServer(config, { logger, ui });
+    return await startServer(config, { logger, ui, ...extra });
   } catch (e) {
     const error = e as NodeJS.ErrnoException;
     if (error.code === 'EADDRINUSE') throw new CliError(`Port ${config.port} on ${config.host} is in use. Stop what runs there, or pass --port N (0 picks a free port).`);
@@ -93,14 +93,15 @@ export function banner(server: RunningServer): string {
   return `${lines.join('\n')}\n`;
 }
 
-export async function serverCommand(argv: string[], ctx: CommandContext): Promise<number> {
+/** `extra`: start options for tests (a faulty sink); the CLI passes none. */
+export async function serverCommand(argv: string[], ctx: CommandContext, extra: Partial<StartOptions> = {}): Promise<number> {
   const { values } = parseCommandLine('server', argv, { config: { type: 'string' }, data: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } }, 0);
   if (values['help']) {
     await writeOut(ctx.stdout, serverHelp);
     return 0;
   }
   const config = serverConfigFromCommandLine('server', values, process.env, integerOption('server', values, 'port', 0));
-  const server = await startOrExplain(config, serverLogger());
+  const server = await startOrExplain(config, serverLogger(), extra);
   await writeOut(ctx.stdout, banner(server));
   await new Promise<void>((done) => (ctx.signal.aborted ? done() : ctx.signal.addEventListener('abort', () => done(), { once: true })));
   ctx.stderr.write('hidsmon: stopping...\n');
