@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand, type InputLogEvent } from '@aws-sdk/client-cloudwatch-logs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { pino } from 'pino';
-import { startServer, type RunningServer } from '../../src/apps/server/server.js';
+import { startServer, type RunningServer, type StartOptions } from '../../src/apps/server/server.js';
 import { builtUiFiles } from '../../src/apps/server/ui-files.js';
 import { DEFAULTS } from '../../src/config/server-config.js';
 import { cloudWatchEventId } from '../../src/core/ids.js';
@@ -46,15 +46,15 @@ export function requireChromium(): void {
   }
 }
 
-/** A server on a free port with a temporary data directory and the built UI. */
-export async function startFixture(name: string): Promise<Fixture> {
+/** A server on a free port with a temporary data directory and the built UI; `options` go to startServer (a faulty sink). */
+export async function startFixture(name: string, options: Partial<StartOptions> = {}): Promise<Fixture> {
   requireChromium();
   const ui = builtUiFiles();
   if (!ui) throw new Error('The web UI is not built (dist/web/index.html is missing). Run `npm run build` first; `npm test` does.');
   const dir = mkdtempSync(join(tmpdir(), `hidsmon-ui-${name}-`));
   const server = await startServer(
     { ...DEFAULTS, port: 0, dataDir: join(dir, 'data'), accessKeys: [KEY], apiTokens: [TOKEN], retentionDays: 0 },
-    { logger: pino({ level: 'silent' }), ui },
+    { logger: pino({ level: 'silent' }), ui, ...options },
   );
   let browser: Browser;
   try {

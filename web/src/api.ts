@@ -128,7 +128,11 @@ async function call<T>(method: 'GET' | 'POST', path: string, body: unknown, sign
   return json as T;
 }
 
+/** What /healthz says. */
+export type Health = { status: 'ok' } | { status: 'degraded'; reasons: string[] };
+
 export const api = {
+  health: (signal?: AbortSignal) => call<Health>('GET', '/healthz', undefined, signal),
   session: (signal?: AbortSignal) => call<{ authenticated: boolean }>('GET', '/api/session', undefined, signal),
   logout: () => call<{ signed_out: boolean }>('POST', '/api/logout', {}),
   search: (body: SearchBody, signal?: AbortSignal) => call<SearchResponse>('POST', '/api/search', body, signal),

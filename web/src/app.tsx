@@ -5,6 +5,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api, ApiError } from './api.js';
 import { FilterBar } from './components/filter-bar.js';
+import { HealthBanner } from './components/health-banner.js';
 import { SearchBar } from './components/search-bar.js';
 import { SignIn } from './components/sign-in.js';
 import { Dashboard } from './dashboard.js';
@@ -108,6 +109,7 @@ export function App(): React.JSX.Element {
             Sign out
           </button>
         </header>
+        <HealthBanner />
         <SearchBar />
         <FilterBar />
         {state.page === 'discover' ? <Discover /> : <Dashboard />}
