@@ -18,6 +18,8 @@ for (;;) {
     const alert = sim.next();
     return documentFromLogEvent({ eventId: cloudWatchEventId(alert.timeMs, n++), timestampMs: alert.timeMs, message: renderAlert(alert, 'ossec-json'), owner: 'o', logGroup: 'g', logStream: alert.host.instanceId });
   });
-  await store.write(docs);
+  // Only what the store took is acknowledged.
+  const result = await store.write(docs);
+  if (result.kind !== 'ok') throw result.error;
   process.stdout.write(`ack ${n}\n`);
 }
