@@ -100,7 +100,13 @@ export const OPENAPI_DOCUMENT = {
     '/api/ingest': { get: { summary: 'Log groups and streams, last events, forwarder lag, dead letters, retention (waiting while a destination has not taken expired events)', responses: { 200: { description: 'Ingest state' } } } },
     '/api/dead-letters': { get: { summary: 'Events a sink refused for good', parameters: [{ name: 'limit', in: 'query', schema: { type: 'integer' } }], responses: { 200: { description: 'Dead letters' } } } },
     '/api/session': { get: { summary: 'Whether the caller is signed in', responses: { 200: { description: 'Signed in' }, 401: { description: 'Not signed in' } } } },
-    '/healthz': { get: { summary: 'Liveness; no authentication', security: [], responses: { 200: { description: 'OK' } } } },
+    '/healthz': {
+      get: {
+        summary: 'Health; no authentication. 200 with {"status":"ok"}, or {"status":"degraded","reasons":[...]} while a sink is unavailable, a forwarder loop restarts or a destination lags past health_lag_seconds',
+        security: [],
+        responses: { 200: { description: 'ok or degraded, with the reasons' } },
+      },
+    },
     '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: { description: 'text/plain; version=0.0.4' } } } },
   },
 } as const;
