@@ -147,7 +147,8 @@ export class Forwarder {
 
   /** Events and seconds each destination is behind the log, and how its loop is doing. */
   async lag(): Promise<DestinationLag[]> {
-    this.lastSeq = await this.options.source.lastSequence();
+    // A log that cannot be read now must not make the health check fail: the loops say why.
+    this.lastSeq = await this.options.source.lastSequence().catch(() => this.lastSeq);
     const now = (this.options.now ?? Date.now)();
     return [...this.state].map(([destination, s]) => ({
       destination,

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand, PutSubscriptionFilterCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULTS, type ServerConfig } from '../../config/server-config.js';
@@ -161,6 +161,25 @@ describe('server faults', () => {
       await server.stop();
     }
   }, 90_000);
+
+  it('moves the cursor past groups that go to no destination, so lag reaches 0', async () => {
+    const { server, cw } = await start({}, { autoSubscribe: false });
+    try {
+      await cw.send(new CreateLogGroupCommand({ logGroupName: 'other' }));
+      await cw.send(new CreateLogStreamCommand({ logGroupName: 'other', logStreamName: STREAM }));
+      await cw.send(new PutSubscriptionFilterCommand({ logGroupName: GROUP, filterName: 'all', filterPattern: '', destinationArn: 'arn:hidsmon:sink:embedded' }));
+      for (let i = 0; i < 3; i++) {
+        await cw.send(new PutLogEventsCommand({ logGroupName: GROUP, logStreamName: STREAM, logEvents: [alert(i)] }));
+        await cw.send(new PutLogEventsCommand({ logGroupName: 'other', logStreamName: STREAM, logEvents: [alert(100 + i), alert(200 + i)] }));
+      }
+      await waitFor(async () => (await json(server, '/api/ingest')).forwarder[0].lag_events === 0, 10_000);
+      expect(await indexed(server)).toEqual({ total: 3, distinct: 3 });
+      expect((await json(server, '/api/ingest')).forwarder[0].cursor).toBe(9);
+    } finally {
+      cw.destroy();
+      await server.stop();
+    }
+  }, 30_000);
 
   it('says degraded when a destination lags past health_lag_seconds', async () => {
     let fault: Fault = 'unavailable';

@@ -63,6 +63,14 @@ describe('DuckDbStore writes', () => {
     await store.close();
   });
 
+  it('answers retryable, not an exception, when it cannot take writes (a closed store)', async () => {
+    const store = await DuckDbStore.open({ path: ':memory:' });
+    await store.close();
+    const result = await store.write(simulated(3, Date.UTC(2024, 2, 2)));
+    expect(result.kind).toBe('retryable');
+    expect(result.kind === 'retryable' && result.error.message).toMatch(/cannot take writes now: The store is closed/);
+  });
+
   it('keeps acknowledged writes across a close and reopen of the file', async () => {
     const path = join(tmp, 'reopen.duckdb');
     const store = await DuckDbStore.open({ path });
