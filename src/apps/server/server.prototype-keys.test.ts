@@ -185,4 +185,21 @@ describe('server: prototype-named alert fields in live traffic', () => {
     const dead = await fetch(`${server.url}/api/dead-letters`, { headers: { Authorization: `Bearer ${TOKEN}` } }).then((r) => r.json());
     expect(dead.dead_letters).toEqual([]);
   });
+
+  it('takes prototype names as aggregation names and DSL field names in /api/search', async () => {
+    // Raw JSON text: a `__proto__` key made by JSON.parse on the server is an own key, as in any client's body.
+    const withName = poisons.find((p) => p.keys.length === 1 && p.keys[0] === '__proto__') ?? (poisons[0] as Poison);
+    const path = `${withName.keys.join('.')}.a`;
+    const body = `{"query": "", "from": "now-3h", "to": "now+1h", "size": 1,
+      "filters": [{"term": {${JSON.stringify(path)}: ${JSON.stringify((withName.value as { a: string }).a)}}}],
+      "aggs": {"__proto__": {"type": "cardinality", "field": "@log_stream"}, "constructor": {"type": "terms", "field": ${JSON.stringify(path)}}, "toString": {"type": "date_histogram"}}}`;
+    const response = await fetch(`${server.url}/api/search`, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' }, body });
+    expect(response.status).toBe(200);
+    const result = JSON.parse(await response.text()) as { total: number; aggregations: Record<string, any> };
+    expect(result.total).toBe(1);
+    expect(Object.keys(result.aggregations).sort()).toEqual(['__proto__', 'constructor', 'toString']);
+    expect(Object.hasOwn(result.aggregations, '__proto__') && result.aggregations['__proto__']).toEqual({ type: 'cardinality', value: 1 });
+    expect(result.aggregations['constructor']).toMatchObject({ type: 'terms', buckets: [{ key: (withName.value as { a: string }).a, count: 1 }] });
+    expect(result.aggregations['toString']).toMatchObject({ type: 'date_histogram' });
+  });
 });
