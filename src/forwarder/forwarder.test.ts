@@ -196,6 +196,24 @@ describe('Forwarder', () => {
     expect([...sink.docs.values()].map(logOf)).toEqual(['line 2']);
   });
 
+  it('dead-letters an event that the filter pattern or transform throws on, instead of restarting on it for ever', async () => {
+    const log = new MemoryLog();
+    const matches = (m: string): boolean => {
+      if (m.includes('line 2')) throw new TypeError('matcher bug');
+      return true;
+    };
+    log.subs = [{ logGroup: 'hids', destination: 'embedded', matches }];
+    const sink = new RecordingSink();
+    const forwarder = forwarderFor(log, sink);
+    await forwarder.start();
+    log.append('hids', 'i-1', [alert(1), alert(2), alert(3)]);
+    await waitFor(() => log.cursors.get('embedded') === 3);
+    await forwarder.stop();
+    expect([...sink.docs.values()].map(logOf)).toEqual(['line 1', 'line 3']);
+    expect(log.dead.map((d) => [d.record.seq, d.reason])).toEqual([[2, 'The forwarder could not make a document of this event: matcher bug']]);
+    expect((await forwarder.lag())[0]!.restarts).toBe(0);
+  });
+
   it('treats a sink that throws on every document as failing: it waits instead of dead-lettering', async () => {
     const log = new MemoryLog();
     log.subs = [{ logGroup: 'hids', destination: 'embedded', matches: () => true }];

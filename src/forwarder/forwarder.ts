@@ -99,6 +99,7 @@ interface DestinationState {
 }
 
 type Item = { record: LogRecord; document: IndexedDocument };
+type Letter = { record: LogRecord; reason: string };
 
 // Capped at 10 s: a sink that is back is used again within seconds, and a down one is asked at
 // most every 10 s (with full jitter, 5 s on average).
@@ -240,22 +241,25 @@ export class Forwarder {
             continue;
           }
           state.oldestPending = undefined;
-          if (this.state.get(destination)?.status === 'restarting') this.setStatus(state, 'ok');
+          if (state.status === 'restarting') this.setStatus(state, 'ok');
           if (!pendingWake) {
+            let timer: NodeJS.Timeout | undefined;
             await new Promise<void>((resolve) => {
               resolveWait = resolve;
-              setTimeout(resolve, 1000);
+              timer = setTimeout(resolve, 1000);
             });
+            clearTimeout(timer);
           }
           pendingWake = false;
           continue;
         }
         if (records.length > 0 && state.oldestPending === undefined) state.oldestPending = (records[0] as LogRecord).ingestionTime;
-        const items = this.items(records, subscriptions);
+        const { items, failed } = this.items(records, subscriptions);
         readPosition = upTo;
         const previous = inFlight;
         const step = (async () => {
           await previous;
+          await this.deadLetter(destination, failed, new Set());
           await this.deliver(destination, sink, items, signal);
           if (signal.aborted) return;
           await source.setCursor(destination, upTo);
@@ -278,25 +282,34 @@ export class Forwarder {
     }
   }
 
-  /** Documents for the records that pass their group's filter patterns, with their records for dead letters. */
-  private items(records: LogRecord[], subscriptions: Subscription[]): Item[] {
+  /**
+   * Documents for the records that pass their group's filter patterns, with their records for dead
+   * letters. The transform never throws by contract; if a bug makes it throw on a record, that
+   * record is a dead letter, not a loop that restarts on it for ever.
+   */
+  private items(records: LogRecord[], subscriptions: Subscription[]): { items: Item[]; failed: Letter[] } {
     const byGroup = new Map<string, Subscription[]>();
     for (const s of subscriptions) byGroup.set(s.logGroup, [...(byGroup.get(s.logGroup) ?? []), s]);
-    const out: Item[] = [];
+    const items: Item[] = [];
+    const failed: Letter[] = [];
     for (const record of records) {
-      const filters = byGroup.get(record.logGroup) ?? [];
-      if (!filters.some((f) => f.matches(record.message))) continue;
-      const document = documentFromLogEvent({
-        eventId: cloudWatchEventId(record.timestamp, record.seq),
-        timestampMs: record.timestamp,
-        message: record.message,
-        owner: this.options.owner,
-        logGroup: record.logGroup,
-        logStream: record.logStream,
-      });
-      out.push({ record, document });
+      try {
+        const filters = byGroup.get(record.logGroup) ?? [];
+        if (!filters.some((f) => f.matches(record.message))) continue;
+        const document = documentFromLogEvent({
+          eventId: cloudWatchEventId(record.timestamp, record.seq),
+          timestampMs: record.timestamp,
+          message: record.message,
+          owner: this.options.owner,
+          logGroup: record.logGroup,
+          logStream: record.logStream,
+        });
+        items.push({ record, document });
+      } catch (e) {
+        failed.push({ record, reason: `The forwarder could not make a document of this event: ${(e as Error).message}` });
+      }
     }
-    return out;
+    return { items, failed };
   }
 
   /**
@@ -306,7 +319,7 @@ export class Forwarder {
   private async deliver(destination: string, sink: DocumentSink, items: Item[], signal: AbortSignal): Promise<void> {
     if (items.length === 0) return;
     const state = this.state.get(destination) as DestinationState;
-    const deadLettered = new Set<Item>();
+    const deadLettered = new Set<LogRecord>();
     const poisonSince: { ms?: number } = {};
     const outcome = await retry(
       () => this.attempt(destination, sink, items, deadLettered, poisonSince, signal),
@@ -322,11 +335,11 @@ export class Forwarder {
     );
     if (outcome.kind === 'ok' || signal.aborted) return;
     // retry() gives up only on a fatal outcome here (no attempt limit): the batch cannot be taken.
-    await this.deadLetter(destination, items.filter((i) => !deadLettered.has(i)).map((item) => ({ item, reason: outcome.error.message })), deadLettered);
+    await this.deadLetter(destination, items.map((i) => ({ record: i.record, reason: outcome.error.message })), deadLettered);
   }
 
   /** One attempt at a batch. A throw the sink does not classify sends the batch to `isolate`. */
-  private async attempt(destination: string, sink: DocumentSink, items: Item[], deadLettered: Set<Item>, poisonSince: { ms?: number }, signal: AbortSignal): Promise<AttemptOutcome> {
+  private async attempt(destination: string, sink: DocumentSink, items: Item[], deadLettered: Set<LogRecord>, poisonSince: { ms?: number }, signal: AbortSignal): Promise<AttemptOutcome> {
     const written = await this.write(sink, items);
     if (written.kind === 'retryable' || written.kind === 'fatal') return written;
     if (written.kind === 'ok') {
@@ -345,12 +358,12 @@ export class Forwarder {
     // The sink took other documents (or this one has failed alone for long): these are poison. One
     // more try each after a pause, in case the failure was brief.
     await sleep(found.successes > 0 ? 50 : 0, signal);
-    const poison: Array<{ item: Item; reason: string }> = [];
+    const poison: Letter[] = [];
     for (const { item } of found.suspects) {
       const again = await this.write(sink, [item]);
       if (again.kind === 'retryable') return again;
       if (again.kind === 'ok') await this.deadLetterRejected(destination, [item], again.value, deadLettered);
-      else poison.push({ item, reason: `The sink failed on this document: ${again.error.message}` });
+      else poison.push({ record: item.record, reason: `The sink failed on this document: ${again.error.message}` });
     }
     await this.deadLetter(destination, poison, deadLettered);
     return { kind: 'ok', value: undefined };
@@ -361,7 +374,7 @@ export class Forwarder {
    * documents that still make it throw (the suspects). If every piece fails — more failures than
    * one poison document can cause on its way down — the sink is failing, not a document: retryable.
    */
-  private async isolate(destination: string, sink: DocumentSink, items: Item[], error: Error, deadLettered: Set<Item>): Promise<{ kind: 'retryable'; error: Error; retryAfterMs?: number } | { kind: 'found'; suspects: Array<{ item: Item; error: Error }>; successes: number }> {
+  private async isolate(destination: string, sink: DocumentSink, items: Item[], error: Error, deadLettered: Set<LogRecord>): Promise<{ kind: 'retryable'; error: Error; retryAfterMs?: number } | { kind: 'found'; suspects: Array<{ item: Item; error: Error }>; successes: number }> {
     const limit = Math.ceil(Math.log2(items.length)) + 3;
     let failures = 1;
     let successes = 0;
@@ -405,20 +418,21 @@ export class Forwarder {
     }
   }
 
-  private async deadLetterRejected(destination: string, items: Item[], outcomes: DocumentOutcome[], deadLettered: Set<Item>): Promise<void> {
-    const rejected: Array<{ item: Item; reason: string }> = [];
+  private async deadLetterRejected(destination: string, items: Item[], outcomes: DocumentOutcome[], deadLettered: Set<LogRecord>): Promise<void> {
+    const rejected: Letter[] = [];
     outcomes.forEach((o, i) => {
-      if (o.kind === 'rejected') rejected.push({ item: items[i] as Item, reason: o.reason });
+      if (o.kind === 'rejected') rejected.push({ record: (items[i] as Item).record, reason: o.reason });
     });
     await this.deadLetter(destination, rejected, deadLettered);
   }
 
-  private async deadLetter(destination: string, letters: Array<{ item: Item; reason: string }>, deadLettered: Set<Item>): Promise<void> {
-    const fresh = letters.filter((l) => !deadLettered.has(l.item));
+  /** Into the dead-letter store, each record once per delivery (`deadLettered`), with its reason. */
+  private async deadLetter(destination: string, letters: Letter[], deadLettered: Set<LogRecord>): Promise<void> {
+    const fresh = letters.filter((l) => !deadLettered.has(l.record));
     if (fresh.length === 0) return;
-    await this.options.source.addDeadLetters(fresh.map((l) => ({ destination, reason: l.reason, record: l.item.record })));
-    for (const l of fresh) deadLettered.add(l.item);
+    await this.options.source.addDeadLetters(fresh.map((l) => ({ destination, reason: l.reason, record: l.record })));
+    for (const l of fresh) deadLettered.add(l.record);
     this.options.onDeadLetters?.(destination, fresh.length);
-    this.options.log?.('error', { destination, count: fresh.length, seqs: fresh.slice(0, 10).map((l) => l.item.record.seq), reason: fresh[0]?.reason }, 'The sink refused events; they are in the dead-letter store.');
+    this.options.log?.('error', { destination, count: fresh.length, seqs: fresh.slice(0, 10).map((l) => l.record.seq), reason: fresh[0]?.reason }, 'Events not delivered; they are in the dead-letter store.');
   }
 }
