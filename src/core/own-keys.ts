@@ -20,10 +20,3 @@ export function setOwn(object: JsonObject, key: string, value: unknown): void {
   else object[key] = value;
 }
 
-/**
- * A shallow copy with every own key, `__proto__` included. Spread (`{ ...o }`) copies own keys the
- * same way; `Object.assign` does not (it sets `__proto__` through the setter, changing the prototype).
- */
-export function copyOwn(object: JsonObject): JsonObject {
-  return { ...object };
-}

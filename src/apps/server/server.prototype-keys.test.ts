@@ -176,13 +176,13 @@ describe('server: prototype-named alert fields in live traffic', () => {
       expect(doc.hidsmon.flags, poison.keys.join('.')).toBeUndefined();
     }
     // The fields are in the catalog and findable by value.
-    const fields = await fetch(`${server.url}/api/fields`, { headers: { Authorization: `Bearer ${TOKEN}` } }).then((r) => r.json());
+    const fields = await fetch(`${server.url}/api/fields`, { headers: { Authorization: `Bearer ${TOKEN}` } }).then((r) => r.json() as Promise<any>);
     const names = new Set((fields.fields as Array<{ name: string }>).map((f) => f.name));
     for (const poison of poisons) expect(names, poison.keys.join('.')).toContain(`${poison.keys.join('.')}.a`);
     const first = poisons[0] as Poison;
     const found = await api(server, '/api/search', { query: `${first.keys.join('.')}.a:"${(first.value as { a: string }).a}"`, from: 'now-3h', to: 'now+1h', size: 5 });
     expect(found.total).toBe(1);
-    const dead = await fetch(`${server.url}/api/dead-letters`, { headers: { Authorization: `Bearer ${TOKEN}` } }).then((r) => r.json());
+    const dead = await fetch(`${server.url}/api/dead-letters`, { headers: { Authorization: `Bearer ${TOKEN}` } }).then((r) => r.json() as Promise<any>);
     expect(dead.dead_letters).toEqual([]);
   });
 
