@@ -7,6 +7,27 @@ import { parse as parseYaml } from 'yaml';
 import { isIp } from '../core/ip.js';
 import { isPlainObject, type JsonObject } from '../core/paths.js';
 import { err, ok, type Result } from '../core/result.js';
+import { DEFAULT_QUERY_LIMITS, type QueryLimits } from '../query/limits.js';
+
+/** What one request to the query API may cost; each mirrors an OpenSearch setting (see query/limits.ts). */
+export interface ServerLimits extends QueryLimits {
+  /** Bytes of a request body under `/api` (a larger one is answered 413). */
+  maxRequestBodyBytes: number;
+}
+
+export const DEFAULT_LIMITS: Readonly<ServerLimits> = Object.freeze({ ...DEFAULT_QUERY_LIMITS, maxRequestBodyBytes: 1024 * 1024 });
+
+/** `limits:` keys in hidsmon.yaml → ServerLimits fields, with the smallest value that makes sense. */
+const LIMIT_KEYS: ReadonlyArray<readonly [yaml: string, key: keyof ServerLimits, min: number]> = [
+  ['max_request_body_bytes', 'maxRequestBodyBytes', 1024],
+  ['max_clause_count', 'maxClauseCount', 1],
+  ['max_terms_count', 'maxTermsCount', 1],
+  ['max_buckets', 'maxBuckets', 1],
+  ['max_fuzzy_expansions', 'maxFuzzyExpansions', 1],
+  ['max_result_window', 'maxResultWindow', 1],
+  ['search_timeout_ms', 'searchTimeoutMs', 0],
+  ['max_fields', 'maxFields', 1],
+];
 
 export interface AccessKey {
   id: string;
@@ -32,6 +53,8 @@ export interface ServerConfig {
   autoSubscribe: boolean;
   /** /healthz says degraded when a destination is further behind than this (seconds; default 300). */
   healthLagSeconds?: number;
+  /** Query cost limits (default DEFAULT_LIMITS). */
+  limits?: ServerLimits;
 }
 
 export const DEFAULTS: Omit<ServerConfig, 'dataDir'> = {
@@ -45,10 +68,11 @@ export const DEFAULTS: Omit<ServerConfig, 'dataDir'> = {
   retentionDays: 30,
   autoSubscribe: true,
   healthLagSeconds: 300,
+  limits: DEFAULT_LIMITS,
 };
 
 /** The YAML keys, as a user writes them. */
-const KEYS = ['host', 'port', 'data', 'owner', 'region', 'access_keys', 'api_tokens', 'trusted_networks', 'retention_days', 'auto_subscribe', 'health_lag_seconds'];
+const KEYS = ['host', 'port', 'data', 'owner', 'region', 'access_keys', 'api_tokens', 'trusted_networks', 'retention_days', 'auto_subscribe', 'health_lag_seconds', 'limits'];
 
 export interface ConfigSources {
   /** Contents of hidsmon.yaml, if there is one, and its name for messages. */
@@ -148,6 +172,21 @@ export function loadServerConfig(sources: ConfigSources): Result<ServerConfig, s
     problems.push(`${where('health_lag_seconds', 'HIDSMON_HEALTH_LAG_SECONDS')}: a whole number of seconds, at least 1.`);
   }
 
+  const limits: ServerLimits = { ...DEFAULT_LIMITS };
+  const limitsValue = file['limits'];
+  if (limitsValue !== undefined && !isPlainObject(limitsValue)) problems.push(`${where('limits')}: a mapping of limits (max_clause_count: 1024, ...).`);
+  else if (limitsValue !== undefined) {
+    for (const key of Object.keys(limitsValue)) {
+      if (!LIMIT_KEYS.some(([k]) => k === key)) problems.push(`${where(`limits.${key}`)}: unknown limit; the limits are ${LIMIT_KEYS.map(([k]) => k).join(', ')}.`);
+    }
+    for (const [yamlKey, key, min] of LIMIT_KEYS) {
+      const value = Object.hasOwn(limitsValue, yamlKey) ? limitsValue[yamlKey] : undefined;
+      if (value === undefined) continue;
+      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) problems.push(`${where(`limits.${yamlKey}`)}: a whole number of at least ${min}.`);
+      else limits[key] = value;
+    }
+  }
+
   if (problems.length > 0) return err(problems);
   return ok({
     host: host as string,
@@ -161,6 +200,7 @@ export function loadServerConfig(sources: ConfigSources): Result<ServerConfig, s
     retentionDays: retentionDays as number,
     autoSubscribe: autoSubscribe as boolean,
     healthLagSeconds: healthLagSeconds as number,
+    limits,
   });
 }
 

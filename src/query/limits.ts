@@ -45,13 +45,13 @@ export function checkQueryShape(query: QueryNode, limits: Pick<QueryLimits, 'max
     return {
       kind: 'request',
       field: terms.field,
-      message: `The terms query on ${terms.field} has ${terms.count} values, over the limit of ${limits.maxTermsCount} (max_terms_count, OpenSearch's index.max_terms_count). Split it into several searches or raise max_terms_count in hidsmon.yaml.`,
+      message: `The terms query on ${terms.field} has ${terms.count} values, over the limit of ${limits.maxTermsCount} (max_terms_count, OpenSearch's index.max_terms_count). Split it into several searches or raise limits.max_terms_count in hidsmon.yaml.`,
     };
   }
   if (clauses > limits.maxClauseCount) {
     return {
       kind: 'request',
-      message: `The query has ${clauses} clauses, over the limit of ${limits.maxClauseCount} (max_clause_count, OpenSearch's indices.query.bool.max_clause_count). Use a terms query for many values of one field, or raise max_clause_count in hidsmon.yaml.`,
+      message: `The query has ${clauses} clauses, over the limit of ${limits.maxClauseCount} (max_clause_count, OpenSearch's indices.query.bool.max_clause_count). Use a terms query for many values of one field, or raise limits.max_clause_count in hidsmon.yaml.`,
     };
   }
   return undefined;
@@ -61,7 +61,7 @@ export function checkQueryShape(query: QueryNode, limits: Pick<QueryLimits, 'max
 export function tooManyBuckets(buckets: number, limits: Pick<QueryLimits, 'maxBuckets'>): QueryError {
   return {
     kind: 'request',
-    message: `The aggregations would make ${buckets} buckets, over the limit of ${limits.maxBuckets} (max_buckets, OpenSearch's search.max_buckets). Use a wider histogram interval, a shorter time range or smaller terms sizes, or raise max_buckets in hidsmon.yaml.`,
+    message: `The aggregations would make ${buckets} buckets, over the limit of ${limits.maxBuckets} (max_buckets, OpenSearch's search.max_buckets). Use a wider histogram interval, a shorter time range or smaller terms sizes, or raise limits.max_buckets in hidsmon.yaml.`,
   };
 }
 
@@ -69,6 +69,6 @@ export function tooManyBuckets(buckets: number, limits: Pick<QueryLimits, 'maxBu
 export function searchTimedOut(limits: Pick<QueryLimits, 'searchTimeoutMs'>): QueryError {
   return {
     kind: 'request',
-    message: `The search ran longer than ${limits.searchTimeoutMs} ms (search_timeout_ms) and was stopped. Narrow the time range or the query, or raise search_timeout_ms in hidsmon.yaml.`,
+    message: `The search ran longer than ${limits.searchTimeoutMs} ms (search_timeout_ms) and was stopped. Narrow the time range or the query, or raise limits.search_timeout_ms in hidsmon.yaml.`,
   };
 }

@@ -26,6 +26,8 @@ export interface QueryApiDeps {
 }
 
 const AGGREGATION_TYPES = ['date_histogram', 'terms', 'cardinality'];
+/** Event ids are 56 digits; other ids (the store keeps any string) are short too. */
+const MAX_SEARCH_AFTER_ID = 1024;
 
 type ApiError = { status: number; error: { kind: string; message: string; position?: number; hint?: string; field?: string } };
 
@@ -60,8 +62,9 @@ export function parseSearchBody(body: unknown, nowMs: number): Result<SearchRequ
   if (range.value) request.timeRange = range.value;
   const after = body['search_after'];
   if (after !== undefined) {
-    if (!Array.isArray(after) || after.length !== 2 || typeof after[0] !== 'number' || typeof after[1] !== 'string') {
-      return err(fail(400, 'request', 'search_after is the sort of the last hit of the previous page: [timestamp_ms, "@id"].'));
+    // The sort of a hit is [a whole epoch-ms time, an event id]; anything else never came from a hit.
+    if (!Array.isArray(after) || after.length !== 2 || !Number.isSafeInteger(after[0]) || typeof after[1] !== 'string' || after[1].length > MAX_SEARCH_AFTER_ID) {
+      return err(fail(400, 'request', `search_after is the sort of the last hit of the previous page: [timestamp_ms, "@id"], a whole number of milliseconds and an id of at most ${MAX_SEARCH_AFTER_ID} characters.`));
     }
     request.searchAfter = after as SortKey;
   }

@@ -27,9 +27,16 @@ export interface AppDeps extends QueryApiDeps {
   metrics: ServerMetrics;
   /** How the pipeline is doing, for /healthz (default: always ok). */
   health?: () => Promise<Health>;
+  /** Told of every request answered 500, with the request id the answer carries (the server logs it). */
+  onInternalError?: (error: unknown, requestId: string, request: { method: string; path: string }) => void;
+  /** The largest request body under `/api`, in bytes (default 1 MiB). */
+  maxApiBodyBytes?: number;
   /** The web UI's files (HTML, JS, CSS); absent before the UI is built. */
   ui?: (path: string) => Promise<{ body: Uint8Array | string; type: string; headers?: Record<string, string> } | undefined>;
 }
+
+/** OpenSearch-like default for query API bodies. */
+export const DEFAULT_MAX_API_BODY_BYTES = 1024 * 1024;
 
 type Env = { Bindings: HttpBindings; Variables: { requestId: string } };
 
@@ -91,8 +98,10 @@ export function createApp(deps: AppDeps): Hono<Env> {
 
   app.onError((error, c) => {
     const requestId = c.get('requestId') ?? randomUUID();
+    // Every 500 is a bug: it is logged with the id the client is shown, so the two can be matched.
+    deps.onInternalError?.(error, requestId, { method: c.req.method, path: c.req.path });
     if (c.req.method === 'POST' && c.req.path === '/') return cloudWatchError(500, 'ServiceUnavailableException', 'The server could not handle the request; it keeps serving. Retry.', requestId);
-    return c.json({ error: { kind: 'internal', message: `Internal error (request ${requestId}); the server keeps serving.` } }, 500);
+    return c.json({ error: { kind: 'internal', request_id: requestId, message: `Internal error (request ${requestId}); the server keeps serving.` } }, 500);
   });
 
   // 2. The CloudWatch Logs API. SigV4 is checked by the handler over the raw body.
@@ -160,6 +169,18 @@ export function createApp(deps: AppDeps): Hono<Env> {
     }
     await next();
   };
+  // Query API bodies are small JSON; a cap keeps one request from holding the server's memory.
+  const maxApiBody = deps.maxApiBodyBytes ?? DEFAULT_MAX_API_BODY_BYTES;
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: maxApiBody,
+      onError: (c) => {
+        deps.metrics.rejected.inc(1, { reason: 'body_too_large' });
+        return c.json({ error: { kind: 'request_too_large', message: `The request body is over ${maxApiBody} bytes (limits.max_request_body_bytes). Send a smaller query, or raise the limit in hidsmon.yaml.` } }, 413);
+      },
+    }),
+  );
   app.use('/api/*', authenticated);
   app.use('/metrics', authenticated);
 

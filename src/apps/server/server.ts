@@ -10,7 +10,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { Logger } from 'pino';
 import { Sessions, TrustedNetworks } from '../../api/access.js';
 import { handleCloudWatchLogs } from '../../api/cloudwatch-logs/handle-cloudwatch-logs.js';
-import type { ServerConfig, AccessKey } from '../../config/server-config.js';
+import { DEFAULT_LIMITS, type ServerConfig, type AccessKey } from '../../config/server-config.js';
 import { compileFilterPattern, type MessageMatcher } from '../../core/filter-pattern.js';
 import { Forwarder, type ForwarderSource, type Subscription } from '../../forwarder/forwarder.js';
 import { LogStore, type RetentionOutcome } from '../../ingest/log-store.js';
@@ -131,7 +131,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
   const log = await LogStore.open({ path: join(config.dataDir, 'log.duckdb'), now });
   let index: DuckDbStore;
   try {
-    index = await DuckDbStore.open({ path: join(config.dataDir, 'index.duckdb'), now });
+    index = await DuckDbStore.open({ path: join(config.dataDir, 'index.duckdb'), now, limits: config.limits ?? DEFAULT_LIMITS });
   } catch (e) {
     await log.close();
     throw e;
@@ -162,6 +162,8 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     backend: index,
     now,
     metrics,
+    maxApiBodyBytes: (config.limits ?? DEFAULT_LIMITS).maxRequestBodyBytes,
+    onInternalError: (error, requestId, request) => logger.error({ err: error, requestId, method: request.method, path: request.path }, 'Request failed on a bug; answered 500.'),
     trusted: new TrustedNetworks(config.trustedNetworks),
     sessions,
     apiTokens: credentials.apiTokens,

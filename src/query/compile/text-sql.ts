@@ -10,6 +10,8 @@ export interface TextSql {
   tokens(text: string): string[];
   /** The field holds this (lower-case) token. */
   token(field: SqlField, token: string, params: SqlParams): string;
+  /** The field holds one of these (lower-case) tokens: many terms at the cost of one. */
+  anyToken(field: SqlField, tokens: readonly string[], params: SqlParams): string;
   /** The field holds these tokens in a row (slop: OpenSearch's allowed moves). */
   phrase(field: SqlField, tokens: string[], slop: number, params: SqlParams): string;
   /** Some token of the field matches the wildcard pattern (lower-cased, as OpenSearch normalizes it). */

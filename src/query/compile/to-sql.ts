@@ -92,6 +92,9 @@ class Fail extends Error {
   }
 }
 
+/** From this many OR'ed terms on one field, they are compiled as one set test. */
+const TERM_GROUP_MIN = 8;
+
 const TRUE = 'TRUE';
 const FALSE = 'FALSE';
 
@@ -138,11 +141,38 @@ class Compiler {
     const parts = [...required, ...excluded];
     const minimum = node.minimumShouldMatch ?? (required.length === 0 && node.should.length > 0 ? 1 : 0);
     if (minimum > node.should.length) return FALSE;
-    if (minimum > 0) {
+    if (minimum === 1) parts.push(or(this.disjunction(node.should)));
+    else if (minimum > 0) {
       const should = node.should.map((n) => this.node(n));
-      parts.push(minimum === 1 ? or(should) : `((${should.map((s) => `CAST(${s} AS INTEGER)`).join(' + ')}) >= ${minimum})`);
+      parts.push(`((${should.map((s) => `CAST(${s} AS INTEGER)`).join(' + ')}) >= ${minimum})`);
     }
     return parts.length === 0 ? TRUE : and(parts);
+  }
+
+  /**
+   * OR'ed clauses, with many plain terms on one field (`a OR b OR ...`, up to max_clause_count)
+   * compiled as one set test: one token list per text, or one LIST of values, instead of a
+   * pattern or a comparison per term (which DuckDB would bind and compile one by one).
+   */
+  private disjunction(should: readonly QueryNode[]): string[] {
+    const groups = new Map<string | null, string[]>();
+    const rest: QueryNode[] = [];
+    for (const n of should) {
+      if (n.kind === 'term') groups.set(n.field, [...(groups.get(n.field) ?? []), n.value]);
+      else rest.push(n);
+    }
+    const out = rest.map((n) => this.node(n));
+    for (const [field, values] of groups) {
+      if (values.length < TERM_GROUP_MIN) out.push(...values.map((value) => this.node({ kind: 'term', field, value })));
+      else out.push(this.onFields(field, (f) => this.termGroup(f, values), field === null || field.includes('*')));
+    }
+    return out;
+  }
+
+  private termGroup(field: SqlField, values: readonly string[]): string {
+    if (field.type !== 'text') return this.terms(field, values);
+    const tokens = [...new Set(values.flatMap((v) => this.options.text.tokens(v)))];
+    return tokens.length === 0 ? FALSE : this.options.text.anyToken(field, tokens, this.params);
   }
 
   /**

@@ -12,6 +12,14 @@ export class ReadTimeoutError extends Error {
   }
 }
 
+/** Whether a read's time is up; work checks it before each statement. */
+export interface Deadline {
+  expired: boolean;
+  readonly timeoutMs: number;
+}
+
+const INTERRUPT_REPEAT_MS = 20;
+
 export class ReadPool {
   private readonly idle: DuckDBConnection[];
   private readonly waiting: Array<(connection: DuckDBConnection) => void> = [];
@@ -27,29 +35,34 @@ export class ReadPool {
   }
 
   /**
-   * Runs `work` on a connection of its own. With `timeoutMs` > 0, the statement running when the
-   * time is up is interrupted and `use` rejects with ReadTimeoutError (once the work has ended, so
-   * that the connection goes back idle).
+   * Runs `work` on a connection of its own. With `timeoutMs` > 0, once the time is up the
+   * connection's statement is interrupted, again every few milliseconds until the work ends (an
+   * interrupt that lands while DuckDB binds or plans is not seen by the execution that follows),
+   * `deadline.expired` turns true so that the work starts no further statement, and `use` rejects
+   * with ReadTimeoutError once the work has ended and the connection is idle again.
    */
-  async use<T>(work: (connection: DuckDBConnection) => Promise<T>, timeoutMs = 0): Promise<T> {
+  async use<T>(work: (connection: DuckDBConnection, deadline: Deadline) => Promise<T>, timeoutMs = 0): Promise<T> {
     const connection = await this.acquire();
-    let timedOut = false;
+    const deadline: Deadline = { expired: false, timeoutMs };
+    let repeat: ReturnType<typeof setInterval> | undefined;
     const timer =
       timeoutMs > 0
         ? setTimeout(() => {
-            timedOut = true;
+            deadline.expired = true;
             connection.interrupt();
+            repeat = setInterval(() => connection.interrupt(), INTERRUPT_REPEAT_MS);
           }, timeoutMs)
         : undefined;
     try {
-      const result = await work(connection);
-      if (timedOut) throw new ReadTimeoutError(timeoutMs);
+      const result = await work(connection, deadline);
+      if (deadline.expired) throw new ReadTimeoutError(timeoutMs);
       return result;
     } catch (e) {
-      if (timedOut) throw new ReadTimeoutError(timeoutMs);
+      if (deadline.expired) throw new ReadTimeoutError(timeoutMs);
       throw e;
     } finally {
       if (timer) clearTimeout(timer);
+      if (repeat) clearInterval(repeat);
       this.release(connection);
     }
   }

@@ -39,7 +39,7 @@ import { databaseFileBytes, SerialQueue } from '../../storage/duckdb-support.js'
 import { DuckDbFieldResolver } from './field-resolver.js';
 import { COL, COLUMN_NAMES, EVENT_ID_FUNCTION, createStatements, documentFromRow, duplicatesInStagingSql, eventSequence, FIELDS_TABLE, insertFromStagingSql, PACKED, rowFromDocument, STAGED_NUMBERS, STAGED_TEXTS, STAGING, TABLE, type Row } from './schema.js';
 import { checkQueryShape, DEFAULT_QUERY_LIMITS, searchTimedOut, tooManyBuckets, type QueryLimits } from '../../query/limits.js';
-import { ReadPool, ReadTimeoutError } from './read-pool.js';
+import { ReadPool, ReadTimeoutError, type Deadline } from './read-pool.js';
 import { createDuckDbTextSql } from './text-sql.js';
 
 const DAY_MS = 86_400_000;
@@ -134,7 +134,15 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
         outcomes[i] = { kind: 'rejected', reason: problem };
         continue;
       }
-      const row = rowFromDocument(doc);
+      let row: Row;
+      try {
+        row = rowFromDocument(doc);
+      } catch (e) {
+        // A document the row mapping cannot take (nesting deeper than the stack, say): this one
+        // is refused with the reason, the others are written.
+        outcomes[i] = { kind: 'rejected', reason: `The index cannot hold this document: ${(e as Error).message}` };
+        continue;
+      }
       const seen = rowOfKey.get(row.key);
       if (seen !== undefined) {
         (rowDocuments[seen] as number[]).push(i);
@@ -230,10 +238,10 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     const where = this.where(request, params);
     if (!where.ok) return where;
     try {
-      return await this.reads.use(async (connection) => {
+      return await this.reads.use(async (connection, deadline) => {
         const refused = await refusedPattern(connection, params.regexPatterns);
         if (refused) return err(refused);
-        return this.searchOn(connection, request, size, where.value, params);
+        return this.searchOn(new DeadlineConnection(connection, deadline), request, size, where.value, params);
       }, this.limits.searchTimeoutMs);
     } catch (e) {
       if (e instanceof ReadTimeoutError) return err(searchTimedOut(this.limits));
@@ -253,7 +261,7 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     return total;
   }
 
-  private async searchOn(connection: DuckDBConnection, request: SearchRequest, size: number, whereSql: string, params: SqlParams): Promise<Result<SearchResponse, QueryError>> {
+  private async searchOn(connection: ReadConnection, request: SearchRequest, size: number, whereSql: string, params: SqlParams): Promise<Result<SearchResponse, QueryError>> {
     {
       const started = performance.now();
       const query = (sql: string, p: SqlParams): ReturnType<DuckDBConnection['runAndReadAll']> => this.query(connection, sql, p);
@@ -302,7 +310,7 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     return ok(`${time}${compiled.value}`);
   }
 
-  private async aggregate(connection: DuckDBConnection, agg: AggregationRequest, request: SearchRequest): Promise<Result<AggregationResult, QueryError>> {
+  private async aggregate(connection: ReadConnection, agg: AggregationRequest, request: SearchRequest): Promise<Result<AggregationResult, QueryError>> {
     const query = (sql: string, p: SqlParams): ReturnType<DuckDBConnection['runAndReadAll']> => this.query(connection, sql, p);
     const params = new SqlParams();
     const where = this.where(request, params);
@@ -357,14 +365,14 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     return field.ignoreAbove === undefined ? expr : `(CASE WHEN length(${expr}) <= ${field.ignoreAbove} THEN ${expr} END)`;
   }
 
-  private async dataRange(connection: DuckDBConnection, where: string, params: SqlParams): Promise<{ fromMs: number; toMs: number } | undefined> {
+  private async dataRange(connection: ReadConnection, where: string, params: SqlParams): Promise<{ fromMs: number; toMs: number } | undefined> {
     const rows = await this.query(connection, `SELECT min(ts), max(ts) FROM ${TABLE} WHERE ${where}`, params);
     const [min, max] = rows.getRows()[0] ?? [];
     return min === null || min === undefined ? undefined : { fromMs: Number(min), toMs: Number(max) };
   }
 
   /** Runs a read with exactly the parameters its SQL uses. */
-  private query(connection: DuckDBConnection, sql: string, params: SqlParams): ReturnType<DuckDBConnection['runAndReadAll']> {
+  private query(connection: ReadConnection, sql: string, params: SqlParams): ReturnType<DuckDBConnection['runAndReadAll']> {
     const bound = params.bind(sql);
     return connection.runAndReadAll(bound.sql, bound.values.map((v) => (Array.isArray(v) ? listValue(v as DuckDBValue[]) : v)) as DuckDBValue[]);
   }
@@ -439,6 +447,21 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     if (this.closed) throw new Error('The store is closed.');
   }
 }
+
+/** A read connection that starts no statement once its search's time is up. */
+class DeadlineConnection {
+  constructor(
+    private readonly connection: DuckDBConnection,
+    private readonly deadline: Deadline,
+  ) {}
+
+  runAndReadAll(sql: string, values: DuckDBValue[]): ReturnType<DuckDBConnection['runAndReadAll']> {
+    if (this.deadline.expired) return Promise.reject(new ReadTimeoutError(this.deadline.timeoutMs));
+    return this.connection.runAndReadAll(sql, values);
+  }
+}
+
+type ReadConnection = Pick<DeadlineConnection, 'runAndReadAll'>;
 
 /** RE2 compiles each pattern before a statement runs; one it refuses (too large) is the user's to simplify. */
 async function refusedPattern(connection: DuckDBConnection, patterns: readonly string[]): Promise<QueryError | undefined> {

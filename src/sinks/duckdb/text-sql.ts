@@ -56,6 +56,10 @@ export function createDuckDbTextSql(options: DuckDbTextSqlOptions = {}): TextSql
     token(field, token, params) {
       return onText(field, params, (text) => matches(text, literalCore(token), (o) => tokenPattern(token, o), params));
     },
+    anyToken(field, tokens, params) {
+      const list = params.add(tokens);
+      return onText(field, params, (text) => `list_has_any(${tokenList(text, params)}, ${list})`);
+    },
     phrase(field, tokens, slop, params) {
       if (phrasePattern(tokens, slop) === undefined) {
         // A sloppy phrase: every token present is necessary; the order and distance are checked on tokens.
