@@ -5,6 +5,10 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+// Every DuckDB statement runs on a libuv thread: with Node's default of 4, three long searches and
+// an index commit would leave PutLogEvents' own commit waiting. Set before anything uses the pool.
+process.env.UV_THREADPOOL_SIZE ??= '16';
+
 const main = fileURLToPath(new URL('../dist/src/apps/cli/main.js', import.meta.url));
 if (!existsSync(main)) {
   process.stderr.write('hidsmon: the CLI is not built yet. Run `npm run build` first (npm start and npm test do).\n');
