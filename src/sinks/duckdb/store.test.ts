@@ -63,6 +63,18 @@ describe('DuckDbStore writes', () => {
     await store.close();
   });
 
+  it('refuses a document it cannot map (nested deeper than the stack) with the reason, and writes the rest', async () => {
+    const store = await DuckDbStore.open({ path: ':memory:' });
+    let deep = '1';
+    for (let i = 0; i < 20_000; i++) deep = `{"a":${deep}}`;
+    const bad = documentFromLogEvent({ eventId: 'deep-1', timestampMs: Date.UTC(2024, 2, 2), message: `{"rule":{"level":3,"sidid":1,"comment":"deep"},"id":"1709337600.1","deep":${deep}}`, owner: 'o', logGroup: 'g', logStream: 's' });
+    const good = simulated(2, Date.UTC(2024, 2, 2));
+    const result = await store.write([good[0]!, bad, good[1]!]);
+    expect(result.kind === 'ok' && result.outcomes.map((o) => o.kind)).toEqual(['indexed', 'rejected', 'indexed']);
+    expect(result.kind === 'ok' && result.outcomes[1]).toMatchObject({ reason: expect.stringMatching(/^The index cannot hold this document: Maximum call stack/) });
+    await store.close();
+  });
+
   it('answers retryable, not an exception, when it cannot take writes (a closed store)', async () => {
     const store = await DuckDbStore.open({ path: ':memory:' });
     await store.close();
