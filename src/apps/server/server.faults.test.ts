@@ -92,11 +92,11 @@ describe('server faults', () => {
         await new Promise((r) => setTimeout(r, 1000));
       }
       fault = 'none';
-      // A few polls right after the outage began may still say ok; after that, degraded throughout.
-      expect(seen.degraded).toBeGreaterThan(50);
-      expect(seen.ok).toBeLessThan(5);
+      // A poll or two right after the outage began may still say ok; after that, degraded throughout.
+      expect(seen.degraded + seen.ok).toBeGreaterThan(30);
+      expect(seen.ok).toBeLessThan(4);
       expect([...seen.reasons].some((r) => /sink arn:hidsmon:sink:embedded unavailable, retrying: .*ECONNREFUSED/.test(r))).toBe(true);
-      expect(seen.maxLagEvents).toBeGreaterThan(1000); // the cursor waited: its lag grew visibly
+      expect(seen.maxLagEvents).toBeGreaterThan(20 * (seen.degraded - 2)); // the cursor waited: its lag grew with every batch
 
       await waitFor(async () => (await indexed(server)).total === sent, 30_000, 250);
       expect(await indexed(server)).toEqual({ total: sent, distinct: sent });
