@@ -18,6 +18,8 @@ export interface TextSql {
   wildcard(field: SqlField, pattern: string, params: SqlParams): string;
   /** Some token matches the RE2 pattern (a Lucene regular expression translated, lower-cased, whole-token). */
   regexp(field: SqlField, re2: string, params: SqlParams): string;
+  /** SQL of a LIST: the keyword field's indexed values within `distance` edits of the value, the closest max_expansions of them. */
+  fuzzyValues(field: SqlField, value: string, distance: number, params: SqlParams): string;
   /** Some token is within `distance` edits of the value. */
   fuzzy(field: SqlField, value: string, distance: number, params: SqlParams): string;
 }

@@ -353,8 +353,10 @@ class Compiler {
   private fuzzy(field: SqlField, value: string, distance: number): string {
     if (field.type === 'text') return this.options.text.fuzzy(field, value.toLowerCase(), distance, this.params);
     if (field.type !== 'keyword') return this.equals(field, value, false);
-    const v = this.params.add(value);
-    return this.any(field, (x) => `damerau_levenshtein(${x}, ${v}) <= ${distance}`);
+    // As on text: the closest max_expansions values of the index, then any of them.
+    const candidates = this.options.text.fuzzyValues(field, value, distance, this.params);
+    const expr = field.expr(this.params);
+    return field.multi ? `coalesce(list_has_any(${expr}, ${candidates}), FALSE)` : `coalesce(list_contains(${candidates}, ${expr}), FALSE)`;
   }
 
   private exists(field: SqlField): string {

@@ -38,6 +38,7 @@ describe('regular expressions and fuzzy terms run in DuckDB, in linear time', ()
     alert(1, { full_log: 'Did not receive identification string', srcuser: 'root' }),
     alert(2, { full_log: 'Did not recieve identification', srcuser: 'Admin' }),
     alert(3, { full_log: 'reciev recieva receiver', srcuser: 'admin' }),
+    alert(4, { full_log: 'x', srcuser: 'adm1n' }),
   ];
   const id = (i: number): string => docs[i]!.document['@id'];
   beforeAll(async () => {
@@ -66,9 +67,12 @@ describe('regular expressions and fuzzy terms run in DuckDB, in linear time', ()
     // Within one edit of "recieve": recieve (0), then receive, reciev, recieva (1 each, in term order).
     // With two expansions, recieve and receive: doc 3 (reciev, recieva) is left out, as in Lucene.
     expect(await ids(store, 'full_log:recieve~1')).toEqual([id(1), id(2)]);
+    // On a keyword too: admin (0), then Admin and adm1n (1 each; Admin sorts first).
+    expect(await ids(store, 'srcuser:admin~1')).toEqual([id(2), id(3)]);
     const wide = await DuckDbStore.open({ path: ':memory:' });
     await wide.write(docs);
     expect(await ids(wide, 'full_log:recieve~1')).toEqual([id(1), id(2), id(3)]);
+    expect(await ids(wide, 'srcuser:admin~1')).toEqual([id(2), id(3), id(4)]);
     await wide.close();
   });
 

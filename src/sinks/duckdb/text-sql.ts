@@ -87,17 +87,31 @@ export function createDuckDbTextSql(options: DuckDbTextSqlOptions = {}): TextSql
       // As Lucene's FuzzyQuery: the index's terms within `distance` edits (a transposition is one),
       // the closest `maxExpansions` of them (ties in term order), then any of those. The candidate
       // list is an uncorrelated subquery, computed once per query.
-      const v = params.add(value);
-      const d = params.add(distance);
-      const length = [...value].length;
       const values = field.multi ? `unnest(${field.expr(params)})` : field.expr(params);
-      const candidates =
-        `(SELECT coalesce(list(t ORDER BY e, t), []) FROM (SELECT t, e FROM (SELECT t, damerau_levenshtein(t, ${v}) AS e FROM ` +
-        `(SELECT DISTINCT unnest(${tokenList('v', params)}) AS t FROM (SELECT ${values} AS v FROM ${TABLE}) WHERE v IS NOT NULL) ` +
-        `WHERE length(t) BETWEEN ${params.add(length - distance)} AND ${params.add(length + distance)}) WHERE e <= ${d} ORDER BY e, t LIMIT ${params.add(maxExpansions)}))`;
+      const terms = `SELECT DISTINCT unnest(${tokenList('v', params)}) AS t FROM (SELECT ${values} AS v FROM ${TABLE}) WHERE v IS NOT NULL`;
+      const candidates = closest(terms, value, distance, maxExpansions, params);
       return onText(field, params, (text) => `list_has_any(${tokenList(text, params)}, ${candidates})`);
     },
+    fuzzyValues(field, value, distance, params) {
+      const values = field.multi ? `unnest(${field.expr(params)})` : field.expr(params);
+      const limit = field.ignoreAbove === undefined ? '' : ` AND length(t) <= ${field.ignoreAbove}`;
+      return closest(`SELECT DISTINCT t FROM (SELECT ${values} AS t FROM ${TABLE}) WHERE t IS NOT NULL${limit}`, value, distance, maxExpansions, params);
+    },
   };
+}
+
+/**
+ * SQL of a LIST: of the terms (`SELECT ... AS t`) within `distance` edits of `value` (a
+ * transposition is one), the closest `max` of them, ties in term order, as Lucene's FuzzyQuery
+ * keeps its top terms. An uncorrelated subquery: DuckDB computes it once per statement.
+ */
+function closest(terms: string, value: string, distance: number, max: number, params: SqlParams): string {
+  const length = [...value].length;
+  const v = params.add(value);
+  return (
+    `(SELECT coalesce(list(t ORDER BY e, t), []) FROM (SELECT t, e FROM (SELECT t, damerau_levenshtein(t, ${v}) AS e FROM (${terms}) ` +
+    `WHERE length(t) BETWEEN ${params.add(length - distance)} AND ${params.add(length + distance)}) WHERE e <= ${params.add(distance)} ORDER BY e, t LIMIT ${params.add(max)}))`
+  );
 }
 
 export const duckDbTextSql: TextSql = createDuckDbTextSql();
