@@ -86,6 +86,7 @@ export async function demoCommand(argv: string[], ctx: CommandContext): Promise<
   ctx.stderr.write('hidsmon demo: stopping...\n');
   await Promise.all([...shippers.values()].map((s) => s.close().catch(() => undefined)));
   client.destroy();
-  await server.stop();
+  // As `hidsmon server`: what a bounded stop abandoned may hold the process open; end it then.
+  if (!(await server.stop())) setTimeout(() => process.exit(0), 1000).unref();
   return 0;
 }
