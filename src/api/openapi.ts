@@ -97,7 +97,7 @@ export const OPENAPI_DOCUMENT = {
         responses: { 200: { description: 'Deleted' }, 404: { description: 'No such index' } },
       },
     },
-    '/api/ingest': { get: { summary: 'Log groups and streams, last events, forwarder lag, dead letters, retention (waiting while a destination has not taken expired events)', responses: { 200: { description: 'Ingest state' } } } },
+    '/api/ingest': { get: { summary: 'Log groups and streams, last events, forwarder lag and status per destination (ok, sink_unavailable, restarting; restarts, last_error), dead letters, retention (waiting while a destination has not taken expired events)', responses: { 200: { description: 'Ingest state' } } } },
     '/api/dead-letters': { get: { summary: 'Events a sink refused for good', parameters: [{ name: 'limit', in: 'query', schema: { type: 'integer' } }], responses: { 200: { description: 'Dead letters' } } } },
     '/api/session': { get: { summary: 'Whether the caller is signed in', responses: { 200: { description: 'Signed in' }, 401: { description: 'Not signed in' } } } },
     '/healthz': {
