@@ -47,6 +47,11 @@ const SECURITY_HEADERS: Record<string, string> = {
   'X-Frame-Options': 'DENY',
 };
 
+/** The request body's stream failed because the client closed the connection. */
+function isClientAbort(error: unknown): boolean {
+  return error instanceof Error && ((error as NodeJS.ErrnoException).code === 'ECONNRESET' || error.message === 'aborted');
+}
+
 function remoteAddress(c: Context<Env>): string | undefined {
   return c.env?.incoming?.socket?.remoteAddress;
 }
@@ -99,7 +104,8 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.onError((error, c) => {
     const requestId = c.get('requestId') ?? randomUUID();
     // Every 500 is a bug: it is logged with the id the client is shown, so the two can be matched.
-    deps.onInternalError?.(error, requestId, { method: c.req.method, path: c.req.path });
+    // A client that hung up mid-body is not one (and will never see the answer).
+    if (!isClientAbort(error)) deps.onInternalError?.(error, requestId, { method: c.req.method, path: c.req.path });
     if (c.req.method === 'POST' && c.req.path === '/') return cloudWatchError(500, 'ServiceUnavailableException', 'The server could not handle the request; it keeps serving. Retry.', requestId);
     return c.json({ error: { kind: 'internal', request_id: requestId, message: `Internal error (request ${requestId}); the server keeps serving.` } }, 500);
   });
