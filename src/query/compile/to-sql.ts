@@ -82,8 +82,6 @@ export interface CompileOptions {
 export interface CompileError {
   message: string;
   field?: string;
-  /** Where in the offending value (e.g. a regular expression) the problem is. */
-  position?: number;
 }
 
 class Fail extends Error {
@@ -343,7 +341,7 @@ class Compiler {
       throw new Fail({ field: field.name, message: `Regular expressions work on keyword and text fields; ${field.name} is a ${field.type} field.` });
     }
     const translated = luceneRegexpToRe2(field.type === 'text' ? lowerCase(pattern) : pattern);
-    if (!translated.ok) throw new Fail({ field: field.name, message: `${field.name}:/${pattern}/: ${translated.error.message}.`, position: translated.error.position });
+    if (!translated.ok) throw new Fail({ field: field.name, message: `${field.name}:/${pattern}/: ${translated.error.message}.` });
     this.params.regexPatterns.push(translated.value);
     if (field.type === 'text') return this.options.text.regexp(field, translated.value, this.params);
     const re = this.params.add(translated.value);

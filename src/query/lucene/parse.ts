@@ -1,5 +1,6 @@
 /** @module Recursive-descent parser for Lucene's classic query syntax, with OpenSearch query_string semantics. */
 
+import { luceneRegexpToRe2 } from './regexp-to-re2.js';
 import { err, ok, type Result } from '../../core/result.js';
 import {
   boolNode,
@@ -38,6 +39,8 @@ const HINTS = {
   range: 'Write ranges as field:[low TO high] (inclusive) or field:{low TO high} (exclusive); use * for an open end.',
   unclosedRange: 'Close the range with ] (inclusive) or } (exclusive), as in field:[low TO high].',
 };
+
+const REGEXP_HINT = 'Lucene regular expressions match the whole term; escape . ? + * | { } [ ] ( ) " \\ # @ & < > ~ with \\ to mean the character itself.';
 
 function fail(message: string, position: number, hint: string): { ok: false; error: QuerySyntaxError } {
   return err({ message, position, hint });
@@ -243,8 +246,13 @@ class Parser {
         const body = unescape(t.text.slice(0, -1), t.start);
         return body.ok ? ok({ kind: 'wildcard', field, pattern: `${escapeForPattern(body.value)}*` }) : body;
       }
-      case 'regexp':
-        return ok({ kind: 'regexp', field, pattern: t.text.slice(1, -1) });
+      case 'regexp': {
+        // Checked here, where the query text is known, so that the error points into it.
+        const pattern = t.text.slice(1, -1);
+        const checked = luceneRegexpToRe2(pattern);
+        if (!checked.ok) return fail(checked.error.message, t.start + 1 + checked.error.position, REGEXP_HINT);
+        return ok({ kind: 'regexp', field, pattern });
+      }
     }
     const value = unescape(t.text, t.start);
     if (!value.ok) return value;

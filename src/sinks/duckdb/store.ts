@@ -304,7 +304,7 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
 
   private where(request: SearchRequest, params: SqlParams): Result<string, QueryError> {
     const compiled = compileToSql(request.query, this.resolver(), params, { nowMs: this.now(), text: this.text, ipKeyFunction: IP_KEY_FUNCTION });
-    if (!compiled.ok) return err({ kind: 'query', message: compiled.error.message, ...(compiled.error.field ? { field: compiled.error.field } : {}), ...(compiled.error.position !== undefined ? { position: compiled.error.position } : {}) });
+    if (!compiled.ok) return err({ kind: 'query', message: compiled.error.message, ...(compiled.error.field ? { field: compiled.error.field } : {}) });
     const range = request.timeRange;
     const time = range ? `ts BETWEEN ${params.add(range.fromMs)} AND ${params.add(range.toMs)} AND ` : '';
     return ok(`${time}${compiled.value}`);
@@ -470,7 +470,7 @@ async function refusedPattern(connection: DuckDBConnection, patterns: readonly s
       await connection.runAndReadAll('SELECT regexp_matches(\'\', $1)', [pattern]);
     } catch (e) {
       const reason = (e as Error).message.replace(/^Invalid Input Error: /, '');
-      return { kind: 'query', position: 0, message: `The regular expression is too complex for the linear-time engine (RE2: ${reason}); simplify it, e.g. with fewer or smaller repetitions.` };
+      return { kind: 'query', message: `The regular expression is too complex for the linear-time engine (RE2: ${reason}); simplify it, e.g. with fewer or smaller repetitions.` };
     }
   }
   return undefined;
