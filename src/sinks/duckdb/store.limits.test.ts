@@ -148,7 +148,9 @@ describe('searches side by side, and the search timeout', () => {
   let store: DuckDbStore;
   const slowQuery = (): SearchRequest => ({ query: query('full_log:zzzzzzzzzq~2 OR @message:qqqqqqqqqz~2 OR full_log:/.*q.*z.*q.*/'), size: 10, aggregations: { u: { type: 'cardinality', field: 'srcuser' } } });
   beforeAll(async () => {
-    store = await DuckDbStore.open({ path: ':memory:', limits: { searchTimeoutMs: 300 } });
+    // One read connection: the search after the timeout runs on the very connection that was
+    // interrupted, and only once DuckDB has stopped the statement.
+    store = await DuckDbStore.open({ path: ':memory:', limits: { searchTimeoutMs: 300 }, readConnections: 1 });
     const filler = 'lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor '.repeat(12);
     for (let batch = 0; batch < 6; batch++) {
       await store.write(Array.from({ length: 5000 }, (_, j) => alert(batch * 5000 + j, { srcuser: `u${j % 500}`, full_log: `${filler} token${batch * 5000 + j}` })));
