@@ -125,6 +125,12 @@ describe('hidsmon', () => {
     expect(code).toBe(2);
     expect(stderr).toMatch(/unknown command "frobnicate"[\s\S]*simulate/);
   });
+
+  it.each(['toString', 'constructor', '__proto__', 'hasOwnProperty'])('takes %s for an unknown command, not a member of an object', async (name) => {
+    const { code, stderr } = await cli([name]);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`unknown command "${name}"`);
+  });
 });
 
 describe('the installed binary', () => {

@@ -60,7 +60,7 @@ export async function run(argv: string[], ctx: CommandContext = processContext()
     ctx.stdout.write('hidsmon 0.1.0\n');
     return 0;
   }
-  const command = COMMANDS[name];
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) {
     ctx.stderr.write(`hidsmon: unknown command "${name}".\n\n${mainHelp}`);
     return 2;

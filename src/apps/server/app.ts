@@ -57,7 +57,8 @@ function remoteAddress(c: Context<Env>): string | undefined {
 }
 
 function requestHeaders(c: Context<Env>): Record<string, string | undefined> {
-  const headers: Record<string, string | undefined> = {};
+  // Null-prototype: a header named `__proto__` is a header like any other.
+  const headers: Record<string, string | undefined> = Object.create(null);
   c.req.raw.headers.forEach((value, name) => (headers[name] = value));
   return headers;
 }
