@@ -230,8 +230,12 @@ class Compiler {
       if (field.type === 'keyword') list = values.filter((v) => field.ignoreAbove === undefined || v.length <= field.ignoreAbove);
       else list = values.map((v) => numberValue(field, v)).filter((n) => field.type === 'double' || Number.isInteger(n));
       if (list.length === 0) return FALSE;
-      const p = this.params.add(list);
-      return this.any(field, (x) => `list_contains(${p}, ${field.type === 'keyword' ? x : this.numeric(field, x)})`);
+      // One JSON text, not a LIST parameter: binding a list converts every item on the event loop.
+      const type = field.type === 'keyword' ? 'VARCHAR' : 'DOUBLE';
+      const items = `from_json(${this.params.add(JSON.stringify(list))}, '["${type}"]')`;
+      const expr = field.expr(this.params);
+      if (field.multi) return `coalesce(list_has_any(${type === 'VARCHAR' ? expr : `list_transform(${expr}, lambda x: TRY_CAST(x AS DOUBLE))`}, (SELECT ${items})), FALSE)`;
+      return `coalesce(${type === 'VARCHAR' ? expr : `CAST(${expr} AS DOUBLE)`} IN (SELECT unnest(${items})), FALSE)`;
     }
     return or(values.map((v) => this.equals(field, v, false)));
   }

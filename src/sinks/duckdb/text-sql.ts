@@ -57,7 +57,7 @@ export function createDuckDbTextSql(options: DuckDbTextSqlOptions = {}): TextSql
       return onText(field, params, (text) => matches(text, literalCore(token), (o) => tokenPattern(token, o), params));
     },
     anyToken(field, tokens, params) {
-      const list = params.add(tokens);
+      const list = `(SELECT from_json(${params.add(JSON.stringify(tokens))}, '["VARCHAR"]'))`;
       return onText(field, params, (text) => `list_has_any(${tokenList(text, params)}, ${list})`);
     },
     phrase(field, tokens, slop, params) {
