@@ -14,7 +14,7 @@ import { luceneRegexpToRe2 } from '../lucene/regexp-to-re2.js';
 import type { FieldType } from '../fields.js';
 import type { TextSql } from './text-sql.js';
 
-export type SqlValue = string | number | bigint | boolean | null | readonly string[] | readonly number[];
+export type SqlValue = string | number | bigint | boolean | null;
 
 /** Collects bound parameters; `add` returns the placeholder to put in the SQL. */
 export class SqlParams {

@@ -3,7 +3,7 @@
  * document id and durable when acknowledged (DuckDB's write-ahead log is synced at commit); the
  * blog's daily indices are the UTC days of `@timestamp`.
  */
-import { BIGINT, BOOLEAN, INTEGER, listValue, DuckDBConnection, DuckDBDataChunk, DuckDBInstance, DuckDBScalarFunction, VARCHAR, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
+import { BIGINT, BOOLEAN, INTEGER, DuckDBConnection, DuckDBDataChunk, DuckDBInstance, DuckDBScalarFunction, VARCHAR, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import type { IndexedDocument } from '../../core/document.js';
 import { cloudWatchEventId } from '../../core/ids.js';
 import { setOwn } from '../../core/own-keys.js';
@@ -374,7 +374,7 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
   /** Runs a read with exactly the parameters its SQL uses. */
   private query(connection: ReadConnection, sql: string, params: SqlParams): ReturnType<DuckDBConnection['runAndReadAll']> {
     const bound = params.bind(sql);
-    return connection.runAndReadAll(bound.sql, bound.values.map((v) => (Array.isArray(v) ? listValue(v as DuckDBValue[]) : v)) as DuckDBValue[]);
+    return connection.runAndReadAll(bound.sql, bound.values as DuckDBValue[]);
   }
 
   fields(): Promise<FieldInfo[]> {
