@@ -57,7 +57,7 @@ export function parseSearchBody(body: unknown, nowMs: number): Result<SearchRequ
   const range = parseTimeRange(body['from'], body['to'], nowMs);
   if (!range.ok) return range;
   const size = body['size'] ?? 20;
-  if (typeof size !== 'number' || !Number.isInteger(size) || size < 0 || size > MAX_HITS) return err(fail(400, 'request', `size must be a whole number from 0 to ${MAX_HITS}.`));
+  if (typeof size !== 'number' || !Number.isInteger(size) || size < 0 || size > MAX_HITS) return err(fail(400, 'request', `size must be a whole number from 0 to ${MAX_HITS} (max_result_window); page further with search_after.`));
   const request: SearchRequest = { query: must.length === 1 ? query.value : { kind: 'bool', must, should: [], mustNot: [], filter: [] }, size };
   if (range.value) request.timeRange = range.value;
   const after = body['search_after'];

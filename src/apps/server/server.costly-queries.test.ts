@@ -169,6 +169,7 @@ describe('limits and bad input are 400s that say what to fix', () => {
     expect(buckets.json.error.message).toMatch(/max_buckets/);
     const hits = await search(server, { query: '', size: 10_001 });
     expect(hits.status).toBe(400);
+    expect(hits.json.error.message).toMatch(/max_result_window/);
   });
 
   it('answers 400 for a bad pattern, an integer out of range and a malformed search_after', async () => {
