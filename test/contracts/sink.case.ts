@@ -98,6 +98,11 @@ export function sinkContractSuite(name: string, open: () => Promise<ContractSink
       ok(await sink.write([late]));
       const found = await sink.search({ query: { kind: 'match_all' }, size: 1 });
       expect(found.ok && found.value.hits.map((h) => [h.index, h.id])).toEqual([[late.index, late.id]]);
+      // The index list and index deletion go by the same placement as the hits.
+      expect((await sink.indices()).map((i) => [i.name, i.documents])).toEqual([[late.index, 1]]);
+      expect(await sink.deleteIndex('cwl-2024.03.03')).toBe(false);
+      expect(await sink.deleteIndex(late.index)).toBe(true);
+      expect(await total(sink)).toBe(0);
     });
   });
 }

@@ -381,10 +381,11 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     return Promise.resolve(this.resolver().catalog());
   }
 
+  /** Daily indices by the day that names each document's index (`dedup_ts`: the alert's own time, else the event's), as hits report it. */
   indices(): Promise<IndexInfo[]> {
     return this.reads.use(async (reader) => {
       this.assertOpen();
-      const rows = (await reader.runAndReadAll(`SELECT ts // ${DAY_MS} AS day, count(*) FROM ${TABLE} GROUP BY day ORDER BY day`)).getRows();
+      const rows = (await reader.runAndReadAll(`SELECT dedup_ts // ${DAY_MS} AS day, count(*) FROM ${TABLE} GROUP BY day ORDER BY day`)).getRows();
       const total = rows.reduce((n, [, c]) => n + Number(c), 0);
       const bytes = this.fileBytes();
       return rows.map(([day, count]) => ({ name: indexNameForTime(Number(day) * DAY_MS), documents: Number(count), bytes: total === 0 ? 0 : Math.round((bytes * Number(count)) / total) }));
@@ -396,7 +397,7 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     if (day === undefined) return Promise.resolve(false);
     return this.writes.run(async () => {
       this.assertOpen();
-      const deleted = await this.writer.run(`DELETE FROM ${TABLE} WHERE ts >= $1 AND ts < $2`, [BigInt(day), BigInt(day + DAY_MS)]);
+      const deleted = await this.writer.run(`DELETE FROM ${TABLE} WHERE dedup_ts >= $1 AND dedup_ts < $2`, [BigInt(day), BigInt(day + DAY_MS)]);
       if (deleted.rowsChanged > 0) await this.writer.run('CHECKPOINT');
       return deleted.rowsChanged > 0;
     });
@@ -407,7 +408,7 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     const old = (await this.indices()).filter((i) => (timeOfIndexName(i.name) as number) < cutoff).map((i) => i.name);
     if (old.length === 0) return [];
     await this.writes.run(async () => {
-      await this.writer.run(`DELETE FROM ${TABLE} WHERE ts < $1`, [BigInt(cutoff)]);
+      await this.writer.run(`DELETE FROM ${TABLE} WHERE dedup_ts < $1`, [BigInt(cutoff)]);
       await this.writer.run('CHECKPOINT');
     });
     return old;
