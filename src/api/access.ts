@@ -5,6 +5,7 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { canonicalIp, cidrKeyRange, ipSortKey } from '../core/ip.js';
+import type { Principal, QueryRole } from '../core/principal.js';
 
 export class TrustedNetworks {
   private readonly ranges: Array<{ lo: string; hi: string }>;
@@ -31,52 +32,67 @@ export function sameSecret(a: string, b: string): boolean {
 
 export const SESSION_COOKIE = 'hidsmon_session';
 
+/** What a one-time login link grants: the role and id of the token (or the server) that issued it. */
+export interface SessionGrant {
+  role: QueryRole;
+  tokenId: string;
+}
+
+type SessionPrincipal = Extract<Principal, { kind: 'session' }>;
+
 /** In-memory browser sessions; a restart asks for a new login link, as Jupyter does. */
 export class Sessions {
-  private readonly sessions = new Map<string, number>();
-  private readonly loginTokens = new Map<string, number>();
+  private readonly sessions = new Map<string, { expiresMs: number; principal: SessionPrincipal }>();
+  private readonly loginTokens = new Map<string, { expiresMs: number; grant: SessionGrant }>();
   constructor(
     private readonly now: () => number,
     readonly ttlMs = 12 * 3_600_000,
   ) {}
 
-  /** A token for the login link; it works once, within `validMs`. */
-  issueLoginToken(validMs = 24 * 3_600_000): string {
+  /** A token for a login link with `grant`'s role; it works once, within `validMs`. */
+  issueLoginToken(grant: SessionGrant, validMs = 24 * 3_600_000): string {
     const token = randomBytes(24).toString('base64url');
-    this.loginTokens.set(token, this.now() + validMs);
+    this.loginTokens.set(token, { expiresMs: this.now() + validMs, grant });
     return token;
   }
 
-  /** Trades a login token for a session id, once. */
-  redeem(token: string): string | undefined {
-    for (const [candidate, expires] of this.loginTokens) {
+  /** Trades a login token for a session (its cookie value and who it is), once. */
+  redeem(token: string): { cookie: string; principal: SessionPrincipal } | undefined {
+    for (const [candidate, entry] of this.loginTokens) {
       if (sameSecret(candidate, token)) {
         this.loginTokens.delete(candidate);
-        return expires >= this.now() ? this.create() : undefined;
+        return entry.expiresMs >= this.now() ? this.create(entry.grant) : undefined;
       }
     }
     return undefined;
   }
 
-  create(): string {
-    const id = randomBytes(32).toString('base64url');
-    this.sessions.set(id, this.now() + this.ttlMs);
-    return id;
+  /** A new session with `grant`'s role. Its principal id names it in logs and audit; the cookie value is the secret. */
+  create(grant: SessionGrant): { cookie: string; principal: SessionPrincipal } {
+    const cookie = randomBytes(32).toString('base64url');
+    const principal: SessionPrincipal = { kind: 'session', id: `session-${randomBytes(6).toString('hex')}`, tokenId: grant.tokenId, role: grant.role };
+    this.sessions.set(cookie, { expiresMs: this.now() + this.ttlMs, principal });
+    return { cookie, principal };
   }
 
-  valid(id: string | undefined): boolean {
-    if (!id) return false;
-    const expires = this.sessions.get(id);
-    if (expires === undefined) return false;
-    if (expires < this.now()) {
-      this.sessions.delete(id);
-      return false;
+  /** Who holds the session with this cookie value, while it lasts. */
+  principal(cookie: string | undefined): SessionPrincipal | undefined {
+    if (!cookie) return undefined;
+    const entry = this.sessions.get(cookie);
+    if (entry === undefined) return undefined;
+    if (entry.expiresMs < this.now()) {
+      this.sessions.delete(cookie);
+      return undefined;
     }
-    return true;
+    return entry.principal;
   }
 
-  end(id: string): void {
-    this.sessions.delete(id);
+  valid(cookie: string | undefined): boolean {
+    return this.principal(cookie) !== undefined;
+  }
+
+  end(cookie: string): void {
+    this.sessions.delete(cookie);
   }
 }
 

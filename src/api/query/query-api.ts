@@ -1,11 +1,14 @@
 /**
  * @module The query API under `/api`: search with aggregations, the field catalog, a field's top
  * values, indices, and the ingest state. JSON in, JSON out; requests are validated here and
- * errors carry what to fix. Authentication happens before these routes (see the app).
+ * errors carry what to fix. Authentication and each route's role are checked before these routes
+ * (see the app and authorization.ts).
  */
 import { Hono } from 'hono';
+import type { AuditRecorder } from '../../core/audit.js';
 import { parseDateMath } from '../../core/date-math.js';
 import { setOwn } from '../../core/own-keys.js';
+import type { Principal } from '../../core/principal.js';
 import { isPlainObject, type JsonObject } from '../../core/paths.js';
 import { err, ok, type Result } from '../../core/result.js';
 import type { QueryNode } from '../../query/ast.js';
@@ -23,7 +26,14 @@ export interface QueryApiDeps {
   metrics: ServerMetrics;
   ingestStatus: IngestStatusProvider;
   deadLetters: DeadLetterProvider;
+  /** Removes dead letters by id; answers how many there were. */
+  removeDeadLetters?: (ids: readonly number[]) => Promise<number>;
+  /** Where index and dead-letter deletions are recorded. */
+  audit?: AuditRecorder;
 }
+
+/** What the app has established before these routes run: who asks (authenticated and authorized), and from where. */
+export type QueryApiEnv = { Variables: { principal: Principal; sourceIp: string | undefined; requestId: string } };
 
 const AGGREGATION_TYPES = ['date_histogram', 'terms', 'cardinality'];
 /** Event ids are 56 digits; other ids (the store keeps any string) are short too. */
@@ -118,8 +128,12 @@ async function jsonBody(c: { req: { json(): Promise<unknown> } }): Promise<unkno
   }
 }
 
-export function createQueryApi(deps: QueryApiDeps): Hono {
-  const api = new Hono();
+export function createQueryApi(deps: QueryApiDeps): Hono<QueryApiEnv> {
+  const api = new Hono<QueryApiEnv>();
+  const audit = (c: { get<K extends keyof QueryApiEnv['Variables']>(key: K): QueryApiEnv['Variables'][K] }, action: string, resource: string, outcome: 'allowed' | 'failed', message?: string): void => {
+    const sourceIp = c.get('sourceIp');
+    deps.audit?.record({ timeMs: deps.now(), actor: c.get('principal'), ...(sourceIp ? { sourceIp } : {}), requestId: c.get('requestId'), action, resource, outcome, ...(message ? { message } : {}) });
+  };
   const timed = async <T>(route: string, work: () => Promise<T>): Promise<T> => {
     const started = performance.now();
     try {
@@ -169,6 +183,7 @@ export function createQueryApi(deps: QueryApiDeps): Hono {
     const name = c.req.param('name');
     if (!/^cwl-\d{4}\.\d{2}\.\d{2}$/.test(name)) return c.json({ error: { kind: 'request', message: `"${name}" is not a daily index name such as cwl-2024.03.02.` } }, 400);
     const deleted = await deps.backend.deleteIndex(name);
+    audit(c, 'index:Delete', name, deleted ? 'allowed' : 'failed', deleted ? undefined : 'No such index.');
     return deleted ? c.json({ deleted: name }) : c.json({ error: { kind: 'not_found', message: `There is no index ${name}.` } }, 404);
   });
 
@@ -177,6 +192,14 @@ export function createQueryApi(deps: QueryApiDeps): Hono {
   api.get('/dead-letters', async (c) => {
     const limit = Math.min(1000, Math.max(1, Number(c.req.query('limit') ?? 100) || 100));
     return c.json({ dead_letters: await deps.deadLetters(limit) });
+  });
+
+  api.delete('/dead-letters/:id', async (c) => {
+    const id = Number(c.req.param('id'));
+    if (!Number.isSafeInteger(id) || id < 1) return c.json({ error: { kind: 'request', message: 'A dead letter id is a positive whole number, as GET /api/dead-letters lists them.' } }, 400);
+    const removed = deps.removeDeadLetters ? await deps.removeDeadLetters([id]) : 0;
+    audit(c, 'deadLetters:Delete', String(id), removed > 0 ? 'allowed' : 'failed', removed > 0 ? undefined : 'No such dead letter.');
+    return removed > 0 ? c.json({ removed: id }) : c.json({ error: { kind: 'not_found', message: `There is no dead letter ${id}.` } }, 404);
   });
 
   return api;

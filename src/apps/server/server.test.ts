@@ -161,7 +161,12 @@ describe('server: access', () => {
     const cookie = first.headers.get('set-cookie') ?? '';
     expect(cookie).toMatch(/^hidsmon_session=[\w-]+; HttpOnly; SameSite=Strict; Path=\//);
     const session = cookie.split(';')[0]!;
-    expect((await api(server, '/api/session', undefined, { Cookie: session })).json).toEqual({ authenticated: true });
+    // The server's printed link signs in as admin; a viewer link as viewer.
+    expect((await api(server, '/api/session', undefined, { Cookie: session })).json).toMatchObject({ authenticated: true, role: 'admin', principal: { kind: 'session' } });
+    const viewerLink = await fetch(server.newLoginUrl('viewer'), { redirect: 'manual' });
+    const viewer = (viewerLink.headers.get('set-cookie') ?? '').split(';')[0]!;
+    expect((await api(server, '/api/session', undefined, { Cookie: viewer })).json.role).toBe('viewer');
+    expect((await fetch(`${server.url}/api/indices/cwl-2020.01.01`, { method: 'DELETE', headers: { Cookie: viewer, 'Content-Type': 'application/json' } })).status).toBe(403);
     const again = await fetch(link, { redirect: 'manual' });
     expect(again.status).toBe(401);
     expect(await again.text()).toMatch(/works once/);

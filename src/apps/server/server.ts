@@ -8,10 +8,11 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Logger } from 'pino';
-import { Sessions, TrustedNetworks } from '../../api/access.js';
+import { sameSecret, Sessions, TrustedNetworks } from '../../api/access.js';
 import { handleCloudWatchLogs } from '../../api/cloudwatch-logs/handle-cloudwatch-logs.js';
 import { DEFAULT_LIMITS, type ServerConfig, type AccessKey } from '../../config/server-config.js';
 import { compileFilterPattern, type MessageMatcher } from '../../core/filter-pattern.js';
+import type { Principal, QueryRole } from '../../core/principal.js';
 import { Forwarder, type ForwarderSource, type Subscription } from '../../forwarder/forwarder.js';
 import { LogStore, type RetentionOutcome } from '../../ingest/log-store.js';
 import { DuckDbStore } from '../../sinks/duckdb/store.js';
@@ -57,6 +58,12 @@ export function resolveCredentials(config: ServerConfig): Credentials {
   };
 }
 
+/** Until tokens carry roles in the credential store: each configured API token is an admin, named by its place in the list. */
+function apiTokenLookup(tokens: readonly string[]): (secret: string) => Principal | undefined {
+  const principals = tokens.map((secret, i) => ({ secret, principal: { kind: 'api-token', id: `api-token-${i + 1}`, role: 'admin' } as const }));
+  return (secret) => principals.find((t) => sameSecret(t.secret, secret))?.principal;
+}
+
 export interface RunningServer {
   url: string;
   port: number;
@@ -68,8 +75,8 @@ export interface RunningServer {
   log: LogStore;
   forwarder: Forwarder;
   metrics: ServerMetrics;
-  /** A fresh one-time login link. */
-  newLoginUrl(): string;
+  /** A fresh one-time login link, for an admin session unless told `viewer`. */
+  newLoginUrl(role?: QueryRole): string;
   /** Stops within `stopDeadlineMs`; true when everything closed in time. */
   stop(): Promise<boolean>;
 }
@@ -166,7 +173,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     onInternalError: (error, requestId, request) => logger.error({ err: error, requestId, method: request.method, path: request.path }, 'Request failed on a bug; answered 500.'),
     trusted: new TrustedNetworks(config.trustedNetworks),
     sessions,
-    apiTokens: credentials.apiTokens,
+    authenticateToken: apiTokenLookup(credentials.apiTokens),
     ...(options.ui ? { ui: options.ui } : {}),
     cloudWatch: async (request) => {
       const response = await handleCloudWatchLogs(request, {
@@ -194,6 +201,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     },
     health: async () => healthOf(await forwarder.lag(), { lagThresholdSeconds: config.healthLagSeconds ?? 300, nowMs: now() }),
     deadLetters: async (limit) => (await log.listDeadLetters({ limit })).map((d) => ({ ...d })),
+    removeDeadLetters: (ids) => log.removeDeadLetters(ids),
   });
 
   // What PutLogEvents stored, counted once per commit.
@@ -209,7 +217,8 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
   const port = (server.address() as AddressInfo).port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
   const url = `http://${host}:${port}`;
-  const newLoginUrl = (): string => `${url}/login?token=${sessions.issueLoginToken()}`;
+  // The server's own link (printed at start) signs in as admin unless asked for less.
+  const newLoginUrl = (role: QueryRole = 'admin'): string => `${url}/login?token=${sessions.issueLoginToken({ role, tokenId: 'hidsmon' })}`;
 
   // Retention runs soon after start (a server restarted more often than hourly still expires
   // events), then hourly; while it waits on a destination it looks again every minute, so held
