@@ -98,7 +98,62 @@ export const OPENAPI_DOCUMENT = {
         responses: { 200: { description: 'Deleted' }, 404: { description: 'No such index' } },
       },
     },
-    '/api/ingest': { get: { summary: 'Log groups and streams, last events, forwarder lag and status per destination (ok, sink_unavailable, restarting; restarts, last_error), dead letters, retention (waiting while a destination has not taken expired events)', responses: { 200: { description: 'Ingest state' } } } },
+    '/api/ingest': { get: { summary: 'Log groups and streams, last events, forwarder lag and status per destination (ok, sink_unavailable, restarting; restarts, last_error), dead letters, retention (waiting while a destination has not taken expired events), and per log group its retention, subscription filters and their recent changes (who, when, from where, outcome: a filter that never matches stops indexing)', responses: { 200: { description: 'Ingest state' } } } },
+    '/api/audit': {
+      get: {
+        summary:
+          'The audit log (admin): every change that is not PutLogEvents (log groups, streams, subscription filters, retention, deletions, index deletions, keys, logins), allowed, denied or failed, and refused PutLogEvents; newest first. Values are data, as recorded (render as text). `dropped` counts entries lost since the server started (buffer full or store failing).',
+        parameters: [
+          { name: 'from', in: 'query', schema: { type: 'string' }, description: 'ISO 8601, epoch ms or date math (now-24h)' },
+          { name: 'to', in: 'query', schema: { type: 'string' } },
+          { name: 'actor', in: 'query', schema: { type: 'string' }, description: 'an access key or token id (a session matches by the token that made it); repeat or comma-separate for several' },
+          { name: 'action', in: 'query', schema: { type: 'string' }, description: 'a glob (logs:Put*) or a prefix (logs:); repeat for several' },
+          { name: 'outcome', in: 'query', schema: { enum: ['allowed', 'denied', 'failed'] } },
+          { name: 'resource', in: 'query', schema: { type: 'string' }, description: 'exact, or a glob (*:log-group:hids-*)' },
+          { name: 'q', in: 'query', schema: { type: 'string' }, description: 'case-insensitive text in the message, action, resource, actor, source ip or detail' },
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+          { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'next_cursor of the previous page (older entries)' },
+          { name: 'after_id', in: 'query', schema: { type: 'integer' }, description: 'entries with a greater id, oldest first (to follow the log)' },
+        ],
+        responses: {
+          200: {
+            description: 'Entries',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  properties: {
+                    entries: {
+                      type: 'array',
+                      items: {
+                        type: 'object',
+                        properties: {
+                          id: { type: 'integer' },
+                          time: { type: 'string', format: 'date-time' },
+                          time_ms: { type: 'integer' },
+                          actor: { type: 'object', properties: { kind: { enum: ['access-key', 'api-token', 'session', 'system', 'anonymous'] }, id: { type: 'string' }, arn: { type: 'string' }, role: { type: 'string' }, token_id: { type: 'string' } } },
+                          source_ip: { type: ['string', 'null'] },
+                          action: { type: 'string' },
+                          resource: { type: ['string', 'null'] },
+                          outcome: { enum: ['allowed', 'denied', 'failed'] },
+                          message: { type: ['string', 'null'] },
+                          detail: { type: ['object', 'null'] },
+                          request_id: { type: ['string', 'null'] },
+                        },
+                      },
+                    },
+                    next_cursor: { type: ['string', 'null'] },
+                    dropped: { type: 'integer' },
+                  },
+                },
+              },
+            },
+          },
+          400: { description: 'A bad filter, with what to send', content: { 'application/json': { schema: error } } },
+          403: { description: 'Needs the admin role', content: { 'application/json': { schema: error } } },
+        },
+      },
+    },
     '/api/dead-letters': { get: { summary: 'Events a sink refused for good', parameters: [{ name: 'limit', in: 'query', schema: { type: 'integer' } }], responses: { 200: { description: 'Dead letters' } } } },
     '/api/session': { get: { summary: 'Whether the caller is signed in', responses: { 200: { description: 'Signed in' }, 401: { description: 'Not signed in' } } } },
     '/healthz': {

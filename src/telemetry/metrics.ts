@@ -76,6 +76,8 @@ export function serverMetrics(registry = new Registry()) {
     sinkErrors: registry.counter('hidsmon_sink_errors_total', 'Failed sink writes (retried), by destination.', ['destination']),
     deadLetters: registry.counter('hidsmon_dead_letters_total', 'Events moved to the dead-letter store, by destination.', ['destination']),
     forwarderRestarts: registry.counter('hidsmon_forwarder_restarts_total', 'Restarts of a destination\'s forwarder loop after an error, by destination.', ['destination']),
+    auditDropped: registry.counter('hidsmon_audit_dropped_total', 'Audit log entries lost (buffer full, store closed or failing), by reason.', ['reason']),
+    auditWriteErrors: registry.counter('hidsmon_audit_write_errors_total', 'Audit log commits that failed (their entries are retried).'),
     queryLatency: registry.histogram('hidsmon_query_duration_seconds', 'Query API latency, by route.', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], ['route']),
   };
 }
