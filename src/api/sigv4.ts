@@ -1,11 +1,27 @@
-/** @module AWS Signature Version 4: verifies signed requests (header auth) and signs them (for tests and clients). */
+/**
+ * @module AWS Signature Version 4: verifies requests signed in the Authorization header, binding
+ * what AWS binds (the server's region and service, the operation header, a 15-minute window).
+ * hidsmon has no signer of its own: its tests sign with @smithy/signature-v4 and botocore.
+ */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { err, ok, type Result } from '../core/result.js';
 
 const ALGORITHM = 'AWS4-HMAC-SHA256';
 const TERMINATOR = 'aws4_request';
-/** AWS JSON services accept requests signed up to five minutes before or after their own clock. */
-export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+/**
+ * How far X-Amz-Date may be from the server's clock, either way: AWS's SigV4 window (its answers say
+ * "Signature expired: X is now earlier than Y (Z - 15 min.)"). A captured request can be replayed
+ * within it; the body, target and scope it binds cannot change.
+ */
+export const MAX_CLOCK_SKEW_MS = 15 * 60_000;
+const SKEW_TEXT = `${MAX_CLOCK_SKEW_MS / 60_000} min.`;
+
+/**
+ * Headers that decide what a request does: when present they must be signed, or a relay could turn
+ * a PutLogEvents into a DeleteLogGroup under the same signature. Every AWS SDK, the CLI and Fluent
+ * Bit sign X-Amz-Target.
+ */
+const MUST_SIGN_WHEN_PRESENT: ReadonlyArray<readonly [name: string, display: string]> = [['x-amz-target', 'X-Amz-Target']];
 
 export interface SigV4Request {
   method: string;
@@ -25,20 +41,20 @@ export interface SigV4VerifyInput extends SigV4Request {
   nowMs: number;
   /** The signing name the credential scope must carry (default `logs`). */
   service?: string;
-  /** When given, the credential scope must name this region; otherwise any region is accepted. */
-  region?: string;
+  /** The server's region: the credential scope must name it, as AWS refuses a key scoped to another. */
+  region: string;
 }
 
 export type SigV4FailureKind =
   /** No Authorization header at all. */
   | 'missing-authentication'
-  /** An Authorization header that is not a complete SigV4 one, or no X-Amz-Date. */
+  /** An Authorization header that is not a complete SigV4 one, no X-Amz-Date, or a header that must be signed and is not. */
   | 'incomplete-signature'
   /** The access key id is not known. */
   | 'unrecognized-client'
   /** The signature does not match, or the scope is wrong. */
   | 'invalid-signature'
-  /** X-Amz-Date is more than five minutes from the server's clock. */
+  /** X-Amz-Date is more than 15 minutes from the server's clock. */
   | 'clock-skew'
   /** X-Amz-Content-Sha256 is not the hash of the body. */
   | 'content-sha256-mismatch';
@@ -66,8 +82,9 @@ interface ParsedAuthorization {
 }
 
 /**
- * Checks a request signed with SigV4 in the Authorization header: the scope, the clock window, the
- * key, then the signature over the raw body bytes, compared in constant time.
+ * Checks a request signed with SigV4 in the Authorization header: the scope (date, region, service),
+ * which headers are signed, the clock window, the key, then the signature over the raw body bytes,
+ * compared in constant time. Messages are AWS's own words where AWS has them.
  */
 export function verifySigV4(input: SigV4VerifyInput): Result<SigV4Identity, SigV4Failure> {
   const headers = lowerCaseHeaders(input.headers);
@@ -94,7 +111,7 @@ export function verifySigV4(input: SigV4VerifyInput): Result<SigV4Identity, SigV
   if (auth.service !== service) {
     return err({ kind: 'invalid-signature', message: `Credential should be scoped to correct service: '${service}'. ` });
   }
-  if (input.region !== undefined && auth.region !== input.region) {
+  if (auth.region !== input.region) {
     return err({ kind: 'invalid-signature', message: `Credential should be scoped to a valid region, not '${auth.region}'. ` });
   }
   const dateStamp = amzDate.trim().slice(0, 8);
@@ -107,17 +124,30 @@ export function verifySigV4(input: SigV4VerifyInput): Result<SigV4Identity, SigV
   if (!auth.signedHeaders.includes('host') && !auth.signedHeaders.includes(':authority')) {
     return err({ kind: 'incomplete-signature', message: "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization." });
   }
+  // AWS's texts for the two below are not published; they follow its wording for Host.
+  if (!auth.signedHeaders.includes('x-amz-date')) {
+    return err({ kind: 'incomplete-signature', message: "'X-Amz-Date' must be a 'SignedHeader' in the AWS Authorization." });
+  }
+  for (const [name, display] of MUST_SIGN_WHEN_PRESENT) {
+    if (headers.has(name) && !auth.signedHeaders.includes(name)) {
+      return err({ kind: 'incomplete-signature', message: `'${display}' must be a 'SignedHeader' in the AWS Authorization.` });
+    }
+  }
+  const absent = auth.signedHeaders.find((name) => !headers.has(name));
+  if (absent !== undefined) {
+    return err({ kind: 'incomplete-signature', message: `'${absent.slice(0, 128)}' is named as a SignedHeader, but it does not exist in the HTTP request.` });
+  }
 
   if (signedAtMs < input.nowMs - MAX_CLOCK_SKEW_MS) {
     return err({
       kind: 'clock-skew',
-      message: `Signature expired: ${amzDate.trim()} is now earlier than ${formatAmzDate(input.nowMs - MAX_CLOCK_SKEW_MS)} (${formatAmzDate(input.nowMs)} - 5 min.)`,
+      message: `Signature expired: ${amzDate.trim()} is now earlier than ${formatAmzDate(input.nowMs - MAX_CLOCK_SKEW_MS)} (${formatAmzDate(input.nowMs)} - ${SKEW_TEXT})`,
     });
   }
   if (signedAtMs > input.nowMs + MAX_CLOCK_SKEW_MS) {
     return err({
       kind: 'clock-skew',
-      message: `Signature not yet current: ${amzDate.trim()} is still later than ${formatAmzDate(input.nowMs + MAX_CLOCK_SKEW_MS)} (${formatAmzDate(input.nowMs)} + 5 min.)`,
+      message: `Signature not yet current: ${amzDate.trim()} is still later than ${formatAmzDate(input.nowMs + MAX_CLOCK_SKEW_MS)} (${formatAmzDate(input.nowMs)} + ${SKEW_TEXT})`,
     });
   }
 
@@ -144,42 +174,6 @@ export function verifySigV4(input: SigV4VerifyInput): Result<SigV4Identity, SigV
     });
   }
   return ok({ accessKeyId: auth.accessKeyId, region: auth.region, service: auth.service, signedAtMs });
-}
-
-export interface SigV4SignInput extends SigV4Request {
-  accessKeyId: string;
-  secretAccessKey: string;
-  region: string;
-  service: string;
-  dateMs: number;
-  /** Also sign and send `x-amz-content-sha256` (as SDK v3 does; default true). */
-  contentSha256?: boolean;
-  sessionToken?: string;
-}
-
-/**
- * Signs a request: returns its headers plus `x-amz-date`, `x-amz-content-sha256` (unless turned
- * off), `x-amz-security-token` (with a session token) and `authorization`. Every header given is
- * signed, so pass `host` and only headers that reach the server unchanged.
- */
-export function signSigV4(input: SigV4SignInput): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(input.headers)) if (value !== undefined) out[name.toLowerCase()] = value;
-  delete out['authorization'];
-  const amzDate = formatAmzDate(input.dateMs);
-  out['x-amz-date'] = amzDate;
-  const bodyHash = sha256Hex(input.body);
-  if (input.contentSha256 ?? true) out['x-amz-content-sha256'] = bodyHash;
-  if (input.sessionToken !== undefined) out['x-amz-security-token'] = input.sessionToken;
-  const headers = lowerCaseHeaders(out);
-  const signedHeaders = [...headers.keys()].sort();
-  const canonical = canonicalRequest(input.method, input.path, input.query, headers, signedHeaders, bodyHash);
-  const date = amzDate.slice(0, 8);
-  const scope = `${date}/${input.region}/${input.service}/${TERMINATOR}`;
-  const stringToSign = `${ALGORITHM}\n${amzDate}\n${scope}\n${sha256Hex(canonical)}`;
-  const signature = createHmac('sha256', deriveKey(input.secretAccessKey, date, input.region, input.service)).update(stringToSign).digest('hex');
-  out['authorization'] = `${ALGORITHM} Credential=${input.accessKeyId}/${scope}, SignedHeaders=${signedHeaders.join(';')}, Signature=${signature}`;
-  return out;
 }
 
 function parseAuthorization(value: string): Result<ParsedAuthorization, SigV4Failure> {

@@ -6,12 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
+import type { AuditOutcome, AuditRecorder } from '../../core/audit.js';
 import { verifySigV4 } from '../sigv4.js';
 import type { ActionContext } from './action-context.js';
 import { ActionInput } from './action-input.js';
 import { baseHeaders, CloudWatchLogsError, errorResponse, serialization, signatureError } from './errors.js';
 import { checkDeclaredLength, headerValue, isGzipEncoded, MAX_BODY_BYTES, maxRawBodyBytes, tooLarge } from './limits.js';
 import { OPERATIONS, TARGET_PREFIX } from './operations.js';
+import { authorize, type AccessKeyGrant } from './permissions.js';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -28,8 +30,10 @@ export interface CloudWatchLogsRequest {
 }
 
 export interface CloudWatchLogsContext extends ActionContext {
-  /** The secret of an access key id, undefined for unknown keys. */
-  credentials: (accessKeyId: string) => string | undefined;
+  /** An access key's secret, principal and policy; undefined for unknown or revoked keys. */
+  credentials: (accessKeyId: string) => AccessKeyGrant | undefined;
+  /** Told of every action but an allowed PutLogEvents: who, from where, what, on what, and how it ended. */
+  audit?: AuditRecorder;
   /** Told about bugs turned into 500s, to log them (the client only sees the request id). */
   onInternalError?: (error: unknown, requestId: string) => void;
 }
@@ -45,7 +49,7 @@ export async function handleCloudWatchLogs(request: CloudWatchLogsRequest, conte
   let nowMs = Date.now();
   try {
     nowMs = context.nowMs();
-    const output = await dispatch(request, context, nowMs);
+    const output = await dispatch(request, context, nowMs, requestId);
     return { status: 200, headers: baseHeaders(requestId, nowMs), body: output === undefined ? '' : JSON.stringify(output) };
   } catch (e) {
     if (e instanceof CloudWatchLogsError) return errorResponse(e, requestId, nowMs);
@@ -58,24 +62,81 @@ export async function handleCloudWatchLogs(request: CloudWatchLogsRequest, conte
   }
 }
 
-async function dispatch(request: CloudWatchLogsRequest, context: CloudWatchLogsContext, nowMs: number): Promise<object | undefined> {
+async function dispatch(request: CloudWatchLogsRequest, context: CloudWatchLogsContext, nowMs: number, requestId: string): Promise<object | undefined> {
   const declared = checkDeclaredLength(request.headers);
   if (declared) throw declared;
   const rawLimit = maxRawBodyBytes(request.headers);
   if (request.body.length > rawLimit) throw tooLarge(request.body.length, rawLimit);
 
-  const auth = verifySigV4({ method: request.method, path: request.path, query: request.query, headers: request.headers, body: request.body, credentials: context.credentials, nowMs });
-  if (!auth.ok) throw signatureError(auth.error);
+  // The grant of the key the signature names, captured when the verifier looks its secret up.
+  let grant: AccessKeyGrant | undefined;
+  const auth = verifySigV4({ method: request.method, path: request.path, query: request.query, headers: request.headers, body: request.body, credentials: (id) => (grant = context.credentials(id))?.secret, nowMs });
+  if (!auth.ok || grant === undefined) throw signatureError(auth.ok ? { kind: 'unrecognized-client', message: 'The security token included in the request is invalid.' } : auth.error);
+  const key = grant;
 
   const target = headerValue(request.headers, 'x-amz-target')?.trim() ?? '';
-  const action = request.method.toUpperCase() === 'POST' && target.startsWith(TARGET_PREFIX) ? OPERATIONS.get(target.slice(TARGET_PREFIX.length)) : undefined;
+  const operation = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
+  const action = request.method.toUpperCase() === 'POST' ? OPERATIONS.get(operation) : undefined;
   if (!action) {
     const what = request.method.toUpperCase() !== 'POST' ? `${request.method} requests` : target === '' ? 'a request without X-Amz-Target' : `operation '${target.slice(0, 200)}'`;
     throw new CloudWatchLogsError('UnknownOperationException', `Unknown operation: hidsmon's CloudWatch Logs endpoint does not serve ${what}.`);
   }
 
   const body = await decodeBody(request);
-  return action(ActionInput.parse(body), context);
+  const input = ActionInput.parse(body);
+  const decision = authorize(key.policy, key.principal.arn, operation, input, context);
+  const record = (outcome: AuditOutcome, message?: string): void => {
+    if (!context.audit) return;
+    try {
+      context.audit.record({
+        timeMs: nowMs,
+        actor: key.principal,
+        ...(request.remoteAddress !== undefined ? { sourceIp: request.remoteAddress } : {}),
+        action: decision.action,
+        resource: decision.resource,
+        outcome,
+        ...(message !== undefined ? { message: message.slice(0, 500) } : {}),
+        ...auditDetail(input),
+        requestId,
+      });
+    } catch {
+      // Recording must not fail the request it records; the audit log reports its own faults.
+    }
+  };
+  if (!decision.allowed) {
+    record('denied', decision.error.message);
+    throw decision.error;
+  }
+  // PutLogEvents is the data path (thousands a minute); only its refusals are audited.
+  if (operation === 'PutLogEvents') return action(input, context);
+  try {
+    const output = await action(input, context);
+    record('allowed');
+    return output;
+  } catch (e) {
+    record('failed', e instanceof CloudWatchLogsError ? `${e.code}: ${e.message}` : 'internal error');
+    throw e;
+  }
+}
+
+/** The few input facts an audit entry keeps (what filter, which retention); values cut short, never secrets. */
+function auditDetail(input: ActionInput): { detail?: Record<string, unknown> } {
+  const detail: Record<string, unknown> = {};
+  for (const name of ['filterName', 'filterPattern', 'destinationArn', 'retentionInDays', 'deletionProtectionEnabled']) {
+    let value: unknown;
+    try {
+      value = input.string(name);
+    } catch {
+      try {
+        value = name === 'retentionInDays' ? input.integer(name, 'Integer') : input.boolean(name);
+      } catch {
+        value = undefined;
+      }
+    }
+    if (typeof value === 'string') detail[name] = value.slice(0, 256);
+    else if (typeof value === 'number' || typeof value === 'boolean') detail[name] = value;
+  }
+  return Object.keys(detail).length > 0 ? { detail } : {};
 }
 
 async function decodeBody(request: CloudWatchLogsRequest): Promise<string> {
