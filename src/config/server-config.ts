@@ -32,6 +32,10 @@ const LIMIT_KEYS: ReadonlyArray<readonly [yaml: string, key: keyof ServerLimits,
 export interface AccessKey {
   id: string;
   secret: string;
+  /** What the key may do (see api/cloudwatch-logs/permissions.ts); a configured key without one is `agent`. */
+  profile?: 'agent' | 'admin';
+  /** Log group names or globs the key is limited to; absent: every group. */
+  logGroups?: string[];
 }
 
 export interface ServerConfig {
@@ -130,8 +134,13 @@ export function loadServerConfig(sources: ConfigSources): Result<ServerConfig, s
     if (!Array.isArray(list)) problems.push(`${where('access_keys')}: a list of {id, secret}.`);
     else {
       list.forEach((key: unknown, i) => {
-        if (isPlainObject(key) && typeof key['id'] === 'string' && typeof key['secret'] === 'string' && key['id'] !== '' && key['secret'] !== '') accessKeys.push({ id: key['id'], secret: key['secret'] });
-        else problems.push(`${where('access_keys')}[${i}]: each key is {id: AKIA..., secret: ...}, both non-empty.`);
+        if (isPlainObject(key) && typeof key['id'] === 'string' && typeof key['secret'] === 'string' && key['id'] !== '' && key['secret'] !== '') {
+          const profile = key['profile'];
+          const logGroups = key['log_groups'];
+          if (profile !== undefined && profile !== 'agent' && profile !== 'admin') problems.push(`${where('access_keys')}[${i}].profile: agent (ship and describe; the default) or admin (everything).`);
+          else if (logGroups !== undefined && (!Array.isArray(logGroups) || !logGroups.every((g) => typeof g === 'string' && /^[.\-_/#A-Za-z0-9*?]{1,512}$/.test(g)))) problems.push(`${where('access_keys')}[${i}].log_groups: a list of log group names or globs (hids-*).`);
+          else accessKeys.push({ id: key['id'], secret: key['secret'], ...(profile ? { profile } : {}), ...(Array.isArray(logGroups) && logGroups.length > 0 ? { logGroups: logGroups as string[] } : {}) });
+        } else problems.push(`${where('access_keys')}[${i}]: each key is {id: AKIA..., secret: ..., profile: agent|admin}, id and secret non-empty.`);
       });
     }
   }

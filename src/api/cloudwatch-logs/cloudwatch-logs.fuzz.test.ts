@@ -18,13 +18,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../../apps/server/server.js';
 import { DEFAULTS } from '../../config/server-config.js';
 import { LogStore } from '../../ingest/log-store.js';
-import { signSigV4 } from '../sigv4.js';
+import { oneKey } from '../../testing/access-grants.js';
+import { signWithSmithy } from '../../testing/sigv4-signers.js';
 import type { CloudWatchLogsErrorCode } from './errors.js';
 import { handleCloudWatchLogs, type CloudWatchLogsContext, type CloudWatchLogsRequest, type CloudWatchLogsResponse } from './handle-cloudwatch-logs.js';
 import { MAX_BODY_BYTES } from './limits.js';
 import { OPERATIONS } from './operations.js';
 
-const KEY = { accessKeyId: 'AKIDFUZZ', secretAccessKey: 'fuzz-secret' };
+const KEY = { accessKeyId: 'AKIDFUZZ', secretAccessKey: 'fuzz-secret-Vb3nX8qLr5Tw2Kp9' };
 const REGION = 'us-west-2';
 const CLIENT_ERRORS: ReadonlySet<CloudWatchLogsErrorCode> = new Set<CloudWatchLogsErrorCode>([
   'ResourceNotFoundException',
@@ -48,7 +49,7 @@ beforeAll(async () => {
   store = await LogStore.open({ path: ':memory:' });
   context = {
     store,
-    credentials: (id) => (id === KEY.accessKeyId ? KEY.secretAccessKey : undefined),
+    credentials: oneKey(KEY.accessKeyId, KEY.secretAccessKey, { owner: '123456789012', region: REGION }),
     owner: '123456789012',
     region: REGION,
     nowMs: Date.now,
@@ -150,23 +151,19 @@ const body = fc.oneof(
 const encoding = fc.constantFrom<'none' | 'gzip' | 'gzip-header-only' | 'deflate'>('none', 'none', 'none', 'none', 'none', 'gzip', 'gzip', 'gzip-header-only', 'deflate');
 const auth = fc.constantFrom<'signed' | 'unsigned' | 'wrong-secret' | 'unknown-key' | 'garbled'>(...Array.from({ length: 8 }, () => 'signed' as const), 'unsigned', 'wrong-secret', 'unknown-key', 'garbled');
 
-function build(t: string, raw: Buffer, enc: string, how: string, method = 'POST'): CloudWatchLogsRequest {
+async function build(t: string, raw: Buffer, enc: string, how: string, method = 'POST'): Promise<CloudWatchLogsRequest> {
   const bytes = enc === 'gzip' ? gzipSync(raw) : raw;
   const headers: Record<string, string> = { host: 'h', 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': t };
   if (enc === 'gzip' || enc === 'gzip-header-only') headers['content-encoding'] = 'gzip';
   if (enc === 'deflate') headers['content-encoding'] = 'deflate';
   if (how === 'unsigned') return { method, path: '/', query: '', headers, body: bytes };
-  const signed = signSigV4({
+  const signed = await signWithSmithy({
     method,
-    path: '/',
-    query: '',
     headers,
     body: bytes,
     accessKeyId: how === 'unknown-key' ? 'AKIDWHO' : KEY.accessKeyId,
     secretAccessKey: how === 'wrong-secret' ? 'nope' : KEY.secretAccessKey,
     region: REGION,
-    service: 'logs',
-    dateMs: Date.now(),
   });
   if (how === 'garbled') signed['authorization'] = (signed['authorization'] as string).slice(0, 40);
   return { method, path: '/', query: '', headers: signed, body: bytes };
@@ -177,7 +174,7 @@ describe('CloudWatch Logs endpoint fuzzing', () => {
     const outcomes = new Map<string, number>();
     await fc.assert(
       fc.asyncProperty(target, body, encoding, auth, async (t, raw, enc, how) => {
-        const response = await handleCloudWatchLogs(build(t, raw, enc, how), context);
+        const response = await handleCloudWatchLogs(await build(t, raw, enc, how), context);
         expectCloudWatchShaped(response);
         const outcome = response.status === 200 ? 'ok' : (JSON.parse(response.body) as { __type: string }).__type;
         outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
@@ -192,7 +189,7 @@ describe('CloudWatch Logs endpoint fuzzing', () => {
   }, 120_000);
 
   it('answers huge and pathological payloads CloudWatch-shaped', async () => {
-    const cases: CloudWatchLogsRequest[] = [
+    const cases: CloudWatchLogsRequest[] = await Promise.all([
       build('Logs_20140328.PutLogEvents', Buffer.from(`{"logEvents":${'['.repeat(200_000)}`), 'none', 'signed'),
       build('Logs_20140328.PutLogEvents', Buffer.from(`${'['.repeat(100_000)}${']'.repeat(100_000)}`), 'none', 'signed'),
       build('Logs_20140328.PutLogEvents', Buffer.from(JSON.stringify({ logGroupName: 'g', logStreamName: 's', logEvents: Array.from({ length: 20_000 }, () => ({ timestamp: Date.now(), message: 'x' })) })), 'none', 'signed'),
@@ -204,7 +201,7 @@ describe('CloudWatch Logs endpoint fuzzing', () => {
       build('Logs_20140328.DescribeLogGroups', Buffer.from('{}'), 'none', 'signed', 'DELETE'),
       { method: 'POST', path: '/', query: '', headers: { 'content-length': '99999999999' }, body: Buffer.alloc(0) },
       { method: 'POST', path: '/', query: '', headers: { authorization: 'AWS4-HMAC-SHA256 Credential=a/b/c/d/e, SignedHeaders=host, Signature=zz', 'x-amz-date': 'nope' }, body: Buffer.alloc(0) },
-    ];
+    ]);
     for (const request of cases) expectCloudWatchShaped(await handleCloudWatchLogs(request, context));
     expect(internalErrors).toEqual([]);
   }, 60_000);
@@ -214,7 +211,7 @@ describe('CloudWatch Logs endpoint fuzzing', () => {
     // Every error the server logs (a 500 on a bug, a crashed request) is a failure here.
     const logged: string[] = [];
     const logger = pino({ level: 'error' }, new Writable({ write: (chunk: Buffer, _encoding, done) => (logged.push(chunk.toString('utf8')), done()) }));
-    const server = await startServer({ ...DEFAULTS, port: 0, dataDir, region: REGION, accessKeys: [{ id: KEY.accessKeyId, secret: KEY.secretAccessKey }], apiTokens: ['fuzz-api-token-0123456789abcdef'], autoSubscribe: false }, { logger });
+    const server = await startServer({ ...DEFAULTS, port: 0, dataDir, region: REGION, accessKeys: [{ id: KEY.accessKeyId, secret: KEY.secretAccessKey, profile: 'admin' }], apiTokens: ['fuzz-api-token-0123456789abcdef'], autoSubscribe: false }, { logger });
     await server.log.createLogGroup('g');
     await server.log.createLogStream('g', 's');
     const { port } = server;
@@ -255,12 +252,12 @@ describe('CloudWatch Logs endpoint fuzzing', () => {
     try {
       await fc.assert(
         fc.asyncProperty(target, body, encoding, auth, fc.constantFrom('POST', 'POST', 'POST', 'GET', 'PUT'), fc.boolean(), fc.boolean(), async (t, raw, enc, how, method, abort, chunked) => {
-          await send(build(t, raw, enc, how, method), abort && raw.length > 2, chunked && method === 'POST');
+          await send(await build(t, raw, enc, how, method), abort && raw.length > 2, chunked && method === 'POST');
         }),
         { numRuns: 150 },
       );
       // Past the raw ceiling, declared or streamed: a 413 in CloudWatch's shape (or a closed upload).
-      for (const chunked of [false, true]) await send(build('Logs_20140328.PutLogEvents', Buffer.alloc(MAX_BODY_BYTES + 1, 0x20), 'none', 'signed'), false, chunked);
+      for (const chunked of [false, true]) await send(await build('Logs_20140328.PutLogEvents', Buffer.alloc(MAX_BODY_BYTES + 1, 0x20), 'none', 'signed'), false, chunked);
       expect(failures).toEqual([]);
       const client = new CloudWatchLogsClient({ endpoint: server.url, region: REGION, credentials: KEY, maxAttempts: 1 });
       await client.send(new PutLogEventsCommand({ logGroupName: 'after-fuzz', logStreamName: 's', logEvents: [{ timestamp: Date.now(), message: 'x' }] })).catch((e: Error) => expect(e.name).toBe('ResourceNotFoundException'));

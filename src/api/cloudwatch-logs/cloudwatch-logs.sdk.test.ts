@@ -37,7 +37,7 @@ import { startServer, type RunningServer } from '../../apps/server/server.js';
 import { DEFAULTS } from '../../config/server-config.js';
 import { cloudWatchEventId } from '../../core/ids.js';
 import type { LogStore } from '../../ingest/log-store.js';
-import { signSigV4 } from '../sigv4.js';
+import { signWithSmithy } from '../../testing/sigv4-signers.js';
 import { SUBSCRIPTION_DESTINATIONS } from './destinations.js';
 import { MAX_BODY_BYTES } from './limits.js';
 
@@ -64,7 +64,7 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'hidsmon-cwl-sdk-'));
   server = await startServer(
     // No auto-subscription: this suite is about the API, not the index behind it.
-    { ...DEFAULTS, port: 0, dataDir, owner: OWNER, region: REGION, accessKeys: [{ id: KEY.accessKeyId, secret: KEY.secretAccessKey }], apiTokens: [API_TOKEN], autoSubscribe: false },
+    { ...DEFAULTS, port: 0, dataDir, owner: OWNER, region: REGION, accessKeys: [{ id: KEY.accessKeyId, secret: KEY.secretAccessKey, profile: 'admin' }], apiTokens: [API_TOKEN], autoSubscribe: false },
     { logger: pino({ level: 'silent' }), now: () => Date.now() + serverSkewMs },
   );
   store = server.log;
@@ -538,15 +538,15 @@ describe('authentication', () => {
     other.destroy();
   });
 
-  it('InvalidSignatureException for clock skew over 5 minutes, which the SDK then corrects from the Date header', async () => {
+  it('InvalidSignatureException for clock skew over 15 minutes (16 here), which the SDK then corrects from the Date header', async () => {
     // Its own client: the SDK keeps the clock offset it learns from the error's Date header.
     const skewed = newClient();
     try {
-      serverSkewMs = 10 * 60_000;
-      await expectError(skewed.send(new DescribeLogGroupsCommand({})), 'InvalidSignatureException', /^Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 5 min\.\)$/);
-      serverSkewMs = -10 * 60_000;
+      serverSkewMs = 16 * 60_000;
+      await expectError(skewed.send(new DescribeLogGroupsCommand({})), 'InvalidSignatureException', /^Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 15 min\.\)$/);
+      serverSkewMs = -16 * 60_000;
       const other = newClient();
-      await expectError(other.send(new DescribeLogGroupsCommand({})), 'InvalidSignatureException', /^Signature not yet current: \d{8}T\d{6}Z is still later than \d{8}T\d{6}Z \(\d{8}T\d{6}Z \+ 5 min\.\)$/);
+      await expectError(other.send(new DescribeLogGroupsCommand({})), 'InvalidSignatureException', /^Signature not yet current: \d{8}T\d{6}Z is still later than \d{8}T\d{6}Z \(\d{8}T\d{6}Z \+ 15 min\.\)$/);
       // With retries, the SDK takes the server's time from the Date header and signs again.
       const retrying = newClient({ maxAttempts: 3 });
       const out = await retrying.send(new DescribeLogGroupsCommand({ limit: 1 }));
@@ -562,10 +562,10 @@ describe('authentication', () => {
 
 describe('on the wire', () => {
   /** A raw request, signed by hand unless told otherwise. */
-  function raw(options: { target?: string; body: Buffer; headers?: Record<string, string>; sign?: boolean; method?: string; chunked?: boolean }): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  async function raw(options: { target?: string; body: Buffer; headers?: Record<string, string>; sign?: boolean; method?: string; chunked?: boolean }): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
     const url = new URL(endpoint);
     let headers: Record<string, string> = { host: url.host, 'content-type': 'application/x-amz-json-1.1', ...(options.target ? { 'x-amz-target': options.target } : {}), ...options.headers };
-    if (options.sign !== false) headers = signSigV4({ method: options.method ?? 'POST', path: '/', query: '', headers, body: options.body, ...KEY, region: REGION, service: 'logs', dateMs: Date.now() });
+    if (options.sign !== false) headers = await signWithSmithy({ method: options.method ?? 'POST', headers, body: options.body, ...KEY, region: REGION });
     return new Promise((resolve, reject) => {
       const req = httpRequest({ host: url.hostname, port: url.port, method: options.method ?? 'POST', path: '/', headers: options.chunked ? headers : { ...headers, 'content-length': String(options.body.length) } }, (res) => {
         const chunks: Buffer[] = [];
@@ -597,7 +597,7 @@ describe('on the wire', () => {
     // A byte changed after signing: refused before it is decompressed.
     const tampered = Buffer.from(body);
     tampered.writeUInt8(tampered.readUInt8(20) ^ 0xff, 20);
-    const signed = signSigV4({ method: 'POST', path: '/', query: '', headers: { host: new URL(endpoint).host, 'x-amz-target': 'Logs_20140328.PutLogEvents', 'content-encoding': 'gzip' }, body, ...KEY, region: REGION, service: 'logs', dateMs: Date.now(), contentSha256: false });
+    const signed = await signWithSmithy({ headers: { host: new URL(endpoint).host, 'x-amz-target': 'Logs_20140328.PutLogEvents', 'content-encoding': 'gzip' }, body, ...KEY, region: REGION, applyChecksum: false });
     const bad = await raw({ body: tampered, headers: signed, sign: false });
     expect(bad.status).toBe(400);
     expect(JSON.parse(bad.body).__type).toBe('InvalidSignatureException');

@@ -14,6 +14,7 @@ export type CloudWatchLogsErrorCode =
   | 'IncompleteSignatureException'
   | 'UnrecognizedClientException'
   | 'InvalidSignatureException'
+  | 'AccessDeniedException'
   | 'ServiceUnavailableException';
 
 /** A refusal with CloudWatch's code; thrown inside the API layer and turned into a response in one place. */

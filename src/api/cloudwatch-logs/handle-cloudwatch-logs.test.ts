@@ -1,28 +1,30 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LogStore } from '../../ingest/log-store.js';
-import { signSigV4 } from '../sigv4.js';
+import { oneKey } from '../../testing/access-grants.js';
+import { signWithSmithy } from '../../testing/sigv4-signers.js';
 import { handleCloudWatchLogs, type CloudWatchLogsContext, type CloudWatchLogsRequest } from './handle-cloudwatch-logs.js';
 import { checkDeclaredLength, MAX_BODY_BYTES, MAX_COMPRESSED_BODY_BYTES } from './limits.js';
 
-const KEY = { accessKeyId: 'AKIDHANDLER', secretAccessKey: 'secret' };
+const KEY = { accessKeyId: 'AKIDHANDLER', secretAccessKey: 'handler-secret-Qx7vN2pLk9Rt4Wm8' };
 let store: LogStore;
 let context: CloudWatchLogsContext;
 
 beforeAll(async () => {
   store = await LogStore.open({ path: ':memory:' });
-  context = { store, credentials: (id) => (id === KEY.accessKeyId ? KEY.secretAccessKey : undefined), owner: '123456789012', region: 'eu-west-1', nowMs: Date.now };
+  context = { store, credentials: oneKey(KEY.accessKeyId, KEY.secretAccessKey, { owner: '123456789012', region: 'eu-west-1' }), owner: '123456789012', region: 'eu-west-1', nowMs: Date.now };
 });
 afterAll(async () => store.close());
 
-function signed(target: string | undefined, body: Buffer | string, headers: Record<string, string> = {}, method = 'POST'): CloudWatchLogsRequest {
+/** A request signed by AWS SDK v3's signer. */
+async function signed(target: string | undefined, body: Buffer | string, headers: Record<string, string> = {}, method = 'POST'): Promise<CloudWatchLogsRequest> {
   const bytes = typeof body === 'string' ? Buffer.from(body) : body;
-  const all = signSigV4({ method, path: '/', query: '', headers: { host: 'localhost', 'content-type': 'application/x-amz-json-1.1', ...(target ? { 'x-amz-target': `Logs_20140328.${target}` } : {}), ...headers }, body: bytes, ...KEY, region: 'eu-west-1', service: 'logs', dateMs: Date.now() });
+  const all = await signWithSmithy({ method, headers: { host: 'localhost', 'content-type': 'application/x-amz-json-1.1', ...(target ? { 'x-amz-target': `Logs_20140328.${target}` } : {}), ...headers }, body: bytes, ...KEY, region: 'eu-west-1' });
   return { method, path: '/', query: '', headers: all, body: bytes };
 }
 
-async function call(request: CloudWatchLogsRequest, ctx = context): Promise<{ status: number; type?: string; message?: string; headers: Record<string, string>; body: string }> {
-  const response = await handleCloudWatchLogs(request, ctx);
+async function call(pending: CloudWatchLogsRequest | Promise<CloudWatchLogsRequest>, ctx = context): Promise<{ status: number; type?: string; message?: string; headers: Record<string, string>; body: string }> {
+  const response = await handleCloudWatchLogs(await pending, ctx);
   const parsed = response.body && response.status !== 200 ? (JSON.parse(response.body) as { __type: string; message: string }) : undefined;
   return { status: response.status, headers: response.headers, body: response.body, ...(parsed ? { type: parsed.__type, message: parsed.message } : {}) };
 }

@@ -70,7 +70,7 @@ async function dispatch(request: CloudWatchLogsRequest, context: CloudWatchLogsC
 
   // The grant of the key the signature names, captured when the verifier looks its secret up.
   let grant: AccessKeyGrant | undefined;
-  const auth = verifySigV4({ method: request.method, path: request.path, query: request.query, headers: request.headers, body: request.body, credentials: (id) => (grant = context.credentials(id))?.secret, nowMs });
+  const auth = verifySigV4({ method: request.method, path: request.path, query: request.query, headers: request.headers, body: request.body, credentials: (id) => (grant = context.credentials(id))?.secret, region: context.region, nowMs });
   if (!auth.ok || grant === undefined) throw signatureError(auth.ok ? { kind: 'unrecognized-client', message: 'The security token included in the request is invalid.' } : auth.error);
   const key = grant;
 

@@ -23,7 +23,7 @@ const GROUP = 'hids-alerts';
 const STREAM = 'i-0faults';
 
 function config(overrides: Partial<ServerConfig> = {}): ServerConfig {
-  return { ...DEFAULTS, port: 0, dataDir: join(tmp, `data-${Math.random().toString(36).slice(2)}`), accessKeys: [KEY], apiTokens: [TOKEN], ...overrides };
+  return { ...DEFAULTS, port: 0, dataDir: join(tmp, `data-${Math.random().toString(36).slice(2)}`), accessKeys: [{ ...KEY, profile: 'admin' }], apiTokens: [TOKEN], ...overrides };
 }
 
 async function start(options: Partial<StartOptions> = {}, overrides: Partial<ServerConfig> = {}): Promise<{ server: RunningServer; cw: CloudWatchLogsClient }> {

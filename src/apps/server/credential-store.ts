@@ -1,0 +1,291 @@
+/**
+ * @module The credential store: `<data>/credentials.json` (written atomically, 0600) plus the keys
+ * and tokens of hidsmon.yaml, looked up by the CloudWatch Logs API (access keys) and the query API
+ * (tokens). Changes made by `hidsmon keys` reach a running server without a restart: the file is
+ * looked at again (one stat) at most once a second, and on an unknown id or secret.
+ */
+import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
+import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Principal, QueryRole } from '../../core/principal.js';
+import { keyPrincipalArn, policyOf, type AccessKeyGrant, type AccessProfile, type Account } from '../../api/cloudwatch-logs/permissions.js';
+import type { PolicyStatement } from '../../core/iam-policy.js';
+import { emptyCredentials, parseCredentials, renderCredentials, type CredentialsDocument, type StoredAccessKey, type StoredApiToken } from '../../config/credentials-file.js';
+
+export const CREDENTIALS_FILE = 'credentials.json';
+
+/** A key or token from hidsmon.yaml or the environment: not in the file, not revocable with `hidsmon keys`. */
+export interface ConfiguredAccessKey {
+  id: string;
+  secret: string;
+  profile?: AccessProfile;
+  logGroups?: string[];
+}
+
+export interface CredentialStoreOptions {
+  dataDir: string;
+  account: Account;
+  configuredKeys?: readonly ConfiguredAccessKey[];
+  /** Configured API tokens: operators' own, so `admin` (viewer tokens are made with `hidsmon keys create --token --role viewer`). */
+  configuredTokens?: readonly string[];
+  now?: () => number;
+}
+
+/** What a first start made: printed once, saying which goes where. */
+export interface GeneratedCredentials {
+  agentKey?: StoredAccessKey;
+  adminKey?: StoredAccessKey;
+  viewerToken?: StoredApiToken;
+  adminToken?: StoredApiToken;
+}
+
+export class CredentialsFileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super(`${file}: ${problems.join(' ')}`);
+    this.name = 'CredentialsFileError';
+  }
+}
+
+/** `HIDS` and 16 upper-case hex digits: the shape of an AWS key id (SDKs and agents expect it). */
+export function newAccessKeyId(): string {
+  return `HIDS${randomBytes(8).toString('hex').toUpperCase()}`;
+}
+
+export function newSecret(bytes = 30): string {
+  return randomBytes(bytes).toString('base64url');
+}
+
+export function newTokenId(): string {
+  return `tok-${randomBytes(4).toString('hex')}`;
+}
+
+interface FileStamp {
+  mtimeMs: number;
+  size: number;
+  ino: number;
+}
+
+export class CredentialStore {
+  readonly file: string;
+  private readonly account: Account;
+  private readonly now: () => number;
+  private readonly configuredKeys: ReadonlyMap<string, AccessKeyGrant>;
+  private readonly configuredTokens: readonly { secret: Buffer; principal: Principal & { kind: 'api-token' } }[];
+  private document: CredentialsDocument = emptyCredentials();
+  private keys = new Map<string, AccessKeyGrant>();
+  private tokens: { digest: Buffer; principal: Principal & { kind: 'api-token' } }[] = [];
+  private stamp: FileStamp | undefined;
+  private checkedAtMs = -Infinity;
+
+  private constructor(options: CredentialStoreOptions) {
+    this.file = join(options.dataDir, CREDENTIALS_FILE);
+    this.account = options.account;
+    this.now = options.now ?? Date.now;
+    this.configuredKeys = new Map((options.configuredKeys ?? []).map((k) => [k.id, this.grantOf(k)]));
+    this.configuredTokens = (options.configuredTokens ?? []).map((secret, i) => ({ secret: digest(secret), principal: { kind: 'api-token', id: `config-token-${i + 1}`, role: 'admin' } }));
+  }
+
+  /**
+   * Opens the store; on a first start (no file) makes what the configuration does not give: an
+   * agent and an admin key when no key is configured, a viewer and an admin token when no token is.
+   * An old-format file is migrated in place.
+   */
+  static open(options: CredentialStoreOptions): { store: CredentialStore; generated: GeneratedCredentials | undefined; migrated: boolean } {
+    const store = new CredentialStore(options);
+    const existing = store.readFile();
+    if (existing) {
+      if (existing.migrated) store.write(existing.document);
+      store.load(existing.document);
+      return { store, generated: undefined, migrated: existing.migrated };
+    }
+    const document = emptyCredentials();
+    const generated: GeneratedCredentials = {};
+    const created = new Date(store.now()).toISOString();
+    if ((options.configuredKeys ?? []).length === 0) {
+      generated.agentKey = { id: newAccessKeyId(), secret: newSecret(), profile: 'agent', description: 'for the hosts (generated on first start)', created };
+      generated.adminKey = { id: newAccessKeyId(), secret: newSecret(), profile: 'admin', description: "for operators' aws CLI (generated on first start)", created };
+      document.accessKeys.push(generated.agentKey, generated.adminKey);
+    }
+    if ((options.configuredTokens ?? []).length === 0) {
+      generated.viewerToken = { id: newTokenId(), secret: newSecret(24), role: 'viewer', description: 'for people who watch alerts (generated on first start)', created };
+      generated.adminToken = { id: newTokenId(), secret: newSecret(24), role: 'admin', description: 'for operators (generated on first start)', created };
+      document.apiTokens.push(generated.viewerToken, generated.adminToken);
+    }
+    store.write(document);
+    store.load(document);
+    return { store, generated: Object.keys(generated).length > 0 ? generated : undefined, migrated: false };
+  }
+
+  /** An access key's secret, principal and policy; undefined for unknown and revoked keys. */
+  lookupAccessKey(id: string): AccessKeyGrant | undefined {
+    const configured = this.configuredKeys.get(id);
+    if (configured) return configured;
+    this.refresh(false);
+    let found = this.keys.get(id);
+    if (!found && this.refresh(true)) found = this.keys.get(id);
+    return found;
+  }
+
+  /** The principal of an API token by its secret (compared in constant time with every token); undefined for unknown and revoked ones. */
+  lookupApiToken(secret: string): (Principal & { kind: 'api-token'; role: QueryRole }) | undefined {
+    const given = digest(secret);
+    this.refresh(false);
+    let found = this.matchToken(given);
+    if (!found && this.refresh(true)) found = this.matchToken(given);
+    return found;
+  }
+
+  /** The file's keys and tokens, revoked ones included (for `hidsmon keys list`). */
+  entries(): CredentialsDocument {
+    const read = this.readFile();
+    if (read) this.load(read.document);
+    return structuredClone(this.document);
+  }
+
+  /** The active file keys of a profile, unscoped first (the demo ships with one). */
+  activeKeys(profile: AccessProfile): StoredAccessKey[] {
+    return this.entries()
+      .accessKeys.filter((k) => !k.revoked && k.profile === profile)
+      .sort((a, b) => (a.logGroups?.length ?? 0) - (b.logGroups?.length ?? 0));
+  }
+
+  createAccessKey(options: { profile?: AccessProfile; statements?: PolicyStatement[]; logGroups?: string[]; description?: string }): StoredAccessKey {
+    const document = this.fresh();
+    const key: StoredAccessKey = {
+      id: newAccessKeyId(),
+      secret: newSecret(),
+      ...(options.statements ? { statements: options.statements } : { profile: options.profile ?? 'agent' }),
+      ...(options.logGroups && options.logGroups.length > 0 ? { logGroups: options.logGroups } : {}),
+      ...(options.description ? { description: options.description } : {}),
+      created: new Date(this.now()).toISOString(),
+    };
+    document.accessKeys.push(key);
+    this.write(document);
+    this.load(document);
+    return key;
+  }
+
+  createApiToken(options: { role: QueryRole; description?: string }): StoredApiToken {
+    const document = this.fresh();
+    const token: StoredApiToken = { id: newTokenId(), secret: newSecret(24), role: options.role, ...(options.description ? { description: options.description } : {}), created: new Date(this.now()).toISOString() };
+    document.apiTokens.push(token);
+    this.write(document);
+    this.load(document);
+    return token;
+  }
+
+  /** Revokes a key or token by id: `revoked` (now), `already` (it was), `unknown` (no such id in the file), `configured` (in hidsmon.yaml: remove it there). */
+  revoke(id: string): 'revoked' | 'already' | 'unknown' | 'configured' {
+    if (this.configuredKeys.has(id) || this.configuredTokens.some((t) => t.principal.id === id)) return 'configured';
+    const document = this.fresh();
+    const entry = document.accessKeys.find((k) => k.id === id) ?? document.apiTokens.find((t) => t.id === id);
+    if (!entry) return 'unknown';
+    if (entry.revoked) return 'already';
+    entry.revoked = new Date(this.now()).toISOString();
+    this.write(document);
+    this.load(document);
+    return 'revoked';
+  }
+
+  /** The file as it is now (a change is made to what another process may just have written). */
+  private fresh(): CredentialsDocument {
+    return this.readFile()?.document ?? emptyCredentials();
+  }
+
+  private grantOf(key: { id: string; secret: string; profile?: AccessProfile; statements?: readonly PolicyStatement[]; logGroups?: readonly string[] }): AccessKeyGrant {
+    return {
+      secret: key.secret,
+      principal: { kind: 'access-key', id: key.id, arn: keyPrincipalArn(this.account.owner, key.id) },
+      policy: policyOf({ ...(key.profile ? { profile: key.profile } : {}), ...(key.statements ? { statements: key.statements } : {}), ...(key.logGroups ? { logGroups: key.logGroups } : {}) }, this.account),
+    };
+  }
+
+  private matchToken(given: Buffer): (Principal & { kind: 'api-token'; role: QueryRole }) | undefined {
+    let found: (Principal & { kind: 'api-token'; role: QueryRole }) | undefined;
+    // Every token is compared, so the time taken does not say which one (or whether any) matched.
+    for (const t of this.configuredTokens) if (timingSafeEqual(t.secret, given) && !found) found = t.principal;
+    for (const t of this.tokens) if (timingSafeEqual(t.digest, given) && !found) found = t.principal;
+    return found;
+  }
+
+  private load(document: CredentialsDocument): void {
+    this.document = document;
+    this.keys = new Map(document.accessKeys.filter((k) => !k.revoked).map((k) => [k.id, this.grantOf(k)]));
+    this.tokens = document.apiTokens.filter((t) => !t.revoked).map((t) => ({ digest: digest(t.secret), principal: { kind: 'api-token', id: t.id, role: t.role } }));
+    this.stamp = stampOf(this.file);
+    this.checkedAtMs = this.now();
+  }
+
+  /**
+   * Reloads when the file changed since it was read: looked at at most once a second on hits, and
+   * at most every 100 ms on misses (a flood of unknown keys costs a stat per 100 ms, not per request).
+   * A file that became unreadable or invalid keeps what was loaded (the server goes on; the
+   * `hidsmon keys` command that wrote it reports the problem).
+   */
+  private refresh(onMiss: boolean): boolean {
+    const now = this.now();
+    if (now - this.checkedAtMs < (onMiss ? 100 : 1000) && now >= this.checkedAtMs) return false;
+    this.checkedAtMs = now;
+    const stamp = stampOf(this.file);
+    if (sameStamp(stamp, this.stamp)) return false;
+    try {
+      const read = this.readFile();
+      if (!read) return false;
+      this.load(read.document);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private readFile(): { document: CredentialsDocument; migrated: boolean } | undefined {
+    let text: string;
+    try {
+      text = readFileSync(this.file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+    const parsed = parseCredentials(text, new Date(this.now()).toISOString());
+    if (!parsed.ok) throw new CredentialsFileError(this.file, parsed.error);
+    return parsed.value;
+  }
+
+  /** Temp file in the same directory, 0600, fsync, rename: a reader sees the old file or the new one, never half of one. */
+  private write(document: CredentialsDocument): void {
+    mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
+    const temp = `${this.file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    const fd = openSync(temp, 'wx', 0o600);
+    try {
+      writeSync(fd, renderCredentials(document));
+      fsyncSync(fd);
+    } catch (e) {
+      closeSync(fd);
+      unlinkSync(temp);
+      throw e;
+    }
+    closeSync(fd);
+    chmodSync(temp, 0o600);
+    renameSync(temp, this.file);
+  }
+}
+
+function digest(secret: string): Buffer {
+  return createHash('sha256').update(secret, 'utf8').digest();
+}
+
+function stampOf(file: string): FileStamp | undefined {
+  try {
+    const s = statSync(file);
+    return { mtimeMs: s.mtimeMs, size: s.size, ino: s.ino };
+  } catch {
+    return undefined;
+  }
+}
+
+function sameStamp(a: FileStamp | undefined, b: FileStamp | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.mtimeMs === b.mtimeMs && a.size === b.size && a.ino === b.ino);
+}
