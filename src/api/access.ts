@@ -4,22 +4,39 @@
  * one-time login link.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { canonicalIp, cidrKeyRange, ipSortKey } from '../core/ip.js';
+import { BlockList, isIP } from 'node:net';
 import type { Principal, QueryRole } from '../core/principal.js';
 
+/**
+ * The trusted networks on Node's own matcher (`net.BlockList`), which also matches an IPv4-mapped
+ * IPv6 peer (`::ffff:10.0.0.1`, as a dual-stack listener reports IPv4 clients) against IPv4 blocks.
+ */
 export class TrustedNetworks {
-  private readonly ranges: Array<{ lo: string; hi: string }>;
+  private readonly list = new BlockList();
+  /** `cidrs` as config validation passed them (`10.0.0.0/8`, `::1/128`); anything else is a bug and throws. */
   constructor(readonly cidrs: readonly string[]) {
-    this.ranges = cidrs.map((c) => cidrKeyRange(c)).filter((r): r is { lo: string; hi: string } => r !== undefined);
+    for (const cidr of cidrs) {
+      const slash = cidr.lastIndexOf('/');
+      const address = cidr.slice(0, slash);
+      const family = isIP(address);
+      const prefix = Number(cidr.slice(slash + 1));
+      if (slash < 0 || family === 0 || !Number.isInteger(prefix)) throw new Error(`Not a CIDR block: "${cidr}".`);
+      this.list.addSubnet(address, prefix, family === 4 ? 'ipv4' : 'ipv6');
+    }
   }
-  /** Whether a peer address (as Node reports it, IPv4-mapped or not) lies in a trusted block. */
+  /** Whether a peer address (as Node reports it: IPv4, IPv6, IPv4-mapped, with a zone id) lies in a trusted block. */
   allows(address: string | undefined): boolean {
-    const key = address === undefined ? undefined : ipSortKey(canonicalIp(address.replace(/%.*$/, '')) ?? '');
-    return key !== undefined && this.ranges.some((r) => key >= r.lo && key <= r.hi);
+    if (address === undefined) return false;
+    const bare = address.replace(/%.*$/, '');
+    const family = isIP(bare);
+    return family !== 0 && this.list.check(bare, family === 4 ? 'ipv4' : 'ipv6');
   }
-  /** What to say to a refused peer: which address, and what would let it in. */
+  /**
+   * What to say to a refused peer: its own address and where an operator lets it in, but not the
+   * trusted blocks themselves, which would map the network for whoever knocks.
+   */
   refusal(address: string | undefined): string {
-    return `Address ${address ?? '(unknown)'} is not in the trusted networks (${this.cidrs.join(', ')}). Add it to trusted_networks in hidsmon.yaml or $HIDSMON_TRUSTED_NETWORKS.`;
+    return `Your address ${address ?? '(unknown)'} is not in this server's trusted networks. An operator can add it to trusted_networks in hidsmon.yaml or $HIDSMON_TRUSTED_NETWORKS.`;
   }
 }
 

@@ -186,9 +186,13 @@ describe('server: access', () => {
     try {
       const r = await api(closed, '/healthz', undefined, {});
       expect(r.status).toBe(403);
-      expect(String(r.json)).toMatch(/Address (::ffff:)?127\.0\.0\.1 is not in the trusted networks \(10\.0\.0\.0\/8\)/);
+      // The peer learns its own address, never the trusted blocks (they would map the network).
+      expect(String(r.json)).toMatch(/Your address (::ffff:)?127\.0\.0\.1 is not in this server.{1,6}s trusted networks\. An operator can add it to trusted_networks/);
+      expect(String(r.json)).not.toContain('10.0.0.0');
       const cw = client(closed);
-      await expect(cw.send(new CreateLogGroupCommand({ logGroupName: 'x' }))).rejects.toMatchObject({ name: 'AccessDeniedException' });
+      const denied = await cw.send(new CreateLogGroupCommand({ logGroupName: 'x' })).catch((e: Error) => e);
+      expect(denied).toMatchObject({ name: 'AccessDeniedException', message: expect.stringMatching(/^Your address (::ffff:)?127\.0\.0\.1 is not/) });
+      expect((denied as Error).message).not.toContain('10.0.0.0');
       cw.destroy();
     } finally {
       await closed.stop();
