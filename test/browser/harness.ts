@@ -16,6 +16,7 @@ import { builtUiFiles } from '../../src/apps/server/ui-files.js';
 import { DEFAULTS } from '../../src/config/server-config.js';
 import { cloudWatchEventId } from '../../src/core/ids.js';
 import type { IndexedDocument } from '../../src/core/document.js';
+import type { QueryRole } from '../../src/core/principal.js';
 import { FleetSimulator, type SimulatedAlert } from '../../src/simulate/fleet-simulator.js';
 import { renderAlert } from '../../src/simulate/render.js';
 import { documentFromLogEvent } from '../../src/transforms/to-document.js';
@@ -34,8 +35,8 @@ export interface Fixture {
   dir: string;
   /** Uncaught script errors in any page the fixture opened (the suites expect none). */
   pageErrors: string[];
-  /** A fresh browser context signed in through a one-time login link. */
-  signedIn(viewport?: { width: number; height: number }): Promise<{ context: BrowserContext; page: Page }>;
+  /** A fresh browser context signed in through a one-time login link (the server's own: admin, unless told `viewer`). */
+  signedIn(viewport?: { width: number; height: number }, role?: QueryRole): Promise<{ context: BrowserContext; page: Page }>;
   close(): Promise<void>;
 }
 
@@ -71,12 +72,12 @@ export async function startFixture(name: string, options: Partial<StartOptions> 
     browser,
     dir,
     pageErrors,
-    async signedIn(viewport = { width: 1280, height: 800 }) {
+    async signedIn(viewport = { width: 1280, height: 800 }, role: QueryRole = 'admin') {
       const context = await browser.newContext({ viewport });
       contexts.push(context);
       context.on('page', (p) => watchPage(p, pageErrors));
       const page = await context.newPage();
-      await page.goto(server.newLoginUrl());
+      await page.goto(server.newLoginUrl(role));
       await page.waitForSelector('.app', { timeout: 30_000 });
       return { context, page };
     },

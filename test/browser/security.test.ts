@@ -213,18 +213,24 @@ describe('signing in', { timeout: 120_000 }, () => {
       const text = (await signIn.textContent()) as string;
       expect(text).toContain('Sign in to hidsmon');
       expect(text).toContain('login link the server printed');
-      expect(text).toContain('/login?token=<API token>');
-      // A wrong token: the server's own page says the link does not work.
+      expect(text).toContain('never goes in a URL');
+      // The form POSTs the token: it never shows in the address bar. A wrong one: the server's page says so.
       await p.getByTestId('token-input').fill('not-the-token');
       await p.getByTestId('token-input').press('Enter');
-      await p.waitForURL(/\/login\?/);
-      expect(await p.textContent('h1')).toBe('This login link does not work');
+      await p.waitForURL(/\/login$/);
+      expect(await p.textContent('h1')).toBe('This API token does not work');
+
+      // The token in a URL, as the old form sent it, is refused.
+      const inUrl = await p.goto(`${fx.server.url}/login?token=${TOKEN}`);
+      expect(inUrl?.status()).toBe(401);
+      expect(await p.textContent('h1')).toBe('API tokens do not go in URLs');
 
       await p.goto(`${fx.server.url}${view}`);
       await p.getByTestId('token-input').fill(TOKEN);
       await p.getByTestId('token-input').press('Enter');
       await waitReady(p, 'dashboard');
       expect(new URL(p.url()).pathname).toBe('/dashboard');
+      expect(p.url()).not.toContain(TOKEN);
       expect(await p.getByTestId('query-input').inputValue()).toBe('rule.level:>=10');
 
       // Signing out ends the session: the sign-in page again.

@@ -100,13 +100,14 @@ export class ApiError extends Error {
   }
 }
 
-async function call<T>(method: 'GET' | 'POST', path: string, body: unknown, signal?: AbortSignal): Promise<T> {
+async function call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body: unknown, signal?: AbortSignal): Promise<T> {
   let response: Response;
   try {
     response = await fetch(path, {
       method,
       credentials: 'same-origin',
-      headers: body === undefined ? { Accept: 'application/json' } : { Accept: 'application/json', 'Content-Type': 'application/json' },
+      // Every write says JSON: the server refuses cookie-only writes that a cross-site form could send.
+      headers: body === undefined && method === 'GET' ? { Accept: 'application/json' } : { Accept: 'application/json', 'Content-Type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       ...(signal ? { signal } : {}),
     });
@@ -128,12 +129,29 @@ async function call<T>(method: 'GET' | 'POST', path: string, body: unknown, sign
   return json as T;
 }
 
+/** The query API's roles: a viewer reads; an admin also deletes indices and manages keys. */
+export type Role = 'viewer' | 'admin';
+
+export interface SessionInfo {
+  authenticated: boolean;
+  role: Role;
+  principal: { kind: string; id: string };
+}
+
+export interface IndexInfo {
+  name: string;
+  documents: number;
+  bytes: number;
+}
+
 /** What /healthz says. */
 export type Health = { status: 'ok' } | { status: 'degraded'; reasons: string[] };
 
 export const api = {
   health: (signal?: AbortSignal) => call<Health>('GET', '/healthz', undefined, signal),
-  session: (signal?: AbortSignal) => call<{ authenticated: boolean }>('GET', '/api/session', undefined, signal),
+  session: (signal?: AbortSignal) => call<SessionInfo>('GET', '/api/session', undefined, signal),
+  indices: (signal?: AbortSignal) => call<{ indices: IndexInfo[] }>('GET', '/api/indices', undefined, signal),
+  deleteIndex: (name: string) => call<{ deleted: string }>('DELETE', `/api/indices/${encodeURIComponent(name)}`, undefined),
   logout: () => call<{ signed_out: boolean }>('POST', '/api/logout', {}),
   search: (body: SearchBody, signal?: AbortSignal) => call<SearchResponse>('POST', '/api/search', body, signal),
   fields: (signal?: AbortSignal) => call<{ fields: FieldInfo[] }>('GET', '/api/fields', undefined, signal),

@@ -3,9 +3,10 @@
  * popstate to go back), the header, the search bar and filter pills both pages share, and the page.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { api, ApiError } from './api.js';
+import { api, ApiError, type Role } from './api.js';
 import { FilterBar } from './components/filter-bar.js';
 import { HealthBanner } from './components/health-banner.js';
+import { IndicesPanel } from './components/indices-panel.js';
 import { SearchBar } from './components/search-bar.js';
 import { SignIn } from './components/sign-in.js';
 import { Dashboard } from './dashboard.js';
@@ -14,7 +15,7 @@ import { addFilter, type FilterValue } from './filters.js';
 import { stateFromUrl, urlFromState, type Page, type ViewState } from './state.js';
 import { ViewContext, type ViewActions } from './view-context.js';
 
-type Session = { kind: 'checking' } | { kind: 'ok' } | { kind: 'signed-out'; reason?: string } | { kind: 'forbidden'; message: string } | { kind: 'unreachable'; message: string };
+type Session = { kind: 'checking' } | { kind: 'ok'; role: Role } | { kind: 'signed-out'; reason?: string } | { kind: 'forbidden'; message: string } | { kind: 'unreachable'; message: string };
 
 function currentState(): ViewState {
   return stateFromUrl(window.location.pathname, window.location.search);
@@ -24,6 +25,7 @@ export function App(): React.JSX.Element {
   const [session, setSession] = useState<Session>({ kind: 'checking' });
   const [state, setState] = useState<ViewState>(currentState);
   const [nonce, setNonce] = useState(0);
+  const [showIndices, setShowIndices] = useState(false);
   const stateRef = useRef(state);
   stateRef.current = state;
 
@@ -39,7 +41,7 @@ export function App(): React.JSX.Element {
   useEffect(() => {
     const controller = new AbortController();
     api.session(controller.signal).then(
-      () => setSession({ kind: 'ok' }),
+      (info) => setSession({ kind: 'ok', role: info.role }),
       (e: unknown) => {
         if (controller.signal.aborted) return;
         const error = e instanceof ApiError ? e : new ApiError(0, 'network', String(e));
@@ -105,6 +107,12 @@ export function App(): React.JSX.Element {
             </a>
           </nav>
           <span className="spacer" />
+          <button type="button" className="link-button on-dark" onClick={() => setShowIndices(true)} data-testid="open-indices">
+            Indices
+          </button>
+          <span className={`role-badge ${session.role}`} data-testid="role" title={session.role === 'admin' ? 'Signed in as admin: may also delete indices' : 'Signed in as viewer: may search, not change'}>
+            {session.role}
+          </span>
           <button type="button" className="link-button on-dark" onClick={signOut}>
             Sign out
           </button>
@@ -113,6 +121,7 @@ export function App(): React.JSX.Element {
         <SearchBar />
         <FilterBar />
         {state.page === 'discover' ? <Discover /> : <Dashboard />}
+        {showIndices && <IndicesPanel role={session.role} onClose={() => setShowIndices(false)} onChanged={actions.reload} />}
       </div>
     </ViewContext.Provider>
   );

@@ -78,11 +78,16 @@ function isLocalhostName(hostHeader: string | undefined): boolean {
   return name === 'localhost' || name.endsWith('.localhost');
 }
 
-/** Hono's CSRF check (Origin or Sec-Fetch-Site must be this server's) for form posts, as a yes/no. */
+/**
+ * Whether a browser says this request came from another site: Sec-Fetch-Site where it is sent
+ * (this server's `Referrer-Policy: no-referrer` makes Chromium send `Origin: null` even for its own
+ * forms), else Origin. Then Hono's CSRF check for form posts, which refuses a form that has neither.
+ */
 const sameOriginForm = csrf();
 async function isCrossSite(c: Context<Env>): Promise<boolean> {
+  const site = c.req.header('sec-fetch-site');
   const origin = c.req.header('origin');
-  if (origin !== undefined && origin !== new URL(c.req.url).origin) return true;
+  if (site !== undefined ? site !== 'same-origin' : origin !== undefined && origin !== new URL(c.req.url).origin) return true;
   return sameOriginForm(c, async () => undefined).then(
     () => false,
     (e: unknown) => {

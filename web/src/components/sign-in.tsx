@@ -1,6 +1,6 @@
 /**
  * @module The page shown without a session: how to sign in (the server's one-time link, or an API
- * token), and what to do when the address is not trusted or the server is unreachable.
+ * token posted by the form, never put in a URL), and what to do when the address is not trusted or the server is unreachable.
  */
 
 type Problem = { kind: 'signed-out'; reason?: string } | { kind: 'forbidden'; message: string } | { kind: 'unreachable'; message: string };
@@ -40,11 +40,11 @@ export function SignIn({ session }: { session: Problem }): React.JSX.Element {
                 <code>http://127.0.0.1:5601/login?token=…</code>. Each link works once; restarting the server prints a new one.
               </li>
               <li>
-                Or sign in with an <strong>API token</strong> (from the server's configuration, or <code>credentials.json</code> in its data directory), which opens{' '}
-                <code>/login?token=&lt;API token&gt;</code>:
+                Or sign in with an <strong>API token</strong> (from the server's configuration, or <code>credentials.json</code> in its data directory). The form sends it in the
+                request body: an API token never goes in a URL.
               </li>
             </ol>
-            <form method="get" action="/login" className="token-form">
+            <form method="post" action="/login" className="token-form">
               <input type="hidden" name="next" value={next} />
               <input type="password" name="token" aria-label="API token" placeholder="API token" autoComplete="off" required data-testid="token-input" />
               <button type="submit" className="button primary">
