@@ -55,6 +55,8 @@ export interface ServerConfig {
   retentionDays: number;
   /** A new log group is subscribed to the embedded index, so that shippers need no set-up. */
   autoSubscribe: boolean;
+  /** Audit log entries older than this many days are deleted (default 90); 0 keeps everything. */
+  auditRetentionDays?: number;
   /** /healthz says degraded when a destination is further behind than this (seconds; default 300). */
   healthLagSeconds?: number;
   /** Query cost limits (default DEFAULT_LIMITS). */
@@ -71,12 +73,13 @@ export const DEFAULTS: Omit<ServerConfig, 'dataDir'> = {
   trustedNetworks: ['127.0.0.0/8', '::1/128'],
   retentionDays: 30,
   autoSubscribe: true,
+  auditRetentionDays: 90,
   healthLagSeconds: 300,
   limits: DEFAULT_LIMITS,
 };
 
 /** The YAML keys, as a user writes them. */
-const KEYS = ['host', 'port', 'data', 'owner', 'region', 'access_keys', 'api_tokens', 'trusted_networks', 'retention_days', 'auto_subscribe', 'health_lag_seconds', 'limits'];
+const KEYS = ['host', 'port', 'data', 'owner', 'region', 'access_keys', 'api_tokens', 'trusted_networks', 'retention_days', 'audit_retention_days', 'auto_subscribe', 'health_lag_seconds', 'limits'];
 
 export interface ConfigSources {
   /** Contents of hidsmon.yaml, if there is one, and its name for messages. */
@@ -173,6 +176,11 @@ export function loadServerConfig(sources: ConfigSources): Result<ServerConfig, s
   if (typeof retentionDays !== 'number' || !Number.isInteger(retentionDays) || retentionDays < 0) {
     problems.push(`${where('retention_days', 'HIDSMON_RETENTION_DAYS')}: a whole number of days (0 keeps everything).`);
   }
+  const auditValue = env['HIDSMON_AUDIT_RETENTION_DAYS'] ?? file['audit_retention_days'] ?? DEFAULTS.auditRetentionDays;
+  const auditRetentionDays = typeof auditValue === 'string' && /^\d+$/.test(auditValue) ? Number(auditValue) : auditValue;
+  if (typeof auditRetentionDays !== 'number' || !Number.isInteger(auditRetentionDays) || auditRetentionDays < 0) {
+    problems.push(`${where('audit_retention_days', 'HIDSMON_AUDIT_RETENTION_DAYS')}: a whole number of days (0 keeps everything).`);
+  }
   const autoSubscribe = file['auto_subscribe'] ?? DEFAULTS.autoSubscribe;
   if (typeof autoSubscribe !== 'boolean') problems.push(`${where('auto_subscribe')}: true or false.`);
   const lagValue = env['HIDSMON_HEALTH_LAG_SECONDS'] ?? file['health_lag_seconds'] ?? DEFAULTS.healthLagSeconds;
@@ -208,6 +216,7 @@ export function loadServerConfig(sources: ConfigSources): Result<ServerConfig, s
     trustedNetworks,
     retentionDays: retentionDays as number,
     autoSubscribe: autoSubscribe as boolean,
+    auditRetentionDays: auditRetentionDays as number,
     healthLagSeconds: healthLagSeconds as number,
     limits,
   });

@@ -17,6 +17,9 @@ import { LogStore, type RetentionOutcome } from '../../ingest/log-store.js';
 import { DuckDbStore } from '../../sinks/duckdb/store.js';
 import { serverMetrics, type ServerMetrics } from '../../telemetry/metrics.js';
 import type { DocumentSink } from '../../query/search-api.js';
+import { AuditStore } from '../../audit/audit-store.js';
+import { reportAuditDrops } from '../../audit/drop-report.js';
+import { indexingChangesByGroup } from '../../audit/indexing-changes.js';
 import { createApp } from './app.js';
 import { CredentialStore, type GeneratedCredentials } from './credential-store.js';
 import { healthOf } from './health.js';
@@ -74,6 +77,8 @@ export interface RunningServer {
   config: ServerConfig;
   index: DuckDbStore;
   log: LogStore;
+  /** The audit log: every change that is not PutLogEvents, allowed or refused. */
+  audit: AuditStore;
   forwarder: Forwarder;
   metrics: ServerMetrics;
   /** A fresh one-time login link, for an admin session unless told `viewer`. */
@@ -137,9 +142,27 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
   const metrics = serverMetrics();
   const log = await LogStore.open({ path: join(config.dataDir, 'log.duckdb'), now });
   let index: DuckDbStore;
+  let audit: AuditStore;
+  try {
+    // Its own file: a damaged or busy log cannot take the trail with it.
+    audit = await AuditStore.open({
+      path: join(config.dataDir, 'audit.duckdb'),
+      now,
+      retentionDays: config.auditRetentionDays ?? 90,
+      onDropped: reportAuditDrops({ count: (n, reason) => metrics.auditDropped.inc(n, { reason }), log: (fields, message) => logger.error({ component: 'audit', ...fields }, message) }),
+      onWriteError: (error, pending) => {
+        metrics.auditWriteErrors.inc();
+        logger.warn({ component: 'audit', err: error, pending }, 'An audit log commit failed; its entries are retried.');
+      },
+    });
+  } catch (e) {
+    await log.close();
+    throw e;
+  }
   try {
     index = await DuckDbStore.open({ path: join(config.dataDir, 'index.duckdb'), now, limits: config.limits ?? DEFAULT_LIMITS });
   } catch (e) {
+    await audit.close();
     await log.close();
     throw e;
   }
@@ -175,6 +198,8 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     sessions,
     authenticateToken: (secret) => credentials.store.lookupApiToken(secret),
     ...(options.ui ? { ui: options.ui } : {}),
+    audit,
+    auditLog: audit,
     cloudWatch: async (request) => {
       const response = await handleCloudWatchLogs(request, {
         store: log,
@@ -183,6 +208,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
         region: config.region,
         nowMs: now,
         credentials: (id) => credentials.store.lookupAccessKey(id),
+        audit,
         onInternalError: (error, requestId) => logger.error({ err: error, requestId }, 'CloudWatch Logs request failed on a bug; answered 500.'),
       });
       if (response.status >= 400) metrics.rejected.inc(1, { reason: JSON.parse(response.body || '{}').__type ?? 'error' });
@@ -197,6 +223,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
         forwarder: lag.map((l) => ({ destination: l.destination, status: l.status, cursor: l.cursor, lag_events: l.lagEvents, lag_seconds: l.lagSeconds, restarts: l.restarts, ...(l.lastError ? { last_error: l.lastError } : {}) })),
         dead_letters: await log.countDeadLetters(),
         retention: retentionStatus(lastRetention),
+        log_groups: await logGroupsStatus(log, audit),
       };
     },
     health: async () => healthOf(await forwarder.lag(), { lagThresholdSeconds: config.healthLagSeconds ?? 300, nowMs: now() }),
@@ -235,6 +262,8 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
       // Only destinations that receive events now count: a subscription's, or the embedded index by auto-subscription.
       const receivers = (await source.subscriptions()).filter((s) => sinks.has(s.destination)).map((s) => ({ logGroup: s.logGroup, destination: s.destination }));
       const outcome = await log.expireEvents(ranAt, receivers);
+      const expiredAudit = await audit.expire(ranAt);
+      if (expiredAudit > 0) logger.info({ entries: expiredAudit, days: config.auditRetentionDays ?? 90 }, 'Deleted audit log entries past audit_retention_days.');
       lastRetention = { ...outcome, ranAt };
       if (outcome.waitingOn.length > 0) logger.warn({ heldEvents: outcome.heldEvents, waitingOn: outcome.waitingOn }, 'Retention keeps expired log events that a destination has not taken yet.');
       return outcome.waitingOn.length > 0;
@@ -263,6 +292,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     config,
     index,
     log,
+    audit,
     forwarder,
     metrics,
     newLoginUrl,
@@ -281,6 +311,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
         // A write that never returned holds the store's queue: closing would wait for it.
         if (clean) clean = await within(index.close(), left());
         clean = (await within(log.close(), Math.max(left(), 250))) && clean;
+        clean = (await within(audit.close(), Math.max(left(), 250))) && clean;
         if (!clean) logger.warn({ deadlineMs: options.stopDeadlineMs ?? 5000 }, 'Stopped with work still in flight; it is redone on the next start.');
         return clean;
       })()),
@@ -297,6 +328,25 @@ function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
     ),
     new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
   ]).finally(() => clearTimeout(timer));
+}
+
+/** Each log group's retention and subscription filters, with the latest changes to them (who, when, from where, outcome). */
+async function logGroupsStatus(log: LogStore, audit: AuditStore): Promise<Array<Record<string, unknown>>> {
+  const filters = log.listSubscriptionFilters();
+  const changes = await indexingChangesByGroup(audit);
+  const groups = log.listLogGroups();
+  const names = new Set(groups.map((g) => g.name));
+  return [
+    ...groups.map((g) => ({
+      name: g.name,
+      exists: true,
+      retention_days: g.retentionInDays ?? null,
+      subscription_filters: filters.ok ? filters.value.filter((f) => f.logGroup === g.name).map((f) => ({ name: f.name, pattern: f.pattern, destination: f.destinationArn })) : [],
+      recent_changes: changes.get(g.name) ?? [],
+    })),
+    // A deleted group's last changes stay visible: deleting it is one of them.
+    ...[...changes].filter(([name]) => !names.has(name)).map(([name, recent]) => ({ name, exists: false, retention_days: null, subscription_filters: [], recent_changes: recent })),
+  ];
 }
 
 /** The last retention run as `/api/ingest` shows it: `waiting` while expired events are held back for a destination. */
