@@ -2,7 +2,7 @@
  * @module The credential store: `<data>/credentials.json` (written atomically, 0600) plus the keys
  * and tokens of hidsmon.yaml, looked up by the CloudWatch Logs API (access keys) and the query API
  * (tokens). Changes made by `hidsmon keys` reach a running server without a restart: the file is
- * looked at again (one stat) at most once a second, and on an unknown id or secret.
+ * looked at again (one stat) at most once a second, and on every unknown id or secret.
  */
 import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
 import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
@@ -220,14 +220,16 @@ export class CredentialStore {
   }
 
   /**
-   * Reloads when the file changed since it was read: looked at at most once a second on hits, and
-   * at most every 100 ms on misses (a flood of unknown keys costs a stat per 100 ms, not per request).
+   * Reloads when the file changed since it was read: looked at at most once a second on hits (so a
+   * revocation takes effect within a second), and on every miss (a key made a moment ago works at
+   * once; an unknown key costs one stat, less than parsing its request did). The rename of each
+   * write gives the file a new inode, so a change within the clock's resolution is seen too.
    * A file that became unreadable or invalid keeps what was loaded (the server goes on; the
    * `hidsmon keys` command that wrote it reports the problem).
    */
   private refresh(onMiss: boolean): boolean {
     const now = this.now();
-    if (now - this.checkedAtMs < (onMiss ? 100 : 1000) && now >= this.checkedAtMs) return false;
+    if (!onMiss && now - this.checkedAtMs < 1000 && now >= this.checkedAtMs) return false;
     this.checkedAtMs = now;
     const stamp = stampOf(this.file);
     if (sameStamp(stamp, this.stamp)) return false;
