@@ -28,6 +28,8 @@ export interface QueryApiDeps {
   deadLetters: DeadLetterProvider;
   /** Removes dead letters by id; answers how many there were. */
   removeDeadLetters?: (ids: readonly number[]) => Promise<number>;
+  /** Access keys and API tokens by id, role or profile, never their secrets (`GET /api/keys`). */
+  keys?: () => JsonObject;
   /** Where index and dead-letter deletions are recorded. */
   audit?: AuditRecorder;
 }
@@ -193,6 +195,8 @@ export function createQueryApi(deps: QueryApiDeps): Hono<QueryApiEnv> {
     const limit = Math.min(1000, Math.max(1, Number(c.req.query('limit') ?? 100) || 100));
     return c.json({ dead_letters: await deps.deadLetters(limit) });
   });
+
+  api.get('/keys', (c) => (deps.keys ? c.json(deps.keys()) : c.json({ error: { kind: 'not_found', message: 'This server has no credential store to list.' } }, 404)));
 
   api.delete('/dead-letters/:id', async (c) => {
     const id = Number(c.req.param('id'));

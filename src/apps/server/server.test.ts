@@ -9,6 +9,8 @@ import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, Pu
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULTS, type ServerConfig } from '../../config/server-config.js';
+import { cloudWatchEventId } from '../../core/ids.js';
+import { documentFromLogEvent } from '../../transforms/to-document.js';
 import { FleetSimulator } from '../../simulate/fleet-simulator.js';
 import { renderAlert } from '../../simulate/render.js';
 import { startServer, type RunningServer } from './server.js';
@@ -173,6 +175,35 @@ describe('server: access', () => {
     // With the cookie alone, a write must be JSON (a cross-site form cannot send that).
     const form = await fetch(`${server.url}/api/search`, { method: 'POST', headers: { Cookie: session, 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'query=x' });
     expect(form.status).toBe(415);
+  });
+
+  it('a viewer token from the credential store reads but cannot delete an index or read keys; the admin token can', async () => {
+    const viewer = server.credentials.store.createApiToken({ role: 'viewer', description: 'roles test' });
+    const as = (token: string) => ({ Authorization: `Bearer ${token}` });
+    expect((await api(server, '/api/search', { query: '*' }, as(viewer.secret))).status).toBe(200);
+    const at = Date.UTC(2026, 0, 5, 12);
+    await server.index.write([documentFromLogEvent({ eventId: cloudWatchEventId(at, 0), timestampMs: at, message: '{"rule":{"level":3}}', owner: '1', logGroup: 'g', logStream: 's' })]);
+    const name = 'cwl-2026.01.05';
+    expect((await api(server, '/api/indices', undefined, as(viewer.secret))).json.indices.map((i: { name: string }) => i.name)).toContain(name);
+    const del = (token: string) => fetch(`${server.url}/api/indices/${name}`, { method: 'DELETE', headers: as(token) });
+    const refused = await del(viewer.secret);
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as any).error).toMatchObject({ kind: 'forbidden', required_role: 'admin', role: 'viewer' });
+    const keys = await api(server, '/api/keys', undefined, as(viewer.secret));
+    expect(keys.status).toBe(403);
+    expect(JSON.stringify(keys.json)).not.toContain(viewer.secret);
+
+    const listed = await api(server, '/api/keys');
+    expect(listed.status).toBe(200);
+    expect(listed.json.api_tokens).toContainEqual(expect.objectContaining({ id: viewer.id, role: 'viewer' }));
+    expect(JSON.stringify(listed.json)).not.toContain(viewer.secret);
+    expect(JSON.stringify(listed.json)).not.toContain(KEY.secret);
+    // The form's JSON variant signs a browser in with the viewer's role.
+    const signIn = await fetch(`${server.url}/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token: viewer.secret }) });
+    expect(await signIn.json()).toMatchObject({ signed_in: true, role: 'viewer' });
+    const deleted = await del(TOKEN);
+    expect(deleted.status).toBe(200);
+    expect((await api(server, '/api/indices')).json.indices.map((i: { name: string }) => i.name)).not.toContain(name);
   });
 
   it('refuses a wrong secret with the SDK error a client expects', async () => {

@@ -17,6 +17,7 @@ import { LogStore, type RetentionOutcome } from '../../ingest/log-store.js';
 import { DuckDbStore } from '../../sinks/duckdb/store.js';
 import { serverMetrics, type ServerMetrics } from '../../telemetry/metrics.js';
 import type { DocumentSink } from '../../query/search-api.js';
+import type { JsonObject } from '../../core/paths.js';
 import { AuditStore } from '../../audit/audit-store.js';
 import { reportAuditDrops } from '../../audit/drop-report.js';
 import { indexingChangesByGroup } from '../../audit/indexing-changes.js';
@@ -65,6 +66,23 @@ export function resolveCredentials(config: ServerConfig, now: () => number = Dat
     generated: generated !== undefined,
     ...(generated ? { created: generated } : {}),
     migrated,
+  };
+}
+
+/** `GET /api/keys`: the file's keys and tokens by id, profile or role and dates; never a secret. */
+function keysListing(store: CredentialStore): JsonObject {
+  const entries = store.entries();
+  return {
+    access_keys: entries.accessKeys.map((k) => ({
+      id: k.id,
+      profile: k.profile ?? null,
+      ...(k.statements ? { statements: JSON.parse(JSON.stringify(k.statements)) as JsonObject[] } : {}),
+      log_groups: k.logGroups ?? null,
+      description: k.description ?? null,
+      created: k.created,
+      revoked: k.revoked ?? null,
+    })),
+    api_tokens: entries.apiTokens.map((t) => ({ id: t.id, role: t.role, description: t.description ?? null, created: t.created, revoked: t.revoked ?? null })),
   };
 }
 
@@ -197,6 +215,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     trusted: new TrustedNetworks(config.trustedNetworks),
     sessions,
     authenticateToken: (secret) => credentials.store.lookupApiToken(secret),
+    keys: () => keysListing(credentials.store),
     ...(options.ui ? { ui: options.ui } : {}),
     audit,
     auditLog: audit,
