@@ -41,7 +41,8 @@ function cachedStore(): string | undefined {
  */
 async function serverWithAlerts(dir: string, log: (line: string) => void): Promise<{ server: RunningServer; source: string }> {
   const data = join(dir, 'data');
-  mkdirSync(data, { recursive: true });
+  // Owner-only, as the server requires of a data directory it did not create.
+  mkdirSync(data, { recursive: true, mode: 0o700 });
   const cached = cachedStore();
   if (cached) {
     copyFileSync(cached, join(data, 'index.duckdb'));

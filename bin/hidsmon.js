@@ -8,6 +8,9 @@ import { fileURLToPath } from 'node:url';
 // Every DuckDB statement runs on a libuv thread: with Node's default of 4, three long searches and
 // an index commit would leave PutLogEvents' own commit waiting. Set before anything uses the pool.
 process.env.UV_THREADPOOL_SIZE ??= '16';
+// The data directory holds keys and every host's alerts: whatever hidsmon creates (directories,
+// DuckDB files and their WALs, keys) is its owner's alone, before anything is created.
+process.umask(0o077);
 
 const main = fileURLToPath(new URL('../dist/src/apps/cli/main.js', import.meta.url));
 if (!existsSync(main)) {
