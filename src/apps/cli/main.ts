@@ -11,6 +11,7 @@ import { searchCommand } from './commands/search.js';
 import { demoCommand } from './commands/demo.js';
 import { serverCommand } from './commands/server.js';
 import { auditCommand } from './commands/audit.js';
+import { keysCommand } from './commands/keys.js';
 
 /** What a command may touch of the outside world; tests pass their own. */
 export interface CommandContext {
@@ -35,6 +36,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   search: { run: searchCommand, summary: 'search the embedded index with Lucene query syntax' },
   indices: { run: indicesCommand, summary: 'list, delete or expire the daily indices' },
   server: { run: serverCommand, summary: 'the CloudWatch Logs API, forwarder, index, query API and UI in one process' },
+  keys: { run: keysCommand, summary: 'list, create or revoke access keys (agent: hosts, admin: operators) and API tokens' },
   audit: { run: auditCommand, summary: 'show or follow the audit log (changes, refusals, logins) of a server or a data directory' },
   demo: { run: demoCommand, summary: 'a server and two simulated hosts shipping to it (what `npm start` runs)' },
 };

@@ -29,6 +29,8 @@ export interface CredentialStoreOptions {
   /** Configured API tokens: operators' own, so `admin` (viewer tokens are made with `hidsmon keys create --token --role viewer`). */
   configuredTokens?: readonly string[];
   now?: () => number;
+  /** Make a first start's keys and tokens when there is no file (the server: yes; `hidsmon keys`: no). Default true. */
+  generate?: boolean;
 }
 
 /** What a first start made: printed once, saying which goes where. */
@@ -101,6 +103,7 @@ export class CredentialStore {
       store.load(existing.document);
       return { store, generated: undefined, migrated: existing.migrated };
     }
+    if (options.generate === false) return { store, generated: undefined, migrated: false };
     const document = emptyCredentials();
     const generated: GeneratedCredentials = {};
     const created = new Date(store.now()).toISOString();
@@ -136,6 +139,11 @@ export class CredentialStore {
     let found = this.matchToken(given);
     if (!found && this.refresh(true)) found = this.matchToken(given);
     return found;
+  }
+
+  /** True when the file exists (a server started here, or a key was made). */
+  exists(): boolean {
+    return stampOf(this.file) !== undefined;
   }
 
   /** The file's keys and tokens, revoked ones included (for `hidsmon keys list`). */
