@@ -147,11 +147,71 @@ export interface IndexInfo {
 /** What /healthz says. */
 export type Health = { status: 'ok' } | { status: 'degraded'; reasons: string[] };
 
+/** One audit log entry (mirrors src/audit/audit-query.ts); every string is as recorded, attacker-controlled. */
+export interface AuditRecord {
+  id: number;
+  time: string;
+  time_ms: number;
+  actor: { kind: string; id: string; arn?: string; role?: string; token_id?: string };
+  source_ip: string | null;
+  action: string;
+  resource: string | null;
+  outcome: 'allowed' | 'denied' | 'failed';
+  message: string | null;
+  detail: Record<string, unknown> | null;
+  request_id: string | null;
+}
+
+export interface AuditPage {
+  entries: AuditRecord[];
+  next_cursor: string | null;
+  /** Entries lost since the server started. */
+  dropped: number;
+}
+
+/** Filters of GET /api/audit, as its query string takes them. */
+export interface AuditFilters {
+  from?: string;
+  to?: string;
+  actor?: string;
+  action?: string;
+  outcome?: string;
+  resource?: string;
+  q?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+/** A log group on /api/ingest: what decides its indexing, and who changed it lately. */
+export interface IngestLogGroup {
+  name: string;
+  exists: boolean;
+  retention_days: number | null;
+  subscription_filters: Array<{ name: string; pattern: string; destination: string }>;
+  recent_changes: AuditRecord[];
+}
+
+export interface IngestStatus {
+  log: { groups: number; streams: number; events: number; stored_bytes: number; last_sequence: number };
+  streams: Array<{ log_group: string; log_stream: string; events: number; last_event: number | null; last_ingestion: number | null }>;
+  forwarder: Array<{ destination: string; status: string; cursor: number; lag_events: number; lag_seconds: number; restarts: number; last_error?: string }>;
+  dead_letters: number;
+  log_groups?: IngestLogGroup[];
+}
+
+function auditQuery(filters: AuditFilters): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(filters)) if (value !== undefined && value !== '') params.set(key, String(value));
+  return params.toString();
+}
+
 export const api = {
   health: (signal?: AbortSignal) => call<Health>('GET', '/healthz', undefined, signal),
   session: (signal?: AbortSignal) => call<SessionInfo>('GET', '/api/session', undefined, signal),
   indices: (signal?: AbortSignal) => call<{ indices: IndexInfo[] }>('GET', '/api/indices', undefined, signal),
   deleteIndex: (name: string) => call<{ deleted: string }>('DELETE', `/api/indices/${encodeURIComponent(name)}`, undefined),
+  audit: (filters: AuditFilters, signal?: AbortSignal) => call<AuditPage>('GET', `/api/audit?${auditQuery(filters)}`, undefined, signal),
+  ingest: (signal?: AbortSignal) => call<IngestStatus>('GET', '/api/ingest', undefined, signal),
   logout: () => call<{ signed_out: boolean }>('POST', '/api/logout', {}),
   search: (body: SearchBody, signal?: AbortSignal) => call<SearchResponse>('POST', '/api/search', body, signal),
   fields: (signal?: AbortSignal) => call<{ fields: FieldInfo[] }>('GET', '/api/fields', undefined, signal),

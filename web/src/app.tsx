@@ -9,7 +9,9 @@ import { HealthBanner } from './components/health-banner.js';
 import { IndicesPanel } from './components/indices-panel.js';
 import { SearchBar } from './components/search-bar.js';
 import { SignIn } from './components/sign-in.js';
+import { AuditPage } from './audit.js';
 import { Dashboard } from './dashboard.js';
+import { IngestPage } from './ingest.js';
 import { Discover } from './discover.js';
 import { addFilter, type FilterValue } from './filters.js';
 import { stateFromUrl, urlFromState, type Page, type ViewState } from './state.js';
@@ -54,7 +56,8 @@ export function App(): React.JSX.Element {
   }, []);
 
   useEffect(() => {
-    document.title = `${state.page === 'dashboard' ? 'HIDS Alerts' : 'Discover'}${state.query ? ` · ${state.query}` : ''} · hidsmon`;
+    const titles: Record<Page, string> = { dashboard: 'HIDS Alerts', discover: 'Discover', audit: 'Audit log', ingest: 'Ingest' };
+    document.title = `${titles[state.page]}${state.query && (state.page === 'discover' || state.page === 'dashboard') ? ` · ${state.query}` : ''} · hidsmon`;
   }, [state.page, state.query]);
 
   const update = useCallback((change: (s: ViewState) => ViewState) => {
@@ -105,6 +108,12 @@ export function App(): React.JSX.Element {
             <a href={urlFromState({ ...state, page: 'dashboard' })} className={state.page === 'dashboard' ? 'active' : ''} aria-current={state.page === 'dashboard' ? 'page' : undefined} onClick={go('dashboard')} data-testid="nav-dashboard">
               HIDS Alerts dashboard
             </a>
+            <a href={urlFromState({ ...state, page: 'ingest' })} className={state.page === 'ingest' ? 'active' : ''} aria-current={state.page === 'ingest' ? 'page' : undefined} onClick={go('ingest')} data-testid="nav-ingest">
+              Ingest
+            </a>
+            <a href={urlFromState({ ...state, page: 'audit' })} className={state.page === 'audit' ? 'active' : ''} aria-current={state.page === 'audit' ? 'page' : undefined} onClick={go('audit')} data-testid="nav-audit">
+              Audit
+            </a>
           </nav>
           <span className="spacer" />
           <button type="button" className="link-button on-dark" onClick={() => setShowIndices(true)} data-testid="open-indices">
@@ -118,9 +127,17 @@ export function App(): React.JSX.Element {
           </button>
         </header>
         <HealthBanner />
-        <SearchBar />
-        <FilterBar />
-        {state.page === 'discover' ? <Discover /> : <Dashboard />}
+        {state.page === 'audit' ? (
+          <AuditPage />
+        ) : state.page === 'ingest' ? (
+          <IngestPage />
+        ) : (
+          <>
+            <SearchBar />
+            <FilterBar />
+            {state.page === 'discover' ? <Discover /> : <Dashboard />}
+          </>
+        )}
         {showIndices && <IndicesPanel role={session.role} onClose={() => setShowIndices(false)} onChanged={actions.reload} />}
       </div>
     </ViewContext.Provider>

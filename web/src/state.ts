@@ -5,7 +5,13 @@
  */
 import { decodeFilter, encodeFilter, type Filter } from './filters.js';
 
-export type Page = 'discover' | 'dashboard';
+export type Page = 'discover' | 'dashboard' | 'audit' | 'ingest';
+
+const PAGE_PATHS: ReadonlyArray<readonly [RegExp, Page]> = [
+  [/^\/dashboard\/?$/, 'dashboard'],
+  [/^\/audit\/?$/, 'audit'],
+  [/^\/ingest\/?$/, 'ingest'],
+];
 
 /** `from`/`to` as the user chose them: date math (`now-24h`) or ISO 8601 times. */
 export interface TimeSpan {
@@ -43,7 +49,7 @@ export function defaultState(page: Page = 'discover'): ViewState {
 /** Reads a view from a location; anything missing or malformed takes its default. */
 export function stateFromUrl(pathname: string, search: string): ViewState {
   const params = new URLSearchParams(search);
-  const page: Page = /^\/dashboard\/?$/.test(pathname) ? 'dashboard' : 'discover';
+  const page: Page = PAGE_PATHS.find(([path]) => path.test(pathname))?.[1] ?? 'discover';
   const state = defaultState(page);
   state.query = params.get('q') ?? '';
   state.filters = params.getAll('f').map(decodeFilter).filter((f): f is Filter => f !== undefined);
