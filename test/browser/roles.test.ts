@@ -1,13 +1,14 @@
 /**
- * Roles through the UI in Chromium: a viewer session (from a viewer's login link) shows its role,
- * lists the indices with the delete control disabled, and the same delete sent from the page with
- * its session is refused 403 by the server; an admin session deletes an index from the UI, and the
- * API confirms it is gone.
+ * Roles through the UI in Chromium: a viewer token (made in the credential store) signed in
+ * through the sign-in form shows its role, lists the indices with the delete control disabled and
+ * no keys, and the same delete or keys request sent from the page with its session is refused 403
+ * by the server; an admin session deletes an index from the UI (the API confirms it is gone) and
+ * sees the keys by id, without secrets.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cloudWatchEventId } from '../../src/core/ids.js';
 import { documentFromLogEvent } from '../../src/transforms/to-document.js';
-import { LOG_GROUP, simulateAlerts, startFixture, TOKEN, waitReady, writeAlerts, type Fixture } from './harness.js';
+import { KEY, LOG_GROUP, simulateAlerts, startFixture, TOKEN, waitReady, watchPage, writeAlerts, type Fixture } from './harness.js';
 
 const OLD_DAYS = [Date.UTC(2026, 0, 10, 12), Date.UTC(2026, 0, 11, 12)];
 const KEPT = 'cwl-2026.01.10';
@@ -35,9 +36,16 @@ afterAll(async () => {
 });
 
 describe('roles in the UI', () => {
-  it('a viewer sees its role, cannot delete an index from the UI, and the API refuses the delete its session sends', { timeout: 120_000 }, async () => {
-    const { page } = await fx.signedIn(undefined, 'viewer');
+  it('a viewer token signed in through the form sees its role, cannot delete an index or list keys, and the API refuses both to its session', { timeout: 120_000 }, async () => {
+    const viewer = fx.server.credentials.store.createApiToken({ role: 'viewer', description: 'browser roles test' });
+    const context = await fx.browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    watchPage(page, fx.pageErrors);
+    await page.goto(`${fx.server.url}/discover`);
+    await page.getByTestId('token-input').fill(viewer.secret);
+    await page.getByTestId('token-input').press('Enter');
     await waitReady(page);
+    expect(page.url()).not.toContain(viewer.secret);
     expect(await page.getByTestId('role').textContent()).toBe('viewer');
     await page.getByTestId('open-indices').click();
     await page.waitForSelector('[data-testid="indices-panel"][data-ready="true"]');
@@ -57,6 +65,10 @@ describe('roles in the UI', () => {
     expect(refused.status).toBe(403);
     expect(refused.body.error).toMatchObject({ kind: 'forbidden', required_role: 'admin', role: 'viewer' });
     expect(await indexNames()).toContain(KEPT);
+    expect(await page.getByTestId('keys-viewer-note').textContent()).toContain('needs the admin role');
+    expect(await page.getByTestId('key-row').count()).toBe(0);
+    expect(await page.evaluate(async () => (await fetch('/api/keys', { credentials: 'same-origin' })).status)).toBe(403);
+    await context.close();
   });
 
   it('an admin sees its role and deletes an index from the UI (after naming it); the API confirms it is gone', { timeout: 120_000 }, async () => {
@@ -75,5 +87,14 @@ describe('roles in the UI', () => {
     const names = await indexNames();
     expect(names).not.toContain(DOOMED);
     expect(names).toContain(KEPT);
+
+    // The keys, by id: the harness's access key and the viewer token made above; no secret on the page.
+    await page.waitForSelector('[data-testid="keys-list"][data-ready="true"]');
+    await page.locator(`[data-testid="key-row"][data-id="${KEY.id}"]`).waitFor();
+    const viewerRow = page.locator('[data-testid="key-row"]', { hasText: 'viewer' });
+    expect(await viewerRow.count()).toBeGreaterThan(0);
+    const text = (await page.getByTestId('indices-panel').textContent()) as string;
+    expect(text).not.toContain(KEY.secret);
+    expect(text).not.toContain(TOKEN);
   });
 });

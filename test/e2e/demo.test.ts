@@ -25,13 +25,19 @@ describe('hidsmon demo', () => {
     const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
     try {
       const deadline = Date.now() + 60_000;
-      while (!/API token \(new\):\s+(\S+)/.test(out)) {
+      while (!/Viewer token, [^\n]*\): (\S+)/.test(out) || !/Demo: /.test(out)) {
         if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`demo did not start:\n${out}\n${err}`);
         await new Promise((r) => setTimeout(r, 100));
       }
       expect(out).toMatch(new RegExp(`Open the UI:\\s+http://127\\.0\\.0\\.1:${port}/login\\?token=`));
       expect(out).toMatch(/2 simulated hosts \(i-0e427a8594852eca2, i-0[0-9a-f]{16}\)/);
-      const token = /API token \(new\):\s+(\S+)/.exec(out)![1]!;
+      const token = /Viewer token, [^\n]*\): (\S+)/.exec(out)![1]!;
+      // The hosts ship with the agent key the first start made, not the admin key.
+      const agentKey = /Agent key, [^\n]*\n\s+AWS_ACCESS_KEY_ID=(HIDS[0-9A-F]{16})/.exec(out)?.[1];
+      const adminKey = /Admin key, [^\n]*\n\s+AWS_ACCESS_KEY_ID=(HIDS[0-9A-F]{16})/.exec(out)?.[1];
+      expect(agentKey).toBeDefined();
+      expect(adminKey).not.toBe(agentKey);
+      expect(out).toContain(`ship to log group hids-alerts with agent key ${agentKey} `);
       const search = async (query: string, from: string) => {
         const r = await fetch(`http://127.0.0.1:${port}/api/search`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ query, from, size: 0 }) });
         return ((await r.json()) as { total: number }).total;

@@ -144,6 +144,12 @@ export interface IndexInfo {
   bytes: number;
 }
 
+/** `GET /api/keys` (admin): ids and grants, never secrets. */
+export interface KeysListing {
+  access_keys: Array<{ id: string; profile: string | null; log_groups: string[] | null; description: string | null; created: string | null; revoked: string | null }>;
+  api_tokens: Array<{ id: string; role: Role; description: string | null; created: string | null; revoked: string | null }>;
+}
+
 /** What /healthz says. */
 export type Health = { status: 'ok' } | { status: 'degraded'; reasons: string[] };
 
@@ -208,6 +214,7 @@ function auditQuery(filters: AuditFilters): string {
 export const api = {
   health: (signal?: AbortSignal) => call<Health>('GET', '/healthz', undefined, signal),
   session: (signal?: AbortSignal) => call<SessionInfo>('GET', '/api/session', undefined, signal),
+  keys: (signal?: AbortSignal) => call<KeysListing>('GET', '/api/keys', undefined, signal),
   indices: (signal?: AbortSignal) => call<{ indices: IndexInfo[] }>('GET', '/api/indices', undefined, signal),
   deleteIndex: (name: string) => call<{ deleted: string }>('DELETE', `/api/indices/${encodeURIComponent(name)}`, undefined),
   audit: (filters: AuditFilters, signal?: AbortSignal) => call<AuditPage>('GET', `/api/audit?${auditQuery(filters)}`, undefined, signal),

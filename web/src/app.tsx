@@ -117,7 +117,7 @@ export function App(): React.JSX.Element {
           </nav>
           <span className="spacer" />
           <button type="button" className="link-button on-dark" onClick={() => setShowIndices(true)} data-testid="open-indices">
-            Indices
+            Indices and keys
           </button>
           <span className={`role-badge ${session.role}`} data-testid="role" title={session.role === 'admin' ? 'Signed in as admin: may also delete indices' : 'Signed in as viewer: may search, not change'}>
             {session.role}

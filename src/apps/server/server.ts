@@ -69,20 +69,31 @@ export function resolveCredentials(config: ServerConfig, now: () => number = Dat
   };
 }
 
-/** `GET /api/keys`: the file's keys and tokens by id, profile or role and dates; never a secret. */
-function keysListing(store: CredentialStore): JsonObject {
+/**
+ * `GET /api/keys`: keys and tokens by id, profile or role and dates; never a secret. Configured
+ * ones (hidsmon.yaml, the environment) first, as the credential store names them, then the file's.
+ */
+function keysListing(store: CredentialStore, config: ServerConfig): JsonObject {
   const entries = store.entries();
+  const configured = { description: 'configured in hidsmon.yaml or the environment', created: null, revoked: null, source: 'configured' };
   return {
-    access_keys: entries.accessKeys.map((k) => ({
-      id: k.id,
-      profile: k.profile ?? null,
-      ...(k.statements ? { statements: JSON.parse(JSON.stringify(k.statements)) as JsonObject[] } : {}),
-      log_groups: k.logGroups ?? null,
-      description: k.description ?? null,
-      created: k.created,
-      revoked: k.revoked ?? null,
-    })),
-    api_tokens: entries.apiTokens.map((t) => ({ id: t.id, role: t.role, description: t.description ?? null, created: t.created, revoked: t.revoked ?? null })),
+    access_keys: [
+      ...config.accessKeys.map((k) => ({ id: k.id, profile: k.profile ?? 'agent', log_groups: k.logGroups ?? null, ...configured })),
+      ...entries.accessKeys.map((k) => ({
+        id: k.id,
+        profile: k.profile ?? null,
+        ...(k.statements ? { statements: JSON.parse(JSON.stringify(k.statements)) as JsonObject[] } : {}),
+        log_groups: k.logGroups ?? null,
+        description: k.description ?? null,
+        created: k.created,
+        revoked: k.revoked ?? null,
+        source: 'file',
+      })),
+    ],
+    api_tokens: [
+      ...config.apiTokens.map((_, i) => ({ id: `config-token-${i + 1}`, role: 'admin', ...configured })),
+      ...entries.apiTokens.map((t) => ({ id: t.id, role: t.role, description: t.description ?? null, created: t.created, revoked: t.revoked ?? null, source: 'file' })),
+    ],
   };
 }
 
@@ -215,7 +226,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     trusted: new TrustedNetworks(config.trustedNetworks),
     sessions,
     authenticateToken: (secret) => credentials.store.lookupApiToken(secret),
-    keys: () => keysListing(credentials.store),
+    keys: () => keysListing(credentials.store, config),
     ...(options.ui ? { ui: options.ui } : {}),
     audit,
     auditLog: audit,

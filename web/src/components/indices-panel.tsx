@@ -1,10 +1,12 @@
 /**
- * @module The daily indices, with their documents and size; an admin may delete one (after a
- * second click that names it), a viewer sees the control disabled and why. The server refuses a
+ * @module The admin panel: the daily indices, with their documents and size, and the keys. An admin
+ * may delete an index (after a second click that names it) and sees the keys; a viewer sees the
+ * delete control disabled and why. The server refuses a
  * viewer's delete anyway: hiding the control only spares a refused click.
  */
 import { useCallback, useEffect, useState } from 'react';
 import { api, ApiError, type IndexInfo, type Role } from '../api.js';
+import { KeysList } from './keys-list.js';
 
 function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
@@ -124,6 +126,7 @@ export function IndicesPanel({ role, onClose, onChanged }: { role: Role; onClose
             </tbody>
           </table>
         )}
+        <KeysList role={role} />
       </div>
     </div>
   );

@@ -14,6 +14,7 @@ import { integerOption, parseCommandLine, stringOption } from '../args.js';
 import { usageError } from '../cli-error.js';
 import { writeOut } from '../io.js';
 import type { CommandContext } from '../main.js';
+import type { RunningServer } from '../../server/server.js';
 import { banner, serverConfigFromCommandLine, serverLogger, startOrExplain } from './server.js';
 
 export const demoHelp = `Usage: hidsmon demo [options]
@@ -34,6 +35,19 @@ Options:
 
 export const DEMO_LOG_GROUP = 'hids-alerts';
 
+/**
+ * The key the simulated hosts ship with: an agent key, as real hosts hold (the one this start made,
+ * else an unscoped one configured or stored, else a new one), never the admin key.
+ */
+export function demoHostKey(server: RunningServer): { id: string; secret: string } {
+  const made = server.credentials.created?.agentKey;
+  if (made) return made;
+  const configured = server.config.accessKeys.find((k) => (k.profile ?? 'agent') === 'agent' && !k.logGroups);
+  if (configured) return configured;
+  const stored = server.credentials.store.activeKeys('agent').find((k) => !k.logGroups);
+  return stored ?? server.credentials.store.createAccessKey({ profile: 'agent', description: 'for the demo hosts' });
+}
+
 export async function demoCommand(argv: string[], ctx: CommandContext): Promise<number> {
   const { values } = parseCommandLine('demo', argv, { port: { type: 'string' }, data: { type: 'string' }, rate: { type: 'string' }, hosts: { type: 'string' }, config: { type: 'string' } }, 0);
   if (values['help']) {
@@ -47,7 +61,7 @@ export async function demoCommand(argv: string[], ctx: CommandContext): Promise<
   const config = serverConfigFromCommandLine('demo', { ...values, data }, process.env, integerOption('demo', values, 'port', 0) ?? 5601);
   const server = await startOrExplain(config, serverLogger(process.env['HIDSMON_LOG_LEVEL'] ?? 'warn'));
 
-  const key = server.credentials.accessKeys[0] as { id: string; secret: string };
+  const key = demoHostKey(server);
   const client = new CloudWatchLogsClient({ endpoint: server.url, region: config.region, credentials: { accessKeyId: key.id, secretAccessKey: key.secret }, maxAttempts: 5 });
   const now = ctx.now();
   const backfillMs = 2 * 3_600_000;
@@ -68,7 +82,7 @@ export async function demoCommand(argv: string[], ctx: CommandContext): Promise<
   await Promise.all([...shippers.values()].map((s) => s.flush()));
 
   await writeOut(ctx.stdout, banner(server));
-  ctx.stdout.write(`Demo: ${hosts} simulated hosts (${simulator.hosts.map((h) => h.instanceId).join(', ')}) ship to log group ${DEMO_LOG_GROUP}: ${history.length} alerts from the last two hours, then about ${rate} a second. Data in ${config.dataDir}.\n`);
+  ctx.stdout.write(`Demo: ${hosts} simulated hosts (${simulator.hosts.map((h) => h.instanceId).join(', ')}) ship to log group ${DEMO_LOG_GROUP} with agent key ${key.id} (create, ship, describe; nothing else): ${history.length} alerts from the last two hours, then about ${rate} a second. Data in ${config.dataDir}.\n`);
 
   // Live: each tick, the alerts due by now.
   const live = new FleetSimulator({ hosts: simulator.hosts.map((h) => ({ ...h })), seed: ((now / 1000) | 0) + 1, ratePerSec: rate, startMs: now, scenarios: ['ssh-brute-force'], attackShare: 0.15 });

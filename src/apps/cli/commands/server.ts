@@ -28,13 +28,16 @@ Settings (hidsmon.yaml keys; environment variables override them):
   host, port, data ($HIDSMON_HOST, $HIDSMON_PORT, $HIDSMON_DATA)
   owner: 12-digit account id for @owner and ARNs ($HIDSMON_OWNER)
   region ($HIDSMON_REGION)
-  access_keys: [{id, secret}] for SigV4 ($HIDSMON_ACCESS_KEY_ID, $HIDSMON_SECRET_ACCESS_KEY)
-  api_tokens: [token] for the query API ($HIDSMON_API_TOKEN)
+  access_keys: [{id, secret, profile, log_groups}] for SigV4; profile agent (the
+       default: ship and describe) or admin ($HIDSMON_ACCESS_KEY_ID, $HIDSMON_SECRET_ACCESS_KEY)
+  api_tokens: [token] for the query API, each an admin ($HIDSMON_API_TOKEN)
   trusted_networks: [CIDR] allowed to connect ($HIDSMON_TRUSTED_NETWORKS, comma-separated)
   retention_days: daily indices to keep ($HIDSMON_RETENTION_DAYS)
   auto_subscribe: forward every log group without a subscription filter to the index
-Keys and tokens not configured are generated on first start, kept in
-<data>/credentials.json (readable by its owner only) and printed once.
+Keys and tokens not configured are generated on first start (an agent key for the
+hosts, an admin key for operators, a viewer and an admin token), kept in
+<data>/credentials.json (readable by its owner only) and printed once; manage them
+with \`hidsmon keys\`.
 `;
 
 /** Reads the config file and environment into a validated configuration, or a usage error listing every problem. */
@@ -78,19 +81,26 @@ export function banner(server: RunningServer): string {
     `  Open the UI:        ${server.loginUrl}`,
     `  CloudWatch Logs:    endpoint ${server.url}, region ${server.config.region}`,
   ];
-  const key = server.credentials.accessKeys[0];
-  if (server.credentials.generated && key) {
-    lines.push(
-      `  Access key (new):   ${key.id}`,
-      `  Secret key (new):   ${key.secret}`,
-      `  API token (new):    ${server.credentials.apiTokens[0]}`,
-      `  These were generated and stored in ${server.credentials.file} (readable by you only); they are not printed again.`,
-    );
-  } else if (server.credentials.file) {
-    lines.push(`  Credentials:        in ${server.credentials.file}`);
-  }
+  lines.push(...credentialLines(server));
   lines.push('', 'Stop with Ctrl-C.');
   return `${lines.join('\n')}\n`;
+}
+
+/** What this start made, printed once and saying which goes where; else where the credentials are. */
+export function credentialLines(server: RunningServer): string[] {
+  const { created, file, migrated } = server.credentials;
+  const manage = `hidsmon keys list|create|revoke --data ${server.config.dataDir}`;
+  if (!created) {
+    if (migrated) return [`  Credentials:        ${file}, migrated: its key is now an agent key (hosts keep shipping); make an operators' key with: hidsmon keys create --profile admin --data ${server.config.dataDir}`];
+    return [`  Credentials:        in ${file} (${manage})`];
+  }
+  const lines = ['', `Generated on this first start, stored in ${file} (readable by you only), not printed again:`];
+  if (created.agentKey) lines.push('  Agent key, for each host\'s shipper (creates its group and stream, ships, describes):', `    AWS_ACCESS_KEY_ID=${created.agentKey.id}`, `    AWS_SECRET_ACCESS_KEY=${created.agentKey.secret}`);
+  if (created.adminKey) lines.push('  Admin key, for operators\' aws CLI (every action; never put it on a monitored host):', `    AWS_ACCESS_KEY_ID=${created.adminKey.id}`, `    AWS_SECRET_ACCESS_KEY=${created.adminKey.secret}`);
+  if (created.viewerToken) lines.push(`  Viewer token, for people who search and watch alerts (UI sign-in, API Bearer): ${created.viewerToken.secret}`);
+  if (created.adminToken) lines.push(`  Admin token, for operators (also deletes indices, manages keys, reads the audit log): ${created.adminToken.secret}`);
+  lines.push(`  Manage them with: ${manage}`);
+  return lines;
 }
 
 /** `extra`: start options for tests (a faulty sink); the CLI passes none. */
