@@ -8,6 +8,7 @@ import { isIp } from '../core/ip.js';
 import { isPlainObject, type JsonObject } from '../core/paths.js';
 import { err, ok, type Result } from '../core/result.js';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from '../query/limits.js';
+import { GENERATE_HINT, weakSecretReason } from './secret-strength.js';
 
 /** What one request to the query API may cost; each mirrors an OpenSearch setting (see query/limits.ts). */
 export interface ServerLimits extends QueryLimits {
@@ -38,6 +39,12 @@ export interface AccessKey {
   logGroups?: string[];
 }
 
+/**
+ * `tls:` in hidsmon.yaml: PEM files an operator has (`{cert, key}`), or `auto`, a self-signed
+ * certificate the server makes in its data directory for a first install. Absent: plain HTTP.
+ */
+export type TlsSetting = { mode: 'files'; certFile: string; keyFile: string } | { mode: 'auto' };
+
 export interface ServerConfig {
   host: string;
   port: number;
@@ -61,6 +68,8 @@ export interface ServerConfig {
   healthLagSeconds?: number;
   /** Query cost limits (default DEFAULT_LIMITS). */
   limits?: ServerLimits;
+  /** HTTPS on the same port; absent: plain HTTP. */
+  tls?: TlsSetting;
 }
 
 export const DEFAULTS: Omit<ServerConfig, 'dataDir'> = {
@@ -79,7 +88,7 @@ export const DEFAULTS: Omit<ServerConfig, 'dataDir'> = {
 };
 
 /** The YAML keys, as a user writes them. */
-const KEYS = ['host', 'port', 'data', 'owner', 'region', 'access_keys', 'api_tokens', 'trusted_networks', 'retention_days', 'audit_retention_days', 'auto_subscribe', 'health_lag_seconds', 'limits'];
+const KEYS = ['host', 'port', 'data', 'owner', 'region', 'access_keys', 'api_tokens', 'trusted_networks', 'retention_days', 'audit_retention_days', 'auto_subscribe', 'health_lag_seconds', 'limits', 'tls'];
 
 export interface ConfigSources {
   /** Contents of hidsmon.yaml, if there is one, and its name for messages. */
@@ -89,6 +98,8 @@ export interface ConfigSources {
   flags?: { dataDir?: string; port?: number; host?: string };
   /** Where the data directory is when nothing says. */
   defaultDataDir: string;
+  /** Reads `tls: {cert, key}` files and says what is wrong with them (missing, unreadable, a key not the certificate's), so those problems are listed with the others. */
+  checkTlsFiles?: (certFile: string, keyFile: string) => string[];
 }
 
 export function loadServerConfig(sources: ConfigSources): Result<ServerConfig, string[]> {
@@ -149,7 +160,11 @@ export function loadServerConfig(sources: ConfigSources): Result<ServerConfig, s
   }
   for (const key of accessKeys) {
     if (!/^[A-Z0-9]{16,128}$/.test(key.id)) problems.push(`access key id "${key.id}": use 16 or more upper-case letters and digits, as AWS key ids are (SDKs and agents expect that shape).`);
-    if (key.secret.length < 16) problems.push(`the secret of access key ${key.id} is shorter than 16 characters.`);
+    const weakId = weakSecretReason(key.id, 'access key id');
+    if (weakId !== undefined) problems.push(`${where('access_keys', 'HIDSMON_ACCESS_KEY_ID')}: access key id "${key.id}" ${weakId}. ${GENERATE_HINT}`);
+    // The secret itself is never echoed: the message may end up in a log.
+    const weak = weakSecretReason(key.secret, 'secret access key');
+    if (weak !== undefined) problems.push(`${where('access_keys', 'HIDSMON_SECRET_ACCESS_KEY')}: the secret of access key ${key.id} ${weak}. ${GENERATE_HINT}`);
   }
 
   let apiTokens: string[] = [];
@@ -159,7 +174,10 @@ export function loadServerConfig(sources: ConfigSources): Result<ServerConfig, s
     if (Array.isArray(list) && list.every((t) => typeof t === 'string')) apiTokens = list as string[];
     else problems.push(`${where('api_tokens')}: a list of strings.`);
   }
-  for (const token of apiTokens) if (token.length < 16) problems.push('API tokens must be at least 16 characters long.');
+  apiTokens.forEach((token, i) => {
+    const weak = weakSecretReason(token, 'API token');
+    if (weak !== undefined) problems.push(`${where('api_tokens', 'HIDSMON_API_TOKEN')}: API token ${apiTokens.length > 1 ? `${i + 1} ` : ''}${weak}. ${GENERATE_HINT}`);
+  });
 
   let trustedNetworks = DEFAULTS.trustedNetworks;
   const trusted = env['HIDSMON_TRUSTED_NETWORKS'] !== undefined ? env['HIDSMON_TRUSTED_NETWORKS'].split(',').map((s) => s.trim()).filter(Boolean) : file['trusted_networks'];
@@ -204,6 +222,9 @@ export function loadServerConfig(sources: ConfigSources): Result<ServerConfig, s
     }
   }
 
+  const tls = tlsSetting(file['tls'], env, where('tls', env['HIDSMON_TLS'] !== undefined ? 'HIDSMON_TLS' : env['HIDSMON_TLS_CERT'] !== undefined ? 'HIDSMON_TLS_CERT' : 'HIDSMON_TLS_KEY'), problems);
+  if (tls?.mode === 'files' && sources.checkTlsFiles) problems.push(...sources.checkTlsFiles(tls.certFile, tls.keyFile));
+
   if (problems.length > 0) return err(problems);
   return ok({
     host: host as string,
@@ -219,7 +240,41 @@ export function loadServerConfig(sources: ConfigSources): Result<ServerConfig, s
     auditRetentionDays: auditRetentionDays as number,
     healthLagSeconds: healthLagSeconds as number,
     limits,
+    ...(tls ? { tls } : {}),
   });
+}
+
+/**
+ * `tls:` is `auto`, `{cert, key}` (paths of PEM files) or `off`; $HIDSMON_TLS (auto|off) or
+ * $HIDSMON_TLS_CERT with $HIDSMON_TLS_KEY override it. Whether the files exist and match is
+ * checked where files are read (apps/server/tls.ts), not here.
+ */
+function tlsSetting(value: unknown, env: Record<string, string | undefined>, where: string, problems: string[]): TlsSetting | undefined {
+  const shape = `${where}: write "tls: auto" (a self-signed certificate in the data directory), "tls: {cert: cert.pem, key: key.pem}" (PEM files) or "tls: off".`;
+  const certEnv = env['HIDSMON_TLS_CERT'];
+  const keyEnv = env['HIDSMON_TLS_KEY'];
+  if (certEnv !== undefined || keyEnv !== undefined) {
+    if (!certEnv || !keyEnv) {
+      problems.push('$HIDSMON_TLS_CERT and $HIDSMON_TLS_KEY go together: set both (PEM files), or neither.');
+      return undefined;
+    }
+    return { mode: 'files', certFile: certEnv, keyFile: keyEnv };
+  }
+  const chosen = env['HIDSMON_TLS'] ?? value;
+  if (chosen === undefined || chosen === false || chosen === 'off' || chosen === null) return undefined;
+  if (chosen === 'auto' || chosen === true) return { mode: 'auto' };
+  if (!isPlainObject(chosen)) {
+    problems.push(shape);
+    return undefined;
+  }
+  const unknown = Object.keys(chosen).filter((k) => k !== 'cert' && k !== 'key');
+  if (unknown.length > 0) problems.push(`${where}: unknown key ${unknown.map((k) => `"${k}"`).join(', ')}; tls takes cert and key (PEM files).`);
+  const cert = Object.hasOwn(chosen, 'cert') ? chosen['cert'] : undefined;
+  const key = Object.hasOwn(chosen, 'key') ? chosen['key'] : undefined;
+  if (typeof cert !== 'string' || cert === '') problems.push(`${where}.cert: the path of the certificate's PEM file (with its chain, if any).`);
+  if (typeof key !== 'string' || key === '') problems.push(`${where}.key: the path of the private key's PEM file (unencrypted, mode 600).`);
+  if (typeof cert !== 'string' || typeof key !== 'string' || cert === '' || key === '' || unknown.length > 0) return undefined;
+  return { mode: 'files', certFile: cert, keyFile: key };
 }
 
 function isCidr(text: string): boolean {
