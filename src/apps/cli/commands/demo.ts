@@ -6,7 +6,8 @@ import { mkdtempSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CloudWatchLogsClient, type InputLogEvent } from '@aws-sdk/client-cloudwatch-logs';
+import type { InputLogEvent } from '@aws-sdk/client-cloudwatch-logs';
+import { createCloudWatchLogsClient, readCaFile } from '../../../agent/cloudwatch-client.js';
 import { CloudWatchShipper } from '../../../agent/cloudwatch-shipper.js';
 import { FleetSimulator } from '../../../simulate/fleet-simulator.js';
 import { renderAlert } from '../../../simulate/render.js';
@@ -30,6 +31,9 @@ Options:
   --data DIR      data directory (default: a new temporary directory)
   --rate N        live alerts per second across the fleet (default: 2)
   --hosts N       simulated hosts (default: 2)
+  --config FILE   server settings in YAML, as for hidsmon server (tls: auto serves HTTPS)
+  --ca FILE       the CA (PEM) the simulated hosts trust for the server's certificate
+                  (default under tls: auto: the server's own self-signed certificate)
   -h, --help      show this help
 `;
 
@@ -49,7 +53,7 @@ export function demoHostKey(server: RunningServer): { id: string; secret: string
 }
 
 export async function demoCommand(argv: string[], ctx: CommandContext): Promise<number> {
-  const { values } = parseCommandLine('demo', argv, { port: { type: 'string' }, data: { type: 'string' }, rate: { type: 'string' }, hosts: { type: 'string' }, config: { type: 'string' } }, 0);
+  const { values } = parseCommandLine('demo', argv, { port: { type: 'string' }, data: { type: 'string' }, rate: { type: 'string' }, hosts: { type: 'string' }, config: { type: 'string' }, ca: { type: 'string' } }, 0);
   if (values['help']) {
     await writeOut(ctx.stdout, demoHelp);
     return 0;
@@ -59,10 +63,19 @@ export async function demoCommand(argv: string[], ctx: CommandContext): Promise<
   if (hosts > 100) throw usageError('demo', '--hosts is at most 100.');
   const data = stringOption(values, 'data') ?? mkdtempSync(join(tmpdir(), 'hidsmon-demo-'));
   const config = serverConfigFromCommandLine('demo', { ...values, data }, process.env, integerOption('demo', values, 'port', 0) ?? 5601);
+  const caFile = stringOption(values, 'ca');
+  let givenCa: string | undefined;
+  try {
+    givenCa = caFile ? readCaFile(caFile) : undefined;
+  } catch (e) {
+    throw usageError('demo', (e as Error).message);
+  }
   const server = await startOrExplain(config, serverLogger(process.env['HIDSMON_LOG_LEVEL'] ?? 'warn'));
 
   const key = demoHostKey(server);
-  const client = new CloudWatchLogsClient({ endpoint: server.url, region: config.region, credentials: { accessKeyId: key.id, secretAccessKey: key.secret }, maxAttempts: 5 });
+  // The hosts trust what they are told to, else the server's self-signed certificate, else the system's CAs.
+  const ca = givenCa ?? (config.tls?.mode === 'auto' ? server.tls?.cert : undefined);
+  const client = createCloudWatchLogsClient({ endpoint: server.url, region: config.region, credentials: { accessKeyId: key.id, secretAccessKey: key.secret }, maxAttempts: 5, ...(ca ? { ca } : {}) });
   const now = ctx.now();
   const backfillMs = 2 * 3_600_000;
   const simulator = new FleetSimulator({ hosts, seed: (now / 1000) | 0, ratePerSec: rate, startMs: now - backfillMs, scenarios: ['ssh-brute-force'], attackShare: 0.15 });

@@ -3,7 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { loadServerConfig, type ServerConfig } from '../../../config/server-config.js';
-import { startServer, type RunningServer, type StartOptions } from '../../server/server.js';
+import { startServer, TlsSetupError, type RunningServer, type StartOptions } from '../../server/server.js';
+import { LoosePermissionsError } from '../../server/private-files.js';
+import { loadTlsFiles } from '../../server/tls.js';
 import { ui } from '../../server/ui-files.js';
 import { integerOption, parseCommandLine, stringOption } from '../args.js';
 import { CliError, usageError } from '../cli-error.js';
@@ -33,6 +35,9 @@ Settings (hidsmon.yaml keys; environment variables override them):
   api_tokens: [token] for the query API, each an admin ($HIDSMON_API_TOKEN)
   trusted_networks: [CIDR] allowed to connect ($HIDSMON_TRUSTED_NETWORKS, comma-separated)
   retention_days: daily indices to keep ($HIDSMON_RETENTION_DAYS)
+  tls: auto (a self-signed certificate made in the data directory), {cert, key}
+       (PEM files) or off: HTTPS on the same port ($HIDSMON_TLS=auto|off,
+       $HIDSMON_TLS_CERT with $HIDSMON_TLS_KEY)
   auto_subscribe: forward every log group without a subscription filter to the index
 Keys and tokens not configured are generated on first start (an agent key for the
 hosts, an admin key for operators, a viewer and an admin token), kept in
@@ -52,9 +57,14 @@ export function serverConfigFromCommandLine(command: string, values: Record<stri
     env,
     flags: { ...(data ? { dataDir: resolve(data) } : {}), ...(port !== undefined ? { port } : {}), ...(host ? { host } : {}) },
     defaultDataDir: resolve('hidsmon-data'),
+    checkTlsFiles: (cert, key) => {
+      const checked = loadTlsFiles(resolve(cert), resolve(key));
+      return checked.ok ? [] : checked.error;
+    },
   });
   if (!loaded.ok) throw new CliError(`The configuration has problems:\n  - ${loaded.error.join('\n  - ')}`, 2);
-  return { ...loaded.value, dataDir: resolve(loaded.value.dataDir) };
+  const tls = loaded.value.tls;
+  return { ...loaded.value, dataDir: resolve(loaded.value.dataDir), ...(tls?.mode === 'files' ? { tls: { ...tls, certFile: resolve(tls.certFile), keyFile: resolve(tls.keyFile) } } : {}) };
 }
 
 export function serverLogger(level = process.env['HIDSMON_LOG_LEVEL'] ?? 'info'): Logger {
@@ -66,6 +76,8 @@ export async function startOrExplain(config: ServerConfig, logger: Logger, extra
   try {
     return await startServer(config, { logger, ui, ...extra });
   } catch (e) {
+    if (e instanceof TlsSetupError) throw new CliError(e.message, 2);
+    if (e instanceof LoosePermissionsError) throw new CliError(e.message, 2);
     const error = e as NodeJS.ErrnoException;
     if (error.code === 'EADDRINUSE') throw new CliError(`Port ${config.port} on ${config.host} is in use. Stop what runs there, or pass --port N (0 picks a free port).`);
     if (error.code === 'EACCES') throw new CliError(`Not allowed to listen on ${config.host}:${config.port}. Use a port above 1023.`);
@@ -81,6 +93,14 @@ export function banner(server: RunningServer): string {
     `  Open the UI:        ${server.loginUrl}`,
     `  CloudWatch Logs:    endpoint ${server.url}, region ${server.config.region}`,
   ];
+  if (server.tls) {
+    const made = server.tls.generated ? ` (self-signed, made now: ${server.tls.generated.reason})` : server.config.tls?.mode === 'auto' ? ' (self-signed)' : '';
+    lines.push(
+      `  TLS certificate:    ${server.tls.certFile}${made}, valid until ${server.tls.notAfter.toISOString().slice(0, 10)}`,
+      `  TLS SHA-256:        ${server.tls.fingerprint256}`,
+    );
+    if (server.config.tls?.mode === 'auto') lines.push(`  Hosts trust it as:  their CA file (AWS CLI --ca-bundle, Fluent Bit tls.ca_file, Node extra CA); compare the fingerprint in the browser.`);
+  }
   lines.push(...credentialLines(server));
   lines.push('', 'Stop with Ctrl-C.');
   return `${lines.join('\n')}\n`;
