@@ -58,13 +58,13 @@ describe('the Audit page', () => {
     await hostileRow.click();
     expect(await page.getByTestId('audit-detail').textContent()).toContain('<iframe src=\\"javascript:window.__pwned=4\\"></iframe>');
     expect(await page.locator('[data-testid="audit-table"] iframe').count()).toBe(0);
-    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.evaluate('window.__pwned')).toBeUndefined();
     await page.screenshot({ path: join(ARTIFACTS, 'audit-1280x800.png') });
 
     // Only denials: the agent's attempt to blind the fleet, with its key id and address.
     await page.getByTestId('audit-outcome').selectOption('denied');
     await page.getByTestId('audit-apply').click();
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="audit-row"]').length === 1);
+    await page.waitForFunction('document.querySelectorAll(\'[data-testid="audit-row"]\').length === 1');
     const denied = (await rows.first().textContent()) ?? '';
     expect(denied).toContain('logs:PutSubscriptionFilter');
     expect(denied).toContain(KEY.id);
@@ -75,7 +75,7 @@ describe('the Audit page', () => {
     await page.getByTestId('audit-outcome').selectOption('');
     await page.getByTestId('audit-action').fill('logs:Create*');
     await page.getByTestId('audit-apply').click();
-    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="audit-row"]')].every((r) => r.textContent?.includes('logs:CreateLogGroup')));
+    await page.waitForFunction('[...document.querySelectorAll(\'[data-testid="audit-row"]\')].every((r) => r.textContent.includes("logs:CreateLogGroup"))');
     expect(await rows.count()).toBe(1);
   });
 

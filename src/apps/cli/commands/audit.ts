@@ -3,11 +3,12 @@
  * `--follow` keeps printing new entries. Reads a running server through `GET /api/audit` (an
  * admin token), or the data directory's `audit.duckdb` when no server answers.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { parseAuditQuery, auditRecordJson, type AuditRecordJson } from '../../../audit/audit-query.js';
+import { AUDIT_INBOX, takeAuditInbox } from '../../../audit/audit-inbox.js';
 import { AuditStore } from '../../../audit/audit-store.js';
 import { parseCommandLine, stringOption, integerOption } from '../args.js';
 import { CliError, usageError } from '../cli-error.js';
@@ -244,8 +245,11 @@ async function dataDirSource(dir: string, filters: URLSearchParams, limit: numbe
   if (!existsSync(path)) {
     throw new CliError(`There is no audit log in ${dir} (no audit.duckdb). Start the server once, or pass --data or --url.`);
   }
+  // Entries another command left for the server (which is not running) are taken in first.
+  const inbox = readdirSync(dir).some((f) => f.startsWith(AUDIT_INBOX));
   try {
-    store = await AuditStore.open({ path, readOnly: true });
+    store = await AuditStore.open({ path, readOnly: !inbox });
+    if (inbox) await takeAuditInbox(dir, (e) => store.record(e), () => store.flushed());
   } catch (e) {
     if (/lock/i.test((e as Error).message)) throw new CliError(`The audit log in ${dir} is in use by a running server; read it through the server (--url, --token).`);
     throw new CliError(`Cannot open the audit log in ${dir}: ${(e as Error).message}`);
