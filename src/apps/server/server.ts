@@ -2,10 +2,7 @@
  * @module The hidsmon server composed from its parts: the durable log, the embedded index, the
  * forwarder between them, and the HTTP app. Used by `hidsmon server`, `hidsmon demo` and tests.
  */
-import { mkdirSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { serve, type ServerType } from '@hono/node-server';
 import type { Logger } from 'pino';
 import { Sessions, TrustedNetworks } from '../../api/access.js';
 import { handleCloudWatchLogs } from '../../api/cloudwatch-logs/handle-cloudwatch-logs.js';
@@ -20,11 +17,15 @@ import type { DocumentSink } from '../../query/search-api.js';
 import type { JsonObject } from '../../core/paths.js';
 import { AuditStore } from '../../audit/audit-store.js';
 import { takeAuditInbox, watchAuditInbox } from '../../audit/audit-inbox.js';
+import { takeAuditInbox, watchAuditInbox } from '../../audit/audit-inbox.js';
 import { reportAuditDrops } from '../../audit/drop-report.js';
 import { indexingChangesByGroup } from '../../audit/indexing-changes.js';
 import { createApp } from './app.js';
 import { CredentialStore, type GeneratedCredentials } from './credential-store.js';
 import { healthOf } from './health.js';
+import { listen } from './listen.js';
+import { preparePrivateDataDir, restrictDataFilesToOwner } from './private-files.js';
+import { resolveTls, type TlsMaterial } from './tls.js';
 
 export const EMBEDDED_DESTINATION = 'arn:hidsmon:sink:embedded';
 
@@ -101,6 +102,8 @@ function keysListing(store: CredentialStore, config: ServerConfig): JsonObject {
 export interface RunningServer {
   url: string;
   port: number;
+  /** The certificate served when TLS is on (its fingerprint is printed for a first install). */
+  tls?: TlsMaterial;
   /** A one-time link that signs a browser in. */
   loginUrl: string;
   credentials: Credentials;
@@ -167,7 +170,17 @@ function forwarderSource(log: LogStore, autoSubscribe: boolean): ForwarderSource
 export async function startServer(config: ServerConfig, options: StartOptions): Promise<RunningServer> {
   const logger = options.logger;
   const now = options.now ?? Date.now;
-  mkdirSync(config.dataDir, { recursive: true });
+  // Before anything is written there: made owner-only, or refused (with the chmod to run) when others can get in.
+  preparePrivateDataDir(config.dataDir);
+  // Before anything opens: a certificate that cannot be served stops the start with every reason.
+  let tls: TlsMaterial | undefined;
+  if (config.tls) {
+    const resolved = await resolveTls(config.tls, config.dataDir, config.host, now());
+    if (!resolved.ok) throw new TlsSetupError(resolved.error);
+    tls = resolved.value;
+    for (const warning of tls.warnings) logger.warn({ certFile: tls.certFile }, warning);
+    if (tls.generated) logger.info({ certFile: tls.certFile, fingerprint256: tls.fingerprint256, reason: tls.generated.reason }, 'Made a self-signed TLS certificate.');
+  }
   const credentials = resolveCredentials(config, now);
   const metrics = serverMetrics();
   const log = await LogStore.open({ path: join(config.dataDir, 'log.duckdb'), now });
@@ -200,6 +213,12 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
   const inboxFailed = (error: unknown): void => logger.error({ component: 'audit', err: error }, 'Could not take in the audit inbox; it is tried again.');
   await takeAuditInbox(config.dataDir, (e) => audit.record(e), () => audit.flushed()).catch(inboxFailed);
   const stopInbox = watchAuditInbox(config.dataDir, audit, inboxFailed);
+  // Entries other processes (hidsmon keys) left while no server ran, then every second.
+  const inboxFailed = (error: unknown): void => logger.error({ component: 'audit', err: error }, 'Could not take in the audit inbox; it is tried again.');
+  await takeAuditInbox(config.dataDir, (e) => audit.record(e), () => audit.flushed()).catch(inboxFailed);
+  const stopInbox = watchAuditInbox(config.dataDir, audit, inboxFailed);
+  // DuckDB makes its files with the process umask (077 under the hidsmon command, not in every embedder).
+  restrictDataFilesToOwner(config.dataDir);
   const source = forwarderSource(log, config.autoSubscribe);
   const sinks = new Map<string, DocumentSink>([[EMBEDDED_DESTINATION, options.wrapSink ? options.wrapSink(index) : index]]);
   const forwarder = new Forwarder({
@@ -230,6 +249,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     onInternalError: (error, requestId, request) => logger.error({ err: error, requestId, method: request.method, path: request.path }, 'Request failed on a bug; answered 500.'),
     trusted: new TrustedNetworks(config.trustedNetworks),
     sessions,
+    secure: tls !== undefined,
     authenticateToken: (secret) => credentials.store.lookupApiToken(secret),
     keys: () => keysListing(credentials.store, config),
     ...(options.ui ? { ui: options.ui } : {}),
@@ -272,13 +292,16 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     metrics.bytesIn.inc(appended.bytes);
   });
 
-  const server: ServerType = await new Promise((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
-    s.once('error', reject);
+  const server = await listen({
+    fetch: app.fetch,
+    host: config.host,
+    port: config.port,
+    ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),
+    onPlaintext: () => metrics.rejected.inc(1, { reason: 'plaintext_on_tls_port' }),
   });
-  const port = (server.address() as AddressInfo).port;
+  const port = server.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
-  const url = `http://${host}:${port}`;
+  const url = `${tls ? 'https' : 'http'}://${host}:${port}`;
   // The server's own link (printed at start) signs in as admin unless asked for less.
   const newLoginUrl = (role: QueryRole = 'admin'): string => `${url}/login?token=${sessions.issueLoginToken({ role, tokenId: 'hidsmon' })}`;
 
@@ -322,6 +345,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
   return {
     url,
     port,
+    ...(tls ? { tls } : {}),
     loginUrl: newLoginUrl(),
     credentials,
     config,
@@ -339,10 +363,11 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
         const left = (): number => Math.max(0, deadline - performance.now());
         clearTimeout(retention);
         stopInbox();
+        stopInbox();
         clearInterval(lagTimer);
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        const closed = server.close();
         // Requests in flight get a moment to finish; then their connections are cut.
-        if (!(await within(closed, Math.min(1000, left())))) (server as import('node:http').Server).closeAllConnections();
+        if (!(await within(closed, Math.min(1000, left())))) server.closeAllConnections();
         let clean = await forwarder.stop(Math.max(0, left() - 500));
         // A write that never returned holds the store's queue: closing would wait for it.
         if (clean) clean = await within(index.close(), left());
@@ -352,6 +377,15 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
         return clean;
       })()),
   };
+}
+
+/** The TLS setting cannot be served: every reason, each naming the setting and what to do. */
+export class TlsSetupError extends Error {
+  readonly code = 'TLS_SETUP';
+  constructor(readonly problems: string[]) {
+    super(`TLS cannot be set up:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'TlsSetupError';
+  }
 }
 
 /** True if `promise` settles within `ms` (a rejection counts as settled: stop goes on). */
