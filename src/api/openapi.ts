@@ -1,4 +1,5 @@
-/** @module The OpenAPI 3.1 description of the query API, served at /api/openapi.json. */
+/** @module The OpenAPI 3.1 description of the query API, served at /api/openapi.json; each operation's role comes from authorization.ts. */
+import { ruleFor } from './authorization.js';
 
 const error = { $ref: '#/components/schemas/Error' };
 const timeBound = { oneOf: [{ type: 'string', description: 'ISO 8601 or date math: now-15m, now/d, 2024-03-02T14:00:00Z' }, { type: 'integer', description: 'epoch ms' }] };
@@ -28,13 +29,13 @@ const searchBody = {
   },
 };
 
-export const OPENAPI_DOCUMENT = {
+const DOCUMENT = {
   openapi: '3.1.0',
   info: {
     title: 'hidsmon query API',
     version: '0.1.0',
     description:
-      'Search host-intrusion alerts indexed by hidsmon. Every route needs a bearer token (HIDSMON_API_TOKEN, or the generated one) or the session cookie the login link sets. The CloudWatch Logs API is served at POST / (AWS JSON 1.1, SigV4).',
+      'Search host-intrusion alerts indexed by hidsmon. Every route needs a bearer token (HIDSMON_API_TOKEN, or the generated one) or the session cookie that signing in sets, and a role (x-required-role): viewer reads, admin also deletes and manages. A refusal is 403 with the role needed. An API token is never accepted in a URL: POST it to /login, or use a one-time login link. The CloudWatch Logs API is served at POST / (AWS JSON 1.1, SigV4).',
   },
   security: [{ bearer: [] }, { session: [] }],
   components: {
@@ -155,7 +156,57 @@ export const OPENAPI_DOCUMENT = {
       },
     },
     '/api/dead-letters': { get: { summary: 'Events a sink refused for good', parameters: [{ name: 'limit', in: 'query', schema: { type: 'integer' } }], responses: { 200: { description: 'Dead letters' } } } },
-    '/api/session': { get: { summary: 'Whether the caller is signed in', responses: { 200: { description: 'Signed in' }, 401: { description: 'Not signed in' } } } },
+    '/api/dead-letters/{id}': {
+      delete: {
+        summary: 'Remove one dead letter (after replaying or judging it)',
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } }],
+        responses: { 200: { description: 'Removed' }, 400: { description: 'Not an id' }, 404: { description: 'No such dead letter' } },
+      },
+    },
+    '/api/keys': { get: { summary: 'Access keys (id, profile, log groups) and API tokens (id, role), configured and stored, revoked ones marked; never a secret', responses: { 200: { description: 'Keys and tokens' } } } },
+    '/api/session': {
+      get: {
+        summary: "Who is signed in: the role and the principal (a session, or the API token's id)",
+        responses: { 200: { description: '{"authenticated": true, "role": "viewer"|"admin", "principal": {"kind", "id"}}' }, 401: { description: 'Not signed in' } },
+      },
+    },
+    '/api/login-link': {
+      post: {
+        summary: "A one-time login link (15 minutes) for a browser, with the caller's role or a lesser one",
+        requestBody: { content: { 'application/json': { schema: { type: 'object', properties: { role: { enum: ['viewer', 'admin'] } } } } } },
+        responses: { 200: { description: '{"url", "role", "expires_at"}' }, 403: { description: 'A viewer asked for an admin link', content: { 'application/json': { schema: error } } } },
+      },
+    },
+    '/api/logout': { post: { summary: 'End this session', responses: { 200: { description: 'Signed out; the cookie is cleared' } } } },
+    '/login': {
+      get: {
+        summary: 'Trade a one-time login link for a session cookie, then go to next (a path on this server only, else /). A long-lived API token here is refused: it does not go in a URL',
+        security: [],
+        parameters: [
+          { name: 'token', in: 'query', required: true, schema: { type: 'string' }, description: 'a one-time login token' },
+          { name: 'next', in: 'query', schema: { type: 'string' } },
+        ],
+        responses: { 302: { description: 'Signed in; Set-Cookie and Location' }, 401: { description: 'An unknown, used or expired link, or an API token in the URL' } },
+      },
+      post: {
+        summary: "Sign in with an API token in the body: the sign-in form (303 to next) or JSON (200). The session has the token's role. Same origin only (Sec-Fetch-Site or Origin)",
+        security: [],
+        requestBody: {
+          required: true,
+          content: {
+            'application/x-www-form-urlencoded': { schema: { type: 'object', required: ['token'], properties: { token: { type: 'string' }, next: { type: 'string' } } } },
+            'application/json': { schema: { type: 'object', required: ['token'], properties: { token: { type: 'string' }, next: { type: 'string' } } } },
+          },
+        },
+        responses: {
+          200: { description: 'JSON: {"signed_in": true, "role", "next"} and Set-Cookie' },
+          303: { description: 'Form: Set-Cookie, Location: next (a path on this server, else /)' },
+          401: { description: 'Not a valid API token' },
+          403: { description: 'Posted from another site' },
+          415: { description: 'Neither a form nor JSON' },
+        },
+      },
+    },
     '/healthz': {
       get: {
         summary: 'Health; no authentication. 200 with {"status":"ok"}, or {"status":"degraded","reasons":[...]} while a sink is unavailable, a forwarder loop restarts or a destination lags past health_lag_seconds',
@@ -166,3 +217,25 @@ export const OPENAPI_DOCUMENT = {
     '/metrics': { get: { summary: 'Prometheus metrics', responses: { 200: { description: 'text/plain; version=0.0.4' } } } },
   },
 } as const;
+
+const forbidden = { description: "The caller's role may not do this: the message names the role needed", content: { 'application/json': { schema: error } } };
+
+/** Every authenticated operation says the role it needs, as the one table decides (not restated here), and documents its 403. */
+function withRoles(paths: Record<string, Record<string, Record<string, unknown>>>): Record<string, Record<string, Record<string, unknown>>> {
+  const out: Record<string, Record<string, Record<string, unknown>>> = {};
+  for (const [path, operations] of Object.entries(paths)) {
+    out[path] = {};
+    for (const [method, operation] of Object.entries(operations)) {
+      const open = Array.isArray(operation['security']) && operation['security'].length === 0;
+      if (open) {
+        out[path][method] = operation;
+        continue;
+      }
+      const role = ruleFor(method.toUpperCase(), path.replace(/\{[^}]+\}/g, 'x')).role;
+      out[path][method] = { ...operation, 'x-required-role': role, responses: { ...(operation['responses'] as object), 403: forbidden } };
+    }
+  }
+  return out;
+}
+
+export const OPENAPI_DOCUMENT = { ...DOCUMENT, paths: withRoles(DOCUMENT.paths as unknown as Record<string, Record<string, Record<string, unknown>>>) };
