@@ -141,8 +141,10 @@ export function loadServerConfig(sources: ConfigSources): Result<ServerConfig, s
   if (env['HIDSMON_ACCESS_KEY_ID'] !== undefined || env['HIDSMON_SECRET_ACCESS_KEY'] !== undefined) {
     const id = env['HIDSMON_ACCESS_KEY_ID'];
     const secret = env['HIDSMON_SECRET_ACCESS_KEY'];
+    const profile = env['HIDSMON_ACCESS_KEY_PROFILE'];
     if (!id || !secret) problems.push('$HIDSMON_ACCESS_KEY_ID and $HIDSMON_SECRET_ACCESS_KEY go together: set both, or neither to have keys generated.');
-    else accessKeys.push({ id, secret });
+    else if (profile !== undefined && profile !== 'agent' && profile !== 'admin') problems.push(`$HIDSMON_ACCESS_KEY_PROFILE: agent (ship and describe; the default) or admin (everything), not "${profile}".`);
+    else accessKeys.push({ id, secret, ...(profile ? { profile } : {}) });
   } else if (file['access_keys'] !== undefined) {
     const list = file['access_keys'];
     if (!Array.isArray(list)) problems.push(`${where('access_keys')}: a list of {id, secret}.`);

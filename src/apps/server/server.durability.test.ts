@@ -13,7 +13,7 @@ import { renderAlert } from '../../simulate/render.js';
 import { freePort, startServerProcess as startProcess } from '../../testing/processes.js';
 
 const startServerProcess = (data: string, port: number): Promise<ChildProcess> =>
-  startProcess({ nodeArgs: ['--import', 'tsx', entry], data, port, env: { HIDSMON_ACCESS_KEY_ID: KEY.id, HIDSMON_SECRET_ACCESS_KEY: KEY.secret, HIDSMON_API_TOKEN: TOKEN, HIDSMON_LOG_LEVEL: 'warn' } });
+  startProcess({ nodeArgs: ['--import', 'tsx', entry], data, port, env: { HIDSMON_ACCESS_KEY_ID: KEY.id, HIDSMON_SECRET_ACCESS_KEY: KEY.secret, HIDSMON_ACCESS_KEY_PROFILE: 'admin', HIDSMON_API_TOKEN: TOKEN, HIDSMON_LOG_LEVEL: 'warn' } });
 
 const tmp = mkdtempSync(join(tmpdir(), 'hidsmon-kill-server-'));
 const entry = new URL('../../testing/cli-entry.ts', import.meta.url).pathname;

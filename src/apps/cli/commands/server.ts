@@ -31,7 +31,8 @@ Settings (hidsmon.yaml keys; environment variables override them):
   owner: 12-digit account id for @owner and ARNs ($HIDSMON_OWNER)
   region ($HIDSMON_REGION)
   access_keys: [{id, secret, profile, log_groups}] for SigV4; profile agent (the
-       default: ship and describe) or admin ($HIDSMON_ACCESS_KEY_ID, $HIDSMON_SECRET_ACCESS_KEY)
+       default: ship and describe) or admin ($HIDSMON_ACCESS_KEY_ID,
+       $HIDSMON_SECRET_ACCESS_KEY, $HIDSMON_ACCESS_KEY_PROFILE)
   api_tokens: [token] for the query API, each an admin ($HIDSMON_API_TOKEN)
   trusted_networks: [CIDR] allowed to connect ($HIDSMON_TRUSTED_NETWORKS, comma-separated)
   retention_days: daily indices to keep ($HIDSMON_RETENTION_DAYS)
