@@ -17,7 +17,6 @@ import type { DocumentSink } from '../../query/search-api.js';
 import type { JsonObject } from '../../core/paths.js';
 import { AuditStore } from '../../audit/audit-store.js';
 import { takeAuditInbox, watchAuditInbox } from '../../audit/audit-inbox.js';
-import { takeAuditInbox, watchAuditInbox } from '../../audit/audit-inbox.js';
 import { reportAuditDrops } from '../../audit/drop-report.js';
 import { indexingChangesByGroup } from '../../audit/indexing-changes.js';
 import { createApp } from './app.js';
@@ -213,10 +212,6 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
   const inboxFailed = (error: unknown): void => logger.error({ component: 'audit', err: error }, 'Could not take in the audit inbox; it is tried again.');
   await takeAuditInbox(config.dataDir, (e) => audit.record(e), () => audit.flushed()).catch(inboxFailed);
   const stopInbox = watchAuditInbox(config.dataDir, audit, inboxFailed);
-  // Entries other processes (hidsmon keys) left while no server ran, then every second.
-  const inboxFailed = (error: unknown): void => logger.error({ component: 'audit', err: error }, 'Could not take in the audit inbox; it is tried again.');
-  await takeAuditInbox(config.dataDir, (e) => audit.record(e), () => audit.flushed()).catch(inboxFailed);
-  const stopInbox = watchAuditInbox(config.dataDir, audit, inboxFailed);
   // DuckDB makes its files with the process umask (077 under the hidsmon command, not in every embedder).
   restrictDataFilesToOwner(config.dataDir);
   const source = forwarderSource(log, config.autoSubscribe);
@@ -362,7 +357,6 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
         const deadline = performance.now() + (options.stopDeadlineMs ?? 5000);
         const left = (): number => Math.max(0, deadline - performance.now());
         clearTimeout(retention);
-        stopInbox();
         stopInbox();
         clearInterval(lagTimer);
         const closed = server.close();
