@@ -1,7 +1,7 @@
 /**
  * @module Who may talk to the server: the trusted-network CIDR list (checked first, as the blog's
  * security group does), bearer tokens for the query API, and browser sessions made from a
- * one-time login link.
+ * one-time login link or the sign-in form, each with the role of the token that made it.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
