@@ -155,6 +155,22 @@ describe('tls: auto', () => {
   });
 });
 
+describe('without tls', () => {
+  it('plain HTTP as before: no HSTS, and a cookie without Secure (a browser would not send it over http)', async () => {
+    const server = await startServer(config(), { logger });
+    try {
+      expect(server.url).toMatch(/^http:/);
+      expect(server.tls).toBeUndefined();
+      const health = await fetch(`${server.url}/healthz`);
+      expect(health.headers.get('strict-transport-security')).toBeNull();
+      const login = await fetch(server.newLoginUrl(), { redirect: 'manual' });
+      expect(login.headers.get('set-cookie')).not.toMatch(/Secure/);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 /** A certificate and key made with openssl, as an operator's would be. */
 function opensslPair(dir: string, name: string): { cert: string; key: string } {
   const cert = join(dir, `${name}-cert.pem`);
