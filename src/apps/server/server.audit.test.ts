@@ -96,10 +96,19 @@ describe('server: the audit log', () => {
     expect(after).toMatchObject({ exists: false });
     expect(after.recent_changes[0].action).toBe('logs:DeleteLogGroup');
 
+    // Admin only: a viewer's session is refused, and told which role it needs.
+    const login = await fetch(server.newLoginUrl('viewer'), { redirect: 'manual' });
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    expect(cookie).toMatch(/^hidsmon_session=./);
+    const asViewer = await fetch(`${server.url}/api/audit`, { headers: { Cookie: cookie } });
+    expect(asViewer.status).toBe(403);
+    expect(((await asViewer.json()) as { error: { message: string } }).error.message).toMatch(/needs the admin role/);
+    expect((await fetch(`${server.url}/api/ingest`, { headers: { Cookie: cookie } })).status).toBe(200);
+
     // Durable: a restart keeps the trail.
     expect(await server.stop()).toBe(true);
     server = await startServer(config, { logger });
-    expect((await get(server, '/api/audit')).json.entries).toHaveLength(6);
+    expect((await get(server, '/api/audit?action=logs:')).json.entries).toHaveLength(6);
     expect(await server.stop()).toBe(true);
     server = undefined;
   }, 60_000);
