@@ -105,3 +105,25 @@ describe('hidsmon audit', () => {
     expect(missing.stderr).toMatch(/no audit log in/);
   });
 });
+
+describe('hidsmon audit over HTTPS', () => {
+  it('trusts the server\'s certificate with --ca, and says what to do without it', async () => {
+    const https = await startServer({ ...config, dataDir: join(tmp, 'tls-data'), tls: { mode: 'auto' } }, { logger: pino({ level: 'silent' }) });
+    try {
+      expect(https.url).toMatch(/^https:/);
+      https.audit.record({ timeMs: Date.now(), actor: { kind: 'system', id: 'hidsmon' }, action: 'keys:Revoke', resource: 'AKIATLS', outcome: 'allowed' });
+      await https.audit.flushed();
+      const ok = await runCli(['audit', '--url', https.url, '--token', TOKEN, '--ca', https.tls!.certFile, '--json', '--action', 'keys:']);
+      expect(ok.code).toBe(0);
+      expect(JSON.parse(ok.stdout.trim()).resource).toBe('AKIATLS');
+      const untrusted = await runCli(['audit', '--url', https.url, '--token', TOKEN]);
+      expect(untrusted.code).toBe(1);
+      expect(untrusted.stderr).toMatch(/certificate is not trusted .*pass --ca/);
+      const noFile = await runCli(['audit', '--url', https.url, '--token', TOKEN, '--ca', join(tmp, 'missing.pem')]);
+      expect(noFile.code).toBe(1);
+      expect(noFile.stderr).toMatch(/--ca .*no such file/);
+    } finally {
+      await https.stop();
+    }
+  }, 60_000);
+});
