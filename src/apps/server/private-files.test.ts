@@ -1,11 +1,14 @@
 /** @module Tests for owner-only data: the data directory made 0700 and its files 0600; a loose directory or credentials file refused with the chmod to run, by the server and the CLI. */
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../../config/server-config.js';
 import { runCli } from '../../testing/cli-harness.js';
+import { freePort, startServerProcess } from '../../testing/processes.js';
 import { LoosePermissionsError, preparePrivateDataDir, restrictDataFilesToOwner } from './private-files.js';
 import { startServer } from './server.js';
 
@@ -41,6 +44,44 @@ describe.skipIf(process.platform === 'win32')('owner-only data', () => {
       for (const name of files) if (statSync(join(dataDir, name)).isFile()) expect(mode(join(dataDir, name)), name).toBe(0o600);
     } finally {
       await server.stop();
+    }
+  });
+
+  it('the hidsmon command runs with umask 077: whatever it creates is owner-only', () => {
+    const root = new URL('../../../', import.meta.url).pathname;
+    expect(existsSync(join(root, 'dist/src/apps/cli/main.js')), 'run `npm run build`').toBe(true);
+    for (const [name, args] of [
+      ['bin', [join(root, 'bin/hidsmon.js')]],
+      ['test-entry', ['--import', 'tsx', new URL('../../testing/cli-entry.ts', import.meta.url).pathname]],
+    ] as const) {
+      const out = join(tmp, `umask-${name}`);
+      const run = spawnSync(process.execPath, [...args, 'simulate', '--out', out, '--hosts', '1', '--start', 'now-1h', '--count', '3', '--quiet'], { encoding: 'utf8', timeout: 30_000 });
+      expect(run.status, run.stderr).toBe(0);
+      const host = readdirSync(out)[0] as string;
+      expect(mode(out), name).toBe(0o700);
+      expect(mode(join(out, host)), name).toBe(0o700);
+      expect(mode(join(out, host, 'alerts.json')), name).toBe(0o600);
+    }
+  });
+
+  it('under the hidsmon command, the files DuckDB makes while serving are 0600', async () => {
+    const dataDir = join(tmp, 'process', 'data');
+    const port = await freePort();
+    const entry = new URL('../../testing/cli-entry.ts', import.meta.url).pathname;
+    const child = await startServerProcess({ nodeArgs: ['--import', 'tsx', entry], data: dataDir, port, env: { HIDSMON_ACCESS_KEY_ID: KEY.id, HIDSMON_SECRET_ACCESS_KEY: KEY.secret, HIDSMON_API_TOKEN: TOKEN, HIDSMON_LOG_LEVEL: 'warn' } });
+    const cw = new CloudWatchLogsClient({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', credentials: { accessKeyId: KEY.id, secretAccessKey: KEY.secret }, maxAttempts: 1 });
+    try {
+      await cw.send(new CreateLogGroupCommand({ logGroupName: 'modes' }));
+      await cw.send(new CreateLogStreamCommand({ logGroupName: 'modes', logStreamName: 's' }));
+      await cw.send(new PutLogEventsCommand({ logGroupName: 'modes', logStreamName: 's', logEvents: [{ timestamp: Date.now(), message: '{"rule":{"level":3}}' }] }));
+      expect(mode(dataDir)).toBe(0o700);
+      const files = readdirSync(dataDir).filter((name) => statSync(join(dataDir, name)).isFile());
+      expect(files.some((name) => name.endsWith('.wal'))).toBe(true);
+      for (const name of files) expect(mode(join(dataDir, name)), name).toBe(0o600);
+    } finally {
+      cw.destroy();
+      child.kill('SIGKILL');
+      await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
     }
   });
 
