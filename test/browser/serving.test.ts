@@ -16,7 +16,7 @@ const dir = mkdtempSync(join(tmpdir(), 'hidsmon-ui-serving-'));
 let server: RunningServer;
 
 beforeAll(async () => {
-  server = await startServer({ ...DEFAULTS, port: 0, dataDir: join(dir, 'data'), apiTokens: ['t-0123456789abcdef0123'], accessKeys: [{ id: 'AKIAUISERVING000001', secret: 's-0123456789abcdef' }] }, { logger: pino({ level: 'silent' }), ui: createUiFiles() });
+  server = await startServer({ ...DEFAULTS, port: 0, dataDir: join(dir, 'data'), apiTokens: ['serving-token-Rv6Kq2Xm9Tz4Lw8Hn3'], accessKeys: [{ id: 'AKIAUISERVING000001', secret: 'serving-secret-Jb7Np3Wc5Yq8Fs2' }] }, { logger: pino({ level: 'silent' }), ui: createUiFiles() });
 }, 60_000);
 afterAll(async () => {
   await server?.stop();
