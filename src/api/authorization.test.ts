@@ -59,5 +59,8 @@ describe('authorize', () => {
   it('names the audit action of a change', () => {
     expect(ruleFor('DELETE', '/api/indices/cwl-2024.03.02').action).toBe('index:Delete');
     expect(ruleFor('GET', '/api/indices').action).toBeUndefined();
+    expect(ruleFor('GET', '/api/keys').action).toBe('keys:List');
+    expect(ruleFor('POST', '/api/keys').action).toBe('keys:Change');
+    expect(ruleFor('HEAD', '/api/keys').action).toBe('keys:List');
   });
 });

@@ -12,7 +12,7 @@ export interface RouteRule {
   /** Segments; `:name` matches one segment, a final `*` any rest (none included). */
   path: string;
   role: QueryRole;
-  /** The audit vocabulary's name for a change this route makes; refusals of these are recorded. */
+  /** The audit vocabulary's name for what this route does; a refusal of a route that has one is recorded. */
   action?: string;
 }
 
@@ -29,14 +29,17 @@ export const ROUTE_ROLES: readonly RouteRule[] = [
   { method: 'GET', path: '/metrics', role: 'viewer' },
   { method: 'DELETE', path: '/api/indices/:name', role: 'admin', action: 'index:Delete' },
   // Dead letters hold whole events a sink refused, of any log group.
-  { method: 'GET', path: '/api/dead-letters', role: 'admin' },
+  { method: 'GET', path: '/api/dead-letters', role: 'admin', action: 'deadLetters:List' },
   { method: 'DELETE', path: '/api/dead-letters/:id', role: 'admin', action: 'deadLetters:Delete' },
+  // First match wins: the reads before the catch-all changes.
+  { method: 'GET', path: '/api/settings', role: 'admin', action: 'settings:Read' },
   { method: '*', path: '/api/settings', role: 'admin', action: 'settings:Change' },
   { method: '*', path: '/api/settings/*', role: 'admin', action: 'settings:Change' },
+  { method: 'GET', path: '/api/keys', role: 'admin', action: 'keys:List' },
   { method: '*', path: '/api/keys', role: 'admin', action: 'keys:Change' },
   { method: '*', path: '/api/keys/*', role: 'admin', action: 'keys:Change' },
-  { method: '*', path: '/api/audit', role: 'admin' },
-  { method: '*', path: '/api/audit/*', role: 'admin' },
+  { method: 'GET', path: '/api/audit', role: 'admin', action: 'audit:Read' },
+  { method: '*', path: '/api/audit/*', role: 'admin', action: 'audit:Read' },
 ];
 
 const RANK: Record<QueryRole, number> = { viewer: 1, admin: 2 };

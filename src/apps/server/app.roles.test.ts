@@ -129,6 +129,8 @@ describe('roles: viewer and admin tokens', () => {
     expect((await call({ bearer: VIEWER }, 'DELETE', `/api/indices/${INDEX}`)).status).toBe(403);
     expect((await call({ bearer: VIEWER }, 'GET', '/api/indices')).json.indices.map((i: { name: string }) => i.name)).toContain(INDEX);
     expect(audit).toContainEqual(expect.objectContaining({ action: 'index:Delete', outcome: 'denied', actor: expect.objectContaining({ id: 'tok-viewer' }), sourceIp: expect.stringMatching(/127\.0\.0\.1/) }));
+    expect((await call({ bearer: VIEWER }, 'GET', '/api/keys')).status).toBe(403);
+    expect(audit).toContainEqual(expect.objectContaining({ action: 'keys:List', outcome: 'denied', actor: expect.objectContaining({ id: 'tok-viewer' }) }));
 
     const deleted = await call({ bearer: ADMIN }, 'DELETE', `/api/indices/${INDEX}`);
     expect(deleted).toEqual({ status: 200, json: { deleted: INDEX } });
