@@ -3,7 +3,8 @@
  * CA and ships over; the query API answers over HTTPS with a Secure cookie and HSTS; plain HTTP
  * on the same port is redirected or refused; `tls: {cert, key}` serves the operator's files.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { X509Certificate } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
@@ -87,6 +88,14 @@ describe('tls: auto', () => {
     });
     expect(search.status).toBe(200);
     expect(search.json.total).toBe(1);
+  });
+
+  it('the AWS CLI trusts it with --ca-bundle and reads the log group the SDK made', async () => {
+    const caFile = join(server.config.dataDir, AUTO_CERT_FILE);
+    const env = { PATH: process.env['PATH'] ?? '', HOME: tmp, AWS_CONFIG_FILE: join(tmp, 'no-aws-config'), AWS_SHARED_CREDENTIALS_FILE: join(tmp, 'no-aws-credentials'), AWS_MAX_ATTEMPTS: '1', AWS_ACCESS_KEY_ID: KEY.id, AWS_SECRET_ACCESS_KEY: KEY.secret, AWS_DEFAULT_REGION: 'us-east-1', AWS_EC2_METADATA_DISABLED: 'true' };
+    // Asynchronously: the server answering it runs in this process.
+    const { stdout } = await promisify(execFile)('aws', ['logs', 'describe-log-groups', '--endpoint-url', server.url, '--ca-bundle', caFile, '--output', 'json'], { env, timeout: 60_000, encoding: 'utf8' });
+    expect(JSON.parse(stdout).logGroups.map((g: { logGroupName: string }) => g.logGroupName)).toContain('hids-alerts');
   });
 
   it('a client that does not trust the certificate is refused by its own TLS check', async () => {
