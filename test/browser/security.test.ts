@@ -107,7 +107,8 @@ async function injected(p: Page): Promise<Added[]> {
       e.attrs.some((a) => /^on/i.test(a)) ||
       (e.tag === 'form' && !OWN_FORMS.has(e.cls ?? '')) ||
       (e.tag === 'img' && e.src !== '/favicon.svg') ||
-      (e.tag === 'a' && !/^\/(discover|dashboard)\?/.test(e.href ?? '')),
+      // The nav's own links (Discover, dashboard, Ingest, Audit) carry the view state.
+      (e.tag === 'a' && !/^\/(discover|dashboard|ingest|audit)\?/.test(e.href ?? '')),
   );
 }
 
