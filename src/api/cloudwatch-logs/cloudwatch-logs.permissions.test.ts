@@ -172,6 +172,8 @@ describe('scoped and revoked keys', () => {
     await client(admin).send(new CreateLogGroupCommand({ logGroupName: 'other-team' }));
     // Picked up without a restart.
     await cw.send(new PutRetentionPolicyCommand({ logGroupName: GROUP, retentionInDays: 30 }));
+    // The key's making is in the audit log, though another process made it.
+    expect(audited.find((e) => e.action === 'keys:Create' && e.resource === scoped.id)).toMatchObject({ actor: { kind: 'system' }, outcome: 'allowed', detail: { kind: 'access-key', profile: 'admin', log_groups: [GROUP] } });
     await cw.send(new CreateLogStreamCommand({ logGroupName: GROUP, logStreamName: 'i-scoped' }));
     expect((await cw.send(new DescribeLogGroupsCommand({}))).logGroups?.length).toBeGreaterThanOrEqual(2);
     for (const call of [
@@ -200,6 +202,7 @@ describe('scoped and revoked keys', () => {
       name: 'UnrecognizedClientException',
       message: 'The security token included in the request is invalid.',
     });
+    expect(audited.filter((e) => e.resource === key.id).map((e) => e.action)).toEqual(['keys:Create', 'keys:Revoke']);
   });
 });
 

@@ -41,6 +41,11 @@ export interface GeneratedCredentials {
   adminToken?: StoredApiToken;
 }
 
+/** A key or token made or revoked: what the audit log records of it (never its secret). */
+export type CredentialChange =
+  | { kind: 'access-key'; id: string; change: 'created' | 'revoked'; profile: AccessProfile | 'custom'; logGroups?: string[] }
+  | { kind: 'api-token'; id: string; change: 'created' | 'revoked'; role: QueryRole };
+
 export class CredentialsFileError extends Error {
   constructor(
     readonly file: string,
@@ -80,6 +85,8 @@ export class CredentialStore {
   private keys = new Map<string, AccessKeyGrant>();
   private tokens: { digest: Buffer; principal: Principal & { kind: 'api-token' } }[] = [];
   private stamp: FileStamp | undefined;
+  private loaded = false;
+  private listener: ((change: CredentialChange) => void) | undefined;
   private checkedAtMs = -Infinity;
 
   private constructor(options: CredentialStoreOptions) {
@@ -139,6 +146,41 @@ export class CredentialStore {
     let found = this.matchToken(given);
     if (!found && this.refresh(true)) found = this.matchToken(given);
     return found;
+  }
+
+  /**
+   * Told of each key or token made or revoked after now, by this store or by another process
+   * (`hidsmon keys`), once the store has seen the file change (on a lookup, or on `poll`).
+   */
+  onChange(listener: (change: CredentialChange) => void): void {
+    this.listener = listener;
+  }
+
+  /** Looks at the file now (if a second has passed since the last look): a server calls it on a timer, so that changes are reported without waiting for a lookup. */
+  poll(): void {
+    this.refresh(false);
+  }
+
+  private report(before: CredentialsDocument, after: CredentialsDocument): void {
+    const was = new Map<string, StoredAccessKey | StoredApiToken>([...before.accessKeys, ...before.apiTokens].map((e) => [e.id, e]));
+    const emit = (change: CredentialChange): void => {
+      try {
+        this.listener?.(change);
+      } catch {
+        // A listener's fault (the audit log's) must not stop keys from working.
+      }
+    };
+    for (const k of after.accessKeys) {
+      const old = was.get(k.id);
+      const facts = { kind: 'access-key' as const, id: k.id, ...(k.profile ? { profile: k.profile } : { profile: 'custom' as const }), ...(k.logGroups ? { logGroups: k.logGroups } : {}) };
+      if (!old) emit({ ...facts, change: 'created' });
+      if (k.revoked && !old?.revoked) emit({ ...facts, change: 'revoked' });
+    }
+    for (const t of after.apiTokens) {
+      const old = was.get(t.id);
+      if (!old) emit({ kind: 'api-token', id: t.id, role: t.role, change: 'created' });
+      if (t.revoked && !old?.revoked) emit({ kind: 'api-token', id: t.id, role: t.role, change: 'revoked' });
+    }
   }
 
   /** True when the file exists (a server started here, or a key was made). */
@@ -220,6 +262,8 @@ export class CredentialStore {
   }
 
   private load(document: CredentialsDocument): void {
+    if (this.loaded && this.listener) this.report(this.document, document);
+    this.loaded = true;
     this.document = document;
     this.keys = new Map(document.accessKeys.filter((k) => !k.revoked).map((k) => [k.id, this.grantOf(k)]));
     this.tokens = document.apiTokens.filter((t) => !t.revoked).map((t) => ({ digest: digest(t.secret), principal: { kind: 'api-token', id: t.id, role: t.role } }));

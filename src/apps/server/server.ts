@@ -101,8 +101,8 @@ function keysListing(store: CredentialStore, config: ServerConfig): JsonObject {
 export interface RunningServer {
   url: string;
   port: number;
-  /** The certificate served when TLS is on (its fingerprint is printed for a first install). */
-  tls?: TlsMaterial;
+  /** The certificate served now when TLS is on (its fingerprint is printed for a first install). */
+  readonly tls: TlsMaterial | undefined;
   /** A one-time link that signs a browser in. */
   loginUrl: string;
   credentials: Credentials;
@@ -129,6 +129,8 @@ export interface StartOptions {
   wrapSink?: (sink: DocumentSink) => DocumentSink;
   /** How long stop() may take before it leaves what is still running (default 5 s). */
   stopDeadlineMs?: number;
+  /** How often the TLS certificate is looked at again: renewed (auto) or re-read (files) (default hourly). */
+  tlsRefreshIntervalMs?: number;
 }
 
 /** The forwarder's view of the durable log. A group without filters goes to the embedded index when autoSubscribe is on. */
@@ -233,6 +235,21 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
   let lastLag: Awaited<ReturnType<Forwarder['lag']>> = [];
   const lagTimer = setInterval(() => void forwarder.lag().then((l) => (lastLag = l)), 1000);
   lagTimer.unref();
+  // Keys made or revoked with `hidsmon keys` (another process, which cannot open the audit log this
+  // server holds) are recorded once the file is seen to change: on a lookup, or by this poll.
+  credentials.store.onChange((c) =>
+    audit.record({
+      timeMs: now(),
+      actor: { kind: 'system', id: 'hidsmon' },
+      action: c.change === 'created' ? 'keys:Create' : 'keys:Revoke',
+      resource: c.id,
+      outcome: 'allowed',
+      message: `${c.kind === 'access-key' ? `access key (${c.profile})` : `API token (${c.role})`} ${c.change} in ${credentials.file}`,
+      detail: c.kind === 'access-key' ? { kind: c.kind, profile: c.profile, ...(c.logGroups ? { log_groups: c.logGroups } : {}) } : { kind: c.kind, role: c.role },
+    }),
+  );
+  const keysTimer = setInterval(() => credentials.store.poll(), 2000);
+  keysTimer.unref();
 
   let lastRetention: (RetentionOutcome & { ranAt: number }) | undefined;
   const sessions = new Sessions(now);
@@ -336,11 +353,30 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
   };
   scheduleRetention(Math.min(retentionEveryMs, 60_000));
 
+  // A server that runs for months keeps a valid certificate: `auto` renews its own before it
+  // expires, and files an operator (or certbot) replaced are served from the next handshake on.
+  const refreshTls = async (): Promise<void> => {
+    if (!config.tls || !tls) return;
+    const next = await resolveTls(config.tls, config.dataDir, config.host, now()).catch((e: Error) => ({ ok: false as const, error: [e.message] }));
+    if (!next.ok) {
+      logger.error({ problems: next.error }, 'The TLS certificate could not be read again; the server keeps serving the one it has.');
+      return;
+    }
+    if (next.value.fingerprint256 === tls.fingerprint256) return;
+    server.setCertificate({ cert: next.value.cert, key: next.value.key });
+    tls = next.value;
+    logger.info({ certFile: tls.certFile, fingerprint256: tls.fingerprint256, notAfter: tls.notAfter.toISOString() }, 'Serving a new TLS certificate.');
+  };
+  const tlsTimer = tls ? setInterval(() => void refreshTls(), options.tlsRefreshIntervalMs ?? 3_600_000) : undefined;
+  tlsTimer?.unref();
+
   let stopped: Promise<boolean> | undefined;
   return {
     url,
     port,
-    ...(tls ? { tls } : {}),
+    get tls() {
+      return tls;
+    },
     loginUrl: newLoginUrl(),
     credentials,
     config,
@@ -359,6 +395,8 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
         clearTimeout(retention);
         stopInbox();
         clearInterval(lagTimer);
+        clearInterval(keysTimer);
+        clearInterval(tlsTimer);
         const closed = server.close();
         // Requests in flight get a moment to finish; then their connections are cut.
         if (!(await within(closed, Math.min(1000, left())))) server.closeAllConnections();
