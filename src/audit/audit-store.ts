@@ -22,6 +22,8 @@ const META = 'audit_meta';
 const COLUMNS = ['id', 'time_ms', 'actor_kind', 'actor_id', 'actor_arn', 'actor_role', 'actor_token_id', 'source_ip', 'action', 'resource', 'outcome', 'message', 'detail', 'request_id'] as const;
 const TYPES: DuckDBType[] = [BIGINT, BIGINT, VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR, VARCHAR];
 const CHUNK_ROWS = 2048;
+/** Entries per commit: the appender runs on this thread, so a larger batch would stall the event loop (a flood makes more commits, not longer ones). */
+const MAX_BATCH = 256;
 
 /** Caps on what one entry stores (characters): an attacker choosing a 1 MB log group name must not make the trail 1 MB per request. */
 export const AUDIT_FIELD_LIMITS = { short: 256, resource: 2048, message: 2048, detail: 8192 } as const;
@@ -218,8 +220,7 @@ export class AuditStore implements AuditRecorder {
   /** One commit of everything buffered now; what arrives meanwhile goes in the next one. */
   private startFlush(): Promise<void> {
     const run = this.writes.run(async () => {
-      const batch = this.buffer;
-      this.buffer = [];
+      const batch = this.buffer.splice(0, MAX_BATCH);
       if (batch.length === 0) return;
       try {
         this.assertOpen();
