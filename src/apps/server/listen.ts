@@ -21,6 +21,8 @@ export interface Listener {
   close(): Promise<void>;
   /** Cuts every connection still open (after close() had its moment). */
   closeAllConnections(): void;
+  /** Serves another certificate from the next handshake on (a renewed one); no-op without TLS. */
+  setCertificate(tls: { cert: string; key: string }): void;
 }
 
 export interface ListenOptions {
@@ -42,6 +44,7 @@ export async function listen(options: ListenOptions): Promise<Listener> {
       port: (server.address() as AddressInfo).port,
       close: () => new Promise((resolve) => server.close(() => resolve())),
       closeAllConnections: () => server.closeAllConnections(),
+      setCertificate: () => undefined,
     };
   }
 
@@ -93,6 +96,7 @@ export async function listen(options: ListenOptions): Promise<Listener> {
       https.closeAllConnections();
       plain.closeAllConnections();
     },
+    setCertificate: (tls) => https.setSecureContext({ cert: tls.cert, key: tls.key }),
   };
 }
 

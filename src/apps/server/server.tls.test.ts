@@ -10,6 +10,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { request as httpRequest } from 'node:http';
 import { Agent, request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
@@ -202,6 +203,32 @@ describe('tls: {cert, key}', () => {
       expect(response.status).toBe(200);
       expect(server.tls?.fingerprint256).toBe(new X509Certificate(readFileSync(a.cert)).fingerprint256);
       expect(server.tls?.generated).toBeUndefined();
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('serves replaced files (a renewed certificate) from the next handshake on, without a restart', async () => {
+    const c = opensslPair(dir, 'c');
+    const d = opensslPair(dir, 'd');
+    const server = await startServer(config({ tls: { mode: 'files', certFile: c.cert, keyFile: c.key } }), { logger, tlsRefreshIntervalMs: 100 });
+    const served = (): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const socket = tlsConnect({ host: '127.0.0.1', port: server.port, servername: 'localhost', rejectUnauthorized: false }, () => {
+          resolve(socket.getPeerX509Certificate()?.fingerprint256 ?? '');
+          socket.destroy();
+        });
+        socket.on('error', reject);
+      });
+    try {
+      const before = new X509Certificate(readFileSync(c.cert)).fingerprint256;
+      expect(await served()).toBe(before);
+      // What certbot's renewal does: new files at the same paths.
+      writeFileSync(c.key, readFileSync(d.key));
+      writeFileSync(c.cert, readFileSync(d.cert));
+      const after = new X509Certificate(readFileSync(d.cert)).fingerprint256;
+      await expect.poll(served, { timeout: 10_000, interval: 100 }).toBe(after);
+      expect(server.tls?.fingerprint256).toBe(after);
     } finally {
       await server.stop();
     }
