@@ -151,6 +151,7 @@ describe('tls: auto', () => {
   it('is reused on the next start, and renewed when it is near expiry', async () => {
     const dataDir = server.config.dataDir;
     const fingerprint = server.tls?.fingerprint256;
+    const pin = server.tls?.spkiSha256;
     await server.stop();
     server = await startServer(config({ dataDir, tls: { mode: 'auto' } }), { logger });
     expect(server.tls?.fingerprint256).toBe(fingerprint);
@@ -161,6 +162,9 @@ describe('tls: auto', () => {
     server = await startServer(config({ dataDir, tls: { mode: 'auto' } }), { logger, now: () => later });
     expect(server.tls?.fingerprint256).not.toBe(fingerprint);
     expect(server.tls?.generated?.reason).toMatch(/expired within \d+ days/);
+    // The same key: a pin on it (Chromium's SPKI list) still holds.
+    expect(server.tls?.spkiSha256).toBe(pin);
+    expect(new Date(new X509Certificate(readFileSync(join(dataDir, AUTO_CERT_FILE))).validTo).getTime()).toBeGreaterThan(later + 300 * 86_400_000);
     expect(statSync(join(dataDir, AUTO_KEY_FILE)).mode & 0o777).toBe(0o600);
   });
 });

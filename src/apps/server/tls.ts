@@ -3,7 +3,7 @@
  * server listens, or (`tls: auto`) a self-signed one kept in the data directory, reused while it
  * names this server and has 30 days or more to run, renewed otherwise.
  */
-import { createHash, createPrivateKey, KeyObject, randomBytes, webcrypto, X509Certificate, type KeyObject as Key } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, KeyObject, randomBytes, webcrypto, X509Certificate, type KeyObject as Key } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { hostname as osHostname, networkInterfaces } from 'node:os';
 import { join } from 'node:path';
@@ -123,19 +123,23 @@ export async function ensureSelfSigned(dataDir: string, host: string, nowMs: num
   const keyFile = join(dataDir, AUTO_KEY_FILE);
   const names = requiredNames(host);
   let reason = 'none existed';
+  // A renewal keeps the key: a pin on it (Chromium's SPKI list, a host's pinned key) keeps working.
+  let keptKey: Key | undefined;
   if (existsSync(certFile) || existsSync(keyFile)) {
     const existing = loadTlsFiles(certFile, keyFile, nowMs);
     if (existing.ok) {
       const renew = reasonToRenew(existing.value, names, nowMs);
       if (renew === undefined) return ok({ ...existing.value, warnings: [] });
       reason = renew;
+      const key = createPrivateKey(existing.value.key);
+      if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') keptKey = key;
     } else reason = `the previous one could not be used (${existing.error.join(' ')})`;
   }
   const ips = new Set(names.ips);
   if (host === '0.0.0.0' || host === '::') {
     for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) if (!a.internal && !a.address.startsWith('fe80')) ips.add(a.address);
   }
-  const { cert, key } = await generateSelfSigned(names.dns, [...ips], nowMs);
+  const { cert, key } = await generateSelfSigned(names.dns, [...ips], nowMs, keptKey);
   for (const [file, text] of [[keyFile, key], [certFile, cert]] as const) {
     const temp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
     writeFileSync(temp, text, { mode: 0o600 });
@@ -146,13 +150,18 @@ export async function ensureSelfSigned(dataDir: string, host: string, nowMs: num
   return loaded.ok ? ok({ ...loaded.value, generated: { reason } }) : loaded;
 }
 
-async function generateSelfSigned(dns: string[], ips: string[], nowMs: number): Promise<{ cert: string; key: string }> {
+async function generateSelfSigned(dns: string[], ips: string[], nowMs: number, keep?: Key): Promise<{ cert: string; key: string }> {
   // @peculiar/x509 needs a Reflect polyfill loaded before it; loaded here only, when a certificate is made.
   await import('reflect-metadata');
   const x509 = await import('@peculiar/x509');
   x509.cryptoProvider.set(webcrypto as never);
   const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
-  const keys = (await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const keys: webcrypto.CryptoKeyPair = keep
+    ? {
+        privateKey: await webcrypto.subtle.importKey('pkcs8', keep.export({ type: 'pkcs8', format: 'der' }), algorithm, true, ['sign']),
+        publicKey: await webcrypto.subtle.importKey('spki', createPublicKey(keep).export({ type: 'spki', format: 'der' }), algorithm, true, ['verify']),
+      }
+    : ((await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair);
   const serial = randomBytes(16);
   serial[0] = (serial[0] as number) & 0x7f; // a positive serial number, as RFC 5280 asks
   const commonName = dns.find((n) => n !== 'localhost') ?? 'localhost';
