@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluatePolicy, matchesWildcard, statementProblems } from './iam-policy.js';
+import { evaluatePolicy, matchesWildcard, parsePolicyDocument, statementProblems } from './iam-policy.js';
 
 describe('matchesWildcard (IAM globs)', () => {
   it.each([
@@ -57,5 +57,26 @@ describe('statementProblems', () => {
     expect(statementProblems({ actions: ['s3:GetObject'], resources: ['*'] })[0]).toMatch(/not logs:<Action>/);
     expect(statementProblems({ actions: ['logs:*'], resources: ['arn:aws:s3:::bucket'] })[0]).toMatch(/CloudWatch Logs ARN/);
     expect(statementProblems({ actions: [], resources: [] })).toHaveLength(2);
+  });
+});
+
+describe('parsePolicyDocument', () => {
+  it('reads Allow statements with one or many actions and resources', () => {
+    const parsed = parsePolicyDocument(
+      JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'ship', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: 'arn:aws:logs:*:*:log-group:hids:*' }] }),
+    );
+    expect(parsed).toEqual({ ok: true, statements: [{ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: ['arn:aws:logs:*:*:log-group:hids:*'] }] });
+  });
+  it('refuses what it could not enforce, rather than ignoring it', () => {
+    const parsed = parsePolicyDocument(JSON.stringify({ Statement: { Effect: 'Deny', NotAction: 'logs:*', Action: 'logs:*', Resource: '*', Condition: {} } }));
+    expect(parsed.ok).toBe(false);
+    if (parsed.ok) return;
+    expect(parsed.problems).toEqual([
+      'Statement[0]: NotAction is not supported (hidsmon enforces Allow statements of Action and Resource only).',
+      'Statement[0]: Condition is not supported (hidsmon enforces Allow statements of Action and Resource only).',
+      'Statement[0]: Effect must be "Allow" (a key is allowed what its statements name, and nothing else, so no Deny is needed).',
+    ]);
+    expect(parsePolicyDocument('{').ok).toBe(false);
+    expect(parsePolicyDocument('{"Statement": []}').ok).toBe(false);
   });
 });

@@ -70,3 +70,41 @@ export function statementProblems(statement: { actions?: unknown; resources?: un
   else for (const r of resources) if (typeof r !== 'string' || !RESOURCE.test(r)) problems.push(`resource ${JSON.stringify(r)} is not * or a CloudWatch Logs ARN (arn:aws:logs:<region>:<account>:log-group:<name>).`);
   return problems;
 }
+
+/**
+ * An IAM policy document as an operator writes one (`{"Version": "2012-10-17", "Statement": [...]}`)
+ * → Allow statements. What hidsmon cannot enforce is refused rather than ignored: Deny, NotAction,
+ * NotResource, Condition and Principal would each make the key stronger than it reads.
+ */
+export function parsePolicyDocument(text: string): { ok: true; statements: PolicyStatement[] } | { ok: false; problems: string[] } {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    return { ok: false, problems: [`not valid JSON (${(e as Error).message}).`] };
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return { ok: false, problems: ['a policy document is a JSON object with a Statement.'] };
+  const raw = (doc as Record<string, unknown>)['Statement'];
+  const list = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
+  if (list.length === 0) return { ok: false, problems: ['the policy has no Statement.'] };
+  const problems: string[] = [];
+  const statements: PolicyStatement[] = [];
+  for (const [i, s] of list.entries()) {
+    const where = `Statement[${i}]`;
+    if (typeof s !== 'object' || s === null || Array.isArray(s)) {
+      problems.push(`${where} is not an object.`);
+      continue;
+    }
+    const st = s as Record<string, unknown>;
+    for (const key of Object.keys(st)) {
+      if (['NotAction', 'NotResource', 'Condition', 'Principal', 'NotPrincipal'].includes(key)) problems.push(`${where}: ${key} is not supported (hidsmon enforces Allow statements of Action and Resource only).`);
+      else if (!['Sid', 'Effect', 'Action', 'Resource'].includes(key)) problems.push(`${where}: unknown element ${JSON.stringify(key)}.`);
+    }
+    if (st['Effect'] !== 'Allow') problems.push(`${where}: Effect must be "Allow" (a key is allowed what its statements name, and nothing else, so no Deny is needed).`);
+    const actions = typeof st['Action'] === 'string' ? [st['Action']] : st['Action'];
+    const resources = typeof st['Resource'] === 'string' ? [st['Resource']] : st['Resource'];
+    for (const p of statementProblems({ actions, resources })) problems.push(`${where}: ${p}`);
+    if (problems.length === 0) statements.push({ actions: [...(actions as string[])], resources: [...(resources as string[])] });
+  }
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, statements };
+}

@@ -89,6 +89,22 @@ describe('hidsmon keys', () => {
     }
   });
 
+  it('creates a key with its own IAM policy document, and refuses one it could not enforce', async () => {
+    const policy = join(tmp, 'reader.json');
+    writeFileSync(policy, JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['logs:GetLogEvents', 'logs:FilterLogEvents'], Resource: 'arn:aws:logs:*:*:log-group:hids-alerts:*' }] }));
+    const r = await cli(['keys', 'create', '--policy', policy, '--data', data]);
+    expect(r.code).toBe(0);
+    const id = /AWS_ACCESS_KEY_ID=(HIDS[0-9A-F]{16})/.exec(r.stdout)![1]!;
+    const grant = CredentialStore.open({ dataDir: data, account: ACCOUNT }).store.lookupAccessKey(id);
+    expect(grant?.policy.statements).toEqual([{ actions: ['logs:GetLogEvents', 'logs:FilterLogEvents'], resources: ['arn:aws:logs:*:*:log-group:hids-alerts:*'] }]);
+    expect((await cli(['keys', 'list', '--data', data])).stdout).toMatch(new RegExp(`${id}\\s+access-key\\s+custom`));
+    writeFileSync(policy, JSON.stringify({ Statement: [{ Effect: 'Deny', Action: 'logs:*', Resource: '*' }] }));
+    const denied = await cli(['keys', 'create', '--policy', policy, '--data', data]);
+    expect(denied.code).toBe(2);
+    expect(denied.stderr).toMatch(/is not a policy hidsmon can enforce:\n {2}- Statement\[0\]: Effect must be "Allow"/);
+    expect((await cli(['keys', 'create', '--policy', policy, '--profile', 'agent', '--data', data])).stderr).toMatch(/--policy replaces --profile/);
+  });
+
   it('prints help that says which key goes where', async () => {
     const r = await cli(['keys', '--help']);
     expect(r.code).toBe(0);

@@ -1,4 +1,6 @@
 /** @module `hidsmon keys`: list, create and revoke the access keys and API tokens in `<data>/credentials.json`; a running server sees the change within a second. */
+import { readFileSync } from 'node:fs';
+import { parsePolicyDocument } from '../../../core/iam-policy.js';
 import { ACCESS_PROFILES, LOG_GROUP_GLOB, type AccessProfile } from '../../../api/cloudwatch-logs/permissions.js';
 import type { QueryRole } from '../../../core/principal.js';
 import { QUERY_ROLES, type StoredAccessKey, type StoredApiToken } from '../../../config/credentials-file.js';
@@ -13,6 +15,7 @@ import type { CommandContext } from '../main.js';
 
 export const keysHelp = `Usage: hidsmon keys list [--json]
        hidsmon keys create --profile agent|admin [--log-group NAME]... [--description TEXT]
+       hidsmon keys create --policy FILE [--description TEXT]
        hidsmon keys create --token --role viewer|admin [--description TEXT]
        hidsmon keys revoke ID
 
@@ -37,6 +40,8 @@ Options:
   --profile P          agent or admin (keys)
   --log-group NAME     limit the key to this log group; a glob (hids-*) names several;
                        repeat for more (default: every group)
+  --policy FILE        the key's own permissions, an IAM policy document of Allow
+                       statements (Action logs:..., Resource arn:aws:logs:...), instead of a profile
   --token              make an API token for the query API and UI instead of a key
   --role R             viewer or admin (tokens)
   --description TEXT   what it is for (shown by list)
@@ -47,6 +52,7 @@ ${DATA_OPTION_HELP}
 
 const OPTIONS = {
   profile: { type: 'string' },
+  policy: { type: 'string' },
   'log-group': { type: 'string', multiple: true },
   token: { type: 'boolean' },
   role: { type: 'string' },
@@ -150,7 +156,7 @@ async function create(store: CredentialStore, values: Record<string, unknown>, c
   const role = stringOption(values as never, 'role');
   const groups = (values['log-group'] as string[] | undefined) ?? [];
   if (values['token']) {
-    if (profile !== undefined || groups.length > 0) throw usageError('keys', '--profile and --log-group are for access keys; a token has a --role.');
+    if (profile !== undefined || groups.length > 0 || values['policy'] !== undefined) throw usageError('keys', '--profile, --policy and --log-group are for access keys; a token has a --role.');
     if (role === undefined) throw usageError('keys', 'Say the token\'s role: --role viewer (search and watch) or --role admin (also delete and manage).');
     if (!QUERY_ROLES.includes(role as QueryRole)) throw usageError('keys', `--role is viewer or admin, not "${role}".`);
     const token = store.createApiToken({ role: role as QueryRole, ...(description ? { description } : {}) });
@@ -168,6 +174,21 @@ async function create(store: CredentialStore, values: Record<string, unknown>, c
     return 0;
   }
   if (role !== undefined) throw usageError('keys', '--role is for API tokens (with --token); a key has a --profile.');
+  const policyFile = stringOption(values as never, 'policy');
+  if (policyFile !== undefined) {
+    if (profile !== undefined || groups.length > 0) throw usageError('keys', '--policy replaces --profile and --log-group: name the log groups in its Resource ARNs.');
+    let text: string;
+    try {
+      text = readFileSync(policyFile, 'utf8');
+    } catch (e) {
+      throw new CliError(`${policyFile}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}.`, 2);
+    }
+    const parsed = parsePolicyDocument(text);
+    if (!parsed.ok) throw new CliError(`${policyFile} is not a policy hidsmon can enforce:\n  - ${parsed.problems.join('\n  - ')}`, 2);
+    const key = store.createAccessKey({ statements: parsed.statements, ...(description ? { description } : {}) });
+    await writeOut(ctx.stdout, [`Access key ${key.id} created (its own policy: ${parsed.statements.length} statement(s) from ${policyFile}).`, `  AWS_ACCESS_KEY_ID=${key.id}`, `  AWS_SECRET_ACCESS_KEY=${key.secret}`, `The secret is shown only now; it is stored in ${store.file} (readable by you only). Revoke it with: hidsmon keys revoke ${key.id}`, ''].join('\n'));
+    return 0;
+  }
   if (profile === undefined) throw usageError('keys', 'Say the key\'s profile: --profile agent (for a host: ship and describe) or --profile admin (for operators: everything).');
   if (!ACCESS_PROFILES.includes(profile as AccessProfile)) throw usageError('keys', `--profile is agent or admin, not "${profile}".`);
   for (const g of groups) if (!LOG_GROUP_GLOB.test(g)) throw usageError('keys', `--log-group "${g}" is not a log group name or glob (letters, digits, . - _ / #, and * or ?).`);
