@@ -2,6 +2,7 @@
  * @module `npm run bench [suite...]`: runs the benchmark suites, prints a table per suite and writes
  * bench/results/<suite>.json with the machine noted.
  */
+import { runAuditBench } from './audit.bench.js';
 import { machineInfo, printTable, writeResult, type SuiteResult } from './harness.js';
 import { runServerBench } from './server.bench.js';
 import { runStoreBench } from './store.bench.js';
@@ -17,6 +18,7 @@ const SUITES: Record<string, () => SuiteResult | Promise<SuiteResult>> = {
   store: () => runStoreBench(storeSizes, log),
   server: () => runServerBench(log),
   ui: () => runUiBench(log),
+  audit: () => runAuditBench(log),
 };
 
 async function main(): Promise<number> {
