@@ -2,7 +2,8 @@
  * The UI over HTTPS in Chromium, with `tls: auto`: Chromium trusts the server's self-signed
  * certificate by its public key's pin (--ignore-certificate-errors-spki-list, as an operator
  * checks the printed fingerprint), signs in through the one-time link, gets a Secure session
- * cookie, and Discover shows what the API counts; typing http:// lands on https://.
+ * cookie, and Discover shows what the API counts; the sign-in form works too; typing http://
+ * lands on https://.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -64,6 +65,24 @@ describe('the UI over HTTPS', { timeout: 120_000 }, () => {
       await page.goto(`${server.url}/discover?from=now-24h&to=now`);
       expect(await shownTotal(page)).toBe(ALERTS.length);
       await screenshot(page, 'tls-discover');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('the sign-in form (it POSTs the API token) works over HTTPS and sets a Secure cookie', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    try {
+      const page = await context.newPage();
+      watchPage(page, pageErrors);
+      await page.goto(`${server.url}/discover?from=now-24h&to=now`);
+      await page.getByTestId('token-input').fill(TOKEN);
+      await page.getByTestId('token-input').press('Enter');
+      expect(await shownTotal(page)).toBe(ALERTS.length);
+      expect(page.url()).not.toContain(TOKEN);
+      const cookies = await context.cookies(server.url);
+      expect(cookies.length).toBeGreaterThan(0);
+      for (const cookie of cookies) expect(cookie.secure).toBe(true);
     } finally {
       await context.close();
     }
