@@ -31,7 +31,8 @@ Options:
   --data DIR      data directory (default: a new temporary directory)
   --rate N        live alerts per second across the fleet (default: 2)
   --hosts N       simulated hosts (default: 2)
-  --config FILE   server settings in YAML, as for hidsmon server (tls: auto serves HTTPS)
+  --config FILE   server settings in YAML, as for hidsmon server (tls: auto, or
+                  $HIDSMON_TLS=auto, serves HTTPS with a self-signed certificate)
   --ca FILE       the CA (PEM) the simulated hosts trust for the server's certificate
                   (default under tls: auto: the server's own self-signed certificate)
   -h, --help      show this help
