@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -103,6 +103,16 @@ describe('hidsmon keys', () => {
     expect(denied.code).toBe(2);
     expect(denied.stderr).toMatch(/is not a policy hidsmon can enforce:\n {2}- Statement\[0\]: Effect must be "Allow"/);
     expect((await cli(['keys', 'create', '--policy', policy, '--profile', 'agent', '--data', data])).stderr).toMatch(/--policy replaces --profile/);
+  });
+
+  it('refuses credentials others can read, as the server does, saying what to run', async () => {
+    const loose = join(tmp, 'loose');
+    expect((await cli(['keys', 'create', '--profile', 'agent', '--data', loose])).code).toBe(0);
+    expect(statSync(loose).mode & 0o777).toBe(0o700);
+    chmodSync(join(loose, 'credentials.json'), 0o644);
+    const r = await cli(['keys', 'list', '--data', loose]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/chmod 600 /);
   });
 
   it('prints help that says which key goes where', async () => {

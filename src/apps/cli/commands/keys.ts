@@ -1,11 +1,12 @@
 /** @module `hidsmon keys`: list, create and revoke the access keys and API tokens in `<data>/credentials.json`; a running server sees the change within a second. */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { parsePolicyDocument } from '../../../core/iam-policy.js';
 import { ACCESS_PROFILES, LOG_GROUP_GLOB, type AccessProfile } from '../../../api/cloudwatch-logs/permissions.js';
 import type { QueryRole } from '../../../core/principal.js';
 import { QUERY_ROLES, type StoredAccessKey, type StoredApiToken } from '../../../config/credentials-file.js';
 import { DEFAULTS } from '../../../config/server-config.js';
 import { CredentialStore, CredentialsFileError } from '../../server/credential-store.js';
+import { LoosePermissionsError, preparePrivateDataDir } from '../../server/private-files.js';
 import { recordKeyChange } from '../key-audit.js';
 import { parseCommandLine, stringOption } from '../args.js';
 import { CliError, usageError } from '../cli-error.js';
@@ -73,6 +74,8 @@ export async function keysCommand(argv: string[], ctx: CommandContext): Promise<
   const dataDir = dataDirectory(stringOption(values, 'data'));
   let store: CredentialStore;
   try {
+    // As the server does: secrets in a directory or file others can read are refused, with the chmod that fixes it.
+    if (sub !== 'list' || existsSync(dataDir)) preparePrivateDataDir(dataDir);
     // The account only names keys in refusals, which this command never makes.
     store = CredentialStore.open({ dataDir, account: { owner: DEFAULTS.owner, region: DEFAULTS.region }, generate: false, now: ctx.now }).store;
   } catch (e) {
@@ -95,6 +98,7 @@ export async function keysCommand(argv: string[], ctx: CommandContext): Promise<
 }
 
 function explain(e: unknown): unknown {
+  if (e instanceof LoosePermissionsError) return new CliError(e.message, 2);
   if (e instanceof CredentialsFileError) return new CliError(`${e.file} cannot be read:\n  - ${e.problems.join('\n  - ')}\nFix or move the file (a server started on this data directory made it).`);
   const error = e as NodeJS.ErrnoException;
   if (error.code === 'EACCES' || error.code === 'EPERM') return new CliError(`Not allowed to read or write the credentials in ${error.path ?? 'the data directory'}: run as the user that runs the server.`);
