@@ -56,7 +56,7 @@ export async function listen(options: ListenOptions): Promise<Listener> {
   // The plaintext answer is short: nothing a client sends there deserves to be waited for long.
   plain.headersTimeout = 5_000;
   plain.requestTimeout = 5_000;
-  plain.keepAliveTimeout = 0;
+  plain.keepAliveTimeout = 1_000;
 
   const front: NetServer = createNetServer((socket: Socket) => {
     socket.setTimeout(FIRST_BYTE_TIMEOUT_MS, () => socket.destroy());
