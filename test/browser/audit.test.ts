@@ -64,7 +64,7 @@ describe('the Audit page', () => {
     // Only denials: the agent's attempt to blind the fleet, with its key id and address.
     await page.getByTestId('audit-outcome').selectOption('denied');
     await page.getByTestId('audit-apply').click();
-    await page.waitForFunction('document.querySelectorAll(\'[data-testid="audit-row"]\').length === 1');
+    await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(1);
     const denied = (await rows.first().textContent()) ?? '';
     expect(denied).toContain('logs:PutSubscriptionFilter');
     expect(denied).toContain(KEY.id);
@@ -75,8 +75,13 @@ describe('the Audit page', () => {
     await page.getByTestId('audit-outcome').selectOption('');
     await page.getByTestId('audit-action').fill('logs:Create*');
     await page.getByTestId('audit-apply').click();
-    await page.waitForFunction('[...document.querySelectorAll(\'[data-testid="audit-row"]\')].every((r) => r.textContent.includes("logs:CreateLogGroup"))');
-    expect(await rows.count()).toBe(1);
+    await expect.poll(async () => (await rows.allTextContents()).map((t) => t.includes('logs:CreateLogGroup')), { timeout: 15_000 }).toEqual([true]);
+
+    // Refresh asks again: an entry recorded now appears without reloading the page.
+    fx.server.audit.record({ timeMs: Date.now(), actor: { kind: 'system', id: 'hidsmon' }, action: 'logs:CreateLogGroup', resource: 'arn:aws:logs:us-east-1:1:log-group:later:log-stream:', outcome: 'allowed' });
+    await fx.server.audit.flushed();
+    await page.getByTestId('audit-refresh').click();
+    await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(2);
   });
 
   it('the Ingest page shows the refused subscription filter change beside its log group', { timeout: 120_000 }, async () => {

@@ -131,6 +131,9 @@ export function AuditPage(): React.JSX.Element {
         >
           Clear
         </button>
+        <button type="button" className="button" onClick={() => setFilters({ ...draft })} title="Ask again for the newest entries" data-testid="audit-refresh">
+          Refresh
+        </button>
       </form>
       {dropped > 0 && (
         <p className="audit-warning" role="alert" data-testid="audit-dropped">
