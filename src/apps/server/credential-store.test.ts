@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -109,6 +109,18 @@ describe('CredentialStore', () => {
     ]);
     writeFileSync(join(dataDir, 'credentials.json'), JSON.stringify({ version: 2 }));
     expect(() => CredentialStore.open({ dataDir, account: ACCOUNT })).toThrow(/version 2 is not one this hidsmon reads/);
+  });
+
+  it('changes the file under a lock: waits for a live one, takes over one left by a dead process', () => {
+    const dataDir = dir();
+    const { store } = CredentialStore.open({ dataDir, account: ACCOUNT });
+    const lock = join(dataDir, 'credentials.json.lock');
+    writeFileSync(lock, '');
+    expect(() => store.createApiToken({ role: 'viewer' })).toThrow(/credentials\.json\.lock is held by another process/);
+    utimesSync(lock, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    const token = store.createApiToken({ role: 'viewer' });
+    expect(store.lookupApiToken(token.secret)?.id).toBe(token.id);
+    expect(existsSync(lock)).toBe(false);
   });
 
   it('finds no token for a wrong secret, one of the same length, or a prefix', () => {

@@ -5,7 +5,7 @@
  * looked at again (one stat) at most once a second, and on every unknown id or secret.
  */
 import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
-import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Principal, QueryRole } from '../../core/principal.js';
 import { keyPrincipalArn, policyOf, type AccessKeyGrant, type AccessProfile, type Account } from '../../api/cloudwatch-logs/permissions.js';
@@ -203,7 +203,6 @@ export class CredentialStore {
   }
 
   createAccessKey(options: { profile?: AccessProfile; statements?: PolicyStatement[]; logGroups?: string[]; description?: string }): StoredAccessKey {
-    const document = this.fresh();
     const key: StoredAccessKey = {
       id: newAccessKeyId(),
       secret: newSecret(),
@@ -212,37 +211,62 @@ export class CredentialStore {
       ...(options.description ? { description: options.description } : {}),
       created: new Date(this.now()).toISOString(),
     };
-    document.accessKeys.push(key);
-    this.write(document);
-    this.load(document);
+    this.update((document) => {
+      document.accessKeys.push(key);
+      return true;
+    });
     return key;
   }
 
   createApiToken(options: { role: QueryRole; description?: string }): StoredApiToken {
-    const document = this.fresh();
     const token: StoredApiToken = { id: newTokenId(), secret: newSecret(24), role: options.role, ...(options.description ? { description: options.description } : {}), created: new Date(this.now()).toISOString() };
-    document.apiTokens.push(token);
-    this.write(document);
-    this.load(document);
+    this.update((document) => {
+      document.apiTokens.push(token);
+      return true;
+    });
     return token;
   }
 
   /** Revokes a key or token by id: `revoked` (now), `already` (it was), `unknown` (no such id in the file), `configured` (in hidsmon.yaml: remove it there). */
   revoke(id: string): 'revoked' | 'already' | 'unknown' | 'configured' {
     if (this.configuredKeys.has(id) || this.configuredTokens.some((t) => t.principal.id === id)) return 'configured';
-    const document = this.fresh();
-    const entry = document.accessKeys.find((k) => k.id === id) ?? document.apiTokens.find((t) => t.id === id);
-    if (!entry) return 'unknown';
-    if (entry.revoked) return 'already';
-    entry.revoked = new Date(this.now()).toISOString();
-    this.write(document);
-    this.load(document);
-    return 'revoked';
+    let outcome: 'revoked' | 'already' | 'unknown' = 'unknown';
+    this.update((document) => {
+      const entry = document.accessKeys.find((k) => k.id === id) ?? document.apiTokens.find((t) => t.id === id);
+      outcome = !entry ? 'unknown' : entry.revoked ? 'already' : 'revoked';
+      if (entry && outcome === 'revoked') entry.revoked = new Date(this.now()).toISOString();
+      return outcome === 'revoked';
+    });
+    return outcome;
   }
 
-  /** The file as it is now (a change is made to what another process may just have written). */
-  private fresh(): CredentialsDocument {
-    return this.readFile()?.document ?? emptyCredentials();
+  /**
+   * Read, change, write under a lock file, so that two `hidsmon keys` at once cannot lose each
+   * other's change (each reads what the other wrote). The lock is waited for up to 2 s; one older
+   * than 10 s was left by a process that died and is taken over.
+   */
+  private update(edit: (document: CredentialsDocument) => boolean): void {
+    const lock = `${this.file}.lock`;
+    mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
+    for (let attempt = 0; ; attempt++) {
+      try {
+        closeSync(openSync(lock, 'wx', 0o600));
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+        if (age > 10_000) rmSync(lock, { force: true });
+        else if (attempt >= 100) throw new Error(`${lock} is held by another process (a hidsmon keys still running?); try again, or remove the file if none runs.`);
+        else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+      }
+    }
+    try {
+      const document = this.readFile()?.document ?? emptyCredentials();
+      if (edit(document)) this.write(document);
+      this.load(document);
+    } finally {
+      rmSync(lock, { force: true });
+    }
   }
 
   private grantOf(key: { id: string; secret: string; profile?: AccessProfile; statements?: readonly PolicyStatement[]; logGroups?: readonly string[] }): AccessKeyGrant {
