@@ -1,5 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuditEntry } from '../../core/audit.js';
 import { LogStore } from '../../ingest/log-store.js';
 import { oneKey } from '../../testing/access-grants.js';
 import { signWithSmithy } from '../../testing/sigv4-signers.js';
@@ -30,6 +31,27 @@ async function call(pending: CloudWatchLogsRequest | Promise<CloudWatchLogsReque
 }
 
 describe('handleCloudWatchLogs', () => {
+  it('judges each action on the key\'s policy, recording all but allowed PutLogEvents; a recorder that throws changes no answer', async () => {
+    const entries: AuditEntry[] = [];
+    const agent: CloudWatchLogsContext = {
+      ...context,
+      credentials: oneKey(KEY.accessKeyId, KEY.secretAccessKey, { owner: '123456789012', region: 'eu-west-1' }, { profile: 'agent' }),
+      audit: { record: (e) => entries.push(e) },
+    };
+    const request = async (target: string, body: object): Promise<CloudWatchLogsRequest> => ({ ...(await signed(target, JSON.stringify(body))), remoteAddress: '10.1.2.3' });
+    expect((await call(request('CreateLogGroup', { logGroupName: 'perm' }), agent)).status).toBe(200);
+    expect((await call(request('CreateLogStream', { logGroupName: 'perm', logStreamName: 's' }), agent)).status).toBe(200);
+    expect((await call(request('PutLogEvents', { logGroupName: 'perm', logStreamName: 's', logEvents: [{ timestamp: Date.now(), message: 'm' }] }), agent)).status).toBe(200);
+    const denied = await call(request('DeleteLogGroup', { logGroupName: 'perm' }), agent);
+    expect(denied).toMatchObject({ status: 400, type: 'AccessDeniedException', message: 'User: arn:aws:iam::123456789012:user/hidsmon/AKIDHANDLER is not authorized to perform: logs:DeleteLogGroup on resource: arn:aws:logs:eu-west-1:123456789012:log-group:perm:log-stream:' });
+    expect(denied.headers['x-amzn-errortype']).toBe('AccessDeniedException');
+    expect(entries.map((e) => `${e.action} ${e.outcome}`)).toEqual(['logs:CreateLogGroup allowed', 'logs:CreateLogStream allowed', 'logs:DeleteLogGroup denied']);
+    expect(entries[2]).toMatchObject({ actor: { kind: 'access-key', id: KEY.accessKeyId }, sourceIp: '10.1.2.3', resource: 'arn:aws:logs:eu-west-1:123456789012:log-group:perm:log-stream:', requestId: denied.headers['x-amzn-requestid'] });
+    const throwing = { ...agent, audit: { record: () => { throw new Error('audit down'); } } };
+    expect((await call(request('DeleteLogGroup', { logGroupName: 'perm' }), throwing)).type).toBe('AccessDeniedException');
+    expect((await call(request('DescribeLogStreams', { logGroupName: 'perm' }), throwing)).status).toBe(200);
+  });
+
   it('answers a bug with a 500 ServiceUnavailableException carrying the request id, and reports it', async () => {
     const reported: Array<[unknown, string]> = [];
     const broken: CloudWatchLogsContext = {
