@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULTS, type ServerConfig } from '../../config/server-config.js';
 import { runCli } from '../../testing/cli-harness.js';
+import { freePort } from '../../testing/processes.js';
 import { startServer, type RunningServer } from '../server/server.js';
 import { run, type CommandContext } from './main.js';
 
@@ -76,7 +77,7 @@ describe('hidsmon audit', () => {
     try {
       const none = await runCli(['audit', '--url', server!.url]);
       expect(none.code).toBe(1);
-      expect(none.stderr).toMatch(/needs an admin API token: pass --token or set \$HIDSMON_API_TOKEN/);
+      expect(none.stderr).toMatch(/is running: reading its audit log needs an admin API token: pass --token or set \$HIDSMON_API_TOKEN/);
     } finally {
       if (saved !== undefined) process.env['HIDSMON_API_TOKEN'] = saved;
     }
@@ -100,6 +101,26 @@ describe('hidsmon audit', () => {
     const direct = await runCli(['audit', '--data', data, '--json', '--action', 'logs:']);
     expect(direct.code).toBe(0);
     expect(direct.stdout.trim().split('\n').map((l) => JSON.parse(l).resource.replace(/^.*:log-group:([^:]+).*$/, '$1'))).toEqual(['first-group', 'second-group']);
+    // No --url, no --data: no server answers at the default address, so the data directory is read.
+    const saved = { port: process.env['HIDSMON_PORT'], data: process.env['HIDSMON_DATA'], url: process.env['HIDSMON_URL'], token: process.env['HIDSMON_API_TOKEN'] };
+    process.env['HIDSMON_PORT'] = String(await freePort());
+    process.env['HIDSMON_DATA'] = data;
+    delete process.env['HIDSMON_URL'];
+    delete process.env['HIDSMON_API_TOKEN'];
+    try {
+      const fallback = await runCli(['audit', '--json', '--action', 'logs:']);
+      expect(fallback.code).toBe(0);
+      expect(fallback.stderr).toMatch(/no server at http:\/\/127\.0\.0\.1:\d+; reading .*audit\.duckdb/);
+      expect(fallback.stdout.trim().split('\n')).toHaveLength(2);
+      const follow = await runCli(['audit', '--follow']);
+      expect(follow.code).toBe(1);
+      expect(follow.stderr).toMatch(/--follow needs a running server/);
+    } finally {
+      for (const [k, v] of [['HIDSMON_PORT', saved.port], ['HIDSMON_DATA', saved.data], ['HIDSMON_URL', saved.url], ['HIDSMON_API_TOKEN', saved.token]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
     const missing = await runCli(['audit', '--data', join(tmp, 'nowhere')]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/no audit log in/);
