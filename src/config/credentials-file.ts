@@ -9,7 +9,7 @@ import { statementProblems } from '../core/iam-policy.js';
 import type { QueryRole } from '../core/principal.js';
 import { isPlainObject } from '../core/paths.js';
 import { err, ok, type Result } from '../core/result.js';
-import { ACCESS_PROFILES, LOG_GROUP_GLOB, type AccessProfile } from '../api/cloudwatch-logs/permissions.js';
+import { ACCESS_PROFILES, LOG_GROUP_GLOB, type AccessProfile } from '../core/access-profiles.js';
 
 export const CREDENTIALS_FILE_VERSION = 1;
 export const QUERY_ROLES: readonly QueryRole[] = ['viewer', 'admin'];

@@ -4,6 +4,7 @@
  * Pure: callers read the file and the environment and pass their text and values in.
  */
 import { parse as parseYaml } from 'yaml';
+import { LOG_GROUP_GLOB } from '../core/access-profiles.js';
 import { isIp } from '../core/ip.js';
 import { isPlainObject, type JsonObject } from '../core/paths.js';
 import { err, ok, type Result } from '../core/result.js';
@@ -154,7 +155,7 @@ export function loadServerConfig(sources: ConfigSources): Result<ServerConfig, s
           const profile = key['profile'];
           const logGroups = key['log_groups'];
           if (profile !== undefined && profile !== 'agent' && profile !== 'admin') problems.push(`${where('access_keys')}[${i}].profile: agent (ship and describe; the default) or admin (everything).`);
-          else if (logGroups !== undefined && (!Array.isArray(logGroups) || !logGroups.every((g) => typeof g === 'string' && /^[.\-_/#A-Za-z0-9*?]{1,512}$/.test(g)))) problems.push(`${where('access_keys')}[${i}].log_groups: a list of log group names or globs (hids-*).`);
+          else if (logGroups !== undefined && (!Array.isArray(logGroups) || !logGroups.every((g) => typeof g === 'string' && LOG_GROUP_GLOB.test(g)))) problems.push(`${where('access_keys')}[${i}].log_groups: a list of log group names or globs (hids-*).`);
           else accessKeys.push({ id: key['id'], secret: key['secret'], ...(profile ? { profile } : {}), ...(Array.isArray(logGroups) && logGroups.length > 0 ? { logGroups: logGroups as string[] } : {}) });
         } else problems.push(`${where('access_keys')}[${i}]: each key is {id: AKIA..., secret: ..., profile: agent|admin}, id and secret non-empty.`);
       });

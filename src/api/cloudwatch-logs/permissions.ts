@@ -3,13 +3,13 @@
  * policy (profile or own statements, optionally scoped to log groups), the resource each action is
  * judged on (as AWS names it in AccessDeniedException), and that refusal in AWS's words.
  */
+import type { AccessProfile } from '../../core/access-profiles.js';
 import { evaluatePolicy, type Policy, type PolicyStatement } from '../../core/iam-policy.js';
 import type { ActionInput } from './action-input.js';
 import { parseLogGroupArn } from './arns.js';
 import { CloudWatchLogsError } from './errors.js';
 
-export type AccessProfile = 'agent' | 'admin';
-export const ACCESS_PROFILES: readonly AccessProfile[] = ['agent', 'admin'];
+export { ACCESS_PROFILES, LOG_GROUP_GLOB, type AccessProfile } from '../../core/access-profiles.js';
 
 /**
  * The blog's host role (CreateLogGroup, CreateLogStream, PutLogEvents, DescribeLogStreams) plus
@@ -32,8 +32,6 @@ export interface KeyPermissions {
   logGroups?: readonly string[];
 }
 
-/** `*` and `?` globs over log group names (the characters a name may have, plus the two wildcards). */
-export const LOG_GROUP_GLOB = /^[.\-_/#A-Za-z0-9*?]{1,512}$/;
 
 /**
  * A key's policy. A profile limited to log groups allows its actions on those groups and their
