@@ -113,3 +113,23 @@ describe('server: the audit log', () => {
     server = undefined;
   }, 60_000);
 });
+
+describe('server: audit retention', () => {
+  it('deletes entries older than audit_retention_days with the hourly retention run, and keeps the rest', async () => {
+    const server = await startServer({ ...config, dataDir: join(tmp, 'retention'), auditRetentionDays: 90, retentionDays: 0 }, { logger, retentionIntervalMs: 300 });
+    try {
+      const old = Date.now() - 91 * 86_400_000;
+      server.audit.record({ timeMs: old, actor: { kind: 'system', id: 'hidsmon' }, action: 'keys:Revoke', resource: 'AKIAOLD', outcome: 'allowed' });
+      server.audit.record({ timeMs: Date.now(), actor: { kind: 'system', id: 'hidsmon' }, action: 'keys:Revoke', resource: 'AKIANEW', outcome: 'allowed' });
+      await server.audit.flushed();
+      let resources: string[] = ['AKIANEW', 'AKIAOLD'];
+      for (const deadline = Date.now() + 15_000; Date.now() < deadline && resources.length > 1; ) {
+        await new Promise((r) => setTimeout(r, 100));
+        resources = (await get(server, '/api/audit?action=keys:')).json.entries.map((e: { resource: string }) => e.resource);
+      }
+      expect(resources).toEqual(['AKIANEW']);
+    } finally {
+      await server.stop();
+    }
+  }, 30_000);
+});
