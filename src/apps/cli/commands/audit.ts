@@ -243,11 +243,11 @@ function httpGet(url: URL, headers: Record<string, string>, ca: Buffer | undefin
 async function dataDirSource(dir: string, filters: URLSearchParams, limit: number, ctx: CommandContext): Promise<Source> {
   const path = join(dir, 'audit.duckdb');
   let store: AuditStore;
-  if (!existsSync(path)) {
+  // Entries another command left for the server (which is not running) are taken in first.
+  const inbox = existsSync(dir) && readdirSync(dir).some((f) => f.startsWith(AUDIT_INBOX));
+  if (!existsSync(path) && !inbox) {
     throw new CliError(`There is no audit log in ${dir} (no audit.duckdb). Start the server once, or pass --data or --url.`);
   }
-  // Entries another command left for the server (which is not running) are taken in first.
-  const inbox = readdirSync(dir).some((f) => f.startsWith(AUDIT_INBOX));
   try {
     store = await AuditStore.open({ path, readOnly: !inbox });
     if (inbox) await takeAuditInbox(dir, (e) => store.record(e), () => store.flushed());

@@ -1,5 +1,6 @@
 /** @module `hidsmon indices`: the daily indices of the embedded index; delete one, or drop old days. */
 import { parseCommandLine, stringOption, integerOption } from '../args.js';
+import { recordCliChange } from '../cli-audit.js';
 import { usageError } from '../cli-error.js';
 import { DATA_OPTION_HELP, dataDirectory, openStore } from '../data-dir.js';
 import { writeOut } from '../io.js';
@@ -27,15 +28,18 @@ export async function indicesCommand(argv: string[], ctx: CommandContext): Promi
   const toDelete = stringOption(values, 'delete');
   if (toDelete !== undefined && !/^cwl-\d{4}\.\d{2}\.\d{2}$/.test(toDelete)) throw usageError('indices', `--delete takes a daily index name such as cwl-2024.03.02, not "${toDelete}".`);
   const olderThan = integerOption('indices', values, 'older-than', 0);
-  const store = await openStore(dataDirectory(stringOption(values, 'data')), { create: false });
+  const dataDir = dataDirectory(stringOption(values, 'data'));
+  const store = await openStore(dataDir, { create: false });
   try {
     if (toDelete !== undefined) {
       const deleted = await store.deleteIndex(toDelete);
+      if (deleted) recordCliChange('indices', dataDir, ctx, { action: 'index:Delete', resource: toDelete, message: `Deleted index ${toDelete}.` });
       ctx.stderr.write(deleted ? `hidsmon indices: deleted ${toDelete}\n` : `hidsmon indices: there is no index ${toDelete}\n`);
       return deleted ? 0 : 1;
     }
     if (olderThan !== undefined) {
       const dropped = await store.deleteOlderThan(olderThan, ctx.now());
+      for (const name of dropped) recordCliChange('indices', dataDir, ctx, { action: 'index:Delete', resource: name, message: `Deleted index ${name} (older than ${olderThan} days).`, detail: { olderThanDays: olderThan } });
       ctx.stderr.write(`hidsmon indices: deleted ${dropped.length} index(es)${dropped.length ? `: ${dropped.join(', ')}` : ''}\n`);
       return 0;
     }

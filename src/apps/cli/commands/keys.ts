@@ -7,7 +7,6 @@ import { QUERY_ROLES, type StoredAccessKey, type StoredApiToken } from '../../..
 import { DEFAULTS } from '../../../config/server-config.js';
 import { CredentialStore, CredentialsFileError } from '../../server/credential-store.js';
 import { LoosePermissionsError, preparePrivateDataDir } from '../../server/private-files.js';
-import { recordKeyChange } from '../key-audit.js';
 import { parseCommandLine, stringOption } from '../args.js';
 import { CliError, usageError } from '../cli-error.js';
 import { DATA_OPTION_HELP, dataDirectory } from '../data-dir.js';
@@ -86,9 +85,9 @@ export async function keysCommand(argv: string[], ctx: CommandContext): Promise<
       case 'list':
         return await list(store, values['json'] === true, ctx);
       case 'create':
-        return await create(store, values, ctx, dataDir);
+        return await create(store, values, ctx);
       case 'revoke':
-        return await revoke(store, id, ctx, dataDir);
+        return await revoke(store, id, ctx);
       default:
         throw usageError('keys', `Unknown keys command "${sub}"; use list, create or revoke.`);
     }
@@ -153,7 +152,7 @@ function tokenRow(t: StoredApiToken): Row {
   return { id: t.id, kind: 'api-token', role: t.role, ...(t.description ? { description: t.description } : {}), created: t.created, ...(t.revoked ? { revoked: t.revoked } : {}) };
 }
 
-async function create(store: CredentialStore, values: Record<string, unknown>, ctx: CommandContext, dataDir: string): Promise<number> {
+async function create(store: CredentialStore, values: Record<string, unknown>, ctx: CommandContext): Promise<number> {
   const description = stringOption(values as never, 'description');
   if (description !== undefined && (description.length > 256 || /[\u0000-\u001f]/.test(description))) throw usageError('keys', '--description is at most 256 characters, on one line.');
   const profile = stringOption(values as never, 'profile');
@@ -164,7 +163,6 @@ async function create(store: CredentialStore, values: Record<string, unknown>, c
     if (role === undefined) throw usageError('keys', 'Say the token\'s role: --role viewer (search and watch) or --role admin (also delete and manage).');
     if (!QUERY_ROLES.includes(role as QueryRole)) throw usageError('keys', `--role is viewer or admin, not "${role}".`);
     const token = store.createApiToken({ role: role as QueryRole, ...(description ? { description } : {}) });
-    recordKeyChange(dataDir, ctx, { action: 'keys:CreateApiToken', resource: token.id, message: `API token created (role ${token.role}).`, detail: { role: token.role } });
     await writeOut(
       ctx.stdout,
       [
@@ -197,7 +195,6 @@ async function create(store: CredentialStore, values: Record<string, unknown>, c
   if (!ACCESS_PROFILES.includes(profile as AccessProfile)) throw usageError('keys', `--profile is agent or admin, not "${profile}".`);
   for (const g of groups) if (!LOG_GROUP_GLOB.test(g)) throw usageError('keys', `--log-group "${g}" is not a log group name or glob (letters, digits, . - _ / #, and * or ?).`);
   const key = store.createAccessKey({ profile: profile as AccessProfile, ...(groups.length > 0 ? { logGroups: groups } : {}), ...(description ? { description } : {}) });
-  recordKeyChange(dataDir, ctx, { action: 'keys:CreateAccessKey', resource: key.id, message: `Access key created (profile ${profile}).`, detail: { profile, logGroups: groups.length > 0 ? groups : ['*'] } });
   await writeOut(
     ctx.stdout,
     [
@@ -212,12 +209,11 @@ async function create(store: CredentialStore, values: Record<string, unknown>, c
   return 0;
 }
 
-async function revoke(store: CredentialStore, id: string | undefined, ctx: CommandContext, dataDir: string): Promise<number> {
+async function revoke(store: CredentialStore, id: string | undefined, ctx: CommandContext): Promise<number> {
   if (id === undefined) throw usageError('keys', 'Say which key or token to revoke: hidsmon keys revoke ID (hidsmon keys list shows the ids).');
   const outcome = store.revoke(id);
   switch (outcome) {
     case 'revoked':
-      recordKeyChange(dataDir, ctx, { action: 'keys:Revoke', resource: id, message: 'Revoked.' });
       ctx.stderr.write(`hidsmon keys: revoked ${id}; a running server refuses it within a second.\n`);
       return 0;
     case 'already':
