@@ -1,6 +1,6 @@
 /**
- * @module The audit inbox: how a process other than the server (`hidsmon keys`, run beside a
- * running server) records an entry. The server holds `audit.duckdb` locked, so the entry is
+ * @module The audit inbox: how a process other than the server (`hidsmon indices --delete`)
+ * records an entry. A running server holds `audit.duckdb` locked, so the entry is
  * appended, fsync'd, to `<data>/audit-inbox.jsonl` (one JSON line, owner-only), and the store
  * takes the inbox in: the server every second, or the next process that opens the store. Taking
  * in renames the file first, so that appends made meanwhile start a new inbox; a crash while

@@ -210,7 +210,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     await log.close();
     throw e;
   }
-  // Entries other processes (hidsmon keys) left while no server ran, then every second.
+  // Entries other processes (hidsmon indices --delete) left in the audit inbox, now and every second.
   const inboxFailed = (error: unknown): void => logger.error({ component: 'audit', err: error }, 'Could not take in the audit inbox; it is tried again.');
   await takeAuditInbox(config.dataDir, (e) => audit.record(e), () => audit.flushed()).catch(inboxFailed);
   const stopInbox = watchAuditInbox(config.dataDir, audit, inboxFailed);
