@@ -111,6 +111,18 @@ export class Sessions {
   end(cookie: string): void {
     this.sessions.delete(cookie);
   }
+
+  /** Ends every session that the token `tokenId` made (it was revoked); returns how many. */
+  endByToken(tokenId: string): number {
+    let ended = 0;
+    for (const [cookie, entry] of this.sessions) {
+      if (entry.principal.tokenId === tokenId) {
+        this.sessions.delete(cookie);
+        ended++;
+      }
+    }
+    return ended;
+  }
 }
 
 /** The session id from a Cookie header. */

@@ -206,6 +206,21 @@ describe('server: access', () => {
     expect((await api(server, '/api/indices')).json.indices.map((i: { name: string }) => i.name)).not.toContain(name);
   });
 
+  it('ends the browser sessions of a token when it is revoked', async () => {
+    const viewer = server.credentials.store.createApiToken({ role: 'viewer', description: 'revocation test' });
+    const signIn = await fetch(`${server.url}/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token: viewer.secret }) });
+    const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0]!;
+    expect(cookie).toMatch(/=/);
+    const withCookie = () => fetch(`${server.url}/api/session`, { headers: { Cookie: cookie } }).then(async (r) => r.status === 200 && ((await r.json()) as { authenticated: boolean }).authenticated);
+    expect(await withCookie()).toBe(true);
+    expect(server.credentials.store.revoke(viewer.id)).toBe('revoked');
+    // The server sees the change on its next look at the credentials file (every 2 s at most).
+    const deadline = Date.now() + 8000;
+    while ((await withCookie()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(await withCookie()).toBe(false);
+    expect((await api(server, '/api/search', { query: '*' }, { Authorization: `Bearer ${viewer.secret}` })).status).toBe(401);
+  });
+
   it('refuses a wrong secret with the SDK error a client expects', async () => {
     const cw = client(server, 'not-the-secret-0123456789');
     await expect(cw.send(new CreateLogGroupCommand({ logGroupName: 'x' }))).rejects.toMatchObject({ name: 'InvalidSignatureException' });

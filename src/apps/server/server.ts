@@ -235,9 +235,12 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
   let lastLag: Awaited<ReturnType<Forwarder['lag']>> = [];
   const lagTimer = setInterval(() => void forwarder.lag().then((l) => (lastLag = l)), 1000);
   lagTimer.unref();
+  const sessions = new Sessions(now);
   // Keys made or revoked with `hidsmon keys` (another process, which cannot open the audit log this
-  // server holds) are recorded once the file is seen to change: on a lookup, or by this poll.
-  credentials.store.onChange((c) =>
+  // server holds) are recorded once the file is seen to change: on a lookup, or by this poll. A
+  // revoked token's browser sessions end with it.
+  credentials.store.onChange((c) => {
+    if (c.kind === 'api-token' && c.change === 'revoked') sessions.endByToken(c.id);
     audit.record({
       timeMs: now(),
       actor: { kind: 'system', id: 'hidsmon' },
@@ -246,13 +249,12 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
       outcome: 'allowed',
       message: `${c.kind === 'access-key' ? `access key (${c.profile})` : `API token (${c.role})`} ${c.change} in ${credentials.file}`,
       detail: c.kind === 'access-key' ? { kind: c.kind, profile: c.profile, ...(c.logGroups ? { log_groups: c.logGroups } : {}) } : { kind: c.kind, role: c.role },
-    }),
-  );
+    });
+  });
   const keysTimer = setInterval(() => credentials.store.poll(), 2000);
   keysTimer.unref();
 
   let lastRetention: (RetentionOutcome & { ranAt: number }) | undefined;
-  const sessions = new Sessions(now);
   const app = createApp({
     backend: index,
     now,
