@@ -1,7 +1,7 @@
 /** @module `hidsmon import FILE...`: an archive of alerts files into the embedded index, idempotently. */
 import { createReadStream, statSync } from 'node:fs';
 import { hash } from 'node:crypto';
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { IndexedDocument } from '../../../core/document.js';
 import { cloudWatchEventId } from '../../../core/ids.js';
 import { retry, type RetryPolicy } from '../../../pipeline/retry.js';
@@ -25,7 +25,9 @@ log group, log stream and alert id.
 Options:
 ${DATA_OPTION_HELP}
   --log-group NAME    @log_group (default: hids-alerts)
-  --log-stream NAME   @log_stream (default: the alert's host name, else the file name)
+  --log-stream NAME   @log_stream (default: the instance id of an <instance-id>/alerts.json
+                      path, as hidsmon simulate writes them; else the alert's host name,
+                      else the file name)
   --owner ID          @owner (default: local)
   --quiet             no progress on stderr
   -h, --help          show this help
@@ -75,7 +77,7 @@ export async function importCommand(argv: string[], ctx: CommandContext): Promis
       const options = {
         owner: stringOption(values, 'owner') ?? 'local',
         logGroup: stringOption(values, 'log-group') ?? 'hids-alerts',
-        logStream: stringOption(values, 'log-stream'),
+        logStream: stringOption(values, 'log-stream') ?? instanceIdOfPath(file.path),
         fallbackStream: basename(file.path),
         fallbackTimeMs: file.mtimeMs,
       };
@@ -133,6 +135,20 @@ export async function importCommand(argv: string[], ctx: CommandContext): Promis
   );
   // What the index refused is not in it: say so in the exit status too.
   return rejected > 0 ? 1 : 0;
+}
+
+/** An EC2 instance id: `i-` and 8 (older) or 17 hex digits; the simulator's host directories have this shape too. */
+const INSTANCE_ID = /^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
+
+/**
+ * The stream a file's own directory names, when it is `<instance-id>/FILE`: that is how a fleet's
+ * alerts files are archived (and how `hidsmon simulate` writes them), and the stream the
+ * CloudWatch agent's `{instance_id}` would have shipped them to — while the alert's host name
+ * is not.
+ */
+export function instanceIdOfPath(path: string): string | undefined {
+  const directory = basename(dirname(path));
+  return INSTANCE_ID.test(directory) ? directory : undefined;
 }
 
 interface ImportOptions {
