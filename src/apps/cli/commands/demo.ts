@@ -10,9 +10,10 @@ import type { InputLogEvent } from '@aws-sdk/client-cloudwatch-logs';
 import { createCloudWatchLogsClient, readCaFile } from '../../../agent/cloudwatch-client.js';
 import { CloudWatchShipper } from '../../../agent/cloudwatch-shipper.js';
 import { FleetSimulator } from '../../../simulate/fleet-simulator.js';
+import { loadDemoFleet, saveDemoFleet, type DemoFleetState } from '../demo-fleet-state.js';
 import { renderAlert } from '../../../simulate/render.js';
 import { integerOption, parseCommandLine, stringOption } from '../args.js';
-import { usageError } from '../cli-error.js';
+import { CliError, usageError } from '../cli-error.js';
 import { writeOut } from '../io.js';
 import type { CommandContext } from '../main.js';
 import type { RunningServer } from '../../server/server.js';
@@ -25,6 +26,9 @@ and two simulated EC2 hosts whose OSSEC alerts (the blog's seven alert types, pl
 an SSH brute-force attacker) are shipped with the AWS SDK's CloudWatch Logs client,
 as the blog's test hosts do. It first backfills the last two hours, then keeps
 going live until Ctrl-C.
+
+With --data DIR from an earlier run, the demo continues it: the same hosts (their
+identity is kept in DIR/demo/fleet.json), no second backfill, live from now on.
 
 Options:
   --port N        port (default: 5601)
@@ -71,6 +75,9 @@ export async function demoCommand(argv: string[], ctx: CommandContext): Promise<
   } catch (e) {
     throw usageError('demo', (e as Error).message);
   }
+  // A data directory from an earlier run continues that fleet; checked before the server starts.
+  const earlier = loadDemoFleet(data);
+  if (earlier.kind === 'unreadable') throw new CliError(`${earlier.path} is not a demo fleet (${earlier.reason}); move it away to start a new fleet in ${data}.`);
   const server = await startOrExplain(config, serverLogger(process.env['HIDSMON_LOG_LEVEL'] ?? 'warn'));
 
   const key = demoHostKey(server);
@@ -79,7 +86,11 @@ export async function demoCommand(argv: string[], ctx: CommandContext): Promise<
   const client = createCloudWatchLogsClient({ endpoint: server.url, region: config.region, credentials: { accessKeyId: key.id, secretAccessKey: key.secret }, maxAttempts: 5, ...(ca ? { ca } : {}) });
   const now = ctx.now();
   const backfillMs = 2 * 3_600_000;
-  const simulator = new FleetSimulator({ hosts, seed: (now / 1000) | 0, ratePerSec: rate, startMs: now - backfillMs, scenarios: ['ssh-brute-force'], attackShare: 0.15 });
+  const state: DemoFleetState = earlier.kind === 'continued' ? earlier.state : { version: 1, seed: (now / 1000) | 0, hosts: [], createdMs: now, backfilled: false };
+  const simulator = new FleetSimulator({ hosts: state.hosts.length > 0 ? state.hosts : hosts, seed: state.seed, ratePerSec: rate, startMs: state.createdMs - backfillMs, scenarios: ['ssh-brute-force'], attackShare: 0.15 });
+  if (state.hosts.length === 0) state.hosts = simulator.hosts.map((h) => ({ ...h }));
+  // Stored before the backfill: a run stopped during it keeps its hosts, and the next ships the same backfill again.
+  saveDemoFleet(data, state);
   const shippers = new Map(
     simulator.hosts.map((h) => [h.instanceId, new CloudWatchShipper({ client, logGroup: DEMO_LOG_GROUP, logStream: h.instanceId, flushIntervalMs: 1000, onError: (e) => ctx.stderr.write(`hidsmon demo: shipping failed (${e.name}: ${e.message}); retrying\n`) })]),
   );
@@ -89,14 +100,24 @@ export async function demoCommand(argv: string[], ctx: CommandContext): Promise<
     await Promise.all([...byHost].map(([id, events]) => (shippers.get(id) as CloudWatchShipper).push(events)));
   };
 
-  // The last two hours first, so that the dashboard has a shape at once.
-  const history: ReturnType<FleetSimulator['next']>[] = [];
-  for (let alert = simulator.next(); alert.timeMs < now; alert = simulator.next()) history.push(alert);
-  await ship(history);
-  await Promise.all([...shippers.values()].map((s) => s.flush()));
+  // The two hours before the fleet was made first, so that the dashboard has a shape at once; once only.
+  let backfilled = 0;
+  if (!state.backfilled) {
+    const history: ReturnType<FleetSimulator['next']>[] = [];
+    for (let alert = simulator.next(); alert.timeMs < state.createdMs; alert = simulator.next()) history.push(alert);
+    await ship(history);
+    await Promise.all([...shippers.values()].map((s) => s.flush()));
+    backfilled = history.length;
+    saveDemoFleet(data, { ...state, backfilled: true });
+  }
 
   await writeOut(ctx.stdout, banner(server));
-  ctx.stdout.write(`Demo: ${hosts} simulated hosts (${simulator.hosts.map((h) => h.instanceId).join(', ')}) ship to log group ${DEMO_LOG_GROUP} with agent key ${key.id} (create, ship, describe; nothing else): ${history.length} alerts from the last two hours, then about ${rate} a second. Data in ${config.dataDir}.\n`);
+  const ids = simulator.hosts.map((h) => h.instanceId).join(', ');
+  const what = earlier.kind === 'continued' && earlier.state.backfilled
+    ? `continuing the fleet first started ${new Date(state.createdMs).toISOString()} (no second backfill); about ${rate} alerts a second`
+    : `${backfilled} alerts from the last two hours, then about ${rate} a second`;
+  ctx.stdout.write(`Demo: ${simulator.hosts.length} simulated hosts (${ids}) ship to log group ${DEMO_LOG_GROUP} with agent key ${key.id} (create, ship, describe; nothing else): ${what}. Data in ${config.dataDir}.\n`);
+  if (earlier.kind === 'continued' && values['hosts'] !== undefined && hosts !== simulator.hosts.length) ctx.stderr.write(`hidsmon demo: --hosts ${hosts} ignored: ${data} holds a fleet of ${simulator.hosts.length}.\n`);
 
   // Live: each tick, the alerts due by now.
   const live = new FleetSimulator({ hosts: simulator.hosts.map((h) => ({ ...h })), seed: ((now / 1000) | 0) + 1, ratePerSec: rate, startMs: now, scenarios: ['ssh-brute-force'], attackShare: 0.15 });
