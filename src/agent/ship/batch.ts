@@ -1,0 +1,105 @@
+/**
+ * @module PutLogEvents batches from spooled records, within CloudWatch Logs' limits (reference §5):
+ * ≤ 10,000 events, Σ(UTF-8 bytes + 26) ≤ 1,048,576, each event ≤ 256 KiB with its overhead, a
+ * batch spans ≤ 24 h, events in time order. Pure: no I/O.
+ */
+import type { AgentRecord } from '../record.js';
+
+export const MAX_BATCH_EVENTS = 10_000;
+export const MAX_BATCH_BYTES = 1_048_576;
+export const EVENT_OVERHEAD_BYTES = 26;
+/**
+ * The per-event limit including the 26-byte overhead. AWS raised it to 1 MiB in April 2025, but
+ * 256 KiB is what older endpoints and the hidsmon server enforce: the smaller one works with all.
+ */
+export const MAX_EVENT_COUNTED_BYTES = 262_144;
+export const MAX_SPAN_MS = 24 * 3_600_000;
+
+/** One event as PutLogEvents takes it. */
+export interface ShipEvent {
+  timestamp: number;
+  message: string;
+}
+
+/** What `planBatches` made of the records, with what it had to change (for the counters and logs). */
+export interface BatchPlan {
+  batches: ShipEvent[][];
+  /** Records longer than one event may be, each shipped as several flagged parts (none dropped). */
+  splitRecords: number;
+  /** Empty records, which CloudWatch refuses, shipped as a flagged placeholder. */
+  emptyRecords: number;
+}
+
+/** The marker an empty record ships as (CloudWatch refuses an empty message). */
+export const EMPTY_MESSAGE = '[hidsmon: empty record]';
+
+/** The header of part `n` of `total` of a record too large for one event; the server sees it in `@message`. */
+export function partHeader(n: number, total: number): string {
+  return `[hidsmon: part ${n}/${total}] `;
+}
+
+/**
+ * A record larger than one event is split, not truncated: nothing is lost, and each part starts
+ * with `[hidsmon: part i/n] ` so that a reader can tell and join them (same timestamp, in order).
+ * Cuts fall on UTF-8 character boundaries.
+ */
+export function splitMessage(message: string, maxCountedBytes = MAX_EVENT_COUNTED_BYTES): string[] {
+  const bytes = Buffer.from(message, 'utf8');
+  if (bytes.length + EVENT_OVERHEAD_BYTES <= maxCountedBytes) return [message];
+  // Room for the longest header this record can need ("part 9999/9999").
+  const headerRoom = Buffer.byteLength(partHeader(999_999, 999_999));
+  const room = maxCountedBytes - EVENT_OVERHEAD_BYTES - headerRoom;
+  const pieces: Buffer[] = [];
+  for (let start = 0; start < bytes.length; ) {
+    let end = Math.min(bytes.length, start + room);
+    // Never cut inside a character: back off over continuation bytes (10xxxxxx).
+    while (end < bytes.length && end > start && (bytes[end]! & 0xc0) === 0x80) end--;
+    pieces.push(bytes.subarray(start, end));
+    start = end;
+  }
+  return pieces.map((piece, i) => partHeader(i + 1, pieces.length) + piece.toString('utf8'));
+}
+
+export function countedBytes(message: string): number {
+  return Buffer.byteLength(message, 'utf8') + EVENT_OVERHEAD_BYTES;
+}
+
+/**
+ * Records (any order) → batches PutLogEvents accepts: sorted by time (stable, so that equal times
+ * keep their file order and split parts stay in order), then cut at 10,000 events, 1 MiB counted
+ * or a span over 24 h. Negative or non-finite timestamps become 0 (CloudWatch needs ≥ 0).
+ */
+export function planBatches(records: readonly AgentRecord[], limits: { maxEvents?: number; maxBytes?: number; maxEventBytes?: number } = {}): BatchPlan {
+  const maxEvents = limits.maxEvents ?? MAX_BATCH_EVENTS;
+  const maxBytes = limits.maxBytes ?? MAX_BATCH_BYTES;
+  let splitRecords = 0;
+  let emptyRecords = 0;
+  const events: ShipEvent[] = [];
+  for (const record of records) {
+    const timestamp = Number.isFinite(record.timestampMs) && record.timestampMs > 0 ? Math.floor(record.timestampMs) : 0;
+    if (record.message.length === 0) {
+      emptyRecords++;
+      events.push({ timestamp, message: EMPTY_MESSAGE });
+      continue;
+    }
+    const parts = splitMessage(record.message, limits.maxEventBytes);
+    if (parts.length > 1) splitRecords++;
+    for (const message of parts) events.push({ timestamp, message });
+  }
+  events.sort((a, b) => a.timestamp - b.timestamp); // Array.prototype.sort is stable.
+  const batches: ShipEvent[][] = [];
+  let batch: ShipEvent[] = [];
+  let bytes = 0;
+  for (const event of events) {
+    const size = countedBytes(event.message);
+    if (batch.length > 0 && (batch.length >= maxEvents || bytes + size > maxBytes || event.timestamp - batch[0]!.timestamp > MAX_SPAN_MS)) {
+      batches.push(batch);
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(event);
+    bytes += size;
+  }
+  if (batch.length > 0) batches.push(batch);
+  return { batches, splitRecords, emptyRecords };
+}

@@ -1,0 +1,204 @@
+/**
+ * @module The agent's shipping half: records → bounded on-disk spool → CloudWatch Logs batches,
+ * with heartbeats. `createShipper(...)` gives the RecordSink tail writes to, a status, and close.
+ *
+ * Delivery, in order of the spool (oldest first): each segment's records become PutLogEvents
+ * batches within the limits (batch.ts); each batch is retried with the one retry policy
+ * (capped exponential backoff, full jitter) on throttling, 5xx and network errors, forever. A
+ * non-retryable error (AccessDenied, unknown key, bad parameter) is logged at error, shown in
+ * `status().lastError`, and the batch stays spooled and is tried again every `fatalRetryMs`: once
+ * the key or policy is fixed (or the agent restarted with a new one) it is delivered. Events
+ * CloudWatch refuses for their time (> 14 days old, beyond retention, > 2 h ahead) can never be
+ * accepted: they are counted as `rejected` and logged, and delivery moves on.
+ *
+ * The `client` should be made with `maxAttempts: 1` (createCloudWatchLogsClient): the retries
+ * are ours, so that they are unbounded, jittered and never hide an error from the status.
+ */
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { DEFAULT_RETRY_POLICY, retry, sleep, type RetryPolicy } from '../../pipeline/retry.js';
+import type { RecordSink } from '../record.js';
+import { planBatches, type ShipEvent } from './batch.js';
+import { heartbeatRecord } from './heartbeat.js';
+import { StreamSender, type DeliveryError } from './sender.js';
+import { Spool, type SpoolStats } from './spool.js';
+
+export { planBatches, splitMessage, MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_EVENT_COUNTED_BYTES } from './batch.js';
+export { heartbeatRecord, isHeartbeatMessage } from './heartbeat.js';
+export { Spool, SpoolClosedError } from './spool.js';
+
+/** The structured logger the agent passes (pino's shape). */
+export interface ShipLogger {
+  info: (o: object, m: string) => void;
+  warn: (o: object, m: string) => void;
+  error: (o: object, m: string) => void;
+}
+
+export interface ShipperOptions {
+  client: CloudWatchLogsClient;
+  logGroup: string;
+  logStream: string;
+  /** The spool's directory, under the agent's state dir. */
+  spoolDir: string;
+  /** `spool_max_bytes`: beyond it the sink stays pending (tail pauses). */
+  spoolMaxBytes: number;
+  /** How long records wait for company before they are sent (default 1000 ms). */
+  bufferMs?: number;
+  /** Heartbeat interval (default 60,000 ms); 0 turns heartbeats off. */
+  heartbeatMs?: number;
+  /** What a heartbeat says besides the counters (agent version, host, files followed). */
+  heartbeatInfo?: () => Record<string, unknown>;
+  /** How often a batch refused with a non-retryable error is tried again (default 60,000 ms). */
+  fatalRetryMs?: number;
+  retryPolicy?: RetryPolicy;
+  log: ShipLogger;
+}
+
+export interface ShipperStatus {
+  spool: SpoolStats;
+  /** Events CloudWatch accepted, since start. */
+  sentEvents: number;
+  sentBatches: number;
+  /** Events CloudWatch refused for their time (never acceptable), since start. */
+  rejectedEvents: number;
+  /** Records too large for one event, shipped as several flagged parts. */
+  splitRecords: number;
+  heartbeats: number;
+  /** Epoch ms of the last accepted PutLogEvents, null before the first. */
+  lastSendMs: number | null;
+  /** `ok`, `retrying` (endpoint away or throttling) or `blocked` (a non-retryable error; events kept). */
+  state: 'ok' | 'retrying' | 'blocked';
+  lastError: { code: string; message: string; atMs: number } | null;
+}
+
+export interface Shipper {
+  /** The RecordSink of the design: resolves once the records are fsync'd in the spool. */
+  sink: RecordSink;
+  status(): ShipperStatus;
+  /** Resolves when the spool is empty (everything acknowledged) or after `timeoutMs`; true when empty. */
+  drained(timeoutMs: number): Promise<boolean>;
+  /** Stops taking records, tries to send what is spooled until `deadlineMs` has passed, then stops; what is left stays spooled for the next start. True when nothing was left. */
+  close(deadlineMs: number): Promise<boolean>;
+}
+
+export async function createShipper(options: ShipperOptions): Promise<Shipper> {
+  const spool = await Spool.open({ dir: options.spoolDir, maxBytes: options.spoolMaxBytes });
+  const sender = new StreamSender(options.client, options.logGroup, options.logStream, options.log);
+  const bufferMs = options.bufferMs ?? 1000;
+  const fatalRetryMs = options.fatalRetryMs ?? 60_000;
+  const policy = options.retryPolicy ?? DEFAULT_RETRY_POLICY;
+  const stop = new AbortController();
+  let closing = false;
+  const counters = { sentEvents: 0, sentBatches: 0, rejectedEvents: 0, splitRecords: 0, heartbeats: 0, lastSendMs: null as number | null };
+  let state: ShipperStatus['state'] = 'ok';
+  let lastError: ShipperStatus['lastError'] = null;
+
+  spool.onFullChange = (full, stats) => {
+    if (full) options.log.warn({ spoolBytes: stats.bytes, spoolMaxBytes: stats.maxBytes, spooledRecords: stats.records }, 'spool full: reading paused until the endpoint takes events (nothing is dropped; the files keep the rest)');
+    else options.log.info({ spoolBytes: stats.bytes }, 'spool has room again: reading resumes where it stopped');
+  };
+
+  const status = (): ShipperStatus => ({ spool: spool.stats(), ...counters, state, lastError });
+
+  /** Delivers one batch: retryable failures wait with backoff; a fatal one is reported and tried again slowly. True when delivered. */
+  async function deliver(batch: ShipEvent[]): Promise<boolean> {
+    for (;;) {
+      const outcome = await retry((_n, signal) => sender.attempt(batch, signal), policy, {
+        signal: stop.signal,
+        onRetry: ({ attempt, delayMs, error }) => {
+          if (error.message === 'created the log group or stream') return;
+          state = 'retrying';
+          lastError = { code: (error as { name: string }).name, message: error.message, atMs: Date.now() };
+          if (attempt === 1 || attempt % 10 === 0) options.log.warn({ attempt, delayMs, error: error.message, code: error.name }, 'PutLogEvents failed, will retry (events stay spooled)');
+        },
+      });
+      if (outcome.kind === 'ok') {
+        const { accepted, rejected } = outcome.value;
+        counters.sentEvents += accepted;
+        counters.sentBatches++;
+        counters.lastSendMs = Date.now();
+        const refused = rejected.tooOld + rejected.expired + rejected.tooNew;
+        if (refused > 0) {
+          counters.rejectedEvents += refused;
+          options.log.warn({ ...rejected, firstTimestamp: batch[0]?.timestamp, lastTimestamp: batch.at(-1)?.timestamp }, 'CloudWatch refused events for their time (too old, expired or too new); they can never be accepted: counted as rejected');
+        }
+        if (state !== 'ok') options.log.info({ previousError: lastError?.code }, 'delivery works again');
+        state = 'ok';
+        return true;
+      }
+      if (stop.signal.aborted) return false;
+      if (outcome.kind === 'fatal') {
+        const error = outcome.error as DeliveryError;
+        state = 'blocked';
+        lastError = { code: error.code ?? error.name, message: error.message, atMs: Date.now() };
+        options.log.error(
+          { code: lastError.code, error: error.message, logGroup: options.logGroup, logStream: options.logStream, spooledRecords: spool.stats().records, retryInMs: fatalRetryMs },
+          'PutLogEvents refused with a non-retryable error: events stay spooled; fix the key, policy or configuration (tried again periodically and at the next start)',
+        );
+        await sleep(fatalRetryMs, stop.signal);
+        if (stop.signal.aborted) return false;
+      }
+    }
+  }
+
+  async function run(): Promise<void> {
+    while (!stop.signal.aborted) {
+      const segment = await spool.oldest((s) => closing || Date.now() - s.sinceMs >= bufferMs);
+      if (!segment) {
+        if (closing && spool.stats().records === 0) return;
+        await spool.changed(bufferMs / 4, stop.signal);
+        continue;
+      }
+      const plan = planBatches(await spool.read(segment));
+      if (plan.splitRecords > 0) {
+        counters.splitRecords += plan.splitRecords;
+        options.log.warn({ records: plan.splitRecords }, 'records larger than one CloudWatch event were split into flagged parts ("[hidsmon: part i/n] ")');
+      }
+      let delivered = true;
+      for (const batch of plan.batches) {
+        if (!(await deliver(batch))) {
+          delivered = false;
+          break;
+        }
+      }
+      if (!delivered) return; // stopping: the segment stays for the next start (re-sent: at-least-once).
+      await spool.remove(segment);
+    }
+  }
+  const running = run().catch((e: unknown) => {
+    options.log.error({ error: (e as Error).message }, 'the shipper stopped on an unexpected error; spooled events are kept for the next start');
+    lastError = { code: 'internal', message: (e as Error).message, atMs: Date.now() };
+    state = 'blocked';
+  });
+
+  const heartbeatMs = options.heartbeatMs ?? 60_000;
+  const beat = async (): Promise<void> => {
+    const record = heartbeatRecord(Date.now(), { ...options.heartbeatInfo?.(), spooled_records: spool.stats().records, sent_events: counters.sentEvents, state });
+    // A heartbeat never waits for room: when the spool is full the host is not silent, it is blocked, and the status says so.
+    if (await spool.tryAppend([record]).catch(() => false)) counters.heartbeats++;
+  };
+  const timer = heartbeatMs > 0 ? setInterval(() => void beat(), heartbeatMs) : undefined;
+  timer?.unref();
+  if (heartbeatMs > 0) void beat();
+
+  const drained = async (timeoutMs: number): Promise<boolean> => {
+    const until = Date.now() + timeoutMs;
+    while (spool.stats().records > 0 && Date.now() < until) await spool.changed(Math.min(100, Math.max(1, until - Date.now())));
+    return spool.stats().records === 0;
+  };
+
+  return {
+    sink: (batch) => spool.append(batch.records),
+    status,
+    drained,
+    async close(deadlineMs) {
+      if (timer) clearInterval(timer);
+      closing = true;
+      await spool.close();
+      const left = Math.max(0, deadlineMs);
+      const done = await Promise.race([running.then(() => true), sleep(left).then(() => false)]);
+      stop.abort(); // ends a backoff wait or a blocked batch's slow retry
+      await running;
+      return spool.stats().records === 0;
+    },
+  };
+}

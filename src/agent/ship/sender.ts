@@ -1,0 +1,148 @@
+/**
+ * @module One PutLogEvents batch delivered with the AWS SDK v3, as an outcome: creates the group
+ * and stream when missing (without Describe*, which a least-privilege key may not have), follows
+ * legacy sequence tokens (InvalidSequenceToken → the expected token; DataAlreadyAccepted = done),
+ * and sorts failures into retryable (throttling, 5xx, network) and fatal (AccessDenied, bad
+ * parameters, unknown key), for the one retry policy (src/pipeline/retry.ts) to act on.
+ */
+import {
+  CreateLogGroupCommand,
+  CreateLogStreamCommand,
+  PutLogEventsCommand,
+  type CloudWatchLogsClient,
+  type RejectedLogEventsInfo,
+} from '@aws-sdk/client-cloudwatch-logs';
+import { classifyError, type AttemptOutcome } from '../../pipeline/retry.js';
+import type { ShipEvent } from './batch.js';
+
+/** What a delivered batch came to: events CloudWatch stored, and those it refused for their time (never acceptable). */
+export interface Delivered {
+  accepted: number;
+  rejected: { tooOld: number; expired: number; tooNew: number };
+}
+
+/** AWS exception names that mean "not now": throttling and the service's own trouble. */
+const RETRYABLE_NAMES = new Set([
+  'ThrottlingException',
+  'ServiceUnavailableException',
+  'InternalServerException',
+  'InternalFailure',
+  'OperationAbortedException',
+  'LimitExceededException',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'TimeoutError',
+]);
+
+type SdkError = Error & { $metadata?: { httpStatusCode?: number }; $fault?: string; expectedSequenceToken?: string };
+
+/** A fatal error kept with its AWS name as a stable code, so that status and logs can show it. */
+export class DeliveryError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'DeliveryError';
+  }
+}
+
+export class StreamSender {
+  private sequenceToken: string | undefined;
+  private createdAfterNotFound = false;
+
+  constructor(
+    private readonly client: CloudWatchLogsClient,
+    readonly logGroup: string,
+    readonly logStream: string,
+    private readonly log: { info: (o: object, m: string) => void; warn: (o: object, m: string) => void },
+  ) {}
+
+  /** One attempt at one batch (events sorted, within the limits); retry.ts decides about waiting. */
+  async attempt(events: ShipEvent[], signal?: AbortSignal): Promise<AttemptOutcome<Delivered>> {
+    try {
+      const out = await this.client.send(
+        new PutLogEventsCommand({ logGroupName: this.logGroup, logStreamName: this.logStream, logEvents: events, ...(this.sequenceToken ? { sequenceToken: this.sequenceToken } : {}) }),
+        signal ? { abortSignal: signal } : {},
+      );
+      this.sequenceToken = out.nextSequenceToken;
+      this.createdAfterNotFound = false;
+      return { kind: 'ok', value: { accepted: events.length - countRejected(out.rejectedLogEventsInfo, events.length).total, rejected: countRejected(out.rejectedLogEventsInfo, events.length) } };
+    } catch (e) {
+      return this.onFailure(e as SdkError, events.length, signal);
+    }
+  }
+
+  private async onFailure(error: SdkError, count: number, signal?: AbortSignal): Promise<AttemptOutcome<Delivered>> {
+    switch (error.name) {
+      case 'DataAlreadyAcceptedException':
+        // A legacy endpoint already has this very batch (our earlier attempt got through): delivered.
+        this.sequenceToken = expectedToken(error);
+        return { kind: 'ok', value: { accepted: count, rejected: { tooOld: 0, expired: 0, tooNew: 0 } } };
+      case 'InvalidSequenceTokenException':
+        this.sequenceToken = expectedToken(error);
+        return { kind: 'retryable', error, retryAfterMs: 0 };
+      case 'ResourceNotFoundException':
+        if (this.createdAfterNotFound) return { kind: 'fatal', error: fatal(error, `${this.logGroup}/${this.logStream} is still missing after creating it`) };
+        return this.create(signal);
+    }
+    if (RETRYABLE_NAMES.has(error.name) || error.$fault === 'server') return { kind: 'retryable', error };
+    const status = error.$metadata?.httpStatusCode;
+    if (status === 429 || (status !== undefined && status >= 500)) return { kind: 'retryable', error };
+    const network = classifyError(error);
+    if (network) return network;
+    // A reply from the endpoint that says "never" (AccessDenied, UnrecognizedClient, InvalidParameter...).
+    if (status !== undefined) return { kind: 'fatal', error: fatal(error, error.message) };
+    // No HTTP reply at all (a socket error without a known code): the endpoint is away, not refusing.
+    return { kind: 'retryable', error };
+  }
+
+  /** Creates the group and stream (each "already exists" is fine), then asks for an immediate retry. */
+  private async create(signal?: AbortSignal): Promise<AttemptOutcome<Delivered>> {
+    this.createdAfterNotFound = true;
+    const steps = [
+      { created: 'group', run: () => this.client.send(new CreateLogGroupCommand({ logGroupName: this.logGroup }), signal ? { abortSignal: signal } : {}) },
+      { created: 'stream', run: () => this.client.send(new CreateLogStreamCommand({ logGroupName: this.logGroup, logStreamName: this.logStream }), signal ? { abortSignal: signal } : {}) },
+    ];
+    for (const step of steps) {
+      try {
+        await step.run();
+        this.log.info({ logGroup: this.logGroup, logStream: this.logStream, created: step.created }, 'created the missing log group or stream');
+      } catch (e) {
+        const error = e as SdkError;
+        if (error.name === 'ResourceAlreadyExistsException') continue;
+        this.createdAfterNotFound = false;
+        const outcome = await this.onFailure(error, 0, signal);
+        return outcome.kind === 'ok' ? { kind: 'retryable', error, retryAfterMs: 0 } : (outcome as AttemptOutcome<Delivered>);
+      }
+    }
+    this.sequenceToken = undefined;
+    return { kind: 'retryable', error: new Error('created the log group or stream'), retryAfterMs: 0 };
+  }
+}
+
+function fatal(error: SdkError, message: string): DeliveryError {
+  const status = error.$metadata?.httpStatusCode;
+  return new DeliveryError(error.name || 'Error', `${error.name}${status ? ` (HTTP ${status})` : ''}: ${message}`, { cause: error });
+}
+
+/** The token a legacy endpoint expects: the exception's member, else the number in its message. */
+export function expectedToken(error: SdkError): string | undefined {
+  if (typeof error.expectedSequenceToken === 'string' && error.expectedSequenceToken.length > 0) return error.expectedSequenceToken;
+  const found = /sequenceToken(?: is)?:\s*(\S+)/i.exec(error.message ?? '');
+  return found && found[1] !== 'null' ? found[1] : undefined;
+}
+
+/**
+ * The events CloudWatch refused for their time (reference §5: a prefix too old or expired, a
+ * suffix too new; the indexes are the exclusive end of the prefix and the start of the suffix).
+ */
+export function countRejected(info: RejectedLogEventsInfo | undefined, count: number): { tooOld: number; expired: number; tooNew: number; total: number } {
+  if (!info) return { tooOld: 0, expired: 0, tooNew: 0, total: 0 };
+  const clamp = (n: number | undefined): number => (n === undefined || !Number.isFinite(n) ? 0 : Math.max(0, Math.min(count, n)));
+  const expired = clamp(info.expiredLogEventEndIndex);
+  const tooOld = Math.max(0, clamp(info.tooOldLogEventEndIndex) - expired);
+  const tooNew = info.tooNewLogEventStartIndex === undefined ? 0 : count - clamp(info.tooNewLogEventStartIndex);
+  return { tooOld, expired, tooNew, total: Math.min(count, expired + tooOld + tooNew) };
+}
