@@ -68,7 +68,8 @@ export class StreamSender {
       );
       this.sequenceToken = out.nextSequenceToken;
       this.createdAfterNotFound = false;
-      return { kind: 'ok', value: { accepted: events.length - countRejected(out.rejectedLogEventsInfo, events.length).total, rejected: countRejected(out.rejectedLogEventsInfo, events.length) } };
+      const { total, ...rejected } = countRejected(out.rejectedLogEventsInfo, events.length);
+      return { kind: 'ok', value: { accepted: events.length - total, rejected } };
     } catch (e) {
       return this.onFailure(e as SdkError, events.length, signal);
     }

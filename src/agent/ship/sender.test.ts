@@ -1,0 +1,145 @@
+/**
+ * The sender against a tiny fake endpoint that speaks the protocol edges the hidsmon server and
+ * current AWS never produce: legacy sequence tokens (InvalidSequenceToken / DataAlreadyAccepted),
+ * and failures on demand. The hidsmon server itself is the test in shipper.test.ts.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { retry } from '../../pipeline/retry.js';
+import { StreamSender, countRejected, expectedToken } from './sender.js';
+
+type Reply = { status: number; body: Record<string, unknown> };
+type Handler = (target: string, body: Record<string, any>) => Reply;
+
+let server: Server;
+let url = '';
+let handler: Handler = () => ({ status: 200, body: {} });
+const calls: Array<{ target: string; body: Record<string, any> }> = [];
+
+beforeAll(async () => {
+  server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const target = String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? '';
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, any>;
+      calls.push({ target, body });
+      const reply = handler(target, body);
+      res.writeHead(reply.status, { 'content-type': 'application/x-amz-json-1.1' });
+      res.end(JSON.stringify(reply.body));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterEach(() => {
+  calls.length = 0;
+});
+
+const quiet = { info: () => undefined, warn: () => undefined };
+const client = (endpoint = url) => new CloudWatchLogsClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIDFAKE', secretAccessKey: 'fake' }, maxAttempts: 1 });
+const events = (n: number, t0 = 1_700_000_000_000) => Array.from({ length: n }, (_, i) => ({ timestamp: t0 + i, message: `event ${i}` }));
+const noWait = { sleep: async () => undefined };
+const send = (sender: StreamSender, batch: ReturnType<typeof events>, maxAttempts = 10) => retry((_n, signal) => sender.attempt(batch, signal), { initialDelayMs: 1, maxDelayMs: 1, maxAttempts }, {}, noWait);
+
+/** A legacy stream: each put must carry the token of the one before; a repeat of the last batch is DataAlreadyAccepted. */
+function legacyStream(): Handler {
+  let token = 1;
+  let lastBatch = '';
+  return (target, body) => {
+    if (target !== 'PutLogEvents') return { status: 200, body: {} };
+    const batch = JSON.stringify(body['logEvents']);
+    if (body['sequenceToken'] !== String(token)) {
+      if (batch === lastBatch && body['sequenceToken'] === String(token - 1)) return { status: 400, body: { __type: 'DataAlreadyAcceptedException', message: 'already accepted', expectedSequenceToken: String(token) } };
+      return { status: 400, body: { __type: 'InvalidSequenceTokenException', message: `The given sequenceToken is invalid. The next expected sequenceToken is: ${token}`, expectedSequenceToken: String(token) } };
+    }
+    lastBatch = batch;
+    token++;
+    return { status: 200, body: { nextSequenceToken: String(token) } };
+  };
+}
+
+describe('StreamSender: sequence tokens of legacy endpoints', () => {
+  it('takes the expected token from InvalidSequenceTokenException, retries, and then sends the next token itself', async () => {
+    handler = legacyStream();
+    const sender = new StreamSender(client(), 'g', 's', quiet);
+    expect((await send(sender, events(3))).kind).toBe('ok');
+    expect((await send(sender, events(2, 1_700_000_001_000))).kind).toBe('ok');
+    const puts = calls.filter((c) => c.target === 'PutLogEvents');
+    expect(puts.map((c) => c.body['sequenceToken'] ?? null)).toEqual([null, '1', '2']);
+  });
+
+  it('counts DataAlreadyAcceptedException as delivered (an earlier attempt got through)', async () => {
+    handler = legacyStream();
+    const sender = new StreamSender(client(), 'g', 's', quiet);
+    const batch = events(4);
+    expect((await send(sender, batch)).kind).toBe('ok');
+    // Our answer was lost: the same batch goes again with the token it was first sent with.
+    (sender as unknown as { sequenceToken: string }).sequenceToken = '1';
+    const again = await send(sender, batch);
+    expect(again).toEqual({ kind: 'ok', value: { accepted: 4, rejected: { tooOld: 0, expired: 0, tooNew: 0 } } });
+    // null → InvalidSequenceToken, '1' → stored, '1' again → DataAlreadyAccepted.
+    expect(calls.filter((c) => c.target === 'PutLogEvents').map((c) => c.body['sequenceToken'] ?? null)).toEqual([null, '1', '1']);
+  });
+
+  it('reads the token from the message when the member is missing', () => {
+    expect(expectedToken(Object.assign(new Error('The given sequenceToken is invalid. The next expected sequenceToken is: 4953670125'), { name: 'InvalidSequenceTokenException' }))).toBe('4953670125');
+  });
+});
+
+describe('StreamSender: what fails how', () => {
+  it('creates a missing group and stream, then delivers', async () => {
+    let created = 0;
+    handler = (target) => {
+      if (target === 'CreateLogGroup' || target === 'CreateLogStream') {
+        created++;
+        return target === 'CreateLogGroup' ? { status: 400, body: { __type: 'ResourceAlreadyExistsException', message: 'exists' } } : { status: 200, body: {} };
+      }
+      return created < 2 ? { status: 400, body: { __type: 'ResourceNotFoundException', message: 'The specified log stream does not exist.' } } : { status: 200, body: {} };
+    };
+    const outcome = await send(new StreamSender(client(), 'g', 's', quiet), events(1));
+    expect(outcome.kind).toBe('ok');
+    expect(calls.map((c) => c.target)).toEqual(['PutLogEvents', 'CreateLogGroup', 'CreateLogStream', 'PutLogEvents']);
+  });
+
+  it('is fatal when the stream is still missing after creating it', async () => {
+    handler = (target) => (target === 'PutLogEvents' ? { status: 400, body: { __type: 'ResourceNotFoundException', message: 'missing' } } : { status: 200, body: {} });
+    const outcome = await send(new StreamSender(client(), 'g', 's', quiet), events(1));
+    expect(outcome.kind).toBe('fatal');
+  });
+
+  it('AccessDenied and InvalidParameter are fatal with their AWS name as the code; throttling and 5xx are retryable', async () => {
+    for (const [type, status, kind] of [
+      ['AccessDeniedException', 400, 'fatal'],
+      ['InvalidParameterException', 400, 'fatal'],
+      ['UnrecognizedClientException', 400, 'fatal'],
+      ['ThrottlingException', 400, 'retryable'],
+      ['ServiceUnavailableException', 503, 'retryable'],
+      ['SomethingElse', 502, 'retryable'],
+    ] as const) {
+      handler = () => ({ status, body: { __type: type, message: 'no' } });
+      const outcome = await new StreamSender(client(), 'g', 's', quiet).attempt(events(1));
+      expect([type, outcome.kind]).toEqual([type, kind]);
+      if (outcome.kind === 'fatal') expect((outcome.error as { code?: string }).code).toBe(type);
+    }
+  });
+
+  it('a refused connection is retryable', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const outcome = await new StreamSender(client(`http://127.0.0.1:${port}`), 'g', 's', quiet).attempt(events(1));
+    expect(outcome.kind).toBe('retryable');
+  });
+
+  it('counts events refused for their time from rejectedLogEventsInfo', async () => {
+    handler = () => ({ status: 200, body: { nextSequenceToken: '9', rejectedLogEventsInfo: { tooOldLogEventEndIndex: 2, tooNewLogEventStartIndex: 9 } } });
+    const outcome = await new StreamSender(client(), 'g', 's', quiet).attempt(events(10));
+    expect(outcome).toEqual({ kind: 'ok', value: { accepted: 7, rejected: { tooOld: 2, expired: 0, tooNew: 1 } } });
+    expect(countRejected({ expiredLogEventEndIndex: 3, tooOldLogEventEndIndex: 3 }, 5).total).toBe(3);
+  });
+});
