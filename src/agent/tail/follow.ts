@@ -1,0 +1,442 @@
+/**
+ * @module Follows files (paths or globs) by polling and hands their records to a sink, saving a
+ * checkpoint only after the sink resolved: at-least-once, nothing lost across restarts, renames,
+ * copytruncate, truncation and OSSEC's daily archives.
+ */
+import { glob, open, readdir, stat, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { AgentRecord, RecordBatch, RecordSink, TailPosition } from '../record.js';
+import { retryDelayMs, sleep } from '../../pipeline/retry.js';
+import { loadCheckpoint, saveCheckpoint, type CheckpointEntry } from './checkpoint.js';
+import { eventTimeOf } from './event-time.js';
+import { FINGERPRINT_BYTES, fingerprintOf, formatFingerprint, parseFingerprint, stillStartsWith, type Fingerprint } from './fingerprint.js';
+import { RecordReader, type InputFormat, type ReadRecord } from './record-reader.js';
+
+/** One input of the agent's config: paths or globs, all read in one format. */
+export interface TailInput {
+  paths: string[];
+  format: InputFormat;
+}
+
+export type TailLogLevel = 'debug' | 'info' | 'warn' | 'error';
+/** Structured log: a stable event name and its fields. */
+export type TailLog = (level: TailLogLevel, event: string, fields: Record<string, unknown>) => void;
+
+export interface FollowOptions {
+  inputs: TailInput[];
+  checkpointFile: string;
+  /** Where a file without a checkpoint starts when it is there at startup; files that appear later start at 0. */
+  startPosition: 'start' | 'end';
+  sink: RecordSink;
+  signal: AbortSignal;
+  log?: TailLog;
+  /** Read what is there, release open multi-line records, deliver, save and return. */
+  once?: boolean;
+  /** How often files and globs are looked at (fs.watch misses events across rotations). Default 250 ms. */
+  pollIntervalMs?: number;
+  /** A record longer than this is passed on cut at it (the ship side splits or truncates and flags it). Default 1 MiB. */
+  maxRecordBytes?: number;
+  /** Records per sink call. Default 5,000. */
+  maxBatchRecords?: number;
+  /** Message bytes per sink call. Default 1 MiB. */
+  maxBatchBytes?: number;
+  /** Bytes per read. Default 64 KiB. */
+  readChunkBytes?: number;
+  /**
+   * How long a file must be idle before an open multi-line record is released, and before a
+   * rotated-away file is finished (its unterminated last line then shipped). Default 1 s.
+   */
+  idleFlushMs?: number;
+  /** How long a shutdown waits for a sink call in flight (to save its checkpoint). Default 5 s. */
+  shutdownGraceMs?: number;
+  /** Checkpoint entries of files not seen for this long are dropped. Default 7 days. */
+  checkpointRetentionMs?: number;
+  now?: () => number;
+}
+
+/** What `status()` tells about one followed file. */
+export interface FollowedFile {
+  path: string;
+  dev: number;
+  ino: number;
+  format: InputFormat;
+  /** Offset saved in the checkpoint (everything before it is with the sink). */
+  committedOffset: number;
+  /** Offset read so far. */
+  readOffset: number;
+  /** True once the path no longer leads to this file (rotated away or deleted): it is read to its end, then closed. */
+  rotated: boolean;
+}
+
+export interface TailStatus {
+  files: FollowedFile[];
+  recordsDelivered: number;
+  batchesDelivered: number;
+  sinkFailures: number;
+  lastError?: string;
+}
+
+interface Tracked {
+  path: string;
+  format: InputFormat;
+  handle: FileHandle;
+  dev: number;
+  ino: number;
+  fp: Fingerprint;
+  reader: RecordReader;
+  committed: number;
+  rotated: boolean;
+  /** When bytes last arrived, or the file was found rotated: a rotated file is finished only after it stayed idle. */
+  lastGrowthMs: number;
+}
+
+const DAY_MS = 86_400_000;
+const SINK_RETRY = { initialDelayMs: 250, maxDelayMs: 30_000, multiplier: 2 };
+
+const keyOf = (dev: number, ino: number): string => `${dev}:${ino}`;
+
+/** Follows files until `signal` aborts (or once, with `once`). */
+export class FileTailer {
+  private readonly files = new Map<string, Tracked>();
+  private readonly entries = new Map<string, CheckpointEntry>();
+  private readonly counters = { recordsDelivered: 0, batchesDelivered: 0, sinkFailures: 0 };
+  private lastError: string | undefined;
+  private readonly now: () => number;
+  private readonly log: TailLog;
+  private readonly o: Required<Omit<FollowOptions, 'log' | 'now' | 'once'>> & { once: boolean };
+
+  constructor(options: FollowOptions) {
+    this.now = options.now ?? Date.now;
+    this.log = options.log ?? (() => undefined);
+    this.o = {
+      pollIntervalMs: 250,
+      maxRecordBytes: 1024 * 1024,
+      maxBatchRecords: 5_000,
+      maxBatchBytes: 1024 * 1024,
+      readChunkBytes: 64 * 1024,
+      idleFlushMs: 1_000,
+      shutdownGraceMs: 5_000,
+      checkpointRetentionMs: 7 * DAY_MS,
+      ...options,
+      once: options.once ?? false,
+    };
+  }
+
+  status(): TailStatus {
+    const files = [...this.files.values()].map((t) => ({
+      path: t.path, dev: t.dev, ino: t.ino, format: t.format, committedOffset: t.committed, readOffset: t.reader.readOffset, rotated: t.rotated,
+    }));
+    const status: TailStatus = { files, ...this.counters };
+    if (this.lastError !== undefined) status.lastError = this.lastError;
+    return status;
+  }
+
+  async run(): Promise<void> {
+    const loaded = await loadCheckpoint(this.o.checkpointFile);
+    if (!loaded.ok) {
+      // A checkpoint we cannot read is not silently replaced: starting over could skip or repeat a whole file.
+      this.log('error', 'tail_checkpoint_unreadable', { code: loaded.error.code, message: loaded.error.message, file: this.o.checkpointFile });
+      throw Object.assign(new Error(loaded.error.message), { code: loaded.error.code });
+    }
+    for (const e of loaded.value) this.entries.set(keyOf(e.dev, e.ino), e);
+    try {
+      await this.scan(true);
+      await this.recoverRotatedAway();
+      await this.save();
+      // Bounded by the signal; each cycle is bounded by the batch and chunk sizes.
+      while (!this.o.signal.aborted) {
+        await this.readAll(this.o.once);
+        if (this.o.once) break;
+        await sleep(this.o.pollIntervalMs, this.o.signal);
+        if (this.o.signal.aborted) break;
+        await this.scan(false);
+      }
+      await this.save();
+    } finally {
+      for (const t of this.files.values()) await t.handle.close().catch(() => undefined);
+      this.files.clear();
+    }
+  }
+
+  /** Expands the inputs; tracks new files, notices renamed, replaced and vanished ones. */
+  private async scan(initial: boolean): Promise<void> {
+    const found = await this.expand();
+    const candidates: { path: string; format: InputFormat; dev: number; ino: number; size: number; mtimeMs: number }[] = [];
+    for (const [path, format] of found) {
+      const st = await stat(path).catch(() => undefined);
+      if (!st?.isFile()) continue;
+      candidates.push({ path, format, dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs });
+    }
+    // Oldest first, so that yesterday's archive is finished before today's is started.
+    candidates.sort((a, b) => a.mtimeMs - b.mtimeMs || a.path.localeCompare(b.path));
+    const seen = new Set<string>();
+    for (const c of candidates) {
+      const key = keyOf(c.dev, c.ino);
+      seen.add(key);
+      const tracked = this.files.get(key);
+      if (tracked) {
+        if (tracked.path !== c.path) this.log('info', 'tail_file_renamed', { from: tracked.path, to: c.path });
+        tracked.path = c.path;
+        tracked.rotated = false;
+        continue;
+      }
+      for (const other of this.files.values()) {
+        if (other.path === c.path && !other.rotated) {
+          other.rotated = true;
+          other.lastGrowthMs = this.now();
+          this.log('info', 'tail_file_rotated', { path: c.path, old_ino: other.ino, new_ino: c.ino });
+        }
+      }
+      await this.track(c.path, c.format, initial);
+    }
+    for (const [key, t] of this.files) {
+      if (!seen.has(key) && !t.rotated) {
+        t.rotated = true;
+        t.lastGrowthMs = this.now();
+        this.log('info', 'tail_file_gone', { path: t.path, ino: t.ino });
+      }
+    }
+  }
+
+  private async expand(): Promise<Map<string, InputFormat>> {
+    const found = new Map<string, InputFormat>();
+    for (const input of this.o.inputs) {
+      for (const pattern of input.paths) {
+        if (!/[*?[{]/.test(pattern)) {
+          if (!found.has(pattern)) found.set(pattern, input.format);
+          continue;
+        }
+        for await (const path of glob(pattern)) if (!found.has(path)) found.set(path, input.format);
+      }
+    }
+    return found;
+  }
+
+  /** Opens a file and decides where to start: its checkpoint, else the start position (initial scan) or 0. */
+  private async track(path: string, format: InputFormat, initial: boolean, startAt?: number): Promise<Tracked | undefined> {
+    const handle = await open(path, 'r').catch(() => undefined);
+    if (!handle) return undefined;
+    // Identity from the open handle: the path may have been replaced since it was listed.
+    const st = await handle.stat();
+    const key = keyOf(st.dev, st.ino);
+    if (this.files.has(key)) {
+      await handle.close();
+      return this.files.get(key);
+    }
+    const fp = await fingerprintOf(handle);
+    let offset = startAt ?? 0;
+    if (startAt === undefined) {
+      const entry = this.entries.get(key);
+      const saved = entry ? parseFingerprint(entry.fingerprint) : undefined;
+      if (entry && saved && st.size >= entry.offset && (await stillStartsWith(handle, saved))) {
+        offset = entry.offset;
+      } else if (entry) {
+        // Same inode but other content (truncated, or the inode reused): the old content may live on in a copy.
+        await this.drainCopyOf(entry, st.ino);
+        offset = 0;
+      } else if (initial && this.o.startPosition === 'end') {
+        offset = st.size;
+      }
+    }
+    const t: Tracked = {
+      path, format, handle, dev: st.dev, ino: st.ino, fp, committed: offset, rotated: false, lastGrowthMs: this.now(),
+      reader: new RecordReader({ format, startOffset: offset, maxRecordBytes: this.o.maxRecordBytes }),
+    };
+    this.files.set(key, t);
+    this.remember(t, offset);
+    this.log('info', 'tail_file_opened', { path, ino: st.ino, offset, size: st.size });
+    return t;
+  }
+
+  /**
+   * After a restart, files the checkpoint knows that no input path leads to any more were rotated
+   * while the agent was down: found by inode (renamed) or by fingerprint (copied) beside their
+   * old path and read on from the checkpoint.
+   */
+  private async recoverRotatedAway(): Promise<void> {
+    for (const [key, entry] of this.entries) {
+      if (this.files.has(key)) continue;
+      const renamed = await this.findSibling(entry, (st) => st.dev === entry.dev && st.ino === entry.ino);
+      if (renamed) {
+        const t = await this.track(renamed, entry.format ?? this.formatOf(entry.file), false);
+        if (t) t.rotated = true;
+      }
+    }
+  }
+
+  /** Reads a copytruncate copy (same first bytes, other inode, longer than the entry's offset) from the entry's offset. */
+  private async drainCopyOf(entry: CheckpointEntry, excludeIno: number, reader?: RecordReader): Promise<Tracked | undefined> {
+    const saved = parseFingerprint(entry.fingerprint);
+    if (!saved || entry.offset === 0) return undefined;
+    const copy = await this.findSibling(entry, (st) => st.ino !== excludeIno && st.size > entry.offset, saved);
+    if (!copy) return undefined;
+    const t = await this.track(copy, entry.format ?? this.formatOf(entry.file), false, entry.offset);
+    if (!t) return undefined;
+    if (reader && reader.readOffset === entry.offset) t.reader = reader;
+    t.rotated = true;
+    this.log('info', 'tail_copy_found', { path: entry.file, copy, offset: entry.offset });
+    return t;
+  }
+
+  /** A file beside `entry.file` whose name starts with its name (alerts.json.1, alerts.json-2026…). */
+  private async findSibling(entry: TailPosition, test: (st: { dev: number; ino: number; size: number }) => boolean, fp?: Fingerprint): Promise<string | undefined> {
+    const dir = dirname(entry.file);
+    const base = basename(entry.file);
+    const names = await readdir(dir).catch(() => [] as string[]);
+    for (const name of names.sort()) {
+      if (!name.startsWith(base)) continue;
+      const path = join(dir, name);
+      const st = await stat(path).catch(() => undefined);
+      if (!st?.isFile() || !test(st) || this.files.has(keyOf(st.dev, st.ino))) continue;
+      if (fp) {
+        const handle = await open(path, 'r').catch(() => undefined);
+        if (!handle) continue;
+        const same = await stillStartsWith(handle, fp).finally(() => handle.close());
+        if (!same) continue;
+      }
+      return path;
+    }
+    return undefined;
+  }
+
+  private formatOf(path: string): InputFormat {
+    for (const input of this.o.inputs) if (input.paths.includes(path)) return input.format;
+    return this.o.inputs[0]?.format ?? 'auto';
+  }
+
+  /** Reads every followed file, oldest first (a rotated-away file before its successor). */
+  private async readAll(final: boolean): Promise<void> {
+    for (const [key, t] of [...this.files]) {
+      if (this.o.signal.aborted) return;
+      const open = await this.readFile(t, final);
+      if (!open) {
+        await t.handle.close().catch(() => undefined);
+        this.files.delete(key);
+        this.log('info', 'tail_file_finished', { path: t.path, ino: t.ino, offset: t.committed });
+      }
+    }
+  }
+
+  /** Reads one file to its current end, delivering in batches. False when the file is finished. */
+  private async readFile(t: Tracked, final: boolean): Promise<boolean> {
+    const st = await t.handle.stat();
+    if (st.size < t.reader.readOffset || (st.size >= t.fp.bytes && !(await stillStartsWith(t.handle, t.fp)))) {
+      await this.restartTruncated(t, st.size);
+    }
+    const buffer = Buffer.alloc(this.o.readChunkBytes);
+    let batch: ReadRecord[] = [];
+    let batchBytes = 0;
+    let grew = false;
+    const add = async (records: ReadRecord[]): Promise<void> => {
+      for (const r of records) {
+        batch.push(r);
+        batchBytes += r.text.length;
+        if (batch.length >= this.o.maxBatchRecords || batchBytes >= this.o.maxBatchBytes) {
+          await this.deliver(t, batch);
+          batch = [];
+          batchBytes = 0;
+        }
+      }
+    };
+    // Bounded: each read advances the offset and the file's size at `stat` time is the end; growth during the loop waits for the next cycle.
+    while (t.reader.readOffset < st.size && !this.o.signal.aborted) {
+      const want = Math.min(buffer.length, st.size - t.reader.readOffset);
+      const { bytesRead } = await t.handle.read(buffer, 0, want, t.reader.readOffset);
+      if (bytesRead === 0) break;
+      grew = true;
+      await add(t.reader.push(buffer.subarray(0, bytesRead)));
+    }
+    if (this.o.signal.aborted) {
+      if (batch.length > 0) await this.deliver(t, batch);
+      return true;
+    }
+    const now = this.now();
+    if (grew) {
+      t.lastGrowthMs = now;
+      if (t.fp.bytes < FINGERPRINT_BYTES && t.reader.readOffset > t.fp.bytes) t.fp = await fingerprintOf(t.handle);
+    }
+    const idle = now - t.lastGrowthMs >= this.o.idleFlushMs;
+    const finished = t.rotated && (idle || final);
+    if (t.reader.hasPending && (idle || final)) await add(t.reader.flushOpenRecord(finished));
+    if (batch.length > 0) await this.deliver(t, batch);
+    else if (t.reader.safeOffset > t.committed) await this.commit(t, t.reader.safeOffset);
+    return !(finished && !t.reader.hasPending);
+  }
+
+  /** The file shrank below the read offset or its first bytes changed: a copytruncate copy is read first, then the file from 0. */
+  private async restartTruncated(t: Tracked, size: number): Promise<void> {
+    this.log('info', 'tail_file_truncated', { path: t.path, offset: t.reader.readOffset, size });
+    const old: CheckpointEntry = { ...this.positionOf(t, t.reader.readOffset), updatedAtMs: this.now() };
+    const copy = await this.drainCopyOf(old, t.ino, t.reader);
+    // The copy holds what was appended since the last read: it goes before the file's new content.
+    if (copy) await this.readFile(copy, false);
+    t.reader = new RecordReader({ format: t.format, startOffset: 0, maxRecordBytes: this.o.maxRecordBytes });
+    t.fp = await fingerprintOf(t.handle);
+    t.committed = 0;
+    t.lastGrowthMs = this.now();
+    await this.commit(t, 0);
+  }
+
+  /** Hands a batch to the sink until it accepts it, then saves the checkpoint. */
+  private async deliver(t: Tracked, records: ReadRecord[]): Promise<void> {
+    const readTimeMs = this.now();
+    const agentRecords: AgentRecord[] = records.map((r) => ({ timestampMs: eventTimeOf(r.text, t.format, readTimeMs), message: r.text }));
+    const offset = records[records.length - 1]!.endOffset;
+    const batch: RecordBatch = { records: agentRecords, position: this.positionOf(t, offset) };
+    // Bounded by the signal (and the shutdown grace for a call in flight).
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await this.callSink(batch);
+      if (outcome === 'ok') break;
+      if (outcome === 'shutdown') return;
+      this.counters.sinkFailures++;
+      this.lastError = outcome.message;
+      this.log('warn', 'tail_sink_rejected', { path: t.path, attempt, records: records.length, message: outcome.message });
+      await sleep(retryDelayMs(attempt, SINK_RETRY), this.o.signal);
+      if (this.o.signal.aborted) return;
+    }
+    this.counters.recordsDelivered += records.length;
+    this.counters.batchesDelivered++;
+    await this.commit(t, offset);
+  }
+
+  private async callSink(batch: RecordBatch): Promise<'ok' | 'shutdown' | Error> {
+    const call = this.o.sink(batch).then(() => 'ok' as const, (e: unknown) => (e instanceof Error ? e : new Error(String(e))));
+    if (this.o.signal.aborted) return Promise.race([call, sleep(this.o.shutdownGraceMs).then(() => 'shutdown' as const)]);
+    let onAbort: (() => void) | undefined;
+    const aborted = new Promise<'aborted'>((resolve) => {
+      onAbort = () => resolve('aborted');
+      this.o.signal.addEventListener('abort', onAbort, { once: true });
+    });
+    const first = await Promise.race([call, aborted]);
+    // One listener per call on a long-lived signal would pile up.
+    this.o.signal.removeEventListener('abort', onAbort!);
+    if (first !== 'aborted') return first;
+    // Shutting down: give the call in flight a grace period so that its checkpoint can be saved.
+    return Promise.race([call, sleep(this.o.shutdownGraceMs).then(() => 'shutdown' as const)]);
+  }
+
+  private positionOf(t: Tracked, offset: number): TailPosition {
+    return { file: t.path, dev: t.dev, ino: t.ino, fingerprint: formatFingerprint(t.fp), offset };
+  }
+
+  private async commit(t: Tracked, offset: number): Promise<void> {
+    t.committed = offset;
+    this.remember(t, offset);
+    await this.save();
+  }
+
+  private remember(t: Tracked, offset: number): void {
+    this.entries.set(keyOf(t.dev, t.ino), { ...this.positionOf(t, offset), format: t.format, updatedAtMs: this.now() });
+  }
+
+  private async save(): Promise<void> {
+    const cutoff = this.now() - this.o.checkpointRetentionMs;
+    for (const [key, e] of this.entries) if (!this.files.has(key) && e.updatedAtMs < cutoff) this.entries.delete(key);
+    await saveCheckpoint(this.o.checkpointFile, this.entries.values());
+  }
+}
+
+/** Follows files until `options.signal` aborts (or once); see `FileTailer` for status. */
+export async function followFiles(options: FollowOptions): Promise<void> {
+  await new FileTailer(options).run();
+}
