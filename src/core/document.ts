@@ -11,6 +11,7 @@ export const ALERT_FORMATS: readonly AlertFormat[] = ['ossec-json', 'wazuh-json'
  */
 export type DocumentFlag =
   | 'not_an_alert' // the message did not parse as an alert; see hidsmon.parse_error
+  | 'heartbeat' // the agent's liveness event, not an alert; its fields are under `heartbeat`
   | 'invalid_value' // a typed field held a value of the wrong type; the original is in hidsmon.invalid
   | 'ip_port_split' // an `ip:port` value was split into the ip field and its port field
   | 'message_prefix' // the alert JSON started after a prefix (kept in hidsmon.message_prefix)

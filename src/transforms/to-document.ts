@@ -3,6 +3,7 @@ import type { AlertDocument, DocumentMeta, IndexedDocument } from '../core/docum
 import type { JsonObject } from '../core/paths.js';
 import { documentIdentity, type IdentitySource } from '../core/ids.js';
 import { toIsoTimestamp } from '../core/time.js';
+import { readHeartbeat } from './heartbeat.js';
 import { parseAlert } from './parse-alert.js';
 import { normalizeAlert, type NormalizedAlert } from './normalize.js';
 import type { AlertParseError } from './parse-error.js';
@@ -35,7 +36,8 @@ export function readMessage(message: string): MessageReading {
 
 /**
  * The document for an event. Never throws and never drops: a message that is not an alert becomes
- * a document with its `@` fields, `@message`, the flag `not_an_alert` and the parse error.
+ * a document with its `@` fields, `@message`, the flag `not_an_alert` and the parse error (or,
+ * for the agent's heartbeat, the flag `heartbeat` and its fields under `heartbeat`).
  */
 export function documentFromLogEvent(event: LogEvent, options: DocumentOptions = {}): IndexedDocument {
   return documentFromReading(event, readMessage(event.message), options);
@@ -44,6 +46,13 @@ export function documentFromLogEvent(event: LogEvent, options: DocumentOptions =
 /** As `documentFromLogEvent`, for a message already read (a file import picks the time from the alert first). */
 export function documentFromReading(event: LogEvent, reading: MessageReading, options: DocumentOptions = {}): IndexedDocument {
   if (!reading.ok) {
+    const heartbeat = readHeartbeat(event.message);
+    if (heartbeat) {
+      // Its fields go under `heartbeat`, never into `hidsmon`, so that a message cannot set our metadata.
+      const document = withEnvelope({ heartbeat, hidsmon: { flags: ['heartbeat'] } }, event);
+      const { index, id } = documentIdentity(identitySource(event), options.indexPrefix);
+      return { index, id, document };
+    }
     const { code, message, position } = reading.error;
     const document = withEnvelope({ hidsmon: { flags: ['not_an_alert'], parse_error: `${code}: ${message}${position === undefined ? '' : ` (at ${position})`}` } }, event);
     const { index, id } = documentIdentity(identitySource(event), options.indexPrefix);

@@ -3,6 +3,7 @@
  * server can tell a silent host (agent down, host gone) from a quiet one. Its message is JSON with
  * `hidsmon.heartbeat: true`; the server flags it `heartbeat` (not an alert) when it indexes it.
  */
+import { readHeartbeat } from '../../transforms/heartbeat.js';
 import type { AgentRecord } from '../record.js';
 
 
@@ -11,13 +12,7 @@ export function heartbeatRecord(nowMs: number, info: Record<string, unknown> = {
   return { timestampMs: nowMs, message: JSON.stringify({ hidsmon: { ...info, heartbeat: true, time: new Date(nowMs).toISOString() } }) };
 }
 
-/** True for a message `heartbeatRecord` made (a cheap prefix test first: most messages are alerts). */
+/** True for a message `heartbeatRecord` made: the server's own test (src/transforms/heartbeat.ts). */
 export function isHeartbeatMessage(message: string): boolean {
-  if (!message.startsWith('{"hidsmon":')) return false;
-  try {
-    const parsed = JSON.parse(message) as { hidsmon?: { heartbeat?: unknown } };
-    return parsed.hidsmon?.heartbeat === true;
-  } catch {
-    return false;
-  }
+  return readHeartbeat(message) !== undefined;
 }

@@ -205,7 +205,7 @@ describe('shipper → hidsmon server', () => {
       const beats = await count(server, '@log_stream: "i-0eee00000000000e1" AND hidsmon.flags: heartbeat');
       expect(beats).toBeGreaterThanOrEqual(3);
       expect(await count(server, '@log_stream: "i-0eee00000000000e1" AND hidsmon.flags: not_an_alert')).toBe(0);
-      expect(await count(server, '@log_stream: "i-0eee00000000000e1" AND hidsmon.files: 2')).toBe(beats);
+      expect(await count(server, '@log_stream: "i-0eee00000000000e1" AND heartbeat.files: 2')).toBe(beats);
     } finally {
       await server.stop();
     }
