@@ -12,7 +12,8 @@ export interface CloudWatchClientOptions {
   /** hidsmon's URL (https://host:5601), or absent for AWS itself. */
   endpoint?: string;
   region: string;
-  credentials: { accessKeyId: string; secretAccessKey: string };
+  /** Absent: the SDK's default chain (environment, shared config and credentials files, SSO, the EC2 instance role via IMDS). */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /** PEM text of the CA (or the self-signed certificate) to trust instead of the system's CAs. */
   ca?: string;
   maxAttempts?: number;
@@ -33,7 +34,7 @@ export function readCaFile(file: string): string {
 export function createCloudWatchLogsClient(options: CloudWatchClientOptions): CloudWatchLogsClient {
   return new CloudWatchLogsClient({
     region: options.region,
-    credentials: options.credentials,
+    ...(options.credentials ? { credentials: options.credentials } : {}),
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
     // The SDK's own handler, with an agent that trusts the CA given; keep-alive as the SDK's default agent has it.

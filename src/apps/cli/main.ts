@@ -12,6 +12,7 @@ import { demoCommand } from './commands/demo.js';
 import { serverCommand } from './commands/server.js';
 import { auditCommand } from './commands/audit.js';
 import { keysCommand } from './commands/keys.js';
+import { agentCommand } from './commands/agent.js';
 
 /** What a command may touch of the outside world; tests pass their own. */
 export interface CommandContext {
@@ -38,6 +39,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   server: { run: serverCommand, summary: 'the CloudWatch Logs API, forwarder, index, query API and UI in one process' },
   keys: { run: keysCommand, summary: 'list, create or revoke access keys (agent: hosts, admin: operators) and API tokens' },
   audit: { run: auditCommand, summary: 'show or follow the audit log (changes, refusals, logins) of a server or a data directory' },
+  agent: { run: agentCommand, summary: 'follow this host\'s alerts files and ship every alert to CloudWatch Logs or a hidsmon server' },
   demo: { run: demoCommand, summary: 'a server and two simulated hosts shipping to it (what `npm start` runs)' },
 };
 

@@ -1,0 +1,34 @@
+/**
+ * @module The agent's own entry, `hidsmon-agent`: what the self-contained bundle runs (scripts/build-agent.mjs).
+ * Only the agent command, so that the bundle holds none of the server (DuckDB, the UI).
+ */
+import { agentCommand } from '../cli/commands/agent.js';
+import { CliError } from '../cli/cli-error.js';
+import { guardEpipe } from '../cli/io.js';
+
+const controller = new AbortController();
+const stop = (): void => {
+  if (controller.signal.aborted) process.exit(130);
+  controller.abort();
+};
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);
+guardEpipe(process.stdout);
+process.umask(0o077);
+
+const args = process.argv.slice(2);
+const argv = args[0] === 'agent' ? args.slice(1) : args; // `hidsmon-agent agent …` reads as `hidsmon agent …`
+try {
+  process.exitCode = await agentCommand(argv, {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stderrIsTTY: process.stderr.isTTY === true,
+    now: () => Date.now(),
+    signal: controller.signal,
+  });
+} catch (e) {
+  if (!(e instanceof CliError)) throw e;
+  process.stderr.write(`hidsmon-agent: ${e.message}\n`);
+  process.exitCode = e.exitCode;
+}
