@@ -91,7 +91,8 @@ export class RecordReader {
       const lineStart = this.offset + start - this.pendingBytes;
       this.pending = [];
       this.pendingBytes = 0;
-      this.line(line, lineStart, this.offset + nl + 1, out);
+      if (line.length > this.options.maxRecordBytes) this.oversizedLine(line, lineStart, this.offset + nl + 1, out);
+      else this.line(line, lineStart, this.offset + nl + 1, out);
       start = nl + 1;
     }
     this.offset += chunk.length;
@@ -124,7 +125,7 @@ export class RecordReader {
     this.pendingBytes += bytes.length;
     while (this.pendingBytes >= this.options.maxRecordBytes) {
       const all = Buffer.concat(this.pending);
-      const head = all.subarray(0, this.options.maxRecordBytes);
+      const head = all.subarray(0, cutPoint(all, this.options.maxRecordBytes));
       const headStart = end - all.length;
       const headEnd = headStart + head.length;
       // An oversized line closes any open record first, then goes on alone.
@@ -135,6 +136,23 @@ export class RecordReader {
       this.pending = rest.length > 0 ? [Buffer.from(rest)] : [];
       this.pendingBytes = rest.length;
     }
+  }
+
+  /** A whole line longer than the bound: passed on in pieces, flagged, alone (any open record is closed first). */
+  private oversizedLine(bytes: Buffer, lineStart: number, lineEnd: number, out: ReadRecord[]): void {
+    if (this.groups && this.openRecordStart !== undefined) this.closeGroup(out, lineStart);
+    let rest = bytes;
+    let at = lineStart;
+    while (rest.length > this.options.maxRecordBytes) {
+      const head = rest.subarray(0, cutPoint(rest, this.options.maxRecordBytes));
+      at += head.length;
+      out.push({ text: this.decode(head), endOffset: at, oversized: true });
+      rest = rest.subarray(head.length);
+    }
+    const text = this.decode(rest);
+    const last = text.endsWith('\r') ? text.slice(0, -1) : text;
+    if (last.trim() !== '') out.push({ text: last, endOffset: lineEnd });
+    this.lastCompleteEnd = lineEnd;
   }
 
   private line(bytes: Buffer, lineStart: number, lineEnd: number, out: ReadRecord[]): void {
@@ -184,4 +202,12 @@ export class RecordReader {
     }
     return text;
   }
+}
+
+/** Where to cut `bytes` at most `max` long without splitting a UTF-8 sequence (backs off over continuation bytes). */
+function cutPoint(bytes: Buffer, max: number): number {
+  let cut = Math.min(max, bytes.length);
+  // At most 3 continuation bytes follow a lead byte; past that the bytes are invalid anyway.
+  for (let back = 0; back < 3 && cut > 1 && cut < bytes.length && (bytes[cut]! & 0xc0) === 0x80; back++) cut--;
+  return cut;
 }
