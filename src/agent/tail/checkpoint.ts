@@ -65,7 +65,8 @@ export async function loadCheckpoint(path: string): Promise<Result<CheckpointEnt
 
 /** Replaces the checkpoint atomically and durably. */
 export async function saveCheckpoint(path: string, entries: Iterable<CheckpointEntry>): Promise<void> {
-  const temp = `${path}.${process.pid}.tmp`;
+  // One fixed name (one agent per checkpoint): a process killed mid-write leaves no litter behind.
+  const temp = `${path}.tmp`;
   const handle = await open(temp, 'w', 0o600);
   try {
     await handle.writeFile(encodeCheckpoint(entries));

@@ -220,6 +220,43 @@ describe('FileTailer', () => {
     expect(savedOffset()).toBe(Buffer.byteLength(lines(1, 3)));
   });
 
+  it('reads the copy of a copytruncate that happened while the agent was down from its checkpoint', async () => {
+    const file = join(dir, 'alerts.json');
+    writeFileSync(file, lines(1, 3));
+    const a = start({ inputs: [{ paths: [file], format: 'raw' }] });
+    await until(() => a.got.length === 3, 'first lines');
+    await a.stop();
+    appendFileSync(file, lines(4, 5));
+    copyFileSync(file, `${file}-20261201`);
+    truncateSync(file, 0);
+    appendFileSync(file, lines(6, 6));
+    const b = start({ inputs: [{ paths: [file], format: 'raw' }], once: true });
+    await b.done;
+    expect(b.got).toEqual(['line 4', 'line 5', 'line 6']);
+  });
+
+  it('with once, reads what is there (releasing the last alerts.log record, holding an unfinished line) and returns', async () => {
+    const file = join(dir, 'alerts.log');
+    writeFileSync(file, '** Alert 1700000000.1: - a\nRule: 1 (level 3) -> \'x\'\nbody\n\nunfinished');
+    const t = start({ inputs: [{ paths: [file], format: 'auto' }], once: true, idleFlushMs: 60_000 });
+    await t.done;
+    expect(t.got).toEqual(["** Alert 1700000000.1: - a\nRule: 1 (level 3) -> 'x'\nbody"]);
+    expect(savedOffset()).toBe(Buffer.byteLength(readFileSync(file)) - 'unfinished'.length);
+  });
+
+  it('on shutdown lets the batch in flight finish and saves its checkpoint', async () => {
+    const file = join(dir, 'alerts.json');
+    writeFileSync(file, lines(1, 2));
+    let release: (() => void) | undefined;
+    const t = start({ inputs: [{ paths: [file], format: 'raw' }], shutdownGraceMs: 5_000 }, () => new Promise<void>((resolve) => { release = resolve; }));
+    await until(() => release !== undefined, 'the sink call');
+    const stopped = t.stop();
+    await new Promise((r) => setTimeout(r, 50));
+    release!();
+    await stopped;
+    expect(savedOffset()).toBe(Buffer.byteLength(lines(1, 2)));
+  });
+
   it('writes a versioned checkpoint with the file identity', async () => {
     const file = join(dir, 'alerts.json');
     writeFileSync(file, lines(1, 1));
