@@ -257,6 +257,24 @@ describe('FileTailer', () => {
     expect(savedOffset()).toBe(Buffer.byteLength(lines(1, 2)));
   });
 
+  it('closes a file idle with everything committed, and reads it again when it grows or is rotated', async () => {
+    const file = join(dir, 'alerts.json');
+    writeFileSync(file, lines(1, 2));
+    const t = start({ inputs: [{ paths: [file], format: 'raw' }], closeIdleAfterMs: 100 });
+    await until(() => t.got.length === 2 && t.tailer.status().files.length === 0, 'the file dormant');
+    appendFileSync(file, lines(3, 3));
+    await until(() => t.got.length === 3, 'line 3');
+    await until(() => t.tailer.status().files.length === 0, 'dormant again');
+    // Rotated while closed, with a last write to the old file first.
+    appendFileSync(file, lines(4, 4));
+    renameSync(file, `${file}.1`);
+    writeFileSync(file, lines(5, 5));
+    await until(() => t.got.length >= 5, 'lines 4 and 5');
+    await t.stop();
+    expect(t.got.slice().sort()).toEqual(lines(1, 5).trim().split('\n'));
+    expect(t.got).toHaveLength(5);
+  });
+
   it('writes a versioned checkpoint with the file identity', async () => {
     const file = join(dir, 'alerts.json');
     writeFileSync(file, lines(1, 1));

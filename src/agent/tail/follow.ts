@@ -49,6 +49,8 @@ export interface FollowOptions {
   idleFlushMs?: number;
   /** How long a shutdown waits for a sink call in flight (to save its checkpoint). Default 5 s. */
   shutdownGraceMs?: number;
+  /** A file idle this long with everything committed is closed and only stat'ed until it changes. Default 5 min. */
+  closeIdleAfterMs?: number;
   /** Checkpoint entries of files not seen for this long are dropped. Default 7 days. */
   checkpointRetentionMs?: number;
   now?: () => number;
@@ -101,6 +103,8 @@ export class FileTailer {
   private readonly entries = new Map<string, CheckpointEntry>();
   private readonly counters = { recordsDelivered: 0, batchesDelivered: 0, sinkFailures: 0 };
   private lastError: string | undefined;
+  /** Identities the last scan found at an input path: their checkpoint entries are kept however old. */
+  private present = new Set<string>();
   private readonly now: () => number;
   private readonly log: TailLog;
   private readonly o: Required<Omit<FollowOptions, 'log' | 'now' | 'once'>> & { once: boolean };
@@ -117,6 +121,7 @@ export class FileTailer {
       idleFlushMs: 1_000,
       shutdownGraceMs: 5_000,
       checkpointRetentionMs: 7 * DAY_MS,
+      closeIdleAfterMs: 300_000,
       ...options,
       once: options.once ?? false,
     };
@@ -180,6 +185,10 @@ export class FileTailer {
         tracked.rotated = false;
         continue;
       }
+      const entry = this.entries.get(key);
+      // A dormant file, unchanged since its last commit: nothing to open.
+      if (entry && entry.offset === c.size && c.mtimeMs <= entry.updatedAtMs) continue;
+      await this.finishReplacedDormant(c.path, key);
       for (const other of this.files.values()) {
         if (other.path === c.path && !other.rotated) {
           other.rotated = true;
@@ -189,11 +198,29 @@ export class FileTailer {
       }
       await this.track(c.path, c.format, initial);
     }
+    this.present = seen;
     for (const [key, t] of this.files) {
       if (!seen.has(key) && !t.rotated) {
         t.rotated = true;
         t.lastGrowthMs = this.now();
         this.log('info', 'tail_file_gone', { path: t.path, ino: t.ino });
+      }
+    }
+  }
+
+  /**
+   * A dormant (closed) file whose path now leads to another file was rotated while closed: found
+   * beside its path by inode, it is read on from its checkpoint if it grew before the rotation.
+   */
+  private async finishReplacedDormant(path: string, newKey: string): Promise<void> {
+    for (const [key, e] of this.entries) {
+      if (e.file !== path || key === newKey || this.files.has(key)) continue;
+      const renamed = await this.findSibling(e, (st) => st.dev === e.dev && st.ino === e.ino && st.size > e.offset);
+      if (!renamed) continue;
+      const t = await this.track(renamed, e.format ?? this.formatOf(path), false);
+      if (t) {
+        t.rotated = true;
+        this.log('info', 'tail_file_rotated', { path, old_ino: e.ino, renamed });
       }
     }
   }
@@ -255,8 +282,8 @@ export class FileTailer {
    */
   private async recoverRotatedAway(): Promise<void> {
     for (const [key, entry] of this.entries) {
-      if (this.files.has(key)) continue;
-      const renamed = await this.findSibling(entry, (st) => st.dev === entry.dev && st.ino === entry.ino);
+      if (this.files.has(key) || this.present.has(key)) continue;
+      const renamed = await this.findSibling(entry, (st) => st.dev === entry.dev && st.ino === entry.ino && st.size > entry.offset);
       if (renamed) {
         const t = await this.track(renamed, entry.format ?? this.formatOf(entry.file), false);
         if (t) t.rotated = true;
@@ -308,17 +335,22 @@ export class FileTailer {
   private async readAll(final: boolean): Promise<void> {
     for (const [key, t] of [...this.files]) {
       if (this.o.signal.aborted) return;
-      const open = await this.readFile(t, final);
-      if (!open) {
+      const state = await this.readFile(t, final);
+      if (state !== 'open') {
         await t.handle.close().catch(() => undefined);
         this.files.delete(key);
-        this.log('info', 'tail_file_finished', { path: t.path, ino: t.ino, offset: t.committed });
+        if (state === 'finished') this.log('info', 'tail_file_finished', { path: t.path, ino: t.ino, offset: t.committed });
+        else this.log('debug', 'tail_file_dormant', { path: t.path, ino: t.ino, offset: t.committed });
       }
     }
   }
 
-  /** Reads one file to its current end, delivering in batches. False when the file is finished. */
-  private async readFile(t: Tracked, final: boolean): Promise<boolean> {
+  /**
+   * Reads one file to its current end, delivering in batches. `finished`: rotated away and read to
+   * its end; `dormant`: idle for `closeIdleAfterMs` with everything committed, so its descriptor is
+   * closed and only its path is looked at (a year of daily archives costs a stat each per poll).
+   */
+  private async readFile(t: Tracked, final: boolean): Promise<'open' | 'finished' | 'dormant'> {
     const st = await t.handle.stat();
     if (st.size < t.reader.readOffset || (st.size >= t.fp.bytes && !(await stillStartsWith(t.handle, t.fp)))) {
       await this.restartTruncated(t, st.size);
@@ -348,7 +380,7 @@ export class FileTailer {
     }
     if (this.o.signal.aborted) {
       if (batch.length > 0) await this.deliver(t, batch);
-      return true;
+      return 'open';
     }
     const now = this.now();
     if (grew) {
@@ -360,7 +392,9 @@ export class FileTailer {
     if (t.reader.hasPending && (idle || final)) await add(t.reader.flushOpenRecord(finished));
     if (batch.length > 0) await this.deliver(t, batch);
     else if (t.reader.safeOffset > t.committed) await this.commit(t, t.reader.safeOffset);
-    return !(finished && !t.reader.hasPending);
+    if (finished && !t.reader.hasPending) return 'finished';
+    const quiet = !t.rotated && !t.reader.hasPending && t.committed === t.reader.readOffset && now - t.lastGrowthMs >= this.o.closeIdleAfterMs;
+    return quiet ? 'dormant' : 'open';
   }
 
   /** The file shrank below the read offset or its first bytes changed: a copytruncate copy is read first, then the file from 0. */
@@ -431,7 +465,7 @@ export class FileTailer {
 
   private async save(): Promise<void> {
     const cutoff = this.now() - this.o.checkpointRetentionMs;
-    for (const [key, e] of this.entries) if (!this.files.has(key) && e.updatedAtMs < cutoff) this.entries.delete(key);
+    for (const [key, e] of this.entries) if (!this.files.has(key) && !this.present.has(key) && e.updatedAtMs < cutoff) this.entries.delete(key);
     await saveCheckpoint(this.o.checkpointFile, this.entries.values());
   }
 }
