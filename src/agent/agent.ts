@@ -134,7 +134,7 @@ export async function startAgent(config: AgentConfig, options: AgentRunOptions):
       sent: { events: s.sentEvents, batches: s.sentBatches },
       ...(s.lastSendMs !== null ? { lastSendAt: new Date(s.lastSendMs).toISOString() } : {}),
       ...(s.lastError ? { lastError: { at: new Date(s.lastError.atMs).toISOString(), code: s.lastError.code, message: s.lastError.message } } : {}),
-      details: { shipState: s.state, rejectedEvents: s.rejectedEvents, splitRecords: s.splitRecords, heartbeats: s.heartbeats },
+      details: { ship: { state: s.state, rejectedEvents: s.rejectedEvents, splitRecords: s.splitRecords, heartbeats: s.heartbeats }, tail: follower?.details() ?? {} },
     };
   };
   let writing = Promise.resolve();

@@ -8,8 +8,13 @@ import { join } from 'node:path';
 
 export interface FollowedFileStatus {
   file: string;
+  /** Everything before it is in the spool (the checkpoint). */
   offset: number;
+  /** Read up to here (records beyond `offset` are on their way to the spool). */
+  readOffset?: number;
   size?: number;
+  /** Renamed away; read to its end, then closed. */
+  rotated?: boolean;
 }
 
 export interface AgentStatus {
@@ -79,7 +84,7 @@ export function renderStatus(status: AgentStatus, now: number, alive: boolean): 
     `last send:   ${age(status.lastSendAt)}`,
     `last error:  ${status.lastError ? `${status.lastError.at} ${status.lastError.code ? `${status.lastError.code}: ` : ''}${status.lastError.message}` : 'none'}`,
     `files:       ${status.files.length === 0 ? 'none yet' : ''}`,
-    ...status.files.map((f) => `  ${f.file}  offset ${f.offset}${f.size !== undefined ? ` of ${f.size}` : ''}`),
+    ...status.files.map((f) => `  ${f.file}  offset ${f.offset}${f.readOffset !== undefined && f.readOffset !== f.offset ? ` (read to ${f.readOffset})` : ''}${f.rotated ? ' (rotated away)' : ''}`),
   ];
   return `${lines.join('\n')}\n`;
 }
