@@ -135,6 +135,25 @@ describe('FileTailer', () => {
     expect(t.got).toEqual(lines(1, 10).trim().split('\n'));
   });
 
+  it('survives both rotations in turn, the copytruncate copy written over the renamed file still being finished', async () => {
+    const file = join(dir, 'alerts.json');
+    writeFileSync(file, lines(1, 3));
+    const t = start({ inputs: [{ paths: [file], format: 'raw' }], pollIntervalMs: 100, idleFlushMs: 2_000 });
+    await until(() => t.got.length === 3, 'first lines');
+    renameSync(file, `${file}.1`);
+    writeFileSync(file, lines(4, 5));
+    await until(() => t.got.length === 5, 'the new file');
+    expect(t.tailer.status().files.some((f) => f.rotated)).toBe(true); // the renamed file is still followed
+    appendFileSync(file, lines(6, 7));
+    copyFileSync(file, `${file}.1`); // cp onto the existing .1: same inode, other content
+    truncateSync(file, 0);
+    appendFileSync(file, lines(8, 8));
+    await until(() => t.got.length >= 8, 'all lines');
+    await new Promise((r) => setTimeout(r, 300));
+    await t.stop();
+    expect(t.got).toEqual(lines(1, 8).trim().split('\n'));
+  });
+
   it('notices a truncation that was rewritten past the old offset (the first bytes changed)', async () => {
     const file = join(dir, 'alerts.json');
     writeFileSync(file, lines(1, 2, 'old'));

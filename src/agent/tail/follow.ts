@@ -196,7 +196,7 @@ export class FileTailer {
           this.log('info', 'tail_file_rotated', { path: c.path, old_ino: other.ino, new_ino: c.ino });
         }
       }
-      await this.track(c.path, c.format, initial);
+      await this.track(c.path, c.format, { initial });
     }
     this.present = seen;
     for (const [key, t] of this.files) {
@@ -217,9 +217,8 @@ export class FileTailer {
       if (e.file !== path || key === newKey || this.files.has(key)) continue;
       const renamed = await this.findSibling(e, (st) => st.dev === e.dev && st.ino === e.ino && st.size > e.offset);
       if (!renamed) continue;
-      const t = await this.track(renamed, e.format ?? this.formatOf(path), false);
+      const t = await this.track(renamed, e.format ?? this.formatOf(path), { rotated: true });
       if (t) {
-        t.rotated = true;
         this.log('info', 'tail_file_rotated', { path, old_ino: e.ino, renamed });
       }
     }
@@ -240,7 +239,13 @@ export class FileTailer {
   }
 
   /** Opens a file and decides where to start: its checkpoint, else the start position (initial scan) or 0. */
-  private async track(path: string, format: InputFormat, initial: boolean, startAt?: number): Promise<Tracked | undefined> {
+  /**
+   * `rotated`: a file found beside an input path (rotated away), followed only to finish what its
+   * checkpoint started (or a copy from `startAt`): one whose first bytes changed is not read from 0,
+   * its content now belongs to a file tracked at an input path.
+   */
+  private async track(path: string, format: InputFormat, how: { initial?: boolean; startAt?: number; rotated?: boolean }): Promise<Tracked | undefined> {
+    const { initial = false, startAt, rotated = false } = how;
     const handle = await open(path, 'r').catch(() => undefined);
     if (!handle) return undefined;
     // Identity from the open handle: the path may have been replaced since it was listed.
@@ -257,6 +262,9 @@ export class FileTailer {
       const saved = entry ? parseFingerprint(entry.fingerprint) : undefined;
       if (entry && saved && st.size >= entry.offset && (await stillStartsWith(handle, saved))) {
         offset = entry.offset;
+      } else if (rotated) {
+        await handle.close();
+        return undefined;
       } else if (entry) {
         // Same inode but other content (truncated, or the inode reused): the old content may live on in a copy.
         await this.drainCopyOf(entry, st.ino);
@@ -266,7 +274,7 @@ export class FileTailer {
       }
     }
     const t: Tracked = {
-      path, format, handle, dev: st.dev, ino: st.ino, fp, committed: offset, rotated: false, lastGrowthMs: this.now(),
+      path, format, handle, dev: st.dev, ino: st.ino, fp, committed: offset, rotated, lastGrowthMs: this.now(),
       reader: new RecordReader({ format, startOffset: offset, maxRecordBytes: this.o.maxRecordBytes }),
     };
     this.files.set(key, t);
@@ -285,8 +293,7 @@ export class FileTailer {
       if (this.files.has(key) || this.present.has(key)) continue;
       const renamed = await this.findSibling(entry, (st) => st.dev === entry.dev && st.ino === entry.ino && st.size > entry.offset);
       if (renamed) {
-        const t = await this.track(renamed, entry.format ?? this.formatOf(entry.file), false);
-        if (t) t.rotated = true;
+        await this.track(renamed, entry.format ?? this.formatOf(entry.file), { rotated: true });
       }
     }
   }
@@ -297,10 +304,17 @@ export class FileTailer {
     if (!saved || entry.offset === 0) return undefined;
     const copy = await this.findSibling(entry, (st) => st.ino !== excludeIno && st.size > entry.offset, saved);
     if (!copy) return undefined;
-    const t = await this.track(copy, entry.format ?? this.formatOf(entry.file), false, entry.offset);
+    const st = await stat(copy);
+    const overwritten = this.files.get(keyOf(st.dev, st.ino));
+    if (overwritten) {
+      // The copy was written over a rotated file still followed (cp onto an existing .1 keeps its inode): that content is gone.
+      await overwritten.handle.close().catch(() => undefined);
+      this.files.delete(keyOf(st.dev, st.ino));
+      this.log('warn', 'tail_rotated_file_overwritten', { path: overwritten.path, ino: st.ino, offset: overwritten.reader.readOffset });
+    }
+    const t = await this.track(copy, entry.format ?? this.formatOf(entry.file), { startAt: entry.offset, rotated: true });
     if (!t) return undefined;
     if (reader && reader.readOffset === entry.offset) t.reader = reader;
-    t.rotated = true;
     this.log('info', 'tail_copy_found', { path: entry.file, copy, offset: entry.offset });
     return t;
   }
@@ -314,7 +328,8 @@ export class FileTailer {
       if (!name.startsWith(base)) continue;
       const path = join(dir, name);
       const st = await stat(path).catch(() => undefined);
-      if (!st?.isFile() || !test(st) || this.files.has(keyOf(st.dev, st.ino))) continue;
+      // A followed file is skipped, unless looking for a copy by its first bytes (which may have been written over it).
+      if (!st?.isFile() || !test(st) || (!fp && this.files.has(keyOf(st.dev, st.ino)))) continue;
       if (fp) {
         const handle = await open(path, 'r').catch(() => undefined);
         if (!handle) continue;
@@ -353,6 +368,11 @@ export class FileTailer {
   private async readFile(t: Tracked, final: boolean): Promise<'open' | 'finished' | 'dormant'> {
     const st = await t.handle.stat();
     if (st.size < t.reader.readOffset || (st.size >= t.fp.bytes && !(await stillStartsWith(t.handle, t.fp)))) {
+      if (t.rotated) {
+        // A rotated file emptied or written over: what it holds now is another file's (followed at its own path).
+        this.log('warn', 'tail_rotated_file_overwritten', { path: t.path, ino: t.ino, offset: t.reader.readOffset, size: st.size });
+        return 'finished';
+      }
       await this.restartTruncated(t, st.size);
     }
     const buffer = Buffer.alloc(this.o.readChunkBytes);
