@@ -140,39 +140,55 @@ export async function createShipper(options: ShipperOptions): Promise<Shipper> {
     }
   }
 
+  /** The sender's loop; an unexpected failure (a disk error reading the spool) is reported and the loop goes on after a pause, never ends quietly. */
   async function run(): Promise<void> {
     while (!stop.signal.aborted) {
-      const segment = await spool.oldest((s) => closing || Date.now() - s.sinceMs >= bufferMs);
-      if (!segment) {
-        if (closing && spool.stats().records === 0) return;
-        await spool.changed(bufferMs / 4, stop.signal);
-        continue;
+      try {
+        if ((await step()) === 'stopped') return;
+      } catch (e) {
+        state = 'blocked';
+        lastError = { code: (e as NodeJS.ErrnoException).code ?? 'internal', message: (e as Error).message, atMs: Date.now() };
+        options.log.error({ code: lastError.code, error: lastError.message }, 'the shipper failed on an unexpected error; spooled events are kept, trying again');
+        await sleep(Math.min(fatalRetryMs, 5_000), stop.signal);
       }
-      const plan = planBatches(await spool.read(segment));
-      if (plan.splitRecords > 0) {
-        counters.splitRecords += plan.splitRecords;
-        options.log.warn({ records: plan.splitRecords }, 'records larger than one CloudWatch event were split into flagged parts ("[hidsmon: part i/n] ")');
-      }
-      let delivered = true;
-      for (const batch of plan.batches) {
-        if (!(await deliver(batch))) {
-          delivered = false;
-          break;
-        }
-      }
-      if (!delivered) return; // stopping: the segment stays for the next start (re-sent: at-least-once).
-      await spool.remove(segment);
     }
   }
-  const running = run().catch((e: unknown) => {
-    options.log.error({ error: (e as Error).message }, 'the shipper stopped on an unexpected error; spooled events are kept for the next start');
-    lastError = { code: 'internal', message: (e as Error).message, atMs: Date.now() };
-    state = 'blocked';
-  });
+
+  /** Sends the oldest segment (or waits for one): `stopped` when closing ended it. */
+  async function step(): Promise<'stopped' | 'more'> {
+    const segment = await spool.oldest((s) => closing || Date.now() - s.sinceMs >= bufferMs);
+    if (!segment) {
+      if (closing && spool.stats().records === 0) return 'stopped';
+      await spool.changed(bufferMs / 4, stop.signal);
+      return 'more';
+    }
+    const plan = planBatches(await spool.read(segment));
+    if (plan.splitRecords > 0) {
+      counters.splitRecords += plan.splitRecords;
+      options.log.warn({ records: plan.splitRecords }, 'records larger than one CloudWatch event were split into flagged parts ("[hidsmon: part i/n] ")');
+    }
+    let delivered = true;
+    for (const batch of plan.batches) {
+      if (!(await deliver(batch))) {
+        delivered = false;
+        break;
+      }
+    }
+    if (!delivered) return 'stopped'; // stopping: the segment stays for the next start (re-sent: at-least-once).
+    await spool.remove(segment);
+    return 'more';
+  }
+  const running = run();
 
   const heartbeatMs = options.heartbeatMs ?? 60_000;
   const beat = async (): Promise<void> => {
-    const record = heartbeatRecord(Date.now(), { ...options.heartbeatInfo?.(), spooled_records: spool.stats().records, sent_events: counters.sentEvents, state });
+    let info: Record<string, unknown> = {};
+    try {
+      info = options.heartbeatInfo?.() ?? {};
+    } catch (e) {
+      info = { info_error: (e as Error).message };
+    }
+    const record = heartbeatRecord(Date.now(), { ...info, spooled_records: spool.stats().records, sent_events: counters.sentEvents, state });
     // A heartbeat never waits for room: when the spool is full the host is not silent, it is blocked, and the status says so.
     if (await spool.tryAppend([record]).catch(() => false)) counters.heartbeats++;
   };

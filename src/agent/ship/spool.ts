@@ -101,6 +101,8 @@ export class Spool {
 
   /** As `append`, but gives up (false) instead of waiting when there is no room (heartbeats must not queue up). */
   tryAppend(records: readonly AgentRecord[]): Promise<boolean> {
+    // Not behind an append that waits for room: that could be a long wait, and heartbeats would pile up.
+    if (this.waitingForRoom) return Promise.resolve(false);
     const run = this.chain.then(() => this.appendNow(records, false));
     this.chain = run.then(() => undefined, () => undefined);
     return run;

@@ -1,0 +1,86 @@
+import { appendFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Spool, SpoolClosedError } from './spool.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'hidsmon-spool-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+let n = 0;
+const dir = () => join(tmp, `s${++n}`);
+const records = (count: number, from = 0) => Array.from({ length: count }, (_, i) => ({ timestampMs: 1_000 + from + i, message: `record ${from + i} ✓` }));
+
+describe('Spool', () => {
+  it('keeps what was appended across a reopen (the agent restarted), oldest segment first, and deletes a segment once removed', async () => {
+    const d = dir();
+    const spool = await Spool.open({ dir: d, maxBytes: 1_000_000, segmentBytes: 200 });
+    await spool.append(records(5));
+    await spool.append(records(5, 5));
+    await spool.close();
+    const again = await Spool.open({ dir: d, maxBytes: 1_000_000 });
+    expect(again.stats().records).toBe(10);
+    const read = [];
+    for (let s = await again.oldest(() => true); s; s = await again.oldest(() => true)) {
+      read.push(...(await again.read(s)));
+      await again.remove(s);
+    }
+    expect(read).toEqual(records(10));
+    expect(again.stats()).toMatchObject({ records: 0, bytes: 0, segments: 0 });
+    expect(readdirSync(d)).toEqual([]);
+    // New segments after a restart sort after the old ones.
+    await again.append(records(1, 99));
+    expect((await again.oldest(() => true))!.seq).toBeGreaterThan(1);
+  });
+
+  it('skips a torn last line left by a crash mid-write (it was never acknowledged)', async () => {
+    const d = dir();
+    const spool = await Spool.open({ dir: d, maxBytes: 1_000_000 });
+    await spool.append(records(3));
+    await spool.close();
+    appendFileSync(join(d, readdirSync(d)[0]!), '{"t":1,"m":"half');
+    const again = await Spool.open({ dir: d, maxBytes: 1_000_000 });
+    expect(await again.read((await again.oldest(() => true))!)).toEqual(records(3));
+  });
+
+  it('holds an append while full (backpressure) and takes it once a segment is removed; tryAppend gives up instead', async () => {
+    const spool = await Spool.open({ dir: dir(), maxBytes: 300 });
+    const fullChanges: boolean[] = [];
+    const becameFull = new Promise<void>((resolve) => {
+      spool.onFullChange = (full) => {
+        fullChanges.push(full);
+        if (full) resolve();
+      };
+    });
+    await spool.append(records(6)); // ~190 bytes
+    let taken = false;
+    const waiting = spool.append(records(6, 6)).then(() => (taken = true));
+    await becameFull;
+    expect(taken).toBe(false);
+    expect(spool.stats().full).toBe(true);
+    expect(await spool.tryAppend(records(1, 50))).toBe(false);
+    const oldest = await spool.oldest(() => false); // sealed for the waiting append already
+    expect(oldest).toBeDefined();
+    await spool.remove(oldest!);
+    await waiting;
+    expect(taken).toBe(true);
+    expect(fullChanges).toEqual([true, false]);
+    expect(spool.stats().records).toBe(6);
+  });
+
+  it('a batch larger than the whole spool is still taken when the spool is empty (it cannot wait forever)', async () => {
+    const spool = await Spool.open({ dir: dir(), maxBytes: 10 });
+    await spool.append(records(3));
+    expect(spool.stats().records).toBe(3);
+  });
+
+  it('close rejects a waiting append with SpoolClosedError (tail keeps its checkpoint: the records are read again)', async () => {
+    const spool = await Spool.open({ dir: dir(), maxBytes: 100 });
+    await spool.append(records(4));
+    const waiting = spool.append(records(4, 4)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    await spool.close();
+    expect(await waiting).toBeInstanceOf(SpoolClosedError);
+  });
+});
