@@ -5,7 +5,8 @@
  * checkpoints so that a restart ships nothing twice; `hidsmon agent status`; and the bundle
  * (dist/agent/hidsmon-agent.mjs, `npm run build:agent`) in a clean directory with only node on PATH.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -44,7 +45,7 @@ function writeConfig(dir: string, server: RunningServer, key: { id: string; secr
   const file = join(dir, 'agent.yaml');
   writeFileSync(
     file,
-    [`inputs: [${JSON.stringify(alerts)}]`, 'log_group: hids-alerts', 'log_stream: "{hostname}"', `endpoint: ${server.url}`, `credentials: {access_key_id: ${key.id}, secret_access_key: ${key.secret}}`, `state_dir: ${JSON.stringify(join(dir, 'state'))}`, 'buffer_duration_ms: 50', 'drain_timeout_ms: 5000', extra].join('\n'),
+    [`inputs: [${JSON.stringify(alerts)}]`, 'log_group: hids-alerts', 'log_stream: "{hostname}"', `endpoint: ${server.url}`, `credentials: {access_key_id: ${key.id}, secret_access_key: ${key.secret}}`, `state_dir: ${JSON.stringify(join(dir, 'state'))}`, 'buffer_duration_ms: 50', extra.includes('drain_timeout_ms') ? '' : 'drain_timeout_ms: 5000', extra].join('\n'),
   );
   return file;
 }
@@ -173,6 +174,67 @@ describe('the agent bundle (dist/agent/hidsmon-agent.mjs)', () => {
       expect(result.stderr).toContain('"msg":"agent started"');
       expect(existsSync(join(dir, 'node_modules'))).toBe(false);
       expect(await search(env.server, env.token, 'rule.comment:"agent test bundle"')).toBe(4);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('SIGTERM: the agent process drains, saves its checkpoint, says stopped in status and exits 0; a restart ships nothing twice', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hidsmon-sigterm-'));
+    try {
+      copyFileSync(join(root, 'dist/agent/hidsmon-agent.mjs'), join(dir, 'hidsmon-agent.mjs'));
+      const alerts = join(dir, 'alerts.json');
+      writeFileSync(alerts, [1, 2, 3].map((n) => `${alertLine('sigterm', n)}\n`).join(''));
+      writeConfig(dir, env.server, env.key, alerts, 'heartbeat_interval_seconds: 0');
+      const child = spawn(process.execPath, ['hidsmon-agent.mjs', '--config', 'agent.yaml'], { cwd: dir, env: { PATH: dirname(process.execPath), HOME: dir }, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (c) => (stderr += c));
+      const exited = once(child, 'exit');
+      const statusFile = join(dir, 'state', 'status.json');
+      await expect.poll(() => (existsSync(statusFile) ? JSON.parse(readFileSync(statusFile, 'utf8')).sent.events : 0), { timeout: 20_000, interval: 100 }).toBe(3);
+      appendFileSync(alerts, `${alertLine('sigterm', 4)}\n`);
+      await expect.poll(() => JSON.parse(readFileSync(statusFile, 'utf8')).files[0]?.offset, { timeout: 20_000, interval: 100 }).toBe(readFileSync(alerts).length);
+      child.kill('SIGTERM');
+      const [code] = await exited;
+      expect(code, stderr).toBe(0);
+      expect(stderr).toContain('agent stopped: everything read was delivered');
+      const final = JSON.parse(readFileSync(statusFile, 'utf8'));
+      expect(final).toMatchObject({ state: 'stopped', sent: { events: 4 }, spool: { records: 0 } });
+      const checkpoint = readFileSync(join(dir, 'state', 'checkpoints.json'), 'utf8');
+      expect(checkpoint).toContain(`${readFileSync(alerts).length}`);
+
+      const again = await promisify(execFile)(process.execPath, ['hidsmon-agent.mjs', '--once', '--config', 'agent.yaml'], { cwd: dir, env: { PATH: dirname(process.execPath), HOME: dir }, timeout: 60_000 });
+      expect(again.stderr).toContain('"sentEvents":0');
+      expect(await search(env.server, env.token, 'rule.comment:"agent test sigterm"')).toBe(4);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--once with the endpoint away: exits 1 after drain_timeout_ms, the alerts stay spooled and are sent by the next run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hidsmon-away-'));
+    try {
+      copyFileSync(join(root, 'dist/agent/hidsmon-agent.mjs'), join(dir, 'hidsmon-agent.mjs'));
+      const alerts = join(dir, 'alerts.json');
+      writeFileSync(alerts, [1, 2].map((n) => `${alertLine('away', n)}\n`).join(''));
+      // A port nothing listens on: connection refused, retried with backoff until the deadline.
+      const closed = await startServer({ ...DEFAULTS, port: 0, dataDir: mkdtempSync(join(tmp, 'data-')) }, { logger });
+      const away = closed.url;
+      await closed.stop();
+      const config = writeConfig(dir, { url: away } as RunningServer, env.key, alerts, 'drain_timeout_ms: 1500\nheartbeat_interval_seconds: 0');
+      const failed = await promisify(execFile)(process.execPath, ['hidsmon-agent.mjs', '--once', '--config', 'agent.yaml'], { cwd: dir, env: { PATH: dirname(process.execPath), HOME: dir }, timeout: 60_000 }).then(
+        () => ({ code: 0, stderr: '' }),
+        (e: { code: number; stderr: string }) => e,
+      );
+      expect(failed.code, failed.stderr).toBe(1);
+      expect(failed.stderr).toContain('no delivery progress; the events stay spooled');
+      const status = JSON.parse(readFileSync(join(dir, 'state', 'status.json'), 'utf8'));
+      expect(status.spool.records).toBe(2);
+      expect(status.lastError.message).toEqual(expect.any(String));
+
+      writeFileSync(config, readFileSync(config, 'utf8').replace(away, env.server.url));
+      await promisify(execFile)(process.execPath, ['hidsmon-agent.mjs', '--once', '--config', 'agent.yaml'], { cwd: dir, env: { PATH: dirname(process.execPath), HOME: dir }, timeout: 60_000 });
+      expect(await search(env.server, env.token, 'rule.comment:"agent test away"')).toBe(2);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -2,6 +2,10 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fetchInstanceId } from './instance-identity.js';
+import { pino } from 'pino';
+import { hostname } from 'node:os';
+import { resolveLogStream } from './agent.js';
+import { loadAgentConfig } from './config.js';
 import { renderStreamName } from './stream-name.js';
 
 /** A loopback stand-in for EC2's IMDSv2 (EC2 itself is out of reach here): a token by PUT, the id only with it. */
@@ -60,5 +64,26 @@ describe('instance identity (IMDSv2)', () => {
 
   it('fills the stream template', () => {
     expect(renderStreamName('{hostname}/{instance_id}', { instanceId: 'i-1', hostname: 'web:1' })).toBe('web_1/i-1');
+  });
+
+  it('the stream: {instance_id} from IMDSv2; when metadata times out, the host name, or a clear refusal under instance_id_fallback: fail', async () => {
+    const config = (extra: string) => {
+      const loaded = loadAgentConfig({ name: 'agent.yaml', text: `inputs: [a.json]\nlog_stream: "{instance_id}/alerts"\nimds_timeout_ms: 200\n${extra}` });
+      if (!loaded.ok) throw new Error(loaded.error.join('; '));
+      return loaded.value;
+    };
+    const log = pino({ level: 'silent' });
+    const good = await imdsEmulator('ok');
+    try {
+      expect(await resolveLogStream(config(''), { AWS_EC2_METADATA_SERVICE_ENDPOINT: good.url }, log)).toEqual({ ok: true, value: 'i-0abc1234def567890/alerts' });
+    } finally {
+      good.server.close();
+    }
+    const imds = await imdsEmulator('hang');
+    running = imds.server;
+    const env = { AWS_EC2_METADATA_SERVICE_ENDPOINT: imds.url };
+    expect(await resolveLogStream(config(''), env, log)).toEqual({ ok: true, value: `${hostname()}/alerts` });
+    const refused = await resolveLogStream(config('instance_id_fallback: fail'), env, log);
+    expect(refused).toMatchObject({ ok: false, error: { code: 'IMDS_UNREACHABLE', message: expect.stringContaining('instance_id_fallback: fail') } });
   });
 });
