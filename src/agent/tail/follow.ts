@@ -3,7 +3,7 @@
  * checkpoint only after the sink resolved: at-least-once, nothing lost across restarts, renames,
  * copytruncate, truncation and OSSEC's daily archives.
  */
-import { glob, open, readdir, stat, type FileHandle } from 'node:fs/promises';
+import { glob, mkdir, open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { AgentRecord, RecordBatch, RecordSink, TailPosition } from '../record.js';
 import { retryDelayMs, sleep } from '../../pipeline/retry.js';
@@ -137,6 +137,7 @@ export class FileTailer {
   }
 
   async run(): Promise<void> {
+    await mkdir(dirname(this.o.checkpointFile), { recursive: true });
     const loaded = await loadCheckpoint(this.o.checkpointFile);
     if (!loaded.ok) {
       // A checkpoint we cannot read is not silently replaced: starting over could skip or repeat a whole file.
@@ -350,7 +351,15 @@ export class FileTailer {
   private async readAll(final: boolean): Promise<void> {
     for (const [key, t] of [...this.files]) {
       if (this.o.signal.aborted) return;
-      const state = await this.readFile(t, final);
+      let state: 'open' | 'finished' | 'dormant';
+      try {
+        state = await this.readFile(t, final);
+      } catch (error) {
+        // One unreadable file (EIO, a permission change) must not stop the others: it is tried again next poll.
+        this.lastError = `${t.path}: ${(error as Error).message}`;
+        this.log('error', 'tail_read_failed', { path: t.path, code: (error as NodeJS.ErrnoException).code, message: (error as Error).message });
+        continue;
+      }
       if (state !== 'open') {
         await t.handle.close().catch(() => undefined);
         this.files.delete(key);
@@ -486,7 +495,13 @@ export class FileTailer {
   private async save(): Promise<void> {
     const cutoff = this.now() - this.o.checkpointRetentionMs;
     for (const [key, e] of this.entries) if (!this.files.has(key) && !this.present.has(key) && e.updatedAtMs < cutoff) this.entries.delete(key);
-    await saveCheckpoint(this.o.checkpointFile, this.entries.values());
+    try {
+      await saveCheckpoint(this.o.checkpointFile, this.entries.values());
+    } catch (error) {
+      // Reading goes on: an unsaved checkpoint means records read again after a restart, never lost ones.
+      this.lastError = `checkpoint ${this.o.checkpointFile}: ${(error as Error).message}`;
+      this.log('error', 'tail_checkpoint_save_failed', { file: this.o.checkpointFile, code: (error as NodeJS.ErrnoException).code, message: (error as Error).message });
+    }
   }
 }
 
