@@ -19,7 +19,7 @@ import { DEFAULT_RETRY_POLICY, retry, sleep, type RetryPolicy } from '../../pipe
 import type { RecordSink } from '../record.js';
 import { planBatches, type ShipEvent } from './batch.js';
 import { heartbeatRecord } from './heartbeat.js';
-import { StreamSender, type DeliveryError } from './sender.js';
+import { CREATED_MESSAGE, StreamSender, type DeliveryError } from './sender.js';
 import { Spool, type SpoolStats } from './spool.js';
 
 export { planBatches, splitMessage, MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_EVENT_COUNTED_BYTES } from './batch.js';
@@ -105,7 +105,8 @@ export async function createShipper(options: ShipperOptions): Promise<Shipper> {
       const outcome = await retry((_n, signal) => sender.attempt(batch, signal), policy, {
         signal: stop.signal,
         onRetry: ({ attempt, delayMs, error }) => {
-          if (error.message === 'created the log group or stream') return;
+          // Protocol steps, not trouble: a legacy endpoint's token exchange, a group or stream just created.
+          if (error.name === 'InvalidSequenceTokenException' || error.message === CREATED_MESSAGE) return;
           state = 'retrying';
           lastError = { code: (error as { name: string }).name, message: error.message, atMs: Date.now() };
           if (attempt === 1 || attempt % 10 === 0) options.log.warn({ attempt, delayMs, error: error.message, code: error.name }, 'PutLogEvents failed, will retry (events stay spooled)');

@@ -105,6 +105,16 @@ describe('StreamSender: what fails how', () => {
     expect(calls.map((c) => c.target)).toEqual(['PutLogEvents', 'CreateLogGroup', 'CreateLogStream', 'PutLogEvents']);
   });
 
+  it('goes on to create the stream when the key may not create the group (it exists)', async () => {
+    let stream = false;
+    handler = (target) => {
+      if (target === 'CreateLogGroup') return { status: 400, body: { __type: 'AccessDeniedException', message: 'not authorized to perform: logs:CreateLogGroup' } };
+      if (target === 'CreateLogStream') return (stream = true), { status: 200, body: {} };
+      return stream ? { status: 200, body: {} } : { status: 400, body: { __type: 'ResourceNotFoundException', message: 'The specified log stream does not exist.' } };
+    };
+    expect((await send(new StreamSender(client(), 'g', 's', quiet), events(1))).kind).toBe('ok');
+  });
+
   it('is fatal when the stream is still missing after creating it', async () => {
     handler = (target) => (target === 'PutLogEvents' ? { status: 400, body: { __type: 'ResourceNotFoundException', message: 'missing' } } : { status: 200, body: {} });
     const outcome = await send(new StreamSender(client(), 'g', 's', quiet), events(1));

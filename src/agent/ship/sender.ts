@@ -34,6 +34,9 @@ const RETRYABLE_NAMES = new Set([
   'TimeoutError',
 ]);
 
+/** The "error" of the retry right after creating the group and stream (no failure: send again now). */
+export const CREATED_MESSAGE = 'created the log group or stream';
+
 type SdkError = Error & { $metadata?: { httpStatusCode?: number }; $fault?: string; expectedSequenceToken?: string };
 
 /** A fatal error kept with its AWS name as a stable code, so that status and logs can show it. */
@@ -113,13 +116,18 @@ export class StreamSender {
       } catch (e) {
         const error = e as SdkError;
         if (error.name === 'ResourceAlreadyExistsException') continue;
+        // A key allowed to create streams but not groups (the group exists; only the stream is missing): go on to the stream.
+        if (step.created === 'group' && error.name === 'AccessDeniedException') {
+          this.log.warn({ logGroup: this.logGroup, error: error.message }, 'may not create the log group (fine if it exists); creating the stream');
+          continue;
+        }
         this.createdAfterNotFound = false;
         const outcome = await this.onFailure(error, 0, signal);
         return outcome.kind === 'ok' ? { kind: 'retryable', error, retryAfterMs: 0 } : (outcome as AttemptOutcome<Delivered>);
       }
     }
     this.sequenceToken = undefined;
-    return { kind: 'retryable', error: new Error('created the log group or stream'), retryAfterMs: 0 };
+    return { kind: 'retryable', error: new Error(CREATED_MESSAGE), retryAfterMs: 0 };
   }
 }
 
