@@ -53,7 +53,9 @@ agent.yaml:
   heartbeat_interval_seconds: 60   a heartbeat event in the stream (0: none)
   drain_timeout_ms: 10000  how long a stop may spend sending
 
-Exit status: 0 done, 1 failed (see the log on stderr), 2 bad command line or configuration.
+Exit status: 0 done (also a SIGTERM stop with events left spooled: they are sent at the
+next start), 1 failed or --once could not send everything (see the log on stderr),
+2 bad command line or configuration.
 `;
 
 /** The config file named, or the first default that exists; its settings validated. */
@@ -95,7 +97,10 @@ export async function agentCommand(argv: string[], ctx: CommandContext): Promise
     throw e;
   }
   const outcome = await agent.stopped;
-  return outcome.ok ? 0 : 1;
+  if (outcome.ok) return 0;
+  // Stopped by SIGTERM with events still spooled is a clean stop (they are sent at the next
+  // start); `--once` that could not send everything, or a follower that failed, is not.
+  return ctx.signal.aborted && values['once'] !== true ? 0 : 1;
 }
 
 async function statusCommand(argv: string[], ctx: CommandContext): Promise<number> {
