@@ -463,19 +463,26 @@ export class FileTailer {
   }
 
   private async callSink(batch: RecordBatch): Promise<'ok' | 'shutdown' | Error> {
-    const call = this.o.sink(batch).then(() => 'ok' as const, (e: unknown) => (e instanceof Error ? e : new Error(String(e))));
-    if (this.o.signal.aborted) return Promise.race([call, sleep(this.o.shutdownGraceMs).then(() => 'shutdown' as const)]);
-    let onAbort: (() => void) | undefined;
-    const aborted = new Promise<'aborted'>((resolve) => {
-      onAbort = () => resolve('aborted');
-      this.o.signal.addEventListener('abort', onAbort, { once: true });
-    });
-    const first = await Promise.race([call, aborted]);
-    // One listener per call on a long-lived signal would pile up.
-    this.o.signal.removeEventListener('abort', onAbort!);
-    if (first !== 'aborted') return first;
+    // A sink that throws instead of rejecting is treated the same.
+    const call = Promise.resolve()
+      .then(() => this.o.sink(batch))
+      .then(() => 'ok' as const, (e: unknown) => (e instanceof Error ? e : new Error(String(e))));
+    if (!this.o.signal.aborted) {
+      let onAbort: (() => void) | undefined;
+      const aborted = new Promise<'aborted'>((resolve) => {
+        onAbort = () => resolve('aborted');
+        this.o.signal.addEventListener('abort', onAbort, { once: true });
+      });
+      const first = await Promise.race([call, aborted]);
+      // One listener per call on a long-lived signal would pile up.
+      this.o.signal.removeEventListener('abort', onAbort!);
+      if (first !== 'aborted') return first;
+    }
     // Shutting down: give the call in flight a grace period so that its checkpoint can be saved.
-    return Promise.race([call, sleep(this.o.shutdownGraceMs).then(() => 'shutdown' as const)]);
+    const grace = new AbortController();
+    const outcome = await Promise.race([call, sleep(this.o.shutdownGraceMs, grace.signal).then(() => 'shutdown' as const)]);
+    grace.abort(); // no timer left to hold the process up
+    return outcome;
   }
 
   private positionOf(t: Tracked, offset: number): TailPosition {
