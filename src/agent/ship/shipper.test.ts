@@ -193,6 +193,25 @@ describe('shipper → hidsmon server', () => {
     }
   }, 90_000);
 
+  it('a record larger than one event reaches the server as flagged parts, with nothing refused or lost', async () => {
+    const server = await startServer(config(join(tmp, 'f')), { logger });
+    try {
+      const key = server.credentials.store.createAccessKey({ profile: 'agent' });
+      const { log } = recordingLog();
+      const ship = await shipper(server, key, 'i-0fff00000000000f1', join(tmp, 'f-spool'), log);
+      const records = alerts(50, 6);
+      const big = { timestampMs: records[10]!.timestampMs, message: `{"huge":"${'x'.repeat(600_000)}"}` };
+      await ship.sink(batch([...records.slice(0, 25), big, ...records.slice(25)]));
+      expect(await ship.drained(20_000)).toBe(true);
+      expect(ship.status()).toMatchObject({ sentEvents: 53, splitRecords: 1, state: 'ok', lastError: null });
+      await ship.close(1_000);
+      expect(await count(server, '@log_stream: "i-0fff00000000000f1"')).toBe(53);
+      expect(await count(server, '@log_stream: "i-0fff00000000000f1" AND hidsmon.flags: not_an_alert')).toBe(3);
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
+
   it('sends a heartbeat on its interval into the host stream, flagged as a heartbeat and not an alert', async () => {
     const server = await startServer(config(join(tmp, 'e')), { logger });
     try {
