@@ -160,7 +160,7 @@ describe('the agent bundle (dist/agent/hidsmon-agent.mjs)', () => {
   });
   afterAll(() => env?.server.stop());
 
-  it('runs in a clean directory with only node on PATH and no node_modules, and ships', async () => {
+  it('runs in a clean directory with only node on PATH and no node_modules, takes its keys from the environment (the default chain), and ships', async () => {
     const bundle = join(root, 'dist/agent/hidsmon-agent.mjs');
     expect(existsSync(bundle), 'npm run build:agent first (npm run build does)').toBe(true);
     const dir = mkdtempSync(join(tmpdir(), 'hidsmon-bundle-'));
@@ -169,8 +169,10 @@ describe('the agent bundle (dist/agent/hidsmon-agent.mjs)', () => {
       mkdirSync(join(dir, 'logs'));
       const alerts = join(dir, 'logs', 'alerts.json');
       writeFileSync(alerts, [1, 2, 3, 4].map((n) => `${alertLine('bundle', n)}\n`).join(''));
-      writeConfig(dir, env.server, env.key, alerts);
-      const result = await promisify(execFile)('node', ['hidsmon-agent.mjs', '--once', '--config', 'agent.yaml'], { cwd: dir, env: { PATH: dirname(process.execPath), HOME: dir }, timeout: 60_000 });
+      // No credentials: in agent.yaml: the AWS SDK's default chain (inlined in the bundle) finds them in the environment.
+      const config = writeConfig(dir, env.server, env.key, alerts);
+      writeFileSync(config, readFileSync(config, 'utf8').replace(/^credentials:.*$/m, ''));
+      const result = await promisify(execFile)('node', ['hidsmon-agent.mjs', '--once', '--config', 'agent.yaml'], { cwd: dir, env: { PATH: dirname(process.execPath), HOME: dir, AWS_ACCESS_KEY_ID: env.key.id, AWS_SECRET_ACCESS_KEY: env.key.secret }, timeout: 60_000 });
       expect(result.stderr).toContain('"msg":"agent started"');
       expect(existsSync(join(dir, 'node_modules'))).toBe(false);
       expect(await search(env.server, env.token, 'rule.comment:"agent test bundle"')).toBe(4);
