@@ -74,7 +74,7 @@ describe('shipper → hidsmon server', () => {
       const records = alerts(2_500, 1);
       for (let i = 0; i < records.length; i += 300) await ship.sink(batch(records.slice(i, i + 300)));
       expect(await ship.drained(20_000)).toBe(true);
-      expect(ship.status()).toMatchObject({ sentEvents: 2_500, state: 'ok', lastError: null, spool: { records: 0, bytes: 0 } });
+      expect(ship.status()).toMatchObject({ sentEvents: 2_500, state: 'ok', lastError: null, spool: { records: 0, bytes: 0, appendedRecords: 2_500 } });
       expect(await ship.close(1_000)).toBe(true);
       expect(await count(server, '@log_stream: "i-0aaa00000000000a1"')).toBe(2_500);
     } finally {

@@ -35,6 +35,8 @@ export interface SpoolStats {
   oldestMs: number | null;
   /** `append` is waiting for room (tail is paused). */
   full: boolean;
+  /** Records appended since this process opened the spool (heartbeats included). */
+  appendedRecords: number;
 }
 
 export class SpoolClosedError extends Error {
@@ -53,6 +55,7 @@ export class Spool {
   private open: { segment: SpoolSegment; handle: FileHandle } | undefined;
   private nextSeq: number;
   private bytes = 0;
+  private appended = 0;
   private chain: Promise<void> = Promise.resolve();
   private waiters: Array<() => void> = [];
   private closed = false;
@@ -127,6 +130,7 @@ export class Spool {
     target.segment.bytes += data.length;
     target.segment.records += records.length;
     this.bytes += data.length;
+    this.appended += records.length;
     if (target.segment.bytes >= (this.options.segmentBytes ?? DEFAULT_SEGMENT_BYTES)) await this.sealNow();
     this.wake();
     return true;
@@ -211,6 +215,7 @@ export class Spool {
       maxBytes: this.options.maxBytes,
       oldestMs: this.segments[0]?.sinceMs ?? null,
       full: this.waitingForRoom,
+      appendedRecords: this.appended,
     };
   }
 
