@@ -241,4 +241,24 @@ describe('the agent bundle (dist/agent/hidsmon-agent.mjs)', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('--once refused with a non-retryable error (a wrong secret): exits 1 saying so, nothing lost (still spooled)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hidsmon-denied-'));
+    try {
+      copyFileSync(join(root, 'dist/agent/hidsmon-agent.mjs'), join(dir, 'hidsmon-agent.mjs'));
+      const alerts = join(dir, 'alerts.json');
+      writeFileSync(alerts, `${alertLine('denied', 1)}\n`);
+      writeConfig(dir, env.server, { id: env.key.id, secret: 'not-the-secret-0123456789abcdef' }, alerts, 'heartbeat_interval_seconds: 0');
+      const failed = await promisify(execFile)(process.execPath, ['hidsmon-agent.mjs', '--once', '--config', 'agent.yaml'], { cwd: dir, env: { PATH: dirname(process.execPath), HOME: dir }, timeout: 60_000 }).then(
+        () => ({ code: 0, stderr: '' }),
+        (e: { code: number; stderr: string }) => e,
+      );
+      expect(failed.code, failed.stderr).toBe(1);
+      expect(failed.stderr).toContain('--once: delivery is refused; the events stay spooled');
+      const status = JSON.parse(readFileSync(join(dir, 'state', 'status.json'), 'utf8'));
+      expect(status).toMatchObject({ spool: { records: 1 }, sent: { events: 0 }, lastError: { code: expect.stringMatching(/Signature|Unrecognized|AccessDenied/) } });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
