@@ -9,6 +9,10 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { retry } from '../../pipeline/retry.js';
 import { StreamSender, countRejected, expectedToken } from './sender.js';
+import { createShipper } from './index.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 type Reply = { status: number; body: Record<string, unknown> };
 type Handler = (target: string, body: Record<string, any>) => Reply;
@@ -151,5 +155,26 @@ describe('StreamSender: what fails how', () => {
     const outcome = await new StreamSender(client(), 'g', 's', quiet).attempt(events(10));
     expect(outcome).toEqual({ kind: 'ok', value: { accepted: 7, rejected: { tooOld: 2, expired: 0, tooNew: 1 } } });
     expect(countRejected({ expiredLogEventEndIndex: 3, tooOldLogEventEndIndex: 3 }, 5).total).toBe(3);
+  });
+});
+
+describe('createShipper: throttling and 5xx are retried with backoff until delivered', () => {
+  it('keeps the batch through 5 refusals, reports retrying, then delivers it once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hidsmon-ship-throttle-'));
+    let refusals = 0;
+    handler = (target) => {
+      if (target !== 'PutLogEvents') return { status: 200, body: {} };
+      if (refusals < 5) return refusals++ % 2 === 0 ? { status: 400, body: { __type: 'ThrottlingException', message: 'Rate exceeded' } } : { status: 503, body: { __type: 'ServiceUnavailableException', message: 'down' } };
+      return { status: 200, body: { nextSequenceToken: '1' } };
+    };
+    const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
+    const ship = await createShipper({ client: client(), logGroup: 'g', logStream: 's', spoolDir: dir, spoolMaxBytes: 1_000_000, bufferMs: 10, heartbeatMs: 0, retryPolicy: { initialDelayMs: 5, maxDelayMs: 20 }, log });
+    await ship.sink({ records: [{ timestampMs: 1_700_000_000_000, message: 'one' }], position: { file: 'f', dev: 1, ino: 1, fingerprint: 'x', offset: 0 } });
+    expect(await ship.drained(10_000)).toBe(true);
+    await ship.close(100);
+    expect(calls.filter((c) => c.target === 'PutLogEvents').length).toBe(6);
+    expect(ship.status()).toMatchObject({ sentEvents: 1, sentBatches: 1, state: 'ok' });
+    expect(ship.status().lastError?.code).toMatch(/ThrottlingException|ServiceUnavailableException/);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
