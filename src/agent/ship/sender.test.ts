@@ -89,6 +89,14 @@ describe('StreamSender: sequence tokens of legacy endpoints', () => {
     expect(calls.filter((c) => c.target === 'PutLogEvents').map((c) => c.body['sequenceToken'] ?? null)).toEqual([null, '1', '1']);
   });
 
+  it('an endpoint that refuses every token gets the normal backoff after two exchanges, not a tight loop', async () => {
+    handler = () => ({ status: 400, body: { __type: 'InvalidSequenceTokenException', message: 'no', expectedSequenceToken: 'never' } });
+    const sender = new StreamSender(client(), 'g', 's', quiet);
+    const outcomes = [];
+    for (let i = 0; i < 3; i++) outcomes.push(await sender.attempt(events(1)));
+    expect(outcomes.map((o) => (o.kind === 'retryable' ? o.retryAfterMs ?? 'backoff' : o.kind))).toEqual([0, 0, 'backoff']);
+  });
+
   it('reads the token from the message when the member is missing', () => {
     expect(expectedToken(Object.assign(new Error('The given sequenceToken is invalid. The next expected sequenceToken is: 4953670125'), { name: 'InvalidSequenceTokenException' }))).toBe('4953670125');
   });

@@ -54,6 +54,7 @@ export class DeliveryError extends Error {
 export class StreamSender {
   private sequenceToken: string | undefined;
   private createdAfterNotFound = false;
+  private tokenExchanges = 0;
 
   constructor(
     private readonly client: CloudWatchLogsClient,
@@ -71,6 +72,7 @@ export class StreamSender {
       );
       this.sequenceToken = out.nextSequenceToken;
       this.createdAfterNotFound = false;
+      this.tokenExchanges = 0;
       const { total, ...rejected } = countRejected(out.rejectedLogEventsInfo, events.length);
       return { kind: 'ok', value: { accepted: events.length - total, rejected } };
     } catch (e) {
@@ -86,7 +88,9 @@ export class StreamSender {
         return { kind: 'ok', value: { accepted: count, rejected: { tooOld: 0, expired: 0, tooNew: 0 } } };
       case 'InvalidSequenceTokenException':
         this.sequenceToken = expectedToken(error);
-        return { kind: 'retryable', error, retryAfterMs: 0 };
+        // One exchange is the protocol; an endpoint that refuses the token it asked for gets the normal backoff, not a tight loop.
+        if (++this.tokenExchanges <= 2) return { kind: 'retryable', error, retryAfterMs: 0 };
+        return { kind: 'retryable', error: new DeliveryError('InvalidSequenceTokenLoop', `the endpoint keeps refusing the sequence token it asks for: ${error.message}`, { cause: error }) };
       case 'ResourceNotFoundException':
         if (this.createdAfterNotFound) return { kind: 'fatal', error: fatal(error, `${this.logGroup}/${this.logStream} is still missing after creating it`) };
         return this.create(signal);
