@@ -144,6 +144,8 @@ export async function startAgent(config: AgentConfig, options: AgentRunOptions):
   void saveStatus();
 
   let stopping: Promise<AgentOutcome> | undefined;
+  /** Why the agent stops other than by request (the follower failed); its outcome then is not ok. */
+  let failure: { code: string; message: string } | undefined;
   let settle: (outcome: AgentOutcome) => void = () => {};
   const stopped = new Promise<AgentOutcome>((resolve) => (settle = resolve));
   const stop = (deadlineMs = config.drainTimeoutMs): Promise<AgentOutcome> => {
@@ -160,6 +162,7 @@ export async function startAgent(config: AgentConfig, options: AgentRunOptions):
       await saveStatus();
       client.destroy();
       const s = shipper.status();
+      if (failure) return { ok: false, code: failure.code, message: failure.message, spooledRecords: s.spool.records } as const;
       if (empty) {
         log.info({ sentEvents: s.sentEvents }, 'agent stopped: everything read was delivered');
         return { ok: true, sentEvents: s.sentEvents } as const;
@@ -177,12 +180,18 @@ export async function startAgent(config: AgentConfig, options: AgentRunOptions):
   }
 
   // However it stops (--once done, the signal, stop(), the follower failing), `stopped` is the stop's outcome.
-  if (options.once) void runOnce(config, follower, shipper, stop, log, options.signal);
+  if (options.once)
+    void runOnce(config, follower, shipper, stop, log, options.signal).catch((e: unknown) => {
+      failure = { code: 'TAIL_FAILED', message: (e as Error).message };
+      log.error({ error: failure.message }, '--once: following the files failed');
+      return stop(0);
+    });
   else
     void follower.ended.then(
       () => stop(),
       (e: unknown) => {
-        log.error({ error: (e as Error).message }, 'following the files failed');
+        failure = { code: 'TAIL_FAILED', message: (e as Error).message };
+        log.error({ error: failure.message }, 'following the files failed');
         return stop();
       },
     );
