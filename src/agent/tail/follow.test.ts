@@ -280,10 +280,11 @@ describe('FileTailer', () => {
     const file = join(dir, 'alerts.json');
     writeFileSync(file, lines(1, 2));
     const t = start({ inputs: [{ paths: [file], format: 'raw' }], closeIdleAfterMs: 100 });
-    await until(() => t.got.length === 2 && t.tailer.status().files.length === 0, 'the file dormant');
+    await until(() => t.got.length === 2 && t.tailer.status().files[0]?.dormant === true, 'the file dormant');
+    expect(t.tailer.status().files).toMatchObject([{ path: file, committedOffset: Buffer.byteLength(lines(1, 2)) }]);
     appendFileSync(file, lines(3, 3));
     await until(() => t.got.length === 3, 'line 3');
-    await until(() => t.tailer.status().files.length === 0, 'dormant again');
+    await until(() => t.tailer.status().files[0]?.dormant === true, 'dormant again');
     // Rotated while closed, with a last write to the old file first.
     appendFileSync(file, lines(4, 4));
     renameSync(file, `${file}.1`);

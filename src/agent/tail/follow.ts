@@ -68,6 +68,8 @@ export interface FollowedFile {
   readOffset: number;
   /** True once the path no longer leads to this file (rotated away or deleted): it is read to its end, then closed. */
   rotated: boolean;
+  /** True for a file idle with everything committed: closed, looked at by path each poll. */
+  dormant?: boolean;
 }
 
 export interface TailStatus {
@@ -128,9 +130,15 @@ export class FileTailer {
   }
 
   status(): TailStatus {
-    const files = [...this.files.values()].map((t) => ({
+    const files: FollowedFile[] = [...this.files.values()].map((t) => ({
       path: t.path, dev: t.dev, ino: t.ino, format: t.format, committedOffset: t.committed, readOffset: t.reader.readOffset, rotated: t.rotated,
     }));
+    for (const key of this.present) {
+      const e = this.entries.get(key);
+      if (e && !this.files.has(key)) {
+        files.push({ path: e.file, dev: e.dev, ino: e.ino, format: e.format ?? 'auto', committedOffset: e.offset, readOffset: e.offset, rotated: false, dormant: true });
+      }
+    }
     const status: TailStatus = { files, ...this.counters };
     if (this.lastError !== undefined) status.lastError = this.lastError;
     return status;
