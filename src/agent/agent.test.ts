@@ -115,6 +115,9 @@ describe('hidsmon agent --once against a hidsmon server', () => {
     await expect.poll(() => agent.status().sent.events, { timeout: 15_000 }).toBe(2);
     appendFileSync(alerts, `${alertLine('term', 3)}\n`);
     await expect.poll(() => agent.status().files[0]?.offset, { timeout: 15_000 }).toBe(readFileSync(alerts).length);
+    const live = context();
+    const configFile = join(dir, 'agent.yaml');
+    await expect.poll(async () => (await run(['agent', 'status', '--config', configFile], live), live.out()), { timeout: 5000 }).toMatch(new RegExp(`state: +running \\(pid ${process.pid}\\)`));
     signal.abort(); // the CLI aborts this signal on SIGTERM
     expect(await agent.stopped).toEqual({ ok: true, sentEvents: 3 });
     expect(existsSync(join(dir, 'state', 'checkpoints.json'))).toBe(true);
