@@ -120,7 +120,8 @@ export async function createShipper(options: ShipperOptions): Promise<Shipper> {
         const refused = rejected.tooOld + rejected.expired + rejected.tooNew;
         if (refused > 0) {
           counters.rejectedEvents += refused;
-          options.log.warn({ ...rejected, firstTimestamp: batch[0]?.timestamp, lastTimestamp: batch.at(-1)?.timestamp }, 'CloudWatch refused events for their time (too old, expired or too new); they can never be accepted: counted as rejected');
+          const sample = (rejected.tooOld + rejected.expired > 0 ? batch[0] : batch.at(-1))?.message.slice(0, 200);
+          options.log.warn({ ...rejected, firstTimestamp: batch[0]?.timestamp, lastTimestamp: batch.at(-1)?.timestamp, sample }, 'CloudWatch refused events for their time (too old, expired or too new); they can never be accepted: counted as rejected');
         }
         if (state !== 'ok') options.log.info({ previousError: lastError?.code }, 'delivery works again');
         state = 'ok';

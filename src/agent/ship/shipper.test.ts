@@ -212,6 +212,25 @@ describe('shipper → hidsmon server', () => {
     }
   }, 60_000);
 
+  it('events the server refuses for their time (over 14 days old) are counted as rejected and reported, and delivery moves on', async () => {
+    const server = await startServer(config(join(tmp, 'g')), { logger });
+    try {
+      const key = server.credentials.store.createAccessKey({ profile: 'agent' });
+      const { lines, log } = recordingLog();
+      const ship = await shipper(server, key, 'i-0ggg00000000000g1', join(tmp, 'g-spool'), log);
+      const old = Array.from({ length: 5 }, (_, i) => ({ timestampMs: Date.now() - 20 * 86_400_000 + i, message: `{"old":${i}}` }));
+      await ship.sink(batch(old));
+      await ship.sink(batch(alerts(40, 7)));
+      expect(await ship.drained(20_000)).toBe(true);
+      expect(ship.status()).toMatchObject({ rejectedEvents: 5, sentEvents: 40, state: 'ok' });
+      expect(lines.find((l) => l.level === 'warn' && /refused events for their time/.test(l.msg))?.o).toMatchObject({ tooOld: 5 });
+      await ship.close(1_000);
+      expect(await count(server, '@log_stream: "i-0ggg00000000000g1"')).toBe(40);
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
+
   it('sends a heartbeat on its interval into the host stream, flagged as a heartbeat and not an alert', async () => {
     const server = await startServer(config(join(tmp, 'e')), { logger });
     try {
