@@ -39,6 +39,15 @@ async function startDemo(): Promise<DemoRun> {
   return { get out() { return out; }, port, stop };
 }
 
+async function until<T>(get: () => T, done: (v: T) => boolean): Promise<T> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const value = get();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 const hostsOf = (out: string): string => /Demo: \d+ simulated hosts \(([^)]*)\)/.exec(out)![1]!;
 
 describe('hidsmon demo --data DIR of an earlier run', () => {
@@ -58,7 +67,8 @@ describe('hidsmon demo --data DIR of an earlier run', () => {
       expect(fleet.backfilled).toBe(true);
       firstStart = fleet.createdMs;
       const from = new Date(firstStart - 3 * 3_600_000).toISOString();
-      const to = new Date(firstStart - 1).toISOString();
+      // OSSEC's times are whole seconds: live alerts of the first start's second can fall just before it.
+      const to = new Date(Math.floor(firstStart / 1000) * 1000 - 1).toISOString();
       const deadline = Date.now() + 30_000;
       historyTotal = 0;
       // The forwarder indexes shortly after ingest: wait until the count settles.
@@ -68,6 +78,13 @@ describe('hidsmon demo --data DIR of an earlier run', () => {
         last = historyTotal;
       }
       expect(historyTotal).toBeGreaterThan(1000);
+      // Each host's OSSEC writes its alerts file in the data directory; its agent keeps its state beside it.
+      for (const id of hostsOf(first.out).split(', ')) {
+        const lines = readFileSync(join(data, 'demo', 'hosts', id, 'alerts.json'), 'utf8').trimEnd().split('\n');
+        expect(JSON.parse(lines[0]!).rule.sidid).toEqual(expect.any(Number));
+        const status = await until(() => JSON.parse(readFileSync(join(data, 'demo', 'agents', id, 'status.json'), 'utf8')) as { logStream: string; sent: { events: number } }, (st) => st.sent.events > 0);
+        expect(status.logStream).toBe(id);
+      }
     } finally {
       expect(await first.stop()).toBe(0);
     }
@@ -86,7 +103,7 @@ describe('hidsmon demo --data DIR of an earlier run', () => {
       }
       expect(live).toBeGreaterThan(0);
       // ...and the two hours before the first start hold what they held.
-      expect(await count(second.port, new Date(firstStart - 3 * 3_600_000).toISOString(), new Date(firstStart - 1).toISOString())).toBe(historyTotal);
+      expect(await count(second.port, new Date(firstStart - 3 * 3_600_000).toISOString(), new Date(Math.floor(firstStart / 1000) * 1000 - 1).toISOString())).toBe(historyTotal);
     } finally {
       expect(await second.stop()).toBe(0);
     }

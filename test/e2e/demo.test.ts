@@ -1,5 +1,5 @@
 /**
- * `npm start` runs `hidsmon demo`: a server plus two simulated hosts shipping with the AWS SDK.
+ * `npm start` runs `hidsmon demo`: a server plus two simulated hosts, each with a real agent following its alerts file.
  * Started as a user would (a child process), it must serve alerts within seconds and stop
  * cleanly on Ctrl-C.
  */
