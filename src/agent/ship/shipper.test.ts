@@ -127,7 +127,8 @@ describe('shipper → hidsmon server', () => {
     let pending: Promise<void> | undefined;
     for (let i = 0; i < records.length; i += 20) {
       const append = ship.sink(batch(records.slice(i, i + 20)));
-      const settled = await Promise.race([append.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 500))]);
+      // Settled, or the spool says it is full (no timing guess: a slow fsync is not backpressure).
+      const settled = await Promise.race([append.then(() => true), until('full', () => ship.status().spool.full, 60_000).then(() => false)]);
       if (!settled) {
         pending = append;
         break;
