@@ -140,6 +140,10 @@ describe('the agent against moto_server', () => {
     try {
       const events = await motoEvents(client, 'hids-alerts-moto');
       expect(events.map((e) => e.message)).toEqual(text.trimEnd().split('\n'));
+      // The alert's own time, not the read time.
+      expect(events[0]!.timestamp).toBe(JSON.parse(events[0]!.message!).TimeStamp);
+      // The alert's own time, not the read time.
+      expect(events[0]!.timestamp).toBe(JSON.parse(events[0]!.message!).TimeStamp);
       const filtered = await client.send(new FilterLogEventsCommand({ logGroupName: 'hids-alerts-moto', filterPattern: '"alert 299"', limit: 100 }));
       expect(filtered.events?.map((e) => JSON.parse(e.message!).id)).toEqual([JSON.parse(events[299]!.message!).id]);
     } finally {
