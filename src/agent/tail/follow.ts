@@ -107,6 +107,8 @@ export class FileTailer {
   private lastError: string | undefined;
   /** Identities the last scan found at an input path: their checkpoint entries are kept however old. */
   private present = new Set<string>();
+  /** Set when a batch was given up at shutdown: from then on nothing is committed. */
+  private abandoned = false;
   private readonly now: () => number;
   private readonly log: TailLog;
   private readonly o: Required<Omit<FollowOptions, 'log' | 'now' | 'once'>> & { once: boolean };
@@ -310,7 +312,8 @@ export class FileTailer {
   /** Reads a copytruncate copy (same first bytes, other inode, longer than the entry's offset) from the entry's offset. */
   private async drainCopyOf(entry: CheckpointEntry, excludeIno: number, reader?: RecordReader): Promise<Tracked | undefined> {
     const saved = parseFingerprint(entry.fingerprint);
-    if (!saved || entry.offset === 0) return undefined;
+    // An empty file's fingerprint matches anything: with nothing read there is no copy to find.
+    if (!saved || (saved.bytes === 0 && entry.offset === 0)) return undefined;
     const copy = await this.findSibling(entry, (st) => st.ino !== excludeIno && st.size > entry.offset, saved);
     if (!copy) return undefined;
     const st = await stat(copy);
@@ -385,11 +388,12 @@ export class FileTailer {
   private async readFile(t: Tracked, final: boolean): Promise<'open' | 'finished' | 'dormant'> {
     const st = await t.handle.stat();
     if (st.size < t.reader.readOffset || (st.size >= t.fp.bytes && !(await stillStartsWith(t.handle, t.fp)))) {
-      if (t.rotated) {
-        // A rotated file emptied or written over: what it holds now is another file's (followed at its own path).
+      if (t.rotated && (await this.isCopyOfAnother(t))) {
+        // A rotated file written over by a copy of a file followed at its own path (cp onto an existing .1): that content is the other file's.
         this.log('warn', 'tail_rotated_file_overwritten', { path: t.path, ino: t.ino, offset: t.reader.readOffset, size: st.size });
         return 'finished';
       }
+      // Truncated (copytruncate, perhaps before it was renamed): its copy first, then what it holds now from 0.
       await this.restartTruncated(t, st.size);
     }
     const buffer = Buffer.alloc(this.o.readChunkBytes);
@@ -434,6 +438,13 @@ export class FileTailer {
     return quiet ? 'dormant' : 'open';
   }
 
+  private async isCopyOfAnother(t: Tracked): Promise<boolean> {
+    for (const other of this.files.values()) {
+      if (other !== t && other.fp.bytes > 0 && (await stillStartsWith(t.handle, other.fp))) return true;
+    }
+    return false;
+  }
+
   /** The file shrank below the read offset or its first bytes changed: a copytruncate copy is read first, then the file from 0. */
   private async restartTruncated(t: Tracked, size: number): Promise<void> {
     this.log('info', 'tail_file_truncated', { path: t.path, offset: t.reader.readOffset, size });
@@ -450,6 +461,8 @@ export class FileTailer {
 
   /** Hands a batch to the sink until it accepts it, then saves the checkpoint. */
   private async deliver(t: Tracked, records: ReadRecord[]): Promise<void> {
+    // After a batch was given up at shutdown nothing may be committed past it (a later batch accepted would hide the gap).
+    if (this.abandoned) return;
     const readTimeMs = this.now();
     const agentRecords: AgentRecord[] = records.map((r) => ({ timestampMs: eventTimeOf(r.text, t.format, readTimeMs), message: r.text }));
     const offset = records[records.length - 1]!.endOffset;
@@ -458,12 +471,18 @@ export class FileTailer {
     for (let attempt = 1; ; attempt++) {
       const outcome = await this.callSink(batch);
       if (outcome === 'ok') break;
-      if (outcome === 'shutdown') return;
+      if (outcome === 'shutdown') {
+        this.abandoned = true;
+        return;
+      }
       this.counters.sinkFailures++;
       this.lastError = outcome.message;
       this.log('warn', 'tail_sink_rejected', { path: t.path, attempt, records: records.length, message: outcome.message });
       await sleep(retryDelayMs(attempt, SINK_RETRY), this.o.signal);
-      if (this.o.signal.aborted) return;
+      if (this.o.signal.aborted) {
+        this.abandoned = true;
+        return;
+      }
     }
     this.counters.recordsDelivered += records.length;
     this.counters.batchesDelivered++;
@@ -498,6 +517,7 @@ export class FileTailer {
   }
 
   private async commit(t: Tracked, offset: number): Promise<void> {
+    if (this.abandoned) return;
     t.committed = offset;
     this.remember(t, offset);
     await this.save();
