@@ -2,6 +2,7 @@
  * @module `npm run bench [suite...]`: runs the benchmark suites, prints a table per suite and writes
  * bench/results/<suite>.json with the machine noted.
  */
+import { runAgentBench } from './agent.bench.js';
 import { runAuditBench } from './audit.bench.js';
 import { machineInfo, printTable, writeResult, type SuiteResult } from './harness.js';
 import { runServerBench } from './server.bench.js';
@@ -19,6 +20,7 @@ const SUITES: Record<string, () => SuiteResult | Promise<SuiteResult>> = {
   server: () => runServerBench(log),
   ui: () => runUiBench(log),
   audit: () => runAuditBench(log),
+  agent: () => runAgentBench(log),
 };
 
 async function main(): Promise<number> {

@@ -1,0 +1,148 @@
+/**
+ * @module Bench `agent`: the agent as hosts install it (the self-contained bundle
+ * dist/agent/hidsmon-agent.mjs, else the built CLI's `hidsmon agent`), a child process, shipping to a hidsmon
+ * server (another child process): its CPU (share of one core, from /proc utime+stime) and peak RSS
+ * while a writer appends 1,000 alerts/s, and its maximum throughput: `--once` over a file of
+ * 200,000 alerts, wall time of the whole process (start-up included, so a lower bound).
+ */
+import { spawn } from 'node:child_process';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort, startServerProcess } from '../src/testing/processes.js';
+import type { Row, SuiteResult } from './harness.js';
+
+const KEY = { id: 'AKIAHIDSMONBENCHAGNT', secret: 'bench-agent-secret-0123456789abcdef' };
+const TOKEN = 'bench-agent-api-token-0123456789abcdef';
+const STEADY_RATE = 1000;
+const STEADY_SECONDS = 20;
+const BURST_ALERTS = 200_000;
+/** The kernel's clock ticks per second for /proc/<pid>/stat (USER_HZ; 100 on Linux x86-64). */
+const CLOCK_TICKS = 100;
+
+function alertLines(from: number, count: number): string {
+  const base = Math.floor(Date.now() / 1000) - 600;
+  let text = '';
+  for (let i = from; i < from + count; i++) {
+    text += `${JSON.stringify({ rule: { level: 5, comment: 'sshd: authentication failed.', sidid: 5716, group: 'syslog,sshd,authentication_failed,' }, id: `${base + (i % 500)}.${i}`, TimeStamp: (base + (i % 500)) * 1000, location: '/var/log/secure', hostname: 'ip-10-0-1-23', srcip: '203.0.113.7', full_log: `Dec  1 12:00:00 ip-10-0-1-23 sshd[1234]: Failed password for invalid user admin from 203.0.113.7 port ${40000 + (i % 20000)} ssh2` })}\n`;
+  }
+  return text;
+}
+
+function cpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of the whole line)
+}
+
+function rssBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function agentYaml(dir: string, file: string, port: number, stream: string): string {
+  const config = join(dir, `${stream}.yaml`);
+  writeFileSync(config, [
+    `inputs: [${JSON.stringify(file)}]`,
+    'log_group: hids-alerts',
+    `log_stream: ${stream}`,
+    `endpoint: http://127.0.0.1:${port}`,
+    `credentials: {access_key_id: ${KEY.id}, secret_access_key: ${KEY.secret}}`,
+    `state_dir: ${JSON.stringify(join(dir, `state-${stream}`))}`,
+    'start_position: start',
+  ].join('\n'));
+  return config;
+}
+
+function sentEvents(dir: string, stream: string): number {
+  try {
+    return (JSON.parse(readFileSync(join(dir, `state-${stream}`, 'status.json'), 'utf8')) as { sent: { events: number } }).sent.events;
+  } catch {
+    return 0;
+  }
+}
+
+export async function runAgentBench(log: (line: string) => void): Promise<SuiteResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'hidsmon-bench-agent-'));
+  const cli = fileURLToPath(new URL('../src/testing/cli-entry.js', import.meta.url));
+  const port = await freePort();
+  const server = await startServerProcess({ nodeArgs: ['--min-semi-space-size=16', cli], data: join(dir, 'server'), port, env: { HIDSMON_ACCESS_KEY_ID: KEY.id, HIDSMON_SECRET_ACCESS_KEY: KEY.secret, HIDSMON_API_TOKEN: TOKEN, HIDSMON_LOG_LEVEL: 'warn' } });
+  const rows: Row[] = [];
+  const bundle = fileURLToPath(new URL('../agent/hidsmon-agent.mjs', import.meta.url));
+  const agentArgs = existsSync(bundle) ? [bundle] : [cli, 'agent'];
+  log(`agent: running ${agentArgs.join(' ')}`);
+  try {
+    // Steady: 1,000 alerts/s appended in 100 ms steps; CPU and RSS sampled after a 3 s warm-up.
+    const steadyFile = join(dir, 'steady.json');
+    writeFileSync(steadyFile, '');
+    const agent = spawn(process.execPath, [...agentArgs, '--config', agentYaml(dir, steadyFile, port, 'i-0bench00000steady')], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, AWS_EC2_METADATA_DISABLED: 'true', HIDSMON_LOG_LEVEL: 'warn' } });
+    const pid = agent.pid as number;
+    log(`agent: ${STEADY_RATE} alerts/s for ${STEADY_SECONDS} s`);
+    let written = 0;
+    let peakRss = 0;
+    let ticks0 = 0;
+    let t0 = 0;
+    const started = Date.now();
+    const warmupMs = 3000;
+    for (let step = 0; step < (STEADY_SECONDS * 1000) / 100; step++) {
+      const due = Math.floor(((Date.now() - started) / 1000) * STEADY_RATE) - written;
+      if (due > 0) {
+        appendFileSync(steadyFile, alertLines(written, due));
+        written += due;
+      }
+      if (t0 === 0 && Date.now() - started >= warmupMs) {
+        ticks0 = cpuTicks(pid);
+        t0 = performance.now();
+      }
+      if (t0 !== 0) peakRss = Math.max(peakRss, rssBytes(pid));
+      await sleep(100);
+    }
+    const cpuShare = (cpuTicks(pid) - ticks0) / CLOCK_TICKS / ((performance.now() - t0) / 1000);
+    for (const until = Date.now() + 15_000; Date.now() < until && sentEvents(dir, 'i-0bench00000steady') < written; ) await sleep(200);
+    const delivered = sentEvents(dir, 'i-0bench00000steady');
+    const exited = new Promise((r) => agent.once('exit', r));
+    agent.kill('SIGTERM');
+    await exited;
+    rows.push({ case: `steady ${STEADY_RATE}/s`, alerts: written, delivered, 'cpu % of a core': cpuShare * 100, 'peak rss MB': peakRss / 2 ** 20 });
+
+    // Burst: a file of 200,000 alerts, --once, until everything is acknowledged.
+    const burstFile = join(dir, 'burst.json');
+    log(`agent: --once over ${BURST_ALERTS} alerts`);
+    for (let i = 0; i < BURST_ALERTS; i += 20_000) appendFileSync(burstFile, alertLines(i, 20_000));
+    const burstStart = performance.now();
+    const once = spawn(process.execPath, [...agentArgs, '--once', '--config', agentYaml(dir, burstFile, port, 'i-0bench000000burst')], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, AWS_EC2_METADATA_DISABLED: 'true', HIDSMON_LOG_LEVEL: 'warn' } });
+    let burstRss = 0;
+    const sampler = setInterval(() => {
+      try {
+        burstRss = Math.max(burstRss, rssBytes(once.pid as number));
+      } catch {
+        /* exited */
+      }
+    }, 100);
+    const code = await new Promise<number | null>((r) => once.once('exit', r));
+    clearInterval(sampler);
+    const seconds = (performance.now() - burstStart) / 1000;
+    const burstSent = sentEvents(dir, 'i-0bench000000burst');
+    rows.push({ case: `--once ${BURST_ALERTS.toLocaleString('en-US')}`, alerts: BURST_ALERTS, delivered: burstSent, 'alerts/s': burstSent / seconds, seconds, exit: code ?? -1, 'peak rss MB': burstRss / 2 ** 20 });
+
+    const steady = rows[0]!;
+    const rate = burstSent / seconds;
+    return {
+      suite: 'agent',
+      description: `${existsSync(bundle) ? 'the agent bundle' : 'hidsmon agent (built CLI)'} in its own process, shipping alerts.json lines to a hidsmon server on loopback: CPU and peak RSS at ${STEADY_RATE} alerts/s over ${STEADY_SECONDS - warmupMs / 1000} s, and the rate of --once over ${BURST_ALERTS.toLocaleString('en-US')} alerts, start-up included.`,
+      rows,
+      goals: [
+        { goal: `under 2% of one core at ${STEADY_RATE} alerts/s`, met: (steady['cpu % of a core'] as number) < 2, measured: `${(steady['cpu % of a core'] as number).toFixed(2)}%` },
+        { goal: `under 80 MB RSS at ${STEADY_RATE} alerts/s`, met: (steady['peak rss MB'] as number) < 80, measured: `${(steady['peak rss MB'] as number).toFixed(1)} MB` },
+        { goal: 'at least 50,000 alerts/s at full speed', met: rate >= 50_000 && burstSent === BURST_ALERTS, measured: `${Math.round(rate).toLocaleString('en-US')} alerts/s (${burstSent.toLocaleString('en-US')} of ${BURST_ALERTS.toLocaleString('en-US')} delivered)` },
+      ],
+    };
+  } finally {
+    server.kill('SIGTERM');
+    await new Promise((r) => (server.exitCode !== null ? r(null) : server.once('exit', r)));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
