@@ -76,6 +76,31 @@ describe('FileTailer', () => {
     expect(savedOffset()).toBe(Buffer.byteLength(lines(1, 14)));
   });
 
+  it('while the sink holds reading back, keeps opening new files, so that two rename-and-create rotations during the stall lose nothing', async () => {
+    const file = join(dir, 'alerts.json');
+    writeFileSync(file, lines(1, 2));
+    let release: (() => void) | undefined;
+    const stalled = new Promise<void>((resolve) => { release = resolve; });
+    const got: string[] = [];
+    let calls = 0;
+    const t = start({ inputs: [{ paths: [file], format: 'raw' }] }, async (batch) => {
+      if (calls++ === 0) await stalled;
+      got.push(...batch.records.map((r) => r.message));
+    });
+    await until(() => calls === 1, 'the first sink call');
+    appendFileSync(file, lines(3, 3));
+    renameSync(file, `${file}.1`);
+    writeFileSync(file, lines(4, 5));
+    await until(() => t.tailer.status().files.length === 2, 'the second file opened during the stall');
+    renameSync(file, `${file}.2`);
+    writeFileSync(file, lines(6, 6));
+    await until(() => t.tailer.status().files.length === 3, 'the third file opened during the stall');
+    release!();
+    await until(() => got.length >= 6, 'all lines');
+    await t.stop();
+    expect(got).toEqual(lines(1, 6).trim().split('\n'));
+  });
+
   it('starts at the end of files already there with startPosition end, and a restart does not skip what came meanwhile', async () => {
     const file = join(dir, 'alerts.json');
     writeFileSync(file, lines(1, 3));

@@ -109,6 +109,7 @@ export class FileTailer {
   private present = new Set<string>();
   /** Set when a batch was given up at shutdown: from then on nothing is committed. */
   private abandoned = false;
+  private readonly opening = new Set<string>();
   private readonly now: () => number;
   private readonly log: TailLog;
   private readonly o: Required<Omit<FollowOptions, 'log' | 'now' | 'once'>> & { once: boolean };
@@ -159,18 +160,35 @@ export class FileTailer {
       await this.scan(true);
       await this.recoverRotatedAway();
       await this.save();
-      // Bounded by the signal; each cycle is bounded by the batch and chunk sizes.
+      // Files are discovered on their own loop, so that while the sink holds reading back (spool
+      // full) each new file at an input path is still opened: a file renamed away meanwhile stays
+      // readable by its descriptor, and nothing is lost however many rotations the stall lasts.
+      const scanner = this.o.once ? Promise.resolve() : this.scanLoop();
+      // Bounded by the signal; each cycle is bounded by the file sizes seen at its start.
       while (!this.o.signal.aborted) {
         await this.readAll(this.o.once);
         if (this.o.once) break;
         await sleep(this.o.pollIntervalMs, this.o.signal);
-        if (this.o.signal.aborted) break;
-        await this.scan(false);
       }
+      await scanner;
       await this.save();
     } finally {
       for (const t of this.files.values()) await t.handle.close().catch(() => undefined);
       this.files.clear();
+    }
+  }
+
+  private async scanLoop(): Promise<void> {
+    // Bounded by the signal.
+    while (!this.o.signal.aborted) {
+      await sleep(this.o.pollIntervalMs, this.o.signal);
+      if (this.o.signal.aborted) return;
+      try {
+        await this.scan(false);
+      } catch (error) {
+        this.lastError = `scan: ${(error as Error).message}`;
+        this.log('error', 'tail_scan_failed', { code: (error as NodeJS.ErrnoException).code, message: (error as Error).message });
+      }
     }
   }
 
@@ -256,16 +274,26 @@ export class FileTailer {
    * its content now belongs to a file tracked at an input path.
    */
   private async track(path: string, format: InputFormat, how: { initial?: boolean; startAt?: number; rotated?: boolean }): Promise<Tracked | undefined> {
-    const { initial = false, startAt, rotated = false } = how;
     const handle = await open(path, 'r').catch(() => undefined);
     if (!handle) return undefined;
     // Identity from the open handle: the path may have been replaced since it was listed.
     const st = await handle.stat();
     const key = keyOf(st.dev, st.ino);
-    if (this.files.has(key)) {
+    if (this.files.has(key) || this.opening.has(key)) {
       await handle.close();
       return this.files.get(key);
     }
+    // The scanner and the reader may both find a file: only one opens it.
+    this.opening.add(key);
+    try {
+      return await this.openTracked(path, format, handle, st, key, how);
+    } finally {
+      this.opening.delete(key);
+    }
+  }
+
+  private async openTracked(path: string, format: InputFormat, handle: FileHandle, st: { dev: number; ino: number; size: number }, key: string, how: { initial?: boolean; startAt?: number; rotated?: boolean }): Promise<Tracked | undefined> {
+    const { initial = false, startAt, rotated = false } = how;
     const fp = await fingerprintOf(handle);
     let offset = startAt ?? 0;
     if (startAt === undefined) {
