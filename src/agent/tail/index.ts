@@ -31,8 +31,12 @@
  *   the ship side splits or truncates events to CloudWatch's limit and flags them.
  * - Files idle for `closeIdleAfterMs` (5 min) with everything committed are closed and only
  *   stat'ed, so a glob over years of daily archives stays cheap.
- * - Not covered: more than one rotation of the same file while the agent is down (the middle
- *   file is unknown to the checkpoint), as with any checkpointing tailer.
+ * - Files are discovered on their own loop (also while the sink holds reading back), so each
+ *   rename-and-create generation is opened and held by its descriptor while it sits at the path.
+ * - Not covered, as with any polling, checkpointing tailer: two rotations within one poll (the
+ *   middle file is never seen at the path); more than one rotation while the agent is down (the
+ *   middle file is unknown to the checkpoint); more than one copytruncate while reading is behind
+ *   (a copy is matched by the first bytes the tailer knew).
  */
 export { FileTailer, followFiles, type FollowOptions, type FollowedFile, type TailInput, type TailLog, type TailLogLevel, type TailStatus } from './follow.js';
 export { INPUT_FORMATS, type InputFormat } from './record-reader.js';
