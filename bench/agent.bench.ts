@@ -72,7 +72,8 @@ export async function runAgentBench(log: (line: string) => void): Promise<SuiteR
   const server = await startServerProcess({ nodeArgs: ['--min-semi-space-size=16', cli], data: join(dir, 'server'), port, env: { HIDSMON_ACCESS_KEY_ID: KEY.id, HIDSMON_SECRET_ACCESS_KEY: KEY.secret, HIDSMON_API_TOKEN: TOKEN, HIDSMON_LOG_LEVEL: 'warn' } });
   const rows: Row[] = [];
   const bundle = fileURLToPath(new URL('../agent/hidsmon-agent.mjs', import.meta.url));
-  const agentArgs = existsSync(bundle) ? [bundle] : [cli, 'agent'];
+  // HIDSMON_BENCH_AGENT_NODE_ARGS adds flags to the agent processes, e.g. --cpu-prof to profile them.
+  const agentArgs = [...(process.env['HIDSMON_BENCH_AGENT_NODE_ARGS']?.split(' ').filter(Boolean) ?? []), ...(existsSync(bundle) ? [bundle] : [cli, 'agent'])];
   log(`agent: running ${agentArgs.join(' ')}`);
   try {
     // Steady: 1,000 alerts/s appended in 100 ms steps; CPU and RSS sampled after a 3 s warm-up.
