@@ -330,9 +330,15 @@ export class FileTailer {
   private async recoverRotatedAway(): Promise<void> {
     for (const [key, entry] of this.entries) {
       if (this.files.has(key) || this.present.has(key)) continue;
-      const renamed = await this.findSibling(entry, (st) => st.dev === entry.dev && st.ino === entry.ino && st.size > entry.offset);
-      if (renamed) {
+      const renamed = await this.findSibling(entry, (st) => st.dev === entry.dev && st.ino === entry.ino);
+      const size = renamed === undefined ? undefined : (await stat(renamed).catch(() => undefined))?.size;
+      if (renamed !== undefined && size !== undefined && size > entry.offset) {
         await this.track(renamed, entry.format ?? this.formatOf(entry.file), { rotated: true });
+      } else if (renamed !== undefined) {
+        // Read to its end before the restart: the entry now names where the file is, not its successor's path.
+        entry.file = renamed;
+      } else if (!this.files.has(key)) {
+        this.entries.delete(key); // gone: nothing left to read
       }
     }
   }
@@ -402,7 +408,10 @@ export class FileTailer {
       if (state !== 'open') {
         await t.handle.close().catch(() => undefined);
         this.files.delete(key);
-        if (state === 'finished') this.log('info', 'tail_file_finished', { path: t.path, ino: t.ino, offset: t.committed });
+        if (state === 'finished') {
+          this.log('info', 'tail_file_finished', { path: t.path, ino: t.ino, offset: t.committed });
+          await this.renameFinishedEntry(t, key);
+        }
         else this.log('debug', 'tail_file_dormant', { path: t.path, ino: t.ino, offset: t.committed });
       }
     }
@@ -464,6 +473,21 @@ export class FileTailer {
     if (finished && !t.reader.hasPending) return 'finished';
     const quiet = !t.rotated && !t.reader.hasPending && t.committed === t.reader.readOffset && now - t.lastGrowthMs >= this.o.closeIdleAfterMs;
     return quiet ? 'dormant' : 'open';
+  }
+
+  /**
+   * A finished file's checkpoint entry names the path it was followed at, which now leads to its
+   * successor: it is renamed to where the file went (found by inode beside it), or dropped when the
+   * file is gone, so that the checkpoint and status never pair a path with another file's offset.
+   */
+  private async renameFinishedEntry(t: Tracked, key: string): Promise<void> {
+    const entry = this.entries.get(key);
+    if (!entry || this.files.has(key) || entry.ino !== t.ino) return;
+    const renamed = await this.findSibling(entry, (st) => st.dev === t.dev && st.ino === t.ino);
+    if (this.files.has(key)) return;
+    if (renamed) entry.file = renamed;
+    else this.entries.delete(key);
+    await this.save();
   }
 
   private async isCopyOfAnother(t: Tracked): Promise<boolean> {
