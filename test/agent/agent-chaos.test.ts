@@ -155,10 +155,13 @@ describe('the agent under chaos', () => {
     let indexed = 0;
     while (Date.now() < deadline && (indexed = await total()) < ALERTS) await sleep(500);
     const last = agent!;
-    // SIGTERM once this agent is up (its status names its pid), so that it drains rather than dies half-started.
-    for (const until = Date.now() + 15_000; Date.now() < until; await sleep(200)) {
-      const st = (() => { try { return JSON.parse(readFileSync(join(stateDir, 'status.json'), 'utf8')) as { pid: number }; } catch { return undefined; } })();
-      if (st?.pid === last.pid) break;
+    // SIGTERM once this agent is up (its status names its pid) and has caught up with every file (an
+    // agent started just before may find everything already delivered by its killed predecessor's
+    // spool, and must still read and checkpoint the rest), so that it drains rather than dies half-started.
+    for (const until = Date.now() + 30_000; Date.now() < until; await sleep(200)) {
+      const st = (() => { try { return JSON.parse(readFileSync(join(stateDir, 'status.json'), 'utf8')) as { pid: number; files?: { file: string; offset: number }[] }; } catch { return undefined; } })();
+      const caughtUp = (st?.files ?? []).every((f) => { const size = statSync(f.file, { throwIfNoEntry: false })?.size; return size === undefined || f.offset === size; });
+      if (st?.pid === last.pid && caughtUp) break;
     }
     const exited = new Promise<number | null>((r) => (last.exitCode !== null || last.signalCode !== null ? r(last.exitCode) : last.once('exit', (code) => r(code))));
     last.kill('SIGTERM');
