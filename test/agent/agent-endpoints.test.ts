@@ -35,12 +35,17 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-/** `count` OSSEC alerts.json lines with ids `<epoch>.<n>` from `first`, an hour ago onwards. */
+/** Each tag's alerts have offsets of their own: two tests' alerts in one stream within the same second must not share ids (the server would index them as one). */
+const tagBlocks = new Map<string, number>();
+
+/** `count` OSSEC alerts.json lines with ids `<epoch>.<offset>` from `first`, an hour ago onwards. */
 function alertLines(first: number, count: number, tag: string): string {
   const base = Math.floor(Date.now() / 1000) - 3600;
+  if (!tagBlocks.has(tag)) tagBlocks.set(tag, tagBlocks.size * 1_000_000);
+  const block = tagBlocks.get(tag)!;
   let text = '';
   for (let n = first; n < first + count; n++) {
-    text += `${JSON.stringify({ rule: { level: 6, comment: `agent test ${tag}`, sidid: 5712, group: 'syslog,sshd,' }, id: `${base + n}.${n}`, TimeStamp: (base + n) * 1000, location: '/var/log/secure', hostname: 'ip-10-0-1-23', srcip: '10.10.10.10', full_log: `${tag} alert ${n} naïve ünïcode` })}\n`;
+    text += `${JSON.stringify({ rule: { level: 6, comment: `agent test ${tag}`, sidid: 5712, group: 'syslog,sshd,' }, id: `${base + n}.${block + n}`, TimeStamp: (base + n) * 1000, location: '/var/log/secure', hostname: 'ip-10-0-1-23', srcip: '10.10.10.10', full_log: `${tag} alert ${n} naïve ünïcode` })}\n`;
   }
   return text;
 }
