@@ -14,7 +14,7 @@
 import { BIGINT, DuckDBDataChunk, DuckDBInstance, VARCHAR, type DuckDBConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import type { AuditEntry, AuditOutcome, AuditRecorder } from '../core/audit.js';
 import type { Principal, QueryRole } from '../core/principal.js';
-import { SerialQueue } from '../storage/duckdb-support.js';
+import { inTransaction, SerialQueue } from '../storage/duckdb-support.js';
 import { globToLike, type AuditCursor, type AuditQuery, type StoredAuditEntry } from './audit-query.js';
 
 const ENTRIES = 'audit_entries';
@@ -283,15 +283,8 @@ export class AuditStore implements AuditRecorder {
     });
   }
 
-  private async transaction(work: () => Promise<void>): Promise<void> {
-    await this.writer.run('BEGIN TRANSACTION');
-    try {
-      await work();
-      await this.writer.run('COMMIT');
-    } catch (e) {
-      await this.writer.run('ROLLBACK').catch(() => undefined);
-      throw e;
-    }
+  private transaction(work: () => Promise<void>): Promise<void> {
+    return inTransaction(this.writer, work);
   }
 
   private assertOpen(): void {

@@ -3,7 +3,7 @@
  * order) and one reader connection, plus the sequence high-water mark that every deletion saves.
  */
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
-import { databaseFileBytes, SerialQueue } from '../storage/duckdb-support.js';
+import { databaseFileBytes, inTransaction, SerialQueue } from '../storage/duckdb-support.js';
 import { createLogStatements, EVENTS, META } from './log-schema.js';
 import type { LogStoreOptions } from './log-types.js';
 
@@ -67,15 +67,8 @@ export class LogDatabase {
   }
 
   /** Runs `work` on the writer in one transaction; call it inside the write lane. */
-  async transaction(work: () => Promise<void>): Promise<void> {
-    await this.writer.run('BEGIN TRANSACTION');
-    try {
-      await work();
-      await this.writer.run('COMMIT');
-    } catch (e) {
-      await this.writer.run('ROLLBACK').catch(() => undefined);
-      throw e;
-    }
+  transaction(work: () => Promise<void>): Promise<void> {
+    return inTransaction(this.writer, work);
   }
 
   /** Deletions make `max(seq)` shrink: the high-water mark is kept so that numbers are never reused. */

@@ -12,6 +12,18 @@ export class SerialQueue {
   }
 }
 
+/** Runs `work` in one transaction on `connection`: COMMIT when it resolves, ROLLBACK (and rethrow) when it fails. */
+export async function inTransaction(connection: { run(sql: string): Promise<unknown> }, work: () => Promise<void>): Promise<void> {
+  await connection.run('BEGIN TRANSACTION');
+  try {
+    await work();
+    await connection.run('COMMIT');
+  } catch (e) {
+    await connection.run('ROLLBACK').catch(() => undefined);
+    throw e;
+  }
+}
+
 /** Bytes of a database file and its write-ahead log (0 for `:memory:`). */
 export function databaseFileBytes(path: string): number {
   if (path === ':memory:') return 0;

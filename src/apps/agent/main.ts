@@ -4,29 +4,14 @@
  */
 import { agentCommand } from '../cli/commands/agent.js';
 import { CliError } from '../cli/cli-error.js';
-import { guardEpipe } from '../cli/io.js';
+import { processContext } from '../cli/process-context.js';
 
-const controller = new AbortController();
-const stop = (): void => {
-  if (controller.signal.aborted) process.exit(130);
-  controller.abort();
-};
-process.once('SIGINT', stop);
-process.once('SIGTERM', stop);
-guardEpipe(process.stdout);
 process.umask(0o077);
 
 const args = process.argv.slice(2);
 const argv = args[0] === 'agent' ? args.slice(1) : args; // `hidsmon-agent agent …` reads as `hidsmon agent …`
 try {
-  process.exitCode = await agentCommand(argv, {
-    stdin: process.stdin,
-    stdout: process.stdout,
-    stderr: process.stderr,
-    stderrIsTTY: process.stderr.isTTY === true,
-    now: () => Date.now(),
-    signal: controller.signal,
-  });
+  process.exitCode = await agentCommand(argv, processContext());
 } catch (e) {
   if (!(e instanceof CliError)) throw e;
   process.stderr.write(`hidsmon-agent: ${e.message}\n`);

@@ -1,7 +1,8 @@
 /** @module The `hidsmon` command: dispatches to subcommands; thin, so that each command is testable in-process. */
 import type { Readable, Writable } from 'node:stream';
 import { CliError } from './cli-error.js';
-import { guardEpipe, OutputClosed } from './io.js';
+import { OutputClosed } from './io.js';
+import { processContext } from './process-context.js';
 import { normalizeCommand } from './commands/normalize.js';
 import { simulateCommand } from './commands/simulate.js';
 import { transformCommand } from './commands/transform.js';
@@ -13,6 +14,8 @@ import { serverCommand } from './commands/server.js';
 import { auditCommand } from './commands/audit.js';
 import { keysCommand } from './commands/keys.js';
 import { agentCommand } from './commands/agent.js';
+
+export { processContext };
 
 /** What a command may touch of the outside world; tests pass their own. */
 export interface CommandContext {
@@ -83,23 +86,3 @@ export async function run(argv: string[], ctx: CommandContext = processContext()
   }
 }
 
-/** The real process's context: its streams, and a signal aborted by SIGINT or SIGTERM (a second one exits at once). */
-export function processContext(): CommandContext {
-  const controller = new AbortController();
-  const stop = (): void => {
-    if (controller.signal.aborted) process.exit(130);
-    controller.abort();
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  guardEpipe(process.stdout);
-  return {
-    stdin: process.stdin,
-    stdout: process.stdout,
-    stderr: process.stderr,
-    stderrIsTTY: process.stderr.isTTY === true,
-    ...(process.stdout.isTTY ? { stdoutColumns: process.stdout.columns } : {}),
-    now: () => Date.now(),
-    signal: controller.signal,
-  };
-}
