@@ -320,6 +320,25 @@ describe('FileTailer', () => {
     expect(t.got).toHaveLength(5);
   });
 
+  it('when a file read to its end is found renamed at another input path, its entry and status name the new path, not its successor\'s', async () => {
+    const file = join(dir, 'alerts.json');
+    writeFileSync(file, lines(1, 4));
+    const inputs = [{ paths: [`${file}*`], format: 'raw' as const }];
+    const a = start({ inputs });
+    await until(() => a.got.length === 4, 'the first file');
+    await a.stop();
+    renameSync(file, `${file}.1`); // rotated while the agent was down: nothing left to read in it
+    writeFileSync(file, lines(5, 5));
+    const b = start({ inputs });
+    await until(() => b.got.includes('line 5'), 'the new file');
+    await b.stop();
+    const byPath = new Map(b.tailer.status().files.map((f) => [f.path, f.committedOffset]));
+    expect(byPath.get(file)).toBe(Buffer.byteLength(lines(5, 5)));
+    expect(byPath.get(`${file}.1`)).toBe(Buffer.byteLength(lines(1, 4)));
+    const saved = JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8')) as { files: { file: string; offset: number }[] };
+    expect(saved.files.filter((f) => f.file === file)).toEqual([expect.objectContaining({ offset: Buffer.byteLength(lines(5, 5)) })]);
+  });
+
   it('writes a versioned checkpoint with the file identity', async () => {
     const file = join(dir, 'alerts.json');
     writeFileSync(file, lines(1, 1));

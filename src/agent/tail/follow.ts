@@ -204,6 +204,7 @@ export class FileTailer {
     // Oldest first, so that yesterday's archive is finished before today's is started.
     candidates.sort((a, b) => a.mtimeMs - b.mtimeMs || a.path.localeCompare(b.path));
     const seen = new Set<string>();
+    let renamedEntries = false;
     for (const c of candidates) {
       const key = keyOf(c.dev, c.ino);
       seen.add(key);
@@ -215,8 +216,16 @@ export class FileTailer {
         continue;
       }
       const entry = this.entries.get(key);
-      // A dormant file, unchanged since its last commit: nothing to open.
-      if (entry && entry.offset === c.size && c.mtimeMs <= entry.updatedAtMs) continue;
+      // A dormant file, unchanged since its last commit: nothing to open. Found at another path
+      // (renamed while closed or before a restart), its entry follows it, so that no path is ever
+      // paired with another file's offset.
+      if (entry && entry.offset === c.size && c.mtimeMs <= entry.updatedAtMs) {
+        if (entry.file !== c.path) {
+          entry.file = c.path;
+          renamedEntries = true;
+        }
+        continue;
+      }
       await this.finishReplacedDormant(c.path, key);
       for (const other of this.files.values()) {
         if (other.path === c.path && !other.rotated) {
@@ -228,6 +237,7 @@ export class FileTailer {
       await this.track(c.path, c.format, { initial });
     }
     this.present = seen;
+    if (renamedEntries) await this.save();
     for (const [key, t] of this.files) {
       if (!seen.has(key) && !t.rotated) {
         t.rotated = true;

@@ -93,6 +93,8 @@ describe('server: SIGTERM with a failing sink', () => {
       const again = await startServerProcess({ nodeArgs: entry('cli-entry.ts'), data, port, env });
       children.push(again);
       await waitFor(async () => (await total(port)) === 200, 20_000);
+      // The cursor is saved just after the sink took the batch, so the search may see it first.
+      await waitFor(async () => ((await api(port, '/api/ingest')) as { forwarder: Array<{ lag_events: number }> }).forwarder[0]!.lag_events === 0, 10_000);
       const after = (await api(port, '/api/ingest')) as { dead_letters: number; forwarder: Array<{ lag_events: number }> };
       expect(after.dead_letters).toBe(0);
       expect(after.forwarder[0]!.lag_events).toBe(0);
