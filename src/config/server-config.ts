@@ -9,7 +9,10 @@ import { isIp } from '../core/ip.js';
 import { isPlainObject, type JsonObject } from '../core/paths.js';
 import { err, ok, type Result } from '../core/result.js';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from '../query/limits.js';
+import { loadBackendSettings, type Backend, type OpenSearchSettings } from './opensearch-config.js';
 import { GENERATE_HINT, weakSecretReason } from './secret-strength.js';
+
+export type { Backend, OpenSearchSettings } from './opensearch-config.js';
 
 /** What one request to the query API may cost; each mirrors an OpenSearch setting (see query/limits.ts). */
 export interface ServerLimits extends QueryLimits {
@@ -71,6 +74,10 @@ export interface ServerConfig {
   limits?: ServerLimits;
   /** HTTPS on the same port; absent: plain HTTP. */
   tls?: TlsSetting;
+  /** What the query API and UI search (default embedded). */
+  backend?: Backend;
+  /** An OpenSearch cluster: the backend when `backend` is opensearch; with either backend, where `arn:hidsmon:sink:opensearch` writes. */
+  openSearch?: OpenSearchSettings;
 }
 
 export const DEFAULTS: Omit<ServerConfig, 'dataDir'> = {
@@ -89,14 +96,14 @@ export const DEFAULTS: Omit<ServerConfig, 'dataDir'> = {
 };
 
 /** The YAML keys, as a user writes them. */
-const KEYS = ['host', 'port', 'data', 'owner', 'region', 'access_keys', 'api_tokens', 'trusted_networks', 'retention_days', 'audit_retention_days', 'auto_subscribe', 'health_lag_seconds', 'limits', 'tls'];
+const KEYS = ['host', 'port', 'data', 'owner', 'region', 'access_keys', 'api_tokens', 'trusted_networks', 'retention_days', 'audit_retention_days', 'auto_subscribe', 'health_lag_seconds', 'limits', 'tls', 'backend', 'opensearch'];
 
 export interface ConfigSources {
   /** Contents of hidsmon.yaml, if there is one, and its name for messages. */
   file?: { name: string; text: string };
   env: Record<string, string | undefined>;
   /** Command-line overrides. */
-  flags?: { dataDir?: string; port?: number; host?: string };
+  flags?: { dataDir?: string; port?: number; host?: string; backend?: string; openSearchUrl?: string };
   /** Where the data directory is when nothing says. */
   defaultDataDir: string;
   /** Reads `tls: {cert, key}` files and says what is wrong with them (missing, unreadable, a key not the certificate's), so those problems are listed with the others. */
@@ -228,6 +235,8 @@ export function loadServerConfig(sources: ConfigSources): Result<ServerConfig, s
   const tls = tlsSetting(file['tls'], env, where('tls', env['HIDSMON_TLS'] !== undefined ? 'HIDSMON_TLS' : env['HIDSMON_TLS_CERT'] !== undefined ? 'HIDSMON_TLS_CERT' : 'HIDSMON_TLS_KEY'), problems);
   if (tls?.mode === 'files' && sources.checkTlsFiles) problems.push(...sources.checkTlsFiles(tls.certFile, tls.keyFile));
 
+  const { backend, openSearch } = loadBackendSettings(file, env, sources.flags, where, problems);
+
   if (problems.length > 0) return err(problems);
   return ok({
     host: host as string,
@@ -244,6 +253,8 @@ export function loadServerConfig(sources: ConfigSources): Result<ServerConfig, s
     healthLagSeconds: healthLagSeconds as number,
     limits,
     ...(tls ? { tls } : {}),
+    backend,
+    ...(openSearch ? { openSearch } : {}),
   });
 }
 

@@ -13,3 +13,6 @@ export function isSubscriptionDestination(arn: string): arn is SubscriptionDesti
 
 /** The destination every server has: its embedded index. */
 export const EMBEDDED_DESTINATION: SubscriptionDestination = 'arn:hidsmon:sink:embedded';
+
+/** An OpenSearch cluster's, when the server has one configured (`opensearch.url`). */
+export const OPENSEARCH_DESTINATION: SubscriptionDestination = 'arn:hidsmon:sink:opensearch';

@@ -4,7 +4,7 @@ import type { Distribution } from '../../ingest/log-store.js';
 import type { Action } from './action-context.js';
 import { Constraints, LOG_STREAM_NAME, LOG_STREAM_NAME_TEXT } from './action-input.js';
 import { CloudWatchLogsError, GROUP_NOT_FOUND, invalidParameter, storeError } from './errors.js';
-import { EMBEDDED_DESTINATION, isSubscriptionDestination, SUBSCRIPTION_DESTINATIONS } from './destinations.js';
+import { EMBEDDED_DESTINATION, isSubscriptionDestination, OPENSEARCH_DESTINATION, SUBSCRIPTION_DESTINATIONS } from './destinations.js';
 
 const DISTRIBUTIONS: readonly Distribution[] = ['Random', 'ByLogStream'];
 
@@ -37,7 +37,8 @@ export const putSubscriptionFilter: Action = async (input, context) => {
   // destination it cannot deliver its test message to with InvalidParameterException.
   const available = context.destinations ?? [EMBEDDED_DESTINATION];
   if (!available.includes(destinationArn as string)) {
-    throw invalidParameter(`Could not deliver test message to specified destination. This server has no sink for '${destinationArn}'; it has: ${available.join(', ')}.`);
+    const configure = destinationArn === OPENSEARCH_DESTINATION ? ' To send log groups to OpenSearch, configure its cluster: opensearch.url in hidsmon.yaml, $HIDSMON_OPENSEARCH_URL or hidsmon server --opensearch-url URL.' : '';
+    throw invalidParameter(`Could not deliver test message to specified destination. This server has no sink for '${destinationArn}'; it has: ${available.join(', ')}.${configure}`);
   }
   const put = await context.store.putSubscriptionFilter(group as string, {
     name: filterName as string,

@@ -16,15 +16,19 @@ export const serverHelp = `Usage: hidsmon server [options]
 
 Runs hidsmon on this machine: a CloudWatch Logs API on POST / (for the AWS SDK, the
 CloudWatch agent, Fluent Bit or Vector), the durable log, the forwarder into the
-embedded index, the query API under /api and the web UI. Prints a one-time login
-link for the browser.
+index (embedded, or an OpenSearch cluster), the query API under /api and the web
+UI. Prints a one-time login link for the browser.
 
 Options:
-  --config FILE   settings in YAML (default: ./hidsmon.yaml when it exists)
-  --data DIR      data directory (default: $HIDSMON_DATA, else ./hidsmon-data)
-  --port N        port (default: 5601; 0 picks a free one)
-  --host ADDR     address to listen on (default: 127.0.0.1)
-  -h, --help      show this help
+  --config FILE          settings in YAML (default: ./hidsmon.yaml when it exists)
+  --data DIR             data directory (default: $HIDSMON_DATA, else ./hidsmon-data)
+  --port N               port (default: 5601; 0 picks a free one)
+  --host ADDR            address to listen on (default: 127.0.0.1)
+  --backend B            embedded (DuckDB in the data directory; the default) or
+                         opensearch: search and index in OpenSearch ($HIDSMON_BACKEND)
+  --opensearch-url URL   the OpenSearch cluster, such as http://127.0.0.1:9200
+                         ($HIDSMON_OPENSEARCH_URL, opensearch.url)
+  -h, --help             show this help
 
 Settings (hidsmon.yaml keys; environment variables override them):
   host, port, data ($HIDSMON_HOST, $HIDSMON_PORT, $HIDSMON_DATA)
@@ -40,6 +44,13 @@ Settings (hidsmon.yaml keys; environment variables override them):
        (PEM files) or off: HTTPS on the same port ($HIDSMON_TLS=auto|off,
        $HIDSMON_TLS_CERT with $HIDSMON_TLS_KEY)
   auto_subscribe: forward every log group without a subscription filter to the index
+  backend: embedded or opensearch ($HIDSMON_BACKEND)
+  opensearch: {url, index_prefix (cwl-), auth (none | basic | sigv4, or
+       {type, username, service, region}; the basic password in
+       $HIDSMON_OPENSEARCH_PASSWORD, SigV4 keys from the AWS default chain),
+       max_bulk_bytes (5 MiB), retention_days (retention_days)}. With a url set,
+       subscription filters may send a log group to arn:hidsmon:sink:opensearch
+       even when the backend is embedded (a group may feed both sinks).
 Keys and tokens not configured are generated on first start (an agent key for the
 hosts, an admin key for operators, a viewer and an admin token), kept in
 <data>/credentials.json (readable by its owner only) and printed once; manage them
@@ -53,10 +64,12 @@ export function serverConfigFromCommandLine(command: string, values: Record<stri
   if (configPath !== undefined && !existsSync(configPath)) throw usageError(command, `--config: ${configPath} does not exist.`);
   const data = stringOption(values as never, 'data');
   const host = stringOption(values as never, 'host');
+  const backend = stringOption(values as never, 'backend');
+  const openSearchUrl = stringOption(values as never, 'opensearch-url');
   const loaded = loadServerConfig({
     ...(path ? { file: { name: path, text: readFileSync(path, 'utf8') } } : {}),
     env,
-    flags: { ...(data ? { dataDir: resolve(data) } : {}), ...(port !== undefined ? { port } : {}), ...(host ? { host } : {}) },
+    flags: { ...(data ? { dataDir: resolve(data) } : {}), ...(port !== undefined ? { port } : {}), ...(host ? { host } : {}), ...(backend !== undefined ? { backend } : {}), ...(openSearchUrl !== undefined ? { openSearchUrl } : {}) },
     defaultDataDir: resolve('hidsmon-data'),
     checkTlsFiles: (cert, key) => {
       const checked = loadTlsFiles(resolve(cert), resolve(key));
@@ -126,7 +139,7 @@ export function credentialLines(server: RunningServer): string[] {
 
 /** `extra`: start options for tests (a faulty sink); the CLI passes none. */
 export async function serverCommand(argv: string[], ctx: CommandContext, extra: Partial<StartOptions> = {}): Promise<number> {
-  const { values } = parseCommandLine('server', argv, { config: { type: 'string' }, data: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } }, 0);
+  const { values } = parseCommandLine('server', argv, { config: { type: 'string' }, data: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, backend: { type: 'string' }, 'opensearch-url': { type: 'string' } }, 0);
   if (values['help']) {
     await writeOut(ctx.stdout, serverHelp);
     return 0;
