@@ -14,6 +14,7 @@ import { serverCommand } from './commands/server.js';
 import { auditCommand } from './commands/audit.js';
 import { keysCommand } from './commands/keys.js';
 import { agentCommand } from './commands/agent.js';
+import { dashboardsCommand } from './commands/dashboards.js';
 
 export { processContext };
 
@@ -43,6 +44,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   keys: { run: keysCommand, summary: 'list, create or revoke access keys (agent: hosts, admin: operators) and API tokens' },
   audit: { run: auditCommand, summary: 'show or follow the audit log (changes, refusals, logins) of a server or a data directory' },
   agent: { run: agentCommand, summary: 'follow this host\'s alerts files and ship every alert to CloudWatch Logs or a hidsmon server' },
+  dashboards: { run: dashboardsCommand, summary: 'OpenSearch Dashboards saved objects (the HIDS Alerts dashboard): export as NDJSON or import' },
   demo: { run: demoCommand, summary: 'a server and two simulated hosts shipping to it (what `npm start` runs)' },
 };
 
