@@ -35,8 +35,9 @@ function leafMapping(spec: FieldSpec): Mapping {
       // A hostname or `(none)` in srcip must not reject the alert: kept in _source, listed in _ignored.
       return { type: 'ip', ignore_malformed: true };
     case 'date':
-      // @timestamp is ISO 8601, TimeStamp epoch ms (OSSEC); the default format reads both.
-      return { type: 'date', format: 'strict_date_optional_time||epoch_millis' };
+      // @timestamp is ISO 8601, TimeStamp epoch ms (OSSEC); the default format reads both. A bad
+      // @timestamp is refused, not ignored: a document without its time cannot be sorted or placed.
+      return { type: 'date', format: 'strict_date_optional_time||epoch_millis', ...(spec.name === '@timestamp' ? { ignore_malformed: false } : {}) };
     default:
       return { type: spec.type };
   }
