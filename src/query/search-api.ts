@@ -22,6 +22,13 @@ export type AggregationRequest =
 
 export interface SearchRequest {
   query: QueryNode;
+  /**
+   * The query exactly as the user gave it (Lucene text, or the DSL object), parsed into `query`.
+   * The OpenSearch backend sends it (Lucene as `query_string` with Kibana's settings, the DSL as it
+   * is), so that OpenSearch itself reads the user's query; without it, it compiles `query`. The
+   * embedded store ignores it.
+   */
+  source?: string | Record<string, unknown>;
   timeRange?: TimeRange;
   /** Hits to return (0 for aggregations only); at most MAX_HITS. */
   size?: number;

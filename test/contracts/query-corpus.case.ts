@@ -49,7 +49,7 @@ export function queryCorpusSuite(name: string, open: () => Promise<SearchBackend
       const store = await ready;
       const query = parseQueryInput(c.query);
       if (!query.ok) throw new Error(`${label(c.query)}: ${query.error.message}`);
-      const result = await store.search({ query: query.value, size: 100 });
+      const result = await store.search({ query: query.value, source: c.query as string | Record<string, unknown>, size: 100 });
       if (!result.ok) throw new Error(`${label(c.query)}: ${result.error.message}`);
       const ids = result.value.hits.map((h) => h.document['@id']).sort();
       expect(ids, c.note).toEqual(c.expect);
@@ -63,7 +63,7 @@ export function queryCorpusSuite(name: string, open: () => Promise<SearchBackend
         expect(query.error.kind, c.note).toBe(c.error);
         return;
       }
-      const result = await store.search({ query: query.value, size: 100 });
+      const result = await store.search({ query: query.value, source: c.query as string | Record<string, unknown>, size: 100 });
       expect(result.ok, c.note).toBe(false);
       if (!result.ok) expect(result.error.kind).toBe(c.error);
     });

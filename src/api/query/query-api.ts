@@ -13,6 +13,7 @@ import { isPlainObject, type JsonObject } from '../../core/paths.js';
 import { err, ok, type Result } from '../../core/result.js';
 import type { QueryNode } from '../../query/ast.js';
 import { parseQueryInput } from '../../query/parse-query.js';
+import { sourceQueryDsl } from '../../query/compile/to-opensearch.js';
 import { MAX_HITS, type AggregationRequest, type QueryError, type SearchBackend, type SearchRequest, type SortKey, type TimeRange } from '../../query/search-api.js';
 import type { ServerMetrics } from '../../telemetry/metrics.js';
 
@@ -71,6 +72,10 @@ export function parseSearchBody(body: unknown, nowMs: number): Result<SearchRequ
   const size = body['size'] ?? 20;
   if (typeof size !== 'number' || !Number.isInteger(size) || size < 0 || size > MAX_HITS) return err(fail(400, 'request', `size must be a whole number from 0 to ${MAX_HITS} (max_result_window); page further with search_after.`));
   const request: SearchRequest = { query: must.length === 1 ? query.value : { kind: 'bool', must, should: [], mustNot: [], filter: [] }, size };
+  // The query as the user wrote it, for a backend that reads it itself (OpenSearch); filter pills
+  // are DSL already, so a query with filters is the bool that `query` parsed from.
+  const source = (body['query'] ?? '') as string | Record<string, unknown>;
+  request.source = filters.length === 0 ? source : { bool: { must: [sourceQueryDsl(source), ...(filters as Record<string, unknown>[])] } };
   if (range.value) request.timeRange = range.value;
   const after = body['search_after'];
   if (after !== undefined) {

@@ -1,0 +1,206 @@
+/**
+ * @module A hidsmon SearchRequest as an OpenSearch `_search` body, and its answer (or its error) back
+ * as a SearchResponse (or a QueryError). Pure: the backend does the I/O.
+ */
+import { compileToOpenSearch, sourceQueryDsl, type Dsl } from '../../query/compile/to-opensearch.js';
+import { aggregatableField } from '../../query/fields.js';
+import type { QueryLimits } from '../../query/limits.js';
+import type { AggregationRequest, AggregationResult, Hit, QueryError, SearchRequest, SortKey, TimeRange } from '../../query/search-api.js';
+import type { AlertDocument } from '../../core/document.js';
+import { setOwn } from '../../core/own-keys.js';
+import { DEFAULT_INDEX_PREFIX } from './connection.js';
+import { timeOfIndexName } from '../../core/time.js';
+
+/** Exact distinct counts up to this many values (the most OpenSearch allows). */
+export const CARDINALITY_PRECISION_THRESHOLD = 40_000;
+
+/** The request's query as OpenSearch reads it: the user's own (`source`), else the AST compiled. */
+export function requestQuery(request: SearchRequest): Dsl {
+  const query = request.source === undefined ? compileToOpenSearch(request.query) : sourceQueryDsl(request.source);
+  if (!request.timeRange) return query;
+  return { bool: { must: [query], filter: [timeRangeFilter(request.timeRange)] } };
+}
+
+function timeRangeFilter(range: TimeRange): Dsl {
+  return { range: { '@timestamp': { gte: range.fromMs, lte: range.toMs, format: 'epoch_millis' } } };
+}
+
+/** Aggregation names are the caller's (any string); OpenSearch's are ours: `a<i>`, and `a<i>_missing` beside a terms. */
+export function aggregationKey(position: number): string {
+  return `a${position}`;
+}
+
+/** A date_histogram's interval once resolved ('auto' needs the time range or the data's). */
+export type ResolvedAggregation = Exclude<AggregationRequest, { type: 'date_histogram' }> | { type: 'date_histogram'; intervalMs: number; minDocCount?: number };
+
+/** The `_search` body: hits newest first (sort = the embedded store's SortKey), exact total, aggregations. */
+export function searchBody(request: SearchRequest, aggregations: ReadonlyArray<readonly [string, ResolvedAggregation]>, size: number, limits: Pick<QueryLimits, 'searchTimeoutMs'>): Dsl {
+  const body: Dsl = {
+    query: requestQuery(request),
+    size,
+    track_total_hits: true,
+    sort: [{ '@timestamp': { order: 'desc' } }, { '@id': { order: 'desc' } }],
+  };
+  if (request.searchAfter) body['search_after'] = [...request.searchAfter];
+  if (limits.searchTimeoutMs > 0) body['timeout'] = `${limits.searchTimeoutMs}ms`;
+  if (aggregations.length > 0) {
+    const aggs: Dsl = {};
+    aggregations.forEach(([, agg], i) => Object.assign(aggs, aggregationDsl(aggregationKey(i), agg, request.timeRange)));
+    body['aggs'] = aggs;
+  }
+  return body;
+}
+
+function aggregationDsl(key: string, agg: ResolvedAggregation, range: TimeRange | undefined): Dsl {
+  switch (agg.type) {
+    case 'date_histogram': {
+      const minDocCount = agg.minDocCount ?? 0;
+      // Zero buckets over the whole range, as the embedded store fills them (fillHistogram).
+      const bounds = minDocCount === 0 && range ? { extended_bounds: { min: range.fromMs, max: range.toMs } } : {};
+      return { [key]: { date_histogram: { field: '@timestamp', fixed_interval: `${agg.intervalMs}ms`, min_doc_count: minDocCount, ...bounds } } };
+    }
+    case 'terms': {
+      const field = aggregatableField(agg.field);
+      // The embedded store's order: count down, then the value up.
+      const out: Dsl = { [key]: { terms: { field, size: agg.size ?? 10, order: [{ _count: 'desc' }, { _key: 'asc' }] } } };
+      // A separate count, so that the documents without the field do not take a bucket of the top N.
+      if (agg.missing !== undefined) out[`${key}_missing`] = { missing: { field } };
+      return out;
+    }
+    case 'cardinality':
+      return { [key]: { cardinality: { field: aggregatableField(agg.field), precision_threshold: CARDINALITY_PRECISION_THRESHOLD } } };
+  }
+}
+
+/** Buckets the aggregations ask for, where that is known before they run (as the embedded store counts them). */
+export function plannedBuckets(request: SearchRequest): number {
+  let total = 0;
+  for (const agg of Object.values(request.aggregations ?? {})) {
+    if (agg.type === 'terms') total += agg.size ?? 10;
+    else if (agg.type === 'date_histogram' && typeof agg.intervalMs === 'number' && agg.intervalMs > 0 && request.timeRange) {
+      total += Math.floor(request.timeRange.toMs / agg.intervalMs) - Math.floor(request.timeRange.fromMs / agg.intervalMs) + 1;
+    }
+  }
+  return total;
+}
+
+/**
+ * The name hidsmon gives a daily index: `cwl-YYYY.MM.DD`, whatever prefix the cluster's indices
+ * carry (documents are placed by that name, core/ids.ts). Other names are kept as they are.
+ */
+export function logicalIndexName(prefix: string, name: string): string {
+  if (prefix === DEFAULT_INDEX_PREFIX || timeOfIndexName(name, prefix) === undefined) return name;
+  return `${DEFAULT_INDEX_PREFIX}${name.slice(prefix.length)}`;
+}
+
+/** The cluster's name of a daily index `cwl-YYYY.MM.DD`, or undefined when `name` is not one. */
+export function physicalIndexName(prefix: string, name: string): string | undefined {
+  if (timeOfIndexName(name) === undefined) return undefined;
+  return `${prefix}${name.slice(DEFAULT_INDEX_PREFIX.length)}`;
+}
+
+interface RawHit {
+  _index: string;
+  _id: string;
+  _source: AlertDocument;
+  sort: [number, string];
+}
+
+interface RawBucket {
+  key: string | number;
+  key_as_string?: string;
+  doc_count: number;
+}
+
+export interface RawSearchResponse {
+  took?: number;
+  timed_out?: boolean;
+  _shards?: { total?: number; failed?: number; failures?: Array<{ index?: string; reason?: RawError }> };
+  hits: { total: { value: number; relation: string } | number; hits: RawHit[] };
+  aggregations?: Record<string, { buckets?: RawBucket[]; sum_other_doc_count?: number; value?: number; doc_count?: number }>;
+}
+
+export function hitsOf(response: RawSearchResponse, prefix: string): Hit[] {
+  return response.hits.hits.map((h) => ({ index: logicalIndexName(prefix, h._index), id: h._id, sort: [Number(h.sort[0]), String(h.sort[1])] as SortKey, document: h._source }));
+}
+
+export function totalOf(response: RawSearchResponse): number {
+  const t = response.hits.total;
+  return typeof t === 'number' ? t : t.value;
+}
+
+/** The answers to `aggregations`, under the caller's names. */
+export function aggregationsOf(response: RawSearchResponse, aggregations: ReadonlyArray<readonly [string, ResolvedAggregation]>): Record<string, AggregationResult> {
+  const out: Record<string, AggregationResult> = {};
+  aggregations.forEach(([name, agg], i) => {
+    const raw = response.aggregations?.[aggregationKey(i)];
+    let result: AggregationResult;
+    if (agg.type === 'date_histogram') {
+      result = { type: 'date_histogram', intervalMs: agg.intervalMs, buckets: (raw?.buckets ?? []).map((b) => ({ keyMs: Number(b.key), count: b.doc_count })) };
+    } else if (agg.type === 'terms') {
+      // Booleans come as 1/0 with key_as_string "true"/"false"; the embedded store keys them by their text.
+      const buckets = (raw?.buckets ?? []).map((b) => ({ key: b.key_as_string === 'true' || b.key_as_string === 'false' ? b.key_as_string : b.key, count: b.doc_count }));
+      result = { type: 'terms', buckets, otherCount: raw?.sum_other_doc_count ?? 0 };
+      if (agg.missing !== undefined) result.missingCount = response.aggregations?.[`${aggregationKey(i)}_missing`]?.doc_count ?? 0;
+    } else {
+      result = { type: 'cardinality', value: raw?.value ?? 0 };
+    }
+    setOwn(out, name, result); // the name is the caller's: `__proto__` is a name too
+  });
+  return out;
+}
+
+/** An OpenSearch error object (`error` of a 4xx body, `reason` of a shard failure). */
+export interface RawError {
+  type?: string;
+  reason?: string;
+  caused_by?: RawError;
+  root_cause?: RawError[];
+  failed_shards?: Array<{ reason?: RawError }>;
+}
+
+/** The chain from an error to its deepest cause, a shard's failure first when the top says only "all shards failed". */
+function causeChain(error: RawError): RawError[] {
+  const chain: RawError[] = [];
+  const start = error.failed_shards?.[0]?.reason ?? error;
+  const seen = new Set<RawError>();
+  for (let e: RawError | undefined = start; e && !seen.has(e) && chain.length < 20; e = e.caused_by) {
+    seen.add(e);
+    chain.push(e);
+  }
+  if (start !== error) chain.push(error);
+  return chain;
+}
+
+/**
+ * OpenSearch's refusal of a search as a QueryError: the query text did not parse (`syntax`), a value
+ * does not fit its field (`query`), or the request itself is refused (`request`, e.g. too many
+ * buckets or an aggregation on a text field); OpenSearch's own reason is the message. Undefined when
+ * the error is not about the request (a node failing): the caller treats that as the cluster's fault.
+ */
+export function queryErrorOf(error: RawError): QueryError | undefined {
+  const chain = causeChain(error);
+  const types = new Set(chain.map((e) => e.type));
+  const top = chain[0] as RawError;
+  const parse = chain.find((e) => e.type === 'parse_exception' || e.type === 'token_mgr_error');
+  if (parse?.reason) return { kind: 'syntax', message: firstLine(parse.reason) };
+  if (types.has('too_many_buckets_exception')) {
+    const tooMany = chain.find((e) => e.type === 'too_many_buckets_exception') as RawError;
+    return { kind: 'request', message: `${tooMany.reason ?? 'Too many buckets.'} Use a wider histogram interval, a shorter time range or smaller terms sizes.` };
+  }
+  if (types.has('query_shard_exception')) {
+    const shard = chain.find((e) => e.type === 'query_shard_exception') as RawError;
+    return { kind: 'query', message: firstLine(shard.reason ?? top.reason ?? 'OpenSearch refused the query.') };
+  }
+  if (types.has('illegal_argument_exception') || types.has('x_content_parse_exception') || types.has('parsing_exception') || types.has('search_phase_execution_exception')) {
+    const reasoned = chain.find((e) => e.type === 'illegal_argument_exception' || e.type === 'x_content_parse_exception' || e.type === 'parsing_exception') ?? top;
+    if (reasoned.type === 'search_phase_execution_exception') return undefined;
+    return { kind: 'request', message: firstLine(reasoned.reason ?? 'OpenSearch refused the request.') };
+  }
+  return undefined;
+}
+
+function firstLine(text: string): string {
+  const line = text.split('\n')[0] as string;
+  return line.length > 2000 ? `${line.slice(0, 2000)}…` : line;
+}
