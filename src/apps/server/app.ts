@@ -21,6 +21,7 @@ import { checkDeclaredLength, maxRawBodyBytes, tooLarge } from '../../api/cloudw
 import { OPENAPI_DOCUMENT } from '../../api/openapi.js';
 import { createQueryApi, type QueryApiDeps } from '../../api/query/query-api.js';
 import { createAuditApi, type AuditLogReader } from '../../audit/audit-api.js';
+import { classifyError } from '../../pipeline/retry.js';
 import type { ServerMetrics } from '../../telemetry/metrics.js';
 import type { Health } from './health.js';
 
@@ -37,6 +38,8 @@ export interface AppDeps extends QueryApiDeps {
   metrics: ServerMetrics;
   /** How the pipeline is doing, for /healthz (default: always ok). */
   health?: () => Promise<Health>;
+  /** Told of every query API request answered 503 because the index is unavailable (an OpenSearch node down). */
+  onUnavailable?: (error: Error, requestId: string, request: { method: string; path: string }) => void;
   /** Told of every request answered 500, with the request id the answer carries (the server logs it). */
   onInternalError?: (error: unknown, requestId: string, request: { method: string; path: string }) => void;
   /** The largest request body under `/api`, in bytes (default 1 MiB). */
@@ -168,6 +171,12 @@ export function createApp(deps: AppDeps): Hono<Env> {
 
   app.onError((error, c) => {
     const requestId = c.get('requestId') ?? randomUUID();
+    // The index (an OpenSearch cluster) cannot answer now: not a bug, and the client may retry.
+    const unavailable = c.req.path.startsWith('/api/') ? classifyError(error) : undefined;
+    if (unavailable) {
+      deps.onUnavailable?.(unavailable.error, requestId, { method: c.req.method, path: c.req.path });
+      return c.json({ error: { kind: 'unavailable', request_id: requestId, message: `The index cannot answer now; retry shortly. ${unavailable.error.message}` } }, 503, { 'Retry-After': '5' });
+    }
     // Every 500 is a bug: it is logged with the id the client is shown, so the two can be matched.
     // A client that hung up mid-body is not one (and will never see the answer).
     if (!isClientAbort(error)) deps.onInternalError?.(error, requestId, { method: c.req.method, path: c.req.path });

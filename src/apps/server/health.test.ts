@@ -26,4 +26,13 @@ describe('healthOf', () => {
       ],
     });
   });
+
+  it('is degraded while a connection the server needs is unreachable, ok once it is back', () => {
+    const down = { name: 'OpenSearch at http://127.0.0.1:9', reachable: false, error: 'connect ECONNREFUSED 127.0.0.1:9', sinceMs: 10_000 };
+    expect(healthOf([base], { lagThresholdSeconds: 300, nowMs: 40_000, connections: [down] })).toEqual({
+      status: 'degraded',
+      reasons: ['OpenSearch at http://127.0.0.1:9 unreachable for 30 s, retrying: connect ECONNREFUSED 127.0.0.1:9'],
+    });
+    expect(healthOf([base], { lagThresholdSeconds: 300, nowMs: 40_000, connections: [{ name: down.name, reachable: true }] })).toEqual({ status: 'ok' });
+  });
 });

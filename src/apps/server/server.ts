@@ -1,6 +1,7 @@
 /**
- * @module The hidsmon server composed from its parts: the durable log, the embedded index, the
- * forwarder between them, and the HTTP app. Used by `hidsmon server`, `hidsmon demo` and tests.
+ * @module The hidsmon server composed from its parts: the durable log, the index (embedded, or an
+ * OpenSearch cluster under `backend: opensearch`), the forwarder between them with a sink per
+ * destination, and the HTTP app. Used by `hidsmon server`, `hidsmon demo` and tests.
  */
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -13,7 +14,8 @@ import { Forwarder, type ForwarderSource, type Subscription } from '../../forwar
 import { LogStore, type RetentionOutcome } from '../../ingest/log-store.js';
 import { DuckDbStore } from '../../sinks/duckdb/store.js';
 import { serverMetrics, type ServerMetrics } from '../../telemetry/metrics.js';
-import type { DocumentSink } from '../../query/search-api.js';
+import type { DocumentSink, SearchBackend } from '../../query/search-api.js';
+import { OPENSEARCH_DESTINATION } from '../../api/cloudwatch-logs/destinations.js';
 import type { JsonObject } from '../../core/paths.js';
 import { AuditStore } from '../../audit/audit-store.js';
 import { takeAuditInbox, watchAuditInbox } from '../../audit/audit-inbox.js';
@@ -23,10 +25,18 @@ import { createApp } from './app.js';
 import { CredentialStore, type GeneratedCredentials } from './credential-store.js';
 import { healthOf } from './health.js';
 import { listen } from './listen.js';
+import { openOpenSearchParts, type OpenSearchParts } from './opensearch-parts.js';
 import { preparePrivateDataDir, restrictDataFilesToOwner } from './private-files.js';
 import { resolveTls, type TlsMaterial } from './tls.js';
 
 export const EMBEDDED_DESTINATION = 'arn:hidsmon:sink:embedded';
+export { OPENSEARCH_DESTINATION };
+
+/**
+ * The index the query API searches, which also takes writes (tests and bulk loads write straight
+ * to it): the embedded DuckDbStore, or OpenSearch's backend with its sink.
+ */
+export type ServerIndex = SearchBackend & DocumentSink & { close(): Promise<void> };
 
 export interface Credentials {
   /** Looked up by both APIs; sees changes made by `hidsmon keys` without a restart. */
@@ -107,7 +117,9 @@ export interface RunningServer {
   loginUrl: string;
   credentials: Credentials;
   config: ServerConfig;
-  index: DuckDbStore;
+  index: ServerIndex;
+  /** The configured OpenSearch cluster's sink, backend (under `backend: opensearch`) and probe. */
+  openSearch: OpenSearchParts | undefined;
   log: LogStore;
   /** The audit log: every change that is not PutLogEvents, allowed or refused. */
   audit: AuditStore;
@@ -125,7 +137,7 @@ export interface StartOptions {
   ui?: Parameters<typeof createApp>[0]['ui'];
   /** How often retention runs (default hourly). */
   retentionIntervalMs?: number;
-  /** Wraps the embedded index where the forwarder writes to it (fault tests put a failing sink here). */
+  /** Wraps the backend's sink (embedded or OpenSearch) where the forwarder writes to it (fault tests put a failing sink here). */
   wrapSink?: (sink: DocumentSink) => DocumentSink;
   /** How long stop() may take before it leaves what is still running (default 5 s). */
   stopDeadlineMs?: number;
@@ -133,8 +145,8 @@ export interface StartOptions {
   tlsRefreshIntervalMs?: number;
 }
 
-/** The forwarder's view of the durable log. A group without filters goes to the embedded index when autoSubscribe is on. */
-function forwarderSource(log: LogStore, autoSubscribe: boolean): ForwarderSource {
+/** The forwarder's view of the durable log. A group without filters goes to `autoDestination` (the backend's) when there is one (auto_subscribe). */
+function forwarderSource(log: LogStore, autoDestination: string | undefined): ForwarderSource {
   const matchers = new Map<string, MessageMatcher>();
   const matcher = (pattern: string): MessageMatcher => {
     let m = matchers.get(pattern);
@@ -151,9 +163,9 @@ function forwarderSource(log: LogStore, autoSubscribe: boolean): ForwarderSource
     subscriptions: async () => {
       const filters = log.listSubscriptionFilters();
       const out: Subscription[] = filters.ok ? filters.value.map((f) => ({ logGroup: f.logGroup, destination: f.destinationArn, matches: matcher(f.pattern) })) : [];
-      if (autoSubscribe) {
+      if (autoDestination !== undefined) {
         const subscribed = new Set(out.map((s) => s.logGroup));
-        for (const group of log.listLogGroups()) if (!subscribed.has(group.name)) out.push({ logGroup: group.name, destination: EMBEDDED_DESTINATION, matches: () => true });
+        for (const group of log.listLogGroups()) if (!subscribed.has(group.name)) out.push({ logGroup: group.name, destination: autoDestination, matches: () => true });
       }
       return out;
     },
@@ -185,7 +197,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
   const credentials = resolveCredentials(config, now);
   const metrics = serverMetrics();
   const log = await LogStore.open({ path: join(config.dataDir, 'log.duckdb'), now });
-  let index: DuckDbStore;
+  let index: ServerIndex;
   let audit: AuditStore;
   try {
     // Its own file: a damaged or busy log cannot take the trail with it.
@@ -203,9 +215,18 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     await log.close();
     throw e;
   }
+  // The cluster is not asked anything here: a node that is down at start makes the server degraded, not stopped.
+  const backendKind = config.backend ?? 'embedded';
+  let openSearch: OpenSearchParts | undefined;
   try {
-    index = await DuckDbStore.open({ path: join(config.dataDir, 'index.duckdb'), now, limits: config.limits ?? DEFAULT_LIMITS });
+    if (config.openSearch) {
+      openSearch = await openOpenSearchParts(config.openSearch, { asBackend: backendKind === 'opensearch', limits: config.limits ?? DEFAULT_LIMITS, retentionDays: config.retentionDays, now });
+    } else if (backendKind === 'opensearch') {
+      throw new Error('backend: opensearch needs opensearch.url (loadServerConfig checks this).');
+    }
+    index = openSearch?.backend ? openSearchIndex(openSearch) : await DuckDbStore.open({ path: join(config.dataDir, 'index.duckdb'), now, limits: config.limits ?? DEFAULT_LIMITS });
   } catch (e) {
+    await openSearch?.close();
     await audit.close();
     await log.close();
     throw e;
@@ -216,8 +237,14 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
   const stopInbox = watchAuditInbox(config.dataDir, audit, inboxFailed);
   // DuckDB makes its files with the process umask (077 under the hidsmon command, not in every embedder).
   restrictDataFilesToOwner(config.dataDir);
-  const source = forwarderSource(log, config.autoSubscribe);
-  const sinks = new Map<string, DocumentSink>([[EMBEDDED_DESTINATION, options.wrapSink ? options.wrapSink(index) : index]]);
+  // The backend's destination takes the log groups without filters; a configured cluster is also a
+  // destination of its own beside the embedded index, so that one group can feed both.
+  const backendDestination = backendKind === 'opensearch' ? OPENSEARCH_DESTINATION : EMBEDDED_DESTINATION;
+  const source = forwarderSource(log, config.autoSubscribe ? backendDestination : undefined);
+  const wrap = (sink: DocumentSink): DocumentSink => (options.wrapSink ? options.wrapSink(sink) : sink);
+  const sinks = new Map<string, DocumentSink>();
+  if (backendKind === 'embedded') sinks.set(EMBEDDED_DESTINATION, wrap(index));
+  if (openSearch) sinks.set(OPENSEARCH_DESTINATION, backendKind === 'opensearch' ? wrap(openSearch.sink) : openSearch.sink);
   const forwarder = new Forwarder({
     source,
     sinks,
@@ -261,6 +288,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     metrics,
     maxApiBodyBytes: (config.limits ?? DEFAULT_LIMITS).maxRequestBodyBytes,
     onInternalError: (error, requestId, request) => logger.error({ err: error, requestId, method: request.method, path: request.path }, 'Request failed on a bug; answered 500.'),
+    onUnavailable: (error, requestId, request) => logger.warn({ err: error.message, requestId, method: request.method, path: request.path }, 'The index is unavailable; answered 503.'),
     trusted: new TrustedNetworks(config.trustedNetworks),
     sessions,
     secure: tls !== undefined,
@@ -295,7 +323,10 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
         log_groups: await logGroupsStatus(log, audit),
       };
     },
-    health: async () => healthOf(await forwarder.lag(), { lagThresholdSeconds: config.healthLagSeconds ?? 300, nowMs: now() }),
+    health: async () => {
+      const [lag, connection] = await Promise.all([forwarder.lag(), openSearch?.probe.state()]);
+      return healthOf(lag, { lagThresholdSeconds: config.healthLagSeconds ?? 300, nowMs: now(), ...(connection ? { connections: [connection] } : {}) });
+    },
     deadLetters: async (limit) => (await log.listDeadLetters({ limit })).map((d) => ({ ...d })),
     removeDeadLetters: (ids) => log.removeDeadLetters(ids),
   });
@@ -327,9 +358,17 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     // One time for the whole run: the index and the log are judged against the same moment.
     const ranAt = now();
     try {
-      if (config.retentionDays > 0) {
+      if (config.retentionDays > 0 && backendKind === 'embedded') {
         const dropped = await index.deleteOlderThan(config.retentionDays, ranAt);
         if (dropped.length > 0) logger.info({ dropped }, 'Dropped daily indices past retention.');
+      }
+      // A cluster that is down keeps its indices until the next run; the log's retention goes on.
+      if (openSearch) {
+        const dropped = await openSearch.expire(ranAt).catch((e: unknown) => {
+          if (stopped === undefined) logger.warn({ err: e }, 'Could not delete OpenSearch indices past retention; tried again at the next run.');
+          return [];
+        });
+        if (dropped.length > 0) logger.info({ dropped, url: config.openSearch?.url }, 'Dropped OpenSearch daily indices past retention.');
       }
       // Only destinations that receive events now count: a subscription's, or the embedded index by auto-subscription.
       const receivers = (await source.subscriptions()).filter((s) => sinks.has(s.destination)).map((s) => ({ logGroup: s.logGroup, destination: s.destination }));
@@ -383,6 +422,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     credentials,
     config,
     index,
+    openSearch,
     log,
     audit,
     forwarder,
@@ -405,11 +445,27 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
         let clean = await forwarder.stop(Math.max(0, left() - 500));
         // A write that never returned holds the store's queue: closing would wait for it.
         if (clean) clean = await within(index.close(), left());
+        if (clean && openSearch) clean = await within(openSearch.close(), left());
         clean = (await within(log.close(), Math.max(left(), 250))) && clean;
         clean = (await within(audit.close(), Math.max(left(), 250))) && clean;
         if (!clean) logger.warn({ deadlineMs: options.stopDeadlineMs ?? 5000 }, 'Stopped with work still in flight; it is redone on the next start.');
         return clean;
       })()),
+  };
+}
+
+/** The query API's index under `backend: opensearch`: searches go to the backend, writes to the sink the forwarder uses. */
+function openSearchIndex(parts: OpenSearchParts): ServerIndex {
+  const backend = parts.backend as NonNullable<OpenSearchParts['backend']>;
+  return {
+    search: (request) => backend.search(request),
+    fields: () => backend.fields(),
+    indices: () => backend.indices(),
+    deleteIndex: (name) => backend.deleteIndex(name),
+    deleteOlderThan: (days, nowMs) => backend.deleteOlderThan(days, nowMs),
+    write: (documents) => parts.sink.write(documents),
+    // The parts are closed with the server, after the forwarder.
+    close: async () => undefined,
   };
 }
 
