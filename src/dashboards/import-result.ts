@@ -40,13 +40,14 @@ function statusHint(status: number): string {
   if (status === 404) return ' Is --url the Dashboards address (http://host:5601, or https://<domain>/_dashboards on Amazon OpenSearch Service)?';
   if (status === 401 || status === 403) return ' Give credentials in the URL (https://user:password@host) if Dashboards asks for them.';
   if (status === 413) return ' The file is above savedObjects.maxImportPayloadBytes.';
+  if (status >= 300 && status < 400) return ' It redirects (to a sign-in page?): give the address it redirects to, with credentials if it asks for them.';
   return '';
 }
 
-/** Reads the status and parsed JSON body (undefined when it was not JSON) of an import request. */
-export function readImportResponse(status: number, body: unknown, text = ''): ImportOutcome {
+/** Reads the status, parsed JSON body (undefined when it was not JSON) and redirect target of an import request. */
+export function readImportResponse(status: number, body: unknown, text = '', location?: string): ImportOutcome {
   if (status !== 200) {
-    const message = isObject(body) && typeof body['message'] === 'string' ? body['message'] : text.trim().slice(0, 300) || 'no message';
+    const message = location !== undefined && status >= 300 && status < 400 ? `redirect to ${location}` : isObject(body) && typeof body['message'] === 'string' ? body['message'] : text.trim().slice(0, 300) || 'no message';
     return { kind: 'failed', status, message: `Dashboards answered HTTP ${status}: ${message}.${statusHint(status)}` };
   }
   if (!isObject(body) || typeof body['success'] !== 'boolean' || typeof body['successCount'] !== 'number') {

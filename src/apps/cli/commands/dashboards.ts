@@ -119,7 +119,8 @@ async function postImport(target: ImportTarget, ndjson: string, ctx: CommandCont
       // Dashboards refuses a state-changing request without osd-xsrf (kbn-xsrf is Kibana's and is refused).
       headers: { 'osd-xsrf': 'true', ...(target.authorization ? { authorization: target.authorization } : {}) },
       body: form,
-      redirect: 'error',
+      // A redirect is reported, not followed: the form would not be posted again to a sign-in page.
+      redirect: 'manual',
       signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(IMPORT_TIMEOUT_MS)]),
     });
   } catch (e) {
@@ -135,7 +136,7 @@ async function postImport(target: ImportTarget, ndjson: string, ctx: CommandCont
   } catch {
     body = undefined;
   }
-  const outcome = readImportResponse(response.status, body, text);
+  const outcome = readImportResponse(response.status, body, text, response.headers.get('location') ?? undefined);
   if (outcome.kind === 'failed') throw new CliError(outcome.message);
   await writeOut(ctx.stdout, `successCount: ${outcome.successCount}\n`);
   if (outcome.kind === 'imported') {
