@@ -78,7 +78,10 @@ describe('HIDS visualizations on real OpenSearch agree with the hidsmon API', ()
   let client: Client;
   let store: DuckDbStore;
   let api: ReturnType<typeof createQueryApi>;
-  const visualizations = new Map(dashboardSavedObjects({ indexPattern: `${prefix}*` }).filter((o) => o.type === 'visualization').map((o) => [o.id, JSON.parse(o.attributes['visState'] as string) as { aggs: VisAgg[] }]));
+  const objects = dashboardSavedObjects({ indexPattern: `${prefix}*` });
+  const visualizations = new Map(objects.filter((o) => o.type === 'visualization').map((o) => [o.id, JSON.parse(o.attributes['visState'] as string) as { aggs: VisAgg[] }]));
+  /** What Dashboards searches: the index pattern's title, with its time field bounding the dashboard's range. */
+  const indexPattern = objects.find((o) => o.type === 'index-pattern')?.attributes as { title: string; timeFieldName: string };
 
   beforeAll(async () => {
     const url = await sharedOpenSearch();
@@ -115,8 +118,8 @@ describe('HIDS visualizations on real OpenSearch agree with the hidsmon API', ()
   async function openSearchPanel(panel: HidsPanel, autoIntervalMs: number | undefined): Promise<{ total: number; buckets: Buckets; otherCount: number | undefined }> {
     const aggs = openSearchAggs(visualizations.get(panel.id) as { aggs: VisAgg[] }, autoIntervalMs);
     const response = await client.search({
-      index: `${prefix}*`,
-      body: { size: 0, track_total_hits: true, query: { bool: { filter: [{ range: { '@timestamp': { gte: RANGE.from, lte: RANGE.to, format: 'epoch_millis' } } }] } }, aggs } as never,
+      index: indexPattern.title,
+      body: { size: 0, track_total_hits: true, query: { bool: { filter: [{ range: { [indexPattern.timeFieldName]: { gte: RANGE.from, lte: RANGE.to, format: 'epoch_millis' } } }] } }, aggs } as never,
     });
     const body = response.body as unknown as { _shards: { failed: number }; hits: { total: { value: number } }; aggregations: Record<string, { buckets: Array<{ key: string | number; doc_count: number }>; sum_other_doc_count?: number }> };
     expect(body._shards.failed).toBe(0);
