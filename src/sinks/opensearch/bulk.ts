@@ -26,8 +26,16 @@ export function bulkEntry(position: number, index: string, id: string, source: u
   return { position, lines, bytes: Buffer.byteLength(lines), repairs };
 }
 
-export function bulkEntries(documents: readonly IndexedDocument[]): BulkEntry[] {
-  return documents.map((d, i) => bulkEntry(i, d.index, d.id, d.document));
+/** Entries for the documents whose index `indexOf` names; the positions of the others are returned apart. */
+export function bulkEntries(documents: readonly IndexedDocument[], indexOf: (name: string) => string | undefined = (n) => n): { entries: BulkEntry[]; unplaced: number[] } {
+  const entries: BulkEntry[] = [];
+  const unplaced: number[] = [];
+  documents.forEach((d, i) => {
+    const index = indexOf(d.index);
+    if (index === undefined) unplaced.push(i);
+    else entries.push(bulkEntry(i, index, d.id, d.document));
+  });
+  return { entries, unplaced };
 }
 
 /** Entries cut into bodies of at most `maxBytes` each, in order; an entry larger than that goes alone. */

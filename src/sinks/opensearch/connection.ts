@@ -6,7 +6,7 @@
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { Client, type ClientOptions } from '@opensearch-project/opensearch';
 import { AwsSigv4Signer } from '@opensearch-project/opensearch/aws';
-import { indexNameForTime } from '../../core/time.js';
+import { indexNameForTime, timeOfIndexName } from '../../core/time.js';
 
 export type OpenSearchAuth =
   | { kind: 'none' }
@@ -59,6 +59,17 @@ export function indexPattern(options: { indexPrefix?: string }): string {
 /** The daily index of a time: `${prefix}YYYY.MM.DD` (UTC), the name documentIdentity gives. */
 export function dailyIndexName(prefix: string, timeMs: number): string {
   return indexNameForTime(timeMs, prefix);
+}
+
+/**
+ * The cluster's name of a daily index. Documents are named `cwl-YYYY.MM.DD` by documentIdentity
+ * (the forwarder uses the default prefix); under another prefix the day is kept and the prefix
+ * replaced. A name already under `prefix` is kept. Undefined for a name that is no daily index.
+ */
+export function physicalDailyIndex(prefix: string, name: string): string | undefined {
+  if (timeOfIndexName(name, prefix) !== undefined) return name;
+  if (timeOfIndexName(name, DEFAULT_INDEX_PREFIX) !== undefined) return `${prefix}${name.slice(DEFAULT_INDEX_PREFIX.length)}`;
+  return undefined;
 }
 
 /**

@@ -22,7 +22,7 @@ describe('indexTemplate (structure)', () => {
     expect(properties['rule'].properties.level).toEqual({ type: 'integer' });
     expect(properties['srcip']).toEqual({ type: 'ip', ignore_malformed: true });
     expect(properties['hidsmon'].properties.flags).toEqual({ type: 'keyword', ignore_above: SCHEMA_KEYWORD_IGNORE_ABOVE });
-    expect(properties['@timestamp']).toMatchObject({ type: 'date', ignore_malformed: false });
+    expect(properties['@timestamp']).toEqual({ type: 'date', format: 'strict_date_optional_time||epoch_millis' });
   });
 
   it('keeps what would block a batch out of the index, not out of _source', () => {

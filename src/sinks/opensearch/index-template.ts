@@ -35,9 +35,10 @@ function leafMapping(spec: FieldSpec): Mapping {
       // A hostname or `(none)` in srcip must not reject the alert: kept in _source, listed in _ignored.
       return { type: 'ip', ignore_malformed: true };
     case 'date':
-      // @timestamp is ISO 8601, TimeStamp epoch ms (OSSEC); the default format reads both. A bad
-      // @timestamp is refused, not ignored: a document without its time cannot be sorted or placed.
-      return { type: 'date', format: 'strict_date_optional_time||epoch_millis', ...(spec.name === '@timestamp' ? { ignore_malformed: false } : {}) };
+      // @timestamp is ISO 8601, TimeStamp epoch ms (OSSEC); the default format reads both. (A bad
+      // @timestamp must be refused, not ignored, but `ignore_malformed: false` here does not win
+      // over the index setting on 2.19, tried on the node: the sink checks @timestamp itself.)
+      return { type: 'date', format: 'strict_date_optional_time||epoch_millis' };
     default:
       return { type: spec.type };
   }
@@ -81,7 +82,9 @@ export function indexTemplate(prefix: string, options: IndexTemplateOptions = {}
         'index.refresh_interval': options.refreshInterval ?? '1s',
         // A bare word searches what it searches in the embedded engine (query/fields.ts).
         'index.query.default_field': [...DEFAULT_SEARCH_FIELDS],
-        // A string in a numeric field, an out-of-range number, a bad date: kept in _source, not rejected.
+        // A string in a numeric field, an out-of-range number, a bad date or ip, an object where a
+        // value is mapped: kept in _source (and named in _ignored), not rejected. On 2.19 the index
+        // setting covers more than the field parameter (objects, booleans), tried on the node.
         'index.mapping.ignore_malformed': true,
       },
       mappings: {

@@ -6,10 +6,11 @@
 import type { Client } from '@opensearch-project/opensearch';
 import { errors } from '@opensearch-project/opensearch';
 import type { IndexedDocument } from '../../core/document.js';
+import { isValidTimeMs, parseIsoTime } from '../../core/time.js';
 import { classifyError, parseRetryAfterMs, retry, type AttemptOutcome, type RetryPolicy } from '../../pipeline/retry.js';
 import { writeSummary, type DocumentOutcome, type DocumentSink, type WriteResult } from '../../query/search-api.js';
 import { bulkBody, bulkEntries, chunkByBytes, itemVerdict, repairedEntry, type BulkEntry, type BulkItemResponse } from './bulk.js';
-import { indexPrefixOf, openSearchClient, type OpenSearchConnectionOptions } from './connection.js';
+import { indexPrefixOf, openSearchClient, physicalDailyIndex, type OpenSearchConnectionOptions } from './connection.js';
 import { ensureIndexTemplate, type IndexTemplateOptions } from './index-template.js';
 
 /** 5 MiB: within OpenSearch's advice (5–15 MB) and under the 10 MiB cap of small AWS instance types. */
@@ -49,6 +50,10 @@ export class OpenSearchSinkError extends Error {
   }
 }
 
+/**
+ * Documents go to the daily index their identity names, under this sink's prefix (a `cwl-` name is
+ * moved under it, see physicalDailyIndex), so that the prefix's index template types them.
+ */
 export class OpenSearchSink implements DocumentSink {
   private templateInstalled: Promise<void> | undefined;
 
@@ -72,7 +77,15 @@ export class OpenSearchSink implements DocumentSink {
     const installed = await this.ensureTemplate();
     if (installed) return installed;
     const outcomes: Array<DocumentOutcome | undefined> = new Array(documents.length);
-    let pending = bulkEntries(documents);
+    const { entries, unplaced } = bulkEntries(documents, (name) => physicalDailyIndex(this.indexPrefix, name));
+    for (const i of unplaced) outcomes[i] = { kind: 'rejected', reason: `invalid_index: not a daily index name: ${JSON.stringify(documents[i]?.index)}` };
+    // The index ignores malformed values, a bad @timestamp too: one would be stored but never
+    // found by time. Refused here instead, so that it reaches the dead-letter store.
+    let pending = entries.filter((entry) => {
+      const invalid = invalidTimestamp((documents[entry.position] as IndexedDocument).document['@timestamp']);
+      if (invalid !== undefined) outcomes[entry.position] = { kind: 'rejected', reason: invalid };
+      return invalid === undefined;
+    });
     const maxBytes = this.options.maxBulkBytes ?? DEFAULT_MAX_BULK_BYTES;
     const result = await retry<undefined>(async () => {
       const { again, failure } = await this.sendAll(pending, maxBytes, outcomes);
@@ -170,6 +183,13 @@ export class OpenSearchSink implements DocumentSink {
       throw new OpenSearchSinkError('template_refused', `OpenSearch refused the index template ${this.indexPrefix}template: ${(error as Error).message}`, { cause: error });
     }
   }
+}
+
+/** Why `value` is no @timestamp OpenSearch can sort by (ISO 8601 or epoch ms), or undefined when it is one. */
+export function invalidTimestamp(value: unknown): string | undefined {
+  if (typeof value === 'string' ? parseIsoTime(value) !== undefined : isValidTimeMs(value)) return undefined;
+  const shown = JSON.stringify(value) ?? String(value);
+  return `invalid_timestamp: @timestamp must be an ISO 8601 time, not ${shown.length > 100 ? `${shown.slice(0, 100)}…` : shown}`;
 }
 
 /** Connection refused or reset, timeouts, and 408/429/5xx: the cluster is unavailable for now. */
