@@ -45,8 +45,7 @@ async function bulkCreate(client: Client, prefix: string, documents: readonly In
 }
 
 /** A backend with a prefix of its own on the shared node; `close` deletes its indices and template. */
-export async function openSearchPair(options: { now?: () => number } = {}): Promise<OpenSearchPair> {
-  void options;
+export async function openSearchPair(): Promise<OpenSearchPair> {
   const url = await sharedOpenSearch();
   const prefix = `${testIndexPrefix()}cwl-`;
   const client = openSearchClient({ url, indexPrefix: prefix });
