@@ -10,14 +10,13 @@ import { sharedOpenSearch, testIndexPrefix } from '../../../test/support/opensea
 import { TcpProxy } from '../../../test/support/tcp-proxy.js';
 import type { IndexedDocument } from '../../core/document.js';
 import { cloudWatchEventId } from '../../core/ids.js';
-import { timeOfIndexName } from '../../core/time.js';
 import { Forwarder, type DeadLetter, type ForwarderSource, type LogRecord, type Subscription } from '../../forwarder/forwarder.js';
-import { ok as okResult } from '../../core/result.js';
-import type { Hit, SearchBackend, WriteResult } from '../../query/search-api.js';
+import type { WriteResult } from '../../query/search-api.js';
 import { documentFromLogEvent } from '../../transforms/to-document.js';
-import { DEFAULT_INDEX_PREFIX, openSearchClient, physicalDailyIndex } from './connection.js';
+import { openSearchClient, physicalDailyIndex } from './connection.js';
 import { indexTemplateName } from './index-template.js';
 import { deleteDailyIndex, deleteIndicesOlderThan, listDailyIndices } from './retention.js';
+import { OpenSearchBackend } from './search-backend.js';
 import { OpenSearchSink, type OpenSearchSinkOptions } from './sink.js';
 
 const DAY = Date.UTC(2024, 2, 2, 12);
@@ -49,46 +48,25 @@ function openSink(prefix: string, options: Partial<OpenSearchSinkOptions> = {}):
   return OpenSearchSink.open({ url, indexPrefix: prefix, refresh: true, retryPolicy: FAST_RETRY, ...options });
 }
 
-/**
- * Test-only read side for the contract suite, with plain `_search`/`_count`/`_cat` calls: the
- * OpenSearch search backend is being written in parallel; once it lands, the contract suite should
- * pair the sink with it instead. Index names are shown as the documents name them (`cwl-…`).
- */
-function contractSink(sink: OpenSearchSink, prefix: string): ContractSink {
-  const logical = (name: string): string => `${DEFAULT_INDEX_PREFIX}${name.slice(prefix.length)}`;
-  const reads: Pick<SearchBackend, 'search' | 'indices' | 'deleteIndex' | 'deleteOlderThan' | 'fields'> = {
-    async search(request) {
-      if (request.query.kind !== 'match_all') throw new Error('the test adapter answers match_all only');
-      const response = await admin.search({
-        index: `${prefix}*`,
-        body: { size: request.size ?? 20, track_total_hits: true, sort: [{ '@timestamp': 'desc' }, { '@id': 'desc' }], query: { match_all: {} } },
-      });
-      const hits = (response.body.hits.hits as any[]).map((h): Hit => ({ index: logical(h._index), id: h._id, sort: h.sort, document: h._source }));
-      return okResult({ total: (response.body.hits.total as { value: number }).value, hits, aggregations: {}, tookMs: 0 });
-    },
-    async indices() {
-      await admin.indices.refresh({ index: `${prefix}*`, allow_no_indices: true });
-      const rows = (await admin.cat.indices({ index: `${prefix}*`, format: 'json', h: 'index,docs.count' } as never)).body as unknown as Array<Record<string, string>>;
-      return rows.filter((r) => timeOfIndexName(r['index'] as string, prefix) !== undefined).map((r) => ({ name: logical(r['index'] as string), documents: Number(r['docs.count']), bytes: 0 }));
-    },
-    async deleteIndex(name) {
-      const physical = physicalDailyIndex(prefix, name);
-      return physical !== undefined && deleteDailyIndex(admin, prefix, physical);
-    },
-    async deleteOlderThan(days, nowMs) {
-      return (await deleteIndicesOlderThan(admin, prefix, days, nowMs)).map(logical);
-    },
-    async fields() {
-      throw new Error('not needed by the sink contract');
+/** The sink paired with the OpenSearch search backend on the same prefix: the sink contract reads back through it. */
+async function contractSink(prefix: string): Promise<ContractSink> {
+  const sink = await openSink(prefix);
+  const backend = await OpenSearchBackend.open({ url, indexPrefix: prefix });
+  return {
+    write: (docs) => sink.write(docs),
+    search: (request) => backend.search(request),
+    fields: () => backend.fields(),
+    indices: () => backend.indices(),
+    deleteIndex: (name) => backend.deleteIndex(name),
+    deleteOlderThan: (days, nowMs) => backend.deleteOlderThan(days, nowMs),
+    close: async () => {
+      await sink.close();
+      await backend.close();
     },
   };
-  return { write: (docs) => sink.write(docs), ...reads, close: () => sink.close() };
 }
 
-sinkContractSuite('OpenSearch 2.19 (_bulk create)', async () => {
-  const prefix = newPrefix();
-  return contractSink(await openSink(prefix), prefix);
-});
+sinkContractSuite('OpenSearch 2.19 (_bulk create)', () => contractSink(newPrefix()));
 
 function alertLine(n: number, extra: Record<string, unknown> = {}): string {
   return JSON.stringify({ rule: { level: 5, sidid: 5715, comment: 'sshd: authentication success.' }, id: `1709380800.${1000 + n}`, TimeStamp: DAY - 3_600_000 + n, full_log: `Accepted password for user${n} from 10.0.0.${n % 250} port 22 ssh2`, hostname: 'web-1', ...extra });
