@@ -4,6 +4,7 @@ import { openSearchPair, type OpenSearchPair } from '../../../test/support/opens
 import { UnavailableError } from '../../pipeline/retry.js';
 import type { SearchRequest, SearchResponse, SortKey } from '../../query/search-api.js';
 import { DuckDbStore } from '../duckdb/store.js';
+import { ensureIndexTemplate } from './index-template.js';
 import { OpenSearchBackend } from './search-backend.js';
 
 const MATCH_ALL = { kind: 'match_all' } as const;
@@ -128,6 +129,8 @@ describe('OpenSearchBackend when the cluster misbehaves', () => {
     try {
       // The same field is a number in one daily index and a keyword in the next (dynamic mapping
       // by each day's first alert): `port_x:abc` fails on the first index's shard only.
+      // The template as the sink installs it (its explicit default fields keep query_string strict).
+      await ensureIndexTemplate(pair.client, pair.prefix);
       const doc = (day: number, value: unknown) => ({ '@timestamp': new Date(Date.UTC(2024, 2, day, 12)).toISOString(), '@id': `p${day}`, port_x: value });
       await pair.client.index({ index: `${pair.prefix}2024.03.01`, id: 'p1', body: doc(1, 22) as never, refresh: true } as never);
       await pair.client.index({ index: `${pair.prefix}2024.03.02`, id: 'p2', body: doc(2, 'abc') as never, refresh: true } as never);

@@ -19,14 +19,13 @@ import {
   type SearchRequest,
   type SearchResponse,
 } from '../../query/search-api.js';
-import { DEFAULT_REQUEST_TIMEOUT_MS, indexPattern, indexPrefixOf, openSearchClient, type OpenSearchConnectionOptions } from './connection.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, indexPattern, indexPrefixOf, openSearchClient, physicalDailyIndex, type OpenSearchConnectionOptions } from './connection.js';
 import { fieldsFromMappings, type MappingsByIndex } from './mapping-fields.js';
 import { deleteDailyIndex, deleteIndicesOlderThan } from './retention.js';
 import {
   aggregationsOf,
   hitsOf,
   logicalIndexName,
-  physicalIndexName,
   plannedBuckets,
   queryErrorOf,
   requestQuery,
@@ -189,7 +188,7 @@ export class OpenSearchBackend implements SearchBackend {
 
   async deleteIndex(name: string): Promise<boolean> {
     this.assertOpen();
-    const physical = physicalIndexName(this.prefix, name);
+    const physical = physicalDailyIndex(this.prefix, name);
     if (physical === undefined) return false;
     try {
       return await deleteDailyIndex(this.client, this.prefix, physical);

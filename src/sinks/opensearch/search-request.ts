@@ -93,12 +93,6 @@ export function logicalIndexName(prefix: string, name: string): string {
   return `${DEFAULT_INDEX_PREFIX}${name.slice(prefix.length)}`;
 }
 
-/** The cluster's name of a daily index `cwl-YYYY.MM.DD`, or undefined when `name` is not one. */
-export function physicalIndexName(prefix: string, name: string): string | undefined {
-  if (timeOfIndexName(name) === undefined) return undefined;
-  return `${prefix}${name.slice(DEFAULT_INDEX_PREFIX.length)}`;
-}
-
 interface RawHit {
   _index: string;
   _id: string;
