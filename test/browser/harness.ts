@@ -1,6 +1,7 @@
 /**
  * @module What the browser tests share: a real hidsmon server in this process (temp data dir,
- * known keys and token, the built UI), simulated alerts loaded through the real pipeline,
+ * known keys and token, the built UI; the embedded index, or the run's real OpenSearch node under
+ * an index prefix of the fixture's own), simulated alerts loaded through the real pipeline,
  * Debian's Chromium driven by playwright-core, sign-in through the one-time login link, and
  * helpers that read the numbers the UI shows.
  */
@@ -13,7 +14,9 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { pino } from 'pino';
 import { startServer, type RunningServer, type StartOptions } from '../../src/apps/server/server.js';
 import { builtUiFiles } from '../../src/apps/server/ui-files.js';
-import { DEFAULTS } from '../../src/config/server-config.js';
+import { DEFAULTS, type Backend } from '../../src/config/server-config.js';
+import { indexTemplateName } from '../../src/sinks/opensearch/index-template.js';
+import { sharedOpenSearch, testIndexPrefix } from '../support/opensearch.js';
 import { cloudWatchEventId } from '../../src/core/ids.js';
 import type { IndexedDocument } from '../../src/core/document.js';
 import type { QueryRole } from '../../src/core/principal.js';
@@ -47,21 +50,33 @@ export function requireChromium(): void {
   }
 }
 
-/** A server on a free port with a temporary data directory and the built UI; `options` go to startServer (a faulty sink). */
-export async function startFixture(name: string, options: Partial<StartOptions> = {}): Promise<Fixture> {
+/**
+ * A server on a free port with a temporary data directory and the built UI; `options` go to
+ * startServer (a faulty sink). `backend: 'opensearch'` serves the run's OpenSearch node
+ * (sharedOpenSearch) under a prefix of its own, whose indices and template close() deletes.
+ */
+export async function startFixture(name: string, options: Partial<StartOptions> = {}, backend: Backend = 'embedded'): Promise<Fixture> {
   requireChromium();
   const ui = builtUiFiles();
   if (!ui) throw new Error('The web UI is not built (dist/web/index.html is missing). Run `npm run build` first; `npm test` does.');
+  const openSearch = backend === 'opensearch' ? { url: await sharedOpenSearch(), indexPrefix: testIndexPrefix() } : undefined;
   const dir = mkdtempSync(join(tmpdir(), `hidsmon-ui-${name}-`));
   const server = await startServer(
-    { ...DEFAULTS, port: 0, dataDir: join(dir, 'data'), accessKeys: [KEY], apiTokens: [TOKEN], retentionDays: 0 },
+    { ...DEFAULTS, port: 0, dataDir: join(dir, 'data'), accessKeys: [KEY], apiTokens: [TOKEN], retentionDays: 0, backend, ...(openSearch ? { openSearch } : {}) },
     { logger: pino({ level: 'silent' }), ui, ...options },
   );
+  const dropOpenSearchData = async (): Promise<void> => {
+    const client = server.openSearch?.sink.client;
+    if (!client || !openSearch) return;
+    await client.indices.delete({ index: `${openSearch.indexPrefix}*`, ignore_unavailable: true }).catch(() => undefined);
+    await client.indices.deleteIndexTemplate({ name: indexTemplateName(openSearch.indexPrefix) }).catch(() => undefined);
+  };
   let browser: Browser;
   try {
     // launch() gives every run a fresh, temporary user-data directory.
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 60_000 });
   } catch (e) {
+    await dropOpenSearchData();
     await server.stop();
     throw e;
   }
@@ -84,6 +99,7 @@ export async function startFixture(name: string, options: Partial<StartOptions> 
     async close() {
       for (const c of contexts) await c.close().catch(() => undefined);
       await browser.close().catch(() => undefined);
+      await dropOpenSearchData();
       await server.stop();
       rmSync(dir, { recursive: true, force: true });
     },
@@ -121,7 +137,18 @@ export async function writeAlerts(server: RunningServer, alerts: readonly Simula
   const documents: IndexedDocument[] = alerts.map((a, i) =>
     documentFromLogEvent({ eventId: cloudWatchEventId(a.timeMs, i), timestampMs: a.timeMs, message: renderAlert(a, 'ossec-json'), owner: server.config.owner, logGroup: LOG_GROUP, logStream: a.host.instanceId }),
   );
-  for (let i = 0; i < documents.length; i += 5000) await server.index.write(documents.slice(i, i + 5000));
+  for (let i = 0; i < documents.length; i += 5000) {
+    const written = await server.index.write(documents.slice(i, i + 5000));
+    if (written.kind !== 'ok' || written.written + written.duplicates !== Math.min(5000, documents.length - i)) throw new Error(`The index did not take the alerts: ${JSON.stringify(written).slice(0, 300)}`);
+  }
+  await searchable(server);
+}
+
+/** On OpenSearch, what was written is searched once its indices refresh (every second): done now, so that counts are exact at once. */
+export async function searchable(server: RunningServer): Promise<void> {
+  const parts = server.openSearch;
+  if (!parts || server.config.backend !== 'opensearch') return;
+  await parts.sink.client.indices.refresh({ index: `${server.config.openSearch?.indexPrefix ?? 'cwl-'}*`, allow_no_indices: true, ignore_unavailable: true });
 }
 
 /** Ships events with the AWS SDK's PutLogEvents to the server, and waits until they are indexed. */
@@ -139,6 +166,7 @@ export async function shipEvents(server: RunningServer, logStream: string, event
     client.destroy();
   }
   if (!(await server.forwarder.drained(30_000))) throw new Error('The forwarder did not index the shipped events within 30 s.');
+  await searchable(server);
 }
 
 /** POST /api/search with the bearer token: what the API says, to compare the UI with. */
