@@ -43,4 +43,11 @@ describe('the field catalog from the daily mappings', () => {
     const fields = fieldsFromMappings(JSON.parse('{"cwl-2024.03.02":{"mappings":{"properties":{"__proto__":{"type":"keyword"},"constructor":{"properties":{"x":{"type":"constructor"}}}}}}}'));
     expect(fields).toEqual([{ name: '__proto__', type: 'keyword', aggregatable: true }]);
   });
+
+  it('stops at max_fields as the embedded catalog does, keeping the schema\'s fields first', () => {
+    const properties: Record<string, unknown> = { srcip: { type: 'ip' }, zz_last: { type: 'keyword' } };
+    for (let i = 0; i < 10; i++) properties[`a${i}`] = { type: 'keyword' };
+    const fields = fieldsFromMappings({ 'cwl-2024.03.02': { mappings: { properties } } } as never, 5);
+    expect(fields.map((f) => f.name)).toEqual(['a0', 'a1', 'a2', 'a3', 'srcip']);
+  });
 });

@@ -3,7 +3,7 @@
  * names, multi-fields (`rule.comment.keyword`) as fields of their own, one type per name across the
  * indices. Pure.
  */
-import type { FieldType } from '../../query/fields.js';
+import { schemaField, type FieldType } from '../../query/fields.js';
 import type { FieldInfo } from '../../query/search-api.js';
 
 interface MappingNode {
@@ -63,9 +63,9 @@ function collect(properties: Record<string, MappingNode> | undefined, prefix: st
  * aggregation merges them); any other mix is what Kibana shows as `conflict`, which FieldType has
  * no name for: it is reported as `keyword` (every value reads as text) and not aggregatable, since
  * an aggregation over it fails on the indices of the other type. Text is never aggregatable, as in
- * the embedded catalog.
+ * the embedded catalog. At most `maxFields` entries (the limits' max_fields).
  */
-export function fieldsFromMappings(byIndex: MappingsByIndex): FieldInfo[] {
+export function fieldsFromMappings(byIndex: MappingsByIndex, maxFields = Number.POSITIVE_INFINITY): FieldInfo[] {
   const typesByName = new Map<string, Set<FieldType>>();
   for (const index of Object.keys(byIndex).sort()) {
     const fields = new Map<string, FieldType>();
@@ -89,5 +89,10 @@ export function fieldsFromMappings(byIndex: MappingsByIndex): FieldInfo[] {
       out.push({ name, type: 'keyword', aggregatable: false });
     }
   }
-  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const byName = (a: FieldInfo, b: FieldInfo): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  if (out.length <= maxFields) return out.sort(byName);
+  // Past the limit (as the embedded catalog stops at it), the schema's fields are kept first.
+  const schema = out.filter((f) => schemaField(f.name) !== undefined);
+  const others = out.filter((f) => schemaField(f.name) === undefined).sort(byName);
+  return [...schema, ...others].slice(0, maxFields).sort(byName);
 }

@@ -164,7 +164,7 @@ export class OpenSearchBackend implements SearchBackend {
     this.assertOpen();
     try {
       const answer = await this.client.indices.getMapping({ index: this.pattern });
-      return fieldsFromMappings(answer.body as unknown as MappingsByIndex);
+      return fieldsFromMappings(answer.body as unknown as MappingsByIndex, this.limits.maxFields);
     } catch (e) {
       throw this.clusterError(e, 'read the mappings');
     }
