@@ -106,6 +106,7 @@ export function banner(server: RunningServer): string {
     '',
     `  Open the UI:        ${server.loginUrl}`,
     `  CloudWatch Logs:    endpoint ${server.url}, region ${server.config.region}`,
+    ...indexLines(server.config),
   ];
   if (server.tls) {
     const made = server.tls.generated ? ` (self-signed, made now: ${server.tls.generated.reason})` : server.config.tls?.mode === 'auto' ? ' (self-signed)' : '';
@@ -118,6 +119,15 @@ export function banner(server: RunningServer): string {
   lines.push(...credentialLines(server));
   lines.push('', 'Stop with Ctrl-C.');
   return `${lines.join('\n')}\n`;
+}
+
+/** Where the alerts are indexed and searched, and what else a subscription filter can send them to. */
+function indexLines(config: ServerConfig): string[] {
+  const os = config.openSearch;
+  if (config.backend === 'opensearch' && os) return [`  Index:              OpenSearch at ${os.url} (daily indices ${os.indexPrefix}YYYY.MM.DD; /healthz says degraded while it is unreachable)`];
+  const lines = [`  Index:              embedded, ${config.dataDir}/index.duckdb`];
+  if (os) lines.push(`  Also OpenSearch:    ${os.url} (${os.indexPrefix}*) for subscription filters to arn:hidsmon:sink:opensearch`);
+  return lines;
 }
 
 /** What this start made, printed once and saying which goes where; else where the credentials are. */
