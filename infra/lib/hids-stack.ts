@@ -216,8 +216,10 @@ export class HidsStack extends Stack {
       description: 'hidsmon test hosts: create streams and put events in the alerts log group; read the agent bundle; SSM Session Manager.',
     });
     logicalId(hostRole, 'HIDSInstanceRole');
-    const streams = Fn.join('', ['arn:', Aws.PARTITION, ':logs:', Aws.REGION, ':', Aws.ACCOUNT_ID, ':log-group:', alerts.logGroupName, ':log-stream:*']);
-    hostRole.addToPolicy(new iam.PolicyStatement({ sid: 'CreateStreams', actions: ['logs:CreateLogStream'], resources: [alerts.logGroupArn] }));
+    // Spelled out rather than the group's Arn attribute, whose form (with or without `:*`) differs between implementations.
+    const group = Fn.join('', ['arn:', Aws.PARTITION, ':logs:', Aws.REGION, ':', Aws.ACCOUNT_ID, ':log-group:', alerts.logGroupName]);
+    const streams = Fn.join('', [group, ':log-stream:*']);
+    hostRole.addToPolicy(new iam.PolicyStatement({ sid: 'CreateStreams', actions: ['logs:CreateLogStream'], resources: [Fn.join('', [group, ':*'])] }));
     hostRole.addToPolicy(new iam.PolicyStatement({ sid: 'PutEvents', actions: ['logs:PutLogEvents'], resources: [streams] }));
     hostRole.addToPolicy(new iam.PolicyStatement({ sid: 'AgentBundle', actions: ['s3:GetObject'], resources: [artifacts.agentBundleObjectArn] }));
     logicalId(hostRole.node.findChild('DefaultPolicy'), 'HIDSInstancePolicy');

@@ -90,7 +90,7 @@ describe('the test hosts', () => {
   it('may only create streams and put events in the alerts log group (and read the agent bundle)', () => {
     const statements = policyOf('HIDSInstanceRole').Properties['PolicyDocument'].Statement;
     expect(statements).toEqual([
-      { Sid: 'CreateStreams', Effect: 'Allow', Action: 'logs:CreateLogStream', Resource: { 'Fn::GetAtt': ['HIDSAlerts', 'Arn'] } },
+      { Sid: 'CreateStreams', Effect: 'Allow', Action: 'logs:CreateLogStream', Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':log-group:', { Ref: 'HIDSAlerts' }, ':*']] } },
       { Sid: 'PutEvents', Effect: 'Allow', Action: 'logs:PutLogEvents', Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':log-group:', { Ref: 'HIDSAlerts' }, ':log-stream:*']] } },
       { Sid: 'AgentBundle', Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::', { Ref: 'ArtifactsBucket' }, '/', { Ref: 'AgentBundleKey' }]] } },
     ]);
