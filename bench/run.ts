@@ -4,6 +4,7 @@
  */
 import { runAgentBench } from './agent.bench.js';
 import { runAuditBench } from './audit.bench.js';
+import { runBackendsBench } from './backends.bench.js';
 import { machineInfo, printTable, writeResult, type SuiteResult } from './harness.js';
 import { runServerBench } from './server.bench.js';
 import { runStoreBench } from './store.bench.js';
@@ -21,6 +22,7 @@ const SUITES: Record<string, () => SuiteResult | Promise<SuiteResult>> = {
   ui: () => runUiBench(log),
   audit: () => runAuditBench(log),
   agent: () => runAgentBench(log),
+  backends: () => runBackendsBench(log),
 };
 
 async function main(): Promise<number> {

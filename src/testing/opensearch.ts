@@ -8,12 +8,12 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, openSync, closeSync, readFileSync, realpathSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { freePort } from './processes.js';
 
 const run = promisify(execFile);
-const repoRoot = new URL('../../', import.meta.url).pathname.replace(/\/dist\/$/, '/');
 
 export interface OpenSearchNode {
   /** `http://127.0.0.1:<port>` */
@@ -53,11 +53,12 @@ export async function ensureOpenSearch(): Promise<Install> {
 }
 
 function findRepoRoot(): string {
-  // From src/testing (tsx) or dist/src/testing (built): the folder that holds scripts/.
-  for (const candidate of [repoRoot, new URL('../../../', import.meta.url).pathname]) {
-    if (existsSync(join(candidate, 'scripts', 'ensure-opensearch.sh'))) return candidate;
+  // From src/testing (tsx) or dist/src/testing (built): the nearest folder above that holds scripts/.
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let up = 0; up < 6; up++, dir = dirname(dir)) {
+    if (existsSync(join(dir, 'scripts', 'ensure-opensearch.sh'))) return dir;
   }
-  throw new Error('scripts/ensure-opensearch.sh not found beside this module');
+  throw new Error('scripts/ensure-opensearch.sh not found above this module');
 }
 
 async function javaHome(): Promise<string> {
