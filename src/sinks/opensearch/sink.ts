@@ -7,7 +7,7 @@ import type { Client } from '@opensearch-project/opensearch';
 import { errors } from '@opensearch-project/opensearch';
 import type { IndexedDocument } from '../../core/document.js';
 import { isValidTimeMs, parseIsoTime } from '../../core/time.js';
-import { classifyError, parseRetryAfterMs, retry, type AttemptOutcome, type RetryPolicy } from '../../pipeline/retry.js';
+import { classifyError, parseRetryAfterMs, retry, type AttemptOutcome, type RetryHooks, type RetryPolicy } from '../../pipeline/retry.js';
 import { writeSummary, type DocumentOutcome, type DocumentSink, type WriteResult } from '../../query/search-api.js';
 import { bulkBody, bulkEntries, chunkByBytes, itemVerdict, repairedEntry, type BulkEntry, type BulkItemResponse } from './bulk.js';
 import { indexPrefixOf, openSearchClient, physicalDailyIndex, type OpenSearchConnectionOptions } from './connection.js';
@@ -33,6 +33,13 @@ export interface OpenSearchSinkOptions extends OpenSearchConnectionOptions {
   refresh?: boolean | 'wait_for';
   /** Use this client (shared with a search backend) instead of one of the sink's own; it is not closed by the sink. */
   client?: Client;
+}
+
+/** Per write: the Lambda entry bounds the retries by the invocation's remaining time and counts them. */
+export interface SinkWriteOptions {
+  /** Instead of the sink's `retryPolicy` for this write. */
+  retryPolicy?: RetryPolicy;
+  onRetry?: RetryHooks['onRetry'];
 }
 
 /** A `_bulk` request that failed as a whole. */
@@ -72,7 +79,7 @@ export class OpenSearchSink implements DocumentSink {
     return indexPrefixOf(this.options);
   }
 
-  async write(documents: readonly IndexedDocument[]): Promise<WriteResult> {
+  async write(documents: readonly IndexedDocument[], writeOptions: SinkWriteOptions = {}): Promise<WriteResult> {
     if (documents.length === 0) return writeSummary([]);
     const installed = await this.ensureTemplate();
     if (installed) return installed;
@@ -92,7 +99,7 @@ export class OpenSearchSink implements DocumentSink {
       pending = again;
       if (pending.length === 0) return { kind: 'ok', value: undefined };
       return failure;
-    }, this.options.retryPolicy ?? DEFAULT_SINK_RETRY_POLICY);
+    }, writeOptions.retryPolicy ?? this.options.retryPolicy ?? DEFAULT_SINK_RETRY_POLICY, writeOptions.onRetry ? { onRetry: writeOptions.onRetry } : {});
     // Some documents are still unanswered: the whole batch is retried by the caller, which is safe
     // because `create` turns every re-sent document that did get in into a 409, a duplicate.
     if (result.kind !== 'ok') return { kind: 'retryable', error: result.error, ...('retryAfterMs' in result && result.retryAfterMs !== undefined ? { retryAfterMs: result.retryAfterMs } : {}) };

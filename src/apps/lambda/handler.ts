@@ -1,0 +1,175 @@
+/**
+ * @module The Lambda forwarder's invocation: a CloudWatch Logs subscription event → the core
+ * transform (the local forwarder's) → the OpenSearch sink, with what the blog's function lacked:
+ * per-document outcomes (a rejected document goes to the dead-letter destination, the rest of the
+ * batch is indexed), retries with backoff bounded by the invocation's remaining time, and a
+ * failure (a throw, so that Lambda retries the delivery) only when something retryable still
+ * failed. One structured log line per invocation. No environment, no clients built here: index.ts
+ * composes it, tests inject the parts.
+ */
+import type { IndexedDocument } from '../../core/document.js';
+import { retry, type RetryPolicy } from '../../pipeline/retry.js';
+import type { WriteResult, WriteSummary } from '../../query/search-api.js';
+import type { SinkWriteOptions } from '../../sinks/opensearch/sink.js';
+import { transformSubscriptionEvent, type RejectedEvent } from '../../transforms/transform-subscription.js';
+import type { DeadLetterDestination, DeadLetterRecord } from './dead-letters.js';
+
+/** The part of Lambda's context object the handler uses (declared here, as hono does, instead of a types package). */
+export interface LambdaContext {
+  awsRequestId: string;
+  getRemainingTimeInMillis(): number;
+}
+
+/** What the sink must do: OpenSearchSink. */
+export interface ForwarderSinkPort {
+  write(documents: readonly IndexedDocument[], options?: SinkWriteOptions): Promise<WriteResult>;
+}
+
+export interface InvocationLog {
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+  error(fields: Record<string, unknown>, message: string): void;
+}
+
+/** What an invocation did; also its log line's fields and the handler's return value. */
+export interface InvocationSummary {
+  outcome: 'indexed' | 'control_message' | 'corrupt_payload';
+  messageType?: 'DATA_MESSAGE' | 'CONTROL_MESSAGE';
+  logGroup?: string;
+  logStream?: string;
+  events: number;
+  indexed: number;
+  /** Already in the index: a re-delivery, or written by an earlier attempt of this invocation. */
+  duplicates: number;
+  rejected: number;
+  dead_lettered: number;
+  retries: number;
+  took_ms: number;
+}
+
+export interface SubscriptionHandlerParts {
+  sink: ForwarderSinkPort;
+  deadLetters: DeadLetterDestination;
+  log: InvocationLog;
+  /**
+   * Kept free at the end of the invocation: retries stop this long before Lambda's timeout, so that
+   * the last request (at most the request timeout) ends and the failure is reported, not cut off.
+   */
+  marginMs: number;
+  /** Retries of a write that failed as a whole (the cluster down, the template not installed): bounded by the remaining time, not by a count. */
+  writeRetryPolicy?: RetryPolicy;
+  /** Retries inside one write, of the documents the cluster has not taken yet (429, 5xx items). */
+  sinkRetryPolicy?: RetryPolicy;
+  now?: () => number;
+}
+
+/** The whole-write retries: capped at 5 s so that a cluster that is back is used within seconds. */
+export const DEFAULT_WRITE_RETRY_POLICY: RetryPolicy = { initialDelayMs: 200, maxDelayMs: 5_000, multiplier: 2, maxRetryAfterMs: 10_000 };
+export const DEFAULT_SINK_RETRY_POLICY_IN_LAMBDA: RetryPolicy = { initialDelayMs: 100, maxDelayMs: 2_000, multiplier: 2, maxAttempts: 4, maxRetryAfterMs: 5_000 };
+
+/** A delivery that could not be written yet; thrown so that Lambda delivers the event again. */
+export class ForwarderInvocationError extends Error {
+  constructor(
+    readonly code: 'opensearch_unavailable' | 'dead_letter_failed' | 'sink_failed',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ForwarderInvocationError';
+  }
+}
+
+export type SubscriptionHandler = (event: unknown, context: LambdaContext) => Promise<InvocationSummary>;
+
+export function createSubscriptionHandler(parts: SubscriptionHandlerParts): SubscriptionHandler {
+  const now = parts.now ?? Date.now;
+  const writePolicy = parts.writeRetryPolicy ?? DEFAULT_WRITE_RETRY_POLICY;
+  const sinkPolicy = parts.sinkRetryPolicy ?? DEFAULT_SINK_RETRY_POLICY_IN_LAMBDA;
+
+  return async (event, context) => {
+    const started = now();
+    const requestId = context.awsRequestId;
+    const summary: InvocationSummary = { outcome: 'indexed', events: 0, indexed: 0, duplicates: 0, rejected: 0, dead_lettered: 0, retries: 0, took_ms: 0 };
+    const finish = (): InvocationSummary => {
+      summary.took_ms = now() - started;
+      parts.log.info({ requestId, ...summary }, 'Invocation done.');
+      return summary;
+    };
+    const fail = (error: ForwarderInvocationError): never => {
+      summary.took_ms = now() - started;
+      parts.log.error({ requestId, ...summary, error_code: error.code, error: error.message }, 'Invocation failed; Lambda delivers the event again.');
+      throw error;
+    };
+    const deadLetter = async (records: DeadLetterRecord[]): Promise<void> => {
+      if (records.length === 0) return;
+      try {
+        await parts.deadLetters.send(records, requestId);
+      } catch (error) {
+        fail(new ForwarderInvocationError('dead_letter_failed', `Could not store ${records.length} dead letters in ${parts.deadLetters.description}: ${(error as Error).message}`, { cause: error }));
+      }
+      summary.dead_lettered += records.length;
+    };
+
+    const transformed = transformSubscriptionEvent(event);
+    if (!transformed.ok) {
+      // A delivery that does not decode never will: Lambda's retries would fail the same way and then
+      // drop it. Kept whole with the reason instead, and the invocation succeeds.
+      summary.outcome = 'corrupt_payload';
+      await deadLetter([{ kind: 'corrupt_payload', reason: `${transformed.error.code}: ${transformed.error.message}`, requestId, deadLetteredAt: new Date(now()).toISOString(), event }]);
+      parts.log.warn({ requestId, code: transformed.error.code, reason: transformed.error.message }, 'Corrupt subscription payload dead-lettered.');
+      return finish();
+    }
+    const output = transformed.value;
+    summary.messageType = output.messageType;
+    summary.logGroup = output.logGroup;
+    summary.logStream = output.logStream;
+    if (output.messageType === 'CONTROL_MESSAGE') {
+      summary.outcome = 'control_message';
+      return finish();
+    }
+    summary.events = output.documents.length + output.rejected.length;
+    const origin = { logGroup: output.logGroup, logStream: output.logStream, owner: output.owner };
+    const deadLetteredAt = new Date(now()).toISOString();
+
+    let written: WriteSummary | undefined;
+    if (output.documents.length > 0) {
+      const remainingMs = (): number => Math.max(0, context.getRemainingTimeInMillis() - parts.marginMs);
+      const onRetry = (): void => void summary.retries++;
+      let result: Awaited<ReturnType<typeof retry<WriteSummary>>>;
+      try {
+        result = await retry<WriteSummary>(
+          async () => {
+            const answer = await parts.sink.write(output.documents, { retryPolicy: { ...sinkPolicy, deadlineMs: remainingMs() }, onRetry });
+            return answer.kind === 'ok' ? { kind: 'ok', value: answer } : answer;
+          },
+          { ...writePolicy, deadlineMs: remainingMs() },
+          { onRetry },
+        );
+      } catch (error) {
+        // The cluster refused the request itself or answered nonsense: not the documents' fault.
+        return fail(new ForwarderInvocationError('sink_failed', `The OpenSearch sink failed: ${(error as Error).message}`, { cause: error }));
+      }
+      if (result.kind !== 'ok') {
+        return fail(new ForwarderInvocationError('opensearch_unavailable', `OpenSearch did not take the delivery within the invocation (${summary.retries} retries): ${result.error.message}`, { cause: result.error }));
+      }
+      written = result.value;
+      summary.indexed = written.written;
+      summary.duplicates = written.duplicates;
+      summary.rejected = written.rejected;
+    }
+
+    const letters: DeadLetterRecord[] = output.rejected.map((r) => rejectedEventLetter(r, requestId, deadLetteredAt, origin));
+    summary.rejected += output.rejected.length;
+    written?.outcomes.forEach((outcome, i) => {
+      if (outcome.kind !== 'rejected') return;
+      const doc = output.documents[i] as IndexedDocument;
+      letters.push({ kind: 'rejected_document', reason: outcome.reason, requestId, deadLetteredAt, ...origin, index: doc.index, id: doc.id, document: doc.document });
+    });
+    await deadLetter(letters);
+    return finish();
+  };
+}
+
+function rejectedEventLetter(rejected: RejectedEvent, requestId: string, deadLetteredAt: string, origin: { logGroup: string; logStream: string; owner: string }): DeadLetterRecord {
+  return { kind: 'rejected_event', reason: `logEvents[${rejected.index}]: ${rejected.reason}`, requestId, deadLetteredAt, ...origin, event: rejected.event };
+}
