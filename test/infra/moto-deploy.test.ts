@@ -156,7 +156,7 @@ describe('the template in moto\'s CloudFormation', () => {
     }
   });
 
-  it('runs the function on nodejs24.x from the artifacts bucket, with its role and environment (the dead-letter queue's URL); only the logs service of this group may invoke it', async () => {
+  it('runs the function on nodejs24.x from the artifacts bucket, with its role and environment (the dead-letter queue\'s URL); only the logs service of this group may invoke it', async () => {
     const lambda = new LambdaClient(config);
     const name = physical('HIDSLambdaConsumer');
     expect(outputs['HIDSLambdaConsumer']).toBe(name);
