@@ -74,6 +74,18 @@ describe('the index template on a real OpenSearch 2.19 node', () => {
     expect(got.index_templates[0].index_template.template.settings.index.number_of_replicas).toBe('0');
   });
 
+  it('installs beside a template of a longer prefix that overlaps it (the more specific one wins)', async () => {
+    const inner = `${prefix}prod-`;
+    try {
+      await ensureIndexTemplate(client, prefix);
+      await ensureIndexTemplate(client, inner);
+      const simulated = (await client.transport.request({ method: 'POST', path: `/_index_template/_simulate_index/${inner}2024.01.01` })).body as any;
+      expect(simulated.overlapping.map((o: any) => o.name)).toEqual([indexTemplateName(prefix)]);
+    } finally {
+      await client.indices.deleteIndexTemplate({ name: indexTemplateName(inner) }).catch(() => undefined);
+    }
+  });
+
   it('indexes malformed ips, huge integers, strings in numeric fields and over-long keywords, keeping the values in _source', async () => {
     const long = 'x'.repeat(40_000); // over Lucene's 32,766-byte term limit
     const docs = [

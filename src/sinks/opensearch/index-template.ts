@@ -12,6 +12,9 @@ import { DEFAULT_SEARCH_FIELDS, DYNAMIC_KEYWORD_IGNORE_ABOVE, KEYWORD_SUBFIELD, 
  */
 export const SCHEMA_KEYWORD_IGNORE_ABOVE = 8191;
 
+/** Fields per daily index (OpenSearch's default is 1000). */
+export const TOTAL_FIELDS_LIMIT = 10_000;
+
 export interface IndexTemplateOptions {
   /** Replicas per index; default 0 (the caller decides from the cluster, see ensureIndexTemplate). */
   replicas?: number;
@@ -73,7 +76,9 @@ export function schemaProperties(fields: readonly FieldSpec[] = SCHEMA_FIELDS): 
 export function indexTemplate(prefix: string, options: IndexTemplateOptions = {}): Record<string, unknown> {
   return {
     index_patterns: [`${prefix}*`],
-    priority: 200,
+    // A longer prefix is more specific (`cwl-prod-*` within `cwl-*`): it wins, and OpenSearch
+    // refuses two overlapping templates of the same priority.
+    priority: 200 + prefix.length,
     _meta: { managed_by: 'hidsmon' },
     template: {
       settings: {
@@ -86,6 +91,9 @@ export function indexTemplate(prefix: string, options: IndexTemplateOptions = {}
         // value is mapped: kept in _source (and named in _ignored), not rejected. On 2.19 the index
         // setting covers more than the field parameter (objects, booleans), tried on the node.
         'index.mapping.ignore_malformed': true,
+        // Wazuh's own template's figure: decoders add fields (Windows event channel, syscheck), and
+        // past the limit (1000 by default) every alert bringing a new field of the day is refused.
+        'index.mapping.total_fields.limit': TOTAL_FIELDS_LIMIT,
       },
       mappings: {
         // "2024-01-01" in an unknown field stays a keyword: a date guess would reject the next "n/a".

@@ -14,7 +14,7 @@ import { Forwarder, type DeadLetter, type ForwarderSource, type LogRecord, type 
 import type { WriteResult } from '../../query/search-api.js';
 import { documentFromLogEvent } from '../../transforms/to-document.js';
 import { openSearchClient, physicalDailyIndex } from './connection.js';
-import { indexTemplateName } from './index-template.js';
+import { indexTemplateName, TOTAL_FIELDS_LIMIT } from './index-template.js';
 import { deleteDailyIndex, deleteIndicesOlderThan, listDailyIndices } from './retention.js';
 import { OpenSearchBackend } from './search-backend.js';
 import { OpenSearchSink, type OpenSearchSinkOptions } from './sink.js';
@@ -117,19 +117,19 @@ describe('OpenSearchSink on a real node', () => {
   it('rejects documents the mapping refuses, with the reason, and indexes the rest of the batch', async () => {
     const prefix = newPrefix();
     sink = await openSink(prefix);
-    const manyFields = Object.fromEntries(Array.from({ length: 1100 }, (_, i) => [`f${i}`, i]));
+    const manyFields = Object.fromEntries(Array.from({ length: TOTAL_FIELDS_LIMIT + 50 }, (_, i) => [`f${i}`, i]));
     const docs = [
       delivery(alertLine(1), 1),
       delivery(alertLine(2, { '': 'a field without a name' }), 2),
       delivery(alertLine(3), 3),
-      delivery(alertLine(4, { wazuh: manyFields }), 4), // over index.mapping.total_fields.limit (1000)
+      delivery(alertLine(4, { wazuh: manyFields }), 4), // over index.mapping.total_fields.limit
       delivery(alertLine(5), 5),
     ];
     const result = summary(await sink.write(docs));
     expect(result.outcomes.map((o) => o.kind)).toEqual(['indexed', 'rejected', 'indexed', 'rejected', 'indexed']);
     const reasons = result.outcomes.map((o) => (o.kind === 'rejected' ? o.reason : ''));
     expect(reasons[1]).toMatch(/^mapper_parsing_exception: .*empty/i);
-    expect(reasons[3]).toMatch(/Limit of total fields \[1000\]/);
+    expect(reasons[3]).toMatch(new RegExp(`Limit of total fields \\[${TOTAL_FIELDS_LIMIT}\\]`));
     expect(await count(prefix)).toBe(3);
   });
 
