@@ -242,6 +242,22 @@ describe('server: both sinks at once', () => {
   }, 60_000);
 });
 
+describe('server: the opensearch destination without a cluster', () => {
+  it('refuses a subscription filter to it at PutSubscriptionFilter, naming what to configure', async () => {
+    const server = await startServer(config(), { logger });
+    const cw = cloudWatch(server);
+    try {
+      await cw.send(new CreateLogGroupCommand({ logGroupName: 'g' }));
+      const refused = await cw.send(new PutSubscriptionFilterCommand({ logGroupName: 'g', filterName: 'f', filterPattern: '', destinationArn: OPENSEARCH_DESTINATION })).catch((e: Error) => e);
+      expect(refused).toMatchObject({ name: 'InvalidParameterException', message: expect.stringMatching(/no sink for 'arn:hidsmon:sink:opensearch'; it has: arn:hidsmon:sink:embedded\. .*opensearch\.url in hidsmon\.yaml, \$HIDSMON_OPENSEARCH_URL or hidsmon server --opensearch-url URL/) });
+      expect((await api(server, '/api/ingest')).json.log_groups[0].subscription_filters).toEqual([]);
+    } finally {
+      cw.destroy();
+      await server.stop();
+    }
+  });
+});
+
 describe('server --backend opensearch: the node down', () => {
   it('starts with the node unreachable (degraded, 503 on search), keeps the events in the log, and catches up when it is back', async () => {
     const prefix = ownPrefix();
