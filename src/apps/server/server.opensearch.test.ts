@@ -259,7 +259,7 @@ describe('server: the opensearch destination without a cluster', () => {
 });
 
 describe('server --backend opensearch: the node down', () => {
-  it('starts with the node unreachable (degraded, 503 on search), keeps the events in the log, and catches up when it is back', async () => {
+  it('starts with the node unreachable (degraded, 503 on search), keeps the events in the log, and catches up when it is back; the same after an outage mid-stream', async () => {
     const prefix = ownPrefix();
     const proxy = await TcpProxy.start(url);
     await proxy.cut();
@@ -296,6 +296,18 @@ describe('server --backend opensearch: the node down', () => {
       while ((await api(server, '/healthz')).json.status !== 'ok' && Date.now() < healthy) await new Promise((r) => setTimeout(r, 250));
       expect((await api(server, '/healthz')).json).toEqual({ status: 'ok' });
       expect((await api(server, '/api/ingest')).json.dead_letters).toBe(0);
+
+      // Down again mid-stream: a batch shipped before the cut and one during it, all indexed once after.
+      const more = (from: number) => Array.from({ length: 30 }, (_, n) => ({ timestamp: t + 100 + from + n, message: JSON.stringify({ rule: { level: 5, sidid: 5715 }, id: `mid-${from + n}`, full_log: `mid ${from + n}` }) }));
+      await ship(server, 'hids-alerts', 'host-1', more(0), false);
+      await proxy.cut();
+      await ship(server, 'hids-alerts', 'host-1', more(30), false);
+      await new Promise((r) => setTimeout(r, 1500));
+      await proxy.restore();
+      expect(await server.forwarder.drained(60_000)).toBe(true);
+      await refresh(prefix);
+      expect((await api(server, '/api/search', { query: '', from: 'now-1h', size: 0 })).json.total).toBe(110);
+      expect((await api(server, '/api/ingest')).json).toMatchObject({ dead_letters: 0, log: { events: 110 } });
     } finally {
       await server.stop();
       await proxy.close();
