@@ -41,6 +41,8 @@ Options:
                   $HIDSMON_TLS=auto, serves HTTPS with a self-signed certificate)
   --ca FILE       the CA (PEM) the simulated hosts trust for the server's certificate
                   (default under tls: auto: the server's own self-signed certificate)
+  --backend B, --opensearch-url URL
+                  index in an OpenSearch cluster instead, as for hidsmon server
   -h, --help      show this help
 `;
 
@@ -60,7 +62,7 @@ export function demoHostKey(server: RunningServer): { id: string; secret: string
 }
 
 export async function demoCommand(argv: string[], ctx: CommandContext): Promise<number> {
-  const { values } = parseCommandLine('demo', argv, { port: { type: 'string' }, data: { type: 'string' }, rate: { type: 'string' }, hosts: { type: 'string' }, config: { type: 'string' }, ca: { type: 'string' } }, 0);
+  const { values } = parseCommandLine('demo', argv, { port: { type: 'string' }, data: { type: 'string' }, rate: { type: 'string' }, hosts: { type: 'string' }, config: { type: 'string' }, ca: { type: 'string' }, backend: { type: 'string' }, 'opensearch-url': { type: 'string' } }, 0);
   if (values['help']) {
     await writeOut(ctx.stdout, demoHelp);
     return 0;
