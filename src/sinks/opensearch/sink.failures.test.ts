@@ -91,6 +91,16 @@ describe('OpenSearchSink failure handling', () => {
     expect(server!.bulks.map((b) => b.ids)).toEqual([['d0', 'd1', 'd2', 'd3', 'd4'], ['d1', 'd3']]);
   });
 
+  it('sends the other bodies of a write while items of one wait for their retry', async () => {
+    server = await endpoint((ids, call) => ({ status: 200, body: items(ids.map((id) => (call === 1 && id === 'd0' ? 429 : 201))) }));
+    sink = await OpenSearchSink.open({ url: server.url, retryPolicy: FAST, maxBulkBytes: 600 });
+    expect(kinds(await sink.write(docs(6)))).toEqual(['indexed', 'indexed', 'indexed', 'indexed', 'indexed', 'indexed']);
+    const bodies = server.bulks.map((b) => b.ids);
+    expect(bodies.length).toBeGreaterThan(2);
+    expect(bodies.flat().sort()).toEqual(['d0', 'd0', 'd1', 'd2', 'd3', 'd4', 'd5']);
+    expect(bodies[bodies.length - 1]).toEqual(['d0']); // after every other body of the round
+  });
+
   it('retries a request answered 503 as a whole, then reads its items', async () => {
     const s = await open((ids, call) => (call <= 2 ? { status: 503, body: { error: 'unavailable' } } : { status: 200, body: items(ids.map(() => 201)) }));
     expect(kinds(await s.write(docs(3)))).toEqual(['indexed', 'indexed', 'indexed']);

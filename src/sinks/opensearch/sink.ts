@@ -113,12 +113,14 @@ export class OpenSearchSink implements DocumentSink {
   /**
    * One round over `entries`: each body sent once; final answers recorded in `outcomes`. Returns the
    * entries to try again and why. After a request fails as a whole, the rest of the round is not
-   * sent (the cluster is down or overloaded: hammering it helps no one).
+   * sent (the cluster is down or overloaded: hammering it helps no one); items refused for now
+   * (429) are retried in the next round while the other bodies still go.
    */
   private async sendAll(entries: BulkEntry[], maxBytes: number, outcomes: Array<DocumentOutcome | undefined>): Promise<{ again: BulkEntry[]; failure: AttemptOutcome<undefined> & { kind: 'retryable' } }> {
     const queue = chunkByBytes(entries, maxBytes);
     const again: BulkEntry[] = [];
     let failure: { kind: 'retryable'; error: Error; retryAfterMs?: number } | undefined;
+    let itemFailure: string | undefined;
     for (let chunk = queue.shift(); chunk; chunk = queue.shift()) {
       if (failure) {
         again.push(...chunk);
@@ -141,7 +143,6 @@ export class OpenSearchSink implements DocumentSink {
         continue;
       }
       const repaired: BulkEntry[] = [];
-      let itemFailure: string | undefined;
       chunk.forEach((entry, i) => {
         const verdict = itemVerdict(answer.items[i], entry.repairs);
         if (verdict.kind === 'final') outcomes[entry.position] = verdict.outcome;
@@ -155,9 +156,8 @@ export class OpenSearchSink implements DocumentSink {
         }
       });
       if (repaired.length > 0) queue.unshift(...chunkByBytes(repaired, maxBytes));
-      if (itemFailure !== undefined && !failure) failure = { kind: 'retryable', error: new Error(`OpenSearch refused documents for now (${itemFailure})`) };
     }
-    return { again, failure: failure ?? { kind: 'retryable', error: new Error('OpenSearch left documents unanswered') } };
+    return { again, failure: failure ?? { kind: 'retryable', error: new Error(`OpenSearch refused documents for now (${itemFailure ?? 'no answer'})`) } };
   }
 
   private async sendBulk(chunk: readonly BulkEntry[]): Promise<{ kind: 'ok'; items: Array<BulkItemResponse | undefined> } | RequestFailure> {
