@@ -1,6 +1,6 @@
 /**
  * @module The CDK app (`npx cdk deploy`, cdk.json): the stack with its function and agent bundle
- * uploaded as assets. `-c artifacts=parameters` synthesizes the committed template's form instead.
+ * uploaded as assets. HIDSMON_CDK_ARTIFACTS=parameters synthesizes the committed template's form instead.
  */
 import type { ArtifactSource } from '../lib/artifacts.js';
 import { buildApp } from '../lib/synth.js';

@@ -54,18 +54,29 @@ systemctl enable --now rsyslog httpd
 WORK=$(mktemp -d)
 cd "$WORK"
 fetch() { curl --fail --silent --show-error --location --proto '=https' --tlsv1.2 --retry 5 --output "$1" "$2"; }
+# BEGIN verify_release
+# verify_release FILE SIGNATURE KEYFILE FINGERPRINT: succeeds only when SIGNATURE is a good signature
+# of FILE made by the key FINGERPRINT, with KEYFILE imported into a keyring of its own.
+verify_release() {
+  local home status
+  home=$(mktemp -d)
+  status="$home/verify.status"
+  gpg --homedir "$home" --batch --quiet --import "$3"
+  if gpg --homedir "$home" --batch --status-fd 3 --verify "$2" "$1" 3>"$status" 2>/dev/null \\
+    && grep -Eq "^\\[GNUPG:\\] VALIDSIG .*\\b$4\\b" "$status"; then
+    rm -rf "$home"
+    return 0
+  fi
+  echo "verify_release: $1 has no good signature by $4" >&2
+  cat "$status" >&2
+  rm -rf "$home"
+  return 1
+}
+# END verify_release
 fetch ossec.tar.gz "https://github.com/ossec/ossec-hids/archive/$OSSEC_VERSION.tar.gz"
 fetch ossec.tar.gz.asc "https://github.com/ossec/ossec-hids/releases/download/$OSSEC_VERSION/ossec-hids-$OSSEC_VERSION.tar.gz.asc"
 fetch ossec-key.asc https://ossec.github.io/files/OSSEC-ARCHIVE-KEY.asc
-export GNUPGHOME="$WORK/gnupg"
-mkdir -m 0700 "$GNUPGHOME"
-gpg --batch --import ossec-key.asc
-gpg --batch --status-fd 1 --verify ossec.tar.gz.asc ossec.tar.gz > verify.status
-if ! grep -Eq "^\\[GNUPG:\\] VALIDSIG .*\\b$OSSEC_SIGNING_KEY\\b" verify.status; then
-  echo "OSSEC $OSSEC_VERSION: no valid signature by $OSSEC_SIGNING_KEY; not installing" >&2
-  cat verify.status >&2
-  false
-fi
+verify_release ossec.tar.gz ossec.tar.gz.asc ossec-key.asc "$OSSEC_SIGNING_KEY"
 tar xzf ossec.tar.gz
 cat > "ossec-hids-$OSSEC_VERSION/etc/preloaded-vars.conf" <<'PRELOADED'
 USER_LANGUAGE="en"
