@@ -130,8 +130,24 @@ export class HidsStack extends Stack {
     functionRole.addToPolicy(new iam.PolicyStatement({ sid: 'DeadLetters', actions: ['sqs:SendMessage'], resources: [deadLetters.queueArn, failedInvocations.queueArn] }));
     logicalId(functionRole.node.findChild('DefaultPolicy'), 'HIDSLambdaPolicy');
 
-    // ---- The OpenSearch domain ----
+    // ---- The OpenSearch domain, its error log published to a log group of its own ----
     const replicas = nodeCount > 1 ? 1 : 0;
+    const domainLogs = new logs.LogGroup(this, 'HIDSOpenSearchLogs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+    logicalId(domainLogs, 'HIDSOpenSearchLogs');
+    const domainLogsPolicy = new logs.CfnResourcePolicy(this, 'HIDSOpenSearchLogsPolicy', {
+      policyName: Fn.join('-', [Aws.STACK_NAME, 'opensearch-logs']),
+      policyDocument: Fn.toJsonString({
+        Version: '2012-10-17',
+        Statement: [{
+          Effect: 'Allow',
+          Principal: { Service: 'es.amazonaws.com' },
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: domainLogs.logGroupArn,
+          Condition: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+        }],
+      }),
+    });
+    domainLogsPolicy.overrideLogicalId('HIDSOpenSearchLogsPolicy');
     const domain = new opensearch.CfnDomain(this, 'HIDSOpenSearchDomain', {
       domainName: domainName.valueAsString,
       engineVersion: ENGINE_VERSION,
@@ -142,6 +158,7 @@ export class HidsStack extends Stack {
       domainEndpointOptions: { enforceHttps: true, tlsSecurityPolicy: TLS_POLICY },
       softwareUpdateOptions: { autoSoftwareUpdateEnabled: true },
       advancedOptions: { 'rest.action.multi.allow_explicit_index': 'true' },
+      logPublishingOptions: { ES_APPLICATION_LOGS: { enabled: true, cloudWatchLogsLogGroupArn: domainLogs.logGroupArn } },
       accessPolicies: {
         Version: '2012-10-17',
         Statement: [
@@ -165,6 +182,7 @@ export class HidsStack extends Stack {
       },
     });
     domain.overrideLogicalId('HIDSOpenSearchDomain');
+    domain.addResourceDependency(domainLogsPolicy);
     domain.applyRemovalPolicy(RemovalPolicy.DESTROY);
 
     // ---- The forwarder ----

@@ -211,6 +211,17 @@ describe('the OpenSearch domain', () => {
     expect(ENGINE_VERSION).toMatch(/^OpenSearch_(2\.(19|[2-9]\d)|[3-9]\.\d+)$/);
   });
 
+  it('publishes its error log to a log group that only the OpenSearch service of this account may write', () => {
+    expect(domain.Properties['LogPublishingOptions']).toEqual({ ES_APPLICATION_LOGS: { Enabled: true, CloudWatchLogsLogGroupArn: { 'Fn::GetAtt': ['HIDSOpenSearchLogs', 'Arn'] } } });
+    expect(resources['HIDSOpenSearchLogs']!.Properties['RetentionInDays']).toBe(30);
+    const policy = resources['HIDSOpenSearchLogsPolicy']!.Properties['PolicyDocument']['Fn::Join'][1] as unknown[];
+    expect(policy.filter((p) => typeof p === 'string').join('|')).toBe(
+      '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"es.amazonaws.com"},"Action":["logs:CreateLogStream","logs:PutLogEvents"],"Resource":"|","Condition":{"StringEquals":{"aws:SourceAccount":"|"}}}]}',
+    );
+    expect(policy.filter((p) => typeof p !== 'string')).toEqual([{ 'Fn::GetAtt': ['HIDSOpenSearchLogs', 'Arn'] }, { Ref: 'AWS::AccountId' }]);
+    expect(one('AWS::OpenSearchService::Domain').DependsOn).toEqual(['HIDSOpenSearchLogsPolicy']);
+  });
+
   it('admits the function\'s role (POST/PUT) and, unsigned, only MyTrustedNetwork', () => {
     expect(domain.Properties['AccessPolicies']).toEqual({
       Version: '2012-10-17',
