@@ -154,6 +154,8 @@ describe('the log group, the function and its subscription', () => {
       } },
     });
     expect(fn.DependsOn).toEqual(['HIDSLambdaPolicy']);
+    // Lambda's own retries of a failed delivery (the handler fails only on what is still retryable), then the queue.
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', { FunctionName: { Ref: 'HIDSLambdaConsumer' }, MaximumRetryAttempts: 2, Qualifier: '$LATEST' });
   });
 
   it('has encrypted SQS dead-letter queues that refuse plain HTTP', () => {
