@@ -202,6 +202,7 @@ export class HidsStack extends Stack {
       environment: {
         HIDSMON_OPENSEARCH_URL: `https://${domain.attrDomainEndpoint}`,
         HIDSMON_OPENSEARCH_INDEX_PREFIX: INDEX_PREFIX,
+        // Given, so that the function never asks the cluster (GET _cluster/health): its role may only POST and PUT.
         HIDSMON_OPENSEARCH_REPLICAS: String(replicas),
         HIDSMON_DEAD_LETTER_QUEUE_URL: deadLetters.queueUrl,
         HIDSMON_LOG_LEVEL: 'info',
