@@ -20,9 +20,9 @@ export type QueryNode =
   | { kind: 'match_all' }
   | { kind: 'match_none' }
   | BoolNode
-  | { kind: 'term'; field: string | null; value: string } // unquoted single token, escapes resolved
+  | TermNode
+  | WildcardNode
   | { kind: 'phrase'; field: string | null; value: string; slop?: number } // quoted text, escapes resolved
-  | { kind: 'wildcard'; field: string | null; pattern: string } // * and ? are wildcards; only \\ \* \? remain escapes
   | { kind: 'prefix'; field: string; value: string } // DSL prefix
   | { kind: 'regexp'; field: string | null; pattern: string } // Lucene /regex/, raw (Lucene RegExp syntax)
   | { kind: 'fuzzy'; field: string | null; value: string; distance: number } // term~ / term~1
@@ -30,6 +30,33 @@ export type QueryNode =
   | { kind: 'exists'; field: string }
   | { kind: 'terms'; field: string; values: string[] } // DSL terms
   | { kind: 'match'; field: string | null; query: string; operator: 'or' | 'and' }; // DSL match: analyzed text
+
+/**
+ * Unquoted text, escapes resolved: one term, or several that Lucene reads as one text (`root admin`
+ * in `srcuser:(root admin)`: bare terms in a row with no operator between them, as query_string does
+ * without split_on_whitespace). Each field's analyzer then decides: a keyword field reads one value
+ * `root admin`, a number or ip field fails on it, a text field searches its tokens, joined with
+ * `operator` (the query's default operator; absent means or).
+ */
+export interface TermNode {
+  kind: 'term';
+  field: string | null;
+  value: string;
+  operator?: 'and';
+}
+
+/**
+ * `*` and `?` are wildcards; only \\ \* \? remain escapes. `analyze` (query_string's
+ * analyze_wildcard, which Kibana always sends) has text fields analyze the literal parts: a prefix
+ * `wp-log*` becomes `wp OR log*` (joined with `operator`), and in other patterns each literal run
+ * becomes its first token. DSL wildcard queries are not analyzed.
+ */
+export interface WildcardNode {
+  kind: 'wildcard';
+  field: string | null;
+  pattern: string;
+  analyze?: { operator: 'or' | 'and' };
+}
 
 export interface BoolNode {
   kind: 'bool';

@@ -9,7 +9,7 @@ import { parseDateMath } from '../../core/date-math.js';
 import { canonicalIp, cidrKeyRange, ipSortKey } from '../../core/ip.js';
 import { err, ok, type Result } from '../../core/result.js';
 import { lowerCase } from '../analysis/standard-tokenizer.js';
-import type { QueryNode, RangeNode } from '../ast.js';
+import { children, escapeForPattern, type QueryNode, type RangeNode } from '../ast.js';
 import { luceneRegexpToRe2 } from '../lucene/regexp-to-re2.js';
 import type { FieldType } from '../fields.js';
 import type { TextSql } from './text-sql.js';
@@ -95,11 +95,20 @@ const TERM_GROUP_MIN = 8;
 
 const TRUE = 'TRUE';
 const FALSE = 'FALSE';
+/**
+ * A clause whose text analyzed to no terms (`".."`, `full_log:..*`): Lucene's query parser leaves
+ * it out of the bool it is in (so `".." AND htop` is `htop`), and a query of nothing matches
+ * nothing. Valid SQL for FALSE, should it ever reach the SQL.
+ */
+const NO_TERMS = '(/* no terms */ FALSE)';
+
+const isQuery = (sql: string): boolean => sql !== NO_TERMS;
 
 /** Compiles a query to a SQL boolean expression; values are appended to `params`. */
 export function compileToSql(node: QueryNode, resolver: SqlFieldResolver, params: SqlParams, options: CompileOptions): Result<string, CompileError> {
   try {
-    return ok(new Compiler(resolver, params, options).node(node));
+    const sql = new Compiler(resolver, params, options).node(node);
+    return ok(sql === NO_TERMS ? FALSE : sql);
   } catch (e) {
     if (e instanceof Fail) return err(e.error);
     throw e;
@@ -126,25 +135,30 @@ class Compiler {
         const field = node.field;
         const objectFields = field.includes('*') || this.resolver.field(field) ? [] : this.resolver.matching(`${field}.*`);
         if (objectFields.length > 0) return or(objectFields.map((f) => this.exists(f)));
-        return this.onFields(field, (f) => this.exists(f), false);
+        return this.onFields(field, (f) => this.exists(f));
       }
       default:
-        return this.onFields(node.field, (f) => this.leaf(node, f), node.field === null || node.field.includes('*'));
+        return this.onFields(node.field, (f) => this.leaf(node, f));
     }
   }
 
   private bool(node: Extract<QueryNode, { kind: 'bool' }>): string {
-    const required = [...node.must, ...node.filter].map((n) => this.node(n));
-    const excluded = node.mustNot.map((n) => `NOT ${this.node(n)}`);
+    const required = [...node.must, ...node.filter].map((n) => this.node(n)).filter(isQuery);
+    const excluded = node.mustNot.map((n) => this.node(n)).filter(isQuery).map((sql) => `NOT ${sql}`);
     const parts = [...required, ...excluded];
     const minimum = node.minimumShouldMatch ?? (required.length === 0 && node.should.length > 0 ? 1 : 0);
     if (minimum > node.should.length) return FALSE;
-    if (minimum === 1) parts.push(or(this.disjunction(node.should)));
-    else if (minimum > 0) {
-      const should = node.should.map((n) => this.node(n));
+    if (minimum === 1) {
+      const should = this.disjunction(node.should).filter(isQuery);
+      if (should.length > 0) parts.push(or(should));
+      else if (node.minimumShouldMatch !== undefined) return FALSE;
+    } else if (minimum > 0) {
+      const should = node.should.map((n) => this.node(n)).filter(isQuery);
+      if (minimum > should.length) return FALSE;
       parts.push(`((${should.map((s) => `CAST(${s} AS INTEGER)`).join(' + ')}) >= ${minimum})`);
     }
-    return parts.length === 0 ? TRUE : and(parts);
+    if (parts.length > 0) return and(parts);
+    return children(node).length === 0 ? TRUE : NO_TERMS;
   }
 
   /**
@@ -156,13 +170,13 @@ class Compiler {
     const groups = new Map<string | null, string[]>();
     const rest: QueryNode[] = [];
     for (const n of should) {
-      if (n.kind === 'term') groups.set(n.field, [...(groups.get(n.field) ?? []), n.value]);
+      if (n.kind === 'term' && n.operator === undefined) groups.set(n.field, [...(groups.get(n.field) ?? []), n.value]);
       else rest.push(n);
     }
     const out = rest.map((n) => this.node(n));
     for (const [field, values] of groups) {
       if (values.length < TERM_GROUP_MIN) out.push(...values.map((value) => this.node({ kind: 'term', field, value })));
-      else out.push(this.onFields(field, (f) => this.termGroup(f, values), field === null || field.includes('*')));
+      else out.push(this.onFields(field, (f) => this.termGroup(f, values)));
     }
     return out;
   }
@@ -170,30 +184,36 @@ class Compiler {
   private termGroup(field: SqlField, values: readonly string[]): string {
     if (field.type !== 'text') return this.terms(field, values);
     const tokens = [...new Set(values.flatMap((v) => this.options.text.tokens(v)))];
-    return tokens.length === 0 ? FALSE : this.options.text.anyToken(field, tokens, this.params);
+    return tokens.length === 0 ? NO_TERMS : this.options.text.anyToken(field, tokens, this.params);
   }
 
   /**
-   * A leaf on one field, on a field pattern, or on the default fields. With several fields a value
-   * that does not fit a field's type skips that field (OpenSearch is lenient there) instead of failing.
+   * A leaf on one field, on a field pattern, or on the default fields. A value that does not fit a
+   * field's type fails the query, also when a field pattern reached that field: OpenSearch is
+   * lenient only where the default field is `*`, and the index names its default fields.
    */
-  private onFields(name: string | null, predicate: (field: SqlField) => string, lenient: boolean): string {
+  private onFields(name: string | null, predicate: (field: SqlField) => string): string {
     const fields = name === null ? this.resolver.defaultFields() : name.includes('*') ? this.resolver.matching(name) : [this.resolver.field(name)].filter((f): f is SqlField => f !== undefined);
     const parts: string[] = [];
     for (const field of fields) {
       try {
         parts.push(predicate(field));
       } catch (e) {
-        if (!(lenient && e instanceof Fail)) throw e;
+        if (e instanceof Fail && name !== null && name !== field.name) {
+          throw new Fail({ ...e.error, message: `${name} includes ${field.name}: ${e.error.message} Name the field you mean instead of the pattern.` });
+        }
+        throw e;
       }
     }
-    return parts.length === 0 ? FALSE : or(parts);
+    const queries = parts.filter(isQuery);
+    if (queries.length === 0) return parts.length > 0 ? NO_TERMS : FALSE;
+    return or(queries);
   }
 
   private leaf(node: QueryNode, field: SqlField): string {
     switch (node.kind) {
       case 'term':
-        return this.equals(field, node.value, false);
+        return this.equals(field, node.value, false, 0, node.operator ?? 'or');
       case 'phrase':
         return this.equals(field, node.value, true, node.slop);
       case 'terms':
@@ -206,6 +226,7 @@ class Compiler {
         return node.operator === 'and' ? and(parts) : or(parts);
       }
       case 'wildcard':
+        if (node.analyze && field.type === 'text') return this.analyzedPrefix(field, node.pattern, node.analyze.operator) ?? this.wildcard(field, node.pattern);
         return this.wildcard(field, node.pattern);
       case 'prefix':
         return this.wildcard(field, `${node.value.replace(/[\\*?]/g, (c) => `\\${c}`)}*`);
@@ -240,16 +261,34 @@ class Compiler {
     return or(values.map((v) => this.equals(field, v, false)));
   }
 
-  /** term and phrase: the value as the field's type reads it. */
-  private equals(field: SqlField, value: string, phrase: boolean, slop?: number): string {
+  /**
+   * query_string's analyze_wildcard on a text field: a prefix query (`wp-log*`, one trailing `*`
+   * and no other wildcard) analyzes its text, and becomes its tokens with a prefix on the last
+   * (`wp OR log*`), joined with the default operator. Other wildcard patterns are only lower-cased
+   * (undefined here), as OpenSearch does.
+   */
+  private analyzedPrefix(field: SqlField, pattern: string, operator: 'or' | 'and'): string | undefined {
+    const body = prefixBody(pattern);
+    if (body === undefined) return undefined;
+    const tokens = this.options.text.tokens(body);
+    if (tokens.length === 0) return NO_TERMS;
+    const text = this.options.text;
+    const last = tokens.length - 1;
+    const parts = tokens.map((t, i) => (i === last ? text.wildcard(field, `${escapeForPattern(t)}*`, this.params) : text.token(field, t, this.params)));
+    return operator === 'and' ? and(parts) : or(parts);
+  }
+
+  /** term and phrase: the value as the field's type reads it (an unquoted text's tokens joined with `operator`). */
+  private equals(field: SqlField, value: string, phrase: boolean, slop = 0, operator: 'or' | 'and' = 'or'): string {
     switch (field.type) {
       case 'text': {
         const text = this.options.text;
         const tokens = text.tokens(value);
-        if (tokens.length === 0) return FALSE;
-        if (phrase && tokens.length > 1) return text.phrase(field, tokens, slop ?? 0, this.params);
-        // An unquoted value that analyzes to several tokens is a bool of them (default operator OR).
-        return or(tokens.map((t) => text.token(field, t, this.params)));
+        if (tokens.length === 0) return NO_TERMS;
+        if (phrase && tokens.length > 1) return text.phrase(field, tokens, slop, this.params);
+        // An unquoted value that analyzes to several tokens is a bool of them, with the default operator.
+        const parts = tokens.map((t) => text.token(field, t, this.params));
+        return operator === 'and' ? and(parts) : or(parts);
       }
       case 'keyword':
       case 'boolean': {
@@ -341,9 +380,8 @@ class Compiler {
    * lower-cased first, as query_string normalizes it with the field's analyzer, and matches a token.
    */
   private regexp(field: SqlField, pattern: string): string {
-    if (field.type !== 'text' && field.type !== 'keyword') {
-      throw new Fail({ field: field.name, message: `Regular expressions work on keyword and text fields; ${field.name} is a ${field.type} field.` });
-    }
+    // OpenSearch answers a regexp on a number, ip, date or boolean field with no documents, not an error.
+    if (field.type !== 'text' && field.type !== 'keyword') return FALSE;
     const translated = luceneRegexpToRe2(field.type === 'text' ? lowerCase(pattern) : pattern);
     if (!translated.ok) throw new Fail({ field: field.name, message: `${field.name}:/${pattern}/: ${translated.error.message}.` });
     this.params.regexPatterns.push(translated.value);
@@ -354,7 +392,9 @@ class Compiler {
 
   private fuzzy(field: SqlField, value: string, distance: number): string {
     if (field.type === 'text') return this.options.text.fuzzy(field, value.toLowerCase(), distance, this.params);
-    if (field.type !== 'keyword') return this.equals(field, value, false);
+    if (field.type !== 'keyword') {
+      throw new Fail({ field: field.name, message: `Fuzzy terms (~) work on keyword and text fields; ${field.name} is a ${field.type} field.` });
+    }
     // As on text: the closest max_expansions values of the index, then any of them.
     const candidates = this.options.text.fuzzyValues(field, value, distance, this.params);
     const expr = field.expr(this.params);
@@ -423,6 +463,19 @@ function dateValue(field: SqlField, value: string, nowMs: number, roundUp: boole
   const parsed = parseDateMath(value, nowMs, { roundUp });
   if (!parsed.ok) throw new Fail({ field: field.name, message: `${field.name} is a date field: ${parsed.error}` });
   return parsed.value;
+}
+
+/** The literal text of a prefix pattern (`abc*`, escapes resolved), or undefined for any other pattern. */
+function prefixBody(pattern: string): string | undefined {
+  let body = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i] as string;
+    if (c === '\\' && i + 1 < pattern.length) body += pattern[++i];
+    else if (c === '*' && i === pattern.length - 1) return body;
+    else if (c === '*' || c === '?') return undefined;
+    else body += c;
+  }
+  return undefined;
 }
 
 /** Lucene wildcard (`*`, `?`, `\` escapes) → SQL LIKE with `\` as its escape. */

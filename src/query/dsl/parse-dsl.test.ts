@@ -152,13 +152,16 @@ describe('parseDsl: query_string', () => {
     expect(d({ query_string: { query: 'rule.level:>=10 AND NOT agent.name:web01' } })).toBe(
       '(+rule.level:[10 TO *] -agent.name:web01)',
     );
-    expect(d({ query_string: { query: 'a b' } })).toBe('(a b)');
+    expect(d({ query_string: { query: 'a b' } })).toBe('a\\ b');
+    expect(parsed({ query_string: { query: 'a*' } })).toEqual({ kind: 'wildcard', field: null, pattern: 'a*' });
+    expect(parsed({ query_string: { query: 'a*', analyze_wildcard: true } })).toEqual({ kind: 'wildcard', field: null, pattern: 'a*', analyze: { operator: 'or' } });
   });
 
   it('honours default_operator, case-insensitively', () => {
-    expect(d({ query_string: { query: 'a b', default_operator: 'AND' } })).toBe('(+a +b)');
-    expect(d({ query_string: { query: 'a b', default_operator: 'and' } })).toBe('(+a +b)');
-    expect(d({ query_string: { query: 'a b', default_operator: 'or' } })).toBe('(a b)');
+    expect(d({ query_string: { query: 'a OR b c', default_operator: 'AND' } })).toBe('(+c a b)');
+    expect(d({ query_string: { query: 'a OR b c', default_operator: 'and' } })).toBe('(+c a b)');
+    expect(d({ query_string: { query: 'a OR b c', default_operator: 'or' } })).toBe('(a b c)');
+    expect(parsed({ query_string: { query: 'a b', default_operator: 'AND' } })).toEqual({ kind: 'term', field: null, value: 'a b', operator: 'and' });
   });
 
   it('puts a single default field on unfielded clauses', () => {

@@ -356,8 +356,11 @@ function parseQueryStringQuery(body: unknown, path: string): Parsed {
   if (timeZone !== undefined && typeof timeZone !== 'string') return fail('time_zone must be a string', path);
   // OpenSearch: a query of only whitespace (Java's trim: chars <= U+0020) matches no documents.
   if ([...text].every((c) => c <= ' ')) return ok(matchNone());
+  const analyzeWildcard = spec['analyze_wildcard'] ?? false;
+  if (typeof analyzeWildcard !== 'boolean') return fail('analyze_wildcard must be true or false', path);
   const parsed = parseQueryString(text, {
     defaultOperator: operator,
+    analyzeWildcard,
     ...(field.value === undefined ? {} : { defaultField: field.value }),
   });
   if (!parsed.ok) {

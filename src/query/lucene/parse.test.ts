@@ -51,8 +51,15 @@ describe('parseLucene: empty input', () => {
 describe('parseLucene: boolean semantics (QueryParserBase.addClause), default OR', () => {
   it.each([
     ['a', 'a'],
-    ['a b', '(a b)'],
-    ['a b c', '(a b c)'],
+    ['a b', 'a\\ b'], // bare terms in a row are one text (Lucene's MultiTerm)
+    ['a b c', 'a\\ b\\ c'],
+    ['a b AND c', '(+b +c a)'], // a term before AND or OR stays a clause of its own
+    ['a b c OR d', '(a\\ b c d)'],
+    ['a b -c', '(a\\ b -c)'],
+    ['a f:b c', '(a f:b c)'],
+    ['a b~ c', '(a b~0 c)'],
+    ['a b^2 c', '(a b c)'],
+    ['a "b" c d', '(a "b" c\\ d)'],
     ['a AND b', '(+a +b)'],
     ['a OR b', '(a b)'],
     ['a AND b OR c', '(+a +b c)'],
@@ -81,11 +88,11 @@ describe('parseLucene: boolean semantics (QueryParserBase.addClause), default OR
   });
 
   it.each([
-    ['a and b', '(a and b)'],
-    ['a or b', '(a or b)'],
-    ['not a', '(not a)'],
-    ['ANDROID ORACLE NOTE', '(ANDROID ORACLE NOTE)'],
-    ['And Or Not', '(And Or Not)'],
+    ['a and b', 'a\\ and\\ b'],
+    ['a or b', 'a\\ or\\ b'],
+    ['not a', 'not\\ a'],
+    ['ANDROID ORACLE NOTE', 'ANDROID\\ ORACLE\\ NOTE'],
+    ['And Or Not', 'And\\ Or\\ Not'],
     ['a&&b', 'a&&b'],
     ['a||b', 'a||b'],
   ])('only uppercase AND/OR/NOT, && and || alone, are operators: %s', (text, expected) => {
@@ -96,7 +103,7 @@ describe('parseLucene: boolean semantics (QueryParserBase.addClause), default OR
 describe('parseLucene: boolean semantics, default AND', () => {
   const and = { defaultOperator: 'AND' } as const;
   it.each([
-    ['a b', '(+a +b)'],
+    ['a b', 'a\\ b'], // one text, its tokens all required (see the operator test)
     ['a OR b', '(a b)'],
     ['a AND b OR c', '(+a b c)'], // OR turns the preceding required clause optional
     ['a OR b c', '(+c a b)'],
@@ -143,7 +150,7 @@ describe('parseLucene: purely negative queries and groups', () => {
     ['((a))', 'a'],
     ['(+a)', 'a'],
     ['(a)^2', 'a'],
-    ['(a b) (c d)', '((a b) (c d))'],
+    ['(a b) (c d)', '(a\\ b c\\ d)'],
     ['(a AND b) OR (c AND -d)', '((+a +b) (+c -d))'],
   ])('groups: %s → %s', (text, expected) => {
     expect(d(text)).toBe(expected);
@@ -162,7 +169,7 @@ describe('parseLucene: fields', () => {
     ['field:"a phrase"', 'field:"a phrase"'],
     ['field:"phrase"~2', 'field:"phrase"~2'],
     ['field:(a OR b)', '(field:a field:b)'],
-    ['field:(a b)', '(field:a field:b)'],
+    ['field:(a b)', 'field:a\\ b'],
     ['field:(a AND -b)', '(+field:a -field:b)'],
     ['f:(a OR g:b)', '(f:a g:b)'],
     ['f:(a (b "c d"))', '(f:a (f:b f:"c d"))'],
@@ -170,7 +177,7 @@ describe('parseLucene: fields', () => {
     ['my\\ field:x', 'my\\ field:x'],
     ['srcip:10.10.10.10', 'srcip:10.10.10.10'],
     ['id:i-0e427a8594852eca2', 'id:i-0e427a8594852eca2'],
-    ['*:foo', 'foo'],
+    ['*:foo', '\\*:foo'],
   ])('%s → %s', (text, expected) => {
     expect(d(text)).toBe(expected);
   });
@@ -186,7 +193,7 @@ describe('parseLucene: fields', () => {
     expect(d('*', options)).toBe('_exists_:full_log');
     expect(d('>5', options)).toBe('full_log:{5 TO *]');
     expect(d('[1 TO 2]', options)).toBe('full_log:[1 TO 2]');
-    expect(d('*:x', options)).toBe('x');
+    expect(d('*:x', options)).toBe('\\*:x');
     expect(d('a', { defaultField: '*' })).toBe('a');
   });
 });
@@ -198,7 +205,7 @@ describe('parseLucene: match_all and exists', () => {
     ['field:*', '_exists_:field'],
     ['_exists_:field', '_exists_:field'],
     ['_exists_:"field"', '_exists_:field'],
-    ['_exists_:(a b)', '(_exists_:a _exists_:b)'],
+    ['_exists_:(a b)', '_exists_:a\\ b'],
     ['NOT _exists_:field', '(+*:* -_exists_:field)'],
     ['f:[* TO *]', '_exists_:f'],
     ['f:{* TO *}', '_exists_:f'],
@@ -215,23 +222,23 @@ describe('parseLucene: match_all and exists', () => {
 
 describe('parseLucene: wildcards', () => {
   it.each([
-    ['foo*', { kind: 'wildcard', field: null, pattern: 'foo*' }],
-    ['f:foo*', { kind: 'wildcard', field: 'f', pattern: 'foo*' }],
-    ['f?o', { kind: 'wildcard', field: null, pattern: 'f?o' }],
-    ['*foo', { kind: 'wildcard', field: null, pattern: '*foo' }],
-    ['fo*o?', { kind: 'wildcard', field: null, pattern: 'fo*o?' }],
-    ['**', { kind: 'wildcard', field: null, pattern: '**' }],
-    ['?', { kind: 'wildcard', field: null, pattern: '?' }],
+    ['foo*', { kind: 'wildcard', field: null, pattern: 'foo*', analyze: { operator: 'or' } }],
+    ['f:foo*', { kind: 'wildcard', field: 'f', pattern: 'foo*', analyze: { operator: 'or' } }],
+    ['f?o', { kind: 'wildcard', field: null, pattern: 'f?o', analyze: { operator: 'or' } }],
+    ['*foo', { kind: 'wildcard', field: null, pattern: '*foo', analyze: { operator: 'or' } }],
+    ['fo*o?', { kind: 'wildcard', field: null, pattern: 'fo*o?', analyze: { operator: 'or' } }],
+    ['**', { kind: 'wildcard', field: null, pattern: '**', analyze: { operator: 'or' } }],
+    ['?', { kind: 'wildcard', field: null, pattern: '?', analyze: { operator: 'or' } }],
     ['f:foo\\*', { kind: 'term', field: 'f', value: 'foo*' }],
     ['f:foo\\?', { kind: 'term', field: 'f', value: 'foo?' }],
-    ['foo\\*bar*', { kind: 'wildcard', field: null, pattern: 'foo\\*bar*' }],
-    ['f\\?o*x?', { kind: 'wildcard', field: null, pattern: 'f\\?o*x?' }],
-    ['a\\:b*', { kind: 'wildcard', field: null, pattern: 'a:b*' }],
-    ['a\\\\*', { kind: 'wildcard', field: null, pattern: 'a\\\\*' }],
-    ['C\\:\\\\Windows\\\\*.exe', { kind: 'wildcard', field: null, pattern: 'C:\\\\Windows\\\\*.exe' }],
+    ['foo\\*bar*', { kind: 'wildcard', field: null, pattern: 'foo\\*bar*', analyze: { operator: 'or' } }],
+    ['f\\?o*x?', { kind: 'wildcard', field: null, pattern: 'f\\?o*x?', analyze: { operator: 'or' } }],
+    ['a\\:b*', { kind: 'wildcard', field: null, pattern: 'a:b*', analyze: { operator: 'or' } }],
+    ['a\\\\*', { kind: 'wildcard', field: null, pattern: 'a\\\\*', analyze: { operator: 'or' } }],
+    ['C\\:\\\\Windows\\\\*.exe', { kind: 'wildcard', field: null, pattern: 'C:\\\\Windows\\\\*.exe', analyze: { operator: 'or' } }],
     // A prefix term's body is unescaped (\u included); other wildcards keep Lucene's raw reading.
-    ['\\u0041*', { kind: 'wildcard', field: null, pattern: 'A*' }],
-    ['\\u0041*b?', { kind: 'wildcard', field: null, pattern: 'u0041*b?' }],
+    ['\\u0041*', { kind: 'wildcard', field: null, pattern: 'A*', analyze: { operator: 'or' } }],
+    ['\\u0041*b?', { kind: 'wildcard', field: null, pattern: 'u0041*b?', analyze: { operator: 'or' } }],
   ])('%s', (text, expected) => {
     expect(parsed(text)).toEqual(expected);
   });
@@ -304,7 +311,7 @@ describe('parseLucene: boosts are parsed and dropped', () => {
     ['a^2', 'a'],
     ['a^0.5', 'a'],
     ['f:"p q"^3', 'f:"p q"'],
-    ['(a b)^2', '(a b)'],
+    ['(a b)^2', 'a\\ b'],
     ['f:[1 TO 2]^2', 'f:[1 TO 2]'],
     ['a^2 b', '(a b)'],
   ])('%s → %s', (text, expected) => {

@@ -19,6 +19,8 @@ export interface LuceneOptions {
   defaultOperator?: 'OR' | 'AND';
   /** One default field (query_string `default_field`); absent or `*` means all default fields (field null). */
   defaultField?: string;
+  /** query_string's analyze_wildcard: true (Kibana's setting, the default here); the DSL's default is false. */
+  analyzeWildcard?: boolean;
 }
 
 type Parsed = Result<QueryNode, QuerySyntaxError>;
@@ -54,7 +56,7 @@ export function parseQueryString(text: string, options: LuceneOptions = {}): Par
   const { tokens, error } = lex(text);
   if (tokens.length === 1 && error === null) return fail('The query is empty', 0, 'Type a term, or field:value.');
   const defaultField = options.defaultField === undefined || options.defaultField === ALL_FIELDS ? null : options.defaultField;
-  const parser = new Parser(text, tokens, options.defaultOperator === 'AND', defaultField);
+  const parser = new Parser(text, tokens, options.defaultOperator === 'AND', defaultField, options.analyzeWildcard ?? true);
   const result = parser.parseTop();
   // A lexical error wins once the parser got that far; an earlier syntax error is reported first.
   return error !== null && (result.ok || parser.reachedEnd) ? err(error) : result;
@@ -70,6 +72,7 @@ class Parser {
     private readonly tokens: Token[],
     private readonly andDefault: boolean,
     private readonly defaultField: string | null,
+    private readonly analyzeWildcards: boolean,
   ) {}
 
   parseTop(): Parsed {
@@ -108,6 +111,15 @@ class Parser {
       } else if (!STARTS_CLAUSE.has(t.kind)) {
         break;
       }
+      if (conj === 'none') {
+        const group = this.multiTerm(field);
+        if (group !== null) {
+          if (!group.ok) return group;
+          if (clauses.length === 0) firstPlain = group.value;
+          addClause(clauses, conj, 'none', group.value, this.andDefault);
+          continue;
+        }
+      }
       let mod: 'none' | 'req' | 'not' = 'none';
       const m = this.peek();
       if (m.kind === 'plus' || m.kind === 'minus' || m.kind === 'not') {
@@ -127,6 +139,29 @@ class Parser {
     // Lucene returns a lone unmodified clause as itself rather than wrapping it.
     if (clauses.length === 1 && firstPlain !== null) return ok(firstPlain);
     return ok(buildBool(clauses));
+  }
+
+  /**
+   * Lucene's MultiTerm production (query_string has no split_on_whitespace since 2.x): plain terms in
+   * a row, none with an operator, field, boost or fuzziness, are one text for the field's analyzer,
+   * so `srcuser:(root admin)` is the keyword `root admin`. Null when the next tokens are not such a run.
+   */
+  private multiTerm(field: string | null): Parsed | null {
+    const continues = (ahead: number): boolean => this.peek(ahead).kind === 'term' && !ENDS_MULTI_TERM.has(this.peek(ahead + 1).kind);
+    if (this.peek().kind !== 'term' || !continues(1)) return null;
+    const words = [this.next()];
+    while (continues(0)) words.push(this.next());
+    const values: string[] = [];
+    for (const word of words) {
+      if (field === null) {
+        const misplaced = misplacedOperator(word);
+        if (misplaced) return misplaced;
+      }
+      const value = unescape(word.text, word.start);
+      if (!value.ok) return value;
+      values.push(value.value);
+    }
+    return this.fieldQuery(this.resolve(field), values.join(' '), words[0] as Token);
   }
 
   /** Lucene's Clause production: `[field:] (term | "(" query ")")`. */
@@ -219,10 +254,17 @@ class Parser {
     return true;
   }
 
-  /** The field a node gets: explicit `*:` means all fields (null); no field means the default field. */
+  /** Kibana sends analyze_wildcard: true, and so do we: text fields analyze a wildcard's literal parts. */
+  private analyzeWildcard(): { analyze?: { operator: 'or' | 'and' } } {
+    return this.analyzeWildcards ? { analyze: { operator: this.andDefault ? 'and' : 'or' } } : {};
+  }
+
+  /**
+   * The field a node gets: no field means the default field. An explicit `*:` is the field pattern
+   * `*`, every field, as in OpenSearch (where a value some field cannot hold fails the query).
+   */
   private resolve(field: string | null): string | null {
-    if (field === null) return this.defaultField;
-    return field === ALL_FIELDS ? null : field;
+    return field === null ? this.defaultField : field;
   }
 
   /** Lucene's handleBareTokenQuery with OpenSearch's overrides: wildcard, prefix, regexp, fuzzy, then plain. */
@@ -238,13 +280,13 @@ class Parser {
     switch (t.kind) {
       case 'star':
         // OpenSearch: `*` on all fields matches everything, on one field it tests existence.
-        return ok(field === null ? matchAll() : { kind: 'exists', field });
+        return ok(field === null || field === ALL_FIELDS ? matchAll() : { kind: 'exists', field });
       case 'wildcard':
-        return ok({ kind: 'wildcard', field, pattern: wildcardPattern(t.text) });
+        return ok({ kind: 'wildcard', field, pattern: wildcardPattern(t.text), ...this.analyzeWildcard() });
       case 'prefix': {
         // Lucene unescapes a prefix term's body (\u included) before building the query.
         const body = unescape(t.text.slice(0, -1), t.start);
-        return body.ok ? ok({ kind: 'wildcard', field, pattern: `${escapeForPattern(body.value)}*` }) : body;
+        return body.ok ? ok({ kind: 'wildcard', field, pattern: `${escapeForPattern(body.value)}*`, ...this.analyzeWildcard() }) : body;
       }
       case 'regexp': {
         // Checked here, where the query text is known, so that the error points into it.
@@ -278,7 +320,7 @@ class Parser {
       const bound = value.slice(inclusive ? 2 : 1);
       return ok(op === '>' ? makeRange(field, bound, inclusive, null, true) : makeRange(field, null, true, bound, inclusive));
     }
-    return ok({ kind: 'term', field, value });
+    return ok(this.andDefault ? { kind: 'term', field, value, operator: 'and' } : { kind: 'term', field, value });
   }
 
   private phrase(explicitField: string | null, t: Token, fuzzy: Token | null): Parsed {
@@ -361,6 +403,9 @@ class Parser {
     }
   }
 }
+
+/** Lucene's disallowedPostMultiTerm: a term followed by one of these is not part of a multi-term text. */
+const ENDS_MULTI_TERM = new Set<TokenKind>(['colon', 'star', 'fuzzy', 'caret', 'and', 'or']);
 
 const STARTS_VALUE = new Set<TokenKind>(['term', 'star', 'prefix', 'wildcard', 'regexp', 'quoted', 'range_start', 'lparen', 'bare_op']);
 const STARTS_CLAUSE = new Set<TokenKind>([...STARTS_VALUE, 'plus', 'minus', 'not']);
