@@ -6,6 +6,7 @@ import { runAgentBench } from './agent.bench.js';
 import { runAuditBench } from './audit.bench.js';
 import { runBackendsBench } from './backends.bench.js';
 import { machineInfo, printTable, writeResult, type SuiteResult } from './harness.js';
+import { runLambdaBench } from './lambda.bench.js';
 import { runServerBench } from './server.bench.js';
 import { runStoreBench } from './store.bench.js';
 import { runTransformBench } from './transform.bench.js';
@@ -22,6 +23,7 @@ const SUITES: Record<string, () => SuiteResult | Promise<SuiteResult>> = {
   ui: () => runUiBench(log),
   audit: () => runAuditBench(log),
   agent: () => runAgentBench(log),
+  lambda: () => runLambdaBench(log),
   backends: () => runBackendsBench(log),
 };
 

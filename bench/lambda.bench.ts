@@ -1,0 +1,148 @@
+/**
+ * @module `npm run bench -- lambda`: the Lambda forwarder on a 10,000-event CloudWatch Logs
+ * delivery, side by side in one run with the blog's function logic (bench/blog-lambda.ts, a
+ * re-implementation for comparison only). Measured: transform-to-bulk-body time with no network
+ * (hidsmon: decode → parse → normalize → document ids → `_bulk` `create` bodies under the payload
+ * cap, as the sink builds them; the blog: decode → JSON from the first `{` → `@` fields → one
+ * `index` NDJSON body), interleaved in one process; and memory, each candidate alone in a fresh
+ * process (peak RSS growth and the heap the result holds). With OpenSearch reachable
+ * ($HIDSMON_BENCH_OPENSEARCH_URL, default http://127.0.0.1:9200) also the handler's whole
+ * invocation against it, events/s.
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { AlertFormat } from '../src/core/document.js';
+import { createSubscriptionHandler } from '../src/apps/lambda/handler.js';
+import { bulkBody, bulkEntries, chunkByBytes } from '../src/sinks/opensearch/bulk.js';
+import { openSearchClient, physicalDailyIndex } from '../src/sinks/opensearch/connection.js';
+import { indexTemplateName } from '../src/sinks/opensearch/index-template.js';
+import { DEFAULT_MAX_BULK_BYTES, invalidTimestamp, OpenSearchSink } from '../src/sinks/opensearch/sink.js';
+import { simulatedLogEvents, subscriptionEvent, type SubscriptionEvent } from '../src/testing/subscription-events.js';
+import { transformSubscriptionEvent } from '../src/transforms/transform-subscription.js';
+import { blogLambdaBulkBody } from './blog-lambda.js';
+import { median, timeRuns, type Row, type SuiteResult } from './harness.js';
+
+export const LAMBDA_BENCH_EVENTS = 10_000;
+const GOAL_SPEEDUP = 1.5;
+
+/** The delivery every candidate gets: simulated alerts of one host, two attack scenarios on. */
+export function benchDelivery(format: AlertFormat = 'ossec-json', events = LAMBDA_BENCH_EVENTS): SubscriptionEvent {
+  return subscriptionEvent(simulatedLogEvents(events, { format, seed: 42 }), { logGroup: 'hids-alerts', logStream: 'i-0bench00000000001' });
+}
+
+/**
+ * What the Lambda forwarder computes before it sends: the core transform, then the sink's bodies
+ * (daily index under the prefix, @timestamp check, `create` lines, cut under the payload cap).
+ */
+export function hidsmonBulkBodies(event: SubscriptionEvent, prefix = 'cwl-', maxBytes = DEFAULT_MAX_BULK_BYTES): string[] {
+  const transformed = transformSubscriptionEvent(event);
+  if (!transformed.ok) throw new Error(transformed.error.message);
+  const documents = transformed.value.documents;
+  const { entries } = bulkEntries(documents, (name) => physicalDailyIndex(prefix, name));
+  const valid = entries.filter((e) => invalidTimestamp(documents[e.position]?.document['@timestamp']) === undefined);
+  return chunkByBytes(valid, maxBytes).map(bulkBody);
+}
+
+export const CANDIDATES = {
+  hidsmon: (event: SubscriptionEvent): unknown => hidsmonBulkBodies(event),
+  blog: (event: SubscriptionEvent): unknown => blogLambdaBulkBody(event),
+} as const;
+export type CandidateName = keyof typeof CANDIDATES;
+const LABEL: Record<CandidateName, string> = { hidsmon: 'hidsmon Lambda forwarder', blog: "blog's Lambda (re-implemented)" };
+
+/** Node flags of the bench: the forwarder's (bin/hidsmon.js); Lambda takes them in NODE_OPTIONS. */
+const NODE_FLAGS = ['--min-semi-space-size=16'];
+
+export async function runLambdaBench(log: (line: string) => void = () => undefined): Promise<SuiteResult> {
+  const rows: Row[] = [];
+  const goals: NonNullable<SuiteResult['goals']> = [];
+  const worker = fileURLToPath(new URL('./lambda.worker.js', import.meta.url));
+  for (const format of ['ossec-json', 'wazuh-json'] as const) {
+    log(`lambda: ${format}: timing both in one process`);
+    const child = spawnSync(process.execPath, [...NODE_FLAGS, worker, 'time', format], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    if (child.status !== 0) throw new Error(`The lambda bench worker failed:\n${child.stderr}`);
+    const times = JSON.parse(child.stdout) as Record<CandidateName, { ms: number; bodyBytes: number; bodies: number }>;
+    const memory: Partial<Record<CandidateName, { peakRssMiB: number; heapMiB: number }>> = {};
+    for (const name of Object.keys(CANDIDATES) as CandidateName[]) {
+      log(`lambda: ${format}: memory of ${name} in a fresh process`);
+      const m = spawnSync(process.execPath, [...NODE_FLAGS, '--expose-gc', worker, 'memory', format, name], { encoding: 'utf8', maxBuffer: 1 << 24 });
+      if (m.status !== 0) throw new Error(`The lambda bench memory worker failed:\n${m.stderr}`);
+      memory[name] = JSON.parse(m.stdout);
+    }
+    for (const name of Object.keys(CANDIDATES) as CandidateName[]) {
+      const t = times[name];
+      rows.push({
+        format,
+        candidate: LABEL[name],
+        'ms/delivery': t.ms,
+        'events/s': Math.round((LAMBDA_BENCH_EVENTS / t.ms) * 1000),
+        'speed vs blog': `${(times.blog.ms / t.ms).toFixed(2)}x`,
+        '_bulk bodies': t.bodies,
+        'body MB': t.bodyBytes / 1e6,
+        'peak RSS growth MiB': memory[name]!.peakRssMiB,
+        'heap held MiB': memory[name]!.heapMiB,
+      });
+    }
+    const speedup = times.blog.ms / times.hidsmon.ms;
+    goals.push({ goal: `${format}: ≥ ${GOAL_SPEEDUP}x the blog's transform-to-bulk-body speed`, met: speedup >= GOAL_SPEEDUP, measured: `${speedup.toFixed(2)}x (${times.hidsmon.ms.toFixed(1)} vs ${times.blog.ms.toFixed(1)} ms)` });
+    goals.push({ goal: `${format}: peak RSS growth below the blog's`, met: memory.hidsmon!.peakRssMiB < memory.blog!.peakRssMiB, measured: `${memory.hidsmon!.peakRssMiB.toFixed(1)} vs ${memory.blog!.peakRssMiB.toFixed(1)} MiB` });
+  }
+  const endToEnd = await handlerAgainstOpenSearch(log);
+  if (endToEnd) rows.push(endToEnd);
+  return {
+    suite: 'lambda',
+    description: `One CloudWatch Logs delivery of ${LAMBDA_BENCH_EVENTS.toLocaleString('en-US')} simulated alerts (gzip+base64, as Lambda receives it) to _bulk bodies, no network: median of interleaved runs in one process (${NODE_FLAGS.join(' ')}); memory per candidate in a fresh process (peak RSS growth over the process before the run; heap still held by the result after a GC). The last row, when OpenSearch answers, is the whole handler invocation against it.`,
+    rows,
+    goals,
+  };
+}
+
+/** The handler's whole invocation (transform, template, _bulk, outcomes) against a real node, under a prefix of its own, deleted after. */
+async function handlerAgainstOpenSearch(log: (line: string) => void): Promise<Row | undefined> {
+  const url = process.env['HIDSMON_BENCH_OPENSEARCH_URL'] ?? 'http://127.0.0.1:9200';
+  const up = await fetch(`${url}/_cluster/health`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
+  if (!up) {
+    log(`lambda: no OpenSearch at ${url}: the end-to-end row is left out`);
+    return undefined;
+  }
+  const prefix = `bench${Math.random().toString(36).slice(2, 8)}-`;
+  const sink = await OpenSearchSink.open({ url, indexPrefix: prefix });
+  const admin = openSearchClient({ url });
+  try {
+    const handler = createSubscriptionHandler({ sink, deadLetters: { description: 'none', send: async () => undefined }, log: { info: () => undefined, warn: () => undefined, error: () => undefined }, marginMs: 1_000 });
+    const context = { awsRequestId: 'bench', getRemainingTimeInMillis: () => 300_000 };
+    const times: number[] = [];
+    for (let run = 0; run < 3; run++) {
+      // A new delivery each time (another day), so that each run indexes, not finds duplicates.
+      const event = subscriptionEvent(simulatedLogEvents(LAMBDA_BENCH_EVENTS, { seed: 100 + run, startMs: Date.UTC(2024, 2, 2 + run) }));
+      const t0 = performance.now();
+      const summary = await handler(event, context);
+      times.push(performance.now() - t0);
+      if (summary.indexed !== LAMBDA_BENCH_EVENTS) throw new Error(`The handler indexed ${summary.indexed} of ${LAMBDA_BENCH_EVENTS}.`);
+    }
+    const ms = median(times);
+    return { format: 'ossec-json', candidate: `hidsmon handler → OpenSearch at ${new URL(url).host}`, 'ms/delivery': ms, 'events/s': Math.round((LAMBDA_BENCH_EVENTS / ms) * 1000) };
+  } finally {
+    await sink.close();
+    await admin.indices.delete({ index: `${prefix}*`, ignore_unavailable: true }).catch(() => undefined);
+    await admin.indices.deleteIndexTemplate({ name: indexTemplateName(prefix) }).catch(() => undefined);
+    await admin.close();
+  }
+}
+
+/** Both candidates on the same delivery, interleaved so that both see the same machine noise. */
+export function timeCandidates(format: AlertFormat): Record<CandidateName, { ms: number; bodyBytes: number; bodies: number }> {
+  const event = benchDelivery(format);
+  const names = Object.keys(CANDIDATES) as CandidateName[];
+  const times = new Map<CandidateName, number[]>(names.map((n) => [n, []]));
+  for (let round = 0; round < 5; round++) {
+    for (const name of names) times.get(name)!.push(...timeRuns(() => void CANDIDATES[name](event), { warmup: round === 0 ? 3 : 0, minRuns: 4, minMs: 400 }));
+  }
+  const out = {} as Record<CandidateName, { ms: number; bodyBytes: number; bodies: number }>;
+  for (const name of names) {
+    const result = CANDIDATES[name](event);
+    const bodies = Array.isArray(result) ? (result as string[]) : [result as string];
+    out[name] = { ms: median(times.get(name)!), bodies: bodies.length, bodyBytes: bodies.reduce((n, b) => n + Buffer.byteLength(b), 0) };
+  }
+  return out;
+}

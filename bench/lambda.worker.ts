@@ -1,0 +1,24 @@
+/** @module Child process of the lambda bench: `time <format>` times both candidates; `memory <format> <candidate>` measures one alone. */
+import type { AlertFormat } from '../src/core/document.js';
+import { benchDelivery, CANDIDATES, timeCandidates, type CandidateName } from './lambda.bench.js';
+
+const [mode, format, candidate] = process.argv.slice(2) as [string, AlertFormat, CandidateName | undefined];
+if (mode === 'time') {
+  process.stdout.write(JSON.stringify(timeCandidates(format)));
+} else {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc || !candidate || !(candidate in CANDIDATES)) throw new Error('usage: node --expose-gc lambda.worker.js memory <format> <hidsmon|blog>');
+  const event = benchDelivery(format);
+  // Warm the code once on a small delivery, so that compiled code is not counted as the run's memory.
+  CANDIDATES[candidate](benchDelivery(format, 200));
+  gc();
+  const before = process.memoryUsage();
+  const rssBefore = before.rss;
+  const result = CANDIDATES[candidate](event);
+  const peakRss = process.resourceUsage().maxRSS * 1024;
+  gc();
+  const heldHeap = process.memoryUsage().heapUsed - before.heapUsed;
+  if (result === undefined) throw new Error('no result');
+  const MiB = 1024 * 1024;
+  process.stdout.write(JSON.stringify({ peakRssMiB: Math.max(0, peakRss - rssBefore) / MiB, heapMiB: heldHeap / MiB }));
+}
