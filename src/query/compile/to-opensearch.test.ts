@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { QueryNode } from '../ast.js';
 import { parseLucene } from '../lucene/index.js';
 import { compileToOpenSearch, escapeQueryStringTerm, luceneQueryDsl, sourceQueryDsl } from './to-opensearch.js';
 
@@ -26,23 +27,36 @@ describe('the query OpenSearch is sent', () => {
 });
 
 describe('the AST compiled to DSL (callers without the user text)', () => {
-  it('hands analyzed leaves back to query_string on their field, so OpenSearch analyzes them as the text', () => {
-    expect(compiled('full_log:wp-log*')).toEqual({ query_string: { query: 'wp\\-log*', analyze_wildcard: true, default_field: 'full_log' } });
+  it('writes what Lucene can say as one query_string, so that OpenSearch analyzes it as the text', () => {
+    expect(compiled('full_log:wp-log*')).toEqual({ query_string: { query: 'full_log:wp\\-log*', analyze_wildcard: true } });
     expect(compiled('"did receive"~1')).toEqual({ query_string: { query: '"did receive"~1', analyze_wildcard: true } });
-    expect(compiled('location:/\\/var\\/log\\/.*/')).toMatchObject({ query_string: { default_field: 'location' } });
-    expect(compiled('srcip:2001\\:db8\\:\\:1')).toEqual({ query_string: { query: '2001\\:db8\\:\\:1', analyze_wildcard: true, default_field: 'srcip' } });
+    expect(compiled('rule.level:[6 TO 10} AND NOT _exists_:srcuser')).toEqual({ query_string: { query: '(+rule.level:["6" TO "10"} -_exists_:srcuser)', analyze_wildcard: true } });
+    expect(compiled('rule.\\*:5 OR srcip:2001\\:db8\\:\\:1')).toEqual({ query_string: { query: '(rule.\\*:5 srcip:2001\\:db8\\:\\:1)', analyze_wildcard: true } });
   });
 
   it('keeps a regexp whole: an unescaped slash inside is escaped, escapes are kept', () => {
-    expect(compileToOpenSearch({ kind: 'regexp', field: 'location', pattern: 'a/b\\/c' })).toEqual({ query_string: { query: '/a\\/b\\/c/', analyze_wildcard: true, default_field: 'location' } });
+    expect(compileToOpenSearch({ kind: 'regexp', field: 'location', pattern: 'a/b\\/c' })).toEqual({ query_string: { query: 'location:/a\\/b\\/c/', analyze_wildcard: true } });
   });
 
-  it('gives bool, range, exists and DSL-only kinds their own DSL queries', () => {
-    expect(compiled('rule.level:[6 TO 10} AND NOT _exists_:srcuser')).toEqual({
-      bool: { must: [{ range: { 'rule.level': { gte: '6', lt: '10' } } }], must_not: [{ exists: { field: 'srcuser' } }] },
+  it('gives DSL-only kinds their own DSL queries, and a bool holding one becomes a DSL bool', () => {
+    const wp = { kind: 'wildcard', field: 'full_log', pattern: 'wp-log*', analyze: { operator: 'or' } } as const;
+    const mixed: QueryNode = { kind: 'bool', must: [wp, { kind: 'terms', field: 'srcuser', values: ['a', 'b'] }], should: [], mustNot: [{ kind: 'match_none' }], filter: [] };
+    expect(compileToOpenSearch(mixed)).toEqual({
+      bool: { must: [{ query_string: { query: 'full_log:wp\\-log*', analyze_wildcard: true } }, { terms: { srcuser: ['a', 'b'] } }], must_not: [{ match_none: {} }] },
     });
-    expect(compileToOpenSearch({ kind: 'terms', field: 'srcuser', values: ['a', 'b'] })).toEqual({ terms: { srcuser: ['a', 'b'] } });
     expect(compileToOpenSearch({ kind: 'match', field: 'full_log', query: 'x y', operator: 'and' })).toEqual({ match: { full_log: { query: 'x y', operator: 'and' } } });
+    expect(compileToOpenSearch({ kind: 'range', field: '@timestamp', gte: '02/03/2024', format: 'dd/MM/yyyy', timeZone: '+01:00' })).toEqual({ range: { '@timestamp': { gte: '02/03/2024', format: 'dd/MM/yyyy', time_zone: '+01:00' } } });
+  });
+
+  it('a wildcard without analyze (the DSL\'s) stays the DSL wildcard OpenSearch does not lower-case; values read with AND keep AND', () => {
+    expect(compileToOpenSearch({ kind: 'wildcard', field: 'full_log', pattern: 'Ident*' })).toEqual({ wildcard: { full_log: { value: 'Ident*' } } });
+    const and: QueryNode = { kind: 'bool', must: [{ kind: 'term', field: 'full_log', value: 'root admin', operator: 'and' }, { kind: 'wildcard', field: null, pattern: 'ses*', analyze: { operator: 'and' } }], should: [], mustNot: [], filter: [] };
+    expect(compileToOpenSearch(and)).toEqual({ query_string: { query: '(+full_log:root\\ admin +ses*)', analyze_wildcard: true, default_operator: 'AND' } });
+    // An optional clause cannot be written under AND: the bool is DSL, its leaves query_string with AND.
+    const optional: QueryNode = { kind: 'bool', must: [], should: [{ kind: 'term', field: 'a', value: 'x', operator: 'and' }, { kind: 'term', field: 'b', value: 'y', operator: 'and' }], mustNot: [], filter: [] };
+    expect(compileToOpenSearch(optional)).toEqual({
+      bool: { should: [{ query_string: { query: 'a:x', analyze_wildcard: true, default_operator: 'AND' } }, { query_string: { query: 'b:y', analyze_wildcard: true, default_operator: 'AND' } }] },
+    });
   });
 
   it('keeps a field named __proto__ an own key of the DSL', () => {

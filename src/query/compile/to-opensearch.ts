@@ -73,13 +73,87 @@ function quoted(value: string): string {
   return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
-/** One Lucene clause on a field (null: the index's default fields); `default_field` also takes patterns such as `rule.*`. */
-function onField(field: string | null, query: string): Dsl {
-  return { query_string: { query, ...KIBANA_QUERY_STRING_OPTIONS, ...(field === null ? {} : { default_field: field }) } };
+type Operator = 'or' | 'and';
+
+/** One leaf as query_string on its field (null: the index's default fields; `default_field` also takes patterns such as `rule.*`). */
+function onField(field: string | null, query: string, options: { operator?: Operator; analyzeWildcard?: boolean } = {}): Dsl {
+  return {
+    query_string: {
+      query,
+      analyze_wildcard: options.analyzeWildcard ?? KIBANA_QUERY_STRING_OPTIONS.analyze_wildcard,
+      ...(field === null ? {} : { default_field: field }),
+      // How a text field joins the tokens of one value (`full_log:(root admin)`): the query's default operator.
+      ...(options.operator === 'and' ? { default_operator: 'AND' } : {}),
+    },
+  };
 }
 
-/** The AST as OpenSearch Query DSL. */
+/**
+ * A subtree as one query_string text, or undefined when Lucene syntax cannot say it (DSL-only
+ * kinds, a DSL wildcard, match_none, minimum_should_match, date options on a range, or default
+ * operators that differ). One text for the whole subtree matters: Lucene's parser leaves out a
+ * clause that analyzes to no terms (`full_log:..* AND full_log:htop` is `htop`), where a
+ * query_string of that clause alone would match nothing.
+ */
+function luceneText(node: QueryNode, operator: { value?: Operator }): string | undefined {
+  const on = (field: string | null, text: string): string => (field === null ? text : `${escapeQueryStringTerm(field)}:${text}`);
+  const agree = (wanted: Operator): boolean => {
+    if (operator.value !== undefined && operator.value !== wanted) return false;
+    operator.value = wanted;
+    return true;
+  };
+  switch (node.kind) {
+    case 'match_all':
+      return '*:*';
+    case 'bool': {
+      if (node.minimumShouldMatch !== undefined) return undefined;
+      const parts: string[] = [];
+      const add = (clauses: QueryNode[], mark: string): boolean => {
+        for (const clause of clauses) {
+          const text = luceneText(clause, operator);
+          if (text === undefined) return false;
+          parts.push(`${mark}${text}`);
+        }
+        return true;
+      };
+      if (!add(node.must, '+') || !add(node.filter, '+') || !add(node.mustNot, '-') || !add(node.should, '')) return undefined;
+      // Under AND a clause without + or - is required: an optional clause cannot be written then.
+      if (node.should.length > 0 && !agree('or')) return undefined;
+      return parts.length === 0 ? '*:*' : `(${parts.join(' ')})`;
+    }
+    case 'term':
+      if (!agree(node.operator ?? 'or')) return undefined;
+      return on(node.field, node.value === '' ? '""' : escapeQueryStringTerm(node.value));
+    case 'phrase':
+      return on(node.field, quoted(node.value) + (node.slop ? `~${node.slop}` : ''));
+    case 'wildcard':
+      // Without `analyze` it is the DSL's wildcard, which OpenSearch does not analyze.
+      if (!node.analyze || !agree(node.analyze.operator)) return undefined;
+      return on(node.field, wildcardText(node.pattern));
+    case 'regexp':
+      return on(node.field, regexpText(node.pattern));
+    case 'fuzzy':
+      return on(node.field, `${escapeQueryStringTerm(node.value)}~${node.distance}`);
+    case 'range': {
+      if (node.format !== undefined || node.timeZone !== undefined) return undefined;
+      const bound = (v: string | undefined): string => (v === undefined ? '*' : quoted(v));
+      return on(node.field, `${node.gt !== undefined ? '{' : '['}${bound(node.gte ?? node.gt)} TO ${bound(node.lte ?? node.lt)}${node.lt !== undefined ? '}' : ']'}`);
+    }
+    case 'exists':
+      return `_exists_:${escapeQueryStringTerm(node.field)}`;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The AST as OpenSearch Query DSL: what Lucene syntax can say as one query_string (so OpenSearch
+ * reads it as it reads the user's text), the rest as DSL queries, their leaves again as query_string.
+ */
 export function compileToOpenSearch(node: QueryNode): Dsl {
+  const operator: { value?: Operator } = {};
+  const text = luceneText(node, operator);
+  if (text !== undefined) return { query_string: { query: text, ...KIBANA_QUERY_STRING_OPTIONS, ...(operator.value === 'and' ? { default_operator: 'AND' } : {}) } };
   switch (node.kind) {
     case 'match_all':
       return { match_all: {} };
@@ -95,11 +169,13 @@ export function compileToOpenSearch(node: QueryNode): Dsl {
       return { bool };
     }
     case 'term':
-      return onField(node.field, escapeQueryStringTerm(node.value));
+      return onField(node.field, escapeQueryStringTerm(node.value), { operator: node.operator ?? 'or' });
     case 'phrase':
       return onField(node.field, quoted(node.value) + (node.slop ? `~${node.slop}` : ''));
     case 'wildcard':
-      return onField(node.field, wildcardText(node.pattern));
+      if (node.analyze) return onField(node.field, wildcardText(node.pattern), { operator: node.analyze.operator });
+      if (node.field !== null) return { wildcard: { [node.field]: { value: node.pattern } } };
+      return onField(null, wildcardText(node.pattern), { analyzeWildcard: false });
     case 'regexp':
       return onField(node.field, regexpText(node.pattern));
     case 'fuzzy':
