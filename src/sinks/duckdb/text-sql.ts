@@ -6,6 +6,7 @@
  * in linear time, and can be interrupted.
  */
 import { lowerCase, tokenizeStandard } from '../../query/analysis/standard-tokenizer.js';
+import { sloppyPhraseConditions } from '../../query/analysis/sloppy-phrase.js';
 import { anyTokenPattern, literalCore, phrasePattern, tokenPattern, wildcardTokenPattern, type PatternOptions } from '../../query/analysis/text-regex.js';
 import type { TextSql } from '../../query/compile/text-sql.js';
 import type { SqlField, SqlParams } from '../../query/compile/to-sql.js';
@@ -62,8 +63,9 @@ export function createDuckDbTextSql(options: DuckDbTextSqlOptions = {}): TextSql
     },
     phrase(field, tokens, slop, params) {
       if (phrasePattern(tokens, slop) === undefined) {
-        // A sloppy phrase: every token present is necessary; the order and distance are checked on tokens.
-        return `(${tokens.map((t) => this.token(field, t, params)).join(' AND ')})`;
+        // A sloppy phrase: every token present (a cheap test first), then the positions checked on the text's tokens.
+        const present = tokens.map((t) => this.token(field, t, params)).join(' AND ');
+        return `(${present} AND ${onText(field, params, (text) => sloppyPhrase(tokenList(text, params), tokens, slop, params))})`;
       }
       const longest = tokens.reduce((a, b) => (literalCore(b).length > literalCore(a).length ? b : a));
       return onText(field, params, (text) => matches(text, literalCore(longest), (o) => phrasePattern(tokens, slop, o) as string, params));
@@ -112,6 +114,19 @@ function closest(terms: string, value: string, distance: number, max: number, pa
     `(SELECT coalesce(list(t ORDER BY e, t), []) FROM (SELECT t, e FROM (SELECT t, damerau_levenshtein(t, ${v}) AS e FROM (${terms}) ` +
     `WHERE length(t) BETWEEN ${params.add(length - distance)} AND ${params.add(length + distance)}) WHERE e <= ${params.add(distance)} ORDER BY e, t LIMIT ${params.add(max)}))`
   );
+}
+
+/**
+ * SQL: the token list holds the phrase within `slop` (sloppy-phrase.ts): for some window start w,
+ * every condition finds enough positions of its token in its window. The list is bound once, as
+ * the single element of a list that a lambda takes.
+ */
+function sloppyPhrase(tokenListSql: string, tokens: readonly string[], slop: number, params: SqlParams): string {
+  const conditions = `from_json(${params.add(JSON.stringify(sloppyPhraseConditions(tokens)))}, '[{"t":"VARCHAR","lo":"BIGINT","hi":"BIGINT","need":"BIGINT"}]')`;
+  const s = params.add(slop);
+  const inWindow = `len(list_filter(range(greatest(w + c.lo, 1), least(w + c.hi + ${s}, len(toks)) + 1), lambda q: toks[q] = c.t)) >= c.need`;
+  const anyWindow = `list_bool_or(list_transform(range(${params.add(1 - tokens.length)}, len(toks) + 1), lambda w: list_bool_and(list_transform(${conditions}, lambda c: ${inWindow}))))`;
+  return `list_transform([${tokenListSql}], lambda toks: ${anyWindow})[1]`;
 }
 
 export const duckDbTextSql: TextSql = createDuckDbTextSql();
