@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corpusDocuments } from '../../../test/contracts/query-corpus.case.js';
 import { openSearchPair, type OpenSearchPair } from '../../../test/support/opensearch-pair.js';
+import { cloudWatchEventId } from '../../core/ids.js';
 import { UnavailableError } from '../../pipeline/retry.js';
+import { documentFromLogEvent } from '../../transforms/to-document.js';
 import type { SearchRequest, SearchResponse, SortKey } from '../../query/search-api.js';
 import { DuckDbStore } from '../duckdb/store.js';
 import { ensureIndexTemplate } from './index-template.js';
@@ -120,6 +122,39 @@ describe('OpenSearchBackend against a real OpenSearch 2.19, beside the embedded 
     // Dynamic strings are keywords in both.
     const embedded = new Map((await db.fields()).map((f) => [f.name, f]));
     expect(fields.get('data.url')).toEqual(embedded.get('data.url'));
+  });
+});
+
+describe('OpenSearchBackend paging through documents of the same millisecond', () => {
+  it('orders ties by event id as the embedded store does, so search_after neither skips nor repeats', async () => {
+    const os = await openSearchPair();
+    const db = await DuckDbStore.open({ path: ':memory:', threads: 1 });
+    try {
+      const t = Date.UTC(2024, 2, 2, 12);
+      const docs = [3, 11, 7, 1, 250, 42].map((seq) =>
+        documentFromLogEvent({ eventId: cloudWatchEventId(t, seq), timestampMs: t, message: `not an alert ${seq}`, owner: '123456789012', logGroup: 'hids-alerts', logStream: 'i-0ties' }),
+      );
+      await os.write(docs);
+      await db.write(docs);
+      const pages = async (backend: OpenSearchPair | DuckDbStore): Promise<string[]> => {
+        const ids: string[] = [];
+        let after: SortKey | undefined;
+        for (let page = 0; page < 10; page++) {
+          const found = await backend.search({ query: MATCH_ALL, size: 2, ...(after ? { searchAfter: after } : {}) });
+          if (!found.ok) throw new Error(found.error.message);
+          if (found.value.hits.length === 0) break;
+          ids.push(...found.value.hits.map((h) => h.id));
+          after = found.value.hits.at(-1)?.sort;
+        }
+        return ids;
+      };
+      const fromOs = await pages(os);
+      expect(fromOs).toHaveLength(6);
+      expect(fromOs).toEqual(await pages(db));
+    } finally {
+      await os.close();
+      await db.close();
+    }
   });
 });
 
