@@ -5,20 +5,20 @@
  * (hidsmon: decode → parse → normalize → document ids → `_bulk` `create` bodies under the payload
  * cap, as the sink builds them; the blog: decode → JSON from the first `{` → `@` fields → one
  * `index` NDJSON body), interleaved in one process; and memory, each candidate alone in a fresh
- * process (peak RSS growth and the heap the result holds). With OpenSearch reachable
+ * process (peak RSS growth, and the heap still held once the bodies are sent). With OpenSearch reachable
  * ($HIDSMON_BENCH_OPENSEARCH_URL, default http://127.0.0.1:9200) also the handler's whole
  * invocation against it, events/s.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { AlertFormat } from '../src/core/document.js';
-import { createSubscriptionHandler } from '../src/apps/lambda/handler.js';
+import { createSubscriptionHandler, eventSlices } from '../src/apps/lambda/handler.js';
 import { bulkBody, bulkEntries, chunkByBytes } from '../src/sinks/opensearch/bulk.js';
 import { openSearchClient, physicalDailyIndex } from '../src/sinks/opensearch/connection.js';
 import { indexTemplateName } from '../src/sinks/opensearch/index-template.js';
 import { DEFAULT_MAX_BULK_BYTES, invalidTimestamp, OpenSearchSink } from '../src/sinks/opensearch/sink.js';
 import { simulatedLogEvents, subscriptionEvent, type SubscriptionEvent } from '../src/testing/subscription-events.js';
-import { transformSubscriptionEvent } from '../src/transforms/transform-subscription.js';
+import { decodeSubscriptionEvent, transformPayload } from '../src/transforms/transform-subscription.js';
 import { blogLambdaBulkBody } from './blog-lambda.js';
 import { median, timeRuns, type Row, type SuiteResult } from './harness.js';
 
@@ -31,21 +31,25 @@ export function benchDelivery(format: AlertFormat = 'ossec-json', events = LAMBD
 }
 
 /**
- * What the Lambda forwarder computes before it sends: the core transform, then the sink's bodies
- * (daily index under the prefix, @timestamp check, `create` lines, cut under the payload cap).
+ * What the Lambda forwarder computes before it sends, as its handler does it: the payload decoded
+ * once, then a slice of events at a time (eventSlices, 40 % of the cap) through the core transform
+ * and the sink's body building (daily index under the prefix, @timestamp check, `create` lines, cut
+ * under the cap). Each body is handed to `send` and dropped, as the handler drops it once sent.
  */
-export function hidsmonBulkBodies(event: SubscriptionEvent, prefix = 'cwl-', maxBytes = DEFAULT_MAX_BULK_BYTES): string[] {
-  const transformed = transformSubscriptionEvent(event);
-  if (!transformed.ok) throw new Error(transformed.error.message);
-  const documents = transformed.value.documents;
-  const { entries } = bulkEntries(documents, (name) => physicalDailyIndex(prefix, name));
-  const valid = entries.filter((e) => invalidTimestamp(documents[e.position]?.document['@timestamp']) === undefined);
-  return chunkByBytes(valid, maxBytes).map(bulkBody);
+export function hidsmonBulkBodies(event: SubscriptionEvent, send: (body: string) => void = () => undefined, prefix = 'cwl-', maxBytes = DEFAULT_MAX_BULK_BYTES): void {
+  const decoded = decodeSubscriptionEvent(event);
+  if (!decoded.ok) throw new Error(decoded.error.message);
+  for (const slice of eventSlices(decoded.value.logEvents, Math.floor(maxBytes * 0.4))) {
+    const { documents } = transformPayload({ ...decoded.value, logEvents: slice.events });
+    const { entries } = bulkEntries(documents, (name) => physicalDailyIndex(prefix, name));
+    const valid = entries.filter((e) => invalidTimestamp(documents[e.position]?.document['@timestamp']) === undefined);
+    for (const chunk of chunkByBytes(valid, maxBytes)) send(bulkBody(chunk));
+  }
 }
 
 export const CANDIDATES = {
-  hidsmon: (event: SubscriptionEvent): unknown => hidsmonBulkBodies(event),
-  blog: (event: SubscriptionEvent): unknown => blogLambdaBulkBody(event),
+  hidsmon: (event: SubscriptionEvent, send: (body: string) => void): void => hidsmonBulkBodies(event, send),
+  blog: (event: SubscriptionEvent, send: (body: string) => void): void => send(blogLambdaBulkBody(event)),
 } as const;
 export type CandidateName = keyof typeof CANDIDATES;
 const LABEL: Record<CandidateName, string> = { hidsmon: 'hidsmon Lambda forwarder', blog: "blog's Lambda (re-implemented)" };
@@ -91,7 +95,7 @@ export async function runLambdaBench(log: (line: string) => void = () => undefin
   if (endToEnd) rows.push(endToEnd);
   return {
     suite: 'lambda',
-    description: `One CloudWatch Logs delivery of ${LAMBDA_BENCH_EVENTS.toLocaleString('en-US')} simulated alerts (gzip+base64, as Lambda receives it) to _bulk bodies, no network: median of interleaved runs in one process (${NODE_FLAGS.join(' ')}); memory per candidate in a fresh process (peak RSS growth over the process before the run; heap still held by the result after a GC). The last row, when OpenSearch answers, is the whole handler invocation against it.`,
+    description: `One CloudWatch Logs delivery of ${LAMBDA_BENCH_EVENTS.toLocaleString('en-US')} simulated alerts (gzip+base64, as Lambda receives it) to _bulk bodies, no network: median of interleaved runs in one process (${NODE_FLAGS.join(' ')}); memory per candidate in a fresh process (peak RSS growth over the process before the run; heap still held after a GC). hidsmon transforms a slice of events at a time and each body is dropped once handed on, as the handler does after sending it; the blog's builds its one body first. The last row, when OpenSearch answers, is the whole handler invocation against it.`,
     rows,
     goals,
   };
@@ -136,13 +140,17 @@ export function timeCandidates(format: AlertFormat): Record<CandidateName, { ms:
   const names = Object.keys(CANDIDATES) as CandidateName[];
   const times = new Map<CandidateName, number[]>(names.map((n) => [n, []]));
   for (let round = 0; round < 5; round++) {
-    for (const name of names) times.get(name)!.push(...timeRuns(() => void CANDIDATES[name](event), { warmup: round === 0 ? 3 : 0, minRuns: 4, minMs: 400 }));
+    for (const name of names) times.get(name)!.push(...timeRuns(() => CANDIDATES[name](event, () => undefined), { warmup: round === 0 ? 3 : 0, minRuns: 4, minMs: 400 }));
   }
   const out = {} as Record<CandidateName, { ms: number; bodyBytes: number; bodies: number }>;
   for (const name of names) {
-    const result = CANDIDATES[name](event);
-    const bodies = Array.isArray(result) ? (result as string[]) : [result as string];
-    out[name] = { ms: median(times.get(name)!), bodies: bodies.length, bodyBytes: bodies.reduce((n, b) => n + Buffer.byteLength(b), 0) };
+    let bodies = 0;
+    let bodyBytes = 0;
+    CANDIDATES[name](event, (body) => {
+      bodies++;
+      bodyBytes += Buffer.byteLength(body);
+    });
+    out[name] = { ms: median(times.get(name)!), bodies, bodyBytes };
   }
   return out;
 }

@@ -60,13 +60,21 @@ const DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
 
 /** The whole Lambda-side transform: subscription event in, documents out. */
 export function transformSubscriptionEvent(event: unknown, options: TransformOptions = {}): Result<TransformOutput, TransformError> {
+  const payload = decodeSubscriptionEvent(event, options);
+  return payload.ok ? ok(transformPayload(payload.value, options)) : payload;
+}
+
+/**
+ * The decoded payload of a subscription event, not yet transformed: the Lambda entry transforms it
+ * a slice of events at a time (transformPayload), so that a delivery's documents are never all alive at once.
+ */
+export function decodeSubscriptionEvent(event: unknown, options: TransformOptions = {}): Result<SubscriptionPayload, TransformError> {
   const awslogs = isPlainObject(event) ? event['awslogs'] : undefined;
   const data = isPlainObject(awslogs) ? awslogs['data'] : undefined;
   if (typeof data !== 'string') {
     return err({ code: 'invalid_event', message: 'Expected a CloudWatch Logs subscription event: {"awslogs":{"data":"<base64 gzip JSON>"}}.' });
   }
-  const payload = decodeSubscriptionData(data, options);
-  return payload.ok ? ok(transformPayload(payload.value, options)) : payload;
+  return decodeSubscriptionData(data, options);
 }
 
 /** base64 → gunzip → JSON → a checked payload. Each failure is a typed error naming the problem. */

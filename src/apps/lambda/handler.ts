@@ -11,7 +11,7 @@ import type { IndexedDocument } from '../../core/document.js';
 import { retry, type RetryPolicy } from '../../pipeline/retry.js';
 import type { WriteResult, WriteSummary } from '../../query/search-api.js';
 import type { SinkWriteOptions } from '../../sinks/opensearch/sink.js';
-import { transformSubscriptionEvent, type RejectedEvent } from '../../transforms/transform-subscription.js';
+import { decodeSubscriptionEvent, transformPayload, type RejectedEvent } from '../../transforms/transform-subscription.js';
 import type { DeadLetterDestination, DeadLetterRecord } from './dead-letters.js';
 
 /** The part of Lambda's context object the handler uses (declared here, as hono does, instead of a types package). */
@@ -60,12 +60,37 @@ export interface SubscriptionHandlerParts {
   writeRetryPolicy?: RetryPolicy;
   /** Retries inside one write, of the documents the cluster has not taken yet (429, 5xx items). */
   sinkRetryPolicy?: RetryPolicy;
+  /** Message bytes per slice of a delivery (default 2 MiB: its documents make about one 5 MiB `_bulk` body). */
+  sliceBytes?: number;
   now?: () => number;
 }
 
 /** The whole-write retries: capped at 5 s so that a cluster that is back is used within seconds. */
 export const DEFAULT_WRITE_RETRY_POLICY: RetryPolicy = { initialDelayMs: 200, maxDelayMs: 5_000, multiplier: 2, maxRetryAfterMs: 10_000 };
 export const DEFAULT_SINK_RETRY_POLICY_IN_LAMBDA: RetryPolicy = { initialDelayMs: 100, maxDelayMs: 2_000, multiplier: 2, maxAttempts: 4, maxRetryAfterMs: 5_000 };
+
+export const DEFAULT_SLICE_BYTES = 2 * 1024 * 1024;
+/** A log event's share of a slice beyond its message: id, timestamp, the document's `@` fields. */
+const EVENT_OVERHEAD_BYTES = 200;
+
+/**
+ * The events in slices of about `sliceBytes` of messages each (at least one event per slice), with
+ * the position of each slice's first event. Characters stand in for bytes: a bound, not a limit.
+ */
+export function* eventSlices(events: readonly unknown[], sliceBytes: number): Generator<{ start: number; events: unknown[] }> {
+  let start = 0;
+  let size = 0;
+  for (let i = 0; i < events.length; i++) {
+    const message = (events[i] as { message?: unknown } | null)?.message;
+    size += (typeof message === 'string' ? message.length : 0) + EVENT_OVERHEAD_BYTES;
+    if (size >= sliceBytes) {
+      yield { start, events: events.slice(start, i + 1) };
+      start = i + 1;
+      size = 0;
+    }
+  }
+  if (start < events.length) yield { start, events: events.slice(start) };
+}
 
 /** A delivery that could not be written yet; thrown so that Lambda delivers the event again. */
 export class ForwarderInvocationError extends Error {
@@ -85,6 +110,7 @@ export function createSubscriptionHandler(parts: SubscriptionHandlerParts): Subs
   const now = parts.now ?? Date.now;
   const writePolicy = parts.writeRetryPolicy ?? DEFAULT_WRITE_RETRY_POLICY;
   const sinkPolicy = parts.sinkRetryPolicy ?? DEFAULT_SINK_RETRY_POLICY_IN_LAMBDA;
+  const sliceBytes = parts.sliceBytes ?? DEFAULT_SLICE_BYTES;
 
   return async (event, context) => {
     const started = now();
@@ -110,31 +136,37 @@ export function createSubscriptionHandler(parts: SubscriptionHandlerParts): Subs
       summary.dead_lettered += records.length;
     };
 
-    const transformed = transformSubscriptionEvent(event);
-    if (!transformed.ok) {
+    const decoded = decodeSubscriptionEvent(event);
+    if (!decoded.ok) {
       // A delivery that does not decode never will: Lambda's retries would fail the same way and then
       // drop it. Kept whole with the reason instead, and the invocation succeeds.
       summary.outcome = 'corrupt_payload';
-      await deadLetter([{ kind: 'corrupt_payload', reason: `${transformed.error.code}: ${transformed.error.message}`, requestId, deadLetteredAt: new Date(now()).toISOString(), event }]);
-      parts.log.warn({ requestId, code: transformed.error.code, reason: transformed.error.message }, 'Corrupt subscription payload dead-lettered.');
+      await deadLetter([{ kind: 'corrupt_payload', reason: `${decoded.error.code}: ${decoded.error.message}`, requestId, deadLetteredAt: new Date(now()).toISOString(), event }]);
+      parts.log.warn({ requestId, code: decoded.error.code, reason: decoded.error.message }, 'Corrupt subscription payload dead-lettered.');
       return finish();
     }
-    const output = transformed.value;
-    summary.messageType = output.messageType;
-    summary.logGroup = output.logGroup;
-    summary.logStream = output.logStream;
-    if (output.messageType === 'CONTROL_MESSAGE') {
+    const payload = decoded.value;
+    summary.messageType = payload.messageType;
+    summary.logGroup = payload.logGroup;
+    summary.logStream = payload.logStream;
+    if (payload.messageType === 'CONTROL_MESSAGE') {
       summary.outcome = 'control_message';
       return finish();
     }
-    summary.events = output.documents.length + output.rejected.length;
-    const origin = { logGroup: output.logGroup, logStream: output.logStream, owner: output.owner };
+    summary.events = payload.logEvents.length;
+    const origin = { logGroup: payload.logGroup, logStream: payload.logStream, owner: payload.owner };
     const deadLetteredAt = new Date(now()).toISOString();
+    const letters: DeadLetterRecord[] = [];
+    const remainingMs = (): number => Math.max(0, context.getRemainingTimeInMillis() - parts.marginMs);
+    const onRetry = (): void => void summary.retries++;
 
-    let written: WriteSummary | undefined;
-    if (output.documents.length > 0) {
-      const remainingMs = (): number => Math.max(0, context.getRemainingTimeInMillis() - parts.marginMs);
-      const onRetry = (): void => void summary.retries++;
+    // A slice at a time: its documents are transformed, written and dropped before the next, so
+    // that memory holds one slice's documents and bodies, not the whole delivery's.
+    for (const slice of eventSlices(payload.logEvents, sliceBytes)) {
+      const output = transformPayload({ ...payload, logEvents: slice.events });
+      for (const r of output.rejected) letters.push(rejectedEventLetter({ ...r, index: slice.start + r.index }, requestId, deadLetteredAt, origin));
+      summary.rejected += output.rejected.length;
+      if (output.documents.length === 0) continue;
       let result: Awaited<ReturnType<typeof retry<WriteSummary>>>;
       try {
         result = await retry<WriteSummary>(
@@ -152,19 +184,16 @@ export function createSubscriptionHandler(parts: SubscriptionHandlerParts): Subs
       if (result.kind !== 'ok') {
         return fail(new ForwarderInvocationError('opensearch_unavailable', `OpenSearch did not take the delivery within the invocation (${summary.retries} retries): ${result.error.message}`, { cause: result.error }));
       }
-      written = result.value;
-      summary.indexed = written.written;
-      summary.duplicates = written.duplicates;
-      summary.rejected = written.rejected;
+      const written = result.value;
+      summary.indexed += written.written;
+      summary.duplicates += written.duplicates;
+      summary.rejected += written.rejected;
+      written.outcomes.forEach((outcome, i) => {
+        if (outcome.kind !== 'rejected') return;
+        const doc = output.documents[i] as IndexedDocument;
+        letters.push({ kind: 'rejected_document', reason: outcome.reason, requestId, deadLetteredAt, ...origin, index: doc.index, id: doc.id, document: doc.document });
+      });
     }
-
-    const letters: DeadLetterRecord[] = output.rejected.map((r) => rejectedEventLetter(r, requestId, deadLetteredAt, origin));
-    summary.rejected += output.rejected.length;
-    written?.outcomes.forEach((outcome, i) => {
-      if (outcome.kind !== 'rejected') return;
-      const doc = output.documents[i] as IndexedDocument;
-      letters.push({ kind: 'rejected_document', reason: outcome.reason, requestId, deadLetteredAt, ...origin, index: doc.index, id: doc.id, document: doc.document });
-    });
     await deadLetter(letters);
     return finish();
   };
