@@ -22,8 +22,11 @@ export const MAX_REPAIRS = 3;
 
 export function bulkEntry(position: number, index: string, id: string, source: unknown, repairs = 0): BulkEntry {
   // `create`, never `index`: a re-delivery answers 409 and leaves the stored document as it was.
-  const lines = `${JSON.stringify({ create: { _index: index, _id: id } })}\n${JSON.stringify(source)}\n`;
-  return { position, lines, bytes: Buffer.byteLength(lines), repairs };
+  const action = `{"create":{"_index":${JSON.stringify(index)},"_id":${JSON.stringify(id)}}}`;
+  const json = JSON.stringify(source);
+  // Measured part by part: the joined lines stay a rope until the body is built, instead of being
+  // copied once more here (a third of a delivery's bytes, and garbage the forwarder's GC pays for).
+  return { position, lines: `${action}\n${json}\n`, bytes: Buffer.byteLength(action) + Buffer.byteLength(json) + 2, repairs };
 }
 
 /** Entries for the documents whose index `indexOf` names; the positions of the others are returned apart. */
