@@ -36,26 +36,31 @@ export type QueryNode =
  * in `srcuser:(root admin)`: bare terms in a row with no operator between them, as query_string does
  * without split_on_whitespace). Each field's analyzer then decides: a keyword field reads one value
  * `root admin`, a number or ip field fails on it, a text field searches its tokens, joined with
- * `operator` (the query's default operator; absent means or).
+ * `operator` (the query's default operator; absent means or). `exact` is the DSL's term query,
+ * which is not analyzed: on a text field the value must be one of its (lower-case) terms as written.
  */
 export interface TermNode {
   kind: 'term';
   field: string | null;
   value: string;
   operator?: 'and';
+  exact?: true;
 }
 
 /**
  * `*` and `?` are wildcards; only \\ \* \? remain escapes. `analyze` (query_string's
  * analyze_wildcard, which Kibana always sends) has text fields analyze the literal parts: a prefix
  * `wp-log*` becomes `wp OR log*` (joined with `operator`), and in other patterns each literal run
- * becomes its first token. DSL wildcard queries are not analyzed.
+ * becomes its first token. Without it the pattern is still lower-cased on text fields, as
+ * query_string normalizes it; `exact` (the DSL's wildcard query) is not even lower-cased. The DSL's
+ * `prefix`, `terms` are exact in the same way.
  */
 export interface WildcardNode {
   kind: 'wildcard';
   field: string | null;
   pattern: string;
   analyze?: { operator: 'or' | 'and' };
+  exact?: true;
 }
 
 export interface BoolNode {

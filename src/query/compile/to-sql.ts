@@ -170,7 +170,7 @@ class Compiler {
     const groups = new Map<string | null, string[]>();
     const rest: QueryNode[] = [];
     for (const n of should) {
-      if (n.kind === 'term' && n.operator === undefined) groups.set(n.field, [...(groups.get(n.field) ?? []), n.value]);
+      if (n.kind === 'term' && n.operator === undefined && n.exact === undefined) groups.set(n.field, [...(groups.get(n.field) ?? []), n.value]);
       else rest.push(n);
     }
     const out = rest.map((n) => this.node(n));
@@ -213,6 +213,7 @@ class Compiler {
   private leaf(node: QueryNode, field: SqlField): string {
     switch (node.kind) {
       case 'term':
+        if (node.exact && field.type === 'text') return this.exactTerm(field, node.value);
         return this.equals(field, node.value, false, 0, node.operator ?? 'or');
       case 'phrase':
         return this.equals(field, node.value, true, node.slop);
@@ -226,10 +227,13 @@ class Compiler {
         return node.operator === 'and' ? and(parts) : or(parts);
       }
       case 'wildcard':
+        if (node.exact && field.type === 'text' && lowerCase(node.pattern) !== node.pattern) return FALSE; // terms are lower-case
         if (node.analyze && field.type === 'text') return this.analyzedPrefix(field, node.pattern, node.analyze.operator) ?? this.wildcard(field, node.pattern);
         return this.wildcard(field, node.pattern);
       case 'prefix':
-        return this.wildcard(field, `${node.value.replace(/[\\*?]/g, (c) => `\\${c}`)}*`);
+        // The DSL's prefix query is not normalized: an upper-case letter is in no term of a text field.
+        if (field.type === 'text' && lowerCase(node.value) !== node.value) return FALSE;
+        return this.wildcard(field, `${escapeForPattern(node.value)}*`);
       case 'range':
         return this.range(field, node);
       case 'regexp':
@@ -258,7 +262,14 @@ class Compiler {
       if (field.multi) return `coalesce(list_has_any(${type === 'VARCHAR' ? expr : `list_transform(${expr}, lambda x: TRY_CAST(x AS DOUBLE))`}, (SELECT ${items})), FALSE)`;
       return `coalesce(${type === 'VARCHAR' ? expr : `CAST(${expr} AS DOUBLE)`} IN (SELECT unnest(${items})), FALSE)`;
     }
+    if (field.type === 'text') return or(values.map((v) => this.exactTerm(field, v)));
     return or(values.map((v) => this.equals(field, v, false)));
+  }
+
+  /** The DSL's term on a text field, not analyzed: the value must be one of the field's terms as it is. */
+  private exactTerm(field: SqlField, value: string): string {
+    const tokens = this.options.text.tokens(value);
+    return tokens.length === 1 && tokens[0] === value ? this.options.text.token(field, value, this.params) : FALSE;
   }
 
   /**

@@ -26,13 +26,13 @@ describe('parseDsl: leaf queries', () => {
     [{ match_all: {} }, { kind: 'match_all' }],
     [{ match_all: { boost: 1.2 } }, { kind: 'match_all' }],
     [{ match_none: {} }, { kind: 'match_none' }],
-    [{ term: { 'rule.id': '5710' } }, { kind: 'term', field: 'rule.id', value: '5710' }],
-    [{ term: { 'rule.level': 10 } }, { kind: 'term', field: 'rule.level', value: '10' }],
-    [{ term: { 'rule.level': 2.5 } }, { kind: 'term', field: 'rule.level', value: '2.5' }],
-    [{ term: { 'rule.mail': false } }, { kind: 'term', field: 'rule.mail', value: 'false' }],
-    [{ term: { 'rule.id': { value: 5710, boost: 2 } } }, { kind: 'term', field: 'rule.id', value: '5710' }],
-    [{ term: { f: { value: 'x', case_insensitive: false } } }, { kind: 'term', field: 'f', value: 'x' }],
-    [{ term: { boost: 'x' } }, { kind: 'term', field: 'boost', value: 'x' }], // a field may be called boost
+    [{ term: { 'rule.id': '5710' } }, { kind: 'term', field: 'rule.id', value: '5710', exact: true }],
+    [{ term: { 'rule.level': 10 } }, { kind: 'term', field: 'rule.level', value: '10', exact: true }],
+    [{ term: { 'rule.level': 2.5 } }, { kind: 'term', field: 'rule.level', value: '2.5', exact: true }],
+    [{ term: { 'rule.mail': false } }, { kind: 'term', field: 'rule.mail', value: 'false', exact: true }],
+    [{ term: { 'rule.id': { value: 5710, boost: 2 } } }, { kind: 'term', field: 'rule.id', value: '5710', exact: true }],
+    [{ term: { f: { value: 'x', case_insensitive: false } } }, { kind: 'term', field: 'f', value: 'x', exact: true }],
+    [{ term: { boost: 'x' } }, { kind: 'term', field: 'boost', value: 'x', exact: true }], // a field may be called boost
     [{ terms: { 'agent.name': ['web01', 'web02', 3] } }, { kind: 'terms', field: 'agent.name', values: ['web01', 'web02', '3'] }],
     [{ terms: { 'agent.name': [] } }, { kind: 'match_none' }],
     [{ terms: { 'agent.name': ['a'], boost: 2, _name: 'n' } }, { kind: 'terms', field: 'agent.name', values: ['a'] }],
@@ -43,11 +43,11 @@ describe('parseDsl: leaf queries', () => {
     [{ match_phrase: { full_log: { query: 'session opened', slop: 2 } } }, { kind: 'phrase', field: 'full_log', value: 'session opened', slop: 2 }],
     [{ match_phrase: { full_log: { query: 'a b', slop: 0 } } }, { kind: 'phrase', field: 'full_log', value: 'a b' }],
     [{ exists: { field: 'data.srcip' } }, { kind: 'exists', field: 'data.srcip' }],
-    [{ wildcard: { 'agent.name': 'web*' } }, { kind: 'wildcard', field: 'agent.name', pattern: 'web*' }],
-    [{ wildcard: { 'agent.name': { value: 'w?b*' } } }, { kind: 'wildcard', field: 'agent.name', pattern: 'w?b*' }],
-    [{ wildcard: { 'agent.name': { wildcard: 'web*', boost: 1 } } }, { kind: 'wildcard', field: 'agent.name', pattern: 'web*' }],
-    [{ wildcard: { path: 'C:\\\\Win\\*\\x*' } }, { kind: 'wildcard', field: 'path', pattern: 'C:\\\\Win\\*x*' }],
-    [{ wildcard: { path: 'a\\' } }, { kind: 'wildcard', field: 'path', pattern: 'a\\\\' }], // trailing \ is literal
+    [{ wildcard: { 'agent.name': 'web*' } }, { kind: 'wildcard', field: 'agent.name', pattern: 'web*', exact: true }],
+    [{ wildcard: { 'agent.name': { value: 'w?b*' } } }, { kind: 'wildcard', field: 'agent.name', pattern: 'w?b*', exact: true }],
+    [{ wildcard: { 'agent.name': { wildcard: 'web*', boost: 1 } } }, { kind: 'wildcard', field: 'agent.name', pattern: 'web*', exact: true }],
+    [{ wildcard: { path: 'C:\\\\Win\\*\\x*' } }, { kind: 'wildcard', field: 'path', pattern: 'C:\\\\Win\\*x*', exact: true }],
+    [{ wildcard: { path: 'a\\' } }, { kind: 'wildcard', field: 'path', pattern: 'a\\\\', exact: true }], // trailing \ is literal
     [{ prefix: { 'agent.name': 'web' } }, { kind: 'prefix', field: 'agent.name', value: 'web' }],
     [{ prefix: { 'agent.name': { value: 'w*b', rewrite: 'constant_score' } } }, { kind: 'prefix', field: 'agent.name', value: 'w*b' }],
   ])('%j', (query, expected) => {
@@ -92,10 +92,10 @@ describe('parseDsl: bool', () => {
       }),
     ).toEqual({
       kind: 'bool',
-      must: [{ kind: 'term', field: 'a', value: '1' }],
+      must: [{ kind: 'term', field: 'a', value: '1', exact: true }],
       should: [
-        { kind: 'term', field: 'b', value: '2' },
-        { kind: 'term', field: 'c', value: '3' },
+        { kind: 'term', field: 'b', value: '2', exact: true },
+        { kind: 'term', field: 'c', value: '3', exact: true },
       ],
       mustNot: [{ kind: 'exists', field: 'd' }],
       filter: [{ kind: 'range', field: 'e', gte: '5' }],

@@ -226,7 +226,7 @@ function parseTerm(body: unknown, path: string): Parsed {
   if (!v.ok) return v;
   if (v.value.spec['case_insensitive'] === true) return fail('case_insensitive is not supported', path);
   const value = scalar(v.value.value, path, 'The term value');
-  return value.ok ? ok({ kind: 'term', field: f.value.field, value: value.value }) : value;
+  return value.ok ? ok({ kind: 'term', field: f.value.field, value: value.value, exact: true }) : value;
 }
 
 function parseTerms(body: unknown, path: string): Parsed {
@@ -335,7 +335,7 @@ function parseWildcardOrPrefix(body: unknown, path: string, kind: 'wildcard' | '
   if (!value.ok) return value;
   const { field } = f.value;
   return ok(
-    kind === 'wildcard' ? { kind, field, pattern: wildcardPattern(value.value) } : { kind, field, value: value.value },
+    kind === 'wildcard' ? { kind, field, pattern: wildcardPattern(value.value), exact: true } : { kind, field, value: value.value },
   );
 }
 
