@@ -220,3 +220,36 @@ describe('DuckDbStore indices', () => {
     await store.close();
   });
 });
+
+describe('DuckDbStore terms aggregations order ties as OpenSearch does', () => {
+  // Four alerts, one of each value: every count ties. Orders taken from OpenSearch 2.19.6 with the cwl template.
+  const pairs: Array<[string, number]> = [['10.0.0.10', 10], ['10.0.0.9', 9], ['9.0.0.1', 100], ['100.0.0.1', 2]];
+  const docs = pairs.map(([ip, level], i) =>
+    documentFromLogEvent({ eventId: `a${i}`, timestampMs: Date.UTC(2024, 2, 2, 12, i), message: JSON.stringify({ rule: { level, comment: 'x', sidid: 1 }, srcip: ip, extra_n: level, full_log: 'x' }), owner: 'o', logGroup: 'g', logStream: 's' }),
+  );
+
+  it('by address on ip fields, by number on numeric fields (typed and dynamic), and counts a field nobody has as missing everywhere', async () => {
+    const store = await DuckDbStore.open({ path: ':memory:' });
+    await store.write(docs);
+    const result = await store.search({
+      query: { kind: 'match_all' },
+      size: 0,
+      aggregations: {
+        ip: { type: 'terms', field: 'srcip' },
+        level: { type: 'terms', field: 'rule.level' },
+        dynamic: { type: 'terms', field: 'extra_n' },
+        nobody: { type: 'terms', field: 'no.such', missing: 'x' },
+      },
+    });
+    await store.close();
+    if (!result.ok) throw new Error(result.error.message);
+    const keys = (name: string): unknown[] => {
+      const agg = result.value.aggregations[name]!;
+      return agg.type === 'terms' ? agg.buckets.map((b) => b.key) : [];
+    };
+    expect(keys('ip')).toEqual(['9.0.0.1', '10.0.0.9', '10.0.0.10', '100.0.0.1']);
+    expect(keys('level')).toEqual([2, 9, 10, 100]);
+    expect(keys('dynamic')).toEqual([2, 9, 10, 100]);
+    expect(result.value.aggregations['nobody']).toMatchObject({ type: 'terms', buckets: [], missingCount: 4 });
+  });
+});

@@ -337,12 +337,17 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
       return ok({ type: 'cardinality', value: Number(rows.getRows()[0]?.[0] ?? 0) });
     }
     const size = agg.size ?? 10;
-    if (!field) return ok({ type: 'terms', buckets: [], otherCount: 0, ...(agg.missing !== undefined ? { missingCount: 0 } : {}) });
+    if (!field) {
+      if (agg.missing === undefined) return ok({ type: 'terms', buckets: [], otherCount: 0 });
+      // A field no document has: every matching document is missing it, as OpenSearch's `missing` counts.
+      const rows = await query(`SELECT count(*) FROM ${TABLE} WHERE ${where.value}`, params);
+      return ok({ type: 'terms', buckets: [], otherCount: 0, missingCount: Number(rows.getRows()[0]?.[0] ?? 0) });
+    }
     if (field.type === 'text') return err({ kind: 'request', field: field.name, message: `${field.name} is a text field; aggregate on a keyword field.` });
     const values = this.aggregationValues(field, params);
     const rows = await query(
       `WITH v AS (SELECT ${values} AS v FROM ${TABLE} WHERE ${where.value}) ` +
-        `SELECT v, count(*) AS c, sum(count(*)) OVER () AS n FROM v WHERE v IS NOT NULL GROUP BY v ORDER BY c DESC, v ASC LIMIT ${params.add(size)}`,
+        `SELECT v, count(*) AS c, sum(count(*)) OVER () AS n FROM v WHERE v IS NOT NULL GROUP BY v ORDER BY c DESC, ${termOrder(field)} ASC, v ASC LIMIT ${params.add(size)}`,
       params,
     );
     const list = rows.getRows();
@@ -544,6 +549,24 @@ function termKey(type: FieldType, key: unknown): string | number {
 }
 
 /** `hs_ip_key(ip)`: the 32-hex sort key of an address, NULL if it is not one (CIDR and IP ranges). */
+/**
+ * Equal counts are ordered by the value as its type orders it, as OpenSearch does: addresses by
+ * address (9.0.0.1 before 10.0.0.9 before 10.0.0.10), numbers by number; keywords by their bytes.
+ */
+function termOrder(field: SqlField): string {
+  switch (field.type) {
+    case 'ip':
+      return `${IP_KEY_FUNCTION}(v)`;
+    case 'integer':
+    case 'long':
+    case 'double':
+    case 'date':
+      return field.multi ? 'TRY_CAST(v AS DOUBLE)' : 'v';
+    default:
+      return 'v';
+  }
+}
+
 function ipKeyFunction(): DuckDBScalarFunction {
   return DuckDBScalarFunction.create({
     name: IP_KEY_FUNCTION,
