@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { err, ok, type Result } from '../core/result.js';
-import { createCloudWatchLogsClient, readCaFile } from './cloudwatch-client.js';
+import { createLogsClient, readCaFile } from './logs-client.js';
 import type { AgentConfig } from './config.js';
 import { fetchInstanceId, hostName } from './instance-identity.js';
 import { createShipper, type Shipper } from './ship/index.js';
@@ -85,12 +85,12 @@ export async function startAgent(config: AgentConfig, options: AgentRunOptions):
   const logStream = stream.value;
   const endpoint = config.endpoint.kind === 'url' ? config.endpoint.url : `CloudWatch Logs in ${config.endpoint.region}`;
 
-  const client = createCloudWatchLogsClient({
+  // One attempt per call: the shipper's retry policy retries, without limit and visibly.
+  const client = createLogsClient({
     region: config.endpoint.region,
     ...(config.endpoint.kind === 'url' ? { endpoint: config.endpoint.url } : {}),
     ...(config.credentials ? { credentials: config.credentials } : {}),
     ...(ca ? { ca } : {}),
-    maxAttempts: 1, // the shipper's retry policy retries, without limit and visibly
   });
   const startedAt = new Date().toISOString();
   let follower: Follower | undefined;

@@ -1,12 +1,15 @@
 /**
- * @module The AWS SDK v3 CloudWatch Logs client a shipper uses, pointed at an endpoint and, for a
+ * @module The AWS SDK v3 CloudWatch Logs client for tests and tools that talk to the server as AWS
+ * users do (the agent has its own small client, logs-client.ts), pointed at an endpoint and, for a
  * hidsmon server with its own certificate, trusting a given CA (PEM) on top of nothing else: a
  * self-signed server certificate is its own CA.
  */
-import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+
+/** The CA file reader lives with the agent's own client (logs-client.ts); re-exported for the CLI. */
+export { readCaFile } from './logs-client.js';
 
 export interface CloudWatchClientOptions {
   /** hidsmon's URL (https://host:5601), or absent for AWS itself. */
@@ -17,18 +20,6 @@ export interface CloudWatchClientOptions {
   /** PEM text of the CA (or the self-signed certificate) to trust instead of the system's CAs. */
   ca?: string;
   maxAttempts?: number;
-}
-
-/** Reads a CA file for `ca`, with an error that names the file. */
-export function readCaFile(file: string): string {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new Error(`--ca: ${file} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`, { cause: e });
-  }
-  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new Error(`--ca: ${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----).`);
-  return text;
 }
 
 export function createCloudWatchLogsClient(options: CloudWatchClientOptions): CloudWatchLogsClient {

@@ -11,10 +11,10 @@
  * CloudWatch refuses for their time (> 14 days old, beyond retention, > 2 h ahead) can never be
  * accepted: they are counted as `rejected` and logged, and delivery moves on.
  *
- * The `client` should be made with `maxAttempts: 1` (createCloudWatchLogsClient): the retries
- * are ours, so that they are unbounded, jittered and never hide an error from the status.
+ * The `client` (createLogsClient) makes one attempt per call: the retries are ours, so that they
+ * are unbounded, jittered and never hide an error from the status.
  */
-import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { LogsClient } from '../logs-client.js';
 import { DEFAULT_RETRY_POLICY, retry, sleep, type RetryPolicy } from '../../pipeline/retry.js';
 import type { RecordSink } from '../record.js';
 import { planBatches, type ShipEvent } from './batch.js';
@@ -34,7 +34,9 @@ export interface ShipLogger {
 }
 
 export interface ShipperOptions {
-  client: CloudWatchLogsClient;
+  client: LogsClient;
+  /** PutLogEvents batches in flight at once (default 4; 1 on an endpoint that wants sequence tokens). */
+  concurrency?: number;
   logGroup: string;
   logStream: string;
   /** The spool's directory, under the agent's state dir. */
@@ -82,7 +84,7 @@ export interface Shipper {
 
 export async function createShipper(options: ShipperOptions): Promise<Shipper> {
   const spool = await Spool.open({ dir: options.spoolDir, maxBytes: options.spoolMaxBytes });
-  const sender = new StreamSender(options.client, options.logGroup, options.logStream, options.log);
+  const sender = new StreamSender(options.client, options.logGroup, options.logStream, options.log, options.concurrency);
   const bufferMs = options.bufferMs ?? 1000;
   const fatalRetryMs = options.fatalRetryMs ?? 60_000;
   const policy = options.retryPolicy ?? DEFAULT_RETRY_POLICY;
@@ -142,43 +144,79 @@ export async function createShipper(options: ShipperOptions): Promise<Shipper> {
     }
   }
 
+  /** Deliveries in flight (at most `sender.concurrency`), and the segments waiting for theirs to finish. */
+  const inFlight = new Set<Promise<boolean>>();
+  const finishing = new Set<Promise<void>>();
+  /** The last segment whose batches were all handed out; the next is taken after it. */
+  let takenSeq = 0;
+
   /** The sender's loop; an unexpected failure (a disk error reading the spool) is reported and the loop goes on after a pause, never ends quietly. */
   async function run(): Promise<void> {
-    while (!stop.signal.aborted) {
-      try {
-        if ((await step()) === 'stopped') return;
-      } catch (e) {
-        state = 'blocked';
-        lastError = { code: (e as NodeJS.ErrnoException).code ?? 'internal', message: (e as Error).message, atMs: Date.now() };
-        options.log.error({ code: lastError.code, error: lastError.message }, 'the shipper failed on an unexpected error; spooled events are kept, trying again');
-        await sleep(Math.min(fatalRetryMs, 5_000), stop.signal);
+    try {
+      while (!stop.signal.aborted) {
+        try {
+          if ((await step()) === 'stopped') return;
+        } catch (e) {
+          state = 'blocked';
+          lastError = { code: (e as NodeJS.ErrnoException).code ?? 'internal', message: (e as Error).message, atMs: Date.now() };
+          options.log.error({ code: lastError.code, error: lastError.message }, 'the shipper failed on an unexpected error; spooled events are kept, trying again');
+          await sleep(Math.min(fatalRetryMs, 5_000), stop.signal);
+        }
       }
+    } finally {
+      // Stopping ends every delivery's wait (the signal); what they left stays spooled.
+      await Promise.all([...finishing]);
     }
   }
 
-  /** Sends the oldest segment (or waits for one): `stopped` when closing ended it. */
+  /**
+   * Hands out the batches of the oldest segment not yet taken, keeping up to `sender.concurrency`
+   * in flight across segments (current CloudWatch takes concurrent puts to a stream); a segment
+   * is deleted once every one of its batches was acknowledged, whatever the order. A segment
+   * left over (stopping) is sent again at the next start: at-least-once, as before.
+   * `stopped` when closing ended it.
+   */
   async function step(): Promise<'stopped' | 'more'> {
-    const segment = await spool.oldest((s) => closing || Date.now() - s.sinceMs >= bufferMs);
+    const segment = await spool.next(takenSeq, (s) => closing || Date.now() - s.sinceMs >= bufferMs);
     if (!segment) {
-      if (closing && spool.stats().records === 0) return 'stopped';
+      if (closing && inFlight.size === 0 && spool.stats().records === 0) return 'stopped';
       await spool.changed(bufferMs / 4, stop.signal);
       return 'more';
     }
     const plan = planBatches(await spool.read(segment));
+    takenSeq = segment.seq;
     if (plan.splitRecords > 0) {
       counters.splitRecords += plan.splitRecords;
       options.log.warn({ records: plan.splitRecords }, 'records larger than one CloudWatch event were split into flagged parts ("[hidsmon: part i/n] ")');
     }
-    let delivered = true;
+    const deliveries: Promise<boolean>[] = [];
     for (const batch of plan.batches) {
-      if (!(await deliver(batch))) {
-        delivered = false;
-        break;
-      }
+      // Bounded: each delivery ends (delivered, or the stop signal).
+      while (inFlight.size >= sender.concurrency) await Promise.race(inFlight);
+      if (stop.signal.aborted) break;
+      const delivery = deliver(batch).catch((e: unknown) => {
+        options.log.error({ error: (e as Error).message }, 'a delivery failed unexpectedly; its segment is sent again');
+        return false;
+      });
+      inFlight.add(delivery);
+      void delivery.finally(() => inFlight.delete(delivery));
+      deliveries.push(delivery);
     }
-    if (!delivered) return 'stopped'; // stopping: the segment stays for the next start (re-sent: at-least-once).
-    await spool.remove(segment);
-    return 'more';
+    const handedOut = deliveries.length === plan.batches.length;
+    const finished: Promise<void> = Promise.all(deliveries)
+      .then(async (results) => {
+        if (handedOut && results.every(Boolean)) return spool.remove(segment);
+        // Not stopping, yet not all delivered (an unexpected failure): the segment is taken again, from its first batch.
+        if (!stop.signal.aborted) takenSeq = Math.min(takenSeq, segment.seq - 1);
+      })
+      .catch((e: unknown) => {
+        // Not removed: the segment is sent again at the next start (at-least-once); the status says why.
+        lastError = { code: (e as NodeJS.ErrnoException).code ?? 'internal', message: (e as Error).message, atMs: Date.now() };
+        options.log.error({ code: lastError.code, error: lastError.message, segment: segment.path }, 'a delivered spool segment could not be deleted');
+      })
+      .finally(() => finishing.delete(finished));
+    finishing.add(finished);
+    return stop.signal.aborted ? 'stopped' : 'more';
   }
   const running = run();
 

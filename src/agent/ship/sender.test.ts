@@ -5,11 +5,11 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { retry } from '../../pipeline/retry.js';
 import { StreamSender, countRejected, expectedToken } from './sender.js';
 import { createShipper } from './index.js';
+import { createLogsClient } from '../logs-client.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,10 @@ type Handler = (target: string, body: Record<string, any>) => Reply;
 let server: Server;
 let url = '';
 let handler: Handler = () => ({ status: 200, body: {} });
+/** How long the fake endpoint takes to answer (so that requests overlap), and the most it had in hand at once. */
+let replyDelayMs = 0;
+let inHand = 0;
+let mostInHand = 0;
 const calls: Array<{ target: string; body: Record<string, any> }> = [];
 
 beforeAll(async () => {
@@ -31,8 +35,12 @@ beforeAll(async () => {
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, any>;
       calls.push({ target, body });
       const reply = handler(target, body);
-      res.writeHead(reply.status, { 'content-type': 'application/x-amz-json-1.1' });
-      res.end(JSON.stringify(reply.body));
+      mostInHand = Math.max(mostInHand, ++inHand);
+      setTimeout(() => {
+        inHand--;
+        res.writeHead(reply.status, { 'content-type': 'application/x-amz-json-1.1' });
+        res.end(JSON.stringify(reply.body));
+      }, replyDelayMs);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -41,10 +49,12 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 afterEach(() => {
   calls.length = 0;
+  replyDelayMs = 0;
+  mostInHand = 0;
 });
 
 const quiet = { info: () => undefined, warn: () => undefined };
-const client = (endpoint = url) => new CloudWatchLogsClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIDFAKE', secretAccessKey: 'fake' }, maxAttempts: 1 });
+const client = (endpoint = url) => createLogsClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIDFAKE', secretAccessKey: 'fake' } });
 const events = (n: number, t0 = 1_700_000_000_000) => Array.from({ length: n }, (_, i) => ({ timestamp: t0 + i, message: `event ${i}` }));
 const noWait = { sleep: async () => undefined };
 const send = (sender: StreamSender, batch: ReturnType<typeof events>, maxAttempts = 10) => retry((_n, signal) => sender.attempt(batch, signal), { initialDelayMs: 1, maxDelayMs: 1, maxAttempts }, {}, noWait);
@@ -99,6 +109,50 @@ describe('StreamSender: sequence tokens of legacy endpoints', () => {
 
   it('reads the token from the message when the member is missing', () => {
     expect(expectedToken(Object.assign(new Error('The given sequenceToken is invalid. The next expected sequenceToken is: 4953670125'), { name: 'InvalidSequenceTokenException' }))).toBe('4953670125');
+  });
+});
+
+describe('StreamSender: batches in flight together', () => {
+  it('a current endpoint gets several puts at once, without sequence tokens', async () => {
+    handler = () => ({ status: 200, body: { nextSequenceToken: '7' } });
+    replyDelayMs = 50;
+    const sender = new StreamSender(client(), 'g', 's', quiet, 4);
+    const outcomes = await Promise.all(Array.from({ length: 4 }, (_, i) => send(sender, events(2, 1_700_000_000_000 + i * 10))));
+    expect(outcomes.map((o) => o.kind)).toEqual(['ok', 'ok', 'ok', 'ok']);
+    expect(mostInHand).toBe(4);
+    expect(calls.every((c) => c.body['sequenceToken'] === undefined)).toBe(true);
+  });
+
+  it('an endpoint that wants tokens is served one put at a time from then on, each with the token of the one before', async () => {
+    handler = legacyStream();
+    replyDelayMs = 20;
+    const sender = new StreamSender(client(), 'g', 's', quiet, 4);
+    const outcomes = await Promise.all(Array.from({ length: 4 }, (_, i) => send(sender, events(2, 1_700_000_000_000 + i * 10))));
+    expect(outcomes.map((o) => o.kind)).toEqual(['ok', 'ok', 'ok', 'ok']);
+    expect(sender.concurrency).toBe(1);
+    // After the first exchange every put carried the right token: 4 accepted, so tokens 1..4 were each used once.
+    const accepted = calls.filter((c) => c.target === 'PutLogEvents' && c.body['sequenceToken'] !== undefined).map((c) => c.body['sequenceToken']);
+    expect(new Set(accepted)).toEqual(new Set(['1', '2', '3', '4']));
+    mostInHand = 0;
+    await Promise.all(Array.from({ length: 3 }, (_, i) => send(sender, events(1, 1_700_000_001_000 + i))));
+    expect(mostInHand).toBe(1);
+  });
+
+  it('puts in flight together that find the stream missing create it once, and all are delivered', async () => {
+    let created = false;
+    handler = (target) => {
+      if (target === 'CreateLogGroup') return { status: 200, body: {} };
+      if (target === 'CreateLogStream') return (created = true), { status: 200, body: {} };
+      return created ? { status: 200, body: {} } : { status: 400, body: { __type: 'ResourceNotFoundException', message: 'The specified log stream does not exist.' } };
+    };
+    replyDelayMs = 30;
+    const sender = new StreamSender(client(), 'g', 's', quiet, 4);
+    const first = Promise.all(Array.from({ length: 4 }, (_, i) => send(sender, events(1, 1_700_000_000_000 + i))));
+    // One more sent while the creation is under way: it finds the stream missing too, and must not call that fatal.
+    await new Promise((r) => setTimeout(r, 45));
+    const late = send(sender, events(1, 1_700_000_000_100));
+    expect([...(await first), await late].map((o) => o.kind)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
+    expect(calls.filter((c) => c.target === 'CreateLogStream').length).toBe(1);
   });
 });
 

@@ -1,18 +1,18 @@
 /**
- * @module One PutLogEvents batch delivered with the AWS SDK v3, as an outcome: creates the group
- * and stream when missing (without Describe*, which a least-privilege key may not have), follows
- * legacy sequence tokens (InvalidSequenceToken → the expected token; DataAlreadyAccepted = done),
- * and sorts failures into retryable (throttling, 5xx, network) and fatal (AccessDenied, bad
- * parameters, unknown key), for the one retry policy (src/pipeline/retry.ts) to act on.
+ * @module One PutLogEvents batch delivered with the agent's CloudWatch Logs client, as an outcome:
+ * creates the group and stream when missing (without Describe*, which a least-privilege key may not
+ * have), follows legacy sequence tokens (InvalidSequenceToken → the expected token;
+ * DataAlreadyAccepted = done), and sorts failures into retryable (throttling, 5xx, network) and
+ * fatal (AccessDenied, bad parameters, unknown key), for the one retry policy
+ * (src/pipeline/retry.ts) to act on.
+ *
+ * Current CloudWatch ignores sequence tokens and takes concurrent puts to one stream, so batches
+ * are sent without a token and several may be in flight (`concurrency`). An endpoint that still
+ * wants tokens says so with InvalidSequenceTokenException: from then on the stream is "legacy",
+ * its attempts run one at a time, each with the token of the one before.
  */
-import {
-  CreateLogGroupCommand,
-  CreateLogStreamCommand,
-  PutLogEventsCommand,
-  type CloudWatchLogsClient,
-  type RejectedLogEventsInfo,
-} from '@aws-sdk/client-cloudwatch-logs';
 import { classifyError, type AttemptOutcome } from '../../pipeline/retry.js';
+import type { LogsClient } from '../logs-client.js';
 import type { ShipEvent } from './batch.js';
 
 /** What a delivered batch came to: events CloudWatch stored, and those it refused for their time (never acceptable). */
@@ -37,7 +37,14 @@ const RETRYABLE_NAMES = new Set([
 /** The "error" of the retry right after creating the group and stream (no failure: send again now). */
 export const CREATED_MESSAGE = 'created the log group or stream';
 
-type SdkError = Error & { $metadata?: { httpStatusCode?: number }; $fault?: string; expectedSequenceToken?: string };
+type SdkError = Error & { $metadata?: { httpStatusCode?: number }; $fault?: string; expectedSequenceToken?: string; clockCorrected?: boolean };
+
+/** PutLogEvents' `rejectedLogEventsInfo` (reference §5). */
+export interface RejectedLogEventsInfo {
+  tooNewLogEventStartIndex?: number;
+  tooOldLogEventEndIndex?: number;
+  expiredLogEventEndIndex?: number;
+}
 
 /** A fatal error kept with its AWS name as a stable code, so that status and logs can show it. */
 export class DeliveryError extends Error {
@@ -51,24 +58,51 @@ export class DeliveryError extends Error {
   }
 }
 
+/** Batches in flight at once per stream on a current endpoint (each up to 1 MiB). */
+export const DEFAULT_CONCURRENCY = 4;
+
 export class StreamSender {
   private sequenceToken: string | undefined;
   private createdAfterNotFound = false;
   private tokenExchanges = 0;
+  /** The endpoint wants sequence tokens: one attempt at a time, each with the last token. */
+  private legacy = false;
+  /** Legacy attempts, and the creation of a missing group and stream, run one after the other on this chain. */
+  private serial: Promise<unknown> = Promise.resolve();
+  private creating: Promise<AttemptOutcome<Delivered>> | undefined;
+  /** Counts creations finished: a put sent before the latest one may still have found the stream missing. */
+  private creations = 0;
 
   constructor(
-    private readonly client: CloudWatchLogsClient,
+    private readonly client: LogsClient,
     readonly logGroup: string,
     readonly logStream: string,
     private readonly log: { info: (o: object, m: string) => void; warn: (o: object, m: string) => void },
+    private readonly maxConcurrency = DEFAULT_CONCURRENCY,
   ) {}
 
+  /** How many batches may be in flight now: 1 once the endpoint asked for sequence tokens. */
+  get concurrency(): number {
+    return this.legacy ? 1 : Math.max(1, this.maxConcurrency);
+  }
+
   /** One attempt at one batch (events sorted, within the limits); retry.ts decides about waiting. */
-  async attempt(events: ShipEvent[], signal?: AbortSignal): Promise<AttemptOutcome<Delivered>> {
+  attempt(events: ShipEvent[], signal?: AbortSignal): Promise<AttemptOutcome<Delivered>> {
+    if (!this.legacy) return this.put(events, signal);
+    const run = this.serial.then(() => this.put(events, signal));
+    this.serial = run.catch(() => undefined);
+    return run;
+  }
+
+  private async put(events: ShipEvent[], signal?: AbortSignal): Promise<AttemptOutcome<Delivered>> {
+    const generation = this.creations;
     try {
-      const out = await this.client.send(
-        new PutLogEventsCommand({ logGroupName: this.logGroup, logStreamName: this.logStream, logEvents: events, ...(this.sequenceToken ? { sequenceToken: this.sequenceToken } : {}) }),
-        signal ? { abortSignal: signal } : {},
+      // Serialized by JSON.stringify itself: the events are already PutLogEvents' {timestamp, message}.
+      const token = this.legacy && this.sequenceToken ? { sequenceToken: this.sequenceToken } : {};
+      const out = await this.client.call<{ nextSequenceToken?: string; rejectedLogEventsInfo?: RejectedLogEventsInfo }>(
+        'PutLogEvents',
+        { logGroupName: this.logGroup, logStreamName: this.logStream, logEvents: events, ...token },
+        signal,
       );
       this.sequenceToken = out.nextSequenceToken;
       this.createdAfterNotFound = false;
@@ -76,25 +110,35 @@ export class StreamSender {
       const { total, ...rejected } = countRejected(out.rejectedLogEventsInfo, events.length);
       return { kind: 'ok', value: { accepted: events.length - total, rejected } };
     } catch (e) {
-      return this.onFailure(e as SdkError, events.length, signal);
+      return this.onFailure(e as SdkError, events.length, signal, generation);
     }
   }
 
-  private async onFailure(error: SdkError, count: number, signal?: AbortSignal): Promise<AttemptOutcome<Delivered>> {
+  private async onFailure(error: SdkError, count: number, signal?: AbortSignal, generation = this.creations): Promise<AttemptOutcome<Delivered>> {
     switch (error.name) {
       case 'DataAlreadyAcceptedException':
         // A legacy endpoint already has this very batch (our earlier attempt got through): delivered.
+        this.legacy = true;
         this.sequenceToken = expectedToken(error);
         return { kind: 'ok', value: { accepted: count, rejected: { tooOld: 0, expired: 0, tooNew: 0 } } };
       case 'InvalidSequenceTokenException':
+        if (!this.legacy) this.log.info({ logGroup: this.logGroup, logStream: this.logStream }, 'the endpoint wants sequence tokens: one batch in flight at a time');
+        this.legacy = true;
         this.sequenceToken = expectedToken(error);
         // One exchange is the protocol; an endpoint that refuses the token it asked for gets the normal backoff, not a tight loop.
         if (++this.tokenExchanges <= 2) return { kind: 'retryable', error, retryAfterMs: 0 };
         return { kind: 'retryable', error: new DeliveryError('InvalidSequenceTokenLoop', `the endpoint keeps refusing the sequence token it asks for: ${error.message}`, { cause: error }) };
       case 'ResourceNotFoundException':
+        // Another batch is creating the group and stream: wait for that, then send again.
+        if (this.creating) return this.creating;
+        // Sent before a creation finished: it could not have found the stream; send it again.
+        if (generation < this.creations) return { kind: 'retryable', error: new Error(CREATED_MESSAGE), retryAfterMs: 0 };
         if (this.createdAfterNotFound) return { kind: 'fatal', error: fatal(error, `${this.logGroup}/${this.logStream} is still missing after creating it`) };
-        return this.create(signal);
+        // Batches in flight together all find the stream missing: one creates it, the others wait for that and send again.
+        this.creating ??= this.create(signal).finally(() => (this.creating = undefined));
+        return this.creating;
     }
+    if (error.clockCorrected) return { kind: 'retryable', error, retryAfterMs: 0 };
     if (RETRYABLE_NAMES.has(error.name) || error.$fault === 'server') return { kind: 'retryable', error };
     const status = error.$metadata?.httpStatusCode;
     if (status === 429 || (status !== undefined && status >= 500)) return { kind: 'retryable', error };
@@ -110,8 +154,8 @@ export class StreamSender {
   private async create(signal?: AbortSignal): Promise<AttemptOutcome<Delivered>> {
     this.createdAfterNotFound = true;
     const steps = [
-      { created: 'group', run: () => this.client.send(new CreateLogGroupCommand({ logGroupName: this.logGroup }), signal ? { abortSignal: signal } : {}) },
-      { created: 'stream', run: () => this.client.send(new CreateLogStreamCommand({ logGroupName: this.logGroup, logStreamName: this.logStream }), signal ? { abortSignal: signal } : {}) },
+      { created: 'group', run: () => this.client.call('CreateLogGroup', { logGroupName: this.logGroup }, signal) },
+      { created: 'stream', run: () => this.client.call('CreateLogStream', { logGroupName: this.logGroup, logStreamName: this.logStream }, signal) },
     ];
     for (const step of steps) {
       try {
@@ -125,12 +169,15 @@ export class StreamSender {
           this.log.warn({ logGroup: this.logGroup, error: error.message }, 'may not create the log group (fine if it exists); creating the stream');
           continue;
         }
+        // The stream cannot be made in a group that is missing (and that this key may not create): say so, don't go round.
+        if (error.name === 'ResourceNotFoundException') return { kind: 'fatal', error: fatal(error, `${this.logGroup} is missing and could not be created: ${error.message}`) };
         this.createdAfterNotFound = false;
         const outcome = await this.onFailure(error, 0, signal);
         return outcome.kind === 'ok' ? { kind: 'retryable', error, retryAfterMs: 0 } : (outcome as AttemptOutcome<Delivered>);
       }
     }
     this.sequenceToken = undefined;
+    this.creations++;
     return { kind: 'retryable', error: new Error(CREATED_MESSAGE), retryAfterMs: 0 };
   }
 }

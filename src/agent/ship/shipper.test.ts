@@ -12,7 +12,7 @@ import { DEFAULTS, type ServerConfig } from '../../config/server-config.js';
 import { FleetSimulator } from '../../simulate/fleet-simulator.js';
 import { renderAlert } from '../../simulate/render.js';
 import { startServer, type RunningServer } from '../../apps/server/server.js';
-import { createCloudWatchLogsClient } from '../cloudwatch-client.js';
+import { createLogsClient } from '../logs-client.js';
 import type { AgentRecord, RecordBatch } from '../record.js';
 import { createShipper, type Shipper, type ShipperOptions } from './index.js';
 
@@ -60,7 +60,7 @@ async function until(what: string, ok: () => boolean, ms = 15_000): Promise<void
 }
 
 function shipper(server: { url: string }, key: { id: string; secret: string }, stream: string, spoolDir: string, log: ShipperOptions['log'], extra: Partial<ShipperOptions> = {}): Promise<Shipper> {
-  const client = createCloudWatchLogsClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: key.id, secretAccessKey: key.secret }, maxAttempts: 1 });
+  const client = createLogsClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: key.id, secretAccessKey: key.secret } });
   return createShipper({ client, logGroup: GROUP, logStream: stream, spoolDir, spoolMaxBytes: 64 * 1024 * 1024, bufferMs: 50, heartbeatMs: 0, retryPolicy: { initialDelayMs: 20, maxDelayMs: 200 }, log, ...extra });
 }
 

@@ -32,6 +32,35 @@ describe('Spool', () => {
     expect((await again.oldest(() => true))!.seq).toBeGreaterThan(1);
   });
 
+  it('hands out segments after the ones being sent (next), and removals of segments delivered together, in any order, delete exactly those', async () => {
+    const spool = await Spool.open({ dir: dir(), maxBytes: 1_000_000, segmentBytes: 10 });
+    for (let i = 0; i < 4; i++) await spool.append(records(2, i * 2));
+    const taken = [];
+    for (let s = await spool.next(0, () => true); s; s = await spool.next(s.seq, () => true)) taken.push(s);
+    expect(taken.map((s) => s.seq)).toEqual([1, 2, 3, 4]);
+    // Acknowledged out of order and removed at once: each removal must find its own segment after the others'.
+    await Promise.all([spool.remove(taken[1]!), spool.remove(taken[0]!), spool.remove(taken[3]!)]);
+    expect(spool.stats()).toMatchObject({ segments: 1, records: 2 });
+    expect(await spool.read((await spool.oldest(() => true))!)).toEqual(records(2, 4));
+    await spool.close();
+  });
+
+  it('gives the records of a segment it wrote from memory (as the file holds them), and a segment beyond the cache from its file', async () => {
+    const d = dir();
+    const spool = await Spool.open({ dir: d, maxBytes: 1_000_000, segmentBytes: 40, cacheBytes: 300 });
+    const odd = [{ timestampMs: 5, message: 'quote " backslash \\ newline \n lone \ud800 ✓' }];
+    await spool.append(odd);
+    await spool.append(records(8, 10)); // a segment of its own, larger than the cache's room
+    const [first, second] = [await spool.next(0, () => true), await spool.next(1, () => true)];
+    const reopened = await Spool.open({ dir: d, maxBytes: 1_000_000 });
+    expect(await reopened.read((await reopened.oldest(() => true))!)).toEqual(odd);
+    // Overwrite both files: the cached segment is still read as appended, the other one from its file.
+    for (const s of [first!, second!]) appendFileSync(s.path, '{"t":1,"m":"appended to the file"}\n');
+    expect(await spool.read(first!)).toEqual(odd);
+    expect((await spool.read(second!)).at(-1)).toEqual({ timestampMs: 1, message: 'appended to the file' });
+    await spool.close();
+  });
+
   it('skips a torn last line left by a crash mid-write (it was never acknowledged)', async () => {
     const d = dir();
     const spool = await Spool.open({ dir: d, maxBytes: 1_000_000 });
