@@ -60,7 +60,7 @@ export interface SubscriptionHandlerParts {
   writeRetryPolicy?: RetryPolicy;
   /** Retries inside one write, of the documents the cluster has not taken yet (429, 5xx items). */
   sinkRetryPolicy?: RetryPolicy;
-  /** Message bytes per slice of a delivery (default 2 MiB: its documents make about one 5 MiB `_bulk` body). */
+  /** Message bytes per slice of a delivery (default: sliceBytesFor the sink's default cap). */
   sliceBytes?: number;
   now?: () => number;
 }
@@ -69,7 +69,15 @@ export interface SubscriptionHandlerParts {
 export const DEFAULT_WRITE_RETRY_POLICY: RetryPolicy = { initialDelayMs: 200, maxDelayMs: 5_000, multiplier: 2, maxRetryAfterMs: 10_000 };
 export const DEFAULT_SINK_RETRY_POLICY_IN_LAMBDA: RetryPolicy = { initialDelayMs: 100, maxDelayMs: 2_000, multiplier: 2, maxAttempts: 4, maxRetryAfterMs: 5_000 };
 
-export const DEFAULT_SLICE_BYTES = 2 * 1024 * 1024;
+/**
+ * Message bytes per slice for a `_bulk` cap: a slice's documents come to about 2.5 times its
+ * messages (the alert, `@message`, the `@` fields), so 40 % of the cap makes one body per slice;
+ * at most 1 MiB, so that a slice's documents and body stay a few MiB whatever the cap.
+ */
+export function sliceBytesFor(maxBulkBytes: number): number {
+  return Math.max(1, Math.min(1024 * 1024, Math.floor(maxBulkBytes * 0.4)));
+}
+export const DEFAULT_SLICE_BYTES = sliceBytesFor(5 * 1024 * 1024);
 /** A log event's share of a slice beyond its message: id, timestamp, the document's `@` fields. */
 const EVENT_OVERHEAD_BYTES = 200;
 
