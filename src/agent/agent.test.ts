@@ -172,7 +172,7 @@ describe('the agent bundle (dist/agent/hidsmon-agent.mjs)', () => {
       mkdirSync(join(dir, 'logs'));
       const alerts = join(dir, 'logs', 'alerts.json');
       writeFileSync(alerts, [1, 2, 3, 4].map((n) => `${alertLine('bundle', n)}\n`).join(''));
-      // No credentials: in agent.yaml: the AWS SDK's default chain (inlined in the bundle) finds them in the environment.
+      // No credentials: in agent.yaml: the default chain (credentials.ts, in the bundle) finds them in the environment.
       const config = writeConfig(dir, env.server, env.key, alerts);
       writeFileSync(config, readFileSync(config, 'utf8').replace(/^credentials:.*$/m, ''));
       const result = await promisify(execFile)('node', ['hidsmon-agent.mjs', '--once', '--config', 'agent.yaml'], { cwd: dir, env: { PATH: dirname(process.execPath), HOME: dir, AWS_ACCESS_KEY_ID: env.key.id, AWS_SECRET_ACCESS_KEY: env.key.secret }, timeout: 60_000 });

@@ -1,7 +1,7 @@
 /**
  * @module The agent's own CloudWatch Logs client: the five calls it makes (CreateLogGroup,
  * CreateLogStream, PutLogEvents, DescribeLogGroups, DescribeLogStreams) as JSON 1.1 over
- * node:http(s) with a keep-alive agent, signed with SigV4. It replaces the AWS SDK in the agent,
+ * node:http(s) with a keep-alive agent, signed with SigV4 (signRequest). It replaces the AWS SDK in the agent,
  * whose generic serializer, middleware stack and module graph cost the agent most of its CPU per
  * batch and ~40 MB of memory (bench/agent.bench.ts). Failures are thrown with the SDK's shape
  * (`name` = the AWS exception name, `$metadata.httpStatusCode`, `$fault`, `expectedSequenceToken`),
@@ -10,8 +10,8 @@
 import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
-import { SignatureV4 } from '@smithy/signature-v4';
+import { defaultCredentialChain } from './credentials.js';
+import { createHash, createHmac } from 'node:crypto';
 
 export type LogsOperation = 'CreateLogGroup' | 'CreateLogStream' | 'PutLogEvents' | 'DescribeLogGroups' | 'DescribeLogStreams';
 
@@ -29,7 +29,7 @@ export interface LogsClientOptions {
   /** hidsmon's URL (https://host:5601), or absent for AWS itself in `region`. */
   endpoint?: string;
   region: string;
-  /** Absent: the AWS default chain (environment, shared config and credentials files, SSO, the EC2 instance role via IMDS). */
+  /** Absent: the AWS default chain as credentials.ts has it (environment, shared files' keys, container, the EC2 instance role via IMDSv2). */
   credentials?: AwsCredentials | CredentialProvider;
   /** PEM text of the CA (or the self-signed certificate) to trust instead of the system's CAs. */
   ca?: string;
@@ -56,28 +56,41 @@ export class LogsServiceError extends Error {
   }
 }
 
-type SourceData = string | ArrayBuffer | ArrayBufferView;
-const bytesOf = (data: SourceData): Buffer | string =>
-  typeof data === 'string' ? data : ArrayBuffer.isView(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.from(data);
+/**
+ * AWS Signature Version 4 of one JSON 1.1 POST (the only request the agent makes), on node:crypto:
+ * the canonical request of its method, path, headers (all of them signed) and body hash, signed
+ * with the key derived for the day, region and service. @smithy/signature-v4 did this before, at
+ * ~6 MB of the agent's memory for its generality (bench/agent.bench.ts).
+ */
+export function signRequest(request: { path: string; headers: Record<string, string>; body: Buffer }, credentials: AwsCredentials, region: string, service: string, now: Date): Record<string, string> {
+  const amzDate = now.toISOString().replace(/[-:]|\.\d{3}/g, ''); // 20260101T120000Z
+  const day = amzDate.slice(0, 8);
+  const headers: Record<string, string> = { ...request.headers, 'x-amz-date': amzDate };
+  if (credentials.sessionToken) headers['x-amz-security-token'] = credentials.sessionToken;
+  const names = Object.keys(headers).map((n) => n.toLowerCase()).sort();
+  const lower: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) lower[name.toLowerCase()] = value.trim().replace(/\s+/g, ' ');
+  const signedHeaders = names.join(';');
+  const canonical = ['POST', canonicalPath(request.path), '', ...names.map((n) => `${n}:${lower[n]}`), '', signedHeaders, sha256Hex(request.body)].join('\n');
+  const scope = `${day}/${region}/${service}/aws4_request`;
+  const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256Hex(canonical)].join('\n');
+  let key: Buffer = hmac(`AWS4${credentials.secretAccessKey}`, day);
+  for (const part of [region, service, 'aws4_request']) key = hmac(key, part);
+  const signature = createHmac('sha256', key).update(stringToSign, 'utf8').digest('hex');
+  headers['authorization'] = `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
+  return headers;
+}
 
-/** SHA-256 (with a key: HMAC-SHA-256) on node:crypto, in the shape SignatureV4 takes. */
-class NodeSha256 {
-  private hash: Hash | Hmac;
-  constructor(private readonly secret?: SourceData) {
-    this.hash = this.fresh();
-  }
-  private fresh(): Hash | Hmac {
-    return this.secret === undefined ? createHash('sha256') : createHmac('sha256', bytesOf(this.secret));
-  }
-  update(data: SourceData): void {
-    this.hash.update(bytesOf(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-  reset(): void {
-    this.hash = this.fresh();
-  }
+const sha256Hex = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
+const hmac = (key: string | Buffer, data: string): Buffer => createHmac('sha256', key).update(data, 'utf8').digest();
+
+/** Each path segment URI-encoded as SigV4 wants it (RFC 3986 unreserved characters kept); the endpoint's path is `/` or a plain prefix. */
+function canonicalPath(path: string): string {
+  const encode = (segment: string): string => encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return path
+    .split('/')
+    .map((segment) => encode(segment))
+    .join('/');
 }
 
 /** Exception names that say the request's time is off (the signature is then refused): the SDK corrects its clock and retries on these. */
@@ -110,15 +123,6 @@ export function awsLogsEndpoint(region: string): string {
   return `https://logs.${region}.${region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com'}`;
 }
 
-/** The AWS default credential chain, loaded only when asked for (most of the SDK's credential code is never needed with keys in the config). */
-export function defaultCredentialChain(): CredentialProvider {
-  let provider: Promise<CredentialProvider> | undefined;
-  return async () => {
-    provider ??= import('@aws-sdk/credential-provider-node').then((m) => m.defaultProvider() as CredentialProvider);
-    return (await provider)();
-  };
-}
-
 export function createLogsClient(options: LogsClientOptions): LogsClient {
   const url = new URL(options.endpoint ?? awsLogsEndpoint(options.region));
   const https = url.protocol === 'https:';
@@ -128,7 +132,6 @@ export function createLogsClient(options: LogsClientOptions): LogsClient {
   const send = https ? httpsRequest : httpRequest;
   const credentials: CredentialProvider =
     typeof options.credentials === 'function' ? options.credentials : options.credentials ? ((c) => async () => c)(options.credentials) : defaultCredentialChain();
-  const signer = new SignatureV4({ credentials, region: options.region, service: 'logs', sha256: NodeSha256, applyChecksum: false });
   const timeoutMs = options.timeoutMs ?? 60_000;
   const basePath = url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/`;
   const port = url.port ? Number(url.port) : undefined;
@@ -138,27 +141,16 @@ export function createLogsClient(options: LogsClientOptions): LogsClient {
   async function call<T>(operation: LogsOperation, body: object | string, signal?: AbortSignal): Promise<T> {
     // Encoded once: the signature's hash, the length and the socket all take these bytes.
     const payload = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body), 'utf8');
-    const signed = await signer.sign(
-      {
-        method: 'POST',
-        protocol: url.protocol,
-        hostname: url.hostname,
-        ...(port !== undefined ? { port } : {}),
-        path: basePath,
-        query: {},
-        headers: {
-          host: url.host,
-          'content-type': 'application/x-amz-json-1.1',
-          'x-amz-target': `Logs_20140328.${operation}`,
-          'content-length': String(payload.length),
-        },
-        body: payload,
-      },
-      { signingDate: new Date(Date.now() + skewMs) },
+    const headers = signRequest(
+      { path: basePath, headers: { host: url.host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `Logs_20140328.${operation}`, 'content-length': String(payload.length) }, body: payload },
+      await credentials(),
+      options.region,
+      'logs',
+      new Date(Date.now() + skewMs),
     );
-    const { status, headers, text } = await exchange(signed.headers, payload, signal);
-    if (status >= 200 && status < 300) return (text.length > 0 ? JSON.parse(text) : {}) as T;
-    throw toServiceError(status, headers, text);
+    const answer = await exchange(headers, payload, signal);
+    if (answer.status >= 200 && answer.status < 300) return (answer.text.length > 0 ? JSON.parse(answer.text) : {}) as T;
+    throw toServiceError(answer.status, answer.headers, answer.text);
   }
 
   function exchange(headers: Record<string, string>, payload: Buffer, signal?: AbortSignal): Promise<{ status: number; headers: IncomingMessage['headers']; text: string }> {
