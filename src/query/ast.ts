@@ -83,6 +83,8 @@ export interface RangeNode {
   format?: string;
   /** DSL `time_zone` for date bounds, e.g. `+01:00`. */
   timeZone?: string;
+  /** The DSL's range: on a text field its bounds are compared as written; query_string lower-cases them. */
+  exact?: true;
 }
 
 export type QueryKind = QueryNode['kind'];

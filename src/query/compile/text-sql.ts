@@ -16,6 +16,8 @@ export interface TextSql {
   phrase(field: SqlField, tokens: string[], slop: number, params: SqlParams): string;
   /** Some token of the field matches the wildcard pattern (lower-cased, as OpenSearch normalizes it). */
   wildcard(field: SqlField, pattern: string, params: SqlParams): string;
+  /** Some token satisfies the SQL predicate (`predicate('w')` reads the token as `w`): ranges over a text field's terms. */
+  anyTokenWhere(field: SqlField, predicate: (token: string) => string, params: SqlParams): string;
   /** Some token matches the RE2 pattern (a Lucene regular expression translated, lower-cased, whole-token). */
   regexp(field: SqlField, re2: string, params: SqlParams): string;
   /** SQL of a LIST: the keyword field's indexed values within `distance` edits of the value, the closest max_expansions of them. */

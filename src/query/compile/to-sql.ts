@@ -363,14 +363,18 @@ class Compiler {
               if (key === undefined) throw new Fail({ field: field.name, message: `'${value}' is not an IP address, and ${field.name} is an ip field.` });
               return `${this.options.ipKeyFunction}(${x}) ${op} ${this.params.add(key)}`;
             }
+            case 'boolean':
+              return `${x} ${op} ${this.params.add(booleanValue(field, value))}`;
             case 'text':
-              // A range on a text field compares its terms; the embedded store has none to compare.
-              throw new Fail({ field: field.name, message: `Ranges on the text field ${field.name} are not supported; use ${field.name}.keyword or a keyword field.` });
+              // Compares the field's terms (see below); query_string lower-cases the bounds, the DSL does not.
+              return `${x} ${op} ${this.params.add(node.exact ? value : lowerCase(value))}`;
             default:
               return `${x} ${op} ${this.params.add(value)}`;
           }
         })
         .join(' AND ');
+    // A range on a text field matches a document with a term in the range (terms compare by their UTF-8 bytes).
+    if (field.type === 'text') return this.options.text.anyTokenWhere(field, (w) => `(${conditions(w)})`, this.params);
     if (field.type === 'keyword' && field.ignoreAbove !== undefined) {
       return this.any(field, (x) => `(length(${x}) <= ${field.ignoreAbove} AND ${conditions(x)})`);
     }

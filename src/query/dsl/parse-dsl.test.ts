@@ -57,23 +57,23 @@ describe('parseDsl: leaf queries', () => {
 
 describe('parseDsl: range', () => {
   it.each<[unknown, QueryNode]>([
-    [{ range: { 'rule.level': { gte: 10 } } }, { kind: 'range', field: 'rule.level', gte: '10' }],
-    [{ range: { 'rule.level': { gt: 5, lt: '10' } } }, { kind: 'range', field: 'rule.level', gt: '5', lt: '10' }],
-    [{ range: { 'rule.level': { gte: 5, lte: 10 } } }, { kind: 'range', field: 'rule.level', gte: '5', lte: '10' }],
-    [{ range: { f: { from: 1, to: 5 } } }, { kind: 'range', field: 'f', gte: '1', lte: '5' }],
-    [{ range: { f: { from: 1, to: 5, include_lower: false, include_upper: false } } }, { kind: 'range', field: 'f', gt: '1', lt: '5' }],
-    [{ range: { f: { include_lower: false, from: 1 } } }, { kind: 'range', field: 'f', gt: '1' }],
-    [{ range: { f: { gt: 1, gte: 2 } } }, { kind: 'range', field: 'f', gte: '2' }], // later keys win, as in OpenSearch
-    [{ range: { f: { gte: 2, gt: 1 } } }, { kind: 'range', field: 'f', gt: '1' }],
-    [{ range: { f: { gte: null, lt: 3 } } }, { kind: 'range', field: 'f', lt: '3' }],
-    [{ range: { f: { gte: '*' } } }, { kind: 'range', field: 'f', gte: '*' }], // only query_string treats * as open
+    [{ range: { 'rule.level': { gte: 10 } } }, { kind: 'range', field: 'rule.level', exact: true, gte: '10' }],
+    [{ range: { 'rule.level': { gt: 5, lt: '10' } } }, { kind: 'range', field: 'rule.level', exact: true, gt: '5', lt: '10' }],
+    [{ range: { 'rule.level': { gte: 5, lte: 10 } } }, { kind: 'range', field: 'rule.level', exact: true, gte: '5', lte: '10' }],
+    [{ range: { f: { from: 1, to: 5 } } }, { kind: 'range', field: 'f', exact: true, gte: '1', lte: '5' }],
+    [{ range: { f: { from: 1, to: 5, include_lower: false, include_upper: false } } }, { kind: 'range', field: 'f', exact: true, gt: '1', lt: '5' }],
+    [{ range: { f: { include_lower: false, from: 1 } } }, { kind: 'range', field: 'f', exact: true, gt: '1' }],
+    [{ range: { f: { gt: 1, gte: 2 } } }, { kind: 'range', field: 'f', exact: true, gte: '2' }], // later keys win, as in OpenSearch
+    [{ range: { f: { gte: 2, gt: 1 } } }, { kind: 'range', field: 'f', exact: true, gt: '1' }],
+    [{ range: { f: { gte: null, lt: 3 } } }, { kind: 'range', field: 'f', exact: true, lt: '3' }],
+    [{ range: { f: { gte: '*' } } }, { kind: 'range', field: 'f', exact: true, gte: '*' }], // only query_string treats * as open
     [{ range: { f: {} } }, { kind: 'exists', field: 'f' }],
     [{ range: { f: { gte: null, lte: null } } }, { kind: 'exists', field: 'f' }],
     [
       { range: { '@timestamp': { gte: '2024-01-01T00:00:00Z', lte: 'now', format: 'strict_date_optional_time', time_zone: '+01:00' } } },
-      { kind: 'range', field: '@timestamp', gte: '2024-01-01T00:00:00Z', lte: 'now', format: 'strict_date_optional_time', timeZone: '+01:00' },
+      { kind: 'range', field: '@timestamp', exact: true, gte: '2024-01-01T00:00:00Z', lte: 'now', format: 'strict_date_optional_time', timeZone: '+01:00' },
     ],
-    [{ range: { f: { gte: 1, relation: 'INTERSECTS', boost: 2 } } }, { kind: 'range', field: 'f', gte: '1' }],
+    [{ range: { f: { gte: 1, relation: 'INTERSECTS', boost: 2 } } }, { kind: 'range', field: 'f', exact: true, gte: '1' }],
   ])('%j', (query, expected) => {
     expect(parsed(query)).toEqual(expected);
   });
@@ -98,7 +98,7 @@ describe('parseDsl: bool', () => {
         { kind: 'term', field: 'c', value: '3', exact: true },
       ],
       mustNot: [{ kind: 'exists', field: 'd' }],
-      filter: [{ kind: 'range', field: 'e', gte: '5' }],
+      filter: [{ kind: 'range', field: 'e', exact: true, gte: '5' }],
     });
   });
 

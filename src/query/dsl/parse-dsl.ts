@@ -283,7 +283,7 @@ function parseRange(body: unknown, path: string): Parsed {
   let to: string | null = null;
   let includeLower = true;
   let includeUpper = true;
-  const node: RangeNode = { kind: 'range', field };
+  const node: RangeNode = { kind: 'range', field, exact: true };
   for (const [key, raw] of Object.entries(spec as Json)) {
     if (key === 'boost' || key === '_name') continue;
     if (key === 'include_lower' || key === 'include_upper') {

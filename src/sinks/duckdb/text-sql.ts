@@ -74,6 +74,9 @@ export function createDuckDbTextSql(options: DuckDbTextSqlOptions = {}): TextSql
       const lowered = lowerCase(pattern);
       return onText(field, params, (text) => matches(text, longestLiteral(lowered), (o) => wildcardTokenPattern(lowered, o), params));
     },
+    anyTokenWhere(field, predicate, params) {
+      return onText(field, params, (text) => `list_bool_or(list_transform(${tokenList(text, params)}, lambda w: ${predicate('w')}))`);
+    },
     regexp(field, re2, params) {
       // A token matching the pattern is a substring of the text that matches it: a cheap search
       // skips the rows without one before their tokens are extracted.
