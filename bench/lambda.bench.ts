@@ -12,8 +12,8 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { AlertFormat } from '../src/core/document.js';
-import { createSubscriptionHandler, eventSlices, sliceBytesFor } from '../src/apps/lambda/handler.js';
-import { bulkBody, bulkEntries, chunkByBytes } from '../src/sinks/opensearch/bulk.js';
+import { createSubscriptionHandler, DEFAULT_SLICE_BYTES, eventSlices } from '../src/apps/lambda/handler.js';
+import { bulkBody, bulkEntry, chunkByBytes, type BulkEntry } from '../src/sinks/opensearch/bulk.js';
 import { openSearchClient, physicalDailyIndex } from '../src/sinks/opensearch/connection.js';
 import { indexTemplateName } from '../src/sinks/opensearch/index-template.js';
 import { DEFAULT_MAX_BULK_BYTES, invalidTimestamp, OpenSearchSink } from '../src/sinks/opensearch/sink.js';
@@ -32,19 +32,34 @@ export function benchDelivery(format: AlertFormat = 'ossec-json', events = LAMBD
 
 /**
  * What the Lambda forwarder computes before it sends, as its handler does it: the payload decoded
- * once, then a slice of events at a time (eventSlices, sliceBytesFor the cap) through the core transform
- * and the sink's body building (daily index under the prefix, @timestamp check, `create` lines, cut
- * under the cap). Each body is handed to `send` and dropped, as the handler drops it once sent.
+ * once, then small slices of events (DEFAULT_SLICE_BYTES) through the core transform, each document
+ * checked and serialized as the sink wants it (daily index under the prefix, @timestamp, `create`
+ * lines), lines gathered up to the cap into a body. Each body is handed to `send` and dropped, as
+ * the handler drops it once sent.
  */
 export function hidsmonBulkBodies(event: SubscriptionEvent, send: (body: string) => void = () => undefined, prefix = 'cwl-', maxBytes = DEFAULT_MAX_BULK_BYTES): void {
   const decoded = decodeSubscriptionEvent(event);
   if (!decoded.ok) throw new Error(decoded.error.message);
-  for (const slice of eventSlices(decoded.value.logEvents, sliceBytesFor(maxBytes))) {
+  let batch: BulkEntry[] = [];
+  let batchBytes = 0;
+  const events = decoded.value.logEvents;
+  for (const slice of eventSlices(events, DEFAULT_SLICE_BYTES)) {
     const { documents } = transformPayload({ ...decoded.value, logEvents: slice.events });
-    const { entries } = bulkEntries(documents, (name) => physicalDailyIndex(prefix, name));
-    const valid = entries.filter((e) => invalidTimestamp(documents[e.position]?.document['@timestamp']) === undefined);
-    for (const chunk of chunkByBytes(valid, maxBytes)) send(bulkBody(chunk));
+    events.fill(undefined, slice.start, slice.start + slice.events.length);
+    for (const doc of documents) {
+      const index = physicalDailyIndex(prefix, doc.index);
+      if (index === undefined || invalidTimestamp(doc.document['@timestamp']) !== undefined) continue;
+      const entry = bulkEntry(batch.length, index, doc.id, doc.document);
+      if (batch.length > 0 && batchBytes + entry.bytes > maxBytes) {
+        for (const chunk of chunkByBytes(batch, maxBytes)) send(bulkBody(chunk));
+        batch = [];
+        batchBytes = 0;
+      }
+      batch.push(entry);
+      batchBytes += entry.bytes;
+    }
   }
+  for (const chunk of chunkByBytes(batch, maxBytes)) send(bulkBody(chunk));
 }
 
 export const CANDIDATES = {
@@ -102,7 +117,7 @@ export async function runLambdaBench(log: (line: string) => void = () => undefin
   if (endToEnd) rows.push(endToEnd);
   return {
     suite: 'lambda',
-    description: `One CloudWatch Logs delivery of ${LAMBDA_BENCH_EVENTS.toLocaleString('en-US')} simulated alerts (gzip+base64, as Lambda receives it) to _bulk bodies, no network: median of interleaved runs in one process (${NODE_FLAGS.join(' ')}); memory per candidate, each in fresh processes: the peak live heap (after a full GC at each body's send, over the heap before the run), and in a run without those GCs the peak RSS growth and the heap still held after. hidsmon transforms a slice of events at a time and each body is dropped once handed on, as the handler does after sending it; the blog's builds its one body first. The last row, when OpenSearch answers, is the whole handler invocation against it.`,
+    description: `One CloudWatch Logs delivery of ${LAMBDA_BENCH_EVENTS.toLocaleString('en-US')} simulated alerts (gzip+base64, as Lambda receives it) to _bulk bodies, no network: median of interleaved runs in one process (${NODE_FLAGS.join(' ')}); memory per candidate, each in fresh processes: the peak live heap (after a full GC at each body's send, over the heap before the run), and in a run without those GCs the peak RSS growth and the heap still held after. hidsmon transforms small slices of events, serializes each document at once and drops each body once handed on, as the handler does after sending it; the blog's builds its one body first. The last row, when OpenSearch answers, is the whole handler invocation against it.`,
     rows,
     goals,
   };

@@ -78,6 +78,7 @@ async function harness(deadLetters: DeadLetterDestination, options: { endpoint?:
     writeRetryPolicy: { initialDelayMs: 50, maxDelayMs: 300 },
     sinkRetryPolicy: FAST,
     ...(options.sliceBytes ? { sliceBytes: options.sliceBytes } : {}),
+    ...(options.maxBulkBytes ? { maxBulkBytes: options.maxBulkBytes } : {}),
   });
   return { prefix, invoke: (event, ctx = context()) => invoke(event, ctx), lines };
 }
@@ -181,7 +182,7 @@ describe('the Lambda forwarder on a real OpenSearch node', () => {
     const queue = await newQueue();
     proxy = await TcpProxy.start(url);
     const maxBulkBytes = 64 * 1024;
-    const h = await harness(queue.destination, { endpoint: proxy.url, maxBulkBytes, sliceBytes: 100 * 1024 });
+    const h = await harness(queue.destination, { endpoint: proxy.url, maxBulkBytes, sliceBytes: 10 * 1024 });
     const events = simulatedLogEvents(400, { seed: 7 });
     const summary = await h.invoke(subscriptionEvent(events));
     expect(summary).toMatchObject({ outcome: 'indexed', events: 400, indexed: 400, rejected: 0 });
@@ -211,8 +212,8 @@ describe('the Lambda forwarder on a real OpenSearch node', () => {
     const rejectedDocs = byKind('rejected_document');
     expect(rejectedDocs).toHaveLength(2);
     for (const letter of rejectedDocs) {
-      expect(letter).toMatchObject({ logGroup: 'hids-alerts', logStream: 'i-0e427a8594852eca2', owner: '123456789012', index: expect.stringMatching(/^cwl-2024\.03\.02$/), id: expect.any(String) });
-      // The raw event is in the dead letter, so nothing of the alert is lost.
+      expect(letter).toMatchObject({ logGroup: 'hids-alerts', logStream: 'i-0e427a8594852eca2', owner: '123456789012', index: `${h.prefix}2024.03.02`, id: expect.any(String) });
+      // Where it was going, and the raw event in the document, so that nothing of the alert is lost.
       expect([(events[1] as SubscriptionLogEvent).message, (events[3] as SubscriptionLogEvent).message]).toContain((letter.document as Record<string, unknown>)['@message']);
     }
     expect(byKind('rejected_event')).toEqual([expect.objectContaining({ reason: 'logEvents[5]: timestamp must be integer epoch milliseconds', event: events[5] })]);

@@ -10,7 +10,9 @@
 import type { IndexedDocument } from '../../core/document.js';
 import { retry, type RetryPolicy } from '../../pipeline/retry.js';
 import type { WriteResult, WriteSummary } from '../../query/search-api.js';
-import type { SinkWriteOptions } from '../../sinks/opensearch/sink.js';
+import { bulkEntry, type BulkEntry } from '../../sinks/opensearch/bulk.js';
+import { physicalDailyIndex } from '../../sinks/opensearch/connection.js';
+import { DEFAULT_MAX_BULK_BYTES, invalidTimestamp, type SinkWriteOptions } from '../../sinks/opensearch/sink.js';
 import { decodeSubscriptionEvent, transformPayload, type RejectedEvent } from '../../transforms/transform-subscription.js';
 import type { DeadLetterDestination, DeadLetterRecord } from './dead-letters.js';
 
@@ -22,7 +24,8 @@ export interface LambdaContext {
 
 /** What the sink must do: OpenSearchSink. */
 export interface ForwarderSinkPort {
-  write(documents: readonly IndexedDocument[], options?: SinkWriteOptions): Promise<WriteResult>;
+  readonly indexPrefix: string;
+  writeEntries(entries: readonly BulkEntry[], options?: SinkWriteOptions): Promise<WriteResult>;
 }
 
 export interface InvocationLog {
@@ -60,7 +63,9 @@ export interface SubscriptionHandlerParts {
   writeRetryPolicy?: RetryPolicy;
   /** Retries inside one write, of the documents the cluster has not taken yet (429, 5xx items). */
   sinkRetryPolicy?: RetryPolicy;
-  /** Message bytes per slice of a delivery (default: sliceBytesFor the sink's default cap). */
+  /** One `_bulk` body at most (the sink's `maxBulkBytes`; default 5 MiB). */
+  maxBulkBytes?: number;
+  /** Message bytes per slice of events transformed together (default 64 KiB). */
   sliceBytes?: number;
   now?: () => number;
 }
@@ -70,14 +75,11 @@ export const DEFAULT_WRITE_RETRY_POLICY: RetryPolicy = { initialDelayMs: 200, ma
 export const DEFAULT_SINK_RETRY_POLICY_IN_LAMBDA: RetryPolicy = { initialDelayMs: 100, maxDelayMs: 2_000, multiplier: 2, maxAttempts: 4, maxRetryAfterMs: 5_000 };
 
 /**
- * Message bytes per slice for a `_bulk` cap: a slice's documents come to about 2.5 times its
- * messages (the alert, `@message`, the `@` fields), so 40 % of the cap makes one body per slice;
- * at most 1 MiB, so that a slice's documents and body stay a few MiB whatever the cap.
+ * Events are transformed 64 KiB of messages at a time (about 90 alerts): small enough that a
+ * slice's documents are still in the young generation when they are serialized and dropped.
+ * Larger slices cost more in GC than they save in calls (measured: `npm run bench -- lambda`).
  */
-export function sliceBytesFor(maxBulkBytes: number): number {
-  return Math.max(1, Math.min(1024 * 1024, Math.floor(maxBulkBytes * 0.4)));
-}
-export const DEFAULT_SLICE_BYTES = sliceBytesFor(5 * 1024 * 1024);
+export const DEFAULT_SLICE_BYTES = 64 * 1024;
 /** A log event's share of a slice beyond its message: id, timestamp, the document's `@` fields. */
 const EVENT_OVERHEAD_BYTES = 200;
 
@@ -119,6 +121,7 @@ export function createSubscriptionHandler(parts: SubscriptionHandlerParts): Subs
   const writePolicy = parts.writeRetryPolicy ?? DEFAULT_WRITE_RETRY_POLICY;
   const sinkPolicy = parts.sinkRetryPolicy ?? DEFAULT_SINK_RETRY_POLICY_IN_LAMBDA;
   const sliceBytes = parts.sliceBytes ?? DEFAULT_SLICE_BYTES;
+  const maxBulkBytes = parts.maxBulkBytes ?? DEFAULT_MAX_BULK_BYTES;
 
   return async (event, context) => {
     const started = now();
@@ -168,18 +171,15 @@ export function createSubscriptionHandler(parts: SubscriptionHandlerParts): Subs
     const remainingMs = (): number => Math.max(0, context.getRemainingTimeInMillis() - parts.marginMs);
     const onRetry = (): void => void summary.retries++;
 
-    // A slice at a time: its documents are transformed, written and dropped before the next, so
-    // that memory holds one slice's documents and bodies, not the whole delivery's.
-    for (const slice of eventSlices(payload.logEvents, sliceBytes)) {
-      const output = transformPayload({ ...payload, logEvents: slice.events });
-      for (const r of output.rejected) letters.push(rejectedEventLetter({ ...r, index: slice.start + r.index }, requestId, deadLetteredAt, origin));
-      summary.rejected += output.rejected.length;
-      if (output.documents.length === 0) continue;
+    // Written a `_bulk` body at a time; built a small slice of events at a time, each document
+    // serialized as soon as it is made, so that documents die young (cheap for the GC) and memory
+    // holds one body's lines, not the delivery's documents.
+    const flush = async (batch: BulkEntry[]): Promise<void> => {
       let result: Awaited<ReturnType<typeof retry<WriteSummary>>>;
       try {
         result = await retry<WriteSummary>(
           async () => {
-            const answer = await parts.sink.write(output.documents, { retryPolicy: { ...sinkPolicy, deadlineMs: remainingMs() }, onRetry });
+            const answer = await parts.sink.writeEntries(batch, { retryPolicy: { ...sinkPolicy, deadlineMs: remainingMs() }, onRetry });
             return answer.kind === 'ok' ? { kind: 'ok', value: answer } : answer;
           },
           { ...writePolicy, deadlineMs: remainingMs() },
@@ -198,10 +198,44 @@ export function createSubscriptionHandler(parts: SubscriptionHandlerParts): Subs
       summary.rejected += written.rejected;
       written.outcomes.forEach((outcome, i) => {
         if (outcome.kind !== 'rejected') return;
-        const doc = output.documents[i] as IndexedDocument;
-        letters.push({ kind: 'rejected_document', reason: outcome.reason, requestId, deadLetteredAt, ...origin, index: doc.index, id: doc.id, document: doc.document });
+        // Rare: the document is read back from its line rather than kept for every document.
+        const entry = batch[i] as BulkEntry;
+        const [action, source] = entry.lines.split('\n', 2) as [string, string];
+        const { _index, _id } = (JSON.parse(action) as { create: { _index: string; _id: string } }).create;
+        letters.push({ kind: 'rejected_document', reason: outcome.reason, requestId, deadLetteredAt, ...origin, index: _index, id: _id, document: JSON.parse(source) });
       });
+    };
+
+    let batch: BulkEntry[] = [];
+    let batchBytes = 0;
+    const events = payload.logEvents;
+    for (const slice of eventSlices(events, sliceBytes)) {
+      const output = transformPayload({ ...payload, logEvents: slice.events });
+      // The decoded events are ours: let each slice's messages go once its documents are made.
+      events.fill(undefined, slice.start, slice.start + slice.events.length);
+      for (const r of output.rejected) letters.push(rejectedEventLetter({ ...r, index: slice.start + r.index }, requestId, deadLetteredAt, origin));
+      summary.rejected += output.rejected.length;
+      for (const doc of output.documents) {
+        const index = physicalDailyIndex(parts.sink.indexPrefix, doc.index);
+        // The index would store a bad @timestamp and never find it by time (see the sink).
+        const invalid = index === undefined ? `invalid_index: not a daily index name: ${JSON.stringify(doc.index)}` : invalidTimestamp(doc.document['@timestamp']);
+        if (index === undefined || invalid !== undefined) {
+          summary.rejected++;
+          letters.push({ kind: 'rejected_document', reason: invalid as string, requestId, deadLetteredAt, ...origin, index: doc.index, id: doc.id, document: doc.document });
+          continue;
+        }
+        const entry = bulkEntry(batch.length, index, doc.id, doc.document);
+        if (batch.length > 0 && batchBytes + entry.bytes > maxBulkBytes) {
+          await flush(batch);
+          batch = [];
+          batchBytes = 0;
+          entry.position = 0;
+        }
+        batch.push(entry);
+        batchBytes += entry.bytes;
+      }
     }
+    if (batch.length > 0) await flush(batch);
     await deadLetter(letters);
     return finish();
   };

@@ -12,7 +12,7 @@ import pino from 'pino';
 import { OpenSearchSink } from '../../sinks/opensearch/sink.js';
 import { lambdaConfigFromEnv, type LambdaForwarderConfig } from './config.js';
 import { s3DeadLetters, sqsDeadLetters, type DeadLetterDestination } from './dead-letters.js';
-import { createSubscriptionHandler, sliceBytesFor, type InvocationSummary, type LambdaContext, type SubscriptionHandler } from './handler.js';
+import { createSubscriptionHandler, type InvocationSummary, type LambdaContext, type SubscriptionHandler } from './handler.js';
 
 export type { InvocationSummary, LambdaContext } from './handler.js';
 
@@ -35,7 +35,7 @@ export async function composeLambdaForwarder(config: LambdaForwarderConfig): Pro
       : s3DeadLetters(new S3Client(clientConfig), config.deadLetters.bucket, config.deadLetters.prefix);
   log.debug({ opensearch: config.url, indexPrefix: config.indexPrefix, deadLetters: deadLetters.description, maxBulkBytes: config.maxBulkBytes }, 'Forwarder function configured.');
   // The last request may take the request timeout; a second more to log and return.
-  return createSubscriptionHandler({ sink, deadLetters, log, marginMs: config.requestTimeoutMs + 1_000, sliceBytes: sliceBytesFor(config.maxBulkBytes) });
+  return createSubscriptionHandler({ sink, deadLetters, log, marginMs: config.requestTimeoutMs + 1_000, maxBulkBytes: config.maxBulkBytes });
 }
 
 let composed: Promise<SubscriptionHandler> | undefined;

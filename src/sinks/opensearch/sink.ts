@@ -88,11 +88,37 @@ export class OpenSearchSink implements DocumentSink {
     for (const i of unplaced) outcomes[i] = { kind: 'rejected', reason: `invalid_index: not a daily index name: ${JSON.stringify(documents[i]?.index)}` };
     // The index ignores malformed values, a bad @timestamp too: one would be stored but never
     // found by time. Refused here instead, so that it reaches the dead-letter store.
-    let pending = entries.filter((entry) => {
+    const pending = entries.filter((entry) => {
       const invalid = invalidTimestamp((documents[entry.position] as IndexedDocument).document['@timestamp']);
       if (invalid !== undefined) outcomes[entry.position] = { kind: 'rejected', reason: invalid };
       return invalid === undefined;
     });
+    return this.sendEntries(pending, outcomes, writeOptions);
+  }
+
+  /**
+   * Documents already serialized with bulkEntry, under this sink's prefix, their @timestamp checked
+   * (invalidTimestamp): the Lambda entry serializes each document as it is made, so that documents
+   * die young instead of all living until the write. Positions are 0 … entries.length - 1; the
+   * outcomes come in that order.
+   */
+  async writeEntries(entries: readonly BulkEntry[], writeOptions: SinkWriteOptions = {}): Promise<WriteResult> {
+    if (entries.length === 0) return writeSummary([]);
+    const installed = await this.ensureTemplate();
+    if (installed) return installed;
+    const seen = new Uint8Array(entries.length);
+    for (const entry of entries) {
+      // A caller's bug, not the cluster's state.
+      if (!Number.isInteger(entry.position) || entry.position < 0 || entry.position >= entries.length || seen[entry.position]) {
+        throw new RangeError(`writeEntries: positions must be 0 … ${entries.length - 1}, each once (got ${entry.position})`);
+      }
+      seen[entry.position] = 1;
+    }
+    return this.sendEntries([...entries], new Array(entries.length), writeOptions);
+  }
+
+  private async sendEntries(entries: BulkEntry[], outcomes: Array<DocumentOutcome | undefined>, writeOptions: SinkWriteOptions): Promise<WriteResult> {
+    let pending = entries;
     const maxBytes = this.options.maxBulkBytes ?? DEFAULT_MAX_BULK_BYTES;
     const result = await retry<undefined>(async () => {
       const { again, failure } = await this.sendAll(pending, maxBytes, outcomes);
