@@ -176,6 +176,13 @@ describe('the Lambda forwarder on a real OpenSearch node', () => {
     expect(letters.map((l) => l.reason.split(':')[0]).sort()).toEqual(['invalid_base64', 'invalid_gzip', 'invalid_json', 'invalid_payload']);
     expect(letters.map((l) => l.event)).toEqual(expect.arrayContaining(corrupt));
     expect(await count(h.prefix)).toBe(0);
+    // One line per invocation, with the reason.
+    expect(h.lines.map((l) => [l.level, l.fields['outcome'], l.fields['error_code']])).toEqual([
+      ['info', 'corrupt_payload', 'invalid_base64'],
+      ['info', 'corrupt_payload', 'invalid_gzip'],
+      ['info', 'corrupt_payload', 'invalid_json'],
+      ['info', 'corrupt_payload', 'invalid_payload'],
+    ]);
   });
 
   it('splits a delivery larger than MAX_BULK_BYTES into several _bulk requests under it, all indexed', async () => {

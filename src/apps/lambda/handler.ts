@@ -7,7 +7,6 @@
  * failed. One structured log line per invocation. No environment, no clients built here: index.ts
  * composes it, tests inject the parts.
  */
-import type { IndexedDocument } from '../../core/document.js';
 import { retry, type RetryPolicy } from '../../pipeline/retry.js';
 import type { WriteResult, WriteSummary } from '../../query/search-api.js';
 import { bulkEntry, type BulkEntry } from '../../sinks/opensearch/bulk.js';
@@ -127,9 +126,9 @@ export function createSubscriptionHandler(parts: SubscriptionHandlerParts): Subs
     const started = now();
     const requestId = context.awsRequestId;
     const summary: InvocationSummary = { outcome: 'indexed', events: 0, indexed: 0, duplicates: 0, rejected: 0, dead_lettered: 0, retries: 0, took_ms: 0 };
-    const finish = (): InvocationSummary => {
+    const finish = (extra: Record<string, unknown> = {}): InvocationSummary => {
       summary.took_ms = now() - started;
-      parts.log.info({ requestId, ...summary }, 'Invocation done.');
+      parts.log.info({ requestId, ...summary, ...extra }, 'Invocation done.');
       return summary;
     };
     const fail = (error: ForwarderInvocationError): never => {
@@ -153,8 +152,7 @@ export function createSubscriptionHandler(parts: SubscriptionHandlerParts): Subs
       // drop it. Kept whole with the reason instead, and the invocation succeeds.
       summary.outcome = 'corrupt_payload';
       await deadLetter([{ kind: 'corrupt_payload', reason: `${decoded.error.code}: ${decoded.error.message}`, requestId, deadLetteredAt: new Date(now()).toISOString(), event }]);
-      parts.log.warn({ requestId, code: decoded.error.code, reason: decoded.error.message }, 'Corrupt subscription payload dead-lettered.');
-      return finish();
+      return finish({ error_code: decoded.error.code, error: decoded.error.message });
     }
     const payload = decoded.value;
     summary.messageType = payload.messageType;
