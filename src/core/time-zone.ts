@@ -1,0 +1,145 @@
+/**
+ * @module Time zones by Intl (IANA names, `UTC`, fixed offsets `+05:30`): offsets, local wall-clock
+ * times, and the rounding of a date_histogram in a zone as OpenSearch does it (bucket starts at
+ * local multiples of the interval, local midnight for days, across daylight-saving changes). Pure.
+ */
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** The canonical spelling of a zone Intl knows (`utc` → `UTC`, `+0530` → `+05:30`), else undefined. */
+export function canonicalTimeZone(zone: string): string | undefined {
+  if (typeof zone !== 'string' || zone.length === 0 || zone.length > 64) return undefined;
+  const fixed = /^([+-])(\d{2}):?(\d{2})$/.exec(zone);
+  if (fixed) {
+    const [, sign, h, m] = fixed;
+    if (Number(h) > 18 || Number(m) > 59) return undefined;
+    return `${sign}${h}:${m}`;
+  }
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+  } catch {
+    return undefined;
+  }
+}
+
+export function isValidTimeZone(zone: string): boolean {
+  return canonicalTimeZone(zone) !== undefined;
+}
+
+function formatter(zone: string): Intl.DateTimeFormat {
+  let f = formatters.get(zone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+      era: 'short',
+    });
+    formatters.set(zone, f);
+  }
+  return f;
+}
+
+/** The zone's offset from UTC at `utcMs`, in ms (positive east of Greenwich: +19,800,000 in Kolkata). */
+export function zoneOffsetMs(zone: string, utcMs: number): number {
+  const fixed = /^([+-])(\d{2}):(\d{2})$/.exec(zone);
+  if (fixed) return (fixed[1] === '-' ? -1 : 1) * (Number(fixed[2]) * 3_600_000 + Number(fixed[3]) * 60_000);
+  if (zone === 'UTC') return 0;
+  const parts: Record<string, string> = {};
+  for (const p of formatter(zone).formatToParts(new Date(utcMs))) parts[p.type] = p.value;
+  const year = parts['era'] === 'BC' || parts['era'] === 'B' ? 1 - Number(parts['year']) : Number(parts['year']);
+  const d = new Date(0);
+  d.setUTCFullYear(year, Number(parts['month']) - 1, Number(parts['day']));
+  d.setUTCHours(Number(parts['hour']), Number(parts['minute']), Number(parts['second']), 0);
+  const wholeSeconds = utcMs - (((utcMs % 1000) + 1000) % 1000);
+  return d.getTime() - wholeSeconds;
+}
+
+/** The wall-clock time at `utcMs` in the zone, written as if it were UTC epoch ms. */
+export function toLocalMs(zone: string, utcMs: number): number {
+  return utcMs + zoneOffsetMs(zone, utcMs);
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The instants whose wall-clock time in the zone is `localMs`, earliest first: one, two in the hour
+ * a clock goes back, none in the hour it skips.
+ */
+export function instantsOfLocal(zone: string, localMs: number): number[] {
+  const offsets = new Set([zoneOffsetMs(zone, localMs - DAY_MS), zoneOffsetMs(zone, localMs), zoneOffsetMs(zone, localMs + DAY_MS)]);
+  const out = new Set<number>();
+  for (const o of offsets) if (zoneOffsetMs(zone, localMs - o) === o) out.add(localMs - o);
+  return [...out].sort((a, b) => a - b);
+}
+
+/** The first instant in (fromMs, toMs] with the offset of `toMs`, when the offset changes between them. */
+function transitionBetween(zone: string, fromMs: number, toMs: number): number {
+  const target = zoneOffsetMs(zone, toMs);
+  let lo = fromMs; // offset differs from target
+  let hi = toMs; // offset is target
+  for (let i = 0; i < 64 && hi - lo > 1; i++) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (zoneOffsetMs(zone, mid) === target) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}
+
+/**
+ * The wall-clock time as the zone would take it, as OpenSearch reads a local date-time: in a
+ * skipped hour the time moves forward by the gap; in a repeated hour it is the earlier instant.
+ */
+export function fromLocalMs(zone: string, localMs: number): number {
+  const instants = instantsOfLocal(zone, localMs);
+  if (instants.length > 0) return instants[0] as number;
+  const before = zoneOffsetMs(zone, localMs - DAY_MS);
+  return localMs - before;
+}
+
+/**
+ * The start of the date_histogram bucket holding `utcMs` for a fixed interval in a zone: the latest
+ * instant at or before it whose local time is a multiple of the interval, never reaching back past
+ * an offset change (there the bucket is rounded from just before the change); in a skipped hour, the
+ * change itself. Without an offset change this is UTC rounding shifted by the offset.
+ */
+export function roundInZone(zone: string, utcMs: number, intervalMs: number, depth = 0): number {
+  const offset = zoneOffsetMs(zone, utcMs);
+  const local = utcMs + offset;
+  const roundedLocal = Math.floor(local / intervalMs) * intervalMs;
+  const simple = roundedLocal - offset;
+  // The common case: the same offset at the bucket's start as at the time.
+  if (zoneOffsetMs(zone, simple) === offset) return simple;
+  const instants = instantsOfLocal(zone, roundedLocal);
+  if (instants.length === 0) return transitionBetween(zone, simple - DAY_MS, simple + DAY_MS);
+  const transition = transitionBetween(zone, simple, utcMs);
+  for (let i = instants.length - 1; i >= 0; i--) {
+    const at = instants[i] as number;
+    if (at > utcMs) continue;
+    if (at < transition && depth < 4) return roundInZone(zone, transition - 1, intervalMs, depth + 1);
+    return at;
+  }
+  return instants[0] as number;
+}
+
+/** The bucket after the one starting at `keyMs` (23 or 25 hours later for a day across a change). */
+export function nextBucketInZone(zone: string, keyMs: number, intervalMs: number): number {
+  for (let step = 1; step <= 4; step++) {
+    const next = roundInZone(zone, keyMs + step * intervalMs, intervalMs);
+    if (next > keyMs) return next;
+  }
+  return keyMs + intervalMs;
+}
+
+/** The greatest common divisor, for grouping at a grain no bucket boundary falls inside. */
+export function gcd(a: number, b: number): number {
+  let x = Math.abs(a);
+  let y = Math.abs(b);
+  while (y) [x, y] = [y, x % y];
+  return x;
+}
