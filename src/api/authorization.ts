@@ -26,11 +26,17 @@ export const ROUTE_ROLES: readonly RouteRule[] = [
   { method: 'POST', path: '/api/fields/top', role: 'viewer' },
   { method: 'GET', path: '/api/indices', role: 'viewer' },
   { method: 'GET', path: '/api/ingest', role: 'viewer' },
+  { method: 'GET', path: '/api/fleet', role: 'viewer' },
   { method: 'GET', path: '/metrics', role: 'viewer' },
+  // Saved searches and queries are shared by everyone who signs in, as in a Kibana space: a viewer
+  // lists, opens and creates them; changing or deleting one needs its maker or an admin, which
+  // the saved objects API checks on the stored object (src/api/saved/saved-objects-api.ts).
+  { method: '*', path: '/api/saved/*', role: 'viewer' },
   { method: 'DELETE', path: '/api/indices/:name', role: 'admin', action: 'index:Delete' },
   // Dead letters hold whole events a sink refused, of any log group.
   { method: 'GET', path: '/api/dead-letters', role: 'admin', action: 'deadLetters:List' },
   { method: 'DELETE', path: '/api/dead-letters/:id', role: 'admin', action: 'deadLetters:Delete' },
+  { method: 'POST', path: '/api/dead-letters/replay', role: 'admin', action: 'deadLetters:Replay' },
   // First match wins: the reads before the catch-all changes.
   { method: 'GET', path: '/api/settings', role: 'admin', action: 'settings:Read' },
   { method: '*', path: '/api/settings', role: 'admin', action: 'settings:Change' },

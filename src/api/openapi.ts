@@ -29,6 +29,20 @@ const searchBody = {
   },
 };
 
+const savedKind = { name: 'kind', in: 'path', required: true, schema: { enum: ['searches', 'queries'] } };
+const savedId = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+const savedBody = {
+  type: 'object',
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 100 },
+    query: { type: 'string', maxLength: 10000, description: 'Lucene' },
+    filters: { type: 'array', maxItems: 50, items: { type: 'object', required: ['field', 'value'], properties: { field: { type: 'string' }, value: { type: ['string', 'number', 'boolean'] }, negate: { type: 'boolean' }, disabled: { type: 'boolean' } } } },
+    columns: { type: 'array', maxItems: 100, items: { type: 'string' }, description: 'searches only' },
+    sort: { type: 'array', maxItems: 5, items: { type: 'object', properties: { field: { type: 'string' }, order: { enum: ['asc', 'desc'] } } }, description: 'searches only' },
+    time: { type: 'object', properties: { from: { type: 'string' }, to: { type: 'string' } }, description: 'searches only: date math or ISO 8601' },
+  },
+};
+
 const DOCUMENT = {
   openapi: '3.1.0',
   info: {
@@ -162,6 +176,29 @@ const DOCUMENT = {
         parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } }],
         responses: { 200: { description: 'Removed' }, 400: { description: 'Not an id' }, 404: { description: 'No such dead letter' } },
       },
+    },
+    '/api/saved/{kind}': {
+      get: {
+        summary: 'Saved searches (kind searches: query, filters, columns, sort, time) or saved queries (kind queries: query and filters), shared by everyone who signs in; by name',
+        parameters: [savedKind],
+        responses: { 200: { description: '{"saved_searches": [...]} or {"saved_queries": [...]}' }, 404: { description: 'Not a kind' } },
+      },
+      post: {
+        summary: 'Save a view under a name (unique within its kind, without case; 1 to 100 characters). Audited',
+        parameters: [savedKind],
+        requestBody: { required: true, content: { 'application/json': { schema: savedBody } } },
+        responses: { 201: { description: 'The saved object with its id' }, 400: { description: 'What to fix', content: { 'application/json': { schema: error } } }, 409: { description: 'The name is taken, or too many objects', content: { 'application/json': { schema: error } } } },
+      },
+    },
+    '/api/saved/{kind}/{id}': {
+      get: { summary: 'One saved object', parameters: [savedKind, savedId], responses: { 200: { description: 'The saved object' }, 404: { description: 'No such object' } } },
+      patch: {
+        summary: "Rename (send name) and/or change the view (the fields sent; the others are kept). Its maker or an admin only. Audited",
+        parameters: [savedKind, savedId],
+        requestBody: { required: true, content: { 'application/json': { schema: savedBody } } },
+        responses: { 200: { description: 'The changed object' }, 400: { description: 'What to fix', content: { 'application/json': { schema: error } } }, 404: { description: 'No such object' }, 409: { description: 'The name is taken' } },
+      },
+      delete: { summary: 'Delete a saved object. Its maker or an admin only. Audited', parameters: [savedKind, savedId], responses: { 200: { description: '{"deleted": id}' }, 404: { description: 'No such object' } } },
     },
     '/api/keys': { get: { summary: 'Access keys (id, profile, log groups) and API tokens (id, role), configured and stored, revoked ones marked; never a secret', responses: { 200: { description: 'Keys and tokens' } } } },
     '/api/session': {

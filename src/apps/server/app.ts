@@ -21,6 +21,8 @@ import { checkDeclaredLength, maxRawBodyBytes, tooLarge } from '../../api/cloudw
 import { OPENAPI_DOCUMENT } from '../../api/openapi.js';
 import { createQueryApi, type QueryApiDeps } from '../../api/query/query-api.js';
 import { createAuditApi, type AuditLogReader } from '../../audit/audit-api.js';
+import { createSavedObjectsApi } from '../../api/saved/saved-objects-api.js';
+import type { SavedObjectStore } from '../../saved/saved-object-store.js';
 import { classifyError } from '../../pipeline/retry.js';
 import type { ServerMetrics } from '../../telemetry/metrics.js';
 import type { Health } from './health.js';
@@ -46,6 +48,8 @@ export interface AppDeps extends QueryApiDeps {
   maxApiBodyBytes?: number;
   /** The audit log, for `GET /api/audit` (absent: the route answers 404). */
   auditLog?: AuditLogReader;
+  /** Saved searches and queries, for `/api/saved/*` (absent: those routes answer 404). */
+  savedObjects?: SavedObjectStore;
   /** The web UI's files (HTML, JS, CSS); absent before the UI is built. */
   ui?: (path: string) => Promise<{ body: Uint8Array | string; type: string; headers?: Record<string, string> } | undefined>;
 }
@@ -357,6 +361,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
     return c.json({ signed_out: true }, 200, { 'Set-Cookie': sessionCookie('', 0, deps.secure === true) });
   });
   if (deps.auditLog) app.route('/api', createAuditApi({ auditLog: deps.auditLog, now: deps.now }));
+  if (deps.savedObjects) app.route('/api', createSavedObjectsApi({ store: deps.savedObjects, now: deps.now, ...(deps.audit ? { audit: deps.audit } : {}) }));
   app.route('/api', createQueryApi(deps));
   app.all('/api/*', (c) => c.json({ error: { kind: 'not_found', message: `No such API route: ${c.req.method} ${c.req.path}. See /api/openapi.json.` } }, 404));
 
