@@ -559,17 +559,6 @@ describe('parseLucene: robustness', () => {
     );
   });
 
-  it('parses a 100-character query in microseconds', () => {
-    const text = 'rule.level:>=10 AND agent.name:(web01 OR web02) AND NOT srcip:"10.0.0.1" AND data.url:*admin* AND rule.id:[5700 TO 5799]';
-    expect(text.length).toBeGreaterThan(100);
-    for (let i = 0; i < 200; i++) parseLucene(text); // warm up
-    const runs = 5000;
-    const start = performance.now();
-    for (let i = 0; i < runs; i++) parseLucene(text);
-    const perParseMicros = ((performance.now() - start) * 1000) / runs;
-    expect(perParseMicros).toBeLessThan(100); // typically ~10µs; generous for slow CI machines
-  });
-
   it('stays linear on long pathological input', () => {
     for (const unit of ['\\', '"', '/', '(', 'a:', '\\/', '[', 'a*?', '\\u00']) {
       const start = performance.now();
