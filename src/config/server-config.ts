@@ -70,6 +70,8 @@ export interface ServerConfig {
   auditRetentionDays?: number;
   /** /healthz says degraded when a destination is further behind than this (seconds; default 300). */
   healthLagSeconds?: number;
+  /** The fleet view calls a host silent when its agent's last heartbeat is older than this (seconds; default 180: three missed beats at the agent's 60 s). */
+  silentHostSeconds?: number;
   /** Query cost limits (default DEFAULT_LIMITS). */
   limits?: ServerLimits;
   /** HTTPS on the same port; absent: plain HTTP. */
@@ -92,11 +94,12 @@ export const DEFAULTS: Omit<ServerConfig, 'dataDir'> = {
   autoSubscribe: true,
   auditRetentionDays: 90,
   healthLagSeconds: 300,
+  silentHostSeconds: 180,
   limits: DEFAULT_LIMITS,
 };
 
 /** The YAML keys, as a user writes them. */
-const KEYS = ['host', 'port', 'data', 'owner', 'region', 'access_keys', 'api_tokens', 'trusted_networks', 'retention_days', 'audit_retention_days', 'auto_subscribe', 'health_lag_seconds', 'limits', 'tls', 'backend', 'opensearch'];
+const KEYS = ['host', 'port', 'data', 'owner', 'region', 'access_keys', 'api_tokens', 'trusted_networks', 'retention_days', 'audit_retention_days', 'auto_subscribe', 'health_lag_seconds', 'silent_host_seconds', 'limits', 'tls', 'backend', 'opensearch'];
 
 export interface ConfigSources {
   /** Contents of hidsmon.yaml, if there is one, and its name for messages. */
@@ -216,6 +219,11 @@ export function loadServerConfig(sources: ConfigSources): Result<ServerConfig, s
   if (typeof healthLagSeconds !== 'number' || !Number.isInteger(healthLagSeconds) || healthLagSeconds < 1) {
     problems.push(`${where('health_lag_seconds', 'HIDSMON_HEALTH_LAG_SECONDS')}: a whole number of seconds, at least 1.`);
   }
+  const silentValue = env['HIDSMON_SILENT_HOST_SECONDS'] ?? file['silent_host_seconds'] ?? DEFAULTS.silentHostSeconds;
+  const silentHostSeconds = typeof silentValue === 'string' && /^\d+$/.test(silentValue) ? Number(silentValue) : silentValue;
+  if (typeof silentHostSeconds !== 'number' || !Number.isInteger(silentHostSeconds) || silentHostSeconds < 1) {
+    problems.push(`${where('silent_host_seconds', 'HIDSMON_SILENT_HOST_SECONDS')}: a whole number of seconds, at least 1 (the agent beats every 60 s by default).`);
+  }
 
   const limits: ServerLimits = { ...DEFAULT_LIMITS };
   const limitsValue = file['limits'];
@@ -251,6 +259,7 @@ export function loadServerConfig(sources: ConfigSources): Result<ServerConfig, s
     autoSubscribe: autoSubscribe as boolean,
     auditRetentionDays: auditRetentionDays as number,
     healthLagSeconds: healthLagSeconds as number,
+    silentHostSeconds: silentHostSeconds as number,
     limits,
     ...(tls ? { tls } : {}),
     backend,

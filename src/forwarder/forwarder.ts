@@ -163,6 +163,27 @@ export class Forwarder {
     }));
   }
 
+  /**
+   * Writes dead-lettered records to their destination's sink again, once (no retries: an admin
+   * asked, and waits): each record's outcome in order, `unavailable` when the sink takes nothing now
+   * or the destination is unknown. The same transform as the loop, so a fixed transform or mapping
+   * is what a replay tests. Cursors do not move: these events are behind them already.
+   */
+  async replay(destination: string, records: readonly LogRecord[]): Promise<{ kind: 'ok'; outcomes: DocumentOutcome[] } | { kind: 'unavailable'; message: string }> {
+    const sink = this.options.sinks.get(destination);
+    if (!sink) return { kind: 'unavailable', message: `There is no destination ${destination} on this server.` };
+    const { items, failed } = this.items([...records], [...new Set(records.map((r) => r.logGroup))].map((logGroup) => ({ logGroup, destination, matches: () => true })));
+    const written = items.length === 0 ? ({ kind: 'ok', value: [] } as const) : await this.write(sink, items);
+    if (written.kind !== 'ok') return { kind: 'unavailable', message: `${destination} did not take the replay: ${written.error.message}` };
+    const byRecord = new Map<LogRecord, DocumentOutcome>();
+    items.forEach((item, i) => byRecord.set(item.record, written.value[i] as DocumentOutcome));
+    for (const f of failed) byRecord.set(f.record, { kind: 'rejected', reason: f.reason });
+    const outcomes = records.map((r) => byRecord.get(r) ?? { kind: 'rejected' as const, reason: 'No document was made of this event.' });
+    const delivered = outcomes.filter((o) => o.kind !== 'rejected').length;
+    if (delivered > 0) this.options.onForwarded?.(destination, delivered);
+    return { kind: 'ok', outcomes };
+  }
+
   /** Resolves once every destination has forwarded everything appended so far (tests, shutdown). */
   async drained(timeoutMs = 10_000): Promise<boolean> {
     const target = await this.options.source.lastSequence();

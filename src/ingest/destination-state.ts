@@ -73,12 +73,14 @@ export class DestinationState {
   }
 
   /** Dead letters in id order, after the id `after` (for paging). */
-  listDeadLetters(options: { limit: number; after?: number; destination?: string }): Promise<DeadLetter[]> {
+  listDeadLetters(options: { limit: number; after?: number; destination?: string; ids?: readonly number[] }): Promise<DeadLetter[]> {
     return this.db.read(async () => {
       const params: DuckDBValue[] = [BigInt(options.after ?? 0), BigInt(Math.max(0, options.limit))];
       const destination = options.destination === undefined ? '' : ` AND destination = $3`;
       if (options.destination !== undefined) params.push(options.destination);
-      const rows = await this.db.reader.runAndReadAll(`SELECT id, time, destination, reason, log_group, log_stream, event_id, ts, message FROM ${DEAD_LETTERS} WHERE id > $1${destination} ORDER BY id LIMIT $2`, params);
+      // Ids are whole numbers (checked), written into the SQL as removeDeadLetters does.
+      const ids = options.ids === undefined ? '' : ` AND id IN (${[...options.ids.filter((id) => Number.isSafeInteger(id)).map(sqlInt), 'NULL'].join(', ')})`;
+      const rows = await this.db.reader.runAndReadAll(`SELECT id, time, destination, reason, log_group, log_stream, event_id, ts, message FROM ${DEAD_LETTERS} WHERE id > $1${destination}${ids} ORDER BY id LIMIT $2`, params);
       return rows.getRows().map(([id, time, dest, reason, group, stream, eventId, ts, message]) => ({
         id: Number(id),
         timeMs: Number(time),

@@ -190,7 +190,7 @@ export class LogStore {
   }
 
   /** Dead letters in id order, after the id `after` (for paging). */
-  listDeadLetters(options: { limit: number; after?: number; destination?: string }): Promise<DeadLetter[]> {
+  listDeadLetters(options: { limit: number; after?: number; destination?: string; ids?: readonly number[] }): Promise<DeadLetter[]> {
     return this.destinations.listDeadLetters(options);
   }
 

@@ -17,8 +17,15 @@ export interface TimeRange {
 
 export type AggregationRequest =
   | { type: 'date_histogram'; field?: '@timestamp'; intervalMs?: number | 'auto'; minDocCount?: number }
-  | { type: 'terms'; field: string; size?: number; missing?: string }
+  | { type: 'terms'; field: string; size?: number; missing?: string; metrics?: Record<string, MetricRequest> }
   | { type: 'cardinality'; field: string };
+
+/** A metric computed in each terms bucket (OpenSearch's `max` sub-aggregation): the fleet view's last alert and highest level. */
+export interface MetricRequest {
+  type: 'max';
+  /** A date field (its value in epoch ms) or a number field. */
+  field: string;
+}
 
 export interface SearchRequest {
   query: QueryNode;
@@ -55,6 +62,8 @@ export interface HistogramBucket {
 export interface TermsBucket {
   key: string | number;
   count: number;
+  /** The bucket's metrics under the names `metrics` gave them; null where no document of the bucket has the field. */
+  metrics?: Record<string, number | null>;
 }
 
 export type AggregationResult =

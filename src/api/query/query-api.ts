@@ -12,6 +12,7 @@ import type { Principal } from '../../core/principal.js';
 import { isPlainObject, type JsonObject } from '../../core/paths.js';
 import { err, ok, type Result } from '../../core/result.js';
 import type { QueryNode } from '../../query/ast.js';
+import { fleetOf } from '../../query/fleet.js';
 import { parseQueryInput } from '../../query/parse-query.js';
 import { sourceQueryDsl } from '../../query/compile/to-opensearch.js';
 import { MAX_HITS, type AggregationRequest, type QueryError, type SearchBackend, type SearchRequest, type SortKey, type TimeRange } from '../../query/search-api.js';
@@ -33,12 +34,24 @@ export interface QueryApiDeps {
   keys?: () => JsonObject;
   /** Where index and dead-letter deletions are recorded. */
   audit?: AuditRecorder;
+  /** Sends dead letters (these ids, or the oldest `limit`) through the forwarder again; those delivered are removed. */
+  replayDeadLetters?: (request: { ids?: readonly number[]; limit: number }) => Promise<ReplayOutcome>;
+  /** The fleet view's silence threshold (server config `silent_host_seconds`). */
+  silentHostSeconds?: number;
 }
+
+/** What a replay did: dead letters delivered (and removed), and those refused again, still stored with the new reason. */
+export type ReplayOutcome =
+  | { kind: 'done'; replayed: number[]; failed: Array<{ id: number; reason: string }> }
+  | { kind: 'unavailable'; message: string };
 
 /** What the app has established before these routes run: who asks (authenticated and authorized), and from where. */
 export type QueryApiEnv = { Variables: { principal: Principal; sourceIp: string | undefined; requestId: string } };
 
 const AGGREGATION_TYPES = ['date_histogram', 'terms', 'cardinality'];
+/** Dead letters one replay takes at most. */
+const MAX_REPLAY = 1000;
+const DEFAULT_SILENT_HOST_SECONDS = 180;
 /** Event ids are 56 digits; other ids (the store keeps any string) are short too. */
 const MAX_SEARCH_AFTER_ID = 1024;
 
@@ -196,12 +209,48 @@ export function createQueryApi(deps: QueryApiDeps): Hono<QueryApiEnv> {
 
   api.get('/ingest', async (c) => c.json(await deps.ingestStatus()));
 
+  /** The fleet view: every host with its alerts in the range and its agent's last heartbeat, silent hosts first. */
+  api.get('/fleet', async (c) => {
+    const nowMs = deps.now();
+    const range = parseTimeRange(c.req.query('from') ?? 'now-24h', c.req.query('to') ?? 'now', nowMs);
+    if (!range.ok) return c.json({ error: range.error.error }, range.error.status as 400);
+    const silentSeconds = deps.silentHostSeconds ?? DEFAULT_SILENT_HOST_SECONDS;
+    const fleet = await timed('fleet', () => fleetOf(deps.backend, range.value as TimeRange, nowMs, silentSeconds * 1000));
+    if (!fleet.ok) return c.json({ error: fromQueryError(fleet.error).error }, 400);
+    return c.json({
+      now: nowMs,
+      time_range: { from: (range.value as TimeRange).fromMs, to: (range.value as TimeRange).toMs },
+      silent_host_seconds: silentSeconds,
+      took_ms: fleet.value.tookMs,
+      truncated: fleet.value.truncated,
+      hosts: fleet.value.hosts.map((h) => ({ log_stream: h.logStream, status: h.status, alerts: h.alerts, max_level: h.maxLevel, last_alert: h.lastAlertMs, last_heartbeat: h.lastHeartbeatMs })),
+    });
+  });
+
   api.get('/dead-letters', async (c) => {
     const limit = Math.min(1000, Math.max(1, Number(c.req.query('limit') ?? 100) || 100));
     return c.json({ dead_letters: await deps.deadLetters(limit) });
   });
 
   api.get('/keys', (c) => (deps.keys ? c.json(deps.keys()) : c.json({ error: { kind: 'not_found', message: 'This server has no credential store to list.' } }, 404)));
+
+  /** Replays dead letters, after the cause is fixed (a mapping, a full disk): `{"ids": [1, 2]}`, or `{}` for the oldest 1000. */
+  api.post('/dead-letters/replay', async (c) => {
+    const body = await jsonBody(c);
+    const ids = isPlainObject(body) ? body['ids'] : undefined;
+    if (!isPlainObject(body) || (ids !== undefined && (!Array.isArray(ids) || ids.length > MAX_REPLAY || !ids.every((id) => Number.isSafeInteger(id) && (id as number) > 0)))) {
+      return c.json({ error: { kind: 'request', message: `The body is {"ids": [...]} (at most ${MAX_REPLAY} dead letter ids, as GET /api/dead-letters lists them), or {} for the oldest ${MAX_REPLAY}.` } }, 400);
+    }
+    if (!deps.replayDeadLetters) return c.json({ error: { kind: 'not_found', message: 'This server has no forwarder to replay dead letters through.' } }, 404);
+    const outcome = await deps.replayDeadLetters({ ...(ids ? { ids: ids as number[] } : {}), limit: MAX_REPLAY });
+    const resource = ids ? (ids as number[]).join(',') : '*';
+    if (outcome.kind === 'unavailable') {
+      audit(c, 'deadLetters:Replay', resource, 'failed', outcome.message);
+      return c.json({ error: { kind: 'unavailable', message: outcome.message } }, 503);
+    }
+    audit(c, 'deadLetters:Replay', resource, outcome.replayed.length > 0 || outcome.failed.length === 0 ? 'allowed' : 'failed', `${outcome.replayed.length} replayed, ${outcome.failed.length} refused again`);
+    return c.json({ replayed: outcome.replayed, failed: outcome.failed });
+  });
 
   api.delete('/dead-letters/:id', async (c) => {
     const id = Number(c.req.param('id'));

@@ -11,6 +11,7 @@ import { DEFAULT_LIMITS, type ServerConfig, type AccessKey } from '../../config/
 import { compileFilterPattern, type MessageMatcher } from '../../core/filter-pattern.js';
 import type { QueryRole } from '../../core/principal.js';
 import { Forwarder, type ForwarderSource, type Subscription } from '../../forwarder/forwarder.js';
+import type { ReplayOutcome } from '../../api/query/query-api.js';
 import { LogStore, type RetentionOutcome } from '../../ingest/log-store.js';
 import { DuckDbStore } from '../../sinks/duckdb/store.js';
 import { serverMetrics, type ServerMetrics } from '../../telemetry/metrics.js';
@@ -180,6 +181,31 @@ function forwarderSource(log: LogStore, autoDestination: string | undefined): Fo
   };
 }
 
+/**
+ * Dead letters through the forwarder again, by destination: those indexed (or found already there)
+ * are removed; those refused again stay, and their new reasons are answered.
+ */
+async function replayDeadLetters(log: LogStore, forwarder: Forwarder, request: { ids?: readonly number[]; limit: number }): Promise<ReplayOutcome> {
+  const letters = await log.listDeadLetters({ limit: request.limit, ...(request.ids ? { ids: request.ids } : {}) });
+  const replayed: number[] = [];
+  const failed: Array<{ id: number; reason: string }> = [];
+  const byDestination = new Map<string, typeof letters>();
+  for (const l of letters) byDestination.set(l.destination, [...(byDestination.get(l.destination) ?? []), l]);
+  for (const [destination, group] of byDestination) {
+    // The dead letter keeps the log's sequence as its event id (forwarderSource), so the document gets its first id again.
+    const records = group.map((l) => ({ seq: Number(l.eventId), logGroup: l.logGroup, logStream: l.logStream, timestamp: l.timestamp, ingestionTime: l.timeMs, message: l.message }));
+    const outcome = await forwarder.replay(destination, records);
+    if (outcome.kind === 'unavailable') return replayed.length === 0 ? outcome : { kind: 'done', replayed, failed: [...failed, ...group.map((l) => ({ id: l.id, reason: outcome.message }))] };
+    outcome.outcomes.forEach((o, i) => {
+      const id = (group[i] as (typeof letters)[number]).id;
+      if (o.kind === 'rejected') failed.push({ id, reason: o.reason });
+      else replayed.push(id);
+    });
+  }
+  if (replayed.length > 0) await log.removeDeadLetters(replayed);
+  return { kind: 'done', replayed, failed };
+}
+
 export async function startServer(config: ServerConfig, options: StartOptions): Promise<RunningServer> {
   const logger = options.logger;
   const now = options.now ?? Date.now;
@@ -329,6 +355,8 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     },
     deadLetters: async (limit) => (await log.listDeadLetters({ limit })).map((d) => ({ ...d })),
     removeDeadLetters: (ids) => log.removeDeadLetters(ids),
+    replayDeadLetters: (request) => replayDeadLetters(log, forwarder, request),
+    ...(config.silentHostSeconds !== undefined ? { silentHostSeconds: config.silentHostSeconds } : {}),
   });
 
   // What PutLogEvents stored, counted once per commit.

@@ -28,6 +28,7 @@ import {
   type SearchBackend,
   type SearchRequest,
   type SearchResponse,
+  type TermsBucket,
   DUPLICATE,
   INDEXED,
   writeSummary,
@@ -345,14 +346,32 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     }
     if (field.type === 'text') return err({ kind: 'request', field: field.name, message: `${field.name} is a text field; aggregate on a keyword field.` });
     const values = this.aggregationValues(field, params);
+    const metrics = Object.entries(agg.metrics ?? {});
+    const metricFields: Array<SqlField | undefined> = [];
+    for (const [name, metric] of metrics) {
+      const metricField = this.resolver().field(aggregatableField(metric.field));
+      if (metricField && !METRIC_TYPES.has(metricField.type)) return err({ kind: 'request', field: metricField.name, message: `metrics.${name}: max needs a number or date field; ${metricField.name} is ${metricField.type}.` });
+      metricFields.push(metricField);
+    }
+    // Each metric is a column beside the value, so that one pass groups and measures (OpenSearch's max sub-aggregation).
+    const metricColumns = metricFields.map((f, i) => `, ${f ? metricValue(f, params) : 'NULL'} AS m${i}`).join('');
+    const metricMaxes = metricFields.map((_, i) => `, max(m${i})`).join('');
     const rows = await query(
-      `WITH v AS (SELECT ${values} AS v FROM ${TABLE} WHERE ${where.value}) ` +
-        `SELECT v, count(*) AS c, sum(count(*)) OVER () AS n FROM v WHERE v IS NOT NULL GROUP BY v ORDER BY c DESC, ${termOrder(field)} ASC, v ASC LIMIT ${params.add(size)}`,
+      `WITH v AS (SELECT ${values} AS v${metricColumns} FROM ${TABLE} WHERE ${where.value}) ` +
+        `SELECT v, count(*) AS c, sum(count(*)) OVER () AS n${metricMaxes} FROM v WHERE v IS NOT NULL GROUP BY v ORDER BY c DESC, ${termOrder(field)} ASC, v ASC LIMIT ${params.add(size)}`,
       params,
     );
     const list = rows.getRows();
     const totalWithValue = Number(list[0]?.[2] ?? 0);
-    const buckets = list.map(([k, c]) => ({ key: termKey(field.type, k), count: Number(c) }));
+    const buckets = list.map((row) => {
+      const bucket: TermsBucket = { key: termKey(field.type, row[0]), count: Number(row[1]) };
+      if (metrics.length > 0) {
+        const out: Record<string, number | null> = {};
+        metrics.forEach(([name], i) => setOwn(out, name, row[3 + i] === null || row[3 + i] === undefined ? null : Number(row[3 + i])));
+        bucket.metrics = out;
+      }
+      return bucket;
+    });
     const result: AggregationResult = { type: 'terms', buckets, otherCount: totalWithValue - buckets.reduce((n, b) => n + b.count, 0) };
     if (agg.missing !== undefined) {
       const missingParams = new SqlParams();
@@ -535,6 +554,15 @@ function isUnavailableDatabase(e: unknown): boolean {
 
 function storeUnavailable(error: Error): WriteResult {
   return { kind: 'retryable', error: new UnavailableError(`The embedded index cannot take writes now: ${error.message}`, undefined, { cause: error }) };
+}
+
+/** Field types a max can measure (dates as epoch ms). */
+const METRIC_TYPES: ReadonlySet<FieldType> = new Set(['integer', 'long', 'double', 'date']);
+
+/** A metric's value in a row: the column itself, or the largest of a dynamic field's values. */
+function metricValue(field: SqlField, params: SqlParams): string {
+  const expr = field.expr(params);
+  return field.multi ? `list_max(list_transform(${expr}, x -> TRY_CAST(x AS DOUBLE)))` : expr;
 }
 
 function termKey(type: FieldType, key: unknown): string | number {

@@ -5,7 +5,7 @@
 import { compileToOpenSearch, sourceQueryDsl, type Dsl } from '../../query/compile/to-opensearch.js';
 import { aggregatableField } from '../../query/fields.js';
 import type { QueryLimits } from '../../query/limits.js';
-import type { AggregationRequest, AggregationResult, Hit, QueryError, SearchRequest, SortKey, TimeRange } from '../../query/search-api.js';
+import type { AggregationRequest, AggregationResult, Hit, QueryError, SearchRequest, SortKey, TermsBucket, TimeRange } from '../../query/search-api.js';
 import type { AlertDocument } from '../../core/document.js';
 import { setOwn } from '../../core/own-keys.js';
 import { DEFAULT_INDEX_PREFIX } from './connection.js';
@@ -63,6 +63,9 @@ function aggregationDsl(key: string, agg: ResolvedAggregation, range: TimeRange 
       const field = aggregatableField(agg.field);
       // The embedded store's order: count down, then the value up.
       const out: Dsl = { [key]: { terms: { field, size: agg.size ?? 10, order: [{ _count: 'desc' }, { _key: 'asc' }] } } };
+      const metrics = Object.values(agg.metrics ?? {});
+      // Sub-aggregations by position (`m<i>`): the caller's names may be anything.
+      if (metrics.length > 0) (out[key] as Dsl)['aggs'] = Object.fromEntries(metrics.map((m, i) => [`m${i}`, { max: { field: aggregatableField(m.field) } }]));
       // A separate count, so that the documents without the field do not take a bucket of the top N.
       if (agg.missing !== undefined) out[`${key}_missing`] = { missing: { field } };
       return out;
@@ -104,6 +107,8 @@ interface RawBucket {
   key: string | number;
   key_as_string?: string;
   doc_count: number;
+  /** The metrics' sub-aggregations (`m<i>`): null value where no document of the bucket has the field. */
+  [metric: `m${number}`]: { value: number | null } | undefined;
 }
 
 export interface RawSearchResponse {
@@ -133,7 +138,16 @@ export function aggregationsOf(response: RawSearchResponse, aggregations: Readon
       result = { type: 'date_histogram', intervalMs: agg.intervalMs, buckets: (raw?.buckets ?? []).map((b) => ({ keyMs: Number(b.key), count: b.doc_count })) };
     } else if (agg.type === 'terms') {
       // Booleans come as 1/0 with key_as_string "true"/"false"; the embedded store keys them by their text.
-      const buckets = (raw?.buckets ?? []).map((b) => ({ key: b.key_as_string === 'true' || b.key_as_string === 'false' ? b.key_as_string : b.key, count: b.doc_count }));
+      const metrics = Object.keys(agg.metrics ?? {});
+      const buckets = (raw?.buckets ?? []).map((b) => {
+        const bucket: TermsBucket = { key: b.key_as_string === 'true' || b.key_as_string === 'false' ? b.key_as_string : b.key, count: b.doc_count };
+        if (metrics.length > 0) {
+          const out: Record<string, number | null> = {};
+          metrics.forEach((name, m) => setOwn(out, name, b[`m${m}`]?.value ?? null));
+          bucket.metrics = out;
+        }
+        return bucket;
+      });
       result = { type: 'terms', buckets, otherCount: raw?.sum_other_doc_count ?? 0 };
       if (agg.missing !== undefined) result.missingCount = response.aggregations?.[`${aggregationKey(i)}_missing`]?.doc_count ?? 0;
     } else {
