@@ -8,10 +8,10 @@
  * a message that says what to do instead.
  */
 import { readFileSync } from 'node:fs';
-import { request, type IncomingHttpHeaders } from 'node:http';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { AwsCredentials, CredentialProvider } from './logs-client.js';
+import { httpText } from './http-text.js';
 import { IMDS_DEFAULT_ENDPOINT } from './instance-identity.js';
 
 export class CredentialsError extends Error {
@@ -151,24 +151,4 @@ function temporaryCredentials(text: string, source: string): AwsCredentials {
     ...(typeof value.Token === 'string' && value.Token ? { sessionToken: value.Token } : {}),
     ...(expiration && Number.isFinite(expiration.getTime()) ? { expiration } : {}),
   };
-}
-
-/** One small request over node:http (not fetch, whose undici costs the agent ~8 MB), bounded by `timeoutMs`. */
-function httpText(method: string, url: string, headers: Record<string, string>, timeoutMs: number): Promise<{ status: number; text: string; headers: IncomingHttpHeaders }> {
-  return new Promise((resolvePromise, reject) => {
-    const req = request(url, { method, headers, timeout: timeoutMs }, (res) => {
-      const chunks: Buffer[] = [];
-      let bytes = 0;
-      res.on('data', (c: Buffer) => {
-        bytes += c.length;
-        if (bytes > 64 * 1024) return res.destroy(new CredentialsError(`${url} answered more than 64 KiB.`));
-        chunks.push(c);
-      });
-      res.on('error', reject);
-      res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
-    });
-    req.on('timeout', () => req.destroy(new CredentialsError(`${url}: no answer within ${timeoutMs} ms.`)));
-    req.on('error', (e) => reject(e instanceof CredentialsError ? e : new CredentialsError(`${url} is unreachable (${(e as Error).message}).`)));
-    req.end();
-  });
 }
