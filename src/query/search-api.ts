@@ -41,11 +41,42 @@ export interface SearchRequest {
   size?: number;
   /** The `sort` of the last hit of the previous page. */
   searchAfter?: SortKey;
+  /** How hits are ordered (default: @timestamp descending). */
+  sort?: SortSpec;
+  /** false: `total` need not be counted (an export's later pages); it is then -1 where not counted. */
+  trackTotal?: boolean;
+  /** A point-in-time view of the backend (`openPointInTime`) that every page of a long read sees. */
+  pointInTime?: string;
   aggregations?: Record<string, AggregationRequest>;
 }
 
-/** Hits sort on @timestamp then @id, both descending; unique per document. */
-export type SortKey = [timestampMs: number, eventId: string];
+export type SortOrder = 'asc' | 'desc';
+
+/**
+ * Hits by one field, missing values last (OpenSearch's default), then @timestamp descending and
+ * @id descending as tie-breakers, so that every document has its own place and search_after pages
+ * neither skip nor repeat. On @timestamp itself the tie-breaker @id takes the same order.
+ */
+export interface SortSpec {
+  field: string;
+  order: SortOrder;
+}
+
+export const DEFAULT_SORT: SortSpec = Object.freeze({ field: '@timestamp', order: 'desc' }) as SortSpec;
+
+/** A sorted field's value in a hit's sort key: a number, a keyword or an address; null where the document has none. */
+export type SortValue = string | number | null;
+
+/**
+ * The sort of a hit, unique per document: [@timestamp ms, @id] when sorted by time, else
+ * [the field's value, @timestamp ms, @id].
+ */
+export type SortKey = [timestampMs: number, eventId: string] | [value: SortValue, timestampMs: number, eventId: string];
+
+/** True when the request sorts by a field other than @timestamp (hits then carry three-part sort keys). */
+export function sortsByField(sort: SortSpec | undefined): boolean {
+  return sort !== undefined && sort.field !== '@timestamp';
+}
 
 export interface Hit {
   index: string;
@@ -150,6 +181,12 @@ export function writeSummary(outcomes: DocumentOutcome[]): WriteSummary {
 
 export interface SearchBackend {
   search(request: SearchRequest): Promise<Result<SearchResponse, QueryError>>;
+  /**
+   * A consistent view for reading a whole result page by page (OpenSearch's point in time); the
+   * embedded store needs none (an export bounds its time range instead). Closed with closePointInTime.
+   */
+  openPointInTime?(keepAliveMs: number): Promise<string>;
+  closePointInTime?(id: string): Promise<void>;
   fields(): Promise<FieldInfo[]>;
   indices(): Promise<IndexInfo[]>;
   /** Deletes one daily index; false if there was none. */

@@ -15,7 +15,8 @@ import type { QueryNode } from '../../query/ast.js';
 import { fleetOf } from '../../query/fleet.js';
 import { parseQueryInput } from '../../query/parse-query.js';
 import { sourceQueryDsl } from '../../query/compile/to-opensearch.js';
-import { MAX_HITS, type AggregationRequest, type QueryError, type SearchBackend, type SearchRequest, type SortKey, type TimeRange } from '../../query/search-api.js';
+import { parseSort } from '../../query/sort.js';
+import { MAX_HITS, sortsByField, type SortValue, type AggregationRequest, type QueryError, type SearchBackend, type SearchRequest, type SortKey, type TimeRange } from '../../query/search-api.js';
 import type { ServerMetrics } from '../../telemetry/metrics.js';
 
 /** What the ingest side reports for `/api/ingest`; the server composes it from the durable log and the forwarder. */
@@ -90,13 +91,24 @@ export function parseSearchBody(body: unknown, nowMs: number): Result<SearchRequ
   const source = (body['query'] ?? '') as string | Record<string, unknown>;
   request.source = filters.length === 0 ? source : { bool: { must: [sourceQueryDsl(source), ...(filters as Record<string, unknown>[])] } };
   if (range.value) request.timeRange = range.value;
+  if (body['sort'] !== undefined && body['sort'] !== null) {
+    const sort = parseSort(body['sort']);
+    if (typeof sort === 'string') return err(fail(400, 'request', sort));
+    request.sort = sort;
+  }
   const after = body['search_after'];
   if (after !== undefined) {
-    // The sort of a hit is [a whole epoch-ms time, an event id]; anything else never came from a hit.
-    if (!Array.isArray(after) || after.length !== 2 || !Number.isSafeInteger(after[0]) || typeof after[1] !== 'string' || after[1].length > MAX_SEARCH_AFTER_ID) {
-      return err(fail(400, 'request', `search_after is the sort of the last hit of the previous page: [timestamp_ms, "@id"], a whole number of milliseconds and an id of at most ${MAX_SEARCH_AFTER_ID} characters.`));
+    const key = searchAfterKey(after, request.sort !== undefined && sortsByField(request.sort));
+    if (!key) {
+      return err(
+        fail(
+          400,
+          'request',
+          `search_after is the sort of the last hit of the previous page: [timestamp_ms, "@id"] (by a field: [value, timestamp_ms, "@id"]), a whole number of milliseconds and an id of at most ${MAX_SEARCH_AFTER_ID} characters.`,
+        ),
+      );
     }
-    request.searchAfter = after as SortKey;
+    request.searchAfter = key;
   }
   const aggs = body['aggregations'] ?? body['aggs'];
   if (aggs !== undefined) {
@@ -121,6 +133,17 @@ export function parseSearchBody(body: unknown, nowMs: number): Result<SearchRequ
     request.aggregations = out;
   }
   return ok(request);
+}
+
+/** The sort of a hit: [a whole epoch-ms time, an event id], led by the sorted field's value when sorted by a field; anything else never came from a hit. */
+function searchAfterKey(after: unknown, byField: boolean): SortKey | undefined {
+  if (!Array.isArray(after) || after.length !== (byField ? 3 : 2)) return undefined;
+  const [ts, id] = byField ? after.slice(1) : after;
+  if (!Number.isSafeInteger(ts) || typeof id !== 'string' || id.length > MAX_SEARCH_AFTER_ID) return undefined;
+  if (!byField) return [ts as number, id];
+  const value: unknown = after[0];
+  const fits = value === null || (typeof value === 'number' && Number.isFinite(value)) || (typeof value === 'string' && value.length <= MAX_SEARCH_AFTER_ID);
+  return fits ? [value as SortValue, ts as number, id] : undefined;
 }
 
 function parseTimeRange(from: unknown, to: unknown, nowMs: number): Result<TimeRange | undefined, ApiError> {

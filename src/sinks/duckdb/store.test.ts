@@ -6,7 +6,7 @@ import { corpusDocuments } from '../../../test/contracts/query-corpus.case.js';
 import type { IndexedDocument } from '../../core/document.js';
 import { cloudWatchEventId } from '../../core/ids.js';
 import { parseQueryInput } from '../../query/parse-query.js';
-import type { SearchRequest } from '../../query/search-api.js';
+import type { SearchRequest, SortKey } from '../../query/search-api.js';
 import { FleetSimulator } from '../../simulate/fleet-simulator.js';
 import { renderAlert } from '../../simulate/render.js';
 import { documentFromLogEvent } from '../../transforms/to-document.js';
@@ -108,7 +108,7 @@ describe('DuckDbStore search', () => {
 
   it('pages newest first with search_after, without gaps or repeats, and counts exactly', async () => {
     const seen: string[] = [];
-    let after: [number, string] | undefined;
+    let after: SortKey | undefined;
     for (;;) {
       const page = await store.search({ query: query('rule.level:<7'), size: 250, ...(after ? { searchAfter: after } : {}) });
       if (!page.ok) throw new Error(page.error.message);

@@ -42,6 +42,8 @@ import { COL, COLUMN_NAMES, EVENT_ID_FUNCTION, createStatements, documentFromRow
 import { checkQueryShape, DEFAULT_QUERY_LIMITS, searchTimedOut, tooManyBuckets, type QueryLimits } from '../../query/limits.js';
 import { ReadPool, ReadTimeoutError, type Deadline } from './read-pool.js';
 import { createDuckDbTextSql } from './text-sql.js';
+import { hitOrder } from './sort-sql.js';
+import { sortFieldProblem } from '../../query/sort.js';
 
 const DAY_MS = 86_400_000;
 const CHUNK_ROWS = 2048;
@@ -235,6 +237,8 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     }
     const buckets = this.plannedBuckets(request);
     if (buckets > this.limits.maxBuckets) return err(tooManyBuckets(buckets, this.limits));
+    const unsortable = request.sort ? sortFieldProblem(request.sort, this.resolver().catalog()) : undefined;
+    if (unsortable) return err(unsortable);
     const params = new SqlParams();
     const where = this.where(request, params);
     if (!where.ok) return where;
@@ -267,27 +271,25 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
       const started = performance.now();
       const query = (sql: string, p: SqlParams): ReturnType<DuckDBConnection['runAndReadAll']> => this.query(connection, sql, p);
       const where = { value: whereSql };
-      const countReader = await query(`SELECT count(*) FROM ${TABLE} WHERE ${where.value}`, params);
-      const total = Number(countReader.getRows()[0]?.[0] ?? 0);
+      // An export's later pages need no count: the first page told it.
+      const total = request.trackTotal === false ? -1 : Number((await query(`SELECT count(*) FROM ${TABLE} WHERE ${where.value}`, params)).getRows()[0]?.[0] ?? 0);
       const hits: Hit[] = [];
-      if (size > 0 && total > 0) {
+      if (size > 0 && total !== 0) {
         const pageParams = new SqlParams();
         const pageWhere = this.where(request, pageParams);
         if (!pageWhere.ok) return pageWhere;
+        const order = hitOrder(request.sort, request.sort ? this.resolver().field(request.sort.field) : undefined, pageParams, IP_KEY_FUNCTION);
         let after = '';
         if (request.searchAfter) {
-          const [ts, id] = request.searchAfter;
-          const seq = eventSequence(id, ts);
-          const t = pageParams.add(ts);
-          after =
-            seq === undefined
-              ? ` AND (ts < ${t} OR (ts = ${t} AND event_seq IS NULL AND event_id < ${pageParams.add(id)}))`
-              : ` AND (ts < ${t} OR (ts = ${t} AND (event_seq IS NULL OR event_seq < ${pageParams.add(seq)})))`;
+          const condition = order.after(request.searchAfter, pageParams);
+          if (typeof condition !== 'string') return err(condition);
+          after = ` AND ${condition}`;
         }
-        const rows = await query(`SELECT ${COLUMN_NAMES.join(', ')} FROM ${TABLE} WHERE ${pageWhere.value}${after} ORDER BY ts DESC, event_seq DESC NULLS LAST, event_id DESC LIMIT ${pageParams.add(size)}`, pageParams);
+        const value = order.value === undefined ? '' : `, ${order.value} AS sort_value`;
+        const rows = await query(`SELECT ${COLUMN_NAMES.join(', ')}${value} FROM ${TABLE} WHERE ${pageWhere.value}${after} ORDER BY ${order.orderBy} LIMIT ${pageParams.add(size)}`, pageParams);
         for (const row of rows.getRows()) {
           const doc = documentFromRow(row);
-          hits.push({ ...doc, sort: [Number(row[COL.ts]), doc.document['@id']] });
+          hits.push({ ...doc, sort: order.key(row[COLUMN_NAMES.length], Number(row[COL.ts]), doc.document['@id']) });
         }
       }
       const aggregations: Record<string, AggregationResult> = {};

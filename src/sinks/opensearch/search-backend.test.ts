@@ -50,7 +50,7 @@ describe('OpenSearchBackend against a real OpenSearch 2.19, beside the embedded 
     }
     expect(pages[0]).toHaveLength(23);
     expect(pages[0]).toEqual(pages[1]);
-    const times = (pages[0] ?? []).map((p) => p[2][0]);
+    const times = (pages[0] ?? []).map((p) => p[2][0] as number);
     expect(times).toEqual([...times].sort((a, b) => b - a));
   });
 

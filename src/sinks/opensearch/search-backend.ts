@@ -18,7 +18,10 @@ import {
   type SearchBackend,
   type SearchRequest,
   type SearchResponse,
+  sortsByField,
 } from '../../query/search-api.js';
+import type { FieldType } from '../../query/fields.js';
+import { sortFieldProblem } from '../../query/sort.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, indexPattern, indexPrefixOf, openSearchClient, physicalDailyIndex, type OpenSearchConnectionOptions } from './connection.js';
 import { fieldsFromMappings, type MappingsByIndex } from './mapping-fields.js';
 import { deleteDailyIndex, deleteIndicesOlderThan } from './retention.js';
@@ -76,14 +79,22 @@ export class OpenSearchBackend implements SearchBackend {
     const planned = plannedBuckets(request);
     if (planned > this.limits.maxBuckets) return err(tooManyBuckets(planned, this.limits));
     const started = performance.now();
+    let sortType: FieldType | undefined;
+    if (request.sort !== undefined && sortsByField(request.sort)) {
+      const catalog = await this.fields();
+      const unsortable = sortFieldProblem(request.sort, catalog);
+      if (unsortable) return err(unsortable);
+      const field = request.sort.field;
+      sortType = catalog.find((f) => f.name === field)?.type;
+    }
     const aggregations = await this.resolveAggregations(request);
     if (!aggregations.ok) return aggregations;
-    const answer = await this.searchRequest(searchBody(request, aggregations.value, size, this.limits));
+    const answer = await this.searchRequest(searchBody(request, aggregations.value, size, this.limits, sortType), request.pointInTime !== undefined);
     if (!answer.ok) return answer;
     const response = answer.value;
     const result: SearchResponse = {
       total: totalOf(response),
-      hits: hitsOf(response, this.prefix),
+      hits: hitsOf(response, this.prefix, request.sort, sortType),
       aggregations: aggregationsOf(response, aggregations.value),
       tookMs: Math.round(performance.now() - started),
     };
@@ -132,11 +143,32 @@ export class OpenSearchBackend implements SearchBackend {
   }
 
   /** One `_search`: OpenSearch's refusals of the query as QueryErrors, a timeout as the limit's error, shard failures never as an empty answer. */
-  private async searchRequest(body: Record<string, unknown>): Promise<Result<RawSearchResponse, QueryError>> {
+  /** A point in time over the daily indices, for an export's pages to read one unchanging view. */
+  async openPointInTime(keepAliveMs: number): Promise<string> {
+    this.assertOpen();
+    try {
+      const answer = await this.client.createPit({ index: this.pattern, keep_alive: `${Math.max(1000, Math.round(keepAliveMs))}ms` } as never);
+      return (answer.body as unknown as { pit_id: string }).pit_id;
+    } catch (e) {
+      throw this.clusterError(e, 'open a point in time');
+    }
+  }
+
+  async closePointInTime(id: string): Promise<void> {
+    if (this.closed) return;
+    try {
+      await this.client.deletePit({ body: { pit_id: [id] } } as never);
+    } catch {
+      // It expires by itself within its keep-alive; a failure to close it early costs nothing more.
+    }
+  }
+
+  private async searchRequest(body: Record<string, unknown>, pointInTime = false): Promise<Result<RawSearchResponse, QueryError>> {
     const timeoutMs = this.limits.searchTimeoutMs > 0 ? this.limits.searchTimeoutMs + CLIENT_TIMEOUT_MARGIN_MS : (this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
     let response: RawSearchResponse;
     try {
-      const answer = await this.client.search({ index: this.pattern, body: body as never }, { requestTimeout: timeoutMs });
+      // A point in time names its indices itself; the path then has none.
+      const answer = await this.client.search(pointInTime ? { body: body as never } : { index: this.pattern, body: body as never }, { requestTimeout: timeoutMs });
       response = answer.body as unknown as RawSearchResponse;
     } catch (e) {
       if (e instanceof errors.TimeoutError) return err(searchTimedOut(this.limits));

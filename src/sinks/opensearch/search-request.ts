@@ -5,7 +5,8 @@
 import { compileToOpenSearch, sourceQueryDsl, type Dsl } from '../../query/compile/to-opensearch.js';
 import { aggregatableField } from '../../query/fields.js';
 import type { QueryLimits } from '../../query/limits.js';
-import type { AggregationRequest, AggregationResult, Hit, QueryError, SearchRequest, SortKey, TermsBucket, TimeRange } from '../../query/search-api.js';
+import { sortsByField, type AggregationRequest, type AggregationResult, type HistogramBucket, type Hit, type QueryError, type SearchRequest, type SortKey, type SortSpec, type SortValue, type TermsBucket, type TimeRange } from '../../query/search-api.js';
+import type { FieldType } from '../../query/fields.js';
 import type { AlertDocument } from '../../core/document.js';
 import { setOwn } from '../../core/own-keys.js';
 import { DEFAULT_INDEX_PREFIX } from './connection.js';
@@ -34,14 +35,21 @@ export function aggregationKey(position: number): string {
 export type ResolvedAggregation = Exclude<AggregationRequest, { type: 'date_histogram' }> | { type: 'date_histogram'; intervalMs: number; minDocCount?: number };
 
 /** The `_search` body: hits newest first (sort = the embedded store's SortKey), exact total, aggregations. */
-export function searchBody(request: SearchRequest, aggregations: ReadonlyArray<readonly [string, ResolvedAggregation]>, size: number, limits: Pick<QueryLimits, 'searchTimeoutMs'>): Dsl {
+export function searchBody(
+  request: SearchRequest,
+  aggregations: ReadonlyArray<readonly [string, ResolvedAggregation]>,
+  size: number,
+  limits: Pick<QueryLimits, 'searchTimeoutMs'>,
+  sortType?: FieldType,
+): Dsl {
   const body: Dsl = {
     query: requestQuery(request),
     size,
-    track_total_hits: true,
-    sort: [{ '@timestamp': { order: 'desc' } }, { '@id': { order: 'desc' } }],
+    track_total_hits: request.trackTotal !== false,
+    sort: sortDsl(request.sort, sortType),
   };
-  if (request.searchAfter) body['search_after'] = [...request.searchAfter];
+  if (request.searchAfter) body['search_after'] = searchAfterDsl(request.searchAfter, request.sort, sortType);
+  if (request.pointInTime !== undefined) body['pit'] = { id: request.pointInTime, keep_alive: POINT_IN_TIME_KEEP_ALIVE };
   if (limits.searchTimeoutMs > 0) body['timeout'] = `${limits.searchTimeoutMs}ms`;
   if (aggregations.length > 0) {
     const aggs: Dsl = {};
@@ -49,6 +57,63 @@ export function searchBody(request: SearchRequest, aggregations: ReadonlyArray<r
     body['aggs'] = aggs;
   }
   return body;
+}
+
+/** How long a point in time lives between two pages of an export. */
+export const POINT_IN_TIME_KEEP_ALIVE = '2m';
+
+/** The sort: the field (missing last), then @timestamp and @id descending, as the embedded store orders hits (sort-sql.ts). */
+export function sortDsl(sort: SortSpec | undefined, sortType: FieldType | undefined): Dsl[] {
+  if (sort === undefined || !sortsByField(sort)) {
+    const order = sort?.order ?? 'desc';
+    return [{ '@timestamp': { order } }, { '@id': { order } }];
+  }
+  // unmapped_type: an index without the field sorts its documents as missing instead of failing.
+  return [{ [sort.field]: { order: sort.order, missing: '_last', unmapped_type: sortType ?? 'keyword' } }, { '@timestamp': { order: 'desc' } }, { '@id': { order: 'desc' } }];
+}
+
+/**
+ * OpenSearch reports a missing value as its stand-in, the end of the type's range (±2^31-1 for
+ * integers and booleans, ±2^63-1 for longs and dates, ±Infinity for doubles), and wants it back in
+ * search_after; hits carry null instead (as the embedded store's), translated back here.
+ */
+function missingStandIn(type: FieldType | undefined, order: 'asc' | 'desc'): SortValue {
+  const last = order === 'asc';
+  switch (type) {
+    case 'integer':
+    case 'boolean':
+      return last ? 2147483647 : -2147483648;
+    case 'long':
+    case 'date':
+      // As text: a JSON number this large loses its last digits in JavaScript.
+      return last ? '9223372036854775807' : '-9223372036854775808';
+    case 'double':
+      return last ? 'Infinity' : '-Infinity';
+    default:
+      return null;
+  }
+}
+
+function isMissingStandIn(value: unknown, type: FieldType | undefined): boolean {
+  if (value === null || value === undefined) return true;
+  switch (type) {
+    case 'integer':
+    case 'boolean':
+      return value === 2147483647 || value === -2147483648;
+    case 'long':
+    case 'date':
+      return typeof value === 'number' && Math.abs(value) >= 9.2e18;
+    case 'double':
+      return value === 'Infinity' || value === '-Infinity';
+    default:
+      return false;
+  }
+}
+
+function searchAfterDsl(key: SortKey, sort: SortSpec | undefined, sortType: FieldType | undefined): unknown[] {
+  if (sort === undefined || !sortsByField(sort) || key.length !== 3) return [...key];
+  const [value, ts, id] = key;
+  return [value === null ? missingStandIn(sortType, sort.order) : value, ts, id];
 }
 
 function aggregationDsl(key: string, agg: ResolvedAggregation, range: TimeRange | undefined): Dsl {
@@ -100,7 +165,7 @@ interface RawHit {
   _index: string;
   _id: string;
   _source: AlertDocument;
-  sort: [number, string];
+  sort: unknown[];
 }
 
 interface RawBucket {
@@ -115,16 +180,23 @@ export interface RawSearchResponse {
   took?: number;
   timed_out?: boolean;
   _shards?: { total?: number; failed?: number; failures?: Array<{ index?: string; reason?: RawError }> };
-  hits: { total: { value: number; relation: string } | number; hits: RawHit[] };
+  hits: { total?: { value: number; relation: string } | number; hits: RawHit[] };
   aggregations?: Record<string, { buckets?: RawBucket[]; sum_other_doc_count?: number; value?: number; doc_count?: number }>;
 }
 
-export function hitsOf(response: RawSearchResponse, prefix: string): Hit[] {
-  return response.hits.hits.map((h) => ({ index: logicalIndexName(prefix, h._index), id: h._id, sort: [Number(h.sort[0]), String(h.sort[1])] as SortKey, document: h._source }));
+export function hitsOf(response: RawSearchResponse, prefix: string, sort?: SortSpec, sortType?: FieldType): Hit[] {
+  const byField = sortsByField(sort);
+  return response.hits.hits.map((h) => {
+    const key: SortKey = byField
+      ? [isMissingStandIn(h.sort[0], sortType) ? null : (h.sort[0] as SortValue), Number(h.sort[1]), String(h.sort[2])]
+      : [Number(h.sort[0]), String(h.sort[1])];
+    return { index: logicalIndexName(prefix, h._index), id: h._id, sort: key, document: h._source };
+  });
 }
 
 export function totalOf(response: RawSearchResponse): number {
   const t = response.hits.total;
+  if (t === undefined) return -1; // not counted (track_total_hits: false)
   return typeof t === 'number' ? t : t.value;
 }
 
