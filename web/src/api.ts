@@ -100,7 +100,7 @@ export class ApiError extends Error {
   }
 }
 
-async function call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body: unknown, signal?: AbortSignal): Promise<T> {
+async function call<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, body: unknown, signal?: AbortSignal): Promise<T> {
   let response: Response;
   try {
     response = await fetch(path, {
@@ -202,7 +202,61 @@ export interface IngestStatus {
   streams: Array<{ log_group: string; log_stream: string; events: number; last_event: number | null; last_ingestion: number | null }>;
   forwarder: Array<{ destination: string; status: string; cursor: number; lag_events: number; lag_seconds: number; restarts: number; last_error?: string }>;
   dead_letters: number;
+  /** When the server started (epoch ms): `rejected` and `duplicates` count from then. */
+  since?: number;
+  /** Ingest requests refused, by CloudWatch error code. */
+  rejected?: Record<string, number>;
+  /** Documents a destination already held (an event delivered twice), collapsed, by destination. */
+  duplicates?: Record<string, number>;
   log_groups?: IngestLogGroup[];
+}
+
+/** A saved search (query, pills, columns, sort, time) or a saved query (query and pills), shared by everyone who signs in (mirrors src/saved/saved-object.ts). */
+export type SavedKind = 'searches' | 'queries';
+export interface SavedViewFields {
+  query: string;
+  filters: Array<{ field: string; value: string | number | boolean; negate: boolean; disabled: boolean }>;
+  columns?: string[];
+  sort?: Array<{ field: string; order: 'asc' | 'desc' }>;
+  time?: { from: string; to: string };
+}
+export interface SavedObjectInfo extends SavedViewFields {
+  id: string;
+  type: 'search' | 'query';
+  name: string;
+  created_ms: number;
+  updated_ms: number;
+  owner: string;
+  updated_by: string;
+}
+
+/** A host on /api/fleet (mirrors src/query/fleet.ts): `silent` once its agent's last heartbeat is older than silent_host_seconds. */
+export interface FleetHost {
+  log_stream: string;
+  status: 'silent' | 'reporting' | 'no_heartbeat';
+  alerts: number;
+  max_level: number | null;
+  last_alert: number | null;
+  last_heartbeat: number | null;
+}
+export interface FleetStatus {
+  now: number;
+  time_range: { from: number; to: number };
+  silent_host_seconds: number;
+  took_ms: number;
+  truncated: boolean;
+  hosts: FleetHost[];
+}
+export interface DeadLetterInfo {
+  id: number;
+  timeMs: number;
+  destination: string;
+  reason: string;
+  logGroup: string;
+  logStream: string;
+  eventId: string;
+  timestamp: number;
+  message: string;
 }
 
 function auditQuery(filters: AuditFilters): string {
@@ -219,9 +273,18 @@ export const api = {
   deleteIndex: (name: string) => call<{ deleted: string }>('DELETE', `/api/indices/${encodeURIComponent(name)}`, undefined),
   audit: (filters: AuditFilters, signal?: AbortSignal) => call<AuditPage>('GET', `/api/audit?${auditQuery(filters)}`, undefined, signal),
   ingest: (signal?: AbortSignal) => call<IngestStatus>('GET', '/api/ingest', undefined, signal),
+  fleet: (range: { from: string; to: string }, signal?: AbortSignal) => call<FleetStatus>('GET', `/api/fleet?${new URLSearchParams(range).toString()}`, undefined, signal),
+  deadLetters: (signal?: AbortSignal) => call<{ dead_letters: DeadLetterInfo[] }>('GET', '/api/dead-letters?limit=100', undefined, signal),
+  replayDeadLetters: (ids?: number[]) => call<{ replayed: number[]; failed: Array<{ id: number; reason: string }> }>('POST', '/api/dead-letters/replay', ids ? { ids } : {}),
   logout: () => call<{ signed_out: boolean }>('POST', '/api/logout', {}),
   search: (body: SearchBody, signal?: AbortSignal) => call<SearchResponse>('POST', '/api/search', body, signal),
   fields: (signal?: AbortSignal) => call<{ fields: FieldInfo[] }>('GET', '/api/fields', undefined, signal),
+  savedList: (kind: SavedKind, signal?: AbortSignal) =>
+    call<{ saved_searches?: SavedObjectInfo[]; saved_queries?: SavedObjectInfo[] }>('GET', `/api/saved/${kind}`, undefined, signal).then((r) => r.saved_searches ?? r.saved_queries ?? []),
+  savedGet: (kind: SavedKind, id: string, signal?: AbortSignal) => call<SavedObjectInfo>('GET', `/api/saved/${kind}/${encodeURIComponent(id)}`, undefined, signal),
+  savedCreate: (kind: SavedKind, body: SavedViewFields & { name: string }) => call<SavedObjectInfo>('POST', `/api/saved/${kind}`, body),
+  savedChange: (kind: SavedKind, id: string, body: Partial<SavedViewFields> & { name?: string }) => call<SavedObjectInfo>('PATCH', `/api/saved/${kind}/${encodeURIComponent(id)}`, body),
+  savedDelete: (kind: SavedKind, id: string) => call<{ deleted: string }>('DELETE', `/api/saved/${kind}/${encodeURIComponent(id)}`, undefined),
   topValues: (body: Omit<SearchBody, 'size' | 'aggregations' | 'search_after'> & { field: string; size?: number }, signal?: AbortSignal) =>
     call<TopValues>('POST', '/api/fields/top', body, signal),
 };

@@ -91,7 +91,7 @@ describe('saved searches API', () => {
     const created = await call(A, 'POST', '/api/saved/searches', SEARCH);
     expect(created.status).toBe(201);
     id = created.json.id;
-    expect(created.json).toMatchObject({ ...SEARCH, type: 'search', owner: 'token:tok-a' });
+    expect(created.json).toMatchObject({ ...SEARCH, type: 'search', owner: 'token:tok-a/viewer' });
     const listed = await call(B, 'GET', '/api/saved/searches');
     expect(listed.status).toBe(200);
     expect(listed.json.saved_searches.map((s: { id: string }) => s.id)).toEqual([id]);
@@ -145,7 +145,7 @@ describe('saved searches API', () => {
 
     const updated = await call(ADMIN, 'PATCH', `/api/saved/searches/${id}`, { query: 'rule.level:>=10', filters: [], columns: ['full_log'] });
     expect(updated.status).toBe(200);
-    expect(updated.json).toMatchObject({ name: 'Brute force', query: 'rule.level:>=10', filters: [], columns: ['full_log'], owner: 'token:tok-a', updated_by: 'token:tok-admin' });
+    expect(updated.json).toMatchObject({ name: 'Brute force', query: 'rule.level:>=10', filters: [], columns: ['full_log'], owner: 'token:tok-a/viewer', updated_by: 'token:tok-admin/admin' });
     expect(audit.at(-1)).toMatchObject({ action: 'savedSearch:Update', outcome: 'allowed' });
   });
 

@@ -28,10 +28,14 @@ const STATUS: Record<SavedObjectError['code'], 400 | 403 | 404 | 409> = { invali
 const MAX_ID = 64;
 const VIEW_FIELDS = ['query', 'filters', 'columns', 'sort', 'time'] as const;
 
-/** Whose a saved object is: the API token, or the token whose login link made the session. */
+/**
+ * Whose a saved object is: the API token, or the token whose login link made the session, with the
+ * role held. The role is part of it because an admin's token can sign a browser in as a viewer: that
+ * viewer does not own what the admin made.
+ */
 export function ownerOf(principal: Principal): string {
-  if (principal.kind === 'session') return `token:${principal.tokenId}`;
-  if (principal.kind === 'api-token') return `token:${principal.id}`;
+  if (principal.kind === 'session') return `token:${principal.tokenId}/${principal.role}`;
+  if (principal.kind === 'api-token') return `token:${principal.id}/${principal.role}`;
   return `${principal.kind}:${principal.id}`;
 }
 
