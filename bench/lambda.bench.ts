@@ -13,10 +13,11 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { AlertFormat } from '../src/core/document.js';
 import { createSubscriptionHandler, DEFAULT_SLICE_BYTES, eventSlices } from '../src/apps/lambda/handler.js';
-import { bulkBody, bulkEntry, chunkByBytes, type BulkEntry } from '../src/sinks/opensearch/bulk.js';
-import { openSearchClient, physicalDailyIndex } from '../src/sinks/opensearch/connection.js';
+import { createEntryMaker } from '../src/apps/lambda/entries.js';
+import { bulkBody, chunkByBytes, type BulkEntry } from '../src/sinks/opensearch/bulk.js';
+import { openSearchClient } from '../src/sinks/opensearch/connection.js';
 import { indexTemplateName } from '../src/sinks/opensearch/index-template.js';
-import { DEFAULT_MAX_BULK_BYTES, invalidTimestamp, OpenSearchSink } from '../src/sinks/opensearch/sink.js';
+import { DEFAULT_MAX_BULK_BYTES, OpenSearchSink } from '../src/sinks/opensearch/sink.js';
 import { simulatedLogEvents, subscriptionEvent, type SubscriptionEvent } from '../src/testing/subscription-events.js';
 import { decodeSubscriptionEvent, transformPayload } from '../src/transforms/transform-subscription.js';
 import { blogLambdaBulkBody } from './blog-lambda.js';
@@ -43,13 +44,14 @@ export function hidsmonBulkBodies(event: SubscriptionEvent, send: (body: string)
   let batch: BulkEntry[] = [];
   let batchBytes = 0;
   const events = decoded.value.logEvents;
+  const makeEntry = createEntryMaker(prefix);
   for (const slice of eventSlices(events, DEFAULT_SLICE_BYTES)) {
     const { documents } = transformPayload({ ...decoded.value, logEvents: slice.events });
     events.fill(undefined, slice.start, slice.start + slice.events.length);
     for (const doc of documents) {
-      const index = physicalDailyIndex(prefix, doc.index);
-      if (index === undefined || invalidTimestamp(doc.document['@timestamp']) !== undefined) continue;
-      const entry = bulkEntry(batch.length, index, doc.id, doc.document);
+      const made = makeEntry(doc, batch.length);
+      if (!made.ok) continue;
+      const entry = made.entry;
       if (batch.length > 0 && batchBytes + entry.bytes > maxBytes) {
         for (const chunk of chunkByBytes(batch, maxBytes)) send(bulkBody(chunk));
         batch = [];

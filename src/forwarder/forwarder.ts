@@ -69,6 +69,8 @@ export interface ForwarderOptions {
   onForwarded?: (destination: string, documents: number) => void;
   onSinkError?: (destination: string, error: Error) => void;
   onDeadLetters?: (destination: string, count: number) => void;
+  /** Documents a sink already held (same index and id: an event delivered twice), collapsed into one. */
+  onDuplicates?: (destination: string, count: number) => void;
   onRestart?: (destination: string, error: Error) => void;
 }
 
@@ -441,9 +443,12 @@ export class Forwarder {
 
   private async deadLetterRejected(destination: string, items: Item[], outcomes: DocumentOutcome[], deadLettered: Set<LogRecord>): Promise<void> {
     const rejected: Letter[] = [];
+    let duplicates = 0;
     outcomes.forEach((o, i) => {
       if (o.kind === 'rejected') rejected.push({ record: (items[i] as Item).record, reason: o.reason });
+      else if (o.kind === 'duplicate') duplicates++;
     });
+    if (duplicates > 0) this.options.onDuplicates?.(destination, duplicates);
     await this.deadLetter(destination, rejected, deadLettered);
   }
 

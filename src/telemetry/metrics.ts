@@ -74,6 +74,7 @@ export function serverMetrics(registry = new Registry()) {
     requests: registry.counter('hidsmon_http_requests_total', 'HTTP requests, by API and status class.', ['api', 'status']),
     forwarded: registry.counter('hidsmon_forwarder_documents_total', 'Documents the forwarder wrote, by destination.', ['destination']),
     sinkErrors: registry.counter('hidsmon_sink_errors_total', 'Failed sink writes (retried), by destination.', ['destination']),
+    duplicates: registry.counter('hidsmon_forwarder_duplicates_total', 'Documents a destination already held (an event delivered twice), collapsed into one, by destination.', ['destination']),
     deadLetters: registry.counter('hidsmon_dead_letters_total', 'Events moved to the dead-letter store, by destination.', ['destination']),
     forwarderRestarts: registry.counter('hidsmon_forwarder_restarts_total', 'Restarts of a destination\'s forwarder loop after an error, by destination.', ['destination']),
     auditDropped: registry.counter('hidsmon_audit_dropped_total', 'Audit log entries lost (buffer full, store closed or failing), by reason.', ['reason']),

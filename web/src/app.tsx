@@ -12,6 +12,7 @@ import { SignIn } from './components/sign-in.js';
 import { AuditPage } from './audit.js';
 import { Dashboard } from './dashboard.js';
 import { IngestPage } from './ingest.js';
+import { FleetPage } from './fleet.js';
 import { Discover } from './discover.js';
 import { addFilter, type FilterValue } from './filters.js';
 import { stateFromUrl, urlFromState, type Page, type ViewState } from './state.js';
@@ -56,7 +57,7 @@ export function App(): React.JSX.Element {
   }, []);
 
   useEffect(() => {
-    const titles: Record<Page, string> = { dashboard: 'HIDS Alerts', discover: 'Discover', audit: 'Audit log', ingest: 'Ingest' };
+    const titles: Record<Page, string> = { dashboard: 'HIDS Alerts', discover: 'Discover', audit: 'Audit log', ingest: 'Ingest', fleet: 'Fleet' };
     document.title = `${titles[state.page]}${state.query && (state.page === 'discover' || state.page === 'dashboard') ? ` · ${state.query}` : ''} · hidsmon`;
   }, [state.page, state.query]);
 
@@ -108,6 +109,9 @@ export function App(): React.JSX.Element {
             <a href={urlFromState({ ...state, page: 'dashboard' })} className={state.page === 'dashboard' ? 'active' : ''} aria-current={state.page === 'dashboard' ? 'page' : undefined} onClick={go('dashboard')} data-testid="nav-dashboard">
               HIDS Alerts dashboard
             </a>
+            <a href={urlFromState({ ...state, page: 'fleet' })} className={state.page === 'fleet' ? 'active' : ''} aria-current={state.page === 'fleet' ? 'page' : undefined} onClick={go('fleet')} data-testid="nav-fleet">
+              Fleet
+            </a>
             <a href={urlFromState({ ...state, page: 'ingest' })} className={state.page === 'ingest' ? 'active' : ''} aria-current={state.page === 'ingest' ? 'page' : undefined} onClick={go('ingest')} data-testid="nav-ingest">
               Ingest
             </a>
@@ -131,6 +135,8 @@ export function App(): React.JSX.Element {
           <AuditPage />
         ) : state.page === 'ingest' ? (
           <IngestPage />
+        ) : state.page === 'fleet' ? (
+          <FleetPage role={session.role} />
         ) : (
           <>
             <SearchBar />

@@ -5,12 +5,13 @@
  */
 import { decodeFilter, encodeFilter, type Filter } from './filters.js';
 
-export type Page = 'discover' | 'dashboard' | 'audit' | 'ingest';
+export type Page = 'discover' | 'dashboard' | 'audit' | 'ingest' | 'fleet';
 
 const PAGE_PATHS: ReadonlyArray<readonly [RegExp, Page]> = [
   [/^\/dashboard\/?$/, 'dashboard'],
   [/^\/audit\/?$/, 'audit'],
   [/^\/ingest\/?$/, 'ingest'],
+  [/^\/fleet\/?$/, 'fleet'],
 ];
 
 /** `from`/`to` as the user chose them: date math (`now-24h`) or ISO 8601 times. */

@@ -9,11 +9,11 @@
  */
 import { retry, type RetryPolicy } from '../../pipeline/retry.js';
 import type { WriteResult, WriteSummary } from '../../query/search-api.js';
-import { bulkEntry, type BulkEntry } from '../../sinks/opensearch/bulk.js';
-import { physicalDailyIndex } from '../../sinks/opensearch/connection.js';
-import { DEFAULT_MAX_BULK_BYTES, invalidTimestamp, type SinkWriteOptions } from '../../sinks/opensearch/sink.js';
+import type { BulkEntry } from '../../sinks/opensearch/bulk.js';
+import { DEFAULT_MAX_BULK_BYTES, type SinkWriteOptions } from '../../sinks/opensearch/sink.js';
 import { decodeSubscriptionEvent, transformPayload, type RejectedEvent } from '../../transforms/transform-subscription.js';
 import type { DeadLetterDestination, DeadLetterRecord } from './dead-letters.js';
+import { createEntryMaker } from './entries.js';
 
 /** The part of Lambda's context object the handler uses (declared here, as hono does, instead of a types package). */
 export interface LambdaContext {
@@ -204,6 +204,7 @@ export function createSubscriptionHandler(parts: SubscriptionHandlerParts): Subs
       });
     };
 
+    const makeEntry = createEntryMaker(parts.sink.indexPrefix);
     let batch: BulkEntry[] = [];
     let batchBytes = 0;
     const events = payload.logEvents;
@@ -214,15 +215,14 @@ export function createSubscriptionHandler(parts: SubscriptionHandlerParts): Subs
       for (const r of output.rejected) letters.push(rejectedEventLetter({ ...r, index: slice.start + r.index }, requestId, deadLetteredAt, origin));
       summary.rejected += output.rejected.length;
       for (const doc of output.documents) {
-        const index = physicalDailyIndex(parts.sink.indexPrefix, doc.index);
         // The index would store a bad @timestamp and never find it by time (see the sink).
-        const invalid = index === undefined ? `invalid_index: not a daily index name: ${JSON.stringify(doc.index)}` : invalidTimestamp(doc.document['@timestamp']);
-        if (index === undefined || invalid !== undefined) {
+        const made = makeEntry(doc, batch.length);
+        if (!made.ok) {
           summary.rejected++;
-          letters.push({ kind: 'rejected_document', reason: invalid as string, requestId, deadLetteredAt, ...origin, index: doc.index, id: doc.id, document: doc.document });
+          letters.push({ kind: 'rejected_document', reason: made.reason, requestId, deadLetteredAt, ...origin, index: doc.index, id: doc.id, document: doc.document });
           continue;
         }
-        const entry = bulkEntry(batch.length, index, doc.id, doc.document);
+        const entry = made.entry;
         if (batch.length > 0 && batchBytes + entry.bytes > maxBulkBytes) {
           await flush(batch);
           batch = [];

@@ -271,6 +271,8 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
   const sinks = new Map<string, DocumentSink>();
   if (backendKind === 'embedded') sinks.set(EMBEDDED_DESTINATION, wrap(index));
   if (openSearch) sinks.set(OPENSEARCH_DESTINATION, backendKind === 'opensearch' ? wrap(openSearch.sink) : openSearch.sink);
+  // What /api/ingest reports since this start (the fleet view's ingest health); /metrics has the same as counters.
+  const sinceStart = { startedMs: now(), duplicates: new Map<string, number>(), rejected: new Map<string, number>() };
   const forwarder = new Forwarder({
     source,
     sinks,
@@ -280,6 +282,10 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     onForwarded: (destination, n) => metrics.forwarded.inc(n, { destination }),
     onSinkError: (destination) => metrics.sinkErrors.inc(1, { destination }),
     onDeadLetters: (destination, n) => metrics.deadLetters.inc(n, { destination }),
+    onDuplicates: (destination, n) => {
+      metrics.duplicates.inc(n, { destination });
+      sinceStart.duplicates.set(destination, (sinceStart.duplicates.get(destination) ?? 0) + n);
+    },
     onRestart: (destination) => metrics.forwarderRestarts.inc(1, { destination }),
   });
   await forwarder.start();
@@ -334,7 +340,11 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
         audit,
         onInternalError: (error, requestId) => logger.error({ err: error, requestId }, 'CloudWatch Logs request failed on a bug; answered 500.'),
       });
-      if (response.status >= 400) metrics.rejected.inc(1, { reason: JSON.parse(response.body || '{}').__type ?? 'error' });
+      if (response.status >= 400) {
+        const reason = String(JSON.parse(response.body || '{}').__type ?? 'error');
+        metrics.rejected.inc(1, { reason });
+        sinceStart.rejected.set(reason, (sinceStart.rejected.get(reason) ?? 0) + 1);
+      }
       return response;
     },
     ingestStatus: async () => {
@@ -345,6 +355,9 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
         streams: stats.streamsDetail.map((s) => ({ log_group: s.logGroup, log_stream: s.logStream, events: s.events, last_event: s.lastEventTimestamp ?? null, last_ingestion: s.lastIngestionTime ?? null })),
         forwarder: lag.map((l) => ({ destination: l.destination, status: l.status, cursor: l.cursor, lag_events: l.lagEvents, lag_seconds: l.lagSeconds, restarts: l.restarts, ...(l.lastError ? { last_error: l.lastError } : {}) })),
         dead_letters: await log.countDeadLetters(),
+        since: sinceStart.startedMs,
+        rejected: Object.fromEntries(sinceStart.rejected),
+        duplicates: Object.fromEntries(sinceStart.duplicates),
         retention: retentionStatus(lastRetention),
         log_groups: await logGroupsStatus(log, audit),
       };
