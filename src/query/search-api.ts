@@ -16,9 +16,30 @@ export interface TimeRange {
 }
 
 export type AggregationRequest =
-  | { type: 'date_histogram'; field?: '@timestamp'; intervalMs?: number | 'auto'; minDocCount?: number }
+  | DateHistogramRequest
   | { type: 'terms'; field: string; size?: number; missing?: string; metrics?: Record<string, MetricRequest> }
   | { type: 'cardinality'; field: string };
+
+/**
+ * Counts over time. `timeZone` (an IANA zone, UTC or +05:30, as OpenSearch's time_zone) puts bucket
+ * starts at local multiples of the interval: local midnight for days, across daylight-saving changes.
+ * `subAggregations`: terms counted in each bucket (the histogram stacked by rule level).
+ */
+export interface DateHistogramRequest {
+  type: 'date_histogram';
+  field?: '@timestamp';
+  intervalMs?: number | 'auto';
+  minDocCount?: number;
+  timeZone?: string;
+  subAggregations?: Record<string, SubTermsRequest>;
+}
+
+/** A terms aggregation inside each date_histogram bucket. */
+export interface SubTermsRequest {
+  type: 'terms';
+  field: string;
+  size?: number;
+}
 
 /** A metric computed in each terms bucket (OpenSearch's `max` sub-aggregation): the fleet view's last alert and highest level. */
 export interface MetricRequest {
@@ -88,6 +109,14 @@ export interface Hit {
 export interface HistogramBucket {
   keyMs: number;
   count: number;
+  /** The sub-aggregations' answers, under their names (only when the request had subAggregations). */
+  aggregations?: Record<string, SubTermsResult>;
+}
+
+export interface SubTermsResult {
+  type: 'terms';
+  buckets: TermsBucket[];
+  otherCount: number;
 }
 
 export interface TermsBucket {
@@ -98,7 +127,7 @@ export interface TermsBucket {
 }
 
 export type AggregationResult =
-  | { type: 'date_histogram'; intervalMs: number; buckets: HistogramBucket[] }
+  | { type: 'date_histogram'; intervalMs: number; buckets: HistogramBucket[]; timeZone?: string }
   | { type: 'terms'; buckets: TermsBucket[]; otherCount: number; missingCount?: number }
   | { type: 'cardinality'; value: number };
 

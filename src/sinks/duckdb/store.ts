@@ -20,7 +20,9 @@ import {
   MAX_HITS,
   type AggregationRequest,
   type AggregationResult,
+  type DateHistogramRequest,
   type DocumentSink,
+  type HistogramBucket,
   type FieldInfo,
   type Hit,
   type IndexInfo,
@@ -38,6 +40,7 @@ import {
 import { UnavailableError } from '../../pipeline/retry.js';
 import { databaseFileBytes, SerialQueue } from '../../storage/duckdb-support.js';
 import { DuckDbFieldResolver } from './field-resolver.js';
+import { countsByBucket, fillZonedHistogram, histogramGrouping, subTermsByBucket } from '../../query/zoned-histogram.js';
 import { COL, COLUMN_NAMES, EVENT_ID_FUNCTION, createStatements, documentFromRow, duplicatesInStagingSql, eventSequence, FIELDS_TABLE, insertFromStagingSql, PACKED, rowFromDocument, STAGED_NUMBERS, STAGED_TEXTS, STAGING, TABLE, type Row } from './schema.js';
 import { checkQueryShape, DEFAULT_QUERY_LIMITS, searchTimedOut, tooManyBuckets, type QueryLimits } from '../../query/limits.js';
 import { ReadPool, ReadTimeoutError, type Deadline } from './read-pool.js';
@@ -326,11 +329,7 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
         intervalMs = bounds ? autoIntervalMs(bounds) : 1000;
       }
       if (!Number.isInteger(intervalMs) || intervalMs <= 0) return err({ kind: 'request', message: 'A date_histogram interval must be a positive whole number of milliseconds.' });
-      const rows = await query(`SELECT (ts // ${params.add(intervalMs)}) * ${params.add(intervalMs)} AS k, count(*) FROM ${TABLE} WHERE ${where.value} GROUP BY k`, params);
-      const counts = new Map<number, number>();
-      for (const [k, c] of rows.getRows()) counts.set(Number(k), Number(c));
-      const buckets = (agg.minDocCount ?? 0) > 0 ? [...counts].sort((a, b) => a[0] - b[0]).map(([keyMs, count]) => ({ keyMs, count })) : fillHistogram(counts, intervalMs, range);
-      return ok({ type: 'date_histogram', intervalMs, buckets });
+      return this.dateHistogram(connection, agg, intervalMs, request, where.value, params);
     }
     const field = this.resolver().field(aggregatableField(agg.field));
     if (agg.type === 'cardinality') {
@@ -383,6 +382,49 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
       result.missingCount = Number(missing.getRows()[0]?.[0] ?? 0);
     }
     return ok(result);
+  }
+
+  /**
+   * Counts per grain (the interval, or finer in a zone: zoned-histogram.ts), gathered into buckets;
+   * sub-aggregated terms counted per grain and value in the same pass.
+   */
+  private async dateHistogram(connection: ReadConnection, agg: DateHistogramRequest, intervalMs: number, request: SearchRequest, where: string, params: SqlParams): Promise<Result<AggregationResult, QueryError>> {
+    const range = request.timeRange;
+    const bounds = range ?? (agg.timeZone ? await this.dataRange(connection, where, params) : undefined);
+    const grouping = histogramGrouping(intervalMs, agg.timeZone, bounds);
+    const grain = params.add(grouping.grainMs);
+    const rows = await this.query(connection, `SELECT (ts // ${grain}) * ${grain} AS k, count(*) FROM ${TABLE} WHERE ${where} GROUP BY k`, params);
+    const counts = countsByBucket(
+      rows.getRows().map(([k, c]) => [Number(k), Number(c)] as const),
+      grouping,
+    );
+    const sorted = [...counts].sort((a, b) => a[0] - b[0]).map(([keyMs, count]): HistogramBucket => ({ keyMs, count }));
+    const buckets = (agg.minDocCount ?? 0) > 0 ? sorted : agg.timeZone ? fillZonedHistogram(counts, grouping, range, intervalMs) : fillHistogram(counts, intervalMs, range);
+    for (const [name, sub] of Object.entries(agg.subAggregations ?? {})) {
+      const field = this.resolver().field(aggregatableField(sub.field));
+      if (field?.type === 'text') return err({ kind: 'request', field: field.name, message: `${field.name} is a text field; aggregate on a keyword field.` });
+      const perBucket = new Map<number, { buckets: TermsBucket[]; otherCount: number }>();
+      if (field) {
+        const subParams = new SqlParams();
+        const subWhere = this.where(request, subParams);
+        if (!subWhere.ok) return subWhere;
+        const g = subParams.add(grouping.grainMs);
+        const values = this.aggregationValues(field, subParams);
+        const subRows = await this.query(connection, `WITH v AS (SELECT (ts // ${g}) * ${g} AS k, ${values} AS v FROM ${TABLE} WHERE ${subWhere.value}) SELECT k, v, count(*) FROM v WHERE v IS NOT NULL GROUP BY k, v`, subParams);
+        const found = subTermsByBucket(
+          subRows.getRows().map(([k, v, c]) => [Number(k), termKey(field.type, v), Number(c)] as const),
+          grouping,
+          sub.size ?? 10,
+        );
+        for (const [k, v] of found) perBucket.set(k, v);
+      }
+      for (const bucket of buckets) {
+        const answer = perBucket.get(bucket.keyMs) ?? { buckets: [], otherCount: 0 };
+        bucket.aggregations ??= {};
+        setOwn(bucket.aggregations, name, { type: 'terms', ...answer });
+      }
+    }
+    return ok({ type: 'date_histogram', intervalMs, buckets, ...(agg.timeZone ? { timeZone: agg.timeZone } : {}) });
   }
 
   /** One row per value: lists are unnested, values beyond ignore_above left out (not indexed). */

@@ -124,7 +124,7 @@ export class OpenSearchBackend implements SearchBackend {
         intervalMs = bounds ? autoIntervalMs(bounds) : 1000;
       }
       if (!Number.isInteger(intervalMs) || intervalMs <= 0) return err({ kind: 'request', message: 'A date_histogram interval must be a positive whole number of milliseconds.' });
-      out.push([name, { type: 'date_histogram', intervalMs, ...(agg.minDocCount !== undefined ? { minDocCount: agg.minDocCount } : {}) }]);
+      out.push([name, { ...agg, intervalMs }]);
     }
     return ok(out);
   }

@@ -5,7 +5,7 @@
 import { compileToOpenSearch, sourceQueryDsl, type Dsl } from '../../query/compile/to-opensearch.js';
 import { aggregatableField } from '../../query/fields.js';
 import type { QueryLimits } from '../../query/limits.js';
-import { sortsByField, type AggregationRequest, type AggregationResult, type HistogramBucket, type Hit, type QueryError, type SearchRequest, type SortKey, type SortSpec, type SortValue, type TermsBucket, type TimeRange } from '../../query/search-api.js';
+import { sortsByField, type AggregationRequest, type AggregationResult, type DateHistogramRequest, type HistogramBucket, type Hit, type QueryError, type SearchRequest, type SortKey, type SortSpec, type SortValue, type TermsBucket, type TimeRange } from '../../query/search-api.js';
 import type { FieldType } from '../../query/fields.js';
 import type { AlertDocument } from '../../core/document.js';
 import { setOwn } from '../../core/own-keys.js';
@@ -32,7 +32,7 @@ export function aggregationKey(position: number): string {
 }
 
 /** A date_histogram's interval once resolved ('auto' needs the time range or the data's). */
-export type ResolvedAggregation = Exclude<AggregationRequest, { type: 'date_histogram' }> | { type: 'date_histogram'; intervalMs: number; minDocCount?: number };
+export type ResolvedAggregation = Exclude<AggregationRequest, { type: 'date_histogram' }> | (Omit<DateHistogramRequest, 'intervalMs'> & { intervalMs: number });
 
 /** The `_search` body: hits newest first (sort = the embedded store's SortKey), exact total, aggregations. */
 export function searchBody(
@@ -122,7 +122,16 @@ function aggregationDsl(key: string, agg: ResolvedAggregation, range: TimeRange 
       const minDocCount = agg.minDocCount ?? 0;
       // Zero buckets over the whole range, as the embedded store fills them (fillHistogram).
       const bounds = minDocCount === 0 && range ? { extended_bounds: { min: range.fromMs, max: range.toMs } } : {};
-      return { [key]: { date_histogram: { field: '@timestamp', fixed_interval: `${agg.intervalMs}ms`, min_doc_count: minDocCount, ...bounds } } };
+      const zone = agg.timeZone !== undefined ? { time_zone: agg.timeZone } : {};
+      const histogram: Dsl = { date_histogram: { field: '@timestamp', fixed_interval: `${agg.intervalMs}ms`, min_doc_count: minDocCount, ...zone, ...bounds } };
+      const subs = Object.values(agg.subAggregations ?? {});
+      if (subs.length > 0) {
+        const inner: Dsl = {};
+        // By position, as the top-level ones: the caller's names never reach OpenSearch.
+        subs.forEach((sub, i) => Object.assign(inner, { [aggregationKey(i)]: { terms: { field: aggregatableField(sub.field), size: sub.size ?? 10, order: [{ _count: 'desc' }, { _key: 'asc' }] } } }));
+        histogram['aggs'] = inner;
+      }
+      return { [key]: histogram };
     }
     case 'terms': {
       const field = aggregatableField(agg.field);
@@ -207,12 +216,24 @@ export function aggregationsOf(response: RawSearchResponse, aggregations: Readon
     const raw = response.aggregations?.[aggregationKey(i)];
     let result: AggregationResult;
     if (agg.type === 'date_histogram') {
-      result = { type: 'date_histogram', intervalMs: agg.intervalMs, buckets: (raw?.buckets ?? []).map((b) => ({ keyMs: Number(b.key), count: b.doc_count })) };
+      const subs = Object.entries(agg.subAggregations ?? {});
+      const buckets = (raw?.buckets ?? []).map((b): HistogramBucket => {
+        const bucket: HistogramBucket = { keyMs: Number(b.key), count: b.doc_count };
+        if (subs.length > 0) {
+          bucket.aggregations = {};
+          subs.forEach(([subName], j) => {
+            const inner = (b as unknown as Record<string, { buckets?: RawBucket[]; sum_other_doc_count?: number } | undefined>)[aggregationKey(j)];
+            setOwn(bucket.aggregations as Record<string, unknown>, subName, { type: 'terms', buckets: (inner?.buckets ?? []).map((t) => ({ key: termsKey(t), count: t.doc_count })), otherCount: inner?.sum_other_doc_count ?? 0 });
+          });
+        }
+        return bucket;
+      });
+      result = { type: 'date_histogram', intervalMs: agg.intervalMs, buckets, ...(agg.timeZone !== undefined ? { timeZone: agg.timeZone } : {}) };
     } else if (agg.type === 'terms') {
       // Booleans come as 1/0 with key_as_string "true"/"false"; the embedded store keys them by their text.
       const metrics = Object.keys(agg.metrics ?? {});
       const buckets = (raw?.buckets ?? []).map((b) => {
-        const bucket: TermsBucket = { key: b.key_as_string === 'true' || b.key_as_string === 'false' ? b.key_as_string : b.key, count: b.doc_count };
+        const bucket: TermsBucket = { key: termsKey(b), count: b.doc_count };
         if (metrics.length > 0) {
           const out: Record<string, number | null> = {};
           metrics.forEach((name, m) => setOwn(out, name, b[`m${m}`]?.value ?? null));
@@ -283,4 +304,9 @@ export function queryErrorOf(error: RawError): QueryError | undefined {
 function firstLine(text: string): string {
   const line = text.split('\n')[0] as string;
   return line.length > 2000 ? `${line.slice(0, 2000)}…` : line;
+}
+
+/** A terms bucket's key: booleans come as 1/0 with key_as_string "true"/"false"; the embedded store keys them by their text. */
+function termsKey(b: RawBucket): string | number {
+  return b.key_as_string === 'true' || b.key_as_string === 'false' ? b.key_as_string : b.key;
 }

@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openSearchPair, type OpenSearchPair } from '../../../test/support/opensearch-pair.js';
+import type { IndexedDocument } from '../../core/document.js';
+import { documentFromLogEvent } from '../../transforms/to-document.js';
+import type { AggregationResult, SearchRequest } from '../../query/search-api.js';
+import { DuckDbStore } from '../duckdb/store.js';
+
+const MATCH_ALL = { kind: 'match_all' } as const;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/** Alerts every 37 minutes (so that they fall on every quarter and half hour) around daylight-saving changes. */
+function alertsAround(fromMs: number, days: number, start: number): IndexedDocument[] {
+  const out: IndexedDocument[] = [];
+  for (let t = fromMs, i = start; t < fromMs + days * DAY; t += 37 * 60_000, i++) {
+    const message = JSON.stringify({ rule: { level: 3 + (i % 10), comment: 'test', sidid: 5700 + (i % 10) }, id: `${t / 1000}.${i}`, hostname: 'h', full_log: `alert ${i}` });
+    out.push(documentFromLogEvent({ eventId: String(10_000_000 + i).padStart(56, '0'), timestampMs: t, message, owner: '123456789012', logGroup: 'hids-alerts', logStream: 'i-0123' }));
+  }
+  return out;
+}
+
+/** Windows around Berlin's (31 March, 27 October 2024) and St John's (10 March, 3 November 2024) changes. */
+const WINDOWS = [
+  { fromMs: Date.UTC(2024, 2, 8), toMs: Date.UTC(2024, 2, 12) - 1 },
+  { fromMs: Date.UTC(2024, 2, 28), toMs: Date.UTC(2024, 3, 2) - 1 },
+  { fromMs: Date.UTC(2024, 9, 25), toMs: Date.UTC(2024, 9, 30) - 1 },
+  { fromMs: Date.UTC(2024, 10, 1), toMs: Date.UTC(2024, 10, 5) - 1 },
+];
+
+describe('date_histogram time_zone: the embedded store makes the buckets OpenSearch 2.19 makes', () => {
+  let os: OpenSearchPair;
+  let db: DuckDbStore;
+
+  beforeAll(async () => {
+    os = await openSearchPair();
+    db = await DuckDbStore.open({ path: ':memory:', threads: 1 });
+    const docs = WINDOWS.flatMap((w, k) => alertsAround(w.fromMs, Math.round((w.toMs + 1 - w.fromMs) / DAY), k * 1000));
+    expect(await os.write(docs)).toMatchObject({ written: docs.length });
+    expect(await db.write(docs)).toMatchObject({ written: docs.length });
+  }, 200_000);
+  afterAll(async () => {
+    await os?.close();
+    await db?.close();
+  });
+
+  const histogramOnBoth = async (request: SearchRequest): Promise<[AggregationResult | undefined, AggregationResult | undefined]> => {
+    const [a, b] = await Promise.all([os.search(request), db.search(request)]);
+    if (!a.ok) throw new Error(`OpenSearch: ${a.error.message}`);
+    if (!b.ok) throw new Error(`embedded: ${b.error.message}`);
+    return [a.value.aggregations['h'], b.value.aggregations['h']];
+  };
+
+  const CASES: Array<[zone: string, intervalMs: number]> = [];
+  for (const zone of ['Europe/Berlin', 'Asia/Kolkata', 'America/St_Johns', 'Asia/Kathmandu', '+05:30', 'UTC']) {
+    for (const interval of [30 * 60_000, HOUR, 3 * HOUR, 12 * HOUR, DAY, 7 * DAY]) CASES.push([zone, interval]);
+  }
+
+  it.each(CASES)('%s, every %i ms, over each change: equal bucket keys and counts', async (timeZone, intervalMs) => {
+    for (const range of WINDOWS) {
+      const [a, b] = await histogramOnBoth({ query: MATCH_ALL, size: 0, timeRange: range, aggregations: { h: { type: 'date_histogram', intervalMs, timeZone } } });
+      expect(b).toEqual(a);
+      expect(a?.type === 'date_histogram' && a.buckets.reduce((n, x) => n + x.count, 0)).toBeGreaterThan(100);
+    }
+  });
+
+  it('days in Berlin start at local midnight: 23 hours on 31 March, 25 hours on 27 October', async () => {
+    for (const [range, day, hours] of [
+      [WINDOWS[1], Date.UTC(2024, 2, 30, 23), 23],
+      [WINDOWS[2], Date.UTC(2024, 9, 26, 22), 25],
+    ] as const) {
+      const [a, b] = await histogramOnBoth({ query: MATCH_ALL, size: 0, timeRange: range, aggregations: { h: { type: 'date_histogram', intervalMs: DAY, timeZone: 'Europe/Berlin' } } });
+      expect(b).toEqual(a);
+      const keys = a?.type === 'date_histogram' ? a.buckets.map((x) => x.keyMs) : [];
+      const i = keys.indexOf(day);
+      expect(i).toBeGreaterThan(0);
+      expect(((keys[i + 1] as number) - day) / HOUR).toBe(hours);
+    }
+  });
+
+  it('without a time range (the data\'s bounds) and with min_doc_count 1, as OpenSearch', async () => {
+    for (const timeZone of ['Europe/Berlin', 'America/St_Johns']) {
+      const [a, b] = await histogramOnBoth({ query: MATCH_ALL, size: 0, aggregations: { h: { type: 'date_histogram', intervalMs: DAY, timeZone } } });
+      expect(b).toEqual(a);
+      const [c, d] = await histogramOnBoth({ query: MATCH_ALL, size: 0, timeRange: WINDOWS[2], aggregations: { h: { type: 'date_histogram', intervalMs: HOUR, timeZone, minDocCount: 1 } } });
+      expect(d).toEqual(c);
+    }
+  });
+
+  it('stacks by rule.level: the terms in each bucket equal OpenSearch\'s, in a zone and in UTC', async () => {
+    for (const timeZone of ['Europe/Berlin', undefined]) {
+      const [a, b] = await histogramOnBoth({
+        query: MATCH_ALL,
+        size: 0,
+        timeRange: WINDOWS[1],
+        aggregations: { h: { type: 'date_histogram', intervalMs: 6 * HOUR, ...(timeZone ? { timeZone } : {}), subAggregations: { levels: { type: 'terms', field: 'rule.level', size: 4 } } } },
+      });
+      expect(b).toEqual(a);
+      const first = a?.type === 'date_histogram' ? a.buckets.find((x) => x.count > 0) : undefined;
+      const levels = first?.aggregations?.['levels'];
+      expect(levels?.buckets).toHaveLength(4);
+      expect((levels?.buckets ?? []).reduce((n, x) => n + x.count, 0) + (levels?.otherCount ?? 0)).toBe(first?.count);
+    }
+  });
+});
