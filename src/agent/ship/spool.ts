@@ -18,7 +18,7 @@ export interface SpoolOptions {
   /**
    * Segments written by this process are also kept in memory, up to this many bytes together, so
    * that the sender takes their records as they were appended instead of reading and parsing the
-   * file again (the file stays the truth for a restart). Default 4 MiB; 0 turns it off.
+   * file again (the file stays the truth for a restart). Default 16 MiB; 0 turns it off.
    */
   cacheBytes?: number;
 }
@@ -55,7 +55,7 @@ export class SpoolClosedError extends Error {
 
 const SEGMENT_NAME = /^(\d{12})\.seg$/;
 const DEFAULT_SEGMENT_BYTES = 1_048_576;
-const DEFAULT_CACHE_BYTES = 4 * 1_048_576;
+const DEFAULT_CACHE_BYTES = 16 * 1_048_576;
 
 export class Spool {
   private readonly segments: SpoolSegment[] = [];
