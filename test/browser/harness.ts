@@ -14,7 +14,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { pino } from 'pino';
 import { startServer, type RunningServer, type StartOptions } from '../../src/apps/server/server.js';
 import { builtUiFiles } from '../../src/apps/server/ui-files.js';
-import { DEFAULTS, type Backend } from '../../src/config/server-config.js';
+import { DEFAULTS, type Backend, type ServerConfig } from '../../src/config/server-config.js';
 import { indexTemplateName } from '../../src/sinks/opensearch/index-template.js';
 import { sharedOpenSearch, testIndexPrefix } from '../support/opensearch.js';
 import { cloudWatchEventId } from '../../src/core/ids.js';
@@ -52,17 +52,17 @@ export function requireChromium(): void {
 
 /**
  * A server on a free port with a temporary data directory and the built UI; `options` go to
- * startServer (a faulty sink). `backend: 'opensearch'` serves the run's OpenSearch node
+ * startServer (a faulty sink); `config` overrides the server's (silent_host_seconds). `backend: 'opensearch'` serves the run's OpenSearch node
  * (sharedOpenSearch) under a prefix of its own, whose indices and template close() deletes.
  */
-export async function startFixture(name: string, options: Partial<StartOptions> = {}, backend: Backend = 'embedded'): Promise<Fixture> {
+export async function startFixture(name: string, options: Partial<StartOptions> = {}, backend: Backend = 'embedded', config: Partial<ServerConfig> = {}): Promise<Fixture> {
   requireChromium();
   const ui = builtUiFiles();
   if (!ui) throw new Error('The web UI is not built (dist/web/index.html is missing). Run `npm run build` first; `npm test` does.');
   const openSearch = backend === 'opensearch' ? { url: await sharedOpenSearch(), indexPrefix: testIndexPrefix() } : undefined;
   const dir = mkdtempSync(join(tmpdir(), `hidsmon-ui-${name}-`));
   const server = await startServer(
-    { ...DEFAULTS, port: 0, dataDir: join(dir, 'data'), accessKeys: [KEY], apiTokens: [TOKEN], retentionDays: 0, backend, ...(openSearch ? { openSearch } : {}) },
+    { ...DEFAULTS, port: 0, dataDir: join(dir, 'data'), accessKeys: [KEY], apiTokens: [TOKEN], retentionDays: 0, backend, ...(openSearch ? { openSearch } : {}), ...config },
     { logger: pino({ level: 'silent' }), ui, ...options },
   );
   const dropOpenSearchData = async (): Promise<void> => {
