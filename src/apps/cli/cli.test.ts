@@ -53,6 +53,15 @@ describe('hidsmon transform', () => {
     expect(lines(stdout)).toHaveLength(6);
   });
 
+  it('says that a CONTROL_MESSAGE produced no documents, and exits 0', async () => {
+    for (const file of ['control-message.event.json', 'control-message.payload.json']) {
+      const { code, stdout, stderr } = await cli(['transform', join(FIXTURES, 'subscription', file)]);
+      expect(code).toBe(0);
+      expect(stdout).toBe('');
+      expect(stderr).toMatch(/^hidsmon transform: a CONTROL_MESSAGE .* no documents\.\n$/);
+    }
+  });
+
   it('reports a corrupt delivery by its error code and exits 1', async () => {
     const { code, stderr, stdout } = await cli(['transform'], '{"awslogs":{"data":"@@@"}}');
     expect(code).toBe(1);

@@ -23,6 +23,27 @@ describe('hidsmon import, search, indices', () => {
     expect(again.stderr).toMatch(/0 new, 55 already indexed/);
   });
 
+  it('takes a query that begins with a dash (NOT) as the query, first or after the options', async () => {
+    const everything = Number((await cli(['search', '', '--from', '2000-01-01', '--count', '--data', data])).stdout.trim());
+    const withSrcip = Number((await cli(['search', '_exists_:srcip', '--from', '2000-01-01', '--count', '--data', data])).stdout.trim());
+    expect(withSrcip).toBeGreaterThan(0);
+    expect(withSrcip).toBeLessThan(everything);
+    for (const argv of [
+      ['search', '-_exists_:srcip', '--size', '2', '--from', '2000-01-01', '--json', '--data', data],
+      ['search', '--size', '2', '--from', '2000-01-01', '-_exists_:srcip', '--json', '--data', data],
+    ]) {
+      const found = await cli(argv);
+      expect(found.code, found.stderr).toBe(0);
+      const docs = found.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      expect(docs).toHaveLength(2);
+      for (const d of docs) expect(d.document.srcip).toBeUndefined();
+    }
+    const count = await cli(['search', '-_exists_:srcip', '--from', '2000-01-01', '--count', '--data', data]);
+    expect(Number(count.stdout.trim())).toBe(everything - withSrcip);
+    // A word that could be short options is still one, and an unknown one is still named.
+    expect((await cli(['search', '-x', '--data', data])).stderr).toMatch(/Unknown option '-x'/);
+  });
+
   it('imports a simulated fleet and finds the blog\'s query in it', async () => {
     const fleet = join(tmp, 'fleet');
     expect((await cli(['simulate', '--out', fleet, '--start', '2024-03-02T00:00:00Z', '--duration', '6h', '--rate', '2', '--quiet'])).code).toBe(0);

@@ -17,6 +17,9 @@ Options:
   --index-prefix P   daily index prefix (default: cwl-)
   -h, --help         show this help
 
+A CONTROL_MESSAGE (CloudWatch Logs' reachability check) produces no documents;
+that is said on stderr and is not a failure.
+
 Exit status: 0 when every event became a document, 1 when the input could not be
 decoded or some log events were rejected (each is reported on stderr).
 `;
@@ -56,6 +59,8 @@ export async function transformCommand(argv: string[], ctx: CommandContext): Pro
       ctx.stderr.write(`hidsmon transform: ${where}log event ${rejected.index} rejected: ${rejected.reason}\n`);
       failed = true;
     }
+    // CloudWatch Logs' health check carries no log events: say so, or an empty output looks like a failure.
+    if (output.messageType === 'CONTROL_MESSAGE') ctx.stderr.write(`hidsmon transform: ${where}a CONTROL_MESSAGE (CloudWatch Logs checking that the destination is reachable) has no log events: no documents.\n`);
     let out = '';
     for (const doc of output.documents) out += `${JSON.stringify(doc)}\n`;
     if (out !== '') await writeOut(ctx.stdout, out);
