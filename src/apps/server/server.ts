@@ -19,6 +19,7 @@ import type { DocumentSink, SearchBackend } from '../../query/search-api.js';
 import { OPENSEARCH_DESTINATION } from '../../api/cloudwatch-logs/destinations.js';
 import type { JsonObject } from '../../core/paths.js';
 import { AuditStore } from '../../audit/audit-store.js';
+import { SavedObjectStore } from '../../saved/saved-object-store.js';
 import { takeAuditInbox, watchAuditInbox } from '../../audit/audit-inbox.js';
 import { reportAuditDrops } from '../../audit/drop-report.js';
 import { indexingChangesByGroup } from '../../audit/indexing-changes.js';
@@ -241,6 +242,15 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     await log.close();
     throw e;
   }
+  let savedObjects: SavedObjectStore;
+  try {
+    // Their own file too: stored by the server, not the index, so the same on either backend.
+    savedObjects = await SavedObjectStore.open({ path: join(config.dataDir, 'saved-objects.duckdb'), now });
+  } catch (e) {
+    await audit.close();
+    await log.close();
+    throw e;
+  }
   // The cluster is not asked anything here: a node that is down at start makes the server degraded, not stopped.
   const backendKind = config.backend ?? 'embedded';
   let openSearch: OpenSearchParts | undefined;
@@ -253,6 +263,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     index = openSearch?.backend ? openSearchIndex(openSearch) : await DuckDbStore.open({ path: join(config.dataDir, 'index.duckdb'), now, limits: config.limits ?? DEFAULT_LIMITS });
   } catch (e) {
     await openSearch?.close();
+    await savedObjects.close();
     await audit.close();
     await log.close();
     throw e;
@@ -329,6 +340,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     ...(options.ui ? { ui: options.ui } : {}),
     audit,
     auditLog: audit,
+    savedObjects,
     cloudWatch: async (request) => {
       const response = await handleCloudWatchLogs(request, {
         store: log,
@@ -488,6 +500,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
         if (clean) clean = await within(index.close(), left());
         if (clean && openSearch) clean = await within(openSearch.close(), left());
         clean = (await within(log.close(), Math.max(left(), 250))) && clean;
+        clean = (await within(savedObjects.close(), Math.max(left(), 250))) && clean;
         clean = (await within(audit.close(), Math.max(left(), 250))) && clean;
         if (!clean) logger.warn({ deadlineMs: options.stopDeadlineMs ?? 5000 }, 'Stopped with work still in flight; it is redone on the next start.');
         return clean;
