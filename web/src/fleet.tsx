@@ -11,7 +11,7 @@ import { addFilter } from './filters.js';
 import { useLiveQuery, useReadyMark } from './hooks.js';
 import { levelColor, levelTextColor } from './levels.js';
 import { urlFromState } from './state.js';
-import { formatDuration, formatTime, QUICK_RANGES } from './time.js';
+import { formatTime, QUICK_RANGES } from './time.js';
 import { useView } from './view-context.js';
 
 /** How often the page asks again when no auto-refresh is chosen: well under the default 180 s silence. */
@@ -19,9 +19,18 @@ const DEFAULT_REFRESH_MS = 5_000;
 
 const STATUS_LABEL: Record<FleetHost['status'], string> = { silent: 'silent', reporting: 'reporting', no_heartbeat: 'no heartbeat' };
 
+/** A whole number of the largest unit that fits (45 s, 12 min, 5 h, 3 d): a glance, not a measurement. */
+export function roughDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 120) return `${s} s`;
+  if (s < 7200) return `${Math.round(s / 60)} min`;
+  if (s < 172_800) return `${Math.round(s / 3600)} h`;
+  return `${Math.round(s / 86_400)} d`;
+}
+
 function ago(ms: number | null, nowMs: number): string {
   if (ms === null) return '—';
-  return `${formatTime(ms, false)} (${formatDuration(Math.max(0, nowMs - ms))} ago)`;
+  return `${formatTime(ms, false)} (${roughDuration(nowMs - ms)} ago)`;
 }
 
 export function FleetPage({ role }: { role: Role }): React.JSX.Element {
@@ -58,7 +67,7 @@ export function FleetPage({ role }: { role: Role }): React.JSX.Element {
             <span className={silent > 0 ? 'fleet-silent-count alarm' : 'fleet-silent-count'}>
               <strong data-testid="fleet-silent-count">{silent}</strong> silent
             </span>
-            <span data-testid="fleet-threshold">Silent: no heartbeat for more than {formatDuration(data.silent_host_seconds * 1000)} (server setting silent_host_seconds)</span>
+            <span data-testid="fleet-threshold">Silent: no heartbeat for more than {roughDuration(data.silent_host_seconds * 1000)} (server setting silent_host_seconds)</span>
           </>
         )}
       </section>
@@ -110,7 +119,7 @@ function HostsTable({ fleet }: { fleet: FleetStatus }): React.JSX.Element {
             </td>
             <td>
               <span className={`status-badge ${h.status}`}>{STATUS_LABEL[h.status]}</span>
-              {h.status === 'silent' && h.last_heartbeat !== null && <span className="fleet-silent-for"> for {formatDuration(fleet.now - h.last_heartbeat)}</span>}
+              {h.status === 'silent' && h.last_heartbeat !== null && <span className="fleet-silent-for"> for {roughDuration(fleet.now - h.last_heartbeat)}</span>}
             </td>
             <td className="num">{h.alerts.toLocaleString('en-US')}</td>
             <td className="num">
