@@ -6,7 +6,7 @@
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
-/** The canonical spelling of a zone Intl knows (`utc` → `UTC`, `+0530` → `+05:30`), else undefined. */
+/** The spelling of a zone Intl knows (`utc` → `UTC`, `+0530` → `+05:30`, Asia/Kolkata as it is), else undefined. */
 export function canonicalTimeZone(zone: string): string | undefined {
   if (typeof zone !== 'string' || zone.length === 0 || zone.length > 64) return undefined;
   const fixed = /^([+-])(\d{2}):?(\d{2})$/.exec(zone);
@@ -16,7 +16,9 @@ export function canonicalTimeZone(zone: string): string | undefined {
     return `${sign}${h}:${m}`;
   }
   try {
-    return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+    const resolved = new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+    // ICU answers with legacy names (Asia/Kolkata → Asia/Calcutta); keep the user's name, only its case mended.
+    return resolved.toLowerCase() === zone.toLowerCase() || zone.toUpperCase() === 'UTC' ? resolved : zone;
   } catch {
     return undefined;
   }

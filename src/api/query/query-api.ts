@@ -7,6 +7,7 @@
 import { Hono } from 'hono';
 import type { AuditRecorder } from '../../core/audit.js';
 import { parseDateMath } from '../../core/date-math.js';
+import { canonicalTimeZone } from '../../core/time-zone.js';
 import { setOwn } from '../../core/own-keys.js';
 import type { Principal } from '../../core/principal.js';
 import { isPlainObject, type JsonObject } from '../../core/paths.js';
@@ -16,7 +17,7 @@ import { fleetOf } from '../../query/fleet.js';
 import { parseQueryInput } from '../../query/parse-query.js';
 import { sourceQueryDsl } from '../../query/compile/to-opensearch.js';
 import { parseSort } from '../../query/sort.js';
-import { MAX_HITS, sortsByField, type SortValue, type AggregationRequest, type QueryError, type SearchBackend, type SearchRequest, type SortKey, type TimeRange } from '../../query/search-api.js';
+import { MAX_HITS, sortsByField, type SortValue, type AggregationRequest, type DateHistogramRequest, type SubTermsRequest, type QueryError, type SearchBackend, type SearchRequest, type SortKey, type TimeRange } from '../../query/search-api.js';
 import type { ServerMetrics } from '../../telemetry/metrics.js';
 
 /** What the ingest side reports for `/api/ingest`; the server composes it from the durable log and the forwarder. */
@@ -81,7 +82,10 @@ export function parseSearchBody(body: unknown, nowMs: number): Result<SearchRequ
     if (!parsed.ok) return err(fail(400, parsed.error.kind, `filters[${i}]: ${parsed.error.message}`));
     must.push(parsed.value);
   }
-  const range = parseTimeRange(body['from'], body['to'], nowMs);
+  // OpenSearch's time_zone: date math in from/to (now/d is local midnight) and every histogram's buckets, unless one names its own.
+  const zone = parseTimeZone(body['time_zone'], 'time_zone');
+  if (!zone.ok) return zone;
+  const range = parseTimeRange(body['from'], body['to'], nowMs, zone.value);
   if (!range.ok) return range;
   const size = body['size'] ?? 20;
   if (typeof size !== 'number' || !Number.isInteger(size) || size < 0 || size > MAX_HITS) return err(fail(400, 'request', `size must be a whole number from 0 to ${MAX_HITS} (max_result_window); page further with search_after.`));
@@ -126,7 +130,11 @@ export function parseSearchBody(body: unknown, nowMs: number): Result<SearchRequ
         return err(fail(400, 'request', `aggregations.${name}: interval_ms is "auto" or a positive whole number of milliseconds.`));
       }
       // Names are the caller's, any string: setOwn keeps `__proto__` a name, not a prototype.
-      if (spec['type'] === 'date_histogram') setOwn(out, name, { type: 'date_histogram', intervalMs: (spec['interval_ms'] as number | 'auto' | undefined) ?? 'auto' });
+      if (spec['type'] === 'date_histogram') {
+        const histogram = parseDateHistogram(name, spec, zone.value);
+        if (!histogram.ok) return histogram;
+        setOwn(out, name, histogram.value);
+      }
       else if (spec['type'] === 'terms') setOwn(out, name, { type: 'terms', field: spec['field'] as string, size: (spec['size'] as number | undefined) ?? 10, ...(typeof spec['missing'] === 'string' ? { missing: spec['missing'] } : {}) });
       else setOwn(out, name, { type: 'cardinality', field: spec['field'] as string });
     }
@@ -146,13 +154,44 @@ function searchAfterKey(after: unknown, byField: boolean): SortKey | undefined {
   return fits ? [value as SortValue, ts as number, id] : undefined;
 }
 
-function parseTimeRange(from: unknown, to: unknown, nowMs: number): Result<TimeRange | undefined, ApiError> {
+/** A time zone as OpenSearch's time_zone takes it: an IANA name (Europe/Berlin), UTC, or an offset (+05:30). */
+function parseTimeZone(value: unknown, name: string): Result<string | undefined, ApiError> {
+  if (value === undefined || value === null) return ok(undefined);
+  const zone = typeof value === 'string' ? canonicalTimeZone(value) : undefined;
+  return zone === undefined ? err(fail(400, 'request', `${name} is an IANA time zone such as Europe/Berlin, UTC, or an offset such as +05:30.`)) : ok(zone);
+}
+
+/** At most this many terms sub-aggregations in a histogram (stacking needs one). */
+const MAX_SUB_AGGREGATIONS = 4;
+
+/** `{"type": "date_histogram", "interval_ms": 3600000, "time_zone": "Europe/Berlin", "aggregations": {"levels": {"type": "terms", "field": "rule.level"}}}` */
+function parseDateHistogram(name: string, spec: Record<string, unknown>, defaultZone: string | undefined): Result<DateHistogramRequest, ApiError> {
+  const zone = parseTimeZone(spec['time_zone'], `aggregations.${name}.time_zone`);
+  if (!zone.ok) return zone;
+  const timeZone = zone.value ?? defaultZone;
+  const out: DateHistogramRequest = { type: 'date_histogram', intervalMs: (spec['interval_ms'] as number | 'auto' | undefined) ?? 'auto', ...(timeZone !== undefined ? { timeZone } : {}) };
+  const subs = spec['aggregations'] ?? spec['aggs'];
+  if (subs === undefined) return ok(out);
+  if (!isPlainObject(subs) || Object.keys(subs).length > MAX_SUB_AGGREGATIONS) return err(fail(400, 'request', `aggregations.${name}.aggregations is an object of at most ${MAX_SUB_AGGREGATIONS} named terms aggregations.`));
+  const inner: Record<string, SubTermsRequest> = {};
+  for (const [subName, sub] of Object.entries(subs)) {
+    const where = `aggregations.${name}.aggregations.${subName}`;
+    if (!isPlainObject(sub) || sub['type'] !== 'terms' || typeof sub['field'] !== 'string') return err(fail(400, 'request', `${where}: a histogram's sub-aggregations are terms with a field.`));
+    const size = sub['size'] ?? 10;
+    if (typeof size !== 'number' || !Number.isInteger(size) || size < 1 || size > 100) return err(fail(400, 'request', `${where}: size must be a whole number from 1 to 100.`));
+    setOwn(inner, subName, { type: 'terms', field: sub['field'], size });
+  }
+  out.subAggregations = inner;
+  return ok(out);
+}
+
+function parseTimeRange(from: unknown, to: unknown, nowMs: number, timeZone?: string): Result<TimeRange | undefined, ApiError> {
   if (from === undefined && to === undefined) return ok(undefined);
   const bound = (value: unknown, name: string, roundUp: boolean, fallback: string): Result<number, ApiError> => {
     if (value === undefined) value = fallback;
     if (typeof value === 'number' && Number.isFinite(value)) return ok(value);
     if (typeof value !== 'string') return err(fail(400, 'request', `${name} is epoch milliseconds or a time such as now-24h or 2024-03-02T14:00:00Z.`));
-    const parsed = parseDateMath(value, nowMs, { roundUp });
+    const parsed = parseDateMath(value, nowMs, { roundUp, ...(timeZone !== undefined ? { timeZone } : {}) });
     return parsed.ok ? parsed : err(fail(400, 'request', `${name}: ${parsed.error}`));
   };
   const fromMs = bound(from, 'from', false, 'now-15m');

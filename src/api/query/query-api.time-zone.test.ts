@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { parseSearchBody } from './query-api.js';
+
+const NOW = Date.UTC(2024, 2, 31, 12); // 14:00 in Berlin, the day clocks go forward
+
+describe('the search body\'s time_zone (as OpenSearch\'s)', () => {
+  it('reads from/to date math in the zone: now/d is local midnight', () => {
+    const parsed = parseSearchBody({ from: 'now/d', to: 'now/d', time_zone: 'Europe/Berlin' }, NOW);
+    expect(parsed.ok && parsed.value.timeRange).toEqual({ fromMs: Date.UTC(2024, 2, 30, 23), toMs: Date.UTC(2024, 2, 31, 22) - 1 });
+    const utc = parseSearchBody({ from: 'now/d', to: 'now/d' }, NOW);
+    expect(utc.ok && utc.value.timeRange).toEqual({ fromMs: Date.UTC(2024, 2, 31), toMs: Date.UTC(2024, 3, 1) - 1 });
+  });
+
+  it('is every histogram\'s zone unless one names its own, and takes terms sub-aggregations', () => {
+    const parsed = parseSearchBody(
+      {
+        time_zone: 'Asia/Kolkata',
+        aggregations: {
+          a: { type: 'date_histogram', interval_ms: 86_400_000 },
+          b: { type: 'date_histogram', time_zone: 'utc', aggregations: { levels: { type: 'terms', field: 'rule.level', size: 16 } } },
+        },
+      },
+      NOW,
+    );
+    expect(parsed.ok && parsed.value.aggregations).toEqual({
+      a: { type: 'date_histogram', intervalMs: 86_400_000, timeZone: 'Asia/Kolkata' },
+      b: { type: 'date_histogram', intervalMs: 'auto', timeZone: 'UTC', subAggregations: { levels: { type: 'terms', field: 'rule.level', size: 16 } } },
+    });
+  });
+
+  it.each([
+    [{ time_zone: 'Mars/Olympus' }, /time_zone is an IANA time zone/],
+    [{ time_zone: 5 }, /time_zone/],
+    [{ aggregations: { h: { type: 'date_histogram', time_zone: 'Nowhere' } } }, /aggregations\.h\.time_zone/],
+    [{ aggregations: { h: { type: 'date_histogram', aggregations: { x: { type: 'cardinality', field: 'a' } } } } }, /sub-aggregations are terms/],
+    [{ aggregations: { h: { type: 'date_histogram', aggregations: { x: { type: 'terms', field: 'a', size: 0 } } } } }, /size must be/],
+  ])('refuses %j with a 400 that says why', (body, message) => {
+    const parsed = parseSearchBody(body, NOW);
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) {
+      expect(parsed.error.status).toBe(400);
+      expect(parsed.error.error.message).toMatch(message);
+    }
+  });
+});
