@@ -22,6 +22,7 @@ export const ROUTE_ROLES: readonly RouteRule[] = [
   { method: 'POST', path: '/api/login-link', role: 'viewer' },
   { method: 'GET', path: '/api/openapi.json', role: 'viewer' },
   { method: 'POST', path: '/api/search', role: 'viewer' },
+  { method: 'POST', path: '/api/export', role: 'viewer' },
   { method: 'GET', path: '/api/fields', role: 'viewer' },
   { method: 'POST', path: '/api/fields/top', role: 'viewer' },
   { method: 'GET', path: '/api/indices', role: 'viewer' },

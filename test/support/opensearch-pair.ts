@@ -25,6 +25,8 @@ export async function openSearchPair(): Promise<OpenSearchPair> {
     client,
     write: (documents) => sink.write(documents),
     search: (request) => backend.search(request),
+    openPointInTime: (keepAliveMs) => backend.openPointInTime(keepAliveMs),
+    closePointInTime: (id) => backend.closePointInTime(id),
     fields: () => backend.fields(),
     indices: () => backend.indices(),
     deleteIndex: (name) => backend.deleteIndex(name),

@@ -17,6 +17,7 @@ import { fleetOf } from '../../query/fleet.js';
 import { parseQueryInput } from '../../query/parse-query.js';
 import { sourceQueryDsl } from '../../query/compile/to-opensearch.js';
 import { parseSort } from '../../query/sort.js';
+import { exportResponse, isExportBody, parseExportFields } from './export-route.js';
 import { MAX_HITS, sortsByField, type SortValue, type AggregationRequest, type DateHistogramRequest, type SubTermsRequest, type QueryError, type SearchBackend, type SearchRequest, type SortKey, type TimeRange } from '../../query/search-api.js';
 import type { ServerMetrics } from '../../telemetry/metrics.js';
 
@@ -234,6 +235,17 @@ export function createQueryApi(deps: QueryApiDeps): Hono<QueryApiEnv> {
     if (!result.ok) return c.json({ error: fromQueryError(result.error).error }, 400);
     const { total, hits, aggregations, tookMs } = result.value;
     return c.json({ total, took_ms: tookMs, time_range: request.value.timeRange ? { from: request.value.timeRange.fromMs, to: request.value.timeRange.toMs } : null, hits, aggregations });
+  });
+
+  /** The whole result of a search body as CSV or NDJSON (export-route.ts). */
+  api.post('/export', async (c) => {
+    const body = await jsonBody(c);
+    if (!isExportBody(body)) return c.json({ error: { kind: 'request', message: 'The body is a search body with format and columns: {"query": "rule.level:>=7", "from": "now-24h", "format": "csv", "columns": ["@timestamp", "srcip"]}.' } }, 400);
+    const fields = parseExportFields(body);
+    if (typeof fields === 'string') return c.json({ error: { kind: 'request', message: fields } }, 400);
+    const request = parseSearchBody({ ...body, size: 0, aggregations: undefined }, deps.now());
+    if (!request.ok) return c.json({ error: request.error.error }, request.error.status as 400);
+    return exportResponse(c, deps.backend, request.value, fields);
   });
 
   api.get('/fields', async (c) => c.json({ fields: await deps.backend.fields() }));

@@ -513,6 +513,9 @@ function openSearchIndex(parts: OpenSearchParts): ServerIndex {
   const backend = parts.backend as NonNullable<OpenSearchParts['backend']>;
   return {
     search: (request) => backend.search(request),
+    // Exports page on a point in time (query/export.ts).
+    openPointInTime: (keepAliveMs) => backend.openPointInTime(keepAliveMs),
+    closePointInTime: (id) => backend.closePointInTime(id),
     fields: () => backend.fields(),
     indices: () => backend.indices(),
     deleteIndex: (name) => backend.deleteIndex(name),
