@@ -25,6 +25,8 @@ const SUITES: Record<string, () => SuiteResult | Promise<SuiteResult>> = {
   agent: () => runAgentBench(log),
   lambda: () => runLambdaBench(log),
   backends: () => runBackendsBench(log),
+  fleet: async () => (await import('./fleet.bench.js')).runFleetBench(log),
+  lambda: () => runLambdaBench(log),
 };
 
 async function main(): Promise<number> {

@@ -40,7 +40,7 @@ export function FleetPage({ role }: { role: Role }): React.JSX.Element {
   const range = { from: state.time.from, to: state.time.to };
   const fleet = useLiveQuery<FleetStatus>(`fleet:${range.from}:${range.to}`, (signal) => api.fleet(range, signal), refreshMs, view.nonce, view.authLost);
   const ingest = useLiveQuery<IngestStatus>('ingest', (signal) => api.ingest(signal), refreshMs, view.nonce, view.authLost);
-  useReadyMark('fleet-ready', fleet.data !== undefined);
+  useReadyMark('hidsmon:fleet:ready', fleet.data !== undefined);
   const data = fleet.data;
   const silent = data?.hosts.filter((h) => h.status === 'silent').length ?? 0;
 
