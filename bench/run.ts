@@ -23,7 +23,6 @@ const SUITES: Record<string, () => SuiteResult | Promise<SuiteResult>> = {
   ui: () => runUiBench(log),
   audit: () => runAuditBench(log),
   agent: () => runAgentBench(log),
-  lambda: () => runLambdaBench(log),
   backends: () => runBackendsBench(log),
   fleet: async () => (await import('./fleet.bench.js')).runFleetBench(log),
   lambda: () => runLambdaBench(log),
