@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/apps/server/server.js';
 import { builtUiFiles } from '../../src/apps/server/ui-files.js';
-import { apiSearch, simulateAlerts, startFixture, TOKEN, urlParams, waitReady, writeAlerts, type Fixture } from './harness.js';
+import { apiSearch, screenshot, simulateAlerts, startFixture, TOKEN, urlParams, waitReady, writeAlerts, type Fixture } from './harness.js';
 
 let fx: Fixture;
 let restarted: RunningServer | undefined;
@@ -49,6 +49,7 @@ describe('saved searches', () => {
     await page.getByTestId('save-name').fill('Level 5+ <b>off the test host</b>');
     await page.getByTestId('save-submit').click();
     await expect.poll(() => page.getByTestId('saved-row').count(), { timeout: 15_000 }).toBe(1);
+    await screenshot(page, 'saved-menu-1280x800');
     // The name is text, never markup.
     expect(await page.locator('.saved-popover b').count()).toBe(0);
     const [stored] = await savedList(fx.server, 'searches');
@@ -165,6 +166,7 @@ describe('query bar suggestions', () => {
       await expect.poll(async () => (await list.locator('[role="option"] .suggestion-label').allTextContents()).slice(0, 3), { timeout: 15_000 }).toEqual(top.values.slice(0, 3).map((v) => String(v.value)));
       await p.keyboard.press('ArrowDown');
       await p.keyboard.press('ArrowDown');
+      await screenshot(p, 'query-suggestions-1280x800');
       await p.keyboard.press('ArrowUp');
       await p.keyboard.press('Tab');
       expect(await input.inputValue()).toBe(`rule.level:${top.values[0]!.value} `);
