@@ -104,7 +104,7 @@ describe.each(['embedded', 'opensearch'] as const)('POST /api/export on the %s b
   it('answers 400 for a sort on a text field, a bad format and a bad query, before any row', async () => {
     const text = await exportOf(server, { query: '', sort: { field: 'full_log', order: 'asc' } });
     expect(text.status).toBe(400);
-    expect((await text.json()).error.message).toMatch(/full_log\.keyword/);
+    expect(((await text.json()) as { error: { message: string } }).error.message).toMatch(/full_log\.keyword/);
     expect((await exportOf(server, { query: '', format: 'xlsx' })).status).toBe(400);
     expect((await exportOf(server, { query: 'rule.level:(' })).status).toBe(400);
   });
