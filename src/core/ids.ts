@@ -62,6 +62,7 @@ export interface DocumentIdentity {
 export function documentIdentity(source: IdentitySource, indexPrefix?: string): DocumentIdentity {
   const alertId = usableAlertId(source.alertId);
   if (alertId === undefined) return { index: indexNameForTime(source.eventTimeMs, indexPrefix), id: source.eventId, timeMs: source.eventTimeMs };
-  const timeMs = [timeOfAlertId(alertId), source.alertTimeMs].find(isValidTimeMs) ?? source.eventTimeMs;
+  const fromId = timeOfAlertId(alertId);
+  const timeMs = isValidTimeMs(fromId) ? fromId : isValidTimeMs(source.alertTimeMs) ? source.alertTimeMs : source.eventTimeMs;
   return { index: indexNameForTime(timeMs, indexPrefix), id: alertDocumentId(source.logGroup, source.logStream, alertId), timeMs };
 }

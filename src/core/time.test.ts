@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { indexNameForTime, parseCtime, parseIsoTime, parseOssecTime, timeOfAlertId, timeOfIndexName } from './time.js';
 
@@ -52,5 +53,16 @@ describe('alert time formats', () => {
   it('takes epoch seconds from an alert id', () => {
     expect(timeOfAlertId('1510376428.465')).toBe(1510376428000);
     expect(timeOfAlertId('abc.1')).toBeUndefined();
+  });
+
+  it('reads an alert id exactly as /^(\\d{1,12})\\.\\d+$/ does (the hand-written reader), for edge and random ids', () => {
+    const byRegex = (id: string): number | undefined => {
+      const m = /^(\d{1,12})\.\d+$/.exec(id);
+      return m ? Number(m[1]) * 1000 : undefined;
+    };
+    const edges = ['', '.', '1.', '.1', '1.1', '123456789012.5', '1234567890123.5', '1.2.3', ' 1.2', '1.2 ', '1.2\n', '-1.2', '+1.2', '1e3.4', '١.٢', '0.0', '000000000000.1'];
+    for (const id of edges) expect(timeOfAlertId(id), id).toBe(byRegex(id));
+    const idChars = fc.constantFrom('0', '1', '9', '.', 'a', ' ', '-', '\n', '٣');
+    fc.assert(fc.property(fc.string({ unit: idChars, maxLength: 16 }), (id) => timeOfAlertId(id) === byRegex(id)), { numRuns: 3000 });
   });
 });

@@ -109,8 +109,15 @@ export function parseCtime(text: string): number | undefined {
 
 /** Epoch seconds from an OSSEC/Wazuh alert id `<epoch>.<n>`. */
 export function timeOfAlertId(id: string): number | undefined {
-  const m = /^(\d{1,12})\.\d+$/.exec(id);
-  return m ? Number(m[1]) * 1000 : undefined;
+  // /^(\d{1,12})\.\d+$/ by hand: this runs twice per event on the forwarder's path, and the
+  // regular expression's match array was a measurable share of it.
+  const dot = id.indexOf('.');
+  if (dot < 1 || dot > 12 || dot === id.length - 1) return undefined;
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    if (i !== dot && (c < 48 || c > 57)) return undefined;
+  }
+  return Number(id.slice(0, dot)) * 1000;
 }
 
 function checkedFields(m: RegExpExecArray, ms: number): number | undefined {
