@@ -22,6 +22,7 @@ describe('view state in the URL', () => {
       time: { from: '2024-03-02T14:00:00.000Z', to: 'now' },
       refreshMs: 5000,
       columns: ['rule.comment', '@log_stream'],
+      interval: 'h',
     };
     const url = urlFromState(state);
     expect(url.startsWith('/dashboard?')).toBe(true);

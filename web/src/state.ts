@@ -29,6 +29,8 @@ export interface ViewState {
   refreshMs: number;
   /** Discover's columns after the time column; empty shows the whole document. */
   columns: string[];
+  /** The histograms' interval: `auto` or a key of HISTOGRAM_INTERVALS (time.ts). */
+  interval: string;
 }
 
 export const REFRESH_CHOICES: ReadonlyArray<{ ms: number; key: string; label: string }> = [
@@ -44,7 +46,7 @@ export const DEFAULT_COLUMNS: readonly string[] = ['rule.level', 'rule.comment',
 export const DEFAULT_TIME: TimeSpan = { from: 'now-24h', to: 'now' };
 
 export function defaultState(page: Page = 'discover'): ViewState {
-  return { page, query: '', filters: [], time: { ...DEFAULT_TIME }, refreshMs: 0, columns: [...DEFAULT_COLUMNS] };
+  return { page, query: '', filters: [], time: { ...DEFAULT_TIME }, refreshMs: 0, columns: [...DEFAULT_COLUMNS], interval: 'auto' };
 }
 
 /** Reads a view from a location; anything missing or malformed takes its default. */
@@ -60,6 +62,8 @@ export function stateFromUrl(pathname: string, search: string): ViewState {
   if (to?.trim()) state.time.to = to.trim();
   const refresh = REFRESH_CHOICES.find((r) => r.key === params.get('refresh'));
   if (refresh) state.refreshMs = refresh.ms;
+  const interval = params.get('interval');
+  if (interval && /^[0-9a-zA-Z]{1,8}$/.test(interval)) state.interval = interval;
   const cols = params.get('cols');
   if (cols !== null) state.columns = cols === '' ? [] : [...new Set(cols.split(',').filter((c) => c !== ''))];
   return state;
@@ -74,6 +78,7 @@ export function urlFromState(state: ViewState): string {
   params.set('to', state.time.to);
   params.set('refresh', REFRESH_CHOICES.find((r) => r.ms === state.refreshMs)?.key ?? 'off');
   params.set('cols', state.columns.join(','));
+  params.set('interval', state.interval);
   return `/${state.page}?${params.toString()}`;
 }
 
