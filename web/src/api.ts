@@ -8,7 +8,7 @@
 export type Dsl = Record<string, unknown>;
 
 export type AggregationSpec =
-  | { type: 'date_histogram'; interval_ms?: number | 'auto' }
+  | { type: 'date_histogram'; interval_ms?: number | 'auto'; time_zone?: string; aggregations?: Record<string, { type: 'terms'; field: string; size?: number }> }
   | { type: 'terms'; field: string; size?: number }
   | { type: 'cardinality'; field: string };
 
@@ -24,6 +24,8 @@ export interface SearchBody {
   /** The `sort` of the last hit of the previous page. */
   search_after?: SortKey;
   aggregations?: Record<string, AggregationSpec>;
+  /** The zone of date math in from/to (now/d) and of every histogram's buckets, as OpenSearch's time_zone. */
+  time_zone?: string;
 }
 
 /** Hits sort on @timestamp, then @id, both descending. */
@@ -42,6 +44,8 @@ export interface Hit {
 export interface HistogramBucket {
   keyMs: number;
   count: number;
+  /** Terms counted in the bucket (the histogram's sub-aggregations, by name). */
+  aggregations?: Record<string, { type: 'terms'; buckets: TermsBucket[]; otherCount: number }>;
 }
 
 export interface TermsBucket {
@@ -50,7 +54,7 @@ export interface TermsBucket {
 }
 
 export type AggregationResult =
-  | { type: 'date_histogram'; intervalMs: number; buckets: HistogramBucket[] }
+  | { type: 'date_histogram'; intervalMs: number; buckets: HistogramBucket[]; timeZone?: string }
   | { type: 'terms'; buckets: TermsBucket[]; otherCount: number; missingCount?: number }
   | { type: 'cardinality'; value: number };
 
