@@ -1,11 +1,14 @@
 /**
- * @module The count histogram over time, drawn as SVG: hover for a bucket's count, click a bar to
- * zoom into its bucket, drag across to zoom into the selection.
+ * @module The count histogram over time, drawn as SVG: bars stacked by rule level in the level
+ * colours when the buckets carry a `levels` terms sub-aggregation; hover for a bucket's counts,
+ * click a bar to zoom into its bucket, drag across to zoom into the selection. Times and ticks in
+ * the chosen time zone.
  */
 import { useMemo, useRef, useState } from 'react';
 import type { HistogramBucket } from '../api.js';
 import { useElementWidth } from '../hooks.js';
-import { formatDuration, formatTime, timeTicks } from '../time.js';
+import { levelColor } from '../levels.js';
+import { formatDuration, formatTime, timeTicks, zoneAbbreviation } from '../time.js';
 
 export interface HistogramProps {
   buckets: readonly HistogramBucket[];
@@ -16,6 +19,24 @@ export interface HistogramProps {
   onZoom(fromMs: number, toMs: number): void;
   label: string;
   testId: string;
+}
+
+/** The sub-aggregation whose terms stack each bar (a terms on rule.level). */
+export const LEVELS_SUB_AGGREGATION = 'levels';
+
+interface Segment {
+  level: string | number;
+  count: number;
+}
+
+/** A bucket's levels, lowest at the bottom; what the sub-aggregation left out is one grey segment. */
+function segmentsOf(b: HistogramBucket): Segment[] | undefined {
+  const levels = b.aggregations?.[LEVELS_SUB_AGGREGATION];
+  if (!levels) return undefined;
+  const out = [...levels.buckets].sort((x, y) => Number(x.key) - Number(y.key)).map((t) => ({ level: t.key, count: t.count }));
+  const counted = out.reduce((n, t) => n + t.count, 0);
+  if (b.count > counted) out.push({ level: 'other', count: b.count - counted });
+  return out;
 }
 
 const MARGIN = { left: 46, right: 10, top: 8, bottom: 20 };
@@ -53,16 +74,21 @@ export function Histogram({ buckets, intervalMs, range, height, onZoom, label, t
   for (let v = 0; v <= yMax; v += step) yTicks.push(v);
   const xTicks = useMemo(() => (width > 0 ? timeTicks(domain.from, domain.to, Math.max(2, Math.floor(plotW / 90))) : []), [domain.from, domain.to, plotW, width]);
 
-  const bars = buckets.map((b) => {
+  // A bucket ends where the next begins: 23 or 25 hours for a day across a daylight-saving change.
+  const endOf = (i: number): number => buckets[i + 1]?.keyMs ?? (buckets[i] as HistogramBucket).keyMs + intervalMs;
+  const bars = buckets.map((b, i) => {
     const x0 = Math.max(MARGIN.left, x(b.keyMs));
-    const x1 = Math.min(MARGIN.left + plotW, x(b.keyMs + intervalMs));
-    return { b, x: x0, w: Math.max(1, x1 - x0 - (x1 - x0 > 4 ? 1 : 0)) };
+    const x1 = Math.min(MARGIN.left + plotW, x(endOf(i)));
+    return { b, end: endOf(i), x: x0, w: Math.max(1, x1 - x0 - (x1 - x0 > 4 ? 1 : 0)), segments: segmentsOf(b) };
   });
+  const stacked = bars.some((bar) => bar.segments !== undefined);
+  const legend = stacked ? [...new Set(bars.flatMap((bar) => (bar.segments ?? []).filter((s) => s.count > 0).map((s) => String(s.level))))].sort((a, b) => Number(a === 'other') - Number(b === 'other') || Number(a) - Number(b)) : [];
+  const zone = zoneAbbreviation(domain.from);
 
   const localX = (e: React.PointerEvent): number => e.clientX - (e.currentTarget as SVGElement).getBoundingClientRect().left;
   const bucketAt = (px: number): number | null => {
     const t = timeAt(px);
-    const i = buckets.findIndex((b) => t >= b.keyMs && t < b.keyMs + intervalMs);
+    const i = buckets.findIndex((b, k) => t >= b.keyMs && t < endOf(k));
     return i < 0 ? null : i;
   };
 
@@ -91,14 +117,14 @@ export function Histogram({ buckets, intervalMs, range, height, onZoom, label, t
     } else {
       const i = bucketAt(localX(e));
       const b = i === null ? undefined : buckets[i];
-      if (b && b.count > 0) onZoom(b.keyMs, b.keyMs + intervalMs - 1);
+      if (b && b.count > 0 && i !== null) onZoom(b.keyMs, endOf(i) - 1);
     }
   };
 
   const hovered = hover === null ? undefined : bars[hover];
   const total = buckets.reduce((n, b) => n + b.count, 0);
   return (
-    <div className="histogram" ref={ref} data-testid={testId} data-buckets={buckets.length} data-total={total} data-interval-ms={intervalMs}>
+    <div className="histogram" ref={ref} data-testid={testId} data-buckets={buckets.length} data-total={total} data-interval-ms={intervalMs} data-stacked={String(stacked)}>
       {width > 0 && (
         <svg width={width} height={height} role="img" aria-label={`${label}: ${total.toLocaleString('en-US')} alerts in ${buckets.length} buckets of ${formatDuration(intervalMs)}. Drag across to zoom in.`}>
           {yTicks.map((v) => (
@@ -109,9 +135,24 @@ export function Histogram({ buckets, intervalMs, range, height, onZoom, label, t
               </text>
             </g>
           ))}
-          {bars.map(({ b, x: bx, w }, i) => (
-            <rect key={b.keyMs} x={bx} y={y(b.count)} width={w} height={Math.max(0, MARGIN.top + plotH - y(b.count))} className={`bar${hover === i ? ' hover' : ''}`} data-key={b.keyMs} data-count={b.count} />
-          ))}
+          {bars.map(({ b, x: bx, w, segments }, i) =>
+            segments ? (
+              <g key={b.keyMs} className={`bar-stack${hover === i ? ' hover' : ''}`} data-key={b.keyMs} data-count={b.count}>
+                {segments.reduce<{ below: number; rects: React.JSX.Element[] }>(
+                  (acc, s) => {
+                    const top = y(acc.below + s.count);
+                    const height = Math.max(0, y(acc.below) - top);
+                    acc.rects.push(<rect key={String(s.level)} x={bx} y={top} width={w} height={height} fill={s.level === 'other' ? '#c5ccd6' : levelColor(s.level)} className="bar-segment" data-level={s.level} data-count={s.count} />);
+                    acc.below += s.count;
+                    return acc;
+                  },
+                  { below: 0, rects: [] },
+                ).rects}
+              </g>
+            ) : (
+              <rect key={b.keyMs} x={bx} y={y(b.count)} width={w} height={Math.max(0, MARGIN.top + plotH - y(b.count))} className={`bar${hover === i ? ' hover' : ''}`} data-key={b.keyMs} data-count={b.count} />
+            ),
+          )}
           <line x1={MARGIN.left} x2={MARGIN.left + plotW} y1={MARGIN.top + plotH} y2={MARGIN.top + plotH} className="axis" />
           {xTicks.map((t) => (
             <g key={t.ms}>
@@ -142,12 +183,39 @@ export function Histogram({ buckets, intervalMs, range, height, onZoom, label, t
           />
         </svg>
       )}
+      <div className="histogram-footer">
+        {legend.length > 0 && (
+          <ul className="histogram-legend" aria-label="Rule levels" data-testid={`${testId}-legend`}>
+            {legend.map((level) => (
+              <li key={level}>
+                <span className="swatch" style={{ background: level === 'other' ? '#c5ccd6' : levelColor(level) }} aria-hidden="true" />
+                {level === 'other' ? 'other' : level}
+              </li>
+            ))}
+          </ul>
+        )}
+        <span className="histogram-zone muted" data-testid={`${testId}-zone`}>
+          Times in {zone}
+        </span>
+      </div>
       {hovered && !drag && (
         <div className="chart-tooltip" style={{ left: Math.min(hovered.x + hovered.w / 2, Math.max(0, width - 170)), top: 0 }}>
-          <div>{formatTime(hovered.b.keyMs, false)}</div>
-          <div>
-            <strong>{hovered.b.count.toLocaleString('en-US')}</strong> alerts in {formatDuration(intervalMs)}
+          <div data-testid={`${testId}-tooltip-time`}>
+            {formatTime(hovered.b.keyMs, false)} {zoneAbbreviation(hovered.b.keyMs)}
           </div>
+          <div>
+            <strong>{hovered.b.count.toLocaleString('en-US')}</strong> alerts in {formatDuration(hovered.end - hovered.b.keyMs)}
+          </div>
+          {hovered.segments && hovered.segments.filter((s) => s.count > 0).length > 0 && (
+            <ul className="chart-tooltip-levels">
+              {[...hovered.segments].reverse().filter((s) => s.count > 0).map((s) => (
+                <li key={String(s.level)}>
+                  <span className="swatch" style={{ background: s.level === 'other' ? '#c5ccd6' : levelColor(s.level) }} aria-hidden="true" />
+                  {s.level === 'other' ? 'other levels' : `level ${s.level}`}: {s.count.toLocaleString('en-US')}
+                </li>
+              ))}
+            </ul>
+          )}
         </div>
       )}
     </div>
