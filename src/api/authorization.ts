@@ -28,6 +28,8 @@ export const ROUTE_ROLES: readonly RouteRule[] = [
   { method: 'GET', path: '/api/indices', role: 'viewer' },
   { method: 'GET', path: '/api/ingest', role: 'viewer' },
   { method: 'GET', path: '/api/fleet', role: 'viewer' },
+  { method: 'GET', path: '/api/doc/:index/:id', role: 'viewer' },
+  { method: 'GET', path: '/api/doc/:index/:id/context', role: 'viewer' },
   { method: 'GET', path: '/metrics', role: 'viewer' },
   // Saved searches and queries are shared by everyone who signs in, as in a Kibana space: a viewer
   // lists, opens and creates them; changing or deleting one needs its maker or an admin, which

@@ -25,6 +25,7 @@ export async function openSearchPair(): Promise<OpenSearchPair> {
     client,
     write: (documents) => sink.write(documents),
     search: (request) => backend.search(request),
+    document: (index, id) => backend.document(index, id),
     openPointInTime: (keepAliveMs) => backend.openPointInTime(keepAliveMs),
     closePointInTime: (id) => backend.closePointInTime(id),
     fields: () => backend.fields(),

@@ -14,11 +14,12 @@ import { isPlainObject, type JsonObject } from '../../core/paths.js';
 import { err, ok, type Result } from '../../core/result.js';
 import type { QueryNode } from '../../query/ast.js';
 import { fleetOf } from '../../query/fleet.js';
+import { DEFAULT_CONTEXT_SIZE, documentContext, MAX_CONTEXT_SIZE } from '../../query/context.js';
 import { parseQueryInput } from '../../query/parse-query.js';
 import { sourceQueryDsl } from '../../query/compile/to-opensearch.js';
 import { parseSort } from '../../query/sort.js';
 import { exportResponse, isExportBody, parseExportFields } from './export-route.js';
-import { MAX_HITS, sortsByField, type SortValue, type AggregationRequest, type DateHistogramRequest, type SubTermsRequest, type QueryError, type SearchBackend, type SearchRequest, type SortKey, type TimeRange } from '../../query/search-api.js';
+import { MAX_HITS, sortsByField, type SortValue, type AggregationRequest, type DateHistogramRequest, type SubTermsRequest, type Hit, type QueryError, type SearchBackend, type SearchRequest, type SortKey, type TimeRange } from '../../query/search-api.js';
 import type { ServerMetrics } from '../../telemetry/metrics.js';
 
 /** What the ingest side reports for `/api/ingest`; the server composes it from the durable log and the forwarder. */
@@ -217,6 +218,12 @@ export function createQueryApi(deps: QueryApiDeps): Hono<QueryApiEnv> {
     const sourceIp = c.get('sourceIp');
     deps.audit?.record({ timeMs: deps.now(), actor: c.get('principal'), ...(sourceIp ? { sourceIp } : {}), requestId: c.get('requestId'), action, resource, outcome, ...(message ? { message } : {}) });
   };
+  const findDocument = async (index: string, id: string): Promise<Result<Hit, ApiError>> => {
+    if (!/^cwl-\d{4}\.\d{2}\.\d{2}$/.test(index)) return err(fail(400, 'request', `"${index.slice(0, 100)}" is not a daily index name such as cwl-2024.03.02.`));
+    if (!deps.backend.document) return err(fail(404, 'not_found', 'This backend cannot look documents up by id.'));
+    const hit = await deps.backend.document(index, id);
+    return hit ? ok(hit) : err(fail(404, 'not_found', `There is no document ${id.slice(0, 100)} in ${index}.`));
+  };
   const timed = async <T>(route: string, work: () => Promise<T>): Promise<T> => {
     const started = performance.now();
     try {
@@ -282,6 +289,24 @@ export function createQueryApi(deps: QueryApiDeps): Hono<QueryApiEnv> {
   });
 
   api.get('/ingest', async (c) => c.json(await deps.ingestStatus()));
+
+  /** A permanent link's document, by daily index and id (as hits name them). */
+  api.get('/doc/:index/:id', async (c) => {
+    const found = await findDocument(c.req.param('index'), c.req.param('id'));
+    return found.ok ? c.json({ hit: found.value }) : c.json({ error: found.error.error }, found.error.status as 404);
+  });
+
+  /** Surrounding alerts: the `size` before and after a document on its host, the query and filters dropped. */
+  api.get('/doc/:index/:id/context', async (c) => {
+    const sizeText = c.req.query('size') ?? String(DEFAULT_CONTEXT_SIZE);
+    const size = Number(sizeText);
+    if (!/^\d+$/.test(sizeText) || size < 1 || size > MAX_CONTEXT_SIZE) return c.json({ error: { kind: 'request', message: `size is a whole number from 1 to ${MAX_CONTEXT_SIZE}: the alerts shown on each side.` } }, 400);
+    const found = await findDocument(c.req.param('index'), c.req.param('id'));
+    if (!found.ok) return c.json({ error: found.error.error }, found.error.status as 404);
+    const context = await timed('context', () => documentContext(deps.backend, found.value, size));
+    if (!context.ok) return c.json({ error: fromQueryError(context.error).error }, 400);
+    return c.json(context.value);
+  });
 
   /** The fleet view: every host with its alerts in the range and its agent's last heartbeat, silent hosts first. */
   api.get('/fleet', async (c) => {

@@ -30,6 +30,7 @@ import {
   type SearchBackend,
   type SearchRequest,
   type SearchResponse,
+  type SortKey,
   type TermsBucket,
   DUPLICATE,
   INDEXED,
@@ -443,6 +444,32 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
   private query(connection: ReadConnection, sql: string, params: SqlParams): ReturnType<DuckDBConnection['runAndReadAll']> {
     const bound = params.bind(sql);
     return connection.runAndReadAll(bound.sql, bound.values as DuckDBValue[]);
+  }
+
+  /**
+   * One document by index and id. The id is the event id, or a hash of the alert's own id (core/ids.ts)
+   * that DuckDB's sha256 computes the same way, within the index's day only; the row found is then
+   * checked to name exactly this index and id.
+   */
+  document(index: string, id: string): Promise<Hit | undefined> {
+    const dayMs = timeOfIndexName(index);
+    if (dayMs === undefined || id.length === 0 || id.length > 1024) return Promise.resolve(undefined);
+    return this.reads.use(async (reader) => {
+      this.assertOpen();
+      const params = new SqlParams();
+      const resolver = this.resolver();
+      const eventId = resolver.field('@id') as SqlField;
+      const alertId = (resolver.field('id') as SqlField).expr(params);
+      const idParam = params.add(id);
+      const alertHash = `left(sha256(log_group || chr(0) || log_stream || chr(0) || ${alertId}), 32) = ${idParam}`;
+      const sql = `SELECT ${COLUMN_NAMES.join(', ')} FROM ${TABLE} WHERE dedup_ts >= ${params.add(dayMs)} AND dedup_ts < ${params.add(dayMs + DAY_MS)} AND (${eventId.equals ? eventId.equals(id, params) : `${eventId.expr(params)} = ${idParam}`} OR (${alertId} IS NOT NULL AND ${alertHash})) LIMIT 10`;
+      const rows = await this.query(reader, sql, params);
+      for (const row of rows.getRows()) {
+        const doc = documentFromRow(row);
+        if (doc.index === index && doc.id === id) return { ...doc, sort: [Number(row[COL.ts]), doc.document['@id']] as SortKey };
+      }
+      return undefined;
+    });
   }
 
   fields(): Promise<FieldInfo[]> {

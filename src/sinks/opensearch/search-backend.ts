@@ -13,6 +13,7 @@ import {
   DEFAULT_HITS,
   MAX_HITS,
   type FieldInfo,
+  type Hit,
   type IndexInfo,
   type QueryError,
   type SearchBackend,
@@ -189,6 +190,21 @@ export class OpenSearchBackend implements SearchBackend {
     }
     if (response.timed_out) return err(searchTimedOut(this.limits));
     return ok(response);
+  }
+
+  /** One document by index and id (an `ids` query on that one daily index, so that the hit carries its sort key as search hits do). */
+  async document(index: string, id: string): Promise<Hit | undefined> {
+    this.assertOpen();
+    const physical = physicalDailyIndex(this.prefix, index);
+    if (physical === undefined || id.length === 0 || id.length > 512) return undefined;
+    let response: RawSearchResponse;
+    try {
+      const body = { query: { ids: { values: [id] } }, size: 1, sort: [{ '@timestamp': { order: 'desc' } }, { '@id': { order: 'desc' } }] };
+      response = (await this.client.search({ index: physical, ignore_unavailable: true, body: body as never })).body as unknown as RawSearchResponse;
+    } catch (e) {
+      throw this.clusterError(e, 'search');
+    }
+    return hitsOf(response, this.prefix)[0];
   }
 
   /** Every field of every daily index, merged (mapping-fields.ts says how types that differ are resolved). */
