@@ -11,7 +11,8 @@ import { LevelDonut } from './components/level-donut.js';
 import { QueryError } from './components/query-error.js';
 import { activeFiltersDsl } from './filters.js';
 import { useLastDefined, useLiveQuery, useReadyMark } from './hooks.js';
-import { absoluteSpan, formatDuration, formatTime } from './time.js';
+import { absoluteSpan, displayTimeZone, formatDuration, formatTime, histogramInterval } from './time.js';
+import { IntervalSelect, stackedHistogram } from './components/interval-select.js';
 import { useView } from './view-context.js';
 
 export const DASHBOARD_AGGREGATIONS = {
@@ -51,7 +52,17 @@ function Metric({ label, value, testId, tone }: { label: string; value: number |
 export function Dashboard(): React.JSX.Element {
   const view = useView();
   const { state } = view;
-  const body: SearchBody = { query: state.query, filters: activeFiltersDsl(state.filters), from: state.time.from, to: state.time.to, size: 0, aggregations: DASHBOARD_AGGREGATIONS };
+  const interval = histogramInterval(state.interval, state.time);
+  const body: SearchBody = {
+    query: state.query,
+    filters: activeFiltersDsl(state.filters),
+    from: state.time.from,
+    to: state.time.to,
+    time_zone: displayTimeZone(),
+    size: 0,
+    // Alerts over time stacked by level, as Discover's histogram.
+    aggregations: { ...DASHBOARD_AGGREGATIONS, over_time: stackedHistogram(interval.ms) },
+  };
   const key = JSON.stringify(body);
   const live = useLiveQuery<SearchResponse>(key, (signal) => api.search(body, signal), state.refreshMs, view.nonce, view.authLost);
   useReadyMark('hidsmon:dashboard:ready', live.data !== undefined);
@@ -86,6 +97,9 @@ export function Dashboard(): React.JSX.Element {
             testId="panel-over-time"
             className="wide"
           >
+            <div className="panel-tools">
+              <IntervalSelect scaled={interval.scaled} testId="dashboard-interval" />
+            </div>
             {overTime?.type === 'date_histogram' && (
               <Histogram
                 buckets={overTime.buckets}

@@ -10,7 +10,8 @@ import { Histogram } from './components/histogram.js';
 import { QueryError } from './components/query-error.js';
 import { activeFiltersDsl } from './filters.js';
 import { useLastDefined, useLiveQuery, useReadyMark } from './hooks.js';
-import { absoluteSpan, formatDuration, formatTime } from './time.js';
+import { absoluteSpan, displayTimeZone, formatDuration, formatTime, histogramInterval } from './time.js';
+import { IntervalSelect, stackedHistogram } from './components/interval-select.js';
 import { useView } from './view-context.js';
 
 /** Rows in the first answer, and in each page after it. */
@@ -31,11 +32,12 @@ interface MorePages {
 export function Discover(): React.JSX.Element {
   const view = useView();
   const { state } = view;
-  const base: SearchBody = { query: state.query, filters: activeFiltersDsl(state.filters), from: state.time.from, to: state.time.to };
-  const key = JSON.stringify(base);
+  const base: SearchBody = { query: state.query, filters: activeFiltersDsl(state.filters), from: state.time.from, to: state.time.to, time_zone: displayTimeZone() };
+  const interval = histogramInterval(state.interval, state.time);
+  const key = JSON.stringify({ ...base, interval: interval.ms });
   const first = useLiveQuery<SearchResponse>(
     key,
-    (signal) => api.search({ ...base, size: FIRST_PAGE, aggregations: { histogram: { type: 'date_histogram', interval_ms: 'auto' } } }, signal),
+    (signal) => api.search({ ...base, size: FIRST_PAGE, aggregations: { histogram: stackedHistogram(interval.ms) } }, signal),
     state.refreshMs,
     view.nonce,
     view.authLost,
@@ -96,6 +98,8 @@ export function Discover(): React.JSX.Element {
             <span className="hits-meta">
               {data.time_range && `${formatTime(data.time_range.from, false)} → ${formatTime(data.time_range.to, false)}`}
               {histogram?.type === 'date_histogram' && ` · per ${formatDuration(histogram.intervalMs)}`}
+              {' · '}
+              <IntervalSelect scaled={interval.scaled} testId="discover-interval" />
               {` · ${data.took_ms} ms`}
               {first.updatedAt !== undefined && state.refreshMs > 0 && ` · updated ${formatTime(first.updatedAt, false).slice(11)}`}
             </span>
