@@ -3,7 +3,8 @@ import { useState } from 'react';
 import type { Hit } from '../api.js';
 import { filterableValues, flattenDocument } from '../document-fields.js';
 import { useView } from '../view-context.js';
-import { displayText, FilterButtons } from './value-cell.js';
+import { dateValue, displayText, FilterButtons } from './value-cell.js';
+import { zoneAbbreviation } from '../time.js';
 
 export function DocDetail({ hit, types }: { hit: Hit; types: ReadonlyMap<string, string> }): React.JSX.Element {
   const { state, toggleColumn } = useView();
@@ -67,6 +68,7 @@ export function DocDetail({ hit, types }: { hit: Hit; types: ReadonlyMap<string,
                     )}
                   </td>
                 </tr>
+                        {dateValue(field, value, types.get(field)) !== undefined && <span className="zone-badge">{zoneAbbreviation(dateValue(field, value, types.get(field)))}</span>}
               );
             })}
           </tbody>

@@ -9,6 +9,7 @@ import { useView } from '../view-context.js';
 import { ColumnChooser } from './column-chooser.js';
 import { DocDetail } from './doc-detail.js';
 import { displayText, ValueCell } from './value-cell.js';
+import { zoneAbbreviation } from '../time.js';
 
 export interface DocTableProps {
   hits: readonly Hit[];
@@ -104,7 +105,7 @@ export function DocTable({ hits, fields, total, done, loadingMore, moreError, ca
           <tr>
             <th className="expand-col" aria-label="Expand" style={{ width: 28 }} />
             <th className="time-col" data-testid="column-header" data-field="@timestamp" style={{ width: 188 }}>
-              Time <span aria-hidden="true">↓</span>
+              Time <span className="zone-badge" data-testid="table-time-zone">{zoneAbbreviation()}</span> <span aria-hidden="true">↓</span>
             </th>
             {columns.length === 0 && <th>Document</th>}
             {columns.map((c, i) => (

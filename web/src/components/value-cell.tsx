@@ -9,13 +9,19 @@ import { useView } from '../view-context.js';
 
 const DATE_FIELDS = new Set(['@timestamp', 'TimeStamp']);
 
-/** A value as shown: dates in local time, the rest as plain text. */
+/** A value as shown: dates in the chosen time zone, the rest as plain text. */
 export function displayText(field: string, value: unknown, type?: string): string {
+  const ms = dateValue(field, value, type);
+  return ms === undefined ? valueText(value) : formatTime(ms);
+}
+
+/** A date field's value as epoch ms (the document view writes the zone beside it). */
+export function dateValue(field: string, value: unknown, type?: string): number | undefined {
   if ((type === 'date' || DATE_FIELDS.has(field)) && (typeof value === 'number' || typeof value === 'string')) {
     const ms = typeof value === 'number' ? value : Date.parse(value);
-    if (!Number.isNaN(ms)) return formatTime(ms);
+    if (!Number.isNaN(ms)) return ms;
   }
-  return valueText(value);
+  return undefined;
 }
 
 export function FilterButtons({ field, value }: { field: string; value: string | number | boolean }): React.JSX.Element {
