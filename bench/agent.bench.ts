@@ -52,8 +52,9 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 export function unitEnvironment(unitText: string): Record<string, string> {
   const env: Record<string, string> = {};
   for (const line of unitText.split('\n')) {
-    const m = /^Environment=([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line.trim());
-    if (m) env[m[1]!] = m[2]!.replace(/^"(.*)"$/, '$1');
+    // One assignment per line here, bare or quoted whole as systemd allows: Environment="NAME=a b".
+    const m = /^Environment=("?)([A-Za-z_][A-Za-z0-9_]*)=(.*)\1$/.exec(line.trim());
+    if (m) env[m[2]!] = m[3]!;
   }
   return env;
 }
@@ -103,10 +104,11 @@ export async function runAgentBench(log: (line: string) => void): Promise<SuiteR
   const port = await freePort();
   const server = await startServerProcess({ nodeArgs: ['--min-semi-space-size=16', cli], data: join(dir, 'server'), port, env: { HIDSMON_ACCESS_KEY_ID: KEY.id, HIDSMON_SECRET_ACCESS_KEY: KEY.secret, HIDSMON_API_TOKEN: TOKEN, HIDSMON_LOG_LEVEL: 'warn' } });
   const rows: Row[] = [];
-  const bundle = fileURLToPath(new URL('../agent/hidsmon-agent.mjs', import.meta.url));
+  // HIDSMON_BENCH_AGENT_BUNDLE and HIDSMON_BENCH_AGENT_UNIT measure another build (an earlier commit's, for a before/after).
+  const bundle = process.env['HIDSMON_BENCH_AGENT_BUNDLE'] ?? fileURLToPath(new URL('../agent/hidsmon-agent.mjs', import.meta.url));
   // HIDSMON_BENCH_AGENT_NODE_ARGS adds flags to the agent processes, e.g. --cpu-prof to profile them.
   const agentArgs = [...(process.env['HIDSMON_BENCH_AGENT_NODE_ARGS']?.split(' ').filter(Boolean) ?? []), ...(existsSync(bundle) ? [bundle] : [cli, 'agent'])];
-  const unitEnv = unitEnvironment(readFileSync(fileURLToPath(new URL('../../packaging/hidsmon-agent.service', import.meta.url)), 'utf8'));
+  const unitEnv = unitEnvironment(readFileSync(process.env['HIDSMON_BENCH_AGENT_UNIT'] ?? fileURLToPath(new URL('../../packaging/hidsmon-agent.service', import.meta.url)), 'utf8'));
   const agentEnv = { ...process.env, ...unitEnv, AWS_EC2_METADATA_DISABLED: 'true', HIDSMON_LOG_LEVEL: 'warn' };
   log(`agent: running ${Object.entries(unitEnv).map(([k, v]) => `${k}=${v}`).join(' ')} node ${agentArgs.join(' ')}`);
   try {
