@@ -92,7 +92,7 @@ describe('the fleet view', () => {
     const agentHost = fromApi.hosts.find((h) => h.log_stream === AGENT_STREAM);
     expect(agentHost).toMatchObject({ status: 'reporting', alerts: 3, max_level: 12 });
     const rows = page.getByTestId('fleet-host');
-    await page.waitForFunction(`document.querySelectorAll('[data-testid="fleet-host"]').length === ${fromApi.hosts.length}`);
+    await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(fromApi.hosts.length);
     const shown = await rows.evaluateAll((els) => els.map((e) => [e.getAttribute('data-host'), e.getAttribute('data-status')]));
     expect(shown.map(([host]) => host).sort()).toEqual(fromApi.hosts.map((h) => h.log_stream).sort());
     expect(fromApi.hosts.filter((h) => h.status === 'no_heartbeat').length).toBeGreaterThanOrEqual(2); // the simulated hosts have no agent

@@ -234,6 +234,13 @@ export interface SavedObjectInfo extends SavedViewFields {
   updated_by: string;
 }
 
+/** A document's surrounding alerts on its host (mirrors src/query/context.ts): both sides nearest first. */
+export interface DocumentContext {
+  anchor: Hit;
+  newer: Hit[];
+  older: Hit[];
+}
+
 /** A host on /api/fleet (mirrors src/query/fleet.ts): `silent` once its agent's last heartbeat is older than silent_host_seconds. */
 export interface FleetHost {
   log_stream: string;
@@ -277,6 +284,9 @@ export const api = {
   deleteIndex: (name: string) => call<{ deleted: string }>('DELETE', `/api/indices/${encodeURIComponent(name)}`, undefined),
   audit: (filters: AuditFilters, signal?: AbortSignal) => call<AuditPage>('GET', `/api/audit?${auditQuery(filters)}`, undefined, signal),
   ingest: (signal?: AbortSignal) => call<IngestStatus>('GET', '/api/ingest', undefined, signal),
+  document: (index: string, id: string, signal?: AbortSignal) => call<{ hit: Hit }>('GET', `/api/doc/${encodeURIComponent(index)}/${encodeURIComponent(id)}`, undefined, signal),
+  context: (index: string, id: string, size: number, signal?: AbortSignal) =>
+    call<DocumentContext>('GET', `/api/doc/${encodeURIComponent(index)}/${encodeURIComponent(id)}/context?size=${size}`, undefined, signal),
   fleet: (range: { from: string; to: string }, signal?: AbortSignal) => call<FleetStatus>('GET', `/api/fleet?${new URLSearchParams(range).toString()}`, undefined, signal),
   deadLetters: (signal?: AbortSignal) => call<{ dead_letters: DeadLetterInfo[] }>('GET', '/api/dead-letters?limit=100', undefined, signal),
   replayDeadLetters: (ids?: number[]) => call<{ replayed: number[]; failed: Array<{ id: number; reason: string }> }>('POST', '/api/dead-letters/replay', ids ? { ids } : {}),

@@ -13,6 +13,7 @@ import { AuditPage } from './audit.js';
 import { Dashboard } from './dashboard.js';
 import { IngestPage } from './ingest.js';
 import { FleetPage } from './fleet.js';
+import { DocPage } from './doc-page.js';
 import { Discover } from './discover.js';
 import { addFilter, type FilterValue } from './filters.js';
 import { stateFromUrl, urlFromState, type Page, type ViewState } from './state.js';
@@ -57,7 +58,7 @@ export function App(): React.JSX.Element {
   }, []);
 
   useEffect(() => {
-    const titles: Record<Page, string> = { dashboard: 'HIDS Alerts', discover: 'Discover', audit: 'Audit log', ingest: 'Ingest', fleet: 'Fleet' };
+    const titles: Record<Page, string> = { dashboard: 'HIDS Alerts', discover: 'Discover', audit: 'Audit log', ingest: 'Ingest', fleet: 'Fleet', doc: 'Alert' };
     document.title = `${titles[state.page]}${state.query && (state.page === 'discover' || state.page === 'dashboard') ? ` · ${state.query}` : ''} · hidsmon`;
   }, [state.page, state.query]);
 
@@ -137,6 +138,8 @@ export function App(): React.JSX.Element {
           <IngestPage />
         ) : state.page === 'fleet' ? (
           <FleetPage role={session.role} />
+        ) : state.page === 'doc' ? (
+          <DocPage />
         ) : (
           <>
             <SearchBar />

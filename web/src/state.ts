@@ -5,13 +5,14 @@
  */
 import { decodeFilter, encodeFilter, type Filter } from './filters.js';
 
-export type Page = 'discover' | 'dashboard' | 'audit' | 'ingest' | 'fleet';
+export type Page = 'discover' | 'dashboard' | 'audit' | 'ingest' | 'fleet' | 'doc';
 
 const PAGE_PATHS: ReadonlyArray<readonly [RegExp, Page]> = [
   [/^\/dashboard\/?$/, 'dashboard'],
   [/^\/audit\/?$/, 'audit'],
   [/^\/ingest\/?$/, 'ingest'],
   [/^\/fleet\/?$/, 'fleet'],
+  [/^\/doc\/?$/, 'doc'],
 ];
 
 /** `from`/`to` as the user chose them: date math (`now-24h`) or ISO 8601 times. */
@@ -31,7 +32,18 @@ export interface ViewState {
   columns: string[];
   /** The histograms' interval: `auto` or a key of HISTOGRAM_INTERVALS (time.ts). */
   interval: string;
+  /** The document page (a permanent link): which document, and how many surrounding alerts each side. */
+  doc?: DocRef;
 }
+
+export interface DocRef {
+  index: string;
+  id: string;
+  /** Surrounding alerts shown on each side (CONTEXT_SIZES). */
+  size: number;
+}
+
+export const CONTEXT_SIZES: readonly number[] = [5, 10, 25, 50, 100];
 
 export const REFRESH_CHOICES: ReadonlyArray<{ ms: number; key: string; label: string }> = [
   { ms: 0, key: 'off', label: 'Off' },
@@ -54,6 +66,10 @@ export function stateFromUrl(pathname: string, search: string): ViewState {
   const params = new URLSearchParams(search);
   const page: Page = PAGE_PATHS.find(([path]) => path.test(pathname))?.[1] ?? 'discover';
   const state = defaultState(page);
+  if (page === 'doc') {
+    const size = Number(params.get('n'));
+    state.doc = { index: params.get('index') ?? '', id: params.get('id') ?? '', size: CONTEXT_SIZES.includes(size) ? size : (CONTEXT_SIZES[0] as number) };
+  }
   state.query = params.get('q') ?? '';
   state.filters = params.getAll('f').map(decodeFilter).filter((f): f is Filter => f !== undefined);
   const from = params.get('from');
@@ -71,6 +87,8 @@ export function stateFromUrl(pathname: string, search: string): ViewState {
 
 /** The URL (path and query string) of a view; every part is written, so that the link does not depend on defaults. */
 export function urlFromState(state: ViewState): string {
+  // A document's link names only the document: it opens the same for anyone, whatever view they had.
+  if (state.page === 'doc') return docUrl(state.doc ?? { index: '', id: '', size: CONTEXT_SIZES[0] as number });
   const params = new URLSearchParams();
   if (state.query !== '') params.set('q', state.query);
   for (const filter of state.filters) params.append('f', encodeFilter(filter));
@@ -80,6 +98,11 @@ export function urlFromState(state: ViewState): string {
   params.set('cols', state.columns.join(','));
   params.set('interval', state.interval);
   return `/${state.page}?${params.toString()}`;
+}
+
+/** The permanent link of a document (and the surrounding alerts' count). */
+export function docUrl(doc: DocRef): string {
+  return `/doc?${new URLSearchParams({ index: doc.index, id: doc.id, n: String(doc.size) }).toString()}`;
 }
 
 export function refreshLabel(ms: number): string {

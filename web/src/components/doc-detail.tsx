@@ -2,6 +2,7 @@
 import { useState } from 'react';
 import type { Hit } from '../api.js';
 import { filterableValues, flattenDocument } from '../document-fields.js';
+import { CONTEXT_SIZES, docUrl } from '../state.js';
 import { useView } from '../view-context.js';
 import { dateValue, displayText, FilterButtons } from './value-cell.js';
 import { zoneAbbreviation } from '../time.js';
@@ -22,6 +23,9 @@ export function DocDetail({ hit, types }: { hit: Hit; types: ReadonlyMap<string,
         <span className="detail-id">
           {hit.index} · {hit.id}
         </span>
+        <a className="detail-link" href={docUrl({ index: hit.index, id: hit.id, size: CONTEXT_SIZES[0] as number })} data-testid="doc-link" title="This document's own page: a link that opens it, with the alerts around it on its host">
+          Surrounding alerts · permanent link
+        </a>
       </div>
       {tab === 'json' ? (
         <pre className="doc-json" data-testid="doc-json">
