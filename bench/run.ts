@@ -26,6 +26,7 @@ const SUITES: Record<string, () => SuiteResult | Promise<SuiteResult>> = {
   backends: () => runBackendsBench(log),
   fleet: async () => (await import('./fleet.bench.js')).runFleetBench(log),
   lambda: () => runLambdaBench(log),
+  export: async () => (await import('./export.bench.js')).runExportBench(log),
 };
 
 async function main(): Promise<number> {

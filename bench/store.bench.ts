@@ -36,7 +36,7 @@ export const DASHBOARD_PANELS: Record<string, AggregationRequest> = {
   'top 10 srcip': { type: 'terms', field: 'srcip', size: 10 },
 };
 
-interface Built {
+export interface Built {
   store: DuckDbStore;
   ingest: { alerts: number; totalSeconds: number; measured: string; cached: boolean };
 }
@@ -56,7 +56,7 @@ export function* simulatedDocuments(count: number): Generator<IndexedDocument[]>
   if (batch.length > 0) yield batch;
 }
 
-async function build(count: number, log: (line: string) => void): Promise<Built> {
+export async function build(count: number, log: (line: string) => void): Promise<Built> {
   mkdirSync(CACHE, { recursive: true });
   const path = join(CACHE, `store-${count}-v${GENERATOR_VERSION}.duckdb`);
   const meta = `${path}.json`;

@@ -45,7 +45,14 @@ export interface ExportRun {
 export async function startExport(backend: SearchBackend, request: SearchRequest, options: ExportOptions): Promise<ExportRun> {
   const pageSize = Math.min(MAX_HITS, Math.max(1, options.pageSize ?? DEFAULT_EXPORT_PAGE));
   const pointInTime = backend.openPointInTime ? await backend.openPointInTime(POINT_IN_TIME_KEEP_ALIVE_MS) : undefined;
-  const base: SearchRequest = { ...request, size: pageSize, aggregations: {}, ...(pointInTime !== undefined ? { pointInTime } : {}) };
+  const base: SearchRequest = {
+    ...request,
+    size: pageSize,
+    aggregations: {},
+    ...(pointInTime !== undefined ? { pointInTime } : {}),
+    // The columns are all that is written; NDJSON without columns writes whole documents.
+    ...(options.columns.length > 0 ? { sourceFields: options.columns } : {}),
+  };
   delete base.searchAfter;
   const close = async (): Promise<void> => {
     if (pointInTime !== undefined) await backend.closePointInTime?.(pointInTime);

@@ -68,6 +68,11 @@ export interface SearchRequest {
   trackTotal?: boolean;
   /** A point-in-time view of the backend (`openPointInTime`) that every page of a long read sees. */
   pointInTime?: string;
+  /**
+   * Only these fields of each hit's document are read (an export's columns): a backend may then
+   * leave the others out (OpenSearch's `_source` filter; the embedded store reads only their columns).
+   */
+  sourceFields?: readonly string[];
   aggregations?: Record<string, AggregationRequest>;
 }
 

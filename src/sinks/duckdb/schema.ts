@@ -324,16 +324,36 @@ function collectLeaves(value: JsonObject, prefix: string, out: Array<[string, un
   }
 }
 
+/**
+ * The SELECT list of a read that needs only `fields` (all kept in columns): the message and patch
+ * are read only for rows where a numeric column of those fields is NULL (its value may be one the
+ * column could not hold, kept in the message). Undefined when a field is not in a column.
+ */
+export function projectedColumns(fields: readonly string[]): string[] | undefined {
+  const numeric: ColumnName[] = [];
+  for (const field of fields) {
+    const path = field.endsWith('.keyword') ? field.slice(0, -'.keyword'.length) : field;
+    if (path === '@id' || path === 'id' || path === '@timestamp') continue;
+    const column = COLUMN_OF_PATH.get(path);
+    if (column === undefined || column === 'message') return undefined;
+    if (column === 'level' || column === 'sidid') numeric.push(column);
+  }
+  const needed = numeric.length === 0 ? 'FALSE' : numeric.map((c) => `${c} IS NULL`).join(' OR ');
+  return COLUMN_NAMES.map((name) => (name === 'message' || name === 'patch' ? `CASE WHEN ${needed} THEN ${name} END AS ${name}` : name));
+}
+
 /** A row read back (columns in COLUMNS order) → the hit's index, id and document. */
 export function documentFromRow(row: readonly unknown[]): IndexedDocument {
   const num = (c: ColumnName): number | undefined => (row[COL[c]] === null || row[COL[c]] === undefined ? undefined : Number(row[COL[c]]));
   const text = (c: ColumnName): string | undefined => (typeof row[COL[c]] === 'string' ? (row[COL[c]] as string) : undefined);
   const ts = num('ts') as number;
-  const message = text('message') as string;
+  const message = text('message');
   const patchText = text('patch');
   const patch: unknown = patchText === undefined ? {} : JSON.parse(patchText);
   let doc: JsonObject;
   if (row[COL.patch_full] === true) doc = patch as JsonObject;
+  // A projection that read no message (projectedColumns): the document of the columns alone.
+  else if (message === undefined) doc = {};
   else {
     const base = withoutColumns(JSON.parse(message.slice(message.indexOf('{'))) as JsonObject, undefined);
     doc = applyMergePatch(base, patch) as JsonObject;

@@ -42,7 +42,7 @@ import { UnavailableError } from '../../pipeline/retry.js';
 import { databaseFileBytes, SerialQueue } from '../../storage/duckdb-support.js';
 import { DuckDbFieldResolver } from './field-resolver.js';
 import { countsByBucket, fillZonedHistogram, histogramGrouping, subTermsByBucket } from '../../query/zoned-histogram.js';
-import { COL, COLUMN_NAMES, EVENT_ID_FUNCTION, createStatements, documentFromRow, duplicatesInStagingSql, eventSequence, FIELDS_TABLE, insertFromStagingSql, PACKED, rowFromDocument, STAGED_NUMBERS, STAGED_TEXTS, STAGING, TABLE, type Row } from './schema.js';
+import { COL, COLUMN_NAMES, EVENT_ID_FUNCTION, createStatements, documentFromRow, projectedColumns, duplicatesInStagingSql, eventSequence, FIELDS_TABLE, insertFromStagingSql, PACKED, rowFromDocument, STAGED_NUMBERS, STAGED_TEXTS, STAGING, TABLE, type Row } from './schema.js';
 import { checkQueryShape, DEFAULT_QUERY_LIMITS, searchTimedOut, tooManyBuckets, type QueryLimits } from '../../query/limits.js';
 import { ReadPool, ReadTimeoutError, type Deadline } from './read-pool.js';
 import { createDuckDbTextSql } from './text-sql.js';
@@ -290,7 +290,24 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
           after = ` AND ${condition}`;
         }
         const value = order.value === undefined ? '' : `, ${order.value} AS sort_value`;
-        const rows = await query(`SELECT ${COLUMN_NAMES.join(', ')}${value} FROM ${TABLE} WHERE ${pageWhere.value}${after} ORDER BY ${order.orderBy} LIMIT ${pageParams.add(size)}`, pageParams);
+        const limit = pageParams.add(size);
+        const columns = ((request.sourceFields && projectedColumns(request.sourceFields)) ?? COLUMN_NAMES).join(', ');
+        let page: string;
+        if (order.value === undefined) {
+          // By time: the page's time bound first, from the time column alone; the rows then come
+          // from the row groups within it (zone maps), not from a sort of every matching row's columns.
+          const dir = request.sort?.order === 'asc' ? 'ASC' : 'DESC';
+          const bound = await query(`SELECT ts FROM ${TABLE} WHERE ${pageWhere.value}${after} ORDER BY ts ${dir} LIMIT 1 OFFSET ${pageParams.add(size - 1)}`, pageParams);
+          const edge = bound.getRows()[0]?.[0];
+          const window = edge === undefined || edge === null ? '' : ` AND ts ${dir === 'ASC' ? '<=' : '>='} ${pageParams.add(Number(edge))}`;
+          page = `SELECT ${columns} FROM ${TABLE} WHERE ${pageWhere.value}${after}${window} ORDER BY ${order.orderBy} LIMIT ${limit}`;
+        } else {
+          // By a field: the page's rows are chosen by their row ids and sort values alone, then read whole.
+          page =
+            `SELECT ${columns}${value} FROM ${TABLE} WHERE rowid IN ` +
+            `(SELECT rowid FROM ${TABLE} WHERE ${pageWhere.value}${after} ORDER BY ${order.orderBy} LIMIT ${limit}) ORDER BY ${order.orderBy}`;
+        }
+        const rows = await query(page, pageParams);
         for (const row of rows.getRows()) {
           const doc = documentFromRow(row);
           hits.push({ ...doc, sort: order.key(row[COLUMN_NAMES.length], Number(row[COL.ts]), doc.document['@id']) });

@@ -50,6 +50,8 @@ export function searchBody(
   };
   if (request.searchAfter) body['search_after'] = searchAfterDsl(request.searchAfter, request.sort, sortType);
   if (request.pointInTime !== undefined) body['pit'] = { id: request.pointInTime, keep_alive: POINT_IN_TIME_KEEP_ALIVE };
+  // Documents as their fields (a `.keyword` is its parent's value), @id and id for the hit's identity.
+  if (request.sourceFields) body['_source'] = { includes: [...new Set(['@id', 'id', ...request.sourceFields.map((f) => f.replace(/\.keyword$/, ''))])] };
   if (limits.searchTimeoutMs > 0) body['timeout'] = `${limits.searchTimeoutMs}ms`;
   if (aggregations.length > 0) {
     const aggs: Dsl = {};

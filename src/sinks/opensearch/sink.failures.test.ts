@@ -164,3 +164,41 @@ describe('OpenSearchSink failure handling', () => {
     await expect(s.write(docs(1))).rejects.toMatchObject({ code: 'template_refused' });
   });
 });
+
+describe('OpenSearchSink bodies in flight', () => {
+  it('sends the bodies of one write two at a time by default, and one at a time when asked', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        if (!req.url?.startsWith('/_bulk')) {
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(req.url?.startsWith('/_cluster/health') ? { number_of_data_nodes: 1 } : { acknowledged: true }));
+          return;
+        }
+        inFlight++;
+        most = Math.max(most, inFlight);
+        const n = Buffer.concat(chunks).toString('utf8').trim().split('\n').length / 2;
+        // Slow enough that a second body, if it is sent at once, arrives before this one is answered.
+        setTimeout(() => {
+          inFlight--;
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(items(Array.from({ length: n }, () => 201))));
+        }, 100);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    try {
+      for (const [bulkConcurrency, expected] of [[undefined, 2], [1, 1]] as const) {
+        most = 0;
+        const sink = await OpenSearchSink.open({ url, maxBulkBytes: 2_000, retryPolicy: FAST, ...(bulkConcurrency ? { bulkConcurrency } : {}) });
+        expect(kinds(await sink.write(docs(40, 'y'.repeat(200)))).every((k) => k === 'indexed')).toBe(true);
+        await sink.close();
+        expect(most).toBe(expected);
+      }
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});

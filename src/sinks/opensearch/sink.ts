@@ -15,6 +15,8 @@ import { ensureIndexTemplate, type IndexTemplateOptions } from './index-template
 
 /** 5 MiB: within OpenSearch's advice (5–15 MB) and under the 10 MiB cap of small AWS instance types. */
 export const DEFAULT_MAX_BULK_BYTES = 5 * 1024 * 1024;
+/** `_bulk` bodies of one write in flight at once. */
+export const DEFAULT_BULK_CONCURRENCY = 2;
 
 /**
  * Retries inside one write: short, so that a write returns to the forwarder (which retries the
@@ -25,6 +27,8 @@ export const DEFAULT_SINK_RETRY_POLICY: RetryPolicy = { initialDelayMs: 100, max
 export interface OpenSearchSinkOptions extends OpenSearchConnectionOptions {
   /** Upper bound of one `_bulk` body in bytes (default 5 MiB); a single larger document goes alone. */
   maxBulkBytes?: number;
+  /** `_bulk` bodies of one write in flight at once (default 2): the node indexes them on parallel write threads. */
+  bulkConcurrency?: number;
   /** Retries of 429/5xx items and failed requests within one write. */
   retryPolicy?: RetryPolicy;
   /** Index template settings; replicas default from the cluster's data nodes (see index-template.ts). */
@@ -147,42 +151,47 @@ export class OpenSearchSink implements DocumentSink {
     const again: BulkEntry[] = [];
     let failure: { kind: 'retryable'; error: Error; retryAfterMs?: number } | undefined;
     let itemFailure: string | undefined;
-    for (let chunk = queue.shift(); chunk; chunk = queue.shift()) {
-      if (failure) {
-        again.push(...chunk);
-        continue;
-      }
-      const answer = await this.sendBulk(chunk);
-      if (answer.kind === 'retryable') {
-        failure = answer;
-        again.push(...chunk);
-        continue;
-      }
-      if (answer.kind === 'too_large') {
-        if (chunk.length === 1) {
-          outcomes[(chunk[0] as BulkEntry).position] = { kind: 'rejected', reason: `request_entity_too_large: the document alone (${(chunk[0] as BulkEntry).bytes} bytes) is larger than the cluster accepts` };
+    // Each worker takes the next body; a split or repaired body goes back to the queue for whichever is free.
+    const worker = async (): Promise<void> => {
+      for (let chunk = queue.shift(); chunk; chunk = queue.shift()) {
+        if (failure) {
+          again.push(...chunk);
           continue;
         }
-        // The cluster's limit is below ours (a small AWS instance type): halve and go on.
-        const half = Math.ceil(chunk.length / 2);
-        queue.unshift(chunk.slice(0, half), chunk.slice(half));
-        continue;
-      }
-      const repaired: BulkEntry[] = [];
-      chunk.forEach((entry, i) => {
-        const verdict = itemVerdict(answer.items[i], entry.repairs);
-        if (verdict.kind === 'final') outcomes[entry.position] = verdict.outcome;
-        else if (verdict.kind === 'retry') {
-          again.push(entry);
-          itemFailure ??= `${verdict.status}: ${verdict.reason}`;
-        } else {
-          const fixed = repairedEntry(entry, verdict.path);
-          if (fixed) repaired.push(fixed);
-          else outcomes[entry.position] = { kind: 'rejected', reason: `mapper_parsing_exception: a value at ${verdict.path} where the index maps an object` };
+        const answer = await this.sendBulk(chunk);
+        if (answer.kind === 'retryable') {
+          failure = answer;
+          again.push(...chunk);
+          continue;
         }
-      });
-      if (repaired.length > 0) queue.unshift(...chunkByBytes(repaired, maxBytes));
-    }
+        if (answer.kind === 'too_large') {
+          if (chunk.length === 1) {
+            outcomes[(chunk[0] as BulkEntry).position] = { kind: 'rejected', reason: `request_entity_too_large: the document alone (${(chunk[0] as BulkEntry).bytes} bytes) is larger than the cluster accepts` };
+            continue;
+          }
+          // The cluster's limit is below ours (a small AWS instance type): halve and go on.
+          const half = Math.ceil(chunk.length / 2);
+          queue.unshift(chunk.slice(0, half), chunk.slice(half));
+          continue;
+        }
+        const repaired: BulkEntry[] = [];
+        chunk.forEach((entry, i) => {
+          const verdict = itemVerdict(answer.items[i], entry.repairs);
+          if (verdict.kind === 'final') outcomes[entry.position] = verdict.outcome;
+          else if (verdict.kind === 'retry') {
+            again.push(entry);
+            itemFailure ??= `${verdict.status}: ${verdict.reason}`;
+          } else {
+            const fixed = repairedEntry(entry, verdict.path);
+            if (fixed) repaired.push(fixed);
+            else outcomes[entry.position] = { kind: 'rejected', reason: `mapper_parsing_exception: a value at ${verdict.path} where the index maps an object` };
+          }
+        });
+        if (repaired.length > 0) queue.unshift(...chunkByBytes(repaired, maxBytes));
+      }
+    };
+    const workers = Math.max(1, Math.min(this.options.bulkConcurrency ?? DEFAULT_BULK_CONCURRENCY, queue.length));
+    await Promise.all(Array.from({ length: workers }, worker));
     return { again, failure: failure ?? { kind: 'retryable', error: new Error(`OpenSearch refused documents for now (${itemFailure ?? 'no answer'})`) } };
   }
 
