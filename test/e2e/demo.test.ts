@@ -46,6 +46,13 @@ describe('hidsmon demo', () => {
       let history = 0;
       while (history === 0 && Date.now() < deadline) history = await search('', 'now-3h');
       expect(history).toBeGreaterThan(1000);
+      // The login link opens Discover on a range that shows the fleet's data: the two hours of backfill, not the last 24 hours.
+      const link = /Open the UI:\s+(\S+)/.exec(out)![1]!;
+      const landing = await fetch(link, { redirect: 'manual' });
+      expect(landing.status).toBe(302);
+      const opened = new URL(landing.headers.get('location') ?? '', link);
+      expect(`${opened.pathname}${opened.search}`).toBe('/discover?from=now-2h&to=now');
+      expect(await search('', 'now-2h')).toBeGreaterThan(1000);
       let live = 0;
       while (live === 0 && Date.now() < deadline) {
         live = await search('', 'now-5s');

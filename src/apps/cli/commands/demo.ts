@@ -137,7 +137,7 @@ export async function demoCommand(argv: string[], ctx: CommandContext): Promise<
       saveDemoFleet(data, { ...state, backfilled: true });
     }
 
-    await writeOut(ctx.stdout, banner(server));
+    await writeOut(ctx.stdout, banner(server, demoOpeningPath(state.createdMs, ctx.now(), backfillMs)));
     const ids = simulator.hosts.map((h) => h.instanceId).join(', ');
     const what = earlier.kind === 'continued' && earlier.state.backfilled
       ? `continuing the fleet first started ${new Date(state.createdMs).toISOString()} (no second backfill); about ${rate} alerts a second`
@@ -218,4 +218,21 @@ class DemoAlertsFiles {
     writeSync(fd, buffer.join(''));
     buffer.length = 0;
   }
+}
+
+/** The longest range the demo opens on: a fleet older than this opens on its last week. */
+const MAX_OPENING_HOURS = 7 * 24;
+/** Minutes past the whole hour that do not make it an hour more (the first alerts of a backfill come a little after its start). */
+const OPENING_SLACK_MS = 10 * 60_000;
+
+/**
+ * Where the demo's login link lands: Discover over the fleet's whole history (the backfill before
+ * it was first started, and every run since), as whole hours back from now. The UI's default, the
+ * last 24 hours, squeezes a fresh demo's two hours into a twelfth of the histogram, and shows a
+ * continued fleet (no second backfill) empty until its first live alerts arrive.
+ */
+export function demoOpeningPath(createdMs: number, nowMs: number, backfillMs: number): string {
+  // The backfill itself takes a little while: a fresh fleet still opens on "Last 2 hours", not 3.
+  const hours = Math.min(MAX_OPENING_HOURS, Math.max(1, Math.ceil((nowMs - (createdMs - backfillMs) - OPENING_SLACK_MS) / 3_600_000)));
+  return `/discover?from=now-${hours}h&to=now`;
 }

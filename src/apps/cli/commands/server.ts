@@ -100,11 +100,12 @@ export async function startOrExplain(config: ServerConfig, logger: Logger, extra
   }
 }
 
-export function banner(server: RunningServer): string {
+/** `next`: where the login link lands (a path of the UI, such as the demo's range that shows its data). */
+export function banner(server: RunningServer, next?: string): string {
   const lines = [
     `hidsmon is running on ${server.url} (data in ${server.config.dataDir})`,
     '',
-    `  Open the UI:        ${server.loginUrl}`,
+    `  Open the UI:        ${next ? `${server.loginUrl}&next=${encodeURIComponent(next)}` : server.loginUrl}`,
     `  CloudWatch Logs:    endpoint ${server.url}, region ${server.config.region}`,
     ...indexLines(server.config),
   ];
