@@ -182,9 +182,20 @@ export function AuditPage(): React.JSX.Element {
 function AuditRow({ entry: e, open, onToggle }: { entry: AuditRecord; open: boolean; onToggle: () => void }): React.JSX.Element {
   return (
     <>
-      <tr className={`audit-row outcome-${e.outcome}`} onClick={onToggle} aria-expanded={open} data-testid="audit-row">
+      <tr className={`audit-row outcome-${e.outcome}`} onClick={onToggle} data-testid="audit-row">
         <td className="col-time" title={e.time}>
-          {timeLabel(e.time_ms)}
+          {/* The row opens on a click anywhere; this button is the same for the keyboard and screen readers (a row cannot be expanded, ARIA says). */}
+          <button
+            type="button"
+            className="link-button audit-open"
+            aria-expanded={open}
+            onClick={(event) => {
+              event.stopPropagation();
+              onToggle();
+            }}
+          >
+            {timeLabel(e.time_ms)}
+          </button>
         </td>
         <td title={e.actor.arn ?? e.actor.kind}>{actorLabel(e)}</td>
         <td>{e.source_ip ?? '—'}</td>

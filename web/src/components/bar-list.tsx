@@ -24,7 +24,9 @@ export interface BarListProps {
   empty?: string;
 }
 
-const pct = new Intl.NumberFormat('en-US', { style: 'percent', maximumFractionDigits: 1 });
+import { formatShare } from '../format.js';
+
+const pct = { format: formatShare };
 
 export function BarList({ items, max, total, onFilter, testId, field, empty = 'No alerts match.' }: BarListProps): React.JSX.Element {
   const top = max ?? items.reduce((m, i) => Math.max(m, i.count), 0);

@@ -13,13 +13,15 @@ export function DocDetail({ hit, types }: { hit: Hit; types: ReadonlyMap<string,
   const rows = flattenDocument(hit.document);
   return (
     <div className="doc-detail" data-testid="doc-detail">
-      <div className="detail-tabs" role="tablist">
+      <div className="detail-tabs">
+        <span role="tablist" aria-label="Show the document as" className="detail-tablist">
         <button type="button" role="tab" aria-selected={tab === 'table'} className={tab === 'table' ? 'active' : ''} onClick={() => setTab('table')} data-testid="detail-tab-table">
           Table
         </button>
         <button type="button" role="tab" aria-selected={tab === 'json'} className={tab === 'json' ? 'active' : ''} onClick={() => setTab('json')} data-testid="detail-tab-json">
           JSON
         </button>
+        </span>
         <span className="detail-id">
           {hit.index} · {hit.id}
         </span>
@@ -68,11 +70,11 @@ export function DocDetail({ hit, types }: { hit: Hit; types: ReadonlyMap<string,
                     ) : (
                       <span className="detail-text" data-testid="detail-value">
                         {displayText(field, value, types.get(field))}
+                        {dateValue(field, value, types.get(field)) !== undefined && <span className="zone-badge">{zoneAbbreviation(dateValue(field, value, types.get(field)))}</span>}
                       </span>
                     )}
                   </td>
                 </tr>
-                        {dateValue(field, value, types.get(field)) !== undefined && <span className="zone-badge">{zoneAbbreviation(dateValue(field, value, types.get(field)))}</span>}
               );
             })}
           </tbody>

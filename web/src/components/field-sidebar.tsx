@@ -8,6 +8,7 @@ import { api, ApiError, type FieldInfo, type SearchBody, type TopValues } from '
 import { useLiveQuery } from '../hooks.js';
 import { useView } from '../view-context.js';
 import { FilterButtons } from './value-cell.js';
+import { formatShare } from '../format.js';
 
 const TYPE_BADGE: Record<string, { text: string; title: string }> = {
   text: { text: 't', title: 'text (analyzed)' },
@@ -20,7 +21,7 @@ const TYPE_BADGE: Record<string, { text: string; title: string }> = {
   boolean: { text: 'b', title: 'boolean' },
 };
 
-const pct = new Intl.NumberFormat('en-US', { style: 'percent', maximumFractionDigits: 1 });
+const pct = { format: formatShare };
 
 function TypeBadge({ type }: { type: string }): React.JSX.Element {
   const badge = (Object.hasOwn(TYPE_BADGE, type) ? TYPE_BADGE[type] : undefined) ?? { text: '?', title: type };

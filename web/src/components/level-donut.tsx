@@ -1,13 +1,18 @@
 /** @module The rule level breakdown: a donut of levels in the shared level colours, with a legend; slices and legend rows filter. */
 import { useState } from 'react';
 import type { TermsBucket } from '../api.js';
-import { levelBand, levelColor, levelTextColor } from '../levels.js';
+import { formatShare } from '../format.js';
+import { levelBand, levelColor, levelName, levelTextColor } from '../levels.js';
 
-const pct = new Intl.NumberFormat('en-US', { style: 'percent', maximumFractionDigits: 1 });
+const pct = { format: formatShare };
 
 function arc(cx: number, cy: number, r0: number, r1: number, a0: number, a1: number): string {
-  // A full circle as one arc has no area; split it in two.
-  if (a1 - a0 >= Math.PI * 2 - 1e-6) return `${arc(cx, cy, r0, r1, a0, a0 + Math.PI)} ${arc(cx, cy, r0, r1, a0 + Math.PI, a1)}`;
+  // A whole ring (one level, 100 %): two circles in one path, filled even-odd, so that no edge
+  // crosses the ring (two half-ring slices showed anti-aliased seams where they met).
+  if (a1 - a0 >= Math.PI * 2 - 1e-6) {
+    const circle = (r: number): string => `M ${cx} ${cy - r} A ${r} ${r} 0 1 1 ${cx} ${cy + r} A ${r} ${r} 0 1 1 ${cx} ${cy - r} Z`;
+    return `${circle(r1)} ${circle(r0)}`;
+  }
   const p = (r: number, a: number): string => `${(cx + r * Math.sin(a)).toFixed(2)} ${(cy - r * Math.cos(a)).toFixed(2)}`;
   const large = a1 - a0 > Math.PI ? 1 : 0;
   return `M ${p(r1, a0)} A ${r1} ${r1} 0 ${large} 1 ${p(r1, a1)} L ${p(r0, a1)} A ${r0} ${r0} 0 ${large} 0 ${p(r0, a0)} Z`;
@@ -39,6 +44,7 @@ export function LevelDonut({ buckets, onFilter }: { buckets: readonly TermsBucke
             key={String(b.key)}
             d={path}
             fill={levelColor(b.key)}
+            fillRule="evenodd"
             className={`slice${hover === String(b.key) ? ' hover' : ''}`}
             data-testid="level-slice"
             data-key={String(b.key)}
@@ -65,7 +71,7 @@ export function LevelDonut({ buckets, onFilter }: { buckets: readonly TermsBucke
               <span className="level-badge" style={{ background: levelColor(b.key), color: levelTextColor(b.key) }}>
                 {String(b.key)}
               </span>
-              <span className="legend-band">{levelBand(b.key)?.name ?? ''}</span>
+              <span className="legend-band" title={levelBand(b.key)?.name ?? ''}>{levelName(b.key)}</span>
               <span className="legend-count">{b.count.toLocaleString('en-US')}</span>
               <span className="legend-share">{pct.format(b.count / total)}</span>
             </button>

@@ -37,7 +37,7 @@ export function SignIn({ session }: { session: Problem }): React.JSX.Element {
             <ol>
               <li>
                 Open the <strong>login link the server printed</strong> when it started (<code>hidsmon server</code> or <code>npm start</code>); it looks like{' '}
-                <code>http://127.0.0.1:5601/login?token=…</code>. Each link works once; restarting the server prints a new one.
+                <code className="login-example" data-testid="login-example">{`${window.location.origin}/login?token=…`}</code>. Each link works once; restarting the server prints a new one.
               </li>
               <li>
                 Or sign in with an <strong>API token</strong> (from the server's configuration, or <code>credentials.json</code> in its data directory). The form sends it in the
