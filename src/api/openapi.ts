@@ -11,6 +11,7 @@ const searchBody = {
     from: timeBound,
     to: timeBound,
     size: { type: 'integer', minimum: 0, maximum: 10000, default: 20 },
+    time_zone: { type: 'string', description: "as OpenSearch's time_zone: an IANA zone (Europe/Berlin), UTC or an offset (+05:30); date math in from/to rounds in it (now/d is local midnight) and it is every date_histogram's zone unless one names its own" },
     search_after: { type: 'array', prefixItems: [{ type: 'integer' }, { type: 'string' }], description: 'the sort of the last hit of the previous page' },
     aggregations: {
       type: 'object',
@@ -23,6 +24,13 @@ const searchBody = {
           size: { type: 'integer', minimum: 1, maximum: 1000 },
           missing: { type: 'string' },
           interval_ms: { oneOf: [{ const: 'auto' }, { type: 'integer', minimum: 1 }] },
+          time_zone: { type: 'string', description: 'date_histogram: buckets start at local multiples of the interval in this zone (local midnight for days, 23- and 25-hour days across daylight-saving changes), as OpenSearch makes them' },
+          aggregations: {
+            type: 'object',
+            maxProperties: 4,
+            description: 'date_histogram: terms counted in each bucket (buckets[].aggregations.<name>: {type, buckets, otherCount}), e.g. {"levels": {"type": "terms", "field": "rule.level", "size": 16}} for bars stacked by level',
+            additionalProperties: { type: 'object', required: ['type', 'field'], properties: { type: { const: 'terms' }, field: { type: 'string' }, size: { type: 'integer', minimum: 1, maximum: 100 } } },
+          },
         },
       },
     },

@@ -31,6 +31,8 @@ const MAX_SORT_FIELD = 512;
  * (as the UI's URL has it); the order defaults to desc.
  */
 export function parseSort(value: unknown): SortSpec | string {
+  // OpenSearch's list form with one entry (the saved searches keep it so).
+  if (Array.isArray(value) && value.length === 1) value = value[0];
   let field: unknown;
   let order: unknown = 'desc';
   if (typeof value === 'string') {

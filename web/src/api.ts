@@ -23,13 +23,41 @@ export interface SearchBody {
   size?: number;
   /** The `sort` of the last hit of the previous page. */
   search_after?: SortKey;
+  /** Hits by a field (missing values last, then newest first); absent: newest first. */
+  sort?: { field: string; order: 'asc' | 'desc' };
   aggregations?: Record<string, AggregationSpec>;
   /** The zone of date math in from/to (now/d) and of every histogram's buckets, as OpenSearch's time_zone. */
   time_zone?: string;
 }
 
-/** Hits sort on @timestamp, then @id, both descending. */
-export type SortKey = [timestampMs: number, eventId: string];
+/** A hit's sort: [@timestamp ms, @id], led by the sorted field's value (null: missing) when sorted by a field. */
+export type SortKey = [timestampMs: number, eventId: string] | [value: string | number | null, timestampMs: number, eventId: string];
+
+/** An export's body: a search body with the format and the columns (POST /api/export). */
+export interface ExportBody extends Omit<SearchBody, 'size' | 'search_after' | 'aggregations'> {
+  format: 'csv' | 'ndjson';
+  columns?: string[];
+}
+
+/**
+ * Starts an export: the streamed response (the caller reads its body), its total from
+ * X-Total-Count and its file name; a refused query throws an ApiError as `call` does.
+ */
+async function startExport(body: ExportBody, signal: AbortSignal): Promise<{ response: Response; total: number; fileName: string }> {
+  let response: Response;
+  try {
+    response = await fetch('/api/export', { method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body), signal });
+  } catch (e) {
+    if ((e as Error).name === 'AbortError') throw e;
+    throw new ApiError(0, 'network', 'The hidsmon server cannot be reached. Is it running?');
+  }
+  if (!response.ok) {
+    const json = (await response.json().catch(() => ({}))) as { error?: { kind?: string; message?: string } };
+    throw new ApiError(response.status, json.error?.kind ?? 'internal', json.error?.message ?? `The server answered ${response.status}.`);
+  }
+  const fileName = /filename="([^"]+)"/.exec(response.headers.get('content-disposition') ?? '')?.[1] ?? `hidsmon.${body.format}`;
+  return { response, total: Number(response.headers.get('x-total-count') ?? -1), fileName };
+}
 
 /** An alert document: nested JSON whose every string is attacker-controlled. */
 export type AlertDocument = Record<string, unknown>;
@@ -292,6 +320,7 @@ export const api = {
   replayDeadLetters: (ids?: number[]) => call<{ replayed: number[]; failed: Array<{ id: number; reason: string }> }>('POST', '/api/dead-letters/replay', ids ? { ids } : {}),
   logout: () => call<{ signed_out: boolean }>('POST', '/api/logout', {}),
   search: (body: SearchBody, signal?: AbortSignal) => call<SearchResponse>('POST', '/api/search', body, signal),
+  startExport,
   fields: (signal?: AbortSignal) => call<{ fields: FieldInfo[] }>('GET', '/api/fields', undefined, signal),
   savedList: (kind: SavedKind, signal?: AbortSignal) =>
     call<{ saved_searches?: SavedObjectInfo[]; saved_queries?: SavedObjectInfo[] }>('GET', `/api/saved/${kind}`, undefined, signal).then((r) => r.saved_searches ?? r.saved_queries ?? []),

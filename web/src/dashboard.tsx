@@ -6,6 +6,7 @@
  */
 import { api, type AggregationResult, type SearchBody, type SearchResponse, type TermsBucket } from './api.js';
 import { BarList } from './components/bar-list.js';
+import { PanelCsvButton } from './components/export-button.js';
 import { Histogram } from './components/histogram.js';
 import { LevelDonut } from './components/level-donut.js';
 import { QueryError } from './components/query-error.js';
@@ -28,12 +29,23 @@ function terms(result: AggregationResult | undefined): TermsBucket[] {
   return result?.type === 'terms' ? result.buckets : [];
 }
 
-function Panel({ title, subtitle, testId, children, className = '' }: { title: string; subtitle?: string; testId: string; children: React.ReactNode; className?: string }): React.JSX.Element {
+/** A panel's aggregation as CSV rows: a header and one row per bucket. */
+interface PanelCsv {
+  header: readonly string[];
+  rows: ReadonlyArray<readonly unknown[]>;
+}
+
+function termsCsv(field: string, buckets: readonly TermsBucket[]): PanelCsv {
+  return { header: [field, 'count'], rows: buckets.map((b) => [b.key, b.count]) };
+}
+
+function Panel({ title, subtitle, testId, children, className = '', csv }: { title: string; subtitle?: string; testId: string; children: React.ReactNode; className?: string; csv?: PanelCsv }): React.JSX.Element {
   return (
     <section className={`panel ${className}`} data-testid={testId} aria-label={title}>
       <header className="panel-header">
         <h2>{title}</h2>
         {subtitle && <span className="panel-subtitle">{subtitle}</span>}
+        {csv && <PanelCsvButton title={title} header={csv.header} rows={csv.rows} testId={`${testId}-csv`} />}
       </header>
       <div className="panel-body">{children}</div>
     </section>
@@ -96,6 +108,7 @@ export function Dashboard(): React.JSX.Element {
             subtitle={overTime?.type === 'date_histogram' ? `per ${formatDuration(overTime.intervalMs)}${data?.time_range ? ` · ${formatTime(data.time_range.from, false)} → ${formatTime(data.time_range.to, false)}` : ''}` : undefined}
             testId="panel-over-time"
             className="wide"
+            csv={{ header: ['time', 'count'], rows: overTime?.type === 'date_histogram' ? overTime.buckets.map((b) => [new Date(b.keyMs).toISOString(), b.count]) : [] }}
           >
             <div className="panel-tools">
               <IntervalSelect scaled={interval.scaled} testId="dashboard-interval" />
@@ -112,7 +125,7 @@ export function Dashboard(): React.JSX.Element {
               />
             )}
           </Panel>
-          <Panel title="Top 20 alert types" subtitle="rule.comment" testId="panel-types" className="types">
+          <Panel title="Top 20 alert types" subtitle="rule.comment" testId="panel-types" className="types" csv={termsCsv('rule.comment', terms(aggs['types']))}>
             <BarList
               items={terms(aggs['types']).map((b) => ({ key: b.key, label: String(b.key), count: b.count }))}
               total={total}
@@ -121,13 +134,13 @@ export function Dashboard(): React.JSX.Element {
               onFilter={filterOn('rule.comment')}
             />
           </Panel>
-          <Panel title="Rule level breakdown" subtitle="rule.level" testId="panel-levels" className="levels">
+          <Panel title="Rule level breakdown" subtitle="rule.level" testId="panel-levels" className="levels" csv={termsCsv('rule.level', levels)}>
             <LevelDonut buckets={levels} onFilter={filterOn('rule.level')} />
           </Panel>
-          <Panel title="Top 10 rule ids" subtitle="rule.sidid" testId="panel-rule-ids" className="half">
+          <Panel title="Top 10 rule ids" subtitle="rule.sidid" testId="panel-rule-ids" className="half" csv={termsCsv('rule.sidid', terms(aggs['rule_ids']))}>
             <BarList items={terms(aggs['rule_ids']).map((b) => ({ key: b.key, label: String(b.key), count: b.count }))} total={total} field="rule.sidid" testId="top-rule-ids" onFilter={filterOn('rule.sidid')} />
           </Panel>
-          <Panel title="Top 10 source IPs" subtitle="srcip" testId="panel-source-ips" className="half">
+          <Panel title="Top 10 source IPs" subtitle="srcip" testId="panel-source-ips" className="half" csv={termsCsv('srcip', terms(aggs['source_ips']))}>
             <BarList
               items={terms(aggs['source_ips']).map((b) => ({ key: b.key, label: String(b.key), count: b.count }))}
               total={total}

@@ -5,6 +5,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiError, isAbort, type FieldInfo, type Hit, type SearchBody, type SearchResponse } from './api.js';
 import { DocTable } from './components/doc-table.js';
+import { ExportButton } from './components/export-button.js';
 import { FieldSidebar } from './components/field-sidebar.js';
 import { Histogram } from './components/histogram.js';
 import { QueryError } from './components/query-error.js';
@@ -32,7 +33,7 @@ interface MorePages {
 export function Discover(): React.JSX.Element {
   const view = useView();
   const { state } = view;
-  const base: SearchBody = { query: state.query, filters: activeFiltersDsl(state.filters), from: state.time.from, to: state.time.to, time_zone: displayTimeZone() };
+  const base: SearchBody = { query: state.query, filters: activeFiltersDsl(state.filters), from: state.time.from, to: state.time.to, time_zone: displayTimeZone(), ...(state.sort?.[0] ? { sort: state.sort[0] } : {}) };
   const interval = histogramInterval(state.interval, state.time);
   const key = JSON.stringify({ ...base, interval: interval.ms });
   const first = useLiveQuery<SearchResponse>(
@@ -103,6 +104,10 @@ export function Discover(): React.JSX.Element {
               {` · ${data.took_ms} ms`}
               {first.updatedAt !== undefined && state.refreshMs > 0 && ` · updated ${formatTime(first.updatedAt, false).slice(11)}`}
             </span>
+          )}
+          {data && (
+            // The export reads the result on show: its resolved time range, so that "now" stays put.
+            <ExportButton body={{ ...base, ...(data.time_range ? { from: data.time_range.from, to: data.time_range.to } : {}), columns: state.columns.length > 0 ? ['@timestamp', ...state.columns] : [] }} />
           )}
         </div>
         {histogram?.type === 'date_histogram' && (

@@ -32,8 +32,19 @@ export interface ViewState {
   columns: string[];
   /** The histograms' interval: `auto` or a key of HISTOGRAM_INTERVALS (time.ts). */
   interval: string;
+  /** Discover's sort (one field is used; in the URL as `sort=field:asc`); absent: newest first. */
+  sort?: ViewSort[];
   /** The document page (a permanent link): which document, and how many surrounding alerts each side. */
   doc?: DocRef;
+  /** Discover's expanded rows (`<index>/<id>`), so that a link or a reload opens them again. */
+  expanded?: string[];
+  /** Discover's cells wrap long values (full_log) instead of cutting them. */
+  wrap?: boolean;
+}
+
+export interface ViewSort {
+  field: string;
+  order: 'asc' | 'desc';
 }
 
 export interface DocRef {
@@ -80,6 +91,12 @@ export function stateFromUrl(pathname: string, search: string): ViewState {
   if (refresh) state.refreshMs = refresh.ms;
   const interval = params.get('interval');
   if (interval && /^[0-9a-zA-Z]{1,8}$/.test(interval)) state.interval = interval;
+  const sort = params.get('sort');
+  const sorted = sort ? /^(.{1,512}):(asc|desc)$/s.exec(sort) : null;
+  if (sorted && sort !== '@timestamp:desc') state.sort = [{ field: sorted[1] as string, order: sorted[2] as 'asc' | 'desc' }];
+  const open = params.getAll('open').filter((k) => k.length > 0 && k.length <= 1100);
+  if (open.length > 0) state.expanded = [...new Set(open)].slice(0, 50);
+  if (params.get('wrap') === '1') state.wrap = true;
   const cols = params.get('cols');
   if (cols !== null) state.columns = cols === '' ? [] : [...new Set(cols.split(',').filter((c) => c !== ''))];
   return state;
@@ -97,6 +114,8 @@ export function urlFromState(state: ViewState): string {
   params.set('refresh', REFRESH_CHOICES.find((r) => r.ms === state.refreshMs)?.key ?? 'off');
   params.set('cols', state.columns.join(','));
   params.set('interval', state.interval);
+  const sort = state.sort?.[0];
+  if (sort && !(sort.field === '@timestamp' && sort.order === 'desc')) params.set('sort', `${sort.field}:${sort.order}`);
   return `/${state.page}?${params.toString()}`;
 }
 

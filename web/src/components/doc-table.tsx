@@ -38,6 +38,53 @@ const COLUMN_WIDTHS: ReadonlyMap<string, number> = new Map([
   ['TimeStamp', 188],
 ]);
 
+/** The view's sort, newest first when absent. */
+function parseViewSort(sort: ReadonlyArray<{ field: string; order: 'asc' | 'desc' }> | undefined): { field: string; order: 'asc' | 'desc' } {
+  return sort?.[0] ?? { field: '@timestamp', order: 'desc' };
+}
+
+const MIN_COLUMN_WIDTH = 48;
+const MAX_COLUMN_WIDTH = 2000;
+
+/**
+ * The handle on a header's right edge: drag it to widen or narrow the column, or focus it and
+ * press the arrow keys (±20 px). `onResize` takes the new width in px.
+ */
+function ColumnResizer({ field, onResize }: { field: string; onResize(width: number, header: HTMLElement): void }): React.JSX.Element {
+  const headerOf = (element: HTMLElement): HTMLElement => element.closest('th') ?? element;
+  const headerWidth = (element: HTMLElement): number => headerOf(element).getBoundingClientRect().width;
+  return (
+    <button
+      type="button"
+      className="column-resizer"
+      aria-label={`Resize column ${field} (left and right arrow keys)`}
+      title="Drag to resize"
+      data-testid="column-resizer"
+      data-field={field}
+      onKeyDown={(e) => {
+        if (e.key !== 'ArrowLeft' && e.key !== 'ArrowRight') return;
+        e.preventDefault();
+        onResize(headerWidth(e.currentTarget) + (e.key === 'ArrowRight' ? 20 : -20), headerOf(e.currentTarget));
+      }}
+      onPointerDown={(e) => {
+        const handle = e.currentTarget;
+        const startX = e.clientX;
+        const startWidth = headerWidth(handle);
+        handle.setPointerCapture(e.pointerId);
+        const move = (m: PointerEvent): void => onResize(startWidth + m.clientX - startX, headerOf(handle));
+        const up = (): void => {
+          handle.removeEventListener('pointermove', move);
+          handle.removeEventListener('pointerup', up);
+          handle.removeEventListener('pointercancel', up);
+        };
+        handle.addEventListener('pointermove', move);
+        handle.addEventListener('pointerup', up);
+        handle.addEventListener('pointercancel', up);
+      }}
+    />
+  );
+}
+
 function hitKey(hit: Hit): string {
   return `${hit.index}/${hit.id}`;
 }
@@ -75,6 +122,29 @@ export function DocTable({ hits, fields, total, done, loadingMore, moreError, ca
   }, [done, hits.length]);
 
   const columns = state.columns;
+  const sort = parseViewSort(state.sort);
+  const sortable = (field: string): boolean => field === '@timestamp' || (fields ?? []).some((f) => f.name === field && f.aggregatable && f.type !== 'text');
+  /** Sorts by the column; again flips the order (the time column starts newest first, others lowest first). */
+  const sortBy = (field: string): void =>
+    update((s) => {
+      const current = parseViewSort(s.sort);
+      const order = current.field === field ? (current.order === 'asc' ? 'desc' : 'asc') : field === '@timestamp' ? 'desc' : 'asc';
+      const next = { ...s };
+      if (field === '@timestamp' && order === 'desc') delete next.sort;
+      else next.sort = [{ field, order }];
+      return next;
+    });
+  const sortButton = (field: string, label: React.ReactNode): React.ReactNode => {
+    if (!sortable(field)) return label;
+    const active = sort.field === field;
+    const arrow = active ? (sort.order === 'asc' ? '↑' : '↓') : '↕';
+    const next = active && sort.order === 'asc' ? 'descending' : active ? 'ascending' : field === '@timestamp' ? 'descending' : 'ascending';
+    return (
+      <button type="button" className={`sort-button${active ? ' active' : ''}`} onClick={() => sortBy(field)} aria-label={`Sort by ${field}, ${next}`} data-testid="sort-button" data-field={field}>
+        {label} <span aria-hidden="true" className="sort-arrow">{arrow}</span>
+      </button>
+    );
+  };
   const move = (field: string, by: number): void =>
     update((s) => {
       const cols = [...s.columns];
@@ -97,21 +167,21 @@ export function DocTable({ hits, fields, total, done, loadingMore, moreError, ca
       <div className="table-tools">
         <ColumnChooser fields={fields} />
         <span className="rows-note">
-          {hits.length.toLocaleString('en-US')} of {total.toLocaleString('en-US')} shown, newest first
+          {hits.length.toLocaleString('en-US')} of {total.toLocaleString('en-US')} shown, {sort.field === '@timestamp' ? (sort.order === 'asc' ? 'oldest first' : 'newest first') : `by ${sort.field} ${sort.order === 'asc' ? 'ascending' : 'descending'}`}
         </span>
       </div>
       <table className="doc-table" data-testid="doc-table">
         <thead>
           <tr>
             <th className="expand-col" aria-label="Expand" style={{ width: 28 }} />
-            <th className="time-col" data-testid="column-header" data-field="@timestamp" style={{ width: 188 }}>
-              Time <span className="zone-badge" data-testid="table-time-zone">{zoneAbbreviation()}</span> <span aria-hidden="true">↓</span>
+            <th className="time-col" data-testid="column-header" data-field="@timestamp" style={{ width: 188 }} aria-sort={sort.field === '@timestamp' ? (sort.order === 'asc' ? 'ascending' : 'descending') : 'none'}>
+              {sortButton('@timestamp', 'Time')} <span className="zone-badge" data-testid="table-time-zone">{zoneAbbreviation()}</span>
             </th>
             {columns.length === 0 && <th>Document</th>}
             {columns.map((c, i) => (
-              <th key={c} data-testid="column-header" data-field={c} style={COLUMN_WIDTHS.has(c) ? { width: COLUMN_WIDTHS.get(c) } : undefined}>
+              <th key={c} data-testid="column-header" data-field={c} style={widthOf(c) !== undefined ? { width: widthOf(c) } : undefined} {...(sortable(c) ? { 'aria-sort': sort.field === c ? (sort.order === 'asc' ? 'ascending' : 'descending') : 'none' } : {})}>
                 <span className="th-inner">
-                  <span className="th-name">{c}</span>
+                  <span className="th-name">{sortButton(c, c)}</span>
                   <span className="th-actions">
                     <button type="button" className="icon-button" aria-label={`Move ${c} left`} title="Move left" disabled={i === 0} onClick={() => move(c, -1)}>
                       ‹
@@ -140,7 +210,7 @@ export function DocTable({ hits, fields, total, done, loadingMore, moreError, ca
                       {open ? '▾' : '▸'}
                     </button>
                   </td>
-                  <td className="time-col">{displayText('@timestamp', hit.document['@timestamp'] ?? hit.sort[0], 'date')}</td>
+                  <td className="time-col">{displayText('@timestamp', hit.document['@timestamp'] ?? hit.sort[hit.sort.length - 2], 'date')}</td>
                   {columns.length === 0 && (
                     <td>
                       <DocumentSummary hit={hit} />
