@@ -179,7 +179,7 @@ export function DocTable({ hits, fields, total, done, loadingMore, moreError, ca
             </th>
             {columns.length === 0 && <th>Document</th>}
             {columns.map((c, i) => (
-              <th key={c} data-testid="column-header" data-field={c} style={widthOf(c) !== undefined ? { width: widthOf(c) } : undefined} {...(sortable(c) ? { 'aria-sort': sort.field === c ? (sort.order === 'asc' ? 'ascending' : 'descending') : 'none' } : {})}>
+              <th key={c} data-testid="column-header" data-field={c} style={COLUMN_WIDTHS.has(c) ? { width: COLUMN_WIDTHS.get(c) } : undefined} {...(sortable(c) ? { 'aria-sort': sort.field === c ? (sort.order === 'asc' ? 'ascending' : 'descending') : 'none' } : {})}>
                 <span className="th-inner">
                   <span className="th-name">{sortButton(c, c)}</span>
                   <span className="th-actions">
