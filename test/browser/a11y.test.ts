@@ -138,3 +138,37 @@ describe('polish', () => {
     expect(new Set(colours).size).toBe(colours.length);
   });
 });
+
+describe('Discover table', () => {
+  it('keeps the expanded row in the URL (a reload opens it again), wraps long values on demand, and resizes a column by keyboard', { timeout: 60_000 }, async () => {
+    const { page } = await fx.signedIn();
+    await page.goto(`${fx.server.url}/discover?cols=rule.level,full_log,srcip`);
+    await waitReady(page, 'discover');
+    const first = page.getByTestId('doc-row').first();
+    const id = (await first.getAttribute('data-id')) as string;
+    await first.getByTestId('row-expand').click();
+    const open = new URL(page.url()).searchParams.getAll('open');
+    expect(open).toHaveLength(1);
+    expect(open[0]).toMatch(new RegExp(`^cwl-\\d{4}\\.\\d{2}\\.\\d{2}/${id}$`));
+    await page.reload();
+    await waitReady(page, 'discover');
+    await page.getByTestId('doc-detail').waitFor();
+    expect(await page.getByTestId('doc-detail').textContent()).toContain(id);
+
+    const cell = page.locator('td[data-field="full_log"] .cell-text').first();
+    const before = (await cell.boundingBox())?.height ?? 0;
+    await page.getByTestId('wrap-toggle').click();
+    expect(new URL(page.url()).searchParams.get('wrap')).toBe('1');
+    expect(await cell.evaluate((e) => (globalThis as unknown as { getComputedStyle(x: unknown): { whiteSpace: string } }).getComputedStyle(e).whiteSpace)).toBe('pre-wrap');
+    expect((await cell.boundingBox())?.height ?? 0).toBeGreaterThan(before);
+
+    const header = page.locator('th[data-field="full_log"]');
+    const start = (await header.boundingBox())?.width ?? 0;
+    await page.locator('[data-testid="column-resizer"][data-field="full_log"]').focus();
+    for (let i = 0; i < 10; i++) await page.keyboard.press('ArrowRight');
+    const wide = (await header.boundingBox())?.width ?? 0;
+    expect(wide).toBeGreaterThan(start + 150);
+    for (let i = 0; i < 10; i++) await page.keyboard.press('ArrowLeft');
+    expect((await header.boundingBox())?.width ?? 0).toBeLessThan(wide - 150);
+  });
+});

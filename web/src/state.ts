@@ -113,6 +113,8 @@ export function urlFromState(state: ViewState): string {
   params.set('to', state.time.to);
   params.set('refresh', REFRESH_CHOICES.find((r) => r.ms === state.refreshMs)?.key ?? 'off');
   params.set('cols', state.columns.join(','));
+  for (const key of state.expanded ?? []) params.append('open', key);
+  if (state.wrap) params.set('wrap', '1');
   params.set('interval', state.interval);
   const sort = state.sort?.[0];
   if (sort && !(sort.field === '@timestamp' && sort.order === 'desc')) params.set('sort', `${sort.field}:${sort.order}`);

@@ -105,7 +105,18 @@ function DocumentSummary({ hit }: { hit: Hit }): React.JSX.Element {
 
 export function DocTable({ hits, fields, total, done, loadingMore, moreError, capped, onLoadMore }: DocTableProps): React.JSX.Element {
   const { state, update } = useView();
-  const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
+  // Expanded rows live in the view (the URL): a link or a reload opens them again.
+  const expanded = useMemo<ReadonlySet<string>>(() => new Set(state.expanded ?? []), [state.expanded]);
+  // After a resize every column has its width in px and the table their sum, so that widening one
+  // column makes the table wider (it scrolls) instead of squeezing the others.
+  const [sized, setSized] = useState<{ widths: ReadonlyMap<string, number>; table: number } | undefined>();
+  const resize = (field: string, width: number, header: HTMLElement): void => {
+    const cells = [...(header.closest('tr')?.children ?? [])] as HTMLElement[];
+    const widths = new Map(cells.map((th, i) => [th.dataset['field'] ?? `#${i}`, Math.round(th.getBoundingClientRect().width)] as const));
+    widths.set(field, Math.max(MIN_COLUMN_WIDTH, Math.min(MAX_COLUMN_WIDTH, Math.round(width))));
+    setSized({ widths, table: [...widths.values()].reduce((n, w) => n + w, 0) });
+  };
+  const widthOf = (field: string): number | undefined => sized?.widths.get(field) ?? COLUMN_WIDTHS.get(field);
   const types = useMemo(() => new Map((fields ?? []).map((f) => [f.name, f.type])), [fields]);
   const sentinel = useRef<HTMLDivElement | null>(null);
   const loadRef = useRef(onLoadMore);
@@ -156,21 +167,26 @@ export function DocTable({ hits, fields, total, done, loadingMore, moreError, ca
     });
   const remove = (field: string): void => update((s) => ({ ...s, columns: s.columns.filter((c) => c !== field) }));
   const toggle = (key: string): void =>
-    setExpanded((e) => {
-      const next = new Set(e);
-      if (!next.delete(key)) next.add(key);
-      return next;
+    update((s) => {
+      const open = s.expanded ?? [];
+      const next = open.includes(key) ? open.filter((k) => k !== key) : [...open, key];
+      const { expanded: _dropped, ...rest } = s;
+      return next.length > 0 ? { ...rest, expanded: next } : rest;
     });
 
   return (
     <div className="doc-table-wrap">
       <div className="table-tools">
         <ColumnChooser fields={fields} />
+        <button type="button" className={`button small${state.wrap ? ' on' : ''}`} aria-pressed={state.wrap === true} onClick={() => update((s) => ({ ...s, wrap: !s.wrap }))} data-testid="wrap-toggle" title="Wrap long values such as full_log instead of cutting them">
+          Wrap lines
+        </button>
         <span className="rows-note">
           {hits.length.toLocaleString('en-US')} of {total.toLocaleString('en-US')} shown, {sort.field === '@timestamp' ? (sort.order === 'asc' ? 'oldest first' : 'newest first') : `by ${sort.field} ${sort.order === 'asc' ? 'ascending' : 'descending'}`}
         </span>
       </div>
-      <table className="doc-table" data-testid="doc-table">
+      {/* Once a column is resized the table may grow past the page (it scrolls) instead of squeezing the others. */}
+      <table className={`doc-table${state.wrap ? ' wrap' : ''}`} data-testid="doc-table" style={sized ? { width: sized.table, minWidth: '100%' } : undefined}>
         <thead>
           <tr>
             <th className="expand-col" aria-label="Expand" style={{ width: 28 }} />
@@ -179,7 +195,7 @@ export function DocTable({ hits, fields, total, done, loadingMore, moreError, ca
             </th>
             {columns.length === 0 && <th>Document</th>}
             {columns.map((c, i) => (
-              <th key={c} data-testid="column-header" data-field={c} style={COLUMN_WIDTHS.has(c) ? { width: COLUMN_WIDTHS.get(c) } : undefined} {...(sortable(c) ? { 'aria-sort': sort.field === c ? (sort.order === 'asc' ? 'ascending' : 'descending') : 'none' } : {})}>
+              <th key={c} data-testid="column-header" data-field={c} style={widthOf(c) !== undefined ? { width: widthOf(c) } : undefined} {...(sortable(c) ? { 'aria-sort': sort.field === c ? (sort.order === 'asc' ? 'ascending' : 'descending') : 'none' } : {})}>
                 <span className="th-inner">
                   <span className="th-name">{sortButton(c, c)}</span>
                   <span className="th-actions">
@@ -194,6 +210,7 @@ export function DocTable({ hits, fields, total, done, loadingMore, moreError, ca
                     </button>
                   </span>
                 </span>
+                <ColumnResizer field={c} onResize={(width, header) => resize(c, width, header)} />
               </th>
             ))}
           </tr>
