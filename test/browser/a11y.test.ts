@@ -9,7 +9,7 @@
 import { createRequire } from 'node:module';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { simulateAlerts, startFixture, waitReady, watchPage, writeAlerts, type Fixture } from './harness.js';
+import { TOKEN, simulateAlerts, startFixture, waitReady, watchPage, writeAlerts, type Fixture } from './harness.js';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 let fx: Fixture;
@@ -125,6 +125,20 @@ describe('polish', () => {
     await page.goto(`${fx.server.url}/dashboard`);
     await waitReady(page, 'dashboard');
     for (const share of await page.locator('.legend-share, .bar-share').allTextContents()) if (share !== '') expect(share).toMatch(/^\d+\.\d%$/);
+  });
+
+  it('draws a one-level donut as one seamless ring', { timeout: 60_000 }, async () => {
+    const { page } = await fx.signedIn();
+    const level = (await fetch(`${fx.server.url}/api/search`, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ query: '', from: 'now-24h', size: 1 }) }).then((r) => r.json())).hits[0].document.rule.level as number;
+    await page.goto(`${fx.server.url}/dashboard?q=${encodeURIComponent(`rule.level:${level}`)}`);
+    await waitReady(page, 'dashboard');
+    const slices = page.getByTestId('level-slice');
+    expect(await slices.count()).toBe(1);
+    const d = (await slices.first().getAttribute('d')) as string;
+    // Two closed circles (outer and inner) filled even-odd: no straight edge across the ring, where the two half-slices met.
+    expect(d.match(/M/g)).toHaveLength(2);
+    expect(d).not.toContain('L');
+    expect(await slices.first().getAttribute('fill-rule')).toBe('evenodd');
   });
 
   it('names levels 5 and 6 apart, in colours apart', { timeout: 60_000 }, async () => {

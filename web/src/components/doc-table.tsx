@@ -151,7 +151,7 @@ export function DocTable({ hits, fields, total, done, loadingMore, moreError, ca
     const arrow = active ? (sort.order === 'asc' ? '↑' : '↓') : '↕';
     const next = active && sort.order === 'asc' ? 'descending' : active ? 'ascending' : field === '@timestamp' ? 'descending' : 'ascending';
     return (
-      <button type="button" className={`sort-button${active ? ' active' : ''}`} onClick={() => sortBy(field)} aria-label={`Sort by ${field}, ${next}`} data-testid="sort-button" data-field={field}>
+      <button type="button" className={`sort-button${active ? ' active' : ''}`} onClick={() => sortBy(field)} aria-label={`${typeof label === 'string' ? label : field}: sort ${next}`} data-testid="sort-button" data-field={field}>
         {label} <span aria-hidden="true" className="sort-arrow">{arrow}</span>
       </button>
     );
