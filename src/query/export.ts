@@ -16,6 +16,8 @@ export interface ExportOptions {
   pageSize?: number;
   /** Aborted: no further page is asked for, and the point in time is closed. */
   signal?: AbortSignal;
+  /** At most this many rows (default: all of them). */
+  maxRows?: number;
   /** After each page: rows written so far, and the total (counted on the first page). */
   onProgress?: (rows: number, total: number) => void;
 }
@@ -43,7 +45,8 @@ export interface ExportRun {
  * the total and the chunks: the header, then one chunk per page.
  */
 export async function startExport(backend: SearchBackend, request: SearchRequest, options: ExportOptions): Promise<ExportRun> {
-  const pageSize = Math.min(MAX_HITS, Math.max(1, options.pageSize ?? DEFAULT_EXPORT_PAGE));
+  const maxRows = options.maxRows ?? Number.POSITIVE_INFINITY;
+  const pageSize = Math.min(MAX_HITS, Math.max(1, options.pageSize ?? DEFAULT_EXPORT_PAGE), Math.max(1, maxRows));
   const pointInTime = backend.openPointInTime ? await backend.openPointInTime(POINT_IN_TIME_KEEP_ALIVE_MS) : undefined;
   const base: SearchRequest = {
     ...request,
@@ -78,13 +81,14 @@ export async function startExport(backend: SearchBackend, request: SearchRequest
       let hits = firstHits;
       let rows = 0;
       for (;;) {
+        if (rows + hits.length > maxRows) hits = hits.slice(0, maxRows - rows);
         let text = '';
         if (options.format === 'csv') for (const hit of hits) text += csvRecord(hit.document, options.columns);
         else for (const hit of hits) text += ndjsonRecord(hit, options.columns);
         rows += hits.length;
         options.onProgress?.(rows, total);
         if (text !== '') yield text;
-        if (hits.length < pageSize || options.signal?.aborted) return;
+        if (hits.length < pageSize || rows >= maxRows || options.signal?.aborted) return;
         const after: SortKey = (hits[hits.length - 1] as (typeof hits)[number]).sort;
         const next = await backend.search({ ...base, searchAfter: after, trackTotal: false });
         if (!next.ok) throw new ExportError(next.error);

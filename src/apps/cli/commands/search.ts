@@ -2,11 +2,14 @@
 import { parseDateMath } from '../../../core/date-math.js';
 import { getPath } from '../../../core/paths.js';
 import { parseQueryInput } from '../../../query/parse-query.js';
-import { MAX_HITS, type Hit, type QueryError } from '../../../query/search-api.js';
+import { MAX_HITS, type Hit, type QueryError, type SearchBackend, type SearchRequest } from '../../../query/search-api.js';
 import { integerOption, parseCommandLine, stringOption } from '../args.js';
 import { CliError, usageError } from '../cli-error.js';
 import { DATA_OPTION_HELP, dataDirectory, openStore } from '../data-dir.js';
-import { writeOut } from '../io.js';
+import { OutputClosed, writeOut } from '../io.js';
+import { DEFAULT_EXPORT_COLUMNS, EXPORT_FORMATS, type ExportFormat } from '../../../query/export-format.js';
+import { ExportError, startExport, type ExportOptions } from '../../../query/export.js';
+import { parseSort } from '../../../query/sort.js';
 import type { CommandContext } from '../main.js';
 
 export const searchHelp = `Usage: hidsmon search QUERY [options]
@@ -23,6 +26,12 @@ Options:
   --size N            alerts to show, up to ${MAX_HITS.toLocaleString('en-US')} (default: 20)
   --json              one {index, id, document} JSON object per line
   --count             print only the number of matching alerts
+  --format F          csv or ndjson: the alerts as a file's rows on stdout (CSV cells that
+                      could start a spreadsheet formula are prefixed with ')
+  --all               with --format: every matching alert, past ${MAX_HITS.toLocaleString('en-US')} (progress on stderr)
+  --columns A,B       with --format: the fields written (default for CSV: ${DEFAULT_EXPORT_COLUMNS.join(',')};
+                      for NDJSON: whole documents)
+  --sort F[:asc|desc] order by a field (numbers, keywords, ips, dates; missing last), then newest first
 ${DATA_OPTION_HELP}
   -h, --help          show this help
 
@@ -37,6 +46,10 @@ export async function searchCommand(argv: string[], ctx: CommandContext): Promis
     size: { type: 'string' },
     json: { type: 'boolean' },
     count: { type: 'boolean' },
+    format: { type: 'string' },
+    all: { type: 'boolean' },
+    columns: { type: 'string' },
+    sort: { type: 'string' },
     data: { type: 'string' },
   }, 1);
   if (values['help']) {
@@ -55,11 +68,26 @@ export async function searchCommand(argv: string[], ctx: CommandContext): Promis
   if (size > MAX_HITS) throw usageError('search', `--size is at most ${MAX_HITS}.`);
   const query = parseQueryInput(text);
   if (!query.ok) throw new CliError(describeQueryError(text, query.error), 2);
+  const format = stringOption(values, 'format');
+  if (format !== undefined && !EXPORT_FORMATS.includes(format as ExportFormat)) throw usageError('search', `--format is one of ${EXPORT_FORMATS.join(', ')}.`);
+  if (format === undefined && (values['all'] || values['columns'] !== undefined)) throw usageError('search', '--all and --columns go with --format csv or --format ndjson.');
+  const sortText = stringOption(values, 'sort');
+  const sort = sortText === undefined ? undefined : parseSort(sortText);
+  if (typeof sort === 'string') throw usageError('search', `--sort: ${sort}`);
+  const columns = (stringOption(values, 'columns') ?? '').split(',').map((c) => c.trim()).filter((c) => c !== '');
 
   const store = await openStore(dataDirectory(stringOption(values, 'data')), { create: false });
   try {
+    const timeRange = { fromMs: from.value, toMs: to.value };
+    if (format !== undefined) {
+      return await exportTo(ctx, store, { query: query.value, timeRange, ...(sort ? { sort } : {}) }, text, {
+        format: format as ExportFormat,
+        columns: columns.length > 0 || format === 'ndjson' ? columns : [...DEFAULT_EXPORT_COLUMNS],
+        ...(values['all'] ? {} : { maxRows: size }),
+      });
+    }
     const count = values['count'] === true;
-    const result = await store.search({ query: query.value, timeRange: { fromMs: from.value, toMs: to.value }, size: count ? 0 : size });
+    const result = await store.search({ query: query.value, timeRange, size: count ? 0 : size, ...(sort ? { sort } : {}) });
     if (!result.ok) throw new CliError(describeQueryError(text, result.error), 2);
     const { total, hits } = result.value;
     if (count) {
@@ -76,6 +104,35 @@ export async function searchCommand(argv: string[], ctx: CommandContext): Promis
   } finally {
     await store.close();
   }
+}
+
+/**
+ * `--format`: the rows on stdout as they come, page by page (the pipe's backpressure holds the next
+ * page), progress on stderr with --all; a reader that goes away (`| head`) ends it quietly.
+ */
+async function exportTo(ctx: CommandContext, store: SearchBackend, request: SearchRequest, text: string, options: Pick<ExportOptions, 'format' | 'columns' | 'maxRows'>): Promise<number> {
+  // Progress on a terminal as one line redrawn; the count once at the end in any case.
+  const progress = options.maxRows === undefined && ctx.stderrIsTTY;
+  let run;
+  try {
+    run = await startExport(store, request, {
+      ...options,
+      ...(progress ? { onProgress: (rows: number, total: number) => void ctx.stderr.write(`\r${rows.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} alerts`) } : {}),
+    });
+  } catch (e) {
+    if (e instanceof ExportError) throw new CliError(describeQueryError(text, e.queryError), 2);
+    throw e;
+  }
+  try {
+    for await (const chunk of run.chunks) await writeOut(ctx.stdout, chunk);
+  } catch (e) {
+    await run.cancel();
+    if (e instanceof OutputClosed) return 0;
+    if (e instanceof ExportError) throw new CliError(describeQueryError(text, e.queryError), 2);
+    throw e;
+  }
+  if (options.maxRows === undefined) ctx.stderr.write(`${progress ? '\r' : ''}${run.total.toLocaleString('en-US')} alerts exported as ${options.format.toUpperCase()}.\n`);
+  return 0;
 }
 
 /** The query, a caret under the problem, the message and the hint. */
