@@ -38,7 +38,7 @@ describe('saved searches', () => {
   it('saves the view, reopens it after a server restart, renames and deletes it', { timeout: 180_000 }, async () => {
     const { page, context } = await fx.signedIn();
     const pill = JSON.stringify({ field: '@log_stream', value: 'i-0e427a8594852eca2', negate: true });
-    const view = new URLSearchParams({ q: 'rule.level:>=5', from: FROM, to: TO, cols: 'rule.level,srcip,rule.comment' });
+    const view = new URLSearchParams({ q: 'rule.level:>=5', from: FROM, to: TO, cols: 'rule.level,srcip,rule.comment', sort: 'rule.level:asc' });
     view.append('f', pill);
     await page.goto(`${fx.server.url}/discover?${view.toString()}`);
     await waitReady(page);
@@ -53,7 +53,7 @@ describe('saved searches', () => {
     // The name is text, never markup.
     expect(await page.locator('.saved-popover b').count()).toBe(0);
     const [stored] = await savedList(fx.server, 'searches');
-    expect(stored).toMatchObject({ name: 'Level 5+ <b>off the test host</b>', query: 'rule.level:>=5', columns: ['rule.level', 'srcip', 'rule.comment'], time: { from: FROM, to: TO } });
+    expect(stored).toMatchObject({ name: 'Level 5+ <b>off the test host</b>', query: 'rule.level:>=5', columns: ['rule.level', 'srcip', 'rule.comment'], sort: [{ field: 'rule.level', order: 'asc' }], time: { from: FROM, to: TO } });
     await context.close();
 
     // A restart on the same data directory: a new process would open the same files.
@@ -76,6 +76,7 @@ describe('saved searches', () => {
       expect(params.get('from')).toBe(FROM);
       expect(params.get('to')).toBe(TO);
       expect(params.get('cols')).toBe('rule.level,srcip,rule.comment');
+      expect(params.get('sort')).toBe('rule.level:asc');
       expect(params.getAll('f').map((f) => JSON.parse(f))).toEqual([JSON.parse(pill)]);
       await waitReady(p);
       expect(Number(await p.getAttribute('[data-testid="hit-count"]', 'data-total'))).toBe(expected.total);

@@ -9,19 +9,22 @@ import type { ViewState } from './state.js';
 /** The URL parameter that opens a page with a saved query applied: `/dashboard?saved_query=<id>`. */
 export const SAVED_QUERY_PARAM = 'saved_query';
 
-type Sortable = { sort?: ReadonlyArray<{ field: string; order: 'asc' | 'desc' }> };
-
 export function savedFieldsOf(state: ViewState, type: 'search' | 'query'): SavedViewFields {
   const fields: SavedViewFields = { query: state.query, filters: state.filters.map((f) => ({ ...f })) };
   if (type === 'query') return fields;
-  const sort = (state as ViewState & Sortable).sort;
-  return { ...fields, columns: [...state.columns], time: { ...state.time }, ...(sort ? { sort: sort.map((s) => ({ ...s })) } : {}) };
+  return { ...fields, columns: [...state.columns], time: { ...state.time }, ...(state.sort ? { sort: state.sort.map((s) => ({ ...s })) } : {}) };
 }
 
 export function viewOfSaved(state: ViewState, saved: SavedObjectInfo): ViewState {
   const next: ViewState = { ...state, query: saved.query, filters: saved.filters.map((f) => ({ ...f })) };
   if (saved.type === 'query') return next;
-  const opened: ViewState & Sortable = { ...next, page: 'discover', columns: saved.columns ? [...saved.columns] : next.columns, time: saved.time ? { ...saved.time } : next.time };
-  if ('sort' in state || saved.sort) opened.sort = saved.sort ? saved.sort.map((s) => ({ ...s })) : [];
-  return opened;
+  // The saved sort, or none (newest first) when it was saved without one; rows opened in another search stay closed.
+  const { sort: _sort, expanded: _expanded, ...rest } = next;
+  return {
+    ...rest,
+    page: 'discover',
+    columns: saved.columns ? [...saved.columns] : next.columns,
+    time: saved.time ? { ...saved.time } : next.time,
+    ...(saved.sort && saved.sort.length > 0 ? { sort: saved.sort.map((s) => ({ ...s })) } : {}),
+  };
 }

@@ -3,7 +3,7 @@
  * (recent queries, field names, a field's top values; an ARIA combobox: up/down move, Enter or Tab
  * takes, Esc closes), the time picker, the auto-refresh interval and the Update/Refresh button.
  */
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { api, isAbort, type FieldInfo } from '../api.js';
 import { REFRESH_CHOICES } from '../state.js';
 import { applySuggestion, fieldSuggestions, parseRecent, recentSuggestions, rememberQuery, tokenAt, valueSuggestions, type Suggestion, type Token } from '../suggest.js';
@@ -43,6 +43,15 @@ export function SearchBar(): React.JSX.Element {
   const [fields, setFields] = useState<FieldInfo[]>([]);
   const [values, setValues] = useState<{ field: string; values: Array<{ value: string | number; count: number }> } | undefined>();
   const [recent, setRecent] = useState<string[]>(loadRecent);
+  // Where the caret goes once a taken suggestion is in the input: set as the render commits,
+  // before the next key press (a later frame could land after keys typed meanwhile).
+  const pendingCaret = useRef<number | undefined>(undefined);
+  useLayoutEffect(() => {
+    const at = pendingCaret.current;
+    if (at === undefined) return;
+    pendingCaret.current = undefined;
+    input.current?.setSelectionRange(at, at);
+  }, [draft]);
 
   // The catalog once a suggestion may need it (the first focus).
   const fieldsWanted = open && fields.length === 0;
@@ -93,7 +102,7 @@ export function SearchBar(): React.JSX.Element {
     setActive(-1);
     // A field name goes on to its values; a value or a recent query closes the list.
     setOpen(s.kind === 'field');
-    requestAnimationFrame(() => input.current?.setSelectionRange(next.caret, next.caret));
+    pendingCaret.current = next.caret;
   };
 
   const onKeyDown = (e: React.KeyboardEvent<HTMLInputElement>): void => {
