@@ -12,7 +12,19 @@ const searchBody = {
     to: timeBound,
     size: { type: 'integer', minimum: 0, maximum: 10000, default: 20 },
     time_zone: { type: 'string', description: "as OpenSearch's time_zone: an IANA zone (Europe/Berlin), UTC or an offset (+05:30); date math in from/to rounds in it (now/d is local midnight) and it is every date_histogram's zone unless one names its own" },
-    search_after: { type: 'array', prefixItems: [{ type: 'integer' }, { type: 'string' }], description: 'the sort of the last hit of the previous page' },
+    sort: {
+      oneOf: [
+        { type: 'object', required: ['field'], properties: { field: { type: 'string' }, order: { enum: ['asc', 'desc'], default: 'desc' } } },
+        { type: 'string', description: 'field:asc or field:desc' },
+      ],
+      description: 'hits by a keyword, number, date or ip field (a list by its least value ascending, its greatest descending), missing values last, then @timestamp and @id descending; a text field is a 400 naming its .keyword. Default: @timestamp descending',
+    },
+    search_after: {
+      type: 'array',
+      minItems: 2,
+      maxItems: 3,
+      description: 'the sort of the last hit of the previous page: [timestamp_ms, "@id"], or [value, timestamp_ms, "@id"] when sorted by a field (value null where the hit had none)',
+    },
     aggregations: {
       type: 'object',
       additionalProperties: {
@@ -102,6 +114,31 @@ const DOCUMENT = {
           400: { description: 'A syntax error (with position and hint), a bad request, or a query over a limit (the message names the limit; see limits: in hidsmon.yaml)', content: { 'application/json': { schema: error } } },
           401: { description: 'No valid token or session', content: { 'application/json': { schema: error } } },
           413: { description: 'The body is over limits.max_request_body_bytes (1 MiB by default)', content: { 'application/json': { schema: error } } },
+        },
+      },
+    },
+    '/api/export': {
+      post: {
+        summary: 'The whole result of a search body (query, filters, time range, sort) as CSV or NDJSON, streamed, not capped at 10,000',
+        description:
+          'Paged with search_after (on a point in time on OpenSearch); the time range is fixed when the export starts. CSV (RFC 4180, CRLF) has a header of the columns; a text cell that begins with =, +, -, @, tab or CR is prefixed with \' so that spreadsheets do not run it. NDJSON has the columns by name, or {_index, _id, _source} without columns. X-Total-Count is the number of rows.',
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                allOf: [
+                  searchBody,
+                  { type: 'object', properties: { format: { enum: ['csv', 'ndjson'], default: 'csv' }, columns: { type: 'array', maxItems: 200, items: { type: 'string' }, description: 'fields written (CSV default: @timestamp, @log_stream, rule.level, rule.comment, srcip, full_log)' } } },
+                ],
+              },
+            },
+          },
+        },
+        responses: {
+          200: { description: 'The rows, as an attachment (Content-Disposition: attachment; filename="hidsmon-<from>-<to>.csv")', content: { 'text/csv': {}, 'application/x-ndjson': {} } },
+          400: { description: 'A bad query, format, columns or sort (before any row)', content: { 'application/json': { schema: error } } },
+          401: { description: 'No valid token or session', content: { 'application/json': { schema: error } } },
         },
       },
     },
