@@ -111,6 +111,19 @@ function addTime(ms: number, amount: number, unit: Unit): number {
   return ms + amount * (UNIT_MS[unit] as number);
 }
 
+/** A calendar unit of a date_histogram's calendar_interval. */
+export type CalendarUnit = 'w' | 'M' | 'y';
+
+/**
+ * The calendar week (from Monday), month or year holding `utcMs`, in the zone (UTC without one):
+ * its first instant and the next one's, as OpenSearch's calendar_interval rounds.
+ */
+export function calendarPeriod(utcMs: number, unit: CalendarUnit, timeZone?: string): { start: number; next: number } {
+  const clock = clockOf(timeZone);
+  const { start, next } = roundTime(clock.toLocal(utcMs), unit);
+  return { start: clock.fromLocal(start), next: clock.fromLocal(next) };
+}
+
 /** The start of the unit holding `ms` and the start of the next one (both as if UTC: local when the caller converts). */
 function roundTime(ms: number, unit: Unit): { start: number; next: number } {
   const d = new Date(ms);

@@ -31,6 +31,11 @@ export interface DateHistogramRequest {
   intervalMs?: number | 'auto';
   minDocCount?: number;
   timeZone?: string;
+  /**
+   * Calendar weeks (from Monday), months or years, as OpenSearch's calendar_interval, instead of
+   * a fixed interval; `intervalMs` is then their nominal length (7, 30 or 365 days) for planning.
+   */
+  calendarInterval?: 'week' | 'month' | 'year';
   subAggregations?: Record<string, SubTermsRequest>;
 }
 
@@ -132,7 +137,7 @@ export interface TermsBucket {
 }
 
 export type AggregationResult =
-  | { type: 'date_histogram'; intervalMs: number; buckets: HistogramBucket[]; timeZone?: string }
+  | { type: 'date_histogram'; intervalMs: number; buckets: HistogramBucket[]; timeZone?: string; calendarInterval?: 'week' | 'month' | 'year' }
   | { type: 'terms'; buckets: TermsBucket[]; otherCount: number; missingCount?: number }
   | { type: 'cardinality'; value: number };
 

@@ -4,6 +4,7 @@
  * goes to its bucket here; empty buckets are filled the way OpenSearch steps from one to the next
  * (23 or 25 hours for a day across a daylight-saving change). Pure.
  */
+import { calendarPeriod } from '../core/date-math.js';
 import { gcd, nextBucketInZone, roundInZone, zoneOffsetMs } from '../core/time-zone.js';
 import type { HistogramBucket, TermsBucket, TimeRange } from './search-api.js';
 
@@ -18,8 +19,30 @@ export interface HistogramGrouping {
   next(bucketMs: number): number;
 }
 
-/** The grouping for an interval in a zone; without a zone (or in UTC), buckets are the grain itself. */
-export function histogramGrouping(intervalMs: number, timeZone: string | undefined, range: TimeRange | undefined): HistogramGrouping {
+const CALENDAR_UNITS = { week: 'w', month: 'M', year: 'y' } as const;
+
+/**
+ * The grouping for an interval in a zone; without a zone (or in UTC), buckets are the grain
+ * itself. A calendar interval (weeks from Monday, months, years) starts at local midnight: a grain
+ * of a day in UTC, of a quarter hour in a zone.
+ */
+export function histogramGrouping(intervalMs: number, timeZone: string | undefined, range: TimeRange | undefined, calendar?: 'week' | 'month' | 'year'): HistogramGrouping {
+  if (calendar !== undefined) {
+    const unit = CALENDAR_UNITS[calendar];
+    const utc = timeZone === undefined || timeZone === 'UTC' || timeZone === '+00:00';
+    const zone = utc ? undefined : timeZone;
+    const grain = utc ? 86_400_000 : histogramGrouping(86_400_000, timeZone, range).grainMs;
+    const memo = new Map<number, number>();
+    return {
+      grainMs: grain,
+      bucketOf: (k) => {
+        let b = memo.get(k);
+        if (b === undefined) memo.set(k, (b = calendarPeriod(k, unit, zone).start));
+        return b;
+      },
+      next: (k) => calendarPeriod(k, unit, zone).next,
+    };
+  }
   if (timeZone === undefined || timeZone === 'UTC' || timeZone === '+00:00') {
     return { grainMs: intervalMs, bucketOf: (k) => Math.floor(k / intervalMs) * intervalMs, next: (k) => k + intervalMs };
   }

@@ -28,7 +28,18 @@ describe('the search body\'s time_zone (as OpenSearch\'s)', () => {
     });
   });
 
+  it('takes calendar intervals as OpenSearch spells them', () => {
+    const parsed = parseSearchBody({ aggregations: { w: { type: 'date_histogram', calendar_interval: '1w' }, m: { type: 'date_histogram', calendar_interval: 'month', time_zone: 'Europe/Berlin' } } }, NOW);
+    expect(parsed.ok && parsed.value.aggregations).toEqual({
+      w: { type: 'date_histogram', intervalMs: 7 * 86_400_000, calendarInterval: 'week' },
+      m: { type: 'date_histogram', intervalMs: 28 * 86_400_000, calendarInterval: 'month', timeZone: 'Europe/Berlin' },
+    });
+  });
+
   it.each([
+    [{ aggregations: { h: { type: 'date_histogram', calendar_interval: '2w' } } }, /calendar_interval is one of/],
+    [{ aggregations: { h: { type: 'date_histogram', calendar_interval: 'toString' } } }, /calendar_interval is one of/],
+    [{ aggregations: { h: { type: 'date_histogram', calendar_interval: '1w', interval_ms: 1000 } } }, /not both/],
     [{ time_zone: 'Mars/Olympus' }, /time_zone is an IANA time zone/],
     [{ time_zone: 5 }, /time_zone/],
     [{ aggregations: { h: { type: 'date_histogram', time_zone: 'Nowhere' } } }, /aggregations\.h\.time_zone/],

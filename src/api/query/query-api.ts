@@ -163,6 +163,11 @@ function parseTimeZone(value: unknown, name: string): Result<string | undefined,
   return zone === undefined ? err(fail(400, 'request', `${name} is an IANA time zone such as Europe/Berlin, UTC, or an offset such as +05:30.`)) : ok(zone);
 }
 
+/** OpenSearch's calendar intervals (both spellings), as DateHistogramRequest names them. */
+const CALENDAR_INTERVALS: Record<string, 'week' | 'month' | 'year'> = { '1w': 'week', week: 'week', '1M': 'month', month: 'month', '1y': 'year', year: 'year' };
+/** Their nominal lengths, for the bucket count a request plans (max_buckets). */
+const NOMINAL_CALENDAR_MS = { week: 7 * 86_400_000, month: 28 * 86_400_000, year: 365 * 86_400_000 } as const;
+
 /** At most this many terms sub-aggregations in a histogram (stacking needs one). */
 const MAX_SUB_AGGREGATIONS = 4;
 
@@ -172,6 +177,14 @@ function parseDateHistogram(name: string, spec: Record<string, unknown>, default
   if (!zone.ok) return zone;
   const timeZone = zone.value ?? defaultZone;
   const out: DateHistogramRequest = { type: 'date_histogram', intervalMs: (spec['interval_ms'] as number | 'auto' | undefined) ?? 'auto', ...(timeZone !== undefined ? { timeZone } : {}) };
+  const calendar = spec['calendar_interval'];
+  if (calendar !== undefined) {
+    const unit = typeof calendar === 'string' ? CALENDAR_INTERVALS[calendar] : undefined;
+    if (unit === undefined || !Object.hasOwn(CALENDAR_INTERVALS, calendar as string)) return err(fail(400, 'request', `aggregations.${name}.calendar_interval is one of ${Object.keys(CALENDAR_INTERVALS).join(', ')}.`));
+    if (spec['interval_ms'] !== undefined) return err(fail(400, 'request', `aggregations.${name}: interval_ms or calendar_interval, not both.`));
+    out.calendarInterval = unit;
+    out.intervalMs = NOMINAL_CALENDAR_MS[unit];
+  }
   const subs = spec['aggregations'] ?? spec['aggs'];
   if (subs === undefined) return ok(out);
   if (!isPlainObject(subs) || Object.keys(subs).length > MAX_SUB_AGGREGATIONS) return err(fail(400, 'request', `aggregations.${name}.aggregations is an object of at most ${MAX_SUB_AGGREGATIONS} named terms aggregations.`));

@@ -409,7 +409,7 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
   private async dateHistogram(connection: ReadConnection, agg: DateHistogramRequest, intervalMs: number, request: SearchRequest, where: string, params: SqlParams): Promise<Result<AggregationResult, QueryError>> {
     const range = request.timeRange;
     const bounds = range ?? (agg.timeZone ? await this.dataRange(connection, where, params) : undefined);
-    const grouping = histogramGrouping(intervalMs, agg.timeZone, bounds);
+    const grouping = histogramGrouping(intervalMs, agg.timeZone, bounds, agg.calendarInterval);
     const grain = params.add(grouping.grainMs);
     const rows = await this.query(connection, `SELECT (ts // ${grain}) * ${grain} AS k, count(*) FROM ${TABLE} WHERE ${where} GROUP BY k`, params);
     const counts = countsByBucket(
@@ -417,7 +417,7 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
       grouping,
     );
     const sorted = [...counts].sort((a, b) => a[0] - b[0]).map(([keyMs, count]): HistogramBucket => ({ keyMs, count }));
-    const buckets = (agg.minDocCount ?? 0) > 0 ? sorted : agg.timeZone ? fillZonedHistogram(counts, grouping, range, intervalMs) : fillHistogram(counts, intervalMs, range);
+    const buckets = (agg.minDocCount ?? 0) > 0 ? sorted : agg.timeZone || agg.calendarInterval ? fillZonedHistogram(counts, grouping, range, intervalMs) : fillHistogram(counts, intervalMs, range);
     for (const [name, sub] of Object.entries(agg.subAggregations ?? {})) {
       const field = this.resolver().field(aggregatableField(sub.field));
       if (field?.type === 'text') return err({ kind: 'request', field: field.name, message: `${field.name} is a text field; aggregate on a keyword field.` });
@@ -442,7 +442,7 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
         setOwn(bucket.aggregations, name, { type: 'terms', ...answer });
       }
     }
-    return ok({ type: 'date_histogram', intervalMs, buckets, ...(agg.timeZone ? { timeZone: agg.timeZone } : {}) });
+    return ok({ type: 'date_histogram', intervalMs, buckets, ...(agg.timeZone ? { timeZone: agg.timeZone } : {}), ...(agg.calendarInterval ? { calendarInterval: agg.calendarInterval } : {}) });
   }
 
   /** One row per value: lists are unnested, values beyond ignore_above left out (not indexed). */

@@ -31,6 +31,9 @@ export function aggregationKey(position: number): string {
   return `a${position}`;
 }
 
+/** OpenSearch's spelling of a calendar interval. */
+const CALENDAR_INTERVALS = { week: '1w', month: '1M', year: '1y' } as const;
+
 /** A date_histogram's interval once resolved ('auto' needs the time range or the data's). */
 export type ResolvedAggregation = Exclude<AggregationRequest, { type: 'date_histogram' }> | (Omit<DateHistogramRequest, 'intervalMs'> & { intervalMs: number });
 
@@ -125,7 +128,8 @@ function aggregationDsl(key: string, agg: ResolvedAggregation, range: TimeRange 
       // Zero buckets over the whole range, as the embedded store fills them (fillHistogram).
       const bounds = minDocCount === 0 && range ? { extended_bounds: { min: range.fromMs, max: range.toMs } } : {};
       const zone = agg.timeZone !== undefined ? { time_zone: agg.timeZone } : {};
-      const histogram: Dsl = { date_histogram: { field: '@timestamp', fixed_interval: `${agg.intervalMs}ms`, min_doc_count: minDocCount, ...zone, ...bounds } };
+      const interval = agg.calendarInterval !== undefined ? { calendar_interval: CALENDAR_INTERVALS[agg.calendarInterval] } : { fixed_interval: `${agg.intervalMs}ms` };
+      const histogram: Dsl = { date_histogram: { field: '@timestamp', ...interval, min_doc_count: minDocCount, ...zone, ...bounds } };
       const subs = Object.values(agg.subAggregations ?? {});
       if (subs.length > 0) {
         const inner: Dsl = {};
@@ -230,7 +234,7 @@ export function aggregationsOf(response: RawSearchResponse, aggregations: Readon
         }
         return bucket;
       });
-      result = { type: 'date_histogram', intervalMs: agg.intervalMs, buckets, ...(agg.timeZone !== undefined ? { timeZone: agg.timeZone } : {}) };
+      result = { type: 'date_histogram', intervalMs: agg.intervalMs, buckets, ...(agg.timeZone !== undefined ? { timeZone: agg.timeZone } : {}), ...(agg.calendarInterval !== undefined ? { calendarInterval: agg.calendarInterval } : {}) };
     } else if (agg.type === 'terms') {
       // Booleans come as 1/0 with key_as_string "true"/"false"; the embedded store keys them by their text.
       const metrics = Object.keys(agg.metrics ?? {});

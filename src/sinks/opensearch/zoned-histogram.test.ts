@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSearchPair, type OpenSearchPair } from '../../../test/support/opensearch-pair.js';
 import type { IndexedDocument } from '../../core/document.js';
+import { toLocalMs } from '../../core/time-zone.js';
 import { documentFromLogEvent } from '../../transforms/to-document.js';
 import type { AggregationResult, SearchRequest } from '../../query/search-api.js';
 import { DuckDbStore } from '../duckdb/store.js';
@@ -60,6 +61,32 @@ describe('date_histogram time_zone: the embedded store makes the buckets OpenSea
       const [a, b] = await histogramOnBoth({ query: MATCH_ALL, size: 0, timeRange: range, aggregations: { h: { type: 'date_histogram', intervalMs, timeZone } } });
       expect(b).toEqual(a);
       expect(a?.type === 'date_histogram' && a.buckets.reduce((n, x) => n + x.count, 0)).toBeGreaterThan(100);
+    }
+  });
+
+  it.each([
+    ['Europe/Berlin', 'week'],
+    ['Europe/Berlin', 'month'],
+    ['America/St_Johns', 'week'],
+    ['Asia/Kolkata', 'month'],
+    [undefined, 'week'],
+    [undefined, 'month'],
+    [undefined, 'year'],
+    ['Europe/Berlin', 'year'],
+  ] as const)('calendar intervals in %s: every %s, over the whole year and each change, as OpenSearch', async (timeZone, calendarInterval) => {
+    const nominal = { week: 7 * DAY, month: 30 * DAY, year: 365 * DAY }[calendarInterval];
+    const whole = { fromMs: WINDOWS[0]!.fromMs, toMs: WINDOWS[3]!.toMs };
+    for (const range of [whole, ...WINDOWS]) {
+      const [a, b] = await histogramOnBoth({ query: MATCH_ALL, size: 0, timeRange: range, aggregations: { h: { type: 'date_histogram', intervalMs: nominal, calendarInterval, ...(timeZone ? { timeZone } : {}) } } });
+      expect(b).toEqual(a);
+    }
+    const [a] = await histogramOnBoth({ query: MATCH_ALL, size: 0, timeRange: whole, aggregations: { h: { type: 'date_histogram', intervalMs: nominal, calendarInterval, ...(timeZone ? { timeZone } : {}) } } });
+    // Each bucket starts at local midnight: on a Monday for weeks, on the 1st for months.
+    for (const bucket of a?.type === 'date_histogram' ? a.buckets : []) {
+      const local = new Date(toLocalMs(timeZone ?? 'UTC', bucket.keyMs));
+      expect([local.getUTCHours(), local.getUTCMinutes()]).toEqual([0, 0]);
+      if (calendarInterval === 'week') expect(local.getUTCDay()).toBe(1);
+      else expect(local.getUTCDate()).toBe(1);
     }
   });
 
