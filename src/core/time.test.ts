@@ -66,3 +66,44 @@ describe('alert time formats', () => {
     fc.assert(fc.property(fc.string({ unit: idChars, maxLength: 16 }), (id) => timeOfAlertId(id) === byRegex(id)), { numRuns: 3000 });
   });
 });
+
+describe('parseIsoTime on Wazuh\'s shape (read by hand on the last day read)', () => {
+  /** The expression alone, as parseIsoTime read every time before. */
+  function byExpression(text: string): number | undefined {
+    const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?(Z|[+-]\d{2}:?\d{2})?$/.exec(text.trim());
+    if (!m) return undefined;
+    const frac = m[7] ? Number((m[7] + '00').slice(0, 3)) : 0;
+    let ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), frac);
+    const zone = m[8];
+    if (zone && zone !== 'Z') {
+      const sign = zone[0] === '-' ? -1 : 1;
+      const digits = zone.slice(1).replace(':', '');
+      ms -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4))) * 60_000;
+    }
+    const [hour, minute, second] = [Number(m[4]), Number(m[5]), Number(m[6])];
+    if (hour > 23 || minute > 59 || second > 60) return undefined;
+    const base = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+    if (new Date(base).getUTCDate() !== Number(m[3]) || Number(m[2]) < 1 || Number(m[2]) > 12) return undefined;
+    return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? ms : undefined;
+  }
+
+  it('gives the expression\'s answer for every text, in any order (same day, other days, near misses)', () => {
+    const d = (max: number) => fc.integer({ min: 0, max }).map((n) => String(n).padStart(2, '0'));
+    const wazuhLike = fc
+      .tuple(fc.constantFrom('2024', '2023', '0000', '9999'), fc.constantFrom('-03-', '-02-', '-13-', '-00-'), d(32), fc.constantFrom('T', ' ', 'x'), d(25), fc.constantFrom(':', ';'), d(61), d(61), fc.constantFrom('.', ',', ':'), fc.integer({ min: 0, max: 999 }), fc.constantFrom('+', '-', 'Z', ' '), d(99), d(99))
+      .map(([y, mo, day, t, h, c, mi, s, dot, f, sign, zh, zm]) => `${y}${mo}${day}${t}${h}${c}${mi}:${s}${dot}${String(f).padStart(3, '0')}${sign}${zh}${zm}`);
+    const text = fc.oneof(
+      wazuhLike,
+      wazuhLike.map((t) => ` ${t.slice(1)}`),
+      wazuhLike.map((t) => `${t.slice(0, 27)} `),
+      fc.constantFrom('2024-03-02T00:00:00.000+0000', '2024-03-02T23:59:60.999-2359', '2024-03-02T24:00:00.000+0000', '2024-02-29T12:00:00.000+0000', '2023-02-29T12:00:00.000+0000', '2024-03-02T00:00:00.00+00:00', '2024-03-02T00:00:00.000Z', '2024-03-02T00:00:00+0000'),
+    );
+    fc.assert(
+      fc.property(fc.array(text, { minLength: 1, maxLength: 30 }), (texts) => {
+        for (const t of texts) expect(parseIsoTime(t), t).toBe(byExpression(t));
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
