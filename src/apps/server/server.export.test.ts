@@ -101,6 +101,33 @@ describe.each(['embedded', 'opensearch'] as const)('POST /api/export on the %s b
     expect(whole[0]?._index).toMatch(/^cwl-\d{4}\.\d{2}\.\d{2}$/);
   }, 60_000);
 
+  it('stops when the client goes away: the export ends (on OpenSearch its point in time is closed) and the server answers on', async () => {
+    const openPits = async (): Promise<number> => {
+      if (!pair) return 0;
+      const answer = await pair.client.transport.request({ method: 'GET', path: '/_search/point_in_time/_all' });
+      return ((answer.body as { pits?: unknown[] }).pits ?? []).length;
+    };
+    const before = await openPits();
+    const abort = new AbortController();
+    const response = await fetch(`${server.url}/api/export`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ from: 'now-2h', to: 'now', query: '', format: 'csv' }),
+      signal: abort.signal,
+    });
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    expect((await reader.read()).done).toBe(false);
+    if (pair) expect(await openPits()).toBe(before + 1);
+    abort.abort();
+    await reader.cancel().catch(() => undefined);
+    // Within a few seconds (a page being read finishes first), the point in time is gone.
+    const deadline = Date.now() + 15_000;
+    while ((await openPits()) > before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(await openPits()).toBe(before);
+    const after = await fetch(`${server.url}/api/search`, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ query: '', from: 'now-2h', to: 'now', size: 0 }) });
+    expect(((await after.json()) as { total: number }).total).toBe(DOCS);
+  }, 60_000);
+
   it('answers 400 for a sort on a text field, a bad format and a bad query, before any row', async () => {
     const text = await exportOf(server, { query: '', sort: { field: 'full_log', order: 'asc' } });
     expect(text.status).toBe(400);
