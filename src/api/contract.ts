@@ -1,0 +1,303 @@
+/**
+ * @module The JSON of the query API under `/api`, defined once: what the server sends and takes,
+ * and what the web UI reads (web/src/api.ts re-exports these with `import type`, so the bundle
+ * takes no server code). Types only, importing nothing. Names on the wire are snake_case, as
+ * OpenSearch's are (`took_ms`, `interval_ms`, `key_ms`, `other_count`); the server's own types are
+ * camelCase and are turned into these at the API's edge (src/api/query/wire.ts).
+ */
+
+/** A query DSL object, as sent in `filters` and as `query`. */
+export type Dsl = Record<string, unknown>;
+
+/** Epoch ms, or date math / ISO 8601 that the server resolves with its own clock. */
+export type TimeBound = string | number;
+
+export type SortOrder = 'asc' | 'desc';
+
+/** A terms aggregation inside a histogram's bucket (stacking by level). */
+export interface SubTermsSpec {
+  type: 'terms';
+  field: string;
+  size?: number;
+}
+
+export type AggregationSpec =
+  | {
+      type: 'date_histogram';
+      interval_ms?: number | 'auto';
+      /** A calendar interval instead of a fixed one (OpenSearch's calendar_interval). */
+      calendar_interval?: string;
+      time_zone?: string;
+      aggregations?: Record<string, SubTermsSpec>;
+    }
+  | { type: 'terms'; field: string; size?: number; missing?: string }
+  | { type: 'cardinality'; field: string };
+
+/** `POST /api/search`. */
+export interface SearchBody {
+  query: string | Dsl;
+  filters?: Dsl[];
+  from?: TimeBound;
+  to?: TimeBound;
+  size?: number;
+  /** The `sort` of the last hit of the previous page. */
+  search_after?: SortKey;
+  /** Hits by a field (missing values last, then newest first); absent: newest first. */
+  sort?: { field: string; order: SortOrder };
+  aggregations?: Record<string, AggregationSpec>;
+  /** The zone of date math in from/to (now/d) and of every histogram's buckets, as OpenSearch's time_zone. */
+  time_zone?: string;
+}
+
+/** A hit's sort: [@timestamp ms, @id], led by the sorted field's value (null: missing) when sorted by a field. */
+export type SortKey = [timestampMs: number, eventId: string] | [value: string | number | null, timestampMs: number, eventId: string];
+
+/** `POST /api/export`: a search body with the format and the columns. */
+export interface ExportBody extends Omit<SearchBody, 'size' | 'search_after' | 'aggregations'> {
+  format: 'csv' | 'ndjson';
+  columns?: string[];
+}
+
+/** An alert document: nested JSON whose every string is attacker-controlled. */
+export type AlertDocument = Record<string, unknown>;
+
+export interface Hit {
+  index: string;
+  id: string;
+  sort: SortKey;
+  document: AlertDocument;
+}
+
+export interface TermsBucket {
+  key: string | number;
+  count: number;
+}
+
+export interface SubTermsResult {
+  type: 'terms';
+  buckets: TermsBucket[];
+  /** Documents of the bucket in terms beyond `size`. */
+  other_count: number;
+}
+
+export interface HistogramBucket {
+  /** The bucket's start, epoch ms. */
+  key_ms: number;
+  count: number;
+  /** Terms counted in the bucket (the histogram's sub-aggregations, by name). */
+  aggregations?: Record<string, SubTermsResult>;
+}
+
+export type AggregationResult =
+  | { type: 'date_histogram'; interval_ms: number; calendar_interval?: string; time_zone?: string; buckets: HistogramBucket[] }
+  | { type: 'terms'; buckets: TermsBucket[]; other_count: number; missing_count?: number }
+  | { type: 'cardinality'; value: number };
+
+/** The answer of `POST /api/search`. */
+export interface SearchResponse {
+  total: number;
+  took_ms: number;
+  /** The range the server resolved (epoch ms), so that "now" means the server's now. */
+  time_range: { from: number; to: number } | null;
+  hits: Hit[];
+  aggregations: Record<string, AggregationResult>;
+}
+
+export type FieldType = 'text' | 'keyword' | 'integer' | 'long' | 'double' | 'date' | 'ip' | 'boolean';
+
+export interface FieldInfo {
+  name: string;
+  type: FieldType;
+  aggregatable: boolean;
+}
+
+/** `GET /api/fields`. */
+export interface FieldsResponse {
+  fields: FieldInfo[];
+}
+
+/** `POST /api/fields/top`: a search body (no size, aggregations or paging) naming a field. */
+export type TopValuesBody = Omit<SearchBody, 'size' | 'aggregations' | 'search_after'> & { field: string; size?: number };
+
+/** The answer of `POST /api/fields/top`. */
+export interface TopValues {
+  field: string;
+  total: number;
+  /** Matching documents that have the field. */
+  present: number;
+  values: Array<{ value: string | number; count: number; share: number }>;
+}
+
+/** An error answer: `kind` is stable (`syntax`, `query`, `request`, `not_found`, `forbidden`, …). */
+export interface ErrorResponse {
+  error: { kind: string; message: string; position?: number; hint?: string; field?: string };
+}
+
+/** The query API's roles: a viewer reads; an admin also deletes indices and manages keys. */
+export type Role = 'viewer' | 'admin';
+
+/** `GET /api/session`. */
+export interface SessionInfo {
+  authenticated: boolean;
+  role: Role;
+  principal: { kind: string; id: string };
+}
+
+export interface IndexInfo {
+  name: string;
+  documents: number;
+  bytes: number;
+}
+
+/** `GET /api/indices`. */
+export interface IndicesResponse {
+  indices: IndexInfo[];
+}
+
+/** `GET /api/keys` (admin): ids and grants, never secrets. */
+export interface KeysListing {
+  access_keys: Array<{ id: string; profile: string | null; log_groups: string[] | null; description: string | null; created: string | null; revoked: string | null }>;
+  api_tokens: Array<{ id: string; role: Role; description: string | null; created: string | null; revoked: string | null }>;
+}
+
+/** What /healthz says. */
+export type Health = { status: 'ok' } | { status: 'degraded'; reasons: string[] };
+
+/** One audit log entry; every string is as recorded, attacker-controlled. */
+export interface AuditRecord {
+  id: number;
+  time: string;
+  time_ms: number;
+  actor: { kind: string; id: string; arn?: string; role?: string; token_id?: string };
+  source_ip: string | null;
+  action: string;
+  resource: string | null;
+  outcome: 'allowed' | 'denied' | 'failed';
+  message: string | null;
+  detail: Record<string, unknown> | null;
+  request_id: string | null;
+}
+
+/** `GET /api/audit`. */
+export interface AuditPage {
+  entries: AuditRecord[];
+  next_cursor: string | null;
+  /** Entries lost since the server started. */
+  dropped: number;
+}
+
+/** A log group on /api/ingest: what decides its indexing, and who changed it lately. */
+export interface IngestLogGroup {
+  name: string;
+  exists: boolean;
+  retention_days: number | null;
+  subscription_filters: Array<{ name: string; pattern: string; destination: string }>;
+  recent_changes: AuditRecord[];
+}
+
+/** `GET /api/ingest`. */
+export interface IngestStatus {
+  log: { groups: number; streams: number; events: number; stored_bytes: number; last_sequence: number };
+  streams: Array<{ log_group: string; log_stream: string; events: number; last_event: number | null; last_ingestion: number | null }>;
+  forwarder: Array<{ destination: string; status: string; cursor: number; lag_events: number; lag_seconds: number; restarts: number; last_error?: string }>;
+  dead_letters: number;
+  /** When the server started (epoch ms): `rejected` and `duplicates` count from then. */
+  since?: number;
+  /** Ingest requests refused, by CloudWatch error code. */
+  rejected?: Record<string, number>;
+  /** Documents a destination already held (an event delivered twice), collapsed, by destination. */
+  duplicates?: Record<string, number>;
+  log_groups?: IngestLogGroup[];
+}
+
+/** A filter pill as saved (the UI's Filter). */
+export interface SavedFilterJson {
+  field: string;
+  value: string | number | boolean;
+  negate: boolean;
+  disabled: boolean;
+}
+
+/** What a saved object reproduces; `columns`, `sort` and `time` belong to saved searches only. */
+export interface SavedViewFields {
+  query: string;
+  filters: SavedFilterJson[];
+  columns?: string[];
+  sort?: Array<{ field: string; order: SortOrder }>;
+  time?: { from: string; to: string };
+}
+
+/** Where saved objects are: `/api/saved/searches`, `/api/saved/queries`. */
+export type SavedKind = 'searches' | 'queries';
+
+/** A saved search or saved query, shared by everyone who signs in. */
+export interface SavedObjectJson extends SavedViewFields {
+  id: string;
+  type: 'search' | 'query';
+  name: string;
+  created_ms: number;
+  updated_ms: number;
+  /** The token (with its role) that made it: it may change it without admin. */
+  owner: string;
+  updated_by: string;
+}
+
+/** `GET /api/saved/searches` or `/api/saved/queries`. */
+export type SavedListResponse = { saved_searches: SavedObjectJson[] } | { saved_queries: SavedObjectJson[] };
+
+/** `GET /api/doc/{index}/{id}`. */
+export interface DocumentResponse {
+  hit: Hit;
+}
+
+/** `GET /api/doc/{index}/{id}/context`: a document's surrounding alerts on its host, both sides nearest first. */
+export interface DocumentContext {
+  anchor: Hit;
+  newer: Hit[];
+  older: Hit[];
+}
+
+/** A host on /api/fleet: `silent` once its agent's last heartbeat is older than silent_host_seconds. */
+export interface FleetHost {
+  log_stream: string;
+  status: 'silent' | 'reporting' | 'no_heartbeat';
+  alerts: number;
+  max_level: number | null;
+  last_alert: number | null;
+  last_heartbeat: number | null;
+}
+
+/** `GET /api/fleet`. */
+export interface FleetStatus {
+  now: number;
+  time_range: { from: number; to: number };
+  silent_host_seconds: number;
+  took_ms: number;
+  truncated: boolean;
+  hosts: FleetHost[];
+}
+
+/** An event a sink refused for good, with why. */
+export interface DeadLetterInfo {
+  id: number;
+  time_ms: number;
+  destination: string;
+  reason: string;
+  log_group: string;
+  log_stream: string;
+  event_id: string;
+  /** The event's own time, epoch ms. */
+  timestamp: number;
+  message: string;
+}
+
+/** `GET /api/dead-letters` (admin). */
+export interface DeadLettersResponse {
+  dead_letters: DeadLetterInfo[];
+}
+
+/** `POST /api/dead-letters/replay` (admin). */
+export interface ReplayResponse {
+  replayed: number[];
+  failed: Array<{ id: number; reason: string }>;
+}
