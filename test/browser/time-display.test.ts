@@ -68,5 +68,7 @@ describe('times in the chosen zone', () => {
     expect(histogramInterval('s', { from: 'now-7d', to: 'now' }, now)).toEqual({ ms: 1_800_000, scaled: true });
     expect(histogramInterval('auto', { from: 'now-7d', to: 'now' }, now)).toEqual({ ms: 'auto', scaled: false });
     expect(histogramInterval('nonsense', { from: 'now-7d', to: 'now' }, now)).toEqual({ ms: 'auto', scaled: false });
+    expect(histogramInterval('w', { from: 'now-90d', to: 'now' }, now)).toEqual({ ms: 7 * 86_400_000, calendar: 'week', scaled: false });
+    expect(histogramInterval('m', { from: 'now-10y', to: 'now' }, now)).toEqual({ ms: 7 * 86_400_000, calendar: 'week', scaled: true });
   });
 });

@@ -144,6 +144,20 @@ describe(`time zones in Chromium (browser in Asia/Kolkata, ${backend} backend)`,
     for (const [k] of buckets) expect(new Date(k).getUTCMinutes()).toBe(30);
   });
 
+  it('weeks are calendar weeks: buckets from Monday local midnight, as the API\'s calendar_interval', async () => {
+    const from = `${new Date(dayStartMs - 14 * DAY).toISOString().slice(0, 10)}T00:00:00.000Z`;
+    await page.goto(`${fx.server.url}/discover?from=${from}&to=now&interval=w`);
+    await waitReady(page);
+    expect(await page.textContent('.hits-meta')).toContain('per week');
+    const api = await apiSearch(fx.server, { query: '', from, to: 'now', size: 0, time_zone: 'Asia/Kolkata', aggregations: { h: { type: 'date_histogram', calendar_interval: 'week' } } });
+    const buckets = await histogramKeys();
+    expect(buckets.map(([k]) => k)).toEqual(api.aggregations.h.buckets.map((b: { keyMs: number }) => b.keyMs));
+    // Monday 00:00 in Kolkata is Sunday 18:30 in UTC.
+    for (const [k] of buckets) expect([new Date(k).getUTCDay(), new Date(k).getUTCHours(), new Date(k).getUTCMinutes()]).toEqual([0, 18, 30]);
+    await page.goto(`${fx.server.url}/discover?from=${isoDay}T00:00:00.000Z&to=${nextIsoDay}T00:00:00.000Z&interval=h`);
+    await waitReady(page);
+  });
+
   it('the dashboard\'s alerts over time: stacked, in the zone, with the same interval choice', async () => {
     await page.click('[data-testid="nav-dashboard"]');
     await waitReady(page, 'dashboard');

@@ -8,7 +8,7 @@
 export type Dsl = Record<string, unknown>;
 
 export type AggregationSpec =
-  | { type: 'date_histogram'; interval_ms?: number | 'auto'; time_zone?: string; aggregations?: Record<string, { type: 'terms'; field: string; size?: number }> }
+  | { type: 'date_histogram'; interval_ms?: number | 'auto'; calendar_interval?: 'week' | 'month' | 'year'; time_zone?: string; aggregations?: Record<string, { type: 'terms'; field: string; size?: number }> }
   | { type: 'terms'; field: string; size?: number }
   | { type: 'cardinality'; field: string };
 
@@ -82,7 +82,7 @@ export interface TermsBucket {
 }
 
 export type AggregationResult =
-  | { type: 'date_histogram'; intervalMs: number; buckets: HistogramBucket[]; timeZone?: string }
+  | { type: 'date_histogram'; intervalMs: number; buckets: HistogramBucket[]; timeZone?: string; calendarInterval?: 'week' | 'month' | 'year' }
   | { type: 'terms'; buckets: TermsBucket[]; otherCount: number; missingCount?: number }
   | { type: 'cardinality'; value: number };
 

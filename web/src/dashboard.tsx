@@ -12,7 +12,7 @@ import { LevelDonut } from './components/level-donut.js';
 import { QueryError } from './components/query-error.js';
 import { activeFiltersDsl } from './filters.js';
 import { useLastDefined, useLiveQuery, useReadyMark } from './hooks.js';
-import { absoluteSpan, displayTimeZone, formatDuration, formatTime, histogramInterval } from './time.js';
+import { absoluteSpan, displayTimeZone, formatTime, histogramInterval, intervalLabel } from './time.js';
 import { IntervalSelect, stackedHistogram } from './components/interval-select.js';
 import { useView } from './view-context.js';
 
@@ -73,7 +73,7 @@ export function Dashboard(): React.JSX.Element {
     time_zone: displayTimeZone(),
     size: 0,
     // Alerts over time stacked by level, as Discover's histogram.
-    aggregations: { ...DASHBOARD_AGGREGATIONS, over_time: stackedHistogram(interval.ms) },
+    aggregations: { ...DASHBOARD_AGGREGATIONS, over_time: stackedHistogram(interval) },
   };
   const key = JSON.stringify(body);
   const live = useLiveQuery<SearchResponse>(key, (signal) => api.search(body, signal), state.refreshMs, view.nonce, view.authLost);
@@ -105,7 +105,7 @@ export function Dashboard(): React.JSX.Element {
           </div>
           <Panel
             title="Alerts over time"
-            subtitle={overTime?.type === 'date_histogram' ? `per ${formatDuration(overTime.intervalMs)}${data?.time_range ? ` · ${formatTime(data.time_range.from, false)} → ${formatTime(data.time_range.to, false)}` : ''}` : undefined}
+            subtitle={overTime?.type === 'date_histogram' ? `per ${intervalLabel(overTime)}${data?.time_range ? ` · ${formatTime(data.time_range.from, false)} → ${formatTime(data.time_range.to, false)}` : ''}` : undefined}
             testId="panel-over-time"
             className="wide"
             csv={{ header: ['time', 'count'], rows: overTime?.type === 'date_histogram' ? overTime.buckets.map((b) => [new Date(b.keyMs).toISOString(), b.count]) : [] }}

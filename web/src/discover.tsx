@@ -11,7 +11,7 @@ import { Histogram } from './components/histogram.js';
 import { QueryError } from './components/query-error.js';
 import { activeFiltersDsl } from './filters.js';
 import { useLastDefined, useLiveQuery, useReadyMark } from './hooks.js';
-import { absoluteSpan, displayTimeZone, formatDuration, formatTime, histogramInterval } from './time.js';
+import { absoluteSpan, displayTimeZone, formatTime, histogramInterval, intervalLabel } from './time.js';
 import { IntervalSelect, stackedHistogram } from './components/interval-select.js';
 import { useView } from './view-context.js';
 
@@ -35,10 +35,10 @@ export function Discover(): React.JSX.Element {
   const { state } = view;
   const base: SearchBody = { query: state.query, filters: activeFiltersDsl(state.filters), from: state.time.from, to: state.time.to, time_zone: displayTimeZone(), ...(state.sort?.[0] ? { sort: state.sort[0] } : {}) };
   const interval = histogramInterval(state.interval, state.time);
-  const key = JSON.stringify({ ...base, interval: interval.ms });
+  const key = JSON.stringify({ ...base, interval });
   const first = useLiveQuery<SearchResponse>(
     key,
-    (signal) => api.search({ ...base, size: FIRST_PAGE, aggregations: { histogram: stackedHistogram(interval.ms) } }, signal),
+    (signal) => api.search({ ...base, size: FIRST_PAGE, aggregations: { histogram: stackedHistogram(interval) } }, signal),
     state.refreshMs,
     view.nonce,
     view.authLost,
@@ -98,7 +98,7 @@ export function Discover(): React.JSX.Element {
           {data && (
             <span className="hits-meta">
               {data.time_range && `${formatTime(data.time_range.from, false)} → ${formatTime(data.time_range.to, false)}`}
-              {histogram?.type === 'date_histogram' && ` · per ${formatDuration(histogram.intervalMs)}`}
+              {histogram?.type === 'date_histogram' && ` · per ${intervalLabel(histogram)}`}
               {' · '}
               <IntervalSelect scaled={interval.scaled} testId="discover-interval" />
               {` · ${data.took_ms} ms`}

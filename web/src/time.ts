@@ -180,8 +180,13 @@ export function timeTicks(fromMs: number, toMs: number, maxTicks: number): Array
   return ticks;
 }
 
-/** The histogram's interval choices (Kibana's), as fixed intervals; `auto` lets the server choose. */
-export const HISTOGRAM_INTERVALS: ReadonlyArray<{ key: string; label: string; ms: number | 'auto' }> = [
+export type CalendarInterval = 'week' | 'month' | 'year';
+
+/**
+ * The histogram's interval choices (Kibana's): fixed intervals, calendar weeks (from Monday),
+ * months and years (`ms` their shortest length, for scaling); `auto` lets the server choose.
+ */
+export const HISTOGRAM_INTERVALS: ReadonlyArray<{ key: string; label: string; ms: number | 'auto'; calendar?: CalendarInterval }> = [
   { key: 'auto', label: 'Auto', ms: 'auto' },
   { key: 's', label: 'Second', ms: 1000 },
   { key: 'm', label: 'Minute', ms: 60_000 },
@@ -190,8 +195,15 @@ export const HISTOGRAM_INTERVALS: ReadonlyArray<{ key: string; label: string; ms
   { key: '3h', label: '3 hours', ms: 3 * 3_600_000 },
   { key: '12h', label: '12 hours', ms: 12 * 3_600_000 },
   { key: 'd', label: 'Day', ms: 86_400_000 },
-  { key: 'w', label: 'Week (7 days)', ms: 7 * 86_400_000 },
+  { key: 'w', label: 'Week', ms: 7 * 86_400_000, calendar: 'week' },
+  { key: 'M', label: 'Month', ms: 28 * 86_400_000, calendar: 'month' },
+  { key: 'y', label: 'Year', ms: 365 * 86_400_000, calendar: 'year' },
 ];
+
+/** "per 1 h", "per week": a histogram answer's interval for humans. */
+export function intervalLabel(histogram: { intervalMs: number; calendarInterval?: CalendarInterval }): string {
+  return histogram.calendarInterval ?? formatDuration(histogram.intervalMs);
+}
 
 /** More bars than this are unreadable (and may pass the server's max_buckets): the interval is scaled up, as Kibana does. */
 export const MAX_HISTOGRAM_BARS = 1500;
@@ -223,11 +235,12 @@ export function spanLengthMs(span: TimeSpan, nowMs: number = Date.now()): number
  * The interval to ask for: the chosen one, or (when it would make more than MAX_HISTOGRAM_BARS
  * bars over the span) the smallest choice that does not, with `scaled` set.
  */
-export function histogramInterval(key: string, span: TimeSpan, nowMs: number = Date.now()): { ms: number | 'auto'; scaled: boolean } {
+export function histogramInterval(key: string, span: TimeSpan, nowMs: number = Date.now()): { ms: number | 'auto'; calendar?: CalendarInterval; scaled: boolean } {
   const chosen = HISTOGRAM_INTERVALS.find((i) => i.key === key) ?? (HISTOGRAM_INTERVALS[0] as (typeof HISTOGRAM_INTERVALS)[number]);
+  const answer = (i: (typeof HISTOGRAM_INTERVALS)[number], scaled: boolean) => ({ ms: i.ms, ...(i.calendar ? { calendar: i.calendar } : {}), scaled });
   if (chosen.ms === 'auto') return { ms: 'auto', scaled: false };
   const length = spanLengthMs(span, nowMs);
-  if (length === undefined || length / chosen.ms <= MAX_HISTOGRAM_BARS) return { ms: chosen.ms, scaled: false };
+  if (length === undefined || length / chosen.ms <= MAX_HISTOGRAM_BARS) return answer(chosen, false);
   const fits = HISTOGRAM_INTERVALS.find((i) => i.ms !== 'auto' && length / i.ms <= MAX_HISTOGRAM_BARS);
-  return { ms: fits ? fits.ms : 'auto', scaled: true };
+  return fits ? answer(fits, true) : { ms: 'auto', scaled: true };
 }
