@@ -36,6 +36,7 @@ const searchBody = {
           size: { type: 'integer', minimum: 1, maximum: 1000 },
           missing: { type: 'string' },
           interval_ms: { oneOf: [{ const: 'auto' }, { type: 'integer', minimum: 1 }] },
+          calendar_interval: { enum: ['1w', 'week', '1M', 'month', '1y', 'year'], description: 'date_histogram, instead of interval_ms: calendar weeks (from Monday), months or years from local midnight in the zone' },
           time_zone: { type: 'string', description: 'date_histogram: buckets start at local multiples of the interval in this zone (local midnight for days, 23- and 25-hour days across daylight-saving changes), as OpenSearch makes them' },
           aggregations: {
             type: 'object',
