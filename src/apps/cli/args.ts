@@ -55,7 +55,7 @@ export function parseCommandLine(command: string, argv: string[], options: Optio
   let parsed: ParsedCommandLine;
   const all: OptionSpec = { ...options, help: { type: 'boolean', short: 'h' } };
   try {
-    parsed = parseArgs({ args: withDashArguments(argv, all), options: all, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: withDashArguments(argv, all), options: all, allowPositionals: true, strict: true }) as ParsedCommandLine;
   } catch (e) {
     throw usageError(command, (e as Error).message.replace(/\. To specify a positional argument.*$/s, '.'));
   }
