@@ -1,0 +1,3 @@
+import { sortExportSuite } from './sort-export.case.js';
+
+sortExportSuite('opensearch');
