@@ -18,11 +18,6 @@ export function sortFieldProblem(sort: SortSpec, catalog: readonly FieldInfo[]):
   };
 }
 
-/** True when a column of this field can be sorted in the UI (not text). */
-export function isSortable(field: FieldInfo | undefined): boolean {
-  return field !== undefined && field.type !== 'text';
-}
-
 const ORDERS: readonly SortOrder[] = ['asc', 'desc'];
 const MAX_SORT_FIELD = 512;
 
@@ -49,9 +44,4 @@ export function parseSort(value: unknown): SortSpec | string {
   if (typeof field !== 'string' || field === '' || field.length > MAX_SORT_FIELD) return `sort is {"field": "rule.level", "order": "asc"|"desc"} or "rule.level:asc", with a field name of at most ${MAX_SORT_FIELD} characters.`;
   if (!ORDERS.includes(order as SortOrder)) return 'sort.order is "asc" or "desc".';
   return { field, order: order as SortOrder };
-}
-
-/** The short form of a sort (`rule.level:asc`), as parseSort reads it. */
-export function formatSort(sort: SortSpec): string {
-  return `${sort.field}:${sort.order}`;
 }
