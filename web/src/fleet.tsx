@@ -17,6 +17,9 @@ import { useView } from './view-context.js';
 /** How often the page asks again when no auto-refresh is chosen: well under the default 180 s silence. */
 const DEFAULT_REFRESH_MS = 5_000;
 
+/** One formatter for every row (toLocaleString may build one per call, a thousand times). */
+const COUNT = new Intl.NumberFormat('en-US');
+
 const STATUS_LABEL: Record<FleetHost['status'], string> = { silent: 'silent', reporting: 'reporting', no_heartbeat: 'no heartbeat' };
 
 /** A whole number of the largest unit that fits (45 s, 12 min, 5 h, 3 d): a glance, not a measurement. */
@@ -92,9 +95,15 @@ export function FleetPage({ role }: { role: Role }): React.JSX.Element {
   );
 }
 
+/** Rows shown at first, and added per "Show more": the silent hosts come first, so they are always on screen. */
+export const FLEET_PAGE_ROWS = 200;
+
 function HostsTable({ fleet }: { fleet: FleetStatus }): React.JSX.Element {
   const { state } = useView();
+  const [limit, setLimit] = useState(FLEET_PAGE_ROWS);
+  const shown = fleet.hosts.slice(0, limit);
   return (
+    <>
     <table className="indices-table fleet-table" data-testid="fleet-table">
       <caption className="visually-hidden">Hosts, silent ones first</caption>
       <thead>
@@ -112,7 +121,7 @@ function HostsTable({ fleet }: { fleet: FleetStatus }): React.JSX.Element {
         </tr>
       </thead>
       <tbody>
-        {fleet.hosts.map((h) => (
+        {shown.map((h) => (
           <tr key={h.log_stream} className={`fleet-host status-${h.status}`} data-testid="fleet-host" data-host={h.log_stream} data-status={h.status}>
             <td className="mono">
               <a href={urlFromState({ ...state, page: 'discover', filters: addFilter(state.filters, '@log_stream', h.log_stream, false) })}>{h.log_stream}</a>
@@ -121,7 +130,7 @@ function HostsTable({ fleet }: { fleet: FleetStatus }): React.JSX.Element {
               <span className={`status-badge ${h.status}`}>{STATUS_LABEL[h.status]}</span>
               {h.status === 'silent' && h.last_heartbeat !== null && <span className="fleet-silent-for"> for {roughDuration(fleet.now - h.last_heartbeat)}</span>}
             </td>
-            <td className="num">{h.alerts.toLocaleString('en-US')}</td>
+            <td className="num">{COUNT.format(h.alerts)}</td>
             <td className="num">
               {h.max_level === null ? (
                 '—'
@@ -142,6 +151,18 @@ function HostsTable({ fleet }: { fleet: FleetStatus }): React.JSX.Element {
         )}
       </tbody>
     </table>
+    {shown.length < fleet.hosts.length && (
+      <p className="fleet-more">
+        {shown.length.toLocaleString('en-US')} of {fleet.hosts.length.toLocaleString('en-US')} hosts shown.{' '}
+        <button type="button" className="button small" onClick={() => setLimit((l) => l + FLEET_PAGE_ROWS * 5)} data-testid="fleet-more">
+          Show more
+        </button>{' '}
+        <button type="button" className="button small" onClick={() => setLimit(fleet.hosts.length)} data-testid="fleet-all">
+          Show all
+        </button>
+      </p>
+    )}
+    </>
   );
 }
 
