@@ -216,6 +216,45 @@ const DOCUMENT = {
       },
     },
     '/api/dead-letters': { get: { summary: 'Events a sink refused for good', parameters: [{ name: 'limit', in: 'query', schema: { type: 'integer' } }], responses: { 200: { description: 'Dead letters' } } } },
+    '/api/dead-letters/replay': {
+      post: {
+        summary: 'Replay dead letters (admin, audited as deadLetters:Replay): each goes through the forwarder to its destination again; those indexed (or already there) are removed, those refused again stay and are answered with the new reason',
+        requestBody: { content: { 'application/json': { schema: { type: 'object', properties: { ids: { type: 'array', maxItems: 1000, items: { type: 'integer', minimum: 1 } } }, description: '{} replays the oldest 1000' } } } },
+        responses: { 200: { description: '{"replayed": [ids], "failed": [{"id", "reason"}]}' }, 400: { description: 'Not a list of ids' }, 503: { description: 'The destination takes nothing now; nothing was removed' } },
+      },
+    },
+    '/api/fleet': {
+      get: {
+        summary:
+          'Every host (log stream): alerts in the range (heartbeats not counted), highest rule.level, last alert, and the last agent heartbeat (last 30 days); status silent when that heartbeat is older than silent_host_seconds, no_heartbeat when there is none; silent hosts first',
+        parameters: [
+          { name: 'from', in: 'query', schema: { type: 'string' }, description: 'date math or ISO 8601 (default now-24h)' },
+          { name: 'to', in: 'query', schema: { type: 'string' }, description: 'default now' },
+        ],
+        responses: { 200: { description: '{"now", "time_range", "silent_host_seconds", "took_ms", "truncated", "hosts": [{"log_stream", "status", "alerts", "max_level", "last_alert", "last_heartbeat"}]}' } },
+      },
+    },
+    '/api/doc/{index}/{id}': {
+      get: {
+        summary: 'One document by its daily index and id, as hits name them (a permanent link)',
+        parameters: [
+          { name: 'index', in: 'path', required: true, schema: { type: 'string', pattern: '^cwl-\\d{4}\\.\\d{2}\\.\\d{2}$' } },
+          { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+        ],
+        responses: { 200: { description: '{"hit": {...}}' }, 400: { description: 'Not a daily index name' }, 404: { description: 'No such document' } },
+      },
+    },
+    '/api/doc/{index}/{id}/context': {
+      get: {
+        summary: 'The size alerts before and after a document on its host (@log_stream), the query and filters dropped, heartbeats left out: {"anchor", "older", "newer"}, both sides nearest first',
+        parameters: [
+          { name: 'index', in: 'path', required: true, schema: { type: 'string' } },
+          { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+          { name: 'size', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 5 } },
+        ],
+        responses: { 200: { description: 'The context' }, 400: { description: 'A size out of range' }, 404: { description: 'No such document' } },
+      },
+    },
     '/api/dead-letters/{id}': {
       delete: {
         summary: 'Remove one dead letter (after replaying or judging it)',
