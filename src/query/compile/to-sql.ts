@@ -6,6 +6,7 @@
  * matches nothing.
  */
 import { parseDateMath } from '../../core/date-math.js';
+import { canonicalTimeZone } from '../../core/time-zone.js';
 import { canonicalIp, cidrKeyRange, ipSortKey } from '../../core/ip.js';
 import { err, ok, type Result } from '../../core/result.js';
 import { lowerCase } from '../analysis/standard-tokenizer.js';
@@ -357,7 +358,7 @@ class Compiler {
             case 'double':
               return `${this.numeric(field, x)} ${op} ${this.params.add(numberValue(field, value))}`;
             case 'date':
-              return `${this.numeric(field, x)} ${op} ${this.params.add(dateValue(field, value, this.options.nowMs, roundUp))}`;
+              return `${this.numeric(field, x)} ${op} ${this.params.add(dateValue(field, value, this.options.nowMs, roundUp, node.timeZone))}`;
             case 'ip': {
               const key = ipSortKey(value);
               if (key === undefined) throw new Fail({ field: field.name, message: `'${value}' is not an IP address, and ${field.name} is an ip field.` });
@@ -474,8 +475,11 @@ function booleanValue(field: SqlField, value: string): string {
   throw new Fail({ field: field.name, message: `'${value}' is not true or false, and ${field.name} is a boolean field.` });
 }
 
-function dateValue(field: SqlField, value: string, nowMs: number, roundUp: boolean): number {
-  const parsed = parseDateMath(value, nowMs, { roundUp });
+/** A date bound; a DSL range's time_zone rounds its date math and reads its local times there, as OpenSearch does. */
+function dateValue(field: SqlField, value: string, nowMs: number, roundUp: boolean, timeZone?: string): number {
+  const zone = timeZone === undefined ? undefined : canonicalTimeZone(timeZone);
+  if (timeZone !== undefined && zone === undefined) throw new Fail({ field: field.name, message: `time_zone "${timeZone}" is not a time zone: use an IANA name such as Europe/Berlin, UTC, or an offset such as +01:00.` });
+  const parsed = parseDateMath(value, nowMs, { roundUp, ...(zone !== undefined ? { timeZone: zone } : {}) });
   if (!parsed.ok) throw new Fail({ field: field.name, message: `${field.name} is a date field: ${parsed.error}` });
   return parsed.value;
 }

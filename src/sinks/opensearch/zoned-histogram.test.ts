@@ -3,6 +3,7 @@ import { openSearchPair, type OpenSearchPair } from '../../../test/support/opens
 import type { IndexedDocument } from '../../core/document.js';
 import { toLocalMs } from '../../core/time-zone.js';
 import { documentFromLogEvent } from '../../transforms/to-document.js';
+import { parseQueryInput } from '../../query/parse-query.js';
 import type { AggregationResult, SearchRequest } from '../../query/search-api.js';
 import { DuckDbStore } from '../duckdb/store.js';
 
@@ -88,6 +89,26 @@ describe('date_histogram time_zone: the embedded store makes the buckets OpenSea
       if (calendarInterval === 'week') expect(local.getUTCDay()).toBe(1);
       else expect(local.getUTCDate()).toBe(1);
     }
+  });
+
+  it('a DSL range\'s time_zone rounds its date math in the zone, as OpenSearch', async () => {
+    for (const [gte, lte, timeZone] of [
+      ['2024-03-31||/d', '2024-03-31||/d', 'Europe/Berlin'],
+      ['2024-10-27', '2024-10-27', 'Europe/Berlin'],
+      ['2024-11-03T00:00:00', '2024-11-03T12:00:00||+1d', 'America/St_Johns'],
+      ['2024-03-30||/d', '2024-03-30||/d', 'Asia/Kolkata'],
+    ]) {
+      const source = { range: { '@timestamp': { gte, lte, time_zone: timeZone } } };
+      const query = parseQueryInput(source);
+      if (!query.ok) throw new Error(query.error.message);
+      const [a, b] = await Promise.all([os.search({ query: query.value, source, size: 0 }), db.search({ query: query.value, source, size: 0 })]);
+      if (!a.ok || !b.ok) throw new Error(`${a.ok ? '' : a.error.message} ${b.ok ? '' : b.error.message}`);
+      expect(b.value.total).toBe(a.value.total);
+      expect(a.value.total).toBeGreaterThan(10);
+    }
+    const bad = parseQueryInput({ range: { '@timestamp': { gte: 'now/d', time_zone: 'Mars/Olympus' } } });
+    const refused = bad.ok ? await db.search({ query: bad.value, size: 0 }) : bad;
+    expect(refused.ok).toBe(false);
   });
 
   it('days in Berlin start at local midnight: 23 hours on 31 March, 25 hours on 27 October', async () => {
