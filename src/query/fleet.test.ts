@@ -93,3 +93,17 @@ describe('host status and order (pure)', () => {
     expect(sorted.map((x) => x.logStream)).toEqual(['c', 'b', 'd', 'a']);
   });
 });
+
+describe('terms metrics in the search body', () => {
+  it('reads {"metrics": {"last": {"type": "max", "field": "@timestamp"}}} and refuses other shapes with a 400', async () => {
+    const { parseSearchBody } = await import('../api/query/query-api.js');
+    const good = parseSearchBody({ query: '', aggregations: { hosts: { type: 'terms', field: '@log_stream', metrics: { last: { type: 'max', field: '@timestamp' }, __proto__x: { type: 'max', field: 'rule.level' } } } } }, NOW);
+    if (!good.ok) throw new Error(good.error.error.message);
+    expect(good.value.aggregations?.['hosts']).toEqual({ type: 'terms', field: '@log_stream', size: 10, metrics: { last: { type: 'max', field: '@timestamp' }, __proto__x: { type: 'max', field: 'rule.level' } } });
+    for (const metrics of [[], { a: { type: 'min', field: 'x' } }, { a: { type: 'max' } }, Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`m${i}`, { type: 'max', field: 'rule.level' }]))]) {
+      const bad = parseSearchBody({ query: '', aggregations: { hosts: { type: 'terms', field: '@log_stream', metrics } } }, NOW);
+      expect(bad.ok).toBe(false);
+      if (!bad.ok) expect(bad.error.status).toBe(400);
+    }
+  });
+});

@@ -19,7 +19,7 @@ import { parseQueryInput } from '../../query/parse-query.js';
 import { sourceQueryDsl } from '../../query/compile/to-opensearch.js';
 import { parseSort } from '../../query/sort.js';
 import { exportResponse, isExportBody, parseExportFields } from './export-route.js';
-import { MAX_HITS, sortsByField, type SortValue, type AggregationRequest, type DateHistogramRequest, type SubTermsRequest, type Hit, type QueryError, type SearchBackend, type SearchRequest, type SortKey, type TimeRange } from '../../query/search-api.js';
+import { MAX_HITS, sortsByField, type SortValue, type AggregationRequest, type DateHistogramRequest, type SubTermsRequest, type Hit, type MetricRequest, type QueryError, type SearchBackend, type SearchRequest, type SortKey, type TimeRange } from '../../query/search-api.js';
 import type { ServerMetrics } from '../../telemetry/metrics.js';
 
 /** What the ingest side reports for `/api/ingest`; the server composes it from the durable log and the forwarder. */
@@ -137,7 +137,11 @@ export function parseSearchBody(body: unknown, nowMs: number): Result<SearchRequ
         if (!histogram.ok) return histogram;
         setOwn(out, name, histogram.value);
       }
-      else if (spec['type'] === 'terms') setOwn(out, name, { type: 'terms', field: spec['field'] as string, size: (spec['size'] as number | undefined) ?? 10, ...(typeof spec['missing'] === 'string' ? { missing: spec['missing'] } : {}) });
+      else if (spec['type'] === 'terms') {
+        const metrics = parseMetrics(name, spec['metrics']);
+        if (!metrics.ok) return metrics;
+        setOwn(out, name, { type: 'terms', field: spec['field'] as string, size: (spec['size'] as number | undefined) ?? 10, ...(typeof spec['missing'] === 'string' ? { missing: spec['missing'] } : {}), ...(metrics.value ? { metrics: metrics.value } : {}) });
+      }
       else setOwn(out, name, { type: 'cardinality', field: spec['field'] as string });
     }
     request.aggregations = out;
@@ -199,6 +203,21 @@ function parseDateHistogram(name: string, spec: Record<string, unknown>, default
   out.subAggregations = inner;
   return ok(out);
 }
+
+/** A terms aggregation's `metrics`: `{"last": {"type": "max", "field": "@timestamp"}}`, at most MAX_METRICS. */
+function parseMetrics(aggregation: string, value: unknown): Result<Record<string, MetricRequest> | undefined, ApiError> {
+  if (value === undefined) return ok(undefined);
+  const problem = `aggregations.${aggregation}.metrics is an object of at most ${MAX_METRICS} named metrics such as {"last": {"type": "max", "field": "@timestamp"}}.`;
+  if (!isPlainObject(value) || Object.keys(value).length > MAX_METRICS) return err(fail(400, 'request', problem));
+  const out: Record<string, MetricRequest> = {};
+  for (const [name, metric] of Object.entries(value)) {
+    if (!isPlainObject(metric) || metric['type'] !== 'max' || typeof metric['field'] !== 'string') return err(fail(400, 'request', problem));
+    setOwn(out, name, { type: 'max', field: metric['field'] });
+  }
+  return ok(out);
+}
+
+const MAX_METRICS = 10;
 
 function parseTimeRange(from: unknown, to: unknown, nowMs: number, timeZone?: string): Result<TimeRange | undefined, ApiError> {
   if (from === undefined && to === undefined) return ok(undefined);
