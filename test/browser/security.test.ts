@@ -107,8 +107,8 @@ async function injected(p: Page): Promise<Added[]> {
       e.attrs.some((a) => /^on/i.test(a)) ||
       (e.tag === 'form' && !OWN_FORMS.has(e.cls ?? '')) ||
       (e.tag === 'img' && e.src !== '/favicon.svg') ||
-      // The nav's own links (Discover, dashboard, Ingest, Audit) carry the view state.
-      (e.tag === 'a' && !/^\/(discover|dashboard|ingest|audit)\?/.test(e.href ?? '')),
+      // The app's own links (the nav's pages, a document's page) carry the view state.
+      (e.tag === 'a' && !/^\/(discover|dashboard|ingest|audit|fleet|doc)\?/.test(e.href ?? '')),
   );
 }
 
