@@ -107,7 +107,7 @@ export function Discover(): React.JSX.Element {
           )}
           {data && (
             // The export reads the result on show: its resolved time range, so that "now" stays put.
-            <ExportButton body={{ ...base, ...(data.time_range ? { from: data.time_range.from, to: data.time_range.to } : {}), columns: state.columns.length > 0 ? ['@timestamp', ...state.columns] : [] }} />
+            <ExportButton body={{ ...base, ...(data.time_range ? { from: data.time_range.from, to: data.time_range.to } : {}), columns: state.columns.length > 0 ? [...new Set(['@timestamp', ...state.columns])] : [] }} />
           )}
         </div>
         {histogram?.type === 'date_histogram' && (
