@@ -63,6 +63,11 @@ export interface SearchRequest {
    */
   source?: string | Record<string, unknown>;
   timeRange?: TimeRange;
+  /**
+   * The zone of the Lucene query's own date math (`@timestamp:[now/d TO now]`), as query_string's
+   * time_zone, which Kibana sets from its dateFormat:tz. DSL ranges name their own.
+   */
+  timeZone?: string;
   /** Hits to return (0 for aggregations only); at most MAX_HITS. */
   size?: number;
   /** The `sort` of the last hit of the previous page. */

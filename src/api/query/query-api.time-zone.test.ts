@@ -28,6 +28,14 @@ describe('the search body\'s time_zone (as OpenSearch\'s)', () => {
     });
   });
 
+  it('puts a Lucene query\'s date math in the zone (query_string time_zone), not a DSL query\'s', () => {
+    const lucene = parseSearchBody({ query: '@timestamp:[now/d TO now]', time_zone: 'Asia/Kolkata', filters: [{ term: { srcip: '10.0.0.1' } }] }, NOW);
+    expect(lucene.ok && lucene.value.timeZone).toBe('Asia/Kolkata');
+    expect(lucene.ok && JSON.stringify(lucene.value.source)).toContain('"time_zone":"Asia/Kolkata"');
+    const dsl = parseSearchBody({ query: { range: { '@timestamp': { gte: 'now/d' } } }, time_zone: 'Asia/Kolkata' }, NOW);
+    expect(dsl.ok && dsl.value.timeZone).toBeUndefined();
+  });
+
   it('takes calendar intervals as OpenSearch spells them', () => {
     const parsed = parseSearchBody({ aggregations: { w: { type: 'date_histogram', calendar_interval: '1w' }, m: { type: 'date_histogram', calendar_interval: 'month', time_zone: 'Europe/Berlin' } } }, NOW);
     expect(parsed.ok && parsed.value.aggregations).toEqual({

@@ -95,7 +95,10 @@ export function parseSearchBody(body: unknown, nowMs: number): Result<SearchRequ
   // The query as the user wrote it, for a backend that reads it itself (OpenSearch); filter pills
   // are DSL already, so a query with filters is the bool that `query` parsed from.
   const source = (body['query'] ?? '') as string | Record<string, unknown>;
-  request.source = filters.length === 0 ? source : { bool: { must: [sourceQueryDsl(source), ...(filters as Record<string, unknown>[])] } };
+  // A Lucene query's date math is in the body's zone (query_string's time_zone); a DSL query's ranges name their own.
+  const lucene = typeof source === 'string';
+  request.source = filters.length === 0 ? source : { bool: { must: [sourceQueryDsl(source, lucene && zone.value !== undefined ? { timeZone: zone.value } : {}), ...(filters as Record<string, unknown>[])] } };
+  if (lucene && zone.value !== undefined) request.timeZone = zone.value;
   if (range.value) request.timeRange = range.value;
   if (body['sort'] !== undefined && body['sort'] !== null) {
     const sort = parseSort(body['sort']);

@@ -78,6 +78,8 @@ export interface CompileOptions {
   text: TextSql;
   /** SQL function that maps an IP's text to its 32-hex sort key (registered by the store). */
   ipKeyFunction: string;
+  /** The zone of date math in ranges that name none (query_string's time_zone: a Lucene query's). */
+  timeZone?: string;
 }
 
 export interface CompileError {
@@ -358,7 +360,7 @@ class Compiler {
             case 'double':
               return `${this.numeric(field, x)} ${op} ${this.params.add(numberValue(field, value))}`;
             case 'date':
-              return `${this.numeric(field, x)} ${op} ${this.params.add(dateValue(field, value, this.options.nowMs, roundUp, node.timeZone))}`;
+              return `${this.numeric(field, x)} ${op} ${this.params.add(dateValue(field, value, this.options.nowMs, roundUp, node.timeZone ?? this.options.timeZone))}`;
             case 'ip': {
               const key = ipSortKey(value);
               if (key === undefined) throw new Fail({ field: field.name, message: `'${value}' is not an IP address, and ${field.name} is an ip field.` });

@@ -327,7 +327,7 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
   }
 
   private where(request: SearchRequest, params: SqlParams): Result<string, QueryError> {
-    const compiled = compileToSql(request.query, this.resolver(), params, { nowMs: this.now(), text: this.text, ipKeyFunction: IP_KEY_FUNCTION });
+    const compiled = compileToSql(request.query, this.resolver(), params, { nowMs: this.now(), text: this.text, ipKeyFunction: IP_KEY_FUNCTION, ...(request.timeZone !== undefined ? { timeZone: request.timeZone } : {}) });
     if (!compiled.ok) return err({ kind: 'query', message: compiled.error.message, ...(compiled.error.field ? { field: compiled.error.field } : {}) });
     const range = request.timeRange;
     const time = range ? `ts BETWEEN ${params.add(range.fromMs)} AND ${params.add(range.toMs)} AND ` : '';

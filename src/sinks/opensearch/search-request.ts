@@ -17,7 +17,7 @@ export const CARDINALITY_PRECISION_THRESHOLD = 40_000;
 
 /** The request's query as OpenSearch reads it: the user's own (`source`), else the AST compiled. */
 export function requestQuery(request: SearchRequest): Dsl {
-  const query = request.source === undefined ? compileToOpenSearch(request.query) : sourceQueryDsl(request.source);
+  const query = request.source === undefined ? compileToOpenSearch(request.query) : sourceQueryDsl(request.source, request.timeZone !== undefined ? { timeZone: request.timeZone } : {});
   if (!request.timeRange) return query;
   return { bool: { must: [query], filter: [timeRangeFilter(request.timeRange)] } };
 }

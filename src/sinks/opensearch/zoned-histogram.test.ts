@@ -111,6 +111,29 @@ describe('date_histogram time_zone: the embedded store makes the buckets OpenSea
     expect(refused.ok).toBe(false);
   });
 
+  it('a Lucene query\'s date math is in the request\'s zone (query_string\'s time_zone), as OpenSearch', async () => {
+    for (const [text, timeZone] of [
+      ['@timestamp:[2024-03-31 TO 2024-03-31]', 'Europe/Berlin'],
+      ['@timestamp:[2024-10-27 TO 2024-10-27] AND rule.level:>=5', 'Europe/Berlin'],
+      ['@timestamp:[2024-11-03 TO 2024-11-04}', 'America/St_Johns'],
+      ['@timestamp:>=2024-03-30 AND @timestamp:<2024-03-31', 'Asia/Kolkata'],
+    ] as const) {
+      const query = parseQueryInput(text);
+      if (!query.ok) throw new Error(query.error.message);
+      const totals = [];
+      for (const zone of [timeZone, undefined]) {
+        const request = { query: query.value, source: text, size: 200, ...(zone ? { timeZone: zone } : {}) };
+        const [a, b] = await Promise.all([os.search(request), db.search(request)]);
+        if (!a.ok || !b.ok) throw new Error(`${text}: ${a.ok ? '' : a.error.message} ${b.ok ? '' : b.error.message}`);
+        expect(b.value.total).toBe(a.value.total);
+        expect(b.value.hits.map((h) => h.id)).toEqual(a.value.hits.map((h) => h.id));
+        totals.push(a.value.hits.at(-1)?.sort[0]);
+      }
+      // The zone moves the day: its first alert is another than in UTC.
+      expect(totals[0]).not.toBe(totals[1]);
+    }
+  });
+
   it('days in Berlin start at local midnight: 23 hours on 31 March, 25 hours on 27 October', async () => {
     for (const [range, day, hours] of [
       [WINDOWS[1], Date.UTC(2024, 2, 30, 23), 23],
