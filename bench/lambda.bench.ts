@@ -10,6 +10,7 @@
  * invocation against it, events/s.
  */
 import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { AlertFormat } from '../src/core/document.js';
 import { createSubscriptionHandler, DEFAULT_SLICE_BYTES, eventSlices } from '../src/apps/lambda/handler.js';
@@ -75,6 +76,8 @@ const LABEL: Record<CandidateName, string> = { hidsmon: 'hidsmon Lambda forwarde
 const NODE_FLAGS = ['--min-semi-space-size=16'];
 
 export async function runLambdaBench(log: (line: string) => void = () => undefined): Promise<SuiteResult> {
+  // On a shared machine the absolute times follow its load; the interleaved ratio much less so.
+  const loadBefore = loadavg()[0]!.toFixed(1);
   const rows: Row[] = [];
   const goals: NonNullable<SuiteResult['goals']> = [];
   const worker = fileURLToPath(new URL('./lambda.worker.js', import.meta.url));
@@ -119,7 +122,7 @@ export async function runLambdaBench(log: (line: string) => void = () => undefin
   if (endToEnd) rows.push(endToEnd);
   return {
     suite: 'lambda',
-    description: `One CloudWatch Logs delivery of ${LAMBDA_BENCH_EVENTS.toLocaleString('en-US')} simulated alerts (gzip+base64, as Lambda receives it) to _bulk bodies, no network: median of interleaved runs in one process (${NODE_FLAGS.join(' ')}); memory per candidate, each in fresh processes: the peak live heap (after a full GC at each body's send, over the heap before the run), and in a run without those GCs the peak RSS growth and the heap still held after. hidsmon transforms small slices of events, serializes each document at once and drops each body once handed on, as the handler does after sending it; the blog's builds its one body first. The last row, when OpenSearch answers, is the whole handler invocation against it.`,
+    description: `One CloudWatch Logs delivery of ${LAMBDA_BENCH_EVENTS.toLocaleString('en-US')} simulated alerts (gzip+base64, as Lambda receives it) to _bulk bodies, no network: median of interleaved runs in one process (${NODE_FLAGS.join(' ')}); memory per candidate, each in fresh processes: the peak live heap (after a full GC at each body's send, over the heap before the run), and in a run without those GCs the peak RSS growth and the heap still held after. hidsmon transforms small slices of events, serializes each document at once and drops each body once handed on, as the handler does after sending it; the blog's builds its one body first. The last row, when OpenSearch answers, is the whole handler invocation against it. One-minute load average ${loadBefore} before the run, ${loadavg()[0]!.toFixed(1)} after.`,
     rows,
     goals,
   };
