@@ -12,7 +12,7 @@ import { LevelDonut } from './components/level-donut.js';
 import { QueryError } from './components/query-error.js';
 import { activeFiltersDsl } from './filters.js';
 import { useLastDefined, useLiveQuery, useReadyMark } from './hooks.js';
-import { absoluteSpan, displayTimeZone, formatTime, histogramInterval, intervalLabel } from './time.js';
+import { absoluteSpan, displayTimeZone, formatTime, histogramInterval, intervalLabel, zoneAbbreviation } from './time.js';
 import { IntervalSelect, stackedHistogram } from './components/interval-select.js';
 import { useView } from './view-context.js';
 
@@ -105,7 +105,7 @@ export function Dashboard(): React.JSX.Element {
           </div>
           <Panel
             title="Alerts over time"
-            subtitle={overTime?.type === 'date_histogram' ? `per ${intervalLabel(overTime)}${data?.time_range ? ` · ${formatTime(data.time_range.from, false)} → ${formatTime(data.time_range.to, false)}` : ''}` : undefined}
+            subtitle={overTime?.type === 'date_histogram' ? `per ${intervalLabel(overTime)}${data?.time_range ? ` · ${formatTime(data.time_range.from, false)} → ${formatTime(data.time_range.to, false)} ${zoneAbbreviation(data.time_range.from)}` : ''}` : undefined}
             testId="panel-over-time"
             className="wide"
             csv={{ header: ['time', 'count'], rows: overTime?.type === 'date_histogram' ? overTime.buckets.map((b) => [new Date(b.keyMs).toISOString(), b.count]) : [] }}

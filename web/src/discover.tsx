@@ -11,7 +11,7 @@ import { Histogram } from './components/histogram.js';
 import { QueryError } from './components/query-error.js';
 import { activeFiltersDsl } from './filters.js';
 import { useLastDefined, useLiveQuery, useReadyMark } from './hooks.js';
-import { absoluteSpan, displayTimeZone, formatTime, histogramInterval, intervalLabel } from './time.js';
+import { absoluteSpan, displayTimeZone, formatTime, histogramInterval, intervalLabel, zoneAbbreviation } from './time.js';
 import { IntervalSelect, stackedHistogram } from './components/interval-select.js';
 import { useView } from './view-context.js';
 
@@ -97,7 +97,7 @@ export function Discover(): React.JSX.Element {
           </span>
           {data && (
             <span className="hits-meta">
-              {data.time_range && `${formatTime(data.time_range.from, false)} → ${formatTime(data.time_range.to, false)}`}
+              {data.time_range && `${formatTime(data.time_range.from, false)} → ${formatTime(data.time_range.to, false)} ${zoneAbbreviation(data.time_range.from)}`}
               {histogram?.type === 'date_histogram' && ` · per ${intervalLabel(histogram)}`}
               {' · '}
               <IntervalSelect scaled={interval.scaled} testId="discover-interval" />
