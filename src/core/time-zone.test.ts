@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { canonicalTimeZone, fromLocalMs, instantsOfLocal, nextBucketInZone, roundInZone, zoneOffsetMs } from './time-zone.js';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+describe('time zones by Intl', () => {
+  it('knows IANA names, UTC and offsets, and keeps the name as written', () => {
+    expect(canonicalTimeZone('Asia/Kolkata')).toBe('Asia/Kolkata');
+    expect(canonicalTimeZone('europe/berlin')).toBe('Europe/Berlin');
+    expect(canonicalTimeZone('utc')).toBe('UTC');
+    expect(canonicalTimeZone('+0530')).toBe('+05:30');
+    for (const bad of ['Mars/Olympus', '', '+25:00', 'x'.repeat(100)]) expect(canonicalTimeZone(bad)).toBeUndefined();
+  });
+
+  it('gives offsets either side of a change, and the instants of a local time (none in the gap, two in the overlap)', () => {
+    expect(zoneOffsetMs('Europe/Berlin', Date.UTC(2024, 2, 31, 0, 59, 59))).toBe(HOUR);
+    expect(zoneOffsetMs('Europe/Berlin', Date.UTC(2024, 2, 31, 1))).toBe(2 * HOUR);
+    expect(zoneOffsetMs('America/St_Johns', Date.UTC(2024, 0, 1))).toBe(-3.5 * HOUR);
+    expect(instantsOfLocal('Europe/Berlin', Date.UTC(2024, 2, 31, 2, 30))).toEqual([]);
+    expect(instantsOfLocal('Europe/Berlin', Date.UTC(2024, 9, 27, 2, 30))).toEqual([Date.UTC(2024, 9, 27, 0, 30), Date.UTC(2024, 9, 27, 1, 30)]);
+    // As OpenSearch reads a local time: forward by the gap; the earlier of two.
+    expect(fromLocalMs('Europe/Berlin', Date.UTC(2024, 2, 31, 2, 30))).toBe(Date.UTC(2024, 2, 31, 1, 30));
+    expect(fromLocalMs('Europe/Berlin', Date.UTC(2024, 9, 27, 2, 30))).toBe(Date.UTC(2024, 9, 27, 0, 30));
+  });
+
+  it('rounds a day to local midnight and steps 23 and 25 hours across the changes', () => {
+    const march = roundInZone('Europe/Berlin', Date.UTC(2024, 2, 31, 12), DAY);
+    expect(march).toBe(Date.UTC(2024, 2, 30, 23));
+    expect(nextBucketInZone('Europe/Berlin', march, DAY) - march).toBe(23 * HOUR);
+    const october = roundInZone('Europe/Berlin', Date.UTC(2024, 9, 27, 12), DAY);
+    expect(october).toBe(Date.UTC(2024, 9, 26, 22));
+    expect(nextBucketInZone('Europe/Berlin', october, DAY) - october).toBe(25 * HOUR);
+    // The repeated hour is two buckets.
+    expect(roundInZone('Europe/Berlin', Date.UTC(2024, 9, 27, 0, 40), HOUR)).toBe(Date.UTC(2024, 9, 27, 0));
+    expect(roundInZone('Europe/Berlin', Date.UTC(2024, 9, 27, 1, 40), HOUR)).toBe(Date.UTC(2024, 9, 27, 1));
+    expect(roundInZone('Asia/Kolkata', Date.UTC(2024, 0, 1, 12, 10), HOUR)).toBe(Date.UTC(2024, 0, 1, 11, 30));
+  });
+});
