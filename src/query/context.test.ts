@@ -58,15 +58,15 @@ describe('document context and permanent links, on both backends', () => {
     const answers: unknown[] = [];
     for (const [name, backend] of backends) {
       const hit = await hitOf(backend, 'alert 7');
-      const byId = await backend.document?.(hit.index, hit.id);
+      const byId = await backend.document(hit.index, hit.id);
       expect(byId, name).toEqual(hit);
-      expect(await backend.document?.('cwl-2024.03.03', hit.id), name).toBeUndefined();
-      expect(await backend.document?.(hit.index, '0'.repeat(32)), name).toBeUndefined();
+      expect(await backend.document('cwl-2024.03.03', hit.id), name).toBeUndefined();
+      expect(await backend.document(hit.index, '0'.repeat(32)), name).toBeUndefined();
       const line = await backend.search({ query: { kind: 'phrase', field: null, value: 'not an alert' }, size: 1 });
       if (!line.ok) throw new Error(line.error.message);
       const plain = line.value.hits[0] as Hit;
       expect(plain.id).toMatch(/^\d{56}$/);
-      expect(await backend.document?.(plain.index, plain.id), name).toEqual(plain);
+      expect(await backend.document(plain.index, plain.id), name).toEqual(plain);
       answers.push([byId, plain]);
     }
     expect(answers[0]).toEqual(answers[1]);

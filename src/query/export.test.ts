@@ -52,6 +52,7 @@ function fakeBackend(n: number): SearchBackend & { requests: SearchRequest[]; op
     indices: async () => [],
     deleteIndex: async () => false,
     deleteOlderThan: async () => [],
+    document: async () => undefined,
   };
   return backend;
 }

@@ -226,7 +226,7 @@ export function writeSummary(outcomes: DocumentOutcome[]): WriteSummary {
 export interface SearchBackend {
   search(request: SearchRequest): Promise<Result<SearchResponse, QueryError>>;
   /** One document by its daily index (`cwl-YYYY.MM.DD`) and id, as hits name it (a permanent link); undefined if there is none. */
-  document?(index: string, id: string): Promise<Hit | undefined>;
+  document(index: string, id: string): Promise<Hit | undefined>;
   /**
    * A consistent view for reading a whole result page by page (OpenSearch's point in time); the
    * embedded store needs none (an export bounds its time range instead). Closed with closePointInTime.

@@ -129,7 +129,7 @@ describe('polish', () => {
 
   it('draws a one-level donut as one seamless ring', { timeout: 60_000 }, async () => {
     const { page } = await fx.signedIn();
-    const level = (await fetch(`${fx.server.url}/api/search`, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ query: '', from: 'now-24h', size: 1 }) }).then((r) => r.json())).hits[0].document.rule.level as number;
+    const level = ((await fetch(`${fx.server.url}/api/search`, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ query: '', from: 'now-24h', size: 1 }) }).then((r) => r.json())) as { hits: Array<{ document: { rule: { level: number } } }> }).hits[0]!.document.rule.level;
     await page.goto(`${fx.server.url}/dashboard?q=${encodeURIComponent(`rule.level:${level}`)}`);
     await waitReady(page, 'dashboard');
     const slices = page.getByTestId('level-slice');

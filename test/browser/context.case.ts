@@ -2,22 +2,14 @@
  * Document context and permanent links in Chromium: from an expanded alert in Discover (found with
  * a query), its page shows the N alerts before and after on the same host with the query dropped,
  * as /api/doc/…/context gives them, the alert itself highlighted; N is selectable and kept in the
- * URL; the permanent link opens the same document in a fresh browser context.
+ * URL; the permanent link opens the same document in a fresh browser context. Run on the embedded
+ * index (context.test.ts) and on the run's OpenSearch node (context.opensearch.test.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Backend } from '../../src/config/server-config.js';
 import { TOKEN, simulateAlerts, startFixture, waitReady, writeAlerts, type Fixture } from './harness.js';
 
 let fx: Fixture;
-
-beforeAll(async () => {
-  fx = await startFixture('context');
-  await writeAlerts(fx.server, simulateAlerts(400, { seed: 13 }));
-}, 120_000);
-
-afterAll(async () => {
-  await fx?.close();
-  expect(fx?.pageErrors ?? []).toEqual([]);
-});
 
 async function apiContext(index: string, id: string, size: number): Promise<{ anchor: { id: string }; newer: Array<{ id: string; document: Record<string, unknown> }>; older: Array<{ id: string; document: Record<string, unknown> }> }> {
   const response = await fetch(`${fx.server.url}/api/doc/${index}/${id}/context?size=${size}`, { headers: { Authorization: `Bearer ${TOKEN}` } });
@@ -25,7 +17,19 @@ async function apiContext(index: string, id: string, size: number): Promise<{ an
   return response.json() as never;
 }
 
-describe('surrounding alerts and permanent links', () => {
+/** Registers the suite against a server on `backend` (one server for the whole file). */
+export function contextSuite(backend: Backend): void {
+beforeAll(async () => {
+  fx = await startFixture(`context-${backend}`, {}, backend);
+  await writeAlerts(fx.server, simulateAlerts(400, { seed: 13 }));
+}, 180_000);
+
+afterAll(async () => {
+  await fx?.close();
+  expect(fx?.pageErrors ?? []).toEqual([]);
+}, 60_000);
+
+describe(`surrounding alerts and permanent links (${backend} backend)`, () => {
   it('opens an alert’s page from Discover: its host’s alerts before and after, the query dropped, the alert highlighted; N in the URL; the link reopens it', { timeout: 120_000 }, async () => {
     const { page } = await fx.signedIn();
     await page.goto(`${fx.server.url}/discover?q=${encodeURIComponent('rule.level:>=10')}`);
@@ -74,3 +78,4 @@ describe('surrounding alerts and permanent links', () => {
     expect(await other.page.getByTestId('doc-error').textContent()).toContain('There is no document');
   });
 });
+}

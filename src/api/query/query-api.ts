@@ -255,7 +255,6 @@ export function createQueryApi(deps: QueryApiDeps): Hono<QueryApiEnv> {
   };
   const findDocument = async (index: string, id: string): Promise<Result<Hit, ApiError>> => {
     if (!/^cwl-\d{4}\.\d{2}\.\d{2}$/.test(index)) return err(fail(400, 'request', `"${index.slice(0, 100)}" is not a daily index name such as cwl-2024.03.02.`));
-    if (!deps.backend.document) return err(fail(404, 'not_found', 'This backend cannot look documents up by id.'));
     const hit = await deps.backend.document(index, id);
     return hit ? ok(hit) : err(fail(404, 'not_found', `There is no document ${id.slice(0, 100)} in ${index}.`));
   };

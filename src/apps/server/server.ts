@@ -513,6 +513,7 @@ function openSearchIndex(parts: OpenSearchParts): ServerIndex {
   const backend = parts.backend as NonNullable<OpenSearchParts['backend']>;
   return {
     search: (request) => backend.search(request),
+    document: (index, id) => backend.document(index, id),
     // Exports page on a point in time (query/export.ts).
     openPointInTime: (keepAliveMs) => backend.openPointInTime(keepAliveMs),
     closePointInTime: (id) => backend.closePointInTime(id),

@@ -55,6 +55,7 @@ async function contractSink(prefix: string): Promise<ContractSink> {
   return {
     write: (docs) => sink.write(docs),
     search: (request) => backend.search(request),
+    document: (index, id) => backend.document(index, id),
     fields: () => backend.fields(),
     indices: () => backend.indices(),
     deleteIndex: (name) => backend.deleteIndex(name),
