@@ -6,7 +6,7 @@
  */
 import { err, ok, type Result } from './result.js';
 import { isValidTimeMs, parseIsoTime } from './time.js';
-import { fromLocalMs, toLocalMs } from './time-zone.js';
+import { fromLocalMs, instantsOfLocal, toLocalMs, type OffsetFn } from './time-zone.js';
 
 type Unit = 'y' | 'M' | 'w' | 'd' | 'h' | 'm' | 's' | 'ms';
 const UNIT_MS: Partial<Record<Unit, number>> = { w: 7 * 86_400_000, d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
@@ -28,9 +28,11 @@ interface Clock {
   fromLocal(localMs: number): number;
 }
 const UTC_CLOCK: Clock = { toLocal: (ms) => ms, fromLocal: (ms) => ms };
-function clockOf(zone: string | undefined): Clock {
+function clockOf(zone: string | undefined, offsetOf?: OffsetFn): Clock {
   if (zone === undefined || zone === 'UTC' || zone === '+00:00') return UTC_CLOCK;
-  return { toLocal: (ms) => toLocalMs(zone, ms), fromLocal: (ms) => fromLocalMs(zone, ms) };
+  if (offsetOf === undefined) return { toLocal: (ms) => toLocalMs(zone, ms), fromLocal: (ms) => fromLocalMs(zone, ms) };
+  // The same readings from a table of the zone's offsets (time-zone.ts offsetTable): the gap forward, the earlier of two.
+  return { toLocal: (ms) => ms + offsetOf(ms), fromLocal: (ms) => instantsOfLocal(zone, ms, offsetOf)[0] ?? ms - offsetOf(ms - 86_400_000) };
 }
 
 /** Resolves a date-math expression to epoch ms, or says what is wrong with it. */
@@ -118,8 +120,8 @@ export type CalendarUnit = 'w' | 'M' | 'y';
  * The calendar week (from Monday), month or year holding `utcMs`, in the zone (UTC without one):
  * its first instant and the next one's, as OpenSearch's calendar_interval rounds.
  */
-export function calendarPeriod(utcMs: number, unit: CalendarUnit, timeZone?: string): { start: number; next: number } {
-  const clock = clockOf(timeZone);
+export function calendarPeriod(utcMs: number, unit: CalendarUnit, timeZone?: string, offsetOf?: OffsetFn): { start: number; next: number } {
+  const clock = clockOf(timeZone, offsetOf);
   const { start, next } = roundTime(clock.toLocal(utcMs), unit);
   return { start: clock.fromLocal(start), next: clock.fromLocal(next) };
 }

@@ -69,25 +69,67 @@ export function toLocalMs(zone: string, utcMs: number): number {
 
 const DAY_MS = 86_400_000;
 
+/** A zone's offset at an instant (zoneOffsetMs, or a table of it over a range: offsetTable). */
+export type OffsetFn = (utcMs: number) => number;
+
+/** Offsets are sampled this often; two changes of offset are always further apart. */
+const SAMPLE_MS = 6 * 3_600_000;
+
+/**
+ * The zone's offsets over [fromMs, toMs] (a margin of two days either side) as a table of its
+ * changes, found by sampling and bisection: one Intl call per six hours instead of one per
+ * lookup. Outside the range it asks Intl. `transitions` are the instants the offset changes.
+ */
+export function offsetTable(zone: string, fromMs: number, toMs: number): { offsetAt: OffsetFn; offsets: number[]; transitions: number[] } {
+  const exact: OffsetFn = (ms) => zoneOffsetMs(zone, ms);
+  const lo = fromMs - 2 * DAY_MS;
+  const hi = toMs + 2 * DAY_MS;
+  if (!(hi > lo) || (hi - lo) / SAMPLE_MS > 200_000) return { offsetAt: exact, offsets: [exact(fromMs)], transitions: [] };
+  const starts: number[] = [lo];
+  const offsets: number[] = [exact(lo)];
+  let previous = lo;
+  for (let t = lo + SAMPLE_MS; ; t = Math.min(hi, t + SAMPLE_MS)) {
+    const o = exact(t);
+    if (o !== offsets[offsets.length - 1]) {
+      starts.push(transitionBetween(zone, previous, t, exact));
+      offsets.push(o);
+    }
+    previous = t;
+    if (t >= hi) break;
+  }
+  const offsetAt: OffsetFn = (ms) => {
+    if (ms < lo || ms > hi) return exact(ms);
+    let a = 0;
+    let b = starts.length - 1;
+    while (a < b) {
+      const m = (a + b + 1) >> 1;
+      if ((starts[m] as number) <= ms) a = m;
+      else b = m - 1;
+    }
+    return offsets[a] as number;
+  };
+  return { offsetAt, offsets, transitions: starts.slice(1) };
+}
+
 /**
  * The instants whose wall-clock time in the zone is `localMs`, earliest first: one, two in the hour
  * a clock goes back, none in the hour it skips.
  */
-export function instantsOfLocal(zone: string, localMs: number): number[] {
-  const offsets = new Set([zoneOffsetMs(zone, localMs - DAY_MS), zoneOffsetMs(zone, localMs), zoneOffsetMs(zone, localMs + DAY_MS)]);
+export function instantsOfLocal(zone: string, localMs: number, offsetOf: OffsetFn = (ms) => zoneOffsetMs(zone, ms)): number[] {
+  const offsets = new Set([offsetOf(localMs - DAY_MS), offsetOf(localMs), offsetOf(localMs + DAY_MS)]);
   const out = new Set<number>();
-  for (const o of offsets) if (zoneOffsetMs(zone, localMs - o) === o) out.add(localMs - o);
+  for (const o of offsets) if (offsetOf(localMs - o) === o) out.add(localMs - o);
   return [...out].sort((a, b) => a - b);
 }
 
 /** The first instant in (fromMs, toMs] with the offset of `toMs`, when the offset changes between them. */
-function transitionBetween(zone: string, fromMs: number, toMs: number): number {
-  const target = zoneOffsetMs(zone, toMs);
+function transitionBetween(zone: string, fromMs: number, toMs: number, offsetOf: OffsetFn = (ms) => zoneOffsetMs(zone, ms)): number {
+  const target = offsetOf(toMs);
   let lo = fromMs; // offset differs from target
   let hi = toMs; // offset is target
   for (let i = 0; i < 64 && hi - lo > 1; i++) {
     const mid = Math.floor((lo + hi) / 2);
-    if (zoneOffsetMs(zone, mid) === target) hi = mid;
+    if (offsetOf(mid) === target) hi = mid;
     else lo = mid;
   }
   return hi;
@@ -110,29 +152,29 @@ export function fromLocalMs(zone: string, localMs: number): number {
  * an offset change (there the bucket is rounded from just before the change); in a skipped hour, the
  * change itself. Without an offset change this is UTC rounding shifted by the offset.
  */
-export function roundInZone(zone: string, utcMs: number, intervalMs: number, depth = 0): number {
-  const offset = zoneOffsetMs(zone, utcMs);
+export function roundInZone(zone: string, utcMs: number, intervalMs: number, offsetOf: OffsetFn = (ms) => zoneOffsetMs(zone, ms), depth = 0): number {
+  const offset = offsetOf(utcMs);
   const local = utcMs + offset;
   const roundedLocal = Math.floor(local / intervalMs) * intervalMs;
   const simple = roundedLocal - offset;
   // The common case: the same offset at the bucket's start as at the time.
-  if (zoneOffsetMs(zone, simple) === offset) return simple;
-  const instants = instantsOfLocal(zone, roundedLocal);
-  if (instants.length === 0) return transitionBetween(zone, simple - DAY_MS, simple + DAY_MS);
-  const transition = transitionBetween(zone, simple, utcMs);
+  if (offsetOf(simple) === offset) return simple;
+  const instants = instantsOfLocal(zone, roundedLocal, offsetOf);
+  if (instants.length === 0) return transitionBetween(zone, simple - DAY_MS, simple + DAY_MS, offsetOf);
+  const transition = transitionBetween(zone, simple, utcMs, offsetOf);
   for (let i = instants.length - 1; i >= 0; i--) {
     const at = instants[i] as number;
     if (at > utcMs) continue;
-    if (at < transition && depth < 4) return roundInZone(zone, transition - 1, intervalMs, depth + 1);
+    if (at < transition && depth < 4) return roundInZone(zone, transition - 1, intervalMs, offsetOf, depth + 1);
     return at;
   }
   return instants[0] as number;
 }
 
 /** The bucket after the one starting at `keyMs` (23 or 25 hours later for a day across a change). */
-export function nextBucketInZone(zone: string, keyMs: number, intervalMs: number): number {
+export function nextBucketInZone(zone: string, keyMs: number, intervalMs: number, offsetOf: OffsetFn = (ms) => zoneOffsetMs(zone, ms)): number {
   for (let step = 1; step <= 4; step++) {
-    const next = roundInZone(zone, keyMs + step * intervalMs, intervalMs);
+    const next = roundInZone(zone, keyMs + step * intervalMs, intervalMs, offsetOf);
     if (next > keyMs) return next;
   }
   return keyMs + intervalMs;

@@ -5,7 +5,7 @@
  * (23 or 25 hours for a day across a daylight-saving change). Pure.
  */
 import { calendarPeriod } from '../core/date-math.js';
-import { gcd, nextBucketInZone, roundInZone, zoneOffsetMs } from '../core/time-zone.js';
+import { gcd, nextBucketInZone, offsetTable, roundInZone } from '../core/time-zone.js';
 import type { HistogramBucket, TermsBucket, TimeRange } from './search-api.js';
 
 /** Every offset in use today is a whole number of quarter hours; so is every change of offset. */
@@ -31,37 +31,56 @@ export function histogramGrouping(intervalMs: number, timeZone: string | undefin
     const unit = CALENDAR_UNITS[calendar];
     const utc = timeZone === undefined || timeZone === 'UTC' || timeZone === '+00:00';
     const zone = utc ? undefined : timeZone;
-    const grain = utc ? 86_400_000 : histogramGrouping(86_400_000, timeZone, range).grainMs;
+    const table = zone !== undefined ? zoneTable(zone, range) : undefined;
+    const grain = table ? grainIn(86_400_000, table) : 86_400_000;
     const memo = new Map<number, number>();
     return {
       grainMs: grain,
       bucketOf: (k) => {
         let b = memo.get(k);
-        if (b === undefined) memo.set(k, (b = calendarPeriod(k, unit, zone).start));
+        if (b === undefined) memo.set(k, (b = calendarPeriod(k, unit, zone, table?.offsetAt).start));
         return b;
       },
-      next: (k) => calendarPeriod(k, unit, zone).next,
+      next: (k) => calendarPeriod(k, unit, zone, table?.offsetAt).next,
     };
   }
   if (timeZone === undefined || timeZone === 'UTC' || timeZone === '+00:00') {
     return { grainMs: intervalMs, bucketOf: (k) => Math.floor(k / intervalMs) * intervalMs, next: (k) => k + intervalMs };
   }
-  let grain = gcd(intervalMs, QUARTER_HOUR_MS);
-  // A fixed offset such as +05:17 (or an old local mean time) is not a quarter hour: group finer.
-  for (const at of range ? [range.fromMs, range.toMs] : [Date.now()]) grain = gcd(grain, zoneOffsetMs(timeZone, at) || grain);
+  const table = zoneTable(timeZone, range);
+  const grain = grainIn(intervalMs, table);
   const memo = new Map<number, number>();
   return {
     grainMs: grain,
     bucketOf: (k) => {
       let b = memo.get(k);
       if (b === undefined) {
-        b = roundInZone(timeZone, k, intervalMs);
+        b = roundInZone(timeZone, k, intervalMs, table.offsetAt);
         memo.set(k, b);
       }
       return b;
     },
-    next: (k) => nextBucketInZone(timeZone, k, intervalMs),
+    next: (k) => nextBucketInZone(timeZone, k, intervalMs, table.offsetAt),
   };
+}
+
+/** The zone's offsets over the range (or around now), looked up without Intl. */
+function zoneTable(zone: string, range: TimeRange | undefined): ReturnType<typeof offsetTable> {
+  const now = Date.now();
+  return offsetTable(zone, range?.fromMs ?? now, range?.toMs ?? now);
+}
+
+/**
+ * A grain no bucket boundary falls inside: boundaries are local multiples of the interval (so at
+ * multiples of the gcd of the interval and every offset in use) or changes of offset. Never
+ * coarser than the interval, never finer than a minute.
+ */
+function grainIn(intervalMs: number, table: ReturnType<typeof offsetTable>): number {
+  let grain = intervalMs;
+  for (const o of table.offsets) grain = gcd(grain, o || grain);
+  for (const t of table.transitions) grain = gcd(grain, ((t % grain) + grain) % grain || grain);
+  // A boundary off the minute (an old local mean time) would make grains of seconds: a quarter hour then, as nearly every zone.
+  return grain < 60_000 ? gcd(intervalMs, QUARTER_HOUR_MS) : grain;
 }
 
 /** Counts per bucket from counts per grain. */
