@@ -113,6 +113,7 @@ describe(`time zones in Chromium (browser in Asia/Kolkata, ${backend} backend)`,
 
   it('today and relative ranges: today is the UTC day, last 45 minutes a relative range', async () => {
     await openPicker();
+    if (backend === 'embedded') await screenshot(page, 'time-picker-open-1280x800');
     await page.click('[data-testid="quick-now/d"]');
     await waitReady(page);
     const today = new Date().toISOString().slice(0, 10);
