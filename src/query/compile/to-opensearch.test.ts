@@ -48,8 +48,11 @@ describe('the AST compiled to DSL (callers without the user text)', () => {
     expect(compileToOpenSearch({ kind: 'range', field: '@timestamp', gte: '02/03/2024', format: 'dd/MM/yyyy', timeZone: '+01:00' })).toEqual({ range: { '@timestamp': { gte: '02/03/2024', format: 'dd/MM/yyyy', time_zone: '+01:00' } } });
   });
 
-  it('a wildcard without analyze (the DSL\'s) stays the DSL wildcard OpenSearch does not lower-case; values read with AND keep AND', () => {
-    expect(compileToOpenSearch({ kind: 'wildcard', field: 'full_log', pattern: 'Ident*' })).toEqual({ wildcard: { full_log: { value: 'Ident*' } } });
+  it('the DSL\'s exact term, wildcard and range stay DSL queries OpenSearch does not analyze or lower-case; a query_string wildcard without analyze keeps analyze_wildcard off; values read with AND keep AND', () => {
+    expect(compileToOpenSearch({ kind: 'wildcard', field: 'full_log', pattern: 'Ident*', exact: true })).toEqual({ wildcard: { full_log: { value: 'Ident*' } } });
+    expect(compileToOpenSearch({ kind: 'term', field: 'full_log', value: 'Did', exact: true })).toEqual({ term: { full_log: { value: 'Did' } } });
+    expect(compileToOpenSearch({ kind: 'range', field: 'full_log', gte: 'YUM', lte: 'YZ', exact: true })).toEqual({ range: { full_log: { gte: 'YUM', lte: 'YZ' } } });
+    expect(compileToOpenSearch({ kind: 'wildcard', field: 'full_log', pattern: 'DID*' })).toEqual({ query_string: { query: 'DID*', default_field: 'full_log', analyze_wildcard: false } });
     const and: QueryNode = { kind: 'bool', must: [{ kind: 'term', field: 'full_log', value: 'root admin', operator: 'and' }, { kind: 'wildcard', field: null, pattern: 'ses*', analyze: { operator: 'and' } }], should: [], mustNot: [], filter: [] };
     expect(compileToOpenSearch(and)).toEqual({ query_string: { query: '(+full_log:root\\ admin +ses*)', analyze_wildcard: true, default_operator: 'AND' } });
     // An optional clause cannot be written under AND: the bool is DSL, its leaves query_string with AND.

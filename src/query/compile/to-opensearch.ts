@@ -122,20 +122,22 @@ function luceneText(node: QueryNode, operator: { value?: Operator }): string | u
       return parts.length === 0 ? '*:*' : `(${parts.join(' ')})`;
     }
     case 'term':
-      if (!agree(node.operator ?? 'or')) return undefined;
+      // The DSL's term is not analyzed; query_string would analyze it.
+      if (node.exact || !agree(node.operator ?? 'or')) return undefined;
       return on(node.field, node.value === '' ? '""' : escapeQueryStringTerm(node.value));
     case 'phrase':
       return on(node.field, quoted(node.value) + (node.slop ? `~${node.slop}` : ''));
     case 'wildcard':
-      // Without `analyze` it is the DSL's wildcard, which OpenSearch does not analyze.
-      if (!node.analyze || !agree(node.analyze.operator)) return undefined;
+      // The DSL's wildcard is not even lower-cased; one without `analyze` needs its own query_string (analyze_wildcard off).
+      if (node.exact || !node.analyze || !agree(node.analyze.operator)) return undefined;
       return on(node.field, wildcardText(node.pattern));
     case 'regexp':
       return on(node.field, regexpText(node.pattern));
     case 'fuzzy':
       return on(node.field, `${escapeQueryStringTerm(node.value)}~${node.distance}`);
     case 'range': {
-      if (node.format !== undefined || node.timeZone !== undefined) return undefined;
+      // query_string lower-cases bounds on text fields, the DSL's range does not.
+      if (node.exact || node.format !== undefined || node.timeZone !== undefined) return undefined;
       const bound = (v: string | undefined): string => (v === undefined ? '*' : quoted(v));
       return on(node.field, `${node.gt !== undefined ? '{' : '['}${bound(node.gte ?? node.gt)} TO ${bound(node.lte ?? node.lt)}${node.lt !== undefined ? '}' : ']'}`);
     }
@@ -169,13 +171,15 @@ export function compileToOpenSearch(node: QueryNode): Dsl {
       return { bool };
     }
     case 'term':
+      if (node.exact && node.field !== null) return { term: { [node.field]: { value: node.value } } };
       return onField(node.field, escapeQueryStringTerm(node.value), { operator: node.operator ?? 'or' });
     case 'phrase':
       return onField(node.field, quoted(node.value) + (node.slop ? `~${node.slop}` : ''));
     case 'wildcard':
       if (node.analyze) return onField(node.field, wildcardText(node.pattern), { operator: node.analyze.operator });
-      if (node.field !== null) return { wildcard: { [node.field]: { value: node.pattern } } };
-      return onField(null, wildcardText(node.pattern), { analyzeWildcard: false });
+      if (node.exact && node.field !== null) return { wildcard: { [node.field]: { value: node.pattern } } };
+      // query_string without analyze_wildcard: the pattern is lower-cased on text fields, not analyzed.
+      return onField(node.field, wildcardText(node.pattern), { analyzeWildcard: false });
     case 'regexp':
       return onField(node.field, regexpText(node.pattern));
     case 'fuzzy':
