@@ -172,7 +172,7 @@ describe('query bar suggestions', () => {
       await p.keyboard.press('Tab');
       expect(await input.inputValue()).toBe(`rule.level:${top.values[0]!.value} `);
       // Focus stayed in the input: Tab took the suggestion instead of moving on.
-      expect(await p.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('query-input');
+      expect(await p.evaluate("document.activeElement?.getAttribute('data-testid')")).toBe('query-input');
 
       await p.keyboard.type('AND src');
       await expect.poll(async () => (await list.locator('[role="option"]').count()) > 0, { timeout: 15_000 }).toBe(true);
