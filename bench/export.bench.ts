@@ -40,10 +40,11 @@ export async function runExportBench(log: (line: string) => void): Promise<Suite
   try {
     const cases: Array<[string, SortSpec | undefined, number]> = [
       ['newest first', undefined, 5000],
-      ['newest first', undefined, 10_000],
       ['rule.level asc', { field: 'rule.level', order: 'asc' }, 5000],
-      ['srcip asc', { field: 'srcip', order: 'asc' }, 5000],
     ];
+    // A field's sort costs a scan of the matching rows per page on the embedded store (a time
+    // sort reads only its page's row groups): at a million rows, minutes; measured on smaller counts.
+    if (count <= 200_000) cases.push(['srcip asc', { field: 'srcip', order: 'asc' }, 5000]);
     for (const [name, sort, pageSize] of cases) {
       log(`export: ${name}, pages of ${pageSize}`);
       const r = await exportOnce(store, sort, pageSize);
