@@ -30,7 +30,7 @@ export type AggregationSpec =
       time_zone?: string;
       aggregations?: Record<string, SubTermsSpec>;
     }
-  | { type: 'terms'; field: string; size?: number; missing?: string }
+  | { type: 'terms'; field: string; size?: number; missing?: string; metrics?: Record<string, { type: 'max'; field: string }> }
   | { type: 'cardinality'; field: string };
 
 /** `POST /api/search`. */
@@ -71,6 +71,8 @@ export interface Hit {
 export interface TermsBucket {
   key: string | number;
   count: number;
+  /** The terms aggregation's metrics in this bucket, by name (`max` of a field; null where no document has it). */
+  metrics?: Record<string, number | null>;
 }
 
 export interface SubTermsResult {
@@ -89,7 +91,7 @@ export interface HistogramBucket {
 }
 
 export type AggregationResult =
-  | { type: 'date_histogram'; interval_ms: number; calendar_interval?: string; time_zone?: string; buckets: HistogramBucket[] }
+  | { type: 'date_histogram'; interval_ms: number; calendar_interval?: 'week' | 'month' | 'year'; time_zone?: string; buckets: HistogramBucket[] }
   | { type: 'terms'; buckets: TermsBucket[]; other_count: number; missing_count?: number }
   | { type: 'cardinality'; value: number };
 

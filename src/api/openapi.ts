@@ -41,7 +41,7 @@ const searchBody = {
           aggregations: {
             type: 'object',
             maxProperties: 4,
-            description: 'date_histogram: terms counted in each bucket (buckets[].aggregations.<name>: {type, buckets, otherCount}), e.g. {"levels": {"type": "terms", "field": "rule.level", "size": 16}} for bars stacked by level',
+            description: 'date_histogram: terms counted in each bucket (buckets[].aggregations.<name>: {type, buckets, other_count}), e.g. {"levels": {"type": "terms", "field": "rule.level", "size": 16}} for bars stacked by level',
             additionalProperties: { type: 'object', required: ['type', 'field'], properties: { type: { const: 'terms' }, field: { type: 'string' }, size: { type: 'integer', minimum: 1, maximum: 100 } } },
           },
         },
@@ -89,6 +89,14 @@ const DOCUMENT = {
           },
         },
       },
+      AggregationResult: {
+        description: 'By type (src/api/contract.ts): date_histogram {interval_ms, calendar_interval?, time_zone?, buckets: [{key_ms, count, aggregations?}]}; terms {buckets: [{key, count, metrics?}], other_count, missing_count?}; cardinality {value}',
+        oneOf: [
+          { type: 'object', properties: { type: { const: 'date_histogram' }, interval_ms: { type: 'integer' }, calendar_interval: { enum: ['week', 'month', 'year'] }, time_zone: { type: 'string' }, buckets: { type: 'array', items: { type: 'object', properties: { key_ms: { type: 'integer' }, count: { type: 'integer' }, aggregations: { type: 'object' } } } } } },
+          { type: 'object', properties: { type: { const: 'terms' }, buckets: { type: 'array', items: { type: 'object', properties: { key: { type: ['string', 'number'] }, count: { type: 'integer' }, metrics: { type: 'object' } } } }, other_count: { type: 'integer' }, missing_count: { type: 'integer' } } },
+          { type: 'object', properties: { type: { const: 'cardinality' }, value: { type: 'integer' } } },
+        ],
+      },
       Hit: {
         type: 'object',
         properties: { index: { type: 'string' }, id: { type: 'string' }, sort: { type: 'array' }, document: { type: 'object' } },
@@ -107,7 +115,13 @@ const DOCUMENT = {
               'application/json': {
                 schema: {
                   type: 'object',
-                  properties: { total: { type: 'integer' }, took_ms: { type: 'integer' }, hits: { type: 'array', items: { $ref: '#/components/schemas/Hit' } }, aggregations: { type: 'object' } },
+                  properties: {
+                    total: { type: 'integer' },
+                    took_ms: { type: 'integer' },
+                    time_range: { oneOf: [{ type: 'null' }, { type: 'object', properties: { from: { type: 'integer' }, to: { type: 'integer' } } }], description: 'the range resolved, epoch ms' },
+                    hits: { type: 'array', items: { $ref: '#/components/schemas/Hit' } },
+                    aggregations: { type: 'object', additionalProperties: { $ref: '#/components/schemas/AggregationResult' } },
+                  },
                 },
               },
             },
@@ -215,7 +229,7 @@ const DOCUMENT = {
         },
       },
     },
-    '/api/dead-letters': { get: { summary: 'Events a sink refused for good', parameters: [{ name: 'limit', in: 'query', schema: { type: 'integer' } }], responses: { 200: { description: 'Dead letters' } } } },
+    '/api/dead-letters': { get: { summary: 'Events a sink refused for good', parameters: [{ name: 'limit', in: 'query', schema: { type: 'integer' } }], responses: { 200: { description: '{"dead_letters": [{id, time_ms, destination, reason, log_group, log_stream, event_id, timestamp, message}]}' } } } },
     '/api/dead-letters/replay': {
       post: {
         summary: 'Replay dead letters (admin, audited as deadLetters:Replay): each goes through the forwarder to its destination again; those indexed (or already there) are removed, those refused again stay and are answered with the new reason',

@@ -4,6 +4,7 @@
  * embedded DuckDB index holding the same alerts). OpenSearch gets them through the OpenSearch sink. The visState → OpenSearch request translation is
  * this test's (Dashboards' own is not available here), kept to what the panels use.
  */
+import type { SearchResponse } from '../api/contract.js';
 import type { Client } from '@opensearch-project/opensearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedOpenSearch, testIndexPrefix } from '../../test/support/opensearch.js';
@@ -109,10 +110,11 @@ describe('HIDS visualizations on real OpenSearch agree with the hidsmon API', ()
     const aggregation = HIDSMON_PANEL_AGGREGATIONS[panel.id];
     const response = await api.request('/search', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '', from: RANGE.from, to: RANGE.to, size: 0, aggregations: { panel: aggregation } }) });
     expect(response.status).toBe(200);
-    const result = (await response.json()) as { total: number; aggregations: { panel: { type: string; buckets: Array<{ key?: string | number; keyMs?: number; count: number }>; otherCount?: number; intervalMs?: number } } };
-    const agg = result.aggregations.panel;
-    if (agg.type === 'date_histogram') return { total: result.total, intervalMs: agg.intervalMs as number, buckets: agg.buckets.filter((b) => b.count > 0).map((b) => ({ key: b.keyMs as number, count: b.count })) };
-    return { total: result.total, otherCount: agg.otherCount as number, buckets: agg.buckets.map((b) => ({ key: b.key as string | number, count: b.count })) };
+    const result = (await response.json()) as SearchResponse;
+    const agg = result.aggregations['panel']!;
+    if (agg.type === 'date_histogram') return { total: result.total, intervalMs: agg.interval_ms, buckets: agg.buckets.filter((b) => b.count > 0).map((b) => ({ key: b.key_ms, count: b.count })) };
+    if (agg.type !== 'terms') throw new Error(`A panel's aggregation is a histogram or terms, not ${agg.type}.`);
+    return { total: result.total, otherCount: agg.other_count, buckets: agg.buckets.map((b) => ({ key: b.key, count: b.count })) };
   }
 
   async function openSearchPanel(panel: HidsPanel, autoIntervalMs: number | undefined): Promise<{ total: number; buckets: Buckets; otherCount: number | undefined }> {

@@ -5,6 +5,7 @@
  * applied to any page, the dashboard included). Here: the shapes, the limits and the validation of
  * what a client sends (every string is the client's). Pure.
  */
+import type { SavedObjectJson } from '../api/contract.js';
 import { parseDateMath } from '../core/date-math.js';
 import { isPlainObject } from '../core/paths.js';
 import { err, ok, type Result } from '../core/result.js';
@@ -151,6 +152,6 @@ export function parseSavedType(value: string): SavedObjectType | undefined {
 }
 
 /** An object as the API sends it (snake_case, times as epoch ms). */
-export function savedObjectJson(o: SavedObject): Record<string, unknown> {
+export function savedObjectJson(o: SavedObject): SavedObjectJson {
   return { id: o.id, type: o.type, name: o.name, ...o.view, created_ms: o.createdMs, updated_ms: o.updatedMs, owner: o.owner, updated_by: o.updatedBy };
 }

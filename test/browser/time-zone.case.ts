@@ -86,7 +86,7 @@ describe(`time zones in Chromium (browser in Asia/Kolkata, ${backend} backend)`,
     const rows = await page.locator('tbody td.time-col').allTextContents();
     expect(rows.slice(0, 3)).toEqual(api.hits.map((h: { document: { '@timestamp': string } }) => utcText(h.document['@timestamp'])));
     const buckets = await histogramKeys();
-    expect(buckets).toEqual(api.aggregations.h.buckets.map((b: { keyMs: number; count: number }) => [b.keyMs, b.count]));
+    expect(buckets).toEqual(api.aggregations.h.buckets.map((b: { key_ms: number; count: number }) => [b.key_ms, b.count]));
     expect(buckets).toHaveLength(24);
     expect(buckets[0]?.[0]).toBe(dayStartMs);
     // The axis's ticks are UTC hours too: the first labelled tick of a day range is midnight.
@@ -141,7 +141,7 @@ describe(`time zones in Chromium (browser in Asia/Kolkata, ${backend} backend)`,
     expect(rows.slice(0, 5)).toEqual(utcRows.slice(0, 5).map(shift));
     const api = await apiSearch(fx.server, { query: '', from: `${isoDay}T00:00:00.000Z`, to: `${nextIsoDay}T00:00:00.000Z`, size: 0, time_zone: 'Asia/Kolkata', aggregations: { h: { type: 'date_histogram', interval_ms: HOUR } } });
     const buckets = await histogramKeys();
-    expect(buckets).toEqual(api.aggregations.h.buckets.map((b: { keyMs: number; count: number }) => [b.keyMs, b.count]));
+    expect(buckets).toEqual(api.aggregations.h.buckets.map((b: { key_ms: number; count: number }) => [b.key_ms, b.count]));
     for (const [k] of buckets) expect(new Date(k).getUTCMinutes()).toBe(30);
   });
 
@@ -152,7 +152,7 @@ describe(`time zones in Chromium (browser in Asia/Kolkata, ${backend} backend)`,
     expect(await page.textContent('.hits-meta')).toContain('per week');
     const api = await apiSearch(fx.server, { query: '', from, to: 'now', size: 0, time_zone: 'Asia/Kolkata', aggregations: { h: { type: 'date_histogram', calendar_interval: 'week' } } });
     const buckets = await histogramKeys();
-    expect(buckets.map(([k]) => k)).toEqual(api.aggregations.h.buckets.map((b: { keyMs: number }) => b.keyMs));
+    expect(buckets.map(([k]) => k)).toEqual(api.aggregations.h.buckets.map((b: { key_ms: number }) => b.key_ms));
     // Monday 00:00 in Kolkata is Sunday 18:30 in UTC.
     for (const [k] of buckets) expect([new Date(k).getUTCDay(), new Date(k).getUTCHours(), new Date(k).getUTCMinutes()]).toEqual([0, 18, 30]);
     await page.goto(`${fx.server.url}/discover?from=${isoDay}T00:00:00.000Z&to=${nextIsoDay}T00:00:00.000Z&interval=h`);

@@ -108,7 +108,7 @@ export function Dashboard(): React.JSX.Element {
             subtitle={overTime?.type === 'date_histogram' ? `per ${intervalLabel(overTime)}${data?.time_range ? ` · ${formatTime(data.time_range.from, false)} → ${formatTime(data.time_range.to, false)} ${zoneAbbreviation(data.time_range.from)}` : ''}` : undefined}
             testId="panel-over-time"
             className="wide"
-            csv={{ header: ['time', 'count'], rows: overTime?.type === 'date_histogram' ? overTime.buckets.map((b) => [new Date(b.keyMs).toISOString(), b.count]) : [] }}
+            csv={{ header: ['time', 'count'], rows: overTime?.type === 'date_histogram' ? overTime.buckets.map((b) => [new Date(b.key_ms).toISOString(), b.count]) : [] }}
           >
             <div className="panel-tools">
               <IntervalSelect scaled={interval.scaled} testId="dashboard-interval" />
@@ -116,7 +116,7 @@ export function Dashboard(): React.JSX.Element {
             {overTime?.type === 'date_histogram' && (
               <Histogram
                 buckets={overTime.buckets}
-                intervalMs={overTime.intervalMs}
+                intervalMs={overTime.interval_ms}
                 range={data?.time_range ?? null}
                 height={150}
                 label="Alerts over time"

@@ -113,7 +113,7 @@ export function Discover(): React.JSX.Element {
         {histogram?.type === 'date_histogram' && (
           <Histogram
             buckets={histogram.buckets}
-            intervalMs={histogram.intervalMs}
+            intervalMs={histogram.interval_ms}
             range={data?.time_range ?? null}
             height={112}
             label="Count over time"

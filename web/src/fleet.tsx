@@ -268,9 +268,9 @@ function DeadLetters({ count, role, onReplayed }: { count: number; role: Role; o
                 {letters.data?.dead_letters.map((d) => (
                   <tr key={d.id} data-testid="dead-letter">
                     <td className="num">{d.id}</td>
-                    <td>{formatTime(d.timeMs, false)}</td>
+                    <td>{formatTime(d.time_ms, false)}</td>
                     <td className="mono">{d.destination}</td>
-                    <td className="mono">{d.logStream}</td>
+                    <td className="mono">{d.log_stream}</td>
                     <td className="dead-letter-reason">{d.reason}</td>
                     <td className="mono dead-letter-message">{d.message.length > 200 ? `${d.message.slice(0, 200)}…` : d.message}</td>
                     <td>

@@ -201,8 +201,8 @@ export const HISTOGRAM_INTERVALS: ReadonlyArray<{ key: string; label: string; ms
 ];
 
 /** "per 1 h", "per week": a histogram answer's interval for humans. */
-export function intervalLabel(histogram: { intervalMs: number; calendarInterval?: CalendarInterval }): string {
-  return histogram.calendarInterval ?? formatDuration(histogram.intervalMs);
+export function intervalLabel(histogram: { interval_ms: number; calendar_interval?: CalendarInterval }): string {
+  return histogram.calendar_interval ?? formatDuration(histogram.interval_ms);
 }
 
 /** More bars than this are unreadable (and may pass the server's max_buckets): the interval is scaled up, as Kibana does. */

@@ -5,7 +5,9 @@
  * (see the app and authorization.ts).
  */
 import { Hono } from 'hono';
+import type { DeadLetterInfo, DeadLettersResponse, FieldsResponse, FleetStatus, IndicesResponse, SearchResponse as SearchResponseJson, TopValues } from '../contract.js';
 import type { AuditRecorder } from '../../core/audit.js';
+import { aggregationsJson } from './wire.js';
 import { parseDateMath } from '../../core/date-math.js';
 import { canonicalTimeZone } from '../../core/time-zone.js';
 import { setOwn } from '../../core/own-keys.js';
@@ -24,7 +26,8 @@ import type { ServerMetrics } from '../../telemetry/metrics.js';
 
 /** What the ingest side reports for `/api/ingest`; the server composes it from the durable log and the forwarder. */
 export type IngestStatusProvider = () => Promise<JsonObject>;
-export type DeadLetterProvider = (limit: number) => Promise<JsonObject[]>;
+/** The oldest dead letters, as the API sends them (src/api/query/wire.ts deadLetterJson). */
+export type DeadLetterProvider = (limit: number) => Promise<DeadLetterInfo[]>;
 
 export interface QueryApiDeps {
   backend: SearchBackend;
@@ -275,7 +278,8 @@ export function createQueryApi(deps: QueryApiDeps): Hono<QueryApiEnv> {
     const result = await timed('search', () => deps.backend.search(request.value));
     if (!result.ok) return c.json({ error: fromQueryError(result.error).error }, 400);
     const { total, hits, aggregations, tookMs } = result.value;
-    return c.json({ total, took_ms: tookMs, time_range: request.value.timeRange ? { from: request.value.timeRange.fromMs, to: request.value.timeRange.toMs } : null, hits, aggregations });
+    const answer: SearchResponseJson = { total, took_ms: tookMs, time_range: request.value.timeRange ? { from: request.value.timeRange.fromMs, to: request.value.timeRange.toMs } : null, hits, aggregations: aggregationsJson(aggregations) };
+    return c.json(answer);
   });
 
   /** The whole result of a search body as CSV or NDJSON (export-route.ts). */
@@ -289,7 +293,7 @@ export function createQueryApi(deps: QueryApiDeps): Hono<QueryApiEnv> {
     return exportResponse(c, deps.backend, request.value, fields);
   });
 
-  api.get('/fields', async (c) => c.json({ fields: await deps.backend.fields() }));
+  api.get('/fields', async (c) => c.json<FieldsResponse>({ fields: await deps.backend.fields() }));
 
   /** The Discover sidebar: a field's top values under the current query, with their share of the matching documents. */
   api.post('/fields/top', async (c) => {
@@ -304,7 +308,7 @@ export function createQueryApi(deps: QueryApiDeps): Hono<QueryApiEnv> {
     const top = result.value.aggregations['top'];
     const buckets = top?.type === 'terms' ? top.buckets : [];
     const present = top?.type === 'terms' ? top.otherCount + buckets.reduce((n, b) => n + b.count, 0) : 0;
-    return c.json({
+    return c.json<TopValues>({
       field,
       total: result.value.total,
       present,
@@ -312,7 +316,7 @@ export function createQueryApi(deps: QueryApiDeps): Hono<QueryApiEnv> {
     });
   });
 
-  api.get('/indices', async (c) => c.json({ indices: await deps.backend.indices() }));
+  api.get('/indices', async (c) => c.json<IndicesResponse>({ indices: await deps.backend.indices() }));
 
   api.delete('/indices/:name', async (c) => {
     const name = c.req.param('name');
@@ -350,7 +354,7 @@ export function createQueryApi(deps: QueryApiDeps): Hono<QueryApiEnv> {
     const silentSeconds = deps.silentHostSeconds ?? DEFAULT_SILENT_HOST_SECONDS;
     const fleet = await timed('fleet', () => fleetOf(deps.backend, range.value as TimeRange, nowMs, silentSeconds * 1000));
     if (!fleet.ok) return c.json({ error: fromQueryError(fleet.error).error }, 400);
-    return c.json({
+    return c.json<FleetStatus>({
       now: nowMs,
       time_range: { from: (range.value as TimeRange).fromMs, to: (range.value as TimeRange).toMs },
       silent_host_seconds: silentSeconds,
@@ -362,7 +366,8 @@ export function createQueryApi(deps: QueryApiDeps): Hono<QueryApiEnv> {
 
   api.get('/dead-letters', async (c) => {
     const limit = Math.min(1000, Math.max(1, Number(c.req.query('limit') ?? 100) || 100));
-    return c.json({ dead_letters: await deps.deadLetters(limit) });
+    const answer: DeadLettersResponse = { dead_letters: await deps.deadLetters(limit) };
+    return c.json(answer);
   });
 
   api.get('/keys', (c) => (deps.keys ? c.json(deps.keys()) : c.json({ error: { kind: 'not_found', message: 'This server has no credential store to list.' } }, 404)));

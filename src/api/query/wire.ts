@@ -3,12 +3,17 @@
  * as the JSON of src/api/contract.ts (snake_case on the wire, as OpenSearch's). Every route that
  * sends aggregations or dead letters goes through here, so that no camelCase name leaks out.
  */
-import type { AggregationResult as AggregationJson, DeadLetterInfo, HistogramBucket as HistogramBucketJson, SubTermsResult as SubTermsJson } from '../contract.js';
+import type { AggregationResult as AggregationJson, DeadLetterInfo, HistogramBucket as HistogramBucketJson, SubTermsResult as SubTermsJson, TermsBucket as TermsBucketJson } from '../contract.js';
 import { setOwn } from '../../core/own-keys.js';
-import type { AggregationResult, HistogramBucket, SubTermsResult } from '../../query/search-api.js';
+import type { DeadLetter } from '../../ingest/log-types.js';
+import type { AggregationResult, HistogramBucket, SubTermsResult, TermsBucket } from '../../query/search-api.js';
+
+function termsBucketJson(b: TermsBucket): TermsBucketJson {
+  return { key: b.key, count: b.count, ...(b.metrics ? { metrics: b.metrics } : {}) };
+}
 
 function subTermsJson(sub: SubTermsResult): SubTermsJson {
-  return { type: 'terms', buckets: sub.buckets.map((b) => ({ key: b.key, count: b.count })), other_count: sub.otherCount };
+  return { type: 'terms', buckets: sub.buckets.map(termsBucketJson), other_count: sub.otherCount };
 }
 
 function bucketJson(bucket: HistogramBucket): HistogramBucketJson {
@@ -25,17 +30,16 @@ function bucketJson(bucket: HistogramBucket): HistogramBucketJson {
 export function aggregationJson(result: AggregationResult): AggregationJson {
   switch (result.type) {
     case 'date_histogram': {
-      const extra = result as { calendarInterval?: string; timeZone?: string };
       return {
         type: 'date_histogram',
         interval_ms: result.intervalMs,
-        ...(extra.calendarInterval !== undefined ? { calendar_interval: extra.calendarInterval } : {}),
-        ...(extra.timeZone !== undefined ? { time_zone: extra.timeZone } : {}),
+        ...(result.calendarInterval !== undefined ? { calendar_interval: result.calendarInterval } : {}),
+        ...(result.timeZone !== undefined ? { time_zone: result.timeZone } : {}),
         buckets: result.buckets.map(bucketJson),
       };
     }
     case 'terms':
-      return { type: 'terms', buckets: result.buckets.map((b) => ({ key: b.key, count: b.count })), other_count: result.otherCount, ...(result.missingCount !== undefined ? { missing_count: result.missingCount } : {}) };
+      return { type: 'terms', buckets: result.buckets.map(termsBucketJson), other_count: result.otherCount, ...(result.missingCount !== undefined ? { missing_count: result.missingCount } : {}) };
     default:
       return { type: 'cardinality', value: result.value };
   }
@@ -47,19 +51,6 @@ export function aggregationsJson(results: Record<string, AggregationResult>): Re
   return out;
 }
 
-/** A dead letter as the log store keeps it. */
-export interface StoredDeadLetter {
-  id: number;
-  timeMs: number;
-  destination: string;
-  reason: string;
-  logGroup: string;
-  logStream: string;
-  eventId: string;
-  timestamp: number;
-  message: string;
-}
-
-export function deadLetterJson(d: StoredDeadLetter): DeadLetterInfo {
+export function deadLetterJson(d: DeadLetter): DeadLetterInfo {
   return { id: d.id, time_ms: d.timeMs, destination: d.destination, reason: d.reason, log_group: d.logGroup, log_stream: d.logStream, event_id: d.eventId, timestamp: d.timestamp, message: d.message };
 }

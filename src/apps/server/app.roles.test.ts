@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sameSecret, Sessions, TrustedNetworks } from '../../api/access.js';
+import type { DeadLetterInfo } from '../../api/contract.js';
 import type { AuditEntry } from '../../core/audit.js';
 import { cloudWatchEventId } from '../../core/ids.js';
 import type { Principal } from '../../core/principal.js';
@@ -37,7 +38,8 @@ let server: ServerType;
 let url: string;
 let sessions: Sessions;
 const audit: AuditEntry[] = [];
-let deadLetters = [{ id: 1, reason: 'mapping' }, { id: 2, reason: 'mapping' }];
+const letter = (id: number): DeadLetterInfo => ({ id, time_ms: DAY_MS, destination: 'arn:hidsmon:sink:embedded', reason: 'mapping', log_group: 'g', log_stream: 's', event_id: String(id), timestamp: DAY_MS, message: '{}' });
+let deadLetters = [letter(1), letter(2)];
 
 beforeAll(async () => {
   index = await DuckDbStore.open({ path: join(tmp, 'index.duckdb'), now: Date.now, limits: DEFAULT_LIMITS });

@@ -20,6 +20,7 @@ import { OPENSEARCH_DESTINATION } from '../../api/cloudwatch-logs/destinations.j
 import type { JsonObject } from '../../core/paths.js';
 import { AuditStore } from '../../audit/audit-store.js';
 import { SavedObjectStore } from '../../saved/saved-object-store.js';
+import { deadLetterJson } from '../../api/query/wire.js';
 import { takeAuditInbox, watchAuditInbox } from '../../audit/audit-inbox.js';
 import { reportAuditDrops } from '../../audit/drop-report.js';
 import { indexingChangesByGroup } from '../../audit/indexing-changes.js';
@@ -378,7 +379,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
       const [lag, connection] = await Promise.all([forwarder.lag(), openSearch?.probe.state()]);
       return healthOf(lag, { lagThresholdSeconds: config.healthLagSeconds ?? 300, nowMs: now(), ...(connection ? { connections: [connection] } : {}) });
     },
-    deadLetters: async (limit) => (await log.listDeadLetters({ limit })).map((d) => ({ ...d })),
+    deadLetters: async (limit) => (await log.listDeadLetters({ limit })).map(deadLetterJson),
     removeDeadLetters: (ids) => log.removeDeadLetters(ids),
     replayDeadLetters: (request) => replayDeadLetters(log, forwarder, request),
     ...(config.silentHostSeconds !== undefined ? { silentHostSeconds: config.silentHostSeconds } : {}),

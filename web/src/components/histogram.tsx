@@ -57,8 +57,8 @@ export function Histogram({ buckets, intervalMs, range, height, onZoom, label, t
   const [hover, setHover] = useState<number | null>(null);
   const dragRef = useRef<{ x0: number; x1: number } | null>(null);
 
-  const first = buckets[0]?.keyMs ?? 0;
-  const last = buckets.length > 0 ? (buckets[buckets.length - 1] as HistogramBucket).keyMs + intervalMs : 1;
+  const first = buckets[0]?.key_ms ?? 0;
+  const last = buckets.length > 0 ? (buckets[buckets.length - 1] as HistogramBucket).key_ms + intervalMs : 1;
   const domain = range ?? { from: first, to: last };
   const plotW = Math.max(10, width - MARGIN.left - MARGIN.right);
   const plotH = Math.max(10, height - MARGIN.top - MARGIN.bottom);
@@ -75,9 +75,9 @@ export function Histogram({ buckets, intervalMs, range, height, onZoom, label, t
   const xTicks = useMemo(() => (width > 0 ? timeTicks(domain.from, domain.to, Math.max(2, Math.floor(plotW / 90))) : []), [domain.from, domain.to, plotW, width]);
 
   // A bucket ends where the next begins: 23 or 25 hours for a day across a daylight-saving change.
-  const endOf = (i: number): number => buckets[i + 1]?.keyMs ?? (buckets[i] as HistogramBucket).keyMs + intervalMs;
+  const endOf = (i: number): number => buckets[i + 1]?.key_ms ?? (buckets[i] as HistogramBucket).key_ms + intervalMs;
   const bars = buckets.map((b, i) => {
-    const x0 = Math.max(MARGIN.left, x(b.keyMs));
+    const x0 = Math.max(MARGIN.left, x(b.key_ms));
     const x1 = Math.min(MARGIN.left + plotW, x(endOf(i)));
     return { b, end: endOf(i), x: x0, w: Math.max(1, x1 - x0 - (x1 - x0 > 4 ? 1 : 0)), segments: segmentsOf(b) };
   });
@@ -88,7 +88,7 @@ export function Histogram({ buckets, intervalMs, range, height, onZoom, label, t
   const localX = (e: React.PointerEvent): number => e.clientX - (e.currentTarget as SVGElement).getBoundingClientRect().left;
   const bucketAt = (px: number): number | null => {
     const t = timeAt(px);
-    const i = buckets.findIndex((b, k) => t >= b.keyMs && t < endOf(k));
+    const i = buckets.findIndex((b, k) => t >= b.key_ms && t < endOf(k));
     return i < 0 ? null : i;
   };
 
@@ -117,7 +117,7 @@ export function Histogram({ buckets, intervalMs, range, height, onZoom, label, t
     } else {
       const i = bucketAt(localX(e));
       const b = i === null ? undefined : buckets[i];
-      if (b && b.count > 0 && i !== null) onZoom(b.keyMs, endOf(i) - 1);
+      if (b && b.count > 0 && i !== null) onZoom(b.key_ms, endOf(i) - 1);
     }
   };
 
@@ -137,7 +137,7 @@ export function Histogram({ buckets, intervalMs, range, height, onZoom, label, t
           ))}
           {bars.map(({ b, x: bx, w, segments }, i) =>
             segments ? (
-              <g key={b.keyMs} className={`bar-stack${hover === i ? ' hover' : ''}`} data-key={b.keyMs} data-count={b.count}>
+              <g key={b.key_ms} className={`bar-stack${hover === i ? ' hover' : ''}`} data-key={b.key_ms} data-count={b.count}>
                 {segments.reduce<{ below: number; rects: React.JSX.Element[] }>(
                   (acc, s) => {
                     const top = y(acc.below + s.count);
@@ -150,7 +150,7 @@ export function Histogram({ buckets, intervalMs, range, height, onZoom, label, t
                 ).rects}
               </g>
             ) : (
-              <rect key={b.keyMs} x={bx} y={y(b.count)} width={w} height={Math.max(0, MARGIN.top + plotH - y(b.count))} className={`bar${hover === i ? ' hover' : ''}`} data-key={b.keyMs} data-count={b.count} />
+              <rect key={b.key_ms} x={bx} y={y(b.count)} width={w} height={Math.max(0, MARGIN.top + plotH - y(b.count))} className={`bar${hover === i ? ' hover' : ''}`} data-key={b.key_ms} data-count={b.count} />
             ),
           )}
           <line x1={MARGIN.left} x2={MARGIN.left + plotW} y1={MARGIN.top + plotH} y2={MARGIN.top + plotH} className="axis" />
@@ -201,10 +201,10 @@ export function Histogram({ buckets, intervalMs, range, height, onZoom, label, t
       {hovered && !drag && (
         <div className="chart-tooltip" style={{ left: Math.min(hovered.x + hovered.w / 2, Math.max(0, width - 170)), top: 0 }}>
           <div data-testid={`${testId}-tooltip-time`}>
-            {formatTime(hovered.b.keyMs, false)} {zoneAbbreviation(hovered.b.keyMs)}
+            {formatTime(hovered.b.key_ms, false)} {zoneAbbreviation(hovered.b.key_ms)}
           </div>
           <div>
-            <strong>{hovered.b.count.toLocaleString('en-US')}</strong> alerts in {formatDuration(hovered.end - hovered.b.keyMs)}
+            <strong>{hovered.b.count.toLocaleString('en-US')}</strong> alerts in {formatDuration(hovered.end - hovered.b.key_ms)}
           </div>
           {hovered.segments && hovered.segments.filter((s) => s.count > 0).length > 0 && (
             <ul className="chart-tooltip-levels">
