@@ -3,6 +3,7 @@
  * paging) and the wire form of an entry, parsed from `GET /api/audit`'s query string and checked
  * here, so that the store only sees typed values. Pure.
  */
+import type { AuditRecord } from '../api/contract.js';
 import type { AuditEntry, AuditOutcome } from '../core/audit.js';
 import { parseDateMath } from '../core/date-math.js';
 import { err, ok, type Result } from '../core/result.js';
@@ -39,20 +40,8 @@ export interface AuditQuery {
   afterId?: number;
 }
 
-/** One entry as the API and the CLI's `--json` show it. */
-export interface AuditRecordJson {
-  id: number;
-  time: string;
-  time_ms: number;
-  actor: { kind: string; id: string; arn?: string; role?: string; token_id?: string };
-  source_ip: string | null;
-  action: string;
-  resource: string | null;
-  outcome: AuditOutcome;
-  message: string | null;
-  detail: Record<string, unknown> | null;
-  request_id: string | null;
-}
+/** One entry as the API and the CLI's `--json` show it: the contract's (src/api/contract.ts). */
+export type AuditRecordJson = AuditRecord;
 
 /** A stored entry: what was recorded, with the id the store gave it. */
 export interface StoredAuditEntry extends AuditEntry {

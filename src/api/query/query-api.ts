@@ -5,7 +5,7 @@
  * (see the app and authorization.ts).
  */
 import { Hono } from 'hono';
-import type { DeadLetterInfo, DeadLettersResponse, FieldsResponse, FleetStatus, IndicesResponse, SearchResponse as SearchResponseJson, TopValues } from '../contract.js';
+import type { DeadLetterInfo, DeadLettersResponse, DocumentContext, DocumentResponse, FieldsResponse, FleetStatus, IndicesResponse, ReplayResponse, SearchResponse as SearchResponseJson, TopValues } from '../contract.js';
 import type { AuditRecorder } from '../../core/audit.js';
 import { aggregationsJson } from './wire.js';
 import { parseDateMath } from '../../core/date-math.js';
@@ -331,7 +331,7 @@ export function createQueryApi(deps: QueryApiDeps): Hono<QueryApiEnv> {
   /** A permanent link's document, by daily index and id (as hits name them). */
   api.get('/doc/:index/:id', async (c) => {
     const found = await findDocument(c.req.param('index'), c.req.param('id'));
-    return found.ok ? c.json({ hit: found.value }) : c.json({ error: found.error.error }, found.error.status as 404);
+    return found.ok ? c.json<DocumentResponse>({ hit: found.value }) : c.json({ error: found.error.error }, found.error.status as 404);
   });
 
   /** Surrounding alerts: the `size` before and after a document on its host, the query and filters dropped. */
@@ -343,7 +343,7 @@ export function createQueryApi(deps: QueryApiDeps): Hono<QueryApiEnv> {
     if (!found.ok) return c.json({ error: found.error.error }, found.error.status as 404);
     const context = await timed('context', () => documentContext(deps.backend, found.value, size));
     if (!context.ok) return c.json({ error: fromQueryError(context.error).error }, 400);
-    return c.json(context.value);
+    return c.json<DocumentContext>(context.value);
   });
 
   /** The fleet view: every host with its alerts in the range and its agent's last heartbeat, silent hosts first. */
@@ -387,7 +387,7 @@ export function createQueryApi(deps: QueryApiDeps): Hono<QueryApiEnv> {
       return c.json({ error: { kind: 'unavailable', message: outcome.message } }, 503);
     }
     audit(c, 'deadLetters:Replay', resource, outcome.replayed.length > 0 || outcome.failed.length === 0 ? 'allowed' : 'failed', `${outcome.replayed.length} replayed, ${outcome.failed.length} refused again`);
-    return c.json({ replayed: outcome.replayed, failed: outcome.failed });
+    return c.json<ReplayResponse>({ replayed: outcome.replayed, failed: outcome.failed });
   });
 
   api.delete('/dead-letters/:id', async (c) => {
