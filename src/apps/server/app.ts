@@ -21,6 +21,7 @@ import { checkDeclaredLength, maxRawBodyBytes, tooLarge } from '../../api/cloudw
 import { OPENAPI_DOCUMENT } from '../../api/openapi.js';
 import { createQueryApi, type QueryApiDeps } from '../../api/query/query-api.js';
 import { createAuditApi, type AuditLogReader } from '../../audit/audit-api.js';
+import type { SessionInfo } from '../../api/contract.js';
 import { createSavedObjectsApi } from '../../api/saved/saved-objects-api.js';
 import type { SavedObjectStore } from '../../saved/saved-object-store.js';
 import { classifyError } from '../../pipeline/retry.js';
@@ -338,7 +339,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
   app.get('/api/openapi.json', (c) => c.json(OPENAPI_DOCUMENT));
   app.get('/api/session', (c) => {
     const principal = c.get('principal') as TokenPrincipal | Extract<Principal, { kind: 'session' }>;
-    return c.json({ authenticated: true, role: principal.role, principal: { kind: principal.kind, id: principal.id } });
+    return c.json<SessionInfo>({ authenticated: true, role: principal.role, principal: { kind: principal.kind, id: principal.id } });
   });
   // A one-time login link for a browser, with the caller's role or a lesser one ({"role": "viewer"}).
   app.post('/api/login-link', async (c) => {
