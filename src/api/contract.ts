@@ -158,8 +158,19 @@ export interface IndicesResponse {
 
 /** `GET /api/keys` (admin): ids and grants, never secrets. */
 export interface KeysListing {
-  access_keys: Array<{ id: string; profile: string | null; log_groups: string[] | null; description: string | null; created: string | null; revoked: string | null }>;
-  api_tokens: Array<{ id: string; role: Role; description: string | null; created: string | null; revoked: string | null }>;
+  access_keys: Array<{
+    id: string;
+    profile: string | null;
+    /** A key with its own IAM-like policy: its statements. */
+    statements?: Array<Record<string, unknown>>;
+    log_groups: string[] | null;
+    description: string | null;
+    created: string | null;
+    revoked: string | null;
+    /** `configured` (hidsmon.yaml, the environment) or `file` (credentials.json). */
+    source: 'configured' | 'file';
+  }>;
+  api_tokens: Array<{ id: string; role: Role; description: string | null; created: string | null; revoked: string | null; source: 'configured' | 'file' }>;
 }
 
 /** What /healthz says. */

@@ -5,7 +5,7 @@
  * (see the app and authorization.ts).
  */
 import { Hono } from 'hono';
-import type { DeadLetterInfo, DeadLettersResponse, DocumentContext, DocumentResponse, FieldsResponse, FleetStatus, IndicesResponse, ReplayResponse, SearchResponse as SearchResponseJson, TopValues } from '../contract.js';
+import type { DeadLetterInfo, DeadLettersResponse, KeysListing, DocumentContext, DocumentResponse, FieldsResponse, FleetStatus, IndicesResponse, ReplayResponse, SearchResponse as SearchResponseJson, TopValues } from '../contract.js';
 import type { AuditRecorder } from '../../core/audit.js';
 import { aggregationsJson } from './wire.js';
 import { parseDateMath } from '../../core/date-math.js';
@@ -38,7 +38,7 @@ export interface QueryApiDeps {
   /** Removes dead letters by id; answers how many there were. */
   removeDeadLetters?: (ids: readonly number[]) => Promise<number>;
   /** Access keys and API tokens by id, role or profile, never their secrets (`GET /api/keys`). */
-  keys?: () => JsonObject;
+  keys?: () => KeysListing;
   /** Where index and dead-letter deletions are recorded. */
   audit?: AuditRecorder;
   /** Sends dead letters (these ids, or the oldest `limit`) through the forwarder again; those delivered are removed. */

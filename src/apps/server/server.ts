@@ -21,6 +21,7 @@ import type { JsonObject } from '../../core/paths.js';
 import { AuditStore } from '../../audit/audit-store.js';
 import { SavedObjectStore } from '../../saved/saved-object-store.js';
 import { deadLetterJson } from '../../api/query/wire.js';
+import type { KeysListing } from '../../api/contract.js';
 import { takeAuditInbox, watchAuditInbox } from '../../audit/audit-inbox.js';
 import { reportAuditDrops } from '../../audit/drop-report.js';
 import { indexingChangesByGroup } from '../../audit/indexing-changes.js';
@@ -87,9 +88,9 @@ export function resolveCredentials(config: ServerConfig, now: () => number = Dat
  * `GET /api/keys`: keys and tokens by id, profile or role and dates; never a secret. Configured
  * ones (hidsmon.yaml, the environment) first, as the credential store names them, then the file's.
  */
-function keysListing(store: CredentialStore, config: ServerConfig): JsonObject {
+function keysListing(store: CredentialStore, config: ServerConfig): KeysListing {
   const entries = store.entries();
-  const configured = { description: 'configured in hidsmon.yaml or the environment', created: null, revoked: null, source: 'configured' };
+  const configured = { description: 'configured in hidsmon.yaml or the environment', created: null, revoked: null, source: 'configured' as const };
   return {
     access_keys: [
       ...config.accessKeys.map((k) => ({ id: k.id, profile: k.profile ?? 'agent', log_groups: k.logGroups ?? null, ...configured })),
@@ -101,12 +102,12 @@ function keysListing(store: CredentialStore, config: ServerConfig): JsonObject {
         description: k.description ?? null,
         created: k.created,
         revoked: k.revoked ?? null,
-        source: 'file',
+        source: 'file' as const,
       })),
     ],
     api_tokens: [
-      ...config.apiTokens.map((_, i) => ({ id: `config-token-${i + 1}`, role: 'admin', ...configured })),
-      ...entries.apiTokens.map((t) => ({ id: t.id, role: t.role, description: t.description ?? null, created: t.created, revoked: t.revoked ?? null, source: 'file' })),
+      ...config.apiTokens.map((_, i) => ({ id: `config-token-${i + 1}`, role: 'admin' as const, ...configured })),
+      ...entries.apiTokens.map((t) => ({ id: t.id, role: t.role, description: t.description ?? null, created: t.created, revoked: t.revoked ?? null, source: 'file' as const })),
     ],
   };
 }
