@@ -221,6 +221,14 @@ export interface IngestStatus {
   /** Documents a destination already held (an event delivered twice), collapsed, by destination. */
   duplicates?: Record<string, number>;
   log_groups?: IngestLogGroup[];
+  /** The last retention run: what it deleted, and what it keeps while a destination has not taken it. */
+  retention?: {
+    last_run: number | null;
+    deleted?: unknown;
+    waiting: boolean;
+    held_events: number;
+    waiting_on: Array<{ destination: string; cursor: number; held_events: number }>;
+  };
 }
 
 /** A filter pill as saved (the UI's Filter). */

@@ -94,7 +94,7 @@ describe('HIDS visualizations on real OpenSearch agree with the hidsmon API', ()
     await sink.close();
     store = await DuckDbStore.open({ path: ':memory:', now: () => RANGE.to });
     expect(await store.write(docs)).toMatchObject({ kind: 'ok', written: docs.length });
-    api = createQueryApi({ backend: store, now: () => RANGE.to, metrics: serverMetrics(), ingestStatus: async () => ({}), deadLetters: async () => [] });
+    api = createQueryApi({ backend: store, now: () => RANGE.to, metrics: serverMetrics(), ingestStatus: async () => ({ log: { groups: 0, streams: 0, events: 0, stored_bytes: 0, last_sequence: 0 }, streams: [], forwarder: [], dead_letters: 0 }), deadLetters: async () => [] });
   }, 240_000);
 
   afterAll(async () => {

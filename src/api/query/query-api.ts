@@ -5,7 +5,7 @@
  * (see the app and authorization.ts).
  */
 import { Hono } from 'hono';
-import type { DeadLetterInfo, DeadLettersResponse, KeysListing, DocumentContext, DocumentResponse, FieldsResponse, FleetStatus, IndicesResponse, ReplayResponse, SearchResponse as SearchResponseJson, TopValues } from '../contract.js';
+import type { DeadLetterInfo, DeadLettersResponse, IngestStatus, KeysListing, DocumentContext, DocumentResponse, FieldsResponse, FleetStatus, IndicesResponse, ReplayResponse, SearchResponse as SearchResponseJson, TopValues } from '../contract.js';
 import type { AuditRecorder } from '../../core/audit.js';
 import { aggregationsJson } from './wire.js';
 import { parseDateMath } from '../../core/date-math.js';
@@ -25,7 +25,7 @@ import { MAX_HITS, sortsByField, type SortValue, type AggregationRequest, type D
 import type { ServerMetrics } from '../../telemetry/metrics.js';
 
 /** What the ingest side reports for `/api/ingest`; the server composes it from the durable log and the forwarder. */
-export type IngestStatusProvider = () => Promise<JsonObject>;
+export type IngestStatusProvider = () => Promise<IngestStatus>;
 /** The oldest dead letters, as the API sends them (src/api/query/wire.ts deadLetterJson). */
 export type DeadLetterProvider = (limit: number) => Promise<DeadLetterInfo[]>;
 

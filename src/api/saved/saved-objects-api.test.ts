@@ -45,7 +45,7 @@ async function start(): Promise<void> {
     audit: { record: (entry) => audit.push(entry) },
     savedObjects: store,
     cloudWatch: async () => ({ status: 400, headers: {}, body: '{}' }),
-    ingestStatus: async () => ({}),
+    ingestStatus: async () => ({ log: { groups: 0, streams: 0, events: 0, stored_bytes: 0, last_sequence: 0 }, streams: [], forwarder: [], dead_letters: 0 }),
     deadLetters: async () => [],
   });
   server = await new Promise((resolve) => {

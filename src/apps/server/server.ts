@@ -21,7 +21,7 @@ import type { JsonObject } from '../../core/paths.js';
 import { AuditStore } from '../../audit/audit-store.js';
 import { SavedObjectStore } from '../../saved/saved-object-store.js';
 import { deadLetterJson } from '../../api/query/wire.js';
-import type { KeysListing } from '../../api/contract.js';
+import type { IngestLogGroup, IngestStatus, KeysListing } from '../../api/contract.js';
 import { takeAuditInbox, watchAuditInbox } from '../../audit/audit-inbox.js';
 import { reportAuditDrops } from '../../audit/drop-report.js';
 import { indexingChangesByGroup } from '../../audit/indexing-changes.js';
@@ -551,7 +551,7 @@ function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
 }
 
 /** Each log group's retention and subscription filters, with the latest changes to them (who, when, from where, outcome). */
-async function logGroupsStatus(log: LogStore, audit: AuditStore): Promise<Array<Record<string, unknown>>> {
+async function logGroupsStatus(log: LogStore, audit: AuditStore): Promise<IngestLogGroup[]> {
   const filters = log.listSubscriptionFilters();
   const changes = await indexingChangesByGroup(audit);
   const groups = log.listLogGroups();
@@ -570,7 +570,7 @@ async function logGroupsStatus(log: LogStore, audit: AuditStore): Promise<Array<
 }
 
 /** The last retention run as `/api/ingest` shows it: `waiting` while expired events are held back for a destination. */
-function retentionStatus(last: (RetentionOutcome & { ranAt: number }) | undefined): Record<string, unknown> {
+function retentionStatus(last: (RetentionOutcome & { ranAt: number }) | undefined): NonNullable<IngestStatus['retention']> {
   if (!last) return { last_run: null, waiting: false, held_events: 0, waiting_on: [] };
   return {
     last_run: last.ranAt,
