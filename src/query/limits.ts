@@ -2,8 +2,9 @@
  * @module What one search may cost, as OpenSearch bounds it (each limit bears the name of the
  * OpenSearch setting it mirrors), and the checks that need only the query. Pure.
  */
+import { err, ok, type Result } from '../core/result.js';
 import { walk, type QueryNode } from './ast.js';
-import type { QueryError } from './search-api.js';
+import { DEFAULT_HITS, MAX_HITS, type QueryError, type SearchRequest } from './search-api.js';
 
 export interface QueryLimits {
   /** Leaf clauses in a query, all bools together (`indices.query.bool.max_clause_count`). */
@@ -71,4 +72,33 @@ export function searchTimedOut(limits: Pick<QueryLimits, 'searchTimeoutMs'>): Qu
     kind: 'request',
     message: `The search ran longer than ${limits.searchTimeoutMs} ms (search_timeout_ms) and was stopped. Narrow the time range or the query, or raise limits.search_timeout_ms in hidsmon.yaml.`,
   };
+}
+
+/** Buckets the aggregations ask for, where that is known before they run. */
+export function plannedBuckets(request: SearchRequest): number {
+  let total = 0;
+  for (const agg of Object.values(request.aggregations ?? {})) {
+    if (agg.type === 'terms') total += agg.size ?? 10;
+    else if (agg.type === 'date_histogram' && typeof agg.intervalMs === 'number' && agg.intervalMs > 0 && request.timeRange) {
+      total += Math.floor(request.timeRange.toMs / agg.intervalMs) - Math.floor(request.timeRange.fromMs / agg.intervalMs) + 1;
+    }
+  }
+  return total;
+}
+
+/**
+ * What every backend checks before it runs a search: the query's shape, the page size against
+ * max_result_window, and the buckets known beforehand. The page size, or the 400's error.
+ */
+export function checkSearchRequest(request: SearchRequest, limits: QueryLimits): Result<number, QueryError> {
+  const shape = checkQueryShape(request.query, limits);
+  if (shape) return err(shape);
+  const size = request.size ?? DEFAULT_HITS;
+  const maxHits = Math.min(MAX_HITS, limits.maxResultWindow);
+  if (!Number.isInteger(size) || size < 0 || size > maxHits) {
+    return err({ kind: 'request', message: `size must be a whole number from 0 to ${maxHits} (max_result_window); page with search_after for more.` });
+  }
+  const buckets = plannedBuckets(request);
+  if (buckets > limits.maxBuckets) return err(tooManyBuckets(buckets, limits));
+  return ok(size);
 }

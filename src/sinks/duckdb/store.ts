@@ -15,9 +15,7 @@ import type { TextSql } from '../../query/compile/text-sql.js';
 import { aggregatableField, dynamicFieldType, schemaField, type FieldType } from '../../query/fields.js';
 import {
   autoIntervalMs,
-  DEFAULT_HITS,
   fillHistogram,
-  MAX_HITS,
   type AggregationRequest,
   type AggregationResult,
   type DateHistogramRequest,
@@ -43,7 +41,7 @@ import { databaseFileBytes, SerialQueue } from '../../storage/duckdb-support.js'
 import { DuckDbFieldResolver } from './field-resolver.js';
 import { countsByBucket, fillZonedHistogram, histogramGrouping, subTermsByBucket } from '../../query/zoned-histogram.js';
 import { COL, COLUMN_NAMES, EVENT_ID_FUNCTION, createStatements, documentFromRow, projectedColumns, duplicatesInStagingSql, eventSequence, FIELDS_TABLE, insertFromStagingSql, PACKED, rowFromDocument, STAGED_NUMBERS, STAGED_TEXTS, STAGING, TABLE, type Row } from './schema.js';
-import { checkQueryShape, DEFAULT_QUERY_LIMITS, searchTimedOut, tooManyBuckets, type QueryLimits } from '../../query/limits.js';
+import { checkSearchRequest, DEFAULT_QUERY_LIMITS, searchTimedOut, tooManyBuckets, type QueryLimits } from '../../query/limits.js';
 import { ReadPool, ReadTimeoutError, type Deadline } from './read-pool.js';
 import { createDuckDbTextSql } from './text-sql.js';
 import { hitOrder } from './sort-sql.js';
@@ -232,15 +230,9 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
    */
   async search(request: SearchRequest): Promise<Result<SearchResponse, QueryError>> {
     this.assertOpen();
-    const shape = checkQueryShape(request.query, this.limits);
-    if (shape) return err(shape);
-    const size = request.size ?? DEFAULT_HITS;
-    const maxHits = Math.min(MAX_HITS, this.limits.maxResultWindow);
-    if (!Number.isInteger(size) || size < 0 || size > maxHits) {
-      return err({ kind: 'request', message: `size must be a whole number from 0 to ${maxHits} (max_result_window); page with search_after for more.` });
-    }
-    const buckets = this.plannedBuckets(request);
-    if (buckets > this.limits.maxBuckets) return err(tooManyBuckets(buckets, this.limits));
+    const checked = checkSearchRequest(request, this.limits);
+    if (!checked.ok) return checked;
+    const size = checked.value;
     const unsortable = request.sort ? sortFieldProblem(request.sort, this.resolver().catalog()) : undefined;
     if (unsortable) return err(unsortable);
     const params = new SqlParams();
@@ -259,17 +251,6 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
   }
 
   /** Buckets the aggregations ask for, where that is known before they run. */
-  private plannedBuckets(request: SearchRequest): number {
-    let total = 0;
-    for (const agg of Object.values(request.aggregations ?? {})) {
-      if (agg.type === 'terms') total += agg.size ?? 10;
-      else if (agg.type === 'date_histogram' && typeof agg.intervalMs === 'number' && agg.intervalMs > 0 && request.timeRange) {
-        total += Math.floor(request.timeRange.toMs / agg.intervalMs) - Math.floor(request.timeRange.fromMs / agg.intervalMs) + 1;
-      }
-    }
-    return total;
-  }
-
   private async searchOn(connection: ReadConnection, request: SearchRequest, size: number, whereSql: string, params: SqlParams): Promise<Result<SearchResponse, QueryError>> {
     {
       const started = performance.now();

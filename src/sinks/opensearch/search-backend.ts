@@ -7,11 +7,9 @@ import { errors, type Client } from '@opensearch-project/opensearch';
 import { err, ok, type Result } from '../../core/result.js';
 import { timeOfIndexName } from '../../core/time.js';
 import { UnavailableError } from '../../pipeline/retry.js';
-import { checkQueryShape, DEFAULT_QUERY_LIMITS, searchTimedOut, tooManyBuckets, type QueryLimits } from '../../query/limits.js';
+import { checkSearchRequest, DEFAULT_QUERY_LIMITS, searchTimedOut, tooManyBuckets, type QueryLimits } from '../../query/limits.js';
 import {
   autoIntervalMs,
-  DEFAULT_HITS,
-  MAX_HITS,
   type FieldInfo,
   type Hit,
   type IndexInfo,
@@ -30,7 +28,6 @@ import {
   aggregationsOf,
   hitsOf,
   logicalIndexName,
-  plannedBuckets,
   queryErrorOf,
   requestQuery,
   searchBody,
@@ -70,15 +67,9 @@ export class OpenSearchBackend implements SearchBackend {
 
   async search(request: SearchRequest): Promise<Result<SearchResponse, QueryError>> {
     this.assertOpen();
-    const shape = checkQueryShape(request.query, this.limits);
-    if (shape) return err(shape);
-    const size = request.size ?? DEFAULT_HITS;
-    const maxHits = Math.min(MAX_HITS, this.limits.maxResultWindow);
-    if (!Number.isInteger(size) || size < 0 || size > maxHits) {
-      return err({ kind: 'request', message: `size must be a whole number from 0 to ${maxHits} (max_result_window); page with search_after for more.` });
-    }
-    const planned = plannedBuckets(request);
-    if (planned > this.limits.maxBuckets) return err(tooManyBuckets(planned, this.limits));
+    const checked = checkSearchRequest(request, this.limits);
+    if (!checked.ok) return checked;
+    const size = checked.value;
     const started = performance.now();
     let sortType: FieldType | undefined;
     if (request.sort !== undefined && sortsByField(request.sort)) {

@@ -155,18 +155,6 @@ function aggregationDsl(key: string, agg: ResolvedAggregation, range: TimeRange 
   }
 }
 
-/** Buckets the aggregations ask for, where that is known before they run (as the embedded store counts them). */
-export function plannedBuckets(request: SearchRequest): number {
-  let total = 0;
-  for (const agg of Object.values(request.aggregations ?? {})) {
-    if (agg.type === 'terms') total += agg.size ?? 10;
-    else if (agg.type === 'date_histogram' && typeof agg.intervalMs === 'number' && agg.intervalMs > 0 && request.timeRange) {
-      total += Math.floor(request.timeRange.toMs / agg.intervalMs) - Math.floor(request.timeRange.fromMs / agg.intervalMs) + 1;
-    }
-  }
-  return total;
-}
-
 /**
  * The name hidsmon gives a daily index: `cwl-YYYY.MM.DD`, whatever prefix the cluster's indices
  * carry (documents are placed by that name, core/ids.ts). Other names are kept as they are.
