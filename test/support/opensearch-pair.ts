@@ -7,7 +7,7 @@ import type { Client } from '@opensearch-project/opensearch';
 import type { DocumentSink, SearchBackend } from '../../src/query/search-api.js';
 import { openSearchClient } from '../../src/sinks/opensearch/connection.js';
 import { indexTemplateName } from '../../src/sinks/opensearch/index-template.js';
-import { OpenSearchBackend } from '../../src/sinks/opensearch/search-backend.js';
+import { OpenSearchBackend, searchableIndex } from '../../src/sinks/opensearch/search-backend.js';
 import { OpenSearchSink } from '../../src/sinks/opensearch/sink.js';
 import { sharedOpenSearch, testIndexPrefix } from './opensearch.js';
 
@@ -23,15 +23,7 @@ export async function openSearchPair(): Promise<OpenSearchPair> {
   return {
     prefix,
     client,
-    write: (documents) => sink.write(documents),
-    search: (request) => backend.search(request),
-    document: (index, id) => backend.document(index, id),
-    openPointInTime: (keepAliveMs) => backend.openPointInTime(keepAliveMs),
-    closePointInTime: (id) => backend.closePointInTime(id),
-    fields: () => backend.fields(),
-    indices: () => backend.indices(),
-    deleteIndex: (name) => backend.deleteIndex(name),
-    deleteOlderThan: (days, nowMs) => backend.deleteOlderThan(days, nowMs),
+    ...searchableIndex(backend, sink),
     close: async () => {
       await sink.close();
       await backend.close();

@@ -30,6 +30,7 @@ import { CredentialStore, type GeneratedCredentials } from './credential-store.j
 import { healthOf } from './health.js';
 import { listen } from './listen.js';
 import { openOpenSearchParts, type OpenSearchParts } from './opensearch-parts.js';
+import { searchableIndex } from '../../sinks/opensearch/search-backend.js';
 import { preparePrivateDataDir, restrictDataFilesToOwner } from './private-files.js';
 import { resolveTls, type TlsMaterial } from './tls.js';
 
@@ -514,16 +515,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
 function openSearchIndex(parts: OpenSearchParts): ServerIndex {
   const backend = parts.backend as NonNullable<OpenSearchParts['backend']>;
   return {
-    search: (request) => backend.search(request),
-    document: (index, id) => backend.document(index, id),
-    // Exports page on a point in time (query/export.ts).
-    openPointInTime: (keepAliveMs) => backend.openPointInTime(keepAliveMs),
-    closePointInTime: (id) => backend.closePointInTime(id),
-    fields: () => backend.fields(),
-    indices: () => backend.indices(),
-    deleteIndex: (name) => backend.deleteIndex(name),
-    deleteOlderThan: (days, nowMs) => backend.deleteOlderThan(days, nowMs),
-    write: (documents) => parts.sink.write(documents),
+    ...searchableIndex(backend, parts.sink),
     // The parts are closed with the server, after the forwarder.
     close: async () => undefined,
   };

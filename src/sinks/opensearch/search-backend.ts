@@ -14,6 +14,7 @@ import {
   type Hit,
   type IndexInfo,
   type QueryError,
+  type DocumentSink,
   type SearchBackend,
   type SearchRequest,
   type SearchResponse,
@@ -271,4 +272,23 @@ export class OpenSearchBackend implements SearchBackend {
   private assertOpen(): void {
     if (this.closed) throw new Error('The OpenSearch backend is closed.');
   }
+}
+
+/**
+ * The backend's searches and a sink's writes as one index: the query API's shape under
+ * `backend: opensearch`, and the conformance suite's. Closing either part is the caller's.
+ */
+export function searchableIndex(backend: OpenSearchBackend, sink: DocumentSink): SearchBackend & DocumentSink {
+  return {
+    search: (request) => backend.search(request),
+    document: (index, id) => backend.document(index, id),
+    // Exports page on a point in time (query/export.ts).
+    openPointInTime: (keepAliveMs) => backend.openPointInTime(keepAliveMs),
+    closePointInTime: (id) => backend.closePointInTime(id),
+    fields: () => backend.fields(),
+    indices: () => backend.indices(),
+    deleteIndex: (name) => backend.deleteIndex(name),
+    deleteOlderThan: (days, nowMs) => backend.deleteOlderThan(days, nowMs),
+    write: (documents) => sink.write(documents),
+  };
 }
