@@ -49,6 +49,9 @@ export interface Detection {
   /** When the engine made it (ISO 8601 UTC). */
   createdAt: string;
   status: DetectionStatus;
+  /** Who set `status` last and when (ISO 8601 UTC); absent while no one has changed it. */
+  statusBy?: string;
+  statusAt?: string;
   /**
    * A Lucene query that shows exactly the matching alerts in Discover, together with `window`
    * as the time range: the rule's query AND the group's values.
