@@ -3,6 +3,7 @@
  * that does not offer it is refused rather than sent the alert in clear), a plain-text and an HTML
  * part with the first matching alerts (render.ts escapes them).
  */
+import { isIP } from 'node:net';
 import { createTransport, type Transporter } from 'nodemailer';
 import type { Detection } from '../core/detection.js';
 import type { AttemptOutcome } from '../pipeline/retry.js';
@@ -27,6 +28,16 @@ export interface EmailChannelConfig {
 /** nodemailer's error codes that are the network or the server being busy, not a wrong setting. */
 const RETRYABLE_CODES = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ECONNREFUSED', 'ECONNRESET']);
 
+/** A certificate the channel cannot trust is a setting to fix (ca_file), not a server that is busy. */
+function isCertificateError(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ALTNAME/.test(code)) return true;
+    if (/certificate/i.test(e.message)) return true;
+  }
+  return false;
+}
+
 export function emailChannel(config: EmailChannelConfig): NotificationChannel {
   const timeoutMs = config.timeoutMs ?? 10_000;
   const transport: Transporter = createTransport({
@@ -35,7 +46,8 @@ export function emailChannel(config: EmailChannelConfig): NotificationChannel {
     secure: false,
     requireTLS: true,
     ...(config.username !== undefined ? { auth: { user: config.username, pass: config.password ?? '' } } : {}),
-    tls: { ...(config.ca ? { ca: config.ca } : {}), servername: config.host, minVersion: 'TLSv1.2' },
+    // The certificate is checked against the host (a name, or an address in its SANs); no SNI for an address.
+    tls: { ...(config.ca ? { ca: config.ca } : {}), ...(isIP(config.host) === 0 ? { servername: config.host } : {}), minVersion: 'TLSv1.2', rejectUnauthorized: true },
     connectionTimeout: timeoutMs,
     greetingTimeout: timeoutMs,
     socketTimeout: timeoutMs,
@@ -62,7 +74,7 @@ export function emailChannel(config: EmailChannelConfig): NotificationChannel {
         const error = e as Error & { code?: string; responseCode?: number };
         const wrapped = new ChannelError(error.code ?? 'smtp', `E-mail ${config.id} via ${config.host}:${config.port}: ${error.message}`, { cause: e });
         // SMTP's 4xx replies are "try again later"; 5xx and a refused login or TLS are settings to fix.
-        const transient = signal.aborted || (error.code !== undefined && RETRYABLE_CODES.has(error.code)) || (error.responseCode !== undefined && error.responseCode >= 400 && error.responseCode < 500);
+        const transient = !isCertificateError(error) && (signal.aborted || (error.code !== undefined && RETRYABLE_CODES.has(error.code)) || (error.responseCode !== undefined && error.responseCode >= 400 && error.responseCode < 500));
         return transient ? { kind: 'retryable', error: wrapped } : { kind: 'fatal', error: wrapped };
       }
     },
