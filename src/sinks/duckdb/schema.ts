@@ -92,8 +92,18 @@ export function createStatements(): string[] {
 
 /** SQL that moves the staging rows not already stored into the table. */
 export function insertFromStagingSql(minDedup: string, maxDedup: string): string {
-  const select = COLUMN_NAMES.map((n) => (PACKED.includes(n) ? `p[${PACKED.indexOf(n) + 1}]` : n === 'level' ? 'CAST(level AS INTEGER)' : n)).join(', ');
-  return `INSERT INTO ${TABLE} SELECT ${select} FROM (SELECT *, from_json(packed, '["VARCHAR"]') AS p FROM ${STAGING}) s WHERE NOT ${storedAlready(minDedup, maxDedup)}`;
+  return `INSERT INTO ${TABLE} ${newStagedRowsSql(minDedup, maxDedup)}`;
+}
+
+/** SQL selecting the staging rows that pass `where` (over `s`, the staging row) as rows of the table: its columns, in its order. */
+export function stagedRowsSql(where: string): string {
+  const select = COLUMN_NAMES.map((n) => (PACKED.includes(n) ? `p[${PACKED.indexOf(n) + 1}] AS ${n}` : n === 'level' ? 'CAST(level AS INTEGER) AS level' : n)).join(', ');
+  return `SELECT ${select} FROM (SELECT *, from_json(packed, '["VARCHAR"]') AS p FROM ${STAGING}) s WHERE ${where}`;
+}
+
+/** SQL selecting the staging rows not already stored (those insertFromStagingSql moves), as rows of the table. */
+export function newStagedRowsSql(minDedup: string, maxDedup: string): string {
+  return stagedRowsSql(`NOT ${storedAlready(minDedup, maxDedup)}`);
 }
 
 /** SQL giving the staging positions (`pos`) of rows the table already holds: the documents a write reports as duplicates. */
@@ -330,6 +340,25 @@ function collectLeaves(value: JsonObject, prefix: string, out: Array<[string, un
  * column could not hold, kept in the message). Undefined when a field is not in a column.
  */
 export function projectedColumns(fields: readonly string[]): string[] | undefined {
+  return projectedExpressions(fields)?.map((expr, i) => (expr === COLUMN_NAMES[i] ? expr : `${expr} AS ${COLUMN_NAMES[i]}`));
+}
+
+/**
+ * A row read as ONE string, a JSON array of its columns in COLUMNS order (those `fields` need, the
+ * others null, as projectedColumns reads them), for rowFromPacked: every string read costs a call
+ * across into JavaScript, so that a streamed export reads one string per row instead of twenty.
+ * The values come back the same (integers as numbers, as documentFromRow makes them).
+ */
+export function packedRowSql(fields: readonly string[] | undefined): string {
+  return `json_array(${((fields && projectedExpressions(fields)) ?? COLUMN_NAMES).join(', ')})`;
+}
+
+export function rowFromPacked(text: string): unknown[] {
+  return JSON.parse(text) as unknown[];
+}
+
+/** Each column's SQL as projectedColumns reads it: the column, or NULL when not needed. */
+function projectedExpressions(fields: readonly string[]): string[] | undefined {
   const numeric: ColumnName[] = [];
   const read = new Set<ColumnName>(IDENTITY_COLUMNS);
   for (const field of fields) {
@@ -342,7 +371,7 @@ export function projectedColumns(fields: readonly string[]): string[] | undefine
   }
   const needed = numeric.length === 0 ? 'FALSE' : numeric.map((c) => `${c} IS NULL`).join(' OR ');
   // Every string read costs a call across into JavaScript: the columns not asked for are not read.
-  return COLUMN_NAMES.map((name) => (name === 'message' || name === 'patch' ? `CASE WHEN ${needed} THEN ${name} END AS ${name}` : read.has(name) ? name : `NULL AS ${name}`));
+  return COLUMN_NAMES.map((name) => (name === 'message' || name === 'patch' ? `CASE WHEN ${needed} THEN ${name} END` : read.has(name) ? name : 'NULL'));
 }
 
 /** What a hit's time, ids and index are made of (documentFromRow), read whatever the fields. */

@@ -40,7 +40,8 @@ import { UnavailableError } from '../../pipeline/retry.js';
 import { databaseFileBytes, SerialQueue } from '../../storage/duckdb-support.js';
 import { DuckDbFieldResolver } from './field-resolver.js';
 import { countsByBucket, fillZonedHistogram, histogramGrouping, subTermsByBucket } from '../../query/zoned-histogram.js';
-import { COL, COLUMN_NAMES, EVENT_ID_FUNCTION, createStatements, documentFromRow, projectedColumns, duplicatesInStagingSql, eventSequence, FIELDS_TABLE, insertFromStagingSql, PACKED, rowFromDocument, STAGED_NUMBERS, STAGED_TEXTS, STAGING, TABLE, type Row } from './schema.js';
+import { COL, COLUMN_NAMES, EVENT_ID_FUNCTION, createStatements, documentFromRow, projectedColumns, duplicatesInStagingSql, eventSequence, FIELDS_TABLE, insertFromStagingSql, newStagedRowsSql, PACKED, rowFromDocument, STAGED_NUMBERS, STAGED_TEXTS, STAGING, stagedRowsSql, TABLE, type Row } from './schema.js';
+import * as rollups from './rollups.js';
 import { checkSearchRequest, DEFAULT_QUERY_LIMITS, searchTimedOut, tooManyBuckets, type QueryLimits } from '../../query/limits.js';
 import { ReadPool, ReadTimeoutError, type Deadline } from './read-pool.js';
 import { createDuckDbTextSql } from './text-sql.js';
@@ -70,6 +71,11 @@ export interface DuckDbStoreOptions {
 const DEFAULT_READ_CONNECTIONS = 3;
 
 export class DuckDbStore implements DocumentSink, SearchBackend {
+  /**
+   * false: every count from the rows, none from the rollup (rollups.ts), which is kept all the
+   * same; the path that proves the rollup right. Default true.
+   */
+  useRollups?: boolean;
   private readonly writes = new SerialQueue();
   private readonly dynamicFields = new Map<string, FieldType>();
   private readonly limits: QueryLimits;
@@ -95,7 +101,8 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     config['memory_limit'] = options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
     const instance = await DuckDBInstance.create(options.path, config);
     const writer = await instance.connect();
-    for (const statement of createStatements()) await writer.run(statement);
+    for (const statement of [...createStatements(), ...rollups.rollupStatements()]) await writer.run(statement);
+    await ensureRollups(writer);
     const readers: DuckDBConnection[] = [];
     for (let i = 0; i < Math.max(1, options.readConnections ?? DEFAULT_READ_CONNECTIONS); i++) {
       const reader = await instance.connect();
@@ -182,7 +189,11 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
           const appender = await this.writer.createAppender(STAGING);
           for (const chunk of chunks) appender.appendDataChunk(chunk);
           appender.closeSync();
-          if (pass === 1) duplicates = new Set((await this.writer.runAndReadAll(duplicatesInStagingSql('$1', '$2'), range)).getRows().map((r) => Number(r[0])));
+          if (pass === 1) {
+            duplicates = new Set((await this.writer.runAndReadAll(duplicatesInStagingSql('$1', '$2'), range)).getRows().map((r) => Number(r[0])));
+            // The rollup counts only the rows this write adds: a re-delivered alert is counted once.
+            await this.writer.run(rollups.rollupDeltaSql(newStagedRowsSql('$1', '$2'), 1), range);
+          }
           const inserted = await this.writer.run(insertFromStagingSql('$1', '$2'), range);
           if (pass === 0 && inserted.rowsChanged < rows.length) {
             await this.writer.run('ROLLBACK');
@@ -195,6 +206,7 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
         for (const [path, type] of newFields) if (!this.dynamicFields.has(path)) this.dynamicFields.set(path, type);
         for (let r = 0; r < rows.length; r++) outcomes[(rowDocuments[r] as number[])[0] as number] = duplicates?.has(r) ? DUPLICATE : INDEXED;
         return writeSummary(outcomes);
+          if (pass === 0) await this.writer.run(rollups.rollupDeltaSql(stagedRowsSql('TRUE'), 1));
       } catch (e) {
         await this.writer.run('ROLLBACK').catch(() => undefined);
         if (isUnavailableDatabase(e)) return storeUnavailable(e as Error);
@@ -257,7 +269,10 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
       const query = (sql: string, p: SqlParams): ReturnType<DuckDBConnection['runAndReadAll']> => this.query(connection, sql, p);
       const where = { value: whereSql };
       // An export's later pages need no count: the first page told it.
-      const total = request.trackTotal === false ? -1 : Number((await query(`SELECT count(*) FROM ${TABLE} WHERE ${where.value}`, params)).getRows()[0]?.[0] ?? 0);
+      const coverage = this.rollupCoverage(request);
+      const totalParams = new SqlParams();
+      const totalSql = coverage ? rollups.totalSql(coverage, totalParams) : `SELECT count(*) FROM ${TABLE} WHERE ${where.value}`;
+      const total = request.trackTotal === false ? -1 : Number((await query(totalSql, coverage ? totalParams : params)).getRows()[0]?.[0] ?? 0);
       const hits: Hit[] = [];
       if (size > 0 && total !== 0) {
         const pageParams = new SqlParams();
@@ -334,7 +349,8 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     if (agg.type === 'cardinality') {
       if (!field) return ok({ type: 'cardinality', value: 0 });
       const values = this.aggregationValues(field, params);
-      const rows = await query(`SELECT count(DISTINCT v) FROM (SELECT ${values} AS v FROM ${TABLE} WHERE ${where.value}) WHERE v IS NOT NULL`, params);
+      const rolled = new SqlParams();
+      const rows = coverage && dimension ? await query(rollups.cardinalitySql(coverage, dimension, rolled), rolled) : await query(`SELECT count(DISTINCT v) FROM (SELECT ${values} AS v FROM ${TABLE} WHERE ${where.value}) WHERE v IS NOT NULL`, params);
       return ok({ type: 'cardinality', value: Number(rows.getRows()[0]?.[0] ?? 0) });
     }
     const size = agg.size ?? 10;
@@ -356,11 +372,15 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     // Each metric is a column beside the value, so that one pass groups and measures (OpenSearch's max sub-aggregation).
     const metricColumns = metricFields.map((f, i) => `, ${f ? metricValue(f, params) : 'NULL'} AS m${i}`).join('');
     const metricMaxes = metricFields.map((_, i) => `, max(m${i})`).join('');
-    const rows = await query(
-      `WITH v AS (SELECT ${values} AS v${metricColumns} FROM ${TABLE} WHERE ${where.value}) ` +
-        `SELECT v, count(*) AS c, sum(count(*)) OVER () AS n${metricMaxes} FROM v WHERE v IS NOT NULL GROUP BY v ORDER BY c DESC, ${termOrder(field)} ASC, v ASC LIMIT ${params.add(size)}`,
-      params,
-    );
+    const rolled = new SqlParams();
+    const rows =
+      coverage && dimension && metrics.length === 0
+        ? await query(rollups.termsSql(coverage, dimension, termOrder(field), size, rolled), rolled)
+        : await query(
+            `WITH v AS (SELECT ${values} AS v${metricColumns} FROM ${TABLE} WHERE ${where.value}) ` +
+              `SELECT v, count(*) AS c, sum(count(*)) OVER () AS n${metricMaxes} FROM v WHERE v IS NOT NULL GROUP BY v ORDER BY c DESC, ${termOrder(field)} ASC, v ASC LIMIT ${params.add(size)}`,
+            params,
+          );
     const list = rows.getRows();
     const totalWithValue = Number(list[0]?.[2] ?? 0);
     const buckets = list.map((row) => {
@@ -380,6 +400,9 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
       const missing = await query(`SELECT count(*) FROM ${TABLE} WHERE ${missingWhere.value}`, missingParams);
       result.missingCount = Number(missing.getRows()[0]?.[0] ?? 0);
     }
+    // An unfiltered query on a rolled-up field: counted from the rollup (and the rows at the range's edges).
+    const coverage = this.rollupCoverage(request);
+    const dimension = coverage && field ? rollups.rollupDimension(agg.field) : undefined;
     return ok(result);
   }
 
@@ -392,7 +415,7 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     const bounds = range ?? (agg.timeZone ? await this.dataRange(connection, where, params) : undefined);
     const grouping = histogramGrouping(intervalMs, agg.timeZone, bounds, agg.calendarInterval);
     const grain = params.add(grouping.grainMs);
-    const rows = await this.query(connection, `SELECT (ts // ${grain}) * ${grain} AS k, count(*) FROM ${TABLE} WHERE ${where} GROUP BY k`, params);
+    const rows = coverage ? await this.query(connection, rollups.histogramSql(coverage, grouping.grainMs, rolled), rolled) : await this.query(connection, `SELECT (ts // ${grain}) * ${grain} AS k, count(*) FROM ${TABLE} WHERE ${where} GROUP BY k`, params);
     const counts = countsByBucket(
       rows.getRows().map(([k, c]) => [Number(k), Number(c)] as const),
       grouping,
@@ -409,7 +432,12 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
         if (!subWhere.ok) return subWhere;
         const g = subParams.add(grouping.grainMs);
         const values = this.aggregationValues(field, subParams);
-        const subRows = await this.query(connection, `WITH v AS (SELECT (ts // ${g}) * ${g} AS k, ${values} AS v FROM ${TABLE} WHERE ${subWhere.value}) SELECT k, v, count(*) FROM v WHERE v IS NOT NULL GROUP BY k, v`, subParams);
+        const dimension = coverage ? rollups.rollupDimension(sub.field) : undefined;
+        const subRolled = new SqlParams();
+        const subRows =
+          coverage && dimension
+            ? await this.query(connection, rollups.histogramTermsSql(coverage, dimension, grouping.grainMs, subRolled), subRolled)
+            : await this.query(connection, `WITH v AS (SELECT (ts // ${g}) * ${g} AS k, ${values} AS v FROM ${TABLE} WHERE ${subWhere.value}) SELECT k, v, count(*) FROM v WHERE v IS NOT NULL GROUP BY k, v`, subParams);
         const found = subTermsByBucket(
           subRows.getRows().map(([k, v, c]) => [Number(k), termKey(field.type, v), Number(c)] as const),
           grouping,
@@ -428,8 +456,7 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
 
   /** One row per value: lists are unnested, values beyond ignore_above left out (not indexed). */
   private aggregationValues(field: SqlField, params: SqlParams): string {
-    const expr = field.multi ? `unnest(${field.expr(params)})` : field.expr(params);
-    return field.ignoreAbove === undefined ? expr : `(CASE WHEN length(${expr}) <= ${field.ignoreAbove} THEN ${expr} END)`;
+    return rollups.aggregationValuesSql(field, params);
   }
 
   private async dataRange(connection: ReadConnection, where: string, params: SqlParams): Promise<{ fromMs: number; toMs: number } | undefined> {
@@ -440,6 +467,9 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
 
   /** Runs a read with exactly the parameters its SQL uses. */
   private query(connection: ReadConnection, sql: string, params: SqlParams): ReturnType<DuckDBConnection['runAndReadAll']> {
+    // Grains of whole quarter hours (any interval of them, in any zone in use) come from the rollup where the query is unfiltered.
+    const coverage = rollups.slotsMakeGrains(grouping.grainMs) ? this.rollupCoverage(request) : undefined;
+    const rolled = new SqlParams();
     const bound = params.bind(sql);
     return connection.runAndReadAll(bound.sql, bound.values as DuckDBValue[]);
   }
@@ -490,9 +520,9 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     if (day === undefined) return Promise.resolve(false);
     return this.writes.run(async () => {
       this.assertOpen();
-      const deleted = await this.writer.run(`DELETE FROM ${TABLE} WHERE dedup_ts >= $1 AND dedup_ts < $2`, [BigInt(day), BigInt(day + DAY_MS)]);
-      if (deleted.rowsChanged > 0) await this.writer.run('CHECKPOINT');
-      return deleted.rowsChanged > 0;
+      const deleted = await this.deleteRows('dedup_ts >= $1 AND dedup_ts < $2', [BigInt(day), BigInt(day + DAY_MS)]);
+      if (deleted > 0) await this.writer.run('CHECKPOINT');
+      return deleted > 0;
     });
   }
 
@@ -501,7 +531,7 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     const old = (await this.indices()).filter((i) => (timeOfIndexName(i.name) as number) < cutoff).map((i) => i.name);
     if (old.length === 0) return [];
     await this.writes.run(async () => {
-      await this.writer.run(`DELETE FROM ${TABLE} WHERE dedup_ts < $1`, [BigInt(cutoff)]);
+      await this.deleteRows('dedup_ts < $1', [BigInt(cutoff)]);
       await this.writer.run('CHECKPOINT');
     });
     return old;
@@ -556,6 +586,21 @@ class DeadlineConnection {
 }
 
 type ReadConnection = Pick<DeadlineConnection, 'runAndReadAll'>;
+  /** Deletes the rows `where` selects and takes their counts out of the rollup, in one transaction (on the write queue). */
+  private async deleteRows(where: string, values: DuckDBValue[]): Promise<number> {
+    await this.writer.run('BEGIN TRANSACTION');
+    try {
+      await this.writer.run(rollups.rollupDeltaSql(`SELECT * FROM ${TABLE} WHERE ${where}`, -1), values);
+      await this.writer.run(rollups.DROP_EMPTY_SLOTS_SQL);
+      const deleted = await this.writer.run(`DELETE FROM ${TABLE} WHERE ${where}`, values);
+      await this.writer.run('COMMIT');
+      return deleted.rowsChanged;
+    } catch (e) {
+      await this.writer.run('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
+  }
+
 
 /** RE2 compiles each pattern before a statement runs; one it refuses (too large) is the user's to simplify. */
 async function refusedPattern(connection: DuckDBConnection, patterns: readonly string[]): Promise<QueryError | undefined> {
@@ -583,6 +628,10 @@ function stagingChunk(rows: Row[], start: number, end: number): DuckDBDataChunk 
   const chunk = DuckDBDataChunk.create(STAGING_TYPES, end - start);
   const columns: DuckDBValue[][] = STAGING_TYPES.map(() => new Array<DuckDBValue>(end - start));
   for (let r = start; r < end; r++) {
+  private rollupCoverage(request: SearchRequest): rollups.RollupCoverage | undefined {
+    return this.options.useRollups === false ? undefined : rollups.rollupCoverage(request);
+  }
+
     const values = (rows[r] as Row).values;
     const i = r - start;
     let c = 0;
@@ -596,6 +645,20 @@ function stagingChunk(rows: Row[], start: number, end: number): DuckDBDataChunk 
     (columns[c] as DuckDBValue[])[i] = r;
   }
   chunk.setColumns(columns);
+/** A store opened without a current rollup (new, or made by an older version) counts its rows into one, in one transaction. */
+async function ensureRollups(writer: DuckDBConnection): Promise<void> {
+  const version = (await writer.runAndReadAll(rollups.ROLLUP_VERSION_SQL)).getRows()[0]?.[0];
+  if (version !== null && version !== undefined && Number(version) === rollups.ROLLUP_VERSION) return;
+  await writer.run('BEGIN TRANSACTION');
+  try {
+    for (const statement of rollups.rebuildRollupStatements()) await writer.run(statement);
+    await writer.run('COMMIT');
+  } catch (e) {
+    await writer.run('ROLLBACK').catch(() => undefined);
+    throw e;
+  }
+}
+
   return chunk;
 }
 
