@@ -69,6 +69,7 @@ export function loadNotificationSettings(value: unknown, env: Record<string, str
   };
 
   const channels: ChannelSettings[] = [];
+  const seenIds = new Set<string>();
   const list = value['channels'] ?? [];
   if (!Array.isArray(list)) problems.push(`${where}.channels: a list of channels.`);
   else
@@ -78,7 +79,8 @@ export function loadNotificationSettings(value: unknown, env: Record<string, str
       const id = item['id'];
       const type = item['type'];
       if (typeof id !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(id)) problems.push(`${at}.id: a name of letters, digits, ".", "_" and "-" (at most 64).`);
-      else if (channels.some((c) => c.id === id)) problems.push(`${at}.id: "${id}" is used by another channel.`);
+      else if (seenIds.has(id)) problems.push(`${at}.id: "${id}" is used by another channel.`);
+      if (typeof id === 'string') seenIds.add(id);
       if (type !== 'webhook' && type !== 'slack' && type !== 'email' && type !== 'sns') return void problems.push(`${at}.type: webhook, slack, email or sns.`);
       for (const key of Object.keys(item)) if (key !== 'id' && key !== 'type' && !CHANNEL_KEYS[type].includes(key)) problems.push(`${at}: unknown key "${key}" for a ${type} channel; it takes ${CHANNEL_KEYS[type].join(', ')}.`);
       const name = typeof id === 'string' ? id : '';
