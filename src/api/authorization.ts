@@ -35,6 +35,17 @@ export const ROUTE_ROLES: readonly RouteRule[] = [
   // lists, opens and creates them; changing or deleting one needs its maker or an admin, which
   // the saved objects API checks on the stored object (src/api/saved/saved-objects-api.ts).
   { method: '*', path: '/api/saved/*', role: 'viewer' },
+  // Detections (issue 15): everyone who signs in sees and searches them and checks a rule;
+  // acknowledging, closing and changing rules is an admin's. Notification attempts name channels
+  // and their errors (which may quote a receiver's answer): admin.
+  { method: 'GET', path: '/api/detections', role: 'viewer' },
+  { method: 'GET', path: '/api/detections/:id', role: 'viewer' },
+  { method: 'POST', path: '/api/detections/:id/status', role: 'admin', action: 'detections:SetStatus' },
+  { method: 'GET', path: '/api/rules', role: 'viewer' },
+  { method: 'POST', path: '/api/rules/validate', role: 'viewer' },
+  { method: 'POST', path: '/api/rules', role: 'admin', action: 'rules:Add' },
+  { method: 'DELETE', path: '/api/rules/:id', role: 'admin', action: 'rules:Delete' },
+  { method: 'GET', path: '/api/notifications', role: 'admin', action: 'notifications:Read' },
   { method: 'DELETE', path: '/api/indices/:name', role: 'admin', action: 'index:Delete' },
   // Dead letters hold whole events a sink refused, of any log group.
   { method: 'GET', path: '/api/dead-letters', role: 'admin', action: 'deadLetters:List' },

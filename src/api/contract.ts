@@ -322,3 +322,50 @@ export interface ReplayResponse {
   replayed: number[];
   failed: Array<{ id: number; reason: string }>;
 }
+
+/** A detection (issue 15): a rule's condition met by a group of alerts in a window. Values are alert text. */
+export interface DetectionJson {
+  id: string;
+  rule: { id: string; name: string; kind: 'threshold' | 'spread' | 'new_term' | 'silent_host'; severity: 'low' | 'medium' | 'high' | 'critical' };
+  group: Array<{ field: string; value: string }>;
+  count: number;
+  hosts: string[];
+  /** ISO 8601 UTC; with `query`, what Discover shows to see exactly the matching alerts. */
+  window: { start: string; end: string };
+  created_at: string;
+  status: 'open' | 'acknowledged' | 'closed';
+  /** Who changed `status` last, and when (absent until someone does). */
+  status_by?: string;
+  status_at?: string;
+  query: string;
+  /** The first matching alerts, oldest first. */
+  evidence: Array<{ id: string; index: string; '@timestamp': string; '@log_stream': string; level?: number; rule_id?: string; description?: string; text: string }>;
+}
+
+/** `GET /api/detections` (viewer): newest first; `next` is the cursor of the next page. */
+export interface DetectionListJson {
+  detections: DetectionJson[];
+  total: number;
+  next: string | null;
+}
+
+/** One attempt to send a notification (sent, retrying, failed), or one not tried (suppressed by the throttle, dropped by a full queue). */
+export interface NotificationAttemptJson {
+  time_ms: number;
+  channel: string;
+  channel_kind: 'webhook' | 'slack' | 'email' | 'sns';
+  detection_id: string;
+  rule_id: string;
+  attempt: number;
+  result: 'sent' | 'retrying' | 'failed' | 'suppressed' | 'dropped';
+  error?: string;
+  delay_ms?: number;
+  duration_ms?: number;
+}
+
+/** `GET /api/notifications` (admin): the newest attempts and the counts since start. */
+export interface NotificationsJson {
+  configured: boolean;
+  attempts: NotificationAttemptJson[];
+  stats: { sent: number; failed: number; retried: number; suppressed: number; dropped: number; queued: number };
+}

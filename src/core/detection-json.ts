@@ -14,6 +14,8 @@ export function detectionJson(d: Detection) {
     window: { start: d.window.start, end: d.window.end },
     created_at: d.createdAt,
     status: d.status,
+    ...(d.statusBy !== undefined ? { status_by: d.statusBy } : {}),
+    ...(d.statusAt !== undefined ? { status_at: d.statusAt } : {}),
     query: d.query,
     evidence: d.evidence.map((e) => ({
       id: e.id,

@@ -21,6 +21,7 @@ import { checkDeclaredLength, maxRawBodyBytes, tooLarge } from '../../api/cloudw
 import { OPENAPI_DOCUMENT } from '../../api/openapi.js';
 import { createQueryApi, type QueryApiDeps } from '../../api/query/query-api.js';
 import { createAuditApi, type AuditLogReader } from '../../audit/audit-api.js';
+import { createDetectionsApi, type DetectionsApiDeps } from '../../api/detections/detections-api.js';
 import type { SessionInfo } from '../../api/contract.js';
 import { createSavedObjectsApi } from '../../api/saved/saved-objects-api.js';
 import type { SavedObjectStore } from '../../saved/saved-object-store.js';
@@ -49,6 +50,8 @@ export interface AppDeps extends QueryApiDeps {
   maxApiBodyBytes?: number;
   /** The audit log, for `GET /api/audit` (absent: the route answers 404). */
   auditLog?: AuditLogReader;
+  /** Detections, their notifications and rules, for `/api/detections`, `/api/notifications`, `/api/rules` (absent: 404). */
+  detections?: Omit<DetectionsApiDeps, 'now' | 'audit'>;
   /** Saved searches and queries, for `/api/saved/*` (absent: those routes answer 404). */
   savedObjects?: SavedObjectStore;
   /** The web UI's files (HTML, JS, CSS); absent before the UI is built. */
@@ -363,6 +366,7 @@ export function createApp(deps: AppDeps): Hono<Env> {
   });
   if (deps.auditLog) app.route('/api', createAuditApi({ auditLog: deps.auditLog, now: deps.now }));
   if (deps.savedObjects) app.route('/api', createSavedObjectsApi({ store: deps.savedObjects, now: deps.now, ...(deps.audit ? { audit: deps.audit } : {}) }));
+  if (deps.detections) app.route('/api', createDetectionsApi({ ...deps.detections, now: deps.now, ...(deps.audit ? { audit: deps.audit } : {}) }));
   app.route('/api', createQueryApi(deps));
   app.all('/api/*', (c) => c.json({ error: { kind: 'not_found', message: `No such API route: ${c.req.method} ${c.req.path}. See /api/openapi.json.` } }, 404));
 
