@@ -214,6 +214,24 @@ export interface IngestStatus {
   streams: Array<{ log_group: string; log_stream: string; events: number; last_event: number | null; last_ingestion: number | null }>;
   forwarder: Array<{ destination: string; status: string; cursor: number; lag_events: number; lag_seconds: number; restarts: number; last_error?: string }>;
   dead_letters: number;
+  /**
+   * Admission control: PutLogEvents answers ThrottlingException while a destination is more than
+   * `max_lag_ms` or `max_lag_events` behind (0: no bound). `lag_*` are those of the destination
+   * furthest behind now; `throttled` counts refused requests since start, by reason.
+   */
+  flow_control?: {
+    max_lag_ms: number;
+    max_lag_events: number;
+    /** Events that may always wait: no refusal below this backlog. */
+    allowance_events: number;
+    throttling: boolean;
+    reason?: 'lag_events' | 'lag_seconds';
+    destination?: string;
+    lag_events: number;
+    lag_ms: number;
+    throttled_requests: number;
+    throttled: { lag_events: number; lag_seconds: number };
+  };
   /** When the server started (epoch ms): `rejected` and `duplicates` count from then. */
   since?: number;
   /** Ingest requests refused, by CloudWatch error code. */

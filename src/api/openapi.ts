@@ -173,7 +173,7 @@ const DOCUMENT = {
         responses: { 200: { description: 'Deleted' }, 404: { description: 'No such index' } },
       },
     },
-    '/api/ingest': { get: { summary: 'Log groups and streams, last events, forwarder lag and status per destination (ok, sink_unavailable, restarting; restarts, last_error), dead letters, retention (waiting while a destination has not taken expired events), and per log group its retention, subscription filters and their recent changes (who, when, from where, outcome: a filter that never matches stops indexing)', responses: { 200: { description: 'Ingest state' } } } },
+    '/api/ingest': { get: { summary: 'Log groups and streams, last events, forwarder lag and status per destination (ok, sink_unavailable, restarting; restarts, last_error), flow control (whether PutLogEvents is throttled because indexing is behind, the bounds, requests refused), dead letters, retention (waiting while a destination has not taken expired events), and per log group its retention, subscription filters and their recent changes (who, when, from where, outcome: a filter that never matches stops indexing)', responses: { 200: { description: 'Ingest state' } } } },
     '/api/audit': {
       get: {
         summary:

@@ -8,19 +8,36 @@ import { LOG_GROUP_GLOB } from '../core/access-profiles.js';
 import { isIp } from '../core/ip.js';
 import { isPlainObject, type JsonObject } from '../core/paths.js';
 import { err, ok, type Result } from '../core/result.js';
+import { DEFAULT_ADMISSION } from '../pipeline/admission.js';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from '../query/limits.js';
 import { loadBackendSettings, type Backend, type OpenSearchSettings } from './opensearch-config.js';
 import { GENERATE_HINT, weakSecretReason } from './secret-strength.js';
 
 export type { Backend, OpenSearchSettings } from './opensearch-config.js';
 
-/** What one request to the query API may cost; each mirrors an OpenSearch setting (see query/limits.ts). */
+/**
+ * What one request to the query API may cost; each mirrors an OpenSearch setting (see
+ * query/limits.ts). And how far indexing may fall behind ingest before PutLogEvents is throttled
+ * (pipeline/admission.ts).
+ */
 export interface ServerLimits extends QueryLimits {
   /** Bytes of a request body under `/api` (a larger one is answered 413). */
   maxRequestBodyBytes: number;
+  /** PutLogEvents answers ThrottlingException while a destination is this far behind in time (0: no bound). */
+  maxIndexingLagMs: number;
+  /** ... or has more than this many events to index (0: no bound). */
+  maxIndexingLagEvents: number;
+  /** ... but never while at most this many events wait (a burst, not an overload). */
+  indexingLagAllowanceEvents: number;
 }
 
-export const DEFAULT_LIMITS: Readonly<ServerLimits> = Object.freeze({ ...DEFAULT_QUERY_LIMITS, maxRequestBodyBytes: 1024 * 1024 });
+export const DEFAULT_LIMITS: Readonly<ServerLimits> = Object.freeze({
+  ...DEFAULT_QUERY_LIMITS,
+  maxRequestBodyBytes: 1024 * 1024,
+  maxIndexingLagMs: DEFAULT_ADMISSION.maxLagMs,
+  maxIndexingLagEvents: DEFAULT_ADMISSION.maxLagEvents,
+  indexingLagAllowanceEvents: DEFAULT_ADMISSION.allowanceEvents,
+});
 
 /** `limits:` keys in hidsmon.yaml → ServerLimits fields, with the smallest value that makes sense. */
 const LIMIT_KEYS: ReadonlyArray<readonly [yaml: string, key: keyof ServerLimits, min: number]> = [
@@ -32,6 +49,9 @@ const LIMIT_KEYS: ReadonlyArray<readonly [yaml: string, key: keyof ServerLimits,
   ['max_result_window', 'maxResultWindow', 1],
   ['search_timeout_ms', 'searchTimeoutMs', 0],
   ['max_fields', 'maxFields', 1],
+  ['max_indexing_lag_ms', 'maxIndexingLagMs', 0],
+  ['max_indexing_lag_events', 'maxIndexingLagEvents', 0],
+  ['indexing_lag_allowance_events', 'indexingLagAllowanceEvents', 0],
 ];
 
 export interface AccessKey {

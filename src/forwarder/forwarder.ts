@@ -86,6 +86,11 @@ export interface DestinationLag {
   status: DestinationStatus;
   /** Since when (epoch ms) the status is not ok. */
   statusSinceMs?: number;
+  /**
+   * Log sequence numbers this destination passes per second while it has work (an average over its
+   * recent batches; 0 until it has forwarded one): what admission control divides the lag by.
+   */
+  ratePerSecond: number;
   /** Times the loop was restarted after an error, since start. */
   restarts: number;
   lastError?: string;
@@ -93,7 +98,11 @@ export interface DestinationLag {
 
 interface DestinationState {
   cursor: number;
-  oldestPending?: number | undefined;
+  /** Ingestion time of the first event of each batch read and not yet taken by the sink, oldest first. */
+  pending: number[];
+  /** Sequence numbers passed per second while busy (exponentially weighted), and when the last batch was taken. */
+  ratePerSecond: number;
+  lastTakenMs?: number | undefined;
   lastError?: string | undefined;
   status: DestinationStatus;
   statusSinceMs?: number | undefined;
@@ -109,6 +118,8 @@ const DEFAULT_RETRY: RetryPolicy = { initialDelayMs: 200, maxDelayMs: 10_000 };
 const DEFAULT_RESTART: RetryPolicy = { initialDelayMs: 500, maxDelayMs: 30_000 };
 /** Wait between the writes that look for a poison document when the sink has not yet shown it works. */
 const POISON_RETRY_MS = 250;
+/** Weight of the newest batch in the rate: about the last five batches count. */
+const RATE_WEIGHT = 0.2;
 
 export class Forwarder {
   private readonly controller = new AbortController();
@@ -126,7 +137,7 @@ export class Forwarder {
       for (const wake of this.wakers) wake();
     });
     for (const destination of this.options.sinks.keys()) {
-      this.state.set(destination, { cursor: await this.options.source.getCursor(destination), status: 'ok', restarts: 0 });
+      this.state.set(destination, { cursor: await this.options.source.getCursor(destination), pending: [], ratePerSecond: 0, status: 'ok', restarts: 0 });
       this.loops.push(this.supervise(destination));
     }
   }
@@ -152,17 +163,30 @@ export class Forwarder {
   async lag(): Promise<DestinationLag[]> {
     // A log that cannot be read now must not make the health check fail: the loops say why.
     this.lastSeq = await this.options.source.lastSequence().catch(() => this.lastSeq);
+    return this.lagAt(this.lastSeq);
+  }
+
+  /**
+   * The same as `lag()` against a log end the caller knows, without waiting: admission control asks
+   * on every PutLogEvents. The age is that of the oldest event read and not yet taken by the sink,
+   * which is the oldest unindexed one (events are taken in sequence order, read one batch ahead).
+   */
+  lagAt(lastSequence: number): DestinationLag[] {
     const now = (this.options.now ?? Date.now)();
-    return [...this.state].map(([destination, s]) => ({
-      destination,
-      cursor: s.cursor,
-      lagEvents: Math.max(0, this.lastSeq - s.cursor),
-      lagSeconds: s.oldestPending === undefined ? 0 : Math.max(0, (now - s.oldestPending) / 1000),
-      status: s.status,
-      ...(s.statusSinceMs !== undefined ? { statusSinceMs: s.statusSinceMs } : {}),
-      restarts: s.restarts,
-      ...(s.lastError ? { lastError: s.lastError } : {}),
-    }));
+    return [...this.state].map(([destination, s]) => {
+      const oldest = s.pending[0];
+      return {
+        destination,
+        cursor: s.cursor,
+        lagEvents: Math.max(0, lastSequence - s.cursor),
+        lagSeconds: oldest === undefined ? 0 : Math.max(0, (now - oldest) / 1000),
+        status: s.status,
+        ...(s.statusSinceMs !== undefined ? { statusSinceMs: s.statusSinceMs } : {}),
+        ratePerSecond: s.ratePerSecond,
+        restarts: s.restarts,
+        ...(s.lastError ? { lastError: s.lastError } : {}),
+      };
+    });
   }
 
   /**
@@ -243,6 +267,8 @@ export class Forwarder {
     this.wakers.add(wake);
     // Restarted loops begin at the saved cursor: what was read ahead is read again.
     state.cursor = await source.getCursor(destination);
+    state.pending = [];
+    state.lastTakenMs = undefined;
     // One batch is read and transformed while the sink commits the one before: the cursor still
     // moves in order, only after the sink took each batch.
     let readPosition = state.cursor;
@@ -263,7 +289,9 @@ export class Forwarder {
             inFlight = undefined;
             continue;
           }
-          state.oldestPending = undefined;
+          state.pending = [];
+          // Idle time is not work: the next batch's rate counts from when it was read.
+          state.lastTakenMs = undefined;
           if (state.status === 'restarting') this.setStatus(state, 'ok');
           if (!pendingWake) {
             let timer: NodeJS.Timeout | undefined;
@@ -276,8 +304,12 @@ export class Forwarder {
           pendingWake = false;
           continue;
         }
-        if (records.length > 0 && state.oldestPending === undefined) state.oldestPending = (records[0] as LogRecord).ingestionTime;
+        const readMs = performance.now();
+        // A batch of other groups' events only moves the cursor: it has no age to wait on.
+        const batchOldest = records.length > 0 ? (records[0] as LogRecord).ingestionTime : undefined;
+        if (batchOldest !== undefined) state.pending.push(batchOldest);
         const { items, failed } = this.items(records, subscriptions);
+        const from = readPosition;
         readPosition = upTo;
         const previous = inFlight;
         const step = (async () => {
@@ -287,7 +319,8 @@ export class Forwarder {
           if (signal.aborted) return;
           await source.setCursor(destination, upTo);
           state.cursor = upTo;
-          state.oldestPending = undefined;
+          if (batchOldest !== undefined) state.pending.shift();
+          this.measureRate(state, upTo - from, readMs);
           if (state.status !== 'ok') this.setStatus(state, 'ok');
           onProgress();
           if (items.length > 0) this.options.onForwarded?.(destination, items.length);
@@ -303,6 +336,22 @@ export class Forwarder {
       // A batch still being delivered finishes before a restart reads from the saved cursor again.
       if (!signal.aborted) await inFlight?.catch(() => undefined);
     }
+  }
+
+  /**
+   * The rate of a batch just taken: its sequence numbers over the time since the batch before was
+   * taken, or since it was read when the loop had been idle (batches are read one ahead, so back to
+   * back this is the time between commits). Retries of an unavailable sink count: it is the rate.
+   */
+  private measureRate(state: DestinationState, passed: number, readMs: number): void {
+    const now = performance.now();
+    const elapsedMs = now - Math.max(readMs, state.lastTakenMs ?? readMs);
+    state.lastTakenMs = now;
+    // A batch of a few events says little (its cost is the commit, not the events), and one taken
+    // within a millisecond none.
+    if (passed < 100 || elapsedMs < 1) return;
+    const rate = (passed * 1000) / elapsedMs;
+    state.ratePerSecond = state.ratePerSecond === 0 ? rate : state.ratePerSecond + RATE_WEIGHT * (rate - state.ratePerSecond);
   }
 
   /**

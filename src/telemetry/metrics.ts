@@ -71,6 +71,7 @@ export function serverMetrics(registry = new Registry()) {
     eventsIn: registry.counter('hidsmon_ingest_events_total', 'Log events accepted by PutLogEvents.'),
     bytesIn: registry.counter('hidsmon_ingest_bytes_total', 'Message bytes accepted by PutLogEvents (UTF-8, without the 26-byte overhead).'),
     rejected: registry.counter('hidsmon_ingest_rejected_total', 'Requests and events refused, by reason.', ['reason']),
+    throttled: registry.counter('hidsmon_ingest_throttled_total', 'PutLogEvents requests answered ThrottlingException because indexing is behind, by reason (lag_seconds, lag_events).', ['reason']),
     requests: registry.counter('hidsmon_http_requests_total', 'HTTP requests, by API and status class.', ['api', 'status']),
     forwarded: registry.counter('hidsmon_forwarder_documents_total', 'Documents the forwarder wrote, by destination.', ['destination']),
     sinkErrors: registry.counter('hidsmon_sink_errors_total', 'Failed sink writes (retried), by destination.', ['destination']),

@@ -1,6 +1,7 @@
 /**
  * @module Sinks that fail on purpose, wrapped around a real one, for fault tests: an outage while a
- * condition holds, a write that never returns, documents refused or thrown on. Tests only.
+ * condition holds, a write that never returns, documents refused or thrown on; and one that is
+ * slow, for flow-control tests. Tests only.
  */
 import type { IndexedDocument } from '../core/document.js';
 import { UnavailableError } from '../pipeline/retry.js';
@@ -31,5 +32,18 @@ export class FaultySink implements DocumentSink {
     }
     if (documents.some(this.throwsOn)) throw new TypeError('injected: nested.has is not a function');
     return this.inner.write(documents.map(this.tamper));
+  }
+}
+
+/** Passes writes to `inner` after a delay per document: an index slower than ingest, for flow-control tests. */
+export class SlowSink implements DocumentSink {
+  constructor(
+    private readonly inner: DocumentSink,
+    private readonly msPerDocument: number,
+  ) {}
+
+  async write(documents: readonly IndexedDocument[]): Promise<WriteResult> {
+    await new Promise((resolve) => setTimeout(resolve, documents.length * this.msPerDocument));
+    return this.inner.write(documents);
   }
 }

@@ -1,5 +1,6 @@
 /** @module What every CloudWatch Logs action gets: the store and the account it answers for. */
 import type { LogStore } from '../../ingest/log-store.js';
+import type { Admission } from '../../pipeline/admission.js';
 import type { ActionInput } from './action-input.js';
 
 export interface ActionContext {
@@ -10,6 +11,8 @@ export interface ActionContext {
   nowMs: () => number;
   /** The destinations that have a sink in this server; a subscription to another is refused (default: the embedded index). */
   destinations?: readonly string[];
+  /** Whether PutLogEvents may store a batch now (absent: always); a refusal is answered as throttling. */
+  admission?: { admit(): Admission };
   /** Called after a subscription filter was created, changed or removed (also by DeleteLogGroup). */
   onSubscriptionChange?: () => void;
 }

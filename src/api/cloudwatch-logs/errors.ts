@@ -7,6 +7,7 @@ export type CloudWatchLogsErrorCode =
   | 'ResourceAlreadyExistsException'
   | 'InvalidParameterException'
   | 'LimitExceededException'
+  | 'ThrottlingException'
   | 'ValidationException'
   | 'SerializationException'
   | 'UnknownOperationException'
@@ -35,6 +36,14 @@ export const INVALID_TOKEN = 'The specified nextToken is invalid.';
 
 export function invalidParameter(message: string): CloudWatchLogsError {
   return new CloudWatchLogsError('InvalidParameterException', message);
+}
+
+/**
+ * CloudWatch's answer when it throttles PutLogEvents: 400 with ThrottlingException and "Rate
+ * exceeded", which the AWS SDKs, Fluent Bit and the agent retry with backoff.
+ */
+export function throttled(): CloudWatchLogsError {
+  return new CloudWatchLogsError('ThrottlingException', 'Rate exceeded');
 }
 
 export function serialization(message: string): CloudWatchLogsError {

@@ -1,11 +1,12 @@
 /**
  * @module PutLogEvents: checks the batch as CloudWatch does (count, sizes with 26 bytes of overhead
- * per event, order), stores it durably, and reports events rejected for their age.
+ * per event, order), stores it durably, and reports events rejected for their age. While indexing
+ * is too far behind (admission control, pipeline/admission.ts) it answers ThrottlingException.
  */
 import { EVENT_OVERHEAD_BYTES, type LogEventInput } from '../../ingest/log-store.js';
 import type { Action } from './action-context.js';
 import { Constraints } from './action-input.js';
-import { invalidParameter, storeError } from './errors.js';
+import { invalidParameter, storeError, throttled } from './errors.js';
 import { sequenceToken } from './tokens.js';
 
 export const MAX_BATCH_EVENTS = 10_000;
@@ -17,6 +18,8 @@ export const MAX_BATCH_BYTES = 1_048_576;
 export const MAX_EVENT_BYTES = 1_048_576;
 
 export const putLogEvents: Action = async (input, context) => {
+  // First, so that a refused batch costs no checking: it is sent again as it is.
+  if (context.admission?.admit().kind === 'throttle') throw throttled();
   const group = input.string('logGroupName');
   const stream = input.string('logStreamName');
   const items = input.structureList('logEvents');

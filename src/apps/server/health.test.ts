@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { DestinationLag } from '../../forwarder/forwarder.js';
 import { healthOf } from './health.js';
 
-const base: DestinationLag = { destination: 'arn:hidsmon:sink:embedded', cursor: 10, lagEvents: 0, lagSeconds: 0, status: 'ok', restarts: 0 };
+const base: DestinationLag = { destination: 'arn:hidsmon:sink:embedded', cursor: 10, lagEvents: 0, lagSeconds: 0, status: 'ok', ratePerSecond: 0, restarts: 0 };
 
 describe('healthOf', () => {
   it('is ok when every destination is ok and within the lag threshold', () => {

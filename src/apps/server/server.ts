@@ -13,6 +13,7 @@ import type { QueryRole } from '../../core/principal.js';
 import { Forwarder, type ForwarderSource, type Subscription } from '../../forwarder/forwarder.js';
 import type { ReplayOutcome } from '../../api/query/query-api.js';
 import { LogStore, type RetentionOutcome } from '../../ingest/log-store.js';
+import { AdmissionControl } from '../../pipeline/admission.js';
 import { DuckDbStore } from '../../sinks/duckdb/store.js';
 import { serverMetrics, type ServerMetrics } from '../../telemetry/metrics.js';
 import type { DocumentSink, SearchBackend } from '../../query/search-api.js';
@@ -185,6 +186,23 @@ function forwarderSource(log: LogStore, autoDestination: string | undefined): Fo
   };
 }
 
+/** Admission control as /api/ingest shows it: the bounds, whether PutLogEvents is throttled now and why, and how often it was. */
+function flowControlJson(admission: AdmissionControl): NonNullable<IngestStatus['flow_control']> {
+  const s = admission.status();
+  return {
+    max_lag_ms: s.settings.maxLagMs,
+    max_lag_events: s.settings.maxLagEvents,
+    allowance_events: s.settings.allowanceEvents,
+    throttling: s.throttling,
+    ...(s.reason ? { reason: s.reason } : {}),
+    ...(s.destination !== undefined ? { destination: s.destination } : {}),
+    lag_events: s.lagEvents,
+    lag_ms: Math.round(s.lagMs),
+    throttled_requests: s.throttled.lag_events + s.throttled.lag_seconds,
+    throttled: s.throttled,
+  };
+}
+
 /**
  * Dead letters through the forwarder again, by destination: those indexed (or found already there)
  * are removed; those refused again stay, and their new reasons are answered.
@@ -303,6 +321,25 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     onRestart: (destination) => metrics.forwarderRestarts.inc(1, { destination }),
   });
   await forwarder.start();
+  // PutLogEvents is throttled while a destination is too far behind (pipeline/admission.ts).
+  const limits = config.limits ?? DEFAULT_LIMITS;
+  const admission = new AdmissionControl(
+    {
+      maxLagMs: limits.maxIndexingLagMs ?? DEFAULT_LIMITS.maxIndexingLagMs,
+      maxLagEvents: limits.maxIndexingLagEvents ?? DEFAULT_LIMITS.maxIndexingLagEvents,
+      allowanceEvents: limits.indexingLagAllowanceEvents ?? DEFAULT_LIMITS.indexingLagAllowanceEvents,
+    },
+    () => forwarder.lagAt(log.lastSequence()),
+  );
+  const admitPut = {
+    admit: () => {
+      const decision = admission.admit();
+      if (decision.kind === 'throttle') metrics.throttled.inc(1, { reason: decision.reason });
+      return decision;
+    },
+  };
+  metrics.registry.gauge('hidsmon_ingest_throttling', 'Whether PutLogEvents is throttled now (1) because indexing is behind.', () => (admission.status().throttling ? 1 : 0));
+  metrics.registry.gauge('hidsmon_forwarder_rate_events_per_second', 'Events each destination indexes per second while it has work (recent batches), by destination.', () => lastLag.map((l) => [{ destination: l.destination }, l.ratePerSecond]), ['destination']);
   metrics.registry.gauge('hidsmon_forwarder_lag_events', 'Events in the log not yet forwarded, by destination.', () => lastLag.map((l) => [{ destination: l.destination }, l.lagEvents]), ['destination']);
   metrics.registry.gauge('hidsmon_forwarder_lag_seconds', 'Age of the oldest event not yet forwarded, by destination.', () => lastLag.map((l) => [{ destination: l.destination }, l.lagSeconds]), ['destination']);
   let lastLag: Awaited<ReturnType<Forwarder['lag']>> = [];
@@ -351,6 +388,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
         owner: config.owner,
         region: config.region,
         nowMs: now,
+        admission: admitPut,
         credentials: (id) => credentials.store.lookupAccessKey(id),
         audit,
         onInternalError: (error, requestId) => logger.error({ err: error, requestId }, 'CloudWatch Logs request failed on a bug; answered 500.'),
@@ -370,6 +408,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
         streams: stats.streamsDetail.map((s) => ({ log_group: s.logGroup, log_stream: s.logStream, events: s.events, last_event: s.lastEventTimestamp ?? null, last_ingestion: s.lastIngestionTime ?? null })),
         forwarder: lag.map((l) => ({ destination: l.destination, status: l.status, cursor: l.cursor, lag_events: l.lagEvents, lag_seconds: l.lagSeconds, restarts: l.restarts, ...(l.lastError ? { last_error: l.lastError } : {}) })),
         dead_letters: await log.countDeadLetters(),
+        flow_control: flowControlJson(admission),
         since: sinceStart.startedMs,
         rejected: Object.fromEntries(sinceStart.rejected),
         duplicates: Object.fromEntries(sinceStart.duplicates),
