@@ -12,6 +12,7 @@ import { DEFAULT_ADMISSION } from '../pipeline/admission.js';
 import { DEFAULT_QUERY_LIMITS, type QueryLimits } from '../query/limits.js';
 import { loadBackendSettings, type Backend, type OpenSearchSettings } from './opensearch-config.js';
 import { GENERATE_HINT, weakSecretReason } from './secret-strength.js';
+import { loadNotificationSettings, type NotificationSettings } from '../notify/notify-config.js';
 
 export type { Backend, OpenSearchSettings } from './opensearch-config.js';
 
@@ -100,6 +101,8 @@ export interface ServerConfig {
   backend?: Backend;
   /** An OpenSearch cluster: the backend when `backend` is opensearch; with either backend, where `arn:hidsmon:sink:opensearch` writes. */
   openSearch?: OpenSearchSettings;
+  /** Where detections are notified (webhook, Slack, e-mail, SNS), which go where, and the throttle; absent: none. */
+  notifications?: NotificationSettings;
 }
 
 export const DEFAULTS: Omit<ServerConfig, 'dataDir'> = {
@@ -119,7 +122,7 @@ export const DEFAULTS: Omit<ServerConfig, 'dataDir'> = {
 };
 
 /** The YAML keys, as a user writes them. */
-const KEYS = ['host', 'port', 'data', 'owner', 'region', 'access_keys', 'api_tokens', 'trusted_networks', 'retention_days', 'audit_retention_days', 'auto_subscribe', 'health_lag_seconds', 'silent_host_seconds', 'limits', 'tls', 'backend', 'opensearch'];
+const KEYS = ['host', 'port', 'data', 'owner', 'region', 'access_keys', 'api_tokens', 'trusted_networks', 'retention_days', 'audit_retention_days', 'auto_subscribe', 'health_lag_seconds', 'silent_host_seconds', 'limits', 'tls', 'backend', 'opensearch', 'notifications'];
 
 export interface ConfigSources {
   /** Contents of hidsmon.yaml, if there is one, and its name for messages. */
@@ -265,6 +268,8 @@ export function loadServerConfig(sources: ConfigSources): Result<ServerConfig, s
 
   const { backend, openSearch } = loadBackendSettings(file, env, sources.flags, where, problems);
 
+  const notifications = loadNotificationSettings(file['notifications'], env, where('notifications'), problems);
+
   if (problems.length > 0) return err(problems);
   return ok({
     host: host as string,
@@ -284,6 +289,7 @@ export function loadServerConfig(sources: ConfigSources): Result<ServerConfig, s
     ...(tls ? { tls } : {}),
     backend,
     ...(openSearch ? { openSearch } : {}),
+    ...(notifications ? { notifications } : {}),
   });
 }
 

@@ -48,6 +48,8 @@ beforeAll(async () => {
     authenticateToken: (secret) => TOKENS.find((t) => sameSecret(t.secret, secret))?.principal,
     audit: { record: (entry) => audit.push(entry) },
     cloudWatch: async () => ({ status: 400, headers: {}, body: '{}' }),
+    ingestStatus: async () => ({ log: { groups: 0, streams: 0, events: 0, stored_bytes: 0, last_sequence: 0 }, streams: [], forwarder: [], dead_letters: 0 }),
+    deadLetters: async () => [],
     detections: { store, notifications: dispatcher },
   });
   server = await new Promise((resolve) => {
