@@ -293,6 +293,30 @@ describe('Forwarder', () => {
     await waitFor(async () => (await forwarder.lag())[0]!.lagEvents === 0);
     await forwarder.stop();
   });
+
+  it('tells onIndexed of every document a write took (indexed or already held), never of a rejected one, and goes on when the listener throws', async () => {
+    const log = new MemoryLog();
+    log.subs = [{ logGroup: 'hids', destination: 'embedded', matches: () => true }];
+    const sink = new RecordingSink(undefined, (d) => (logOf(d) === 'line 2' ? { kind: 'rejected', reason: 'bad' } : undefined));
+    const told: unknown[] = [];
+    let calls = 0;
+    const forwarder = forwarderFor(log, sink, {
+      onIndexed: (destination, documents) => {
+        calls++;
+        told.push(...documents.map((d) => [destination, logOf(d)]));
+        if (calls === 1) throw new Error('listener bug');
+      },
+    });
+    await forwarder.start();
+    log.append('hids', 'i-1', [alert(1), alert(2), alert(3)]);
+    await waitFor(() => log.cursors.get('embedded') === 3);
+    // The same alert again (a transport redelivery): the sink already holds it.
+    log.append('hids', 'i-1', [alert(1)]);
+    await waitFor(() => log.cursors.get('embedded') === 4);
+    await forwarder.stop();
+    expect(told).toEqual([['embedded', 'line 1'], ['embedded', 'line 3'], ['embedded', 'line 1']]);
+    expect(sink.docs.size).toBe(2);
+  });
 });
 
 async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {

@@ -71,6 +71,12 @@ export interface ForwarderOptions {
   onDeadLetters?: (destination: string, count: number) => void;
   /** Documents a sink already held (same index and id: an event delivered twice), collapsed into one. */
   onDuplicates?: (destination: string, count: number) => void;
+  /**
+   * Documents a sink took, after each successful write (the rule engine's hook): those it indexed
+   * and those it already held (a redelivery after a crash, whose first delivery the engine may not
+   * have saved). Listeners dedupe by document id. Called synchronously: it must not block or throw.
+   */
+  onIndexed?: (destination: string, documents: IndexedDocument[]) => void;
   onRestart?: (destination: string, error: Error) => void;
 }
 
@@ -205,6 +211,7 @@ export class Forwarder {
     items.forEach((item, i) => byRecord.set(item.record, written.value[i] as DocumentOutcome));
     for (const f of failed) byRecord.set(f.record, { kind: 'rejected', reason: f.reason });
     const outcomes = records.map((r) => byRecord.get(r) ?? { kind: 'rejected' as const, reason: 'No document was made of this event.' });
+    this.indexed(destination, items, written.value);
     const delivered = outcomes.filter((o) => o.kind !== 'rejected').length;
     if (delivered > 0) this.options.onForwarded?.(destination, delivered);
     return { kind: 'ok', outcomes };
@@ -490,7 +497,24 @@ export class Forwarder {
     }
   }
 
+  /** Tells `onIndexed` of the documents a write took; a listener that throws does not fail the write. */
+  private indexed(destination: string, items: Item[], outcomes: readonly DocumentOutcome[]): void {
+    const listener = this.options.onIndexed;
+    if (!listener) return;
+    const documents: IndexedDocument[] = [];
+    outcomes.forEach((o, i) => {
+      if (o.kind !== 'rejected') documents.push((items[i] as Item).document);
+    });
+    if (documents.length === 0) return;
+    try {
+      listener(destination, documents);
+    } catch (e) {
+      this.options.log?.('error', { destination, err: (e as Error).message }, 'An indexed-documents listener failed; indexing goes on.');
+    }
+  }
+
   private async deadLetterRejected(destination: string, items: Item[], outcomes: DocumentOutcome[], deadLettered: Set<LogRecord>): Promise<void> {
+    this.indexed(destination, items, outcomes);
     const rejected: Letter[] = [];
     let duplicates = 0;
     outcomes.forEach((o, i) => {
