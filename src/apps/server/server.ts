@@ -31,6 +31,7 @@ import { CredentialStore, type GeneratedCredentials } from './credential-store.j
 import { healthOf } from './health.js';
 import { listen } from './listen.js';
 import { openOpenSearchParts, type OpenSearchParts } from './opensearch-parts.js';
+import { openNotifyParts, type NotifyParts } from './notify-parts.js';
 import { searchableIndex } from '../../sinks/opensearch/search-backend.js';
 import { preparePrivateDataDir, restrictDataFilesToOwner } from './private-files.js';
 import { resolveTls, type TlsMaterial } from './tls.js';
@@ -131,6 +132,8 @@ export interface RunningServer {
   audit: AuditStore;
   forwarder: Forwarder;
   metrics: ServerMetrics;
+  /** Detections (the durable store) and their notifications; the rule engine calls `notify` from its onDetection hook. */
+  detections: NotifyParts;
   /** A fresh one-time login link, for an admin session unless told `viewer`. */
   newLoginUrl(role?: QueryRole): string;
   /** Stops within `stopDeadlineMs`; true when everything closed in time. */
@@ -272,6 +275,15 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     await log.close();
     throw e;
   }
+  let detections: NotifyParts;
+  try {
+    detections = await openNotifyParts({ dataDir: config.dataDir, settings: config.notifications, logger, registry: metrics.registry, now });
+  } catch (e) {
+    await savedObjects.close();
+    await audit.close();
+    await log.close();
+    throw e;
+  }
   // The cluster is not asked anything here: a node that is down at start makes the server degraded, not stopped.
   const backendKind = config.backend ?? 'embedded';
   let openSearch: OpenSearchParts | undefined;
@@ -284,6 +296,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     index = openSearch?.backend ? openSearchIndex(openSearch) : await DuckDbStore.open({ path: join(config.dataDir, 'index.duckdb'), now, limits: config.limits ?? DEFAULT_LIMITS });
   } catch (e) {
     await openSearch?.close();
+    await detections.close();
     await savedObjects.close();
     await audit.close();
     await log.close();
@@ -381,6 +394,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     audit,
     auditLog: audit,
     savedObjects,
+    detections: { store: detections.store, notifications: detections.view },
     cloudWatch: async (request) => {
       const response = await handleCloudWatchLogs(request, {
         store: log,
@@ -442,6 +456,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
   const port = server.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
   const url = `${tls ? 'https' : 'http'}://${host}:${port}`;
+  detections.start(url);
   // The server's own link (printed at start) signs in as admin unless asked for less.
   const newLoginUrl = (role: QueryRole = 'admin'): string => `${url}/login?token=${sessions.issueLoginToken({ role, tokenId: 'hidsmon' })}`;
 
@@ -522,6 +537,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     audit,
     forwarder,
     metrics,
+    detections,
     newLoginUrl,
     // Bounded, so that SIGTERM ends a server whose sink is stuck within seconds: cursors are saved
     // after every batch a sink took, so whatever is abandoned here is delivered again next start.
@@ -543,6 +559,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
         if (clean && openSearch) clean = await within(openSearch.close(), left());
         clean = (await within(log.close(), Math.max(left(), 250))) && clean;
         clean = (await within(savedObjects.close(), Math.max(left(), 250))) && clean;
+        clean = (await within(detections.close(), Math.max(left(), 250))) && clean;
         clean = (await within(audit.close(), Math.max(left(), 250))) && clean;
         if (!clean) logger.warn({ deadlineMs: options.stopDeadlineMs ?? 5000 }, 'Stopped with work still in flight; it is redone on the next start.');
         return clean;
