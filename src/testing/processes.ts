@@ -17,8 +17,8 @@ export function freePort(): Promise<number> {
  * Starts `node <nodeArgs> server --data DIR --port PORT` and resolves once /healthz answers.
  * `nodeArgs` runs the CLI: `['--import', 'tsx', 'src/testing/cli-entry.ts']` from source, or a built file.
  */
-export async function startServerProcess(options: { nodeArgs: string[]; data: string; port: number; env: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, [...options.nodeArgs, 'server', '--data', options.data, '--port', String(options.port)], {
+export async function startServerProcess(options: { nodeArgs: string[]; data: string; port: number; env: NodeJS.ProcessEnv; timeoutMs?: number; args?: string[] }): Promise<ChildProcess> {
+  const proc = spawn(process.execPath, [...options.nodeArgs, 'server', '--data', options.data, '--port', String(options.port), ...(options.args ?? [])], {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
