@@ -1,11 +1,12 @@
 /**
  * @module The rules in force: the built-in pack, overridden by id by the rules of `<data>/rules/`
- * (files, and rules added through the API, which are written there). Listeners hear of every
+ * (files an operator put there, and rules added through the API, which are written to `api/` in it). Listeners hear of every
  * change, so that the engine picks it up at once. Pure.
  */
 import type { CompiledRule } from './rules.js';
 
-export type RuleSource = 'builtin' | 'file';
+/** `file`: put under the rules directory by an operator (read-only through the API); `api`: added through the API (kept under `<rules>/api/`). */
+export type RuleSource = 'builtin' | 'file' | 'api';
 
 export interface RuleEntry {
   compiled: CompiledRule;
@@ -38,9 +39,9 @@ export class RuleSet {
     return this.custom.get(id) ?? this.builtin.get(id);
   }
 
-  /** Adds or replaces a file rule. */
-  add(compiled: CompiledRule, file?: string): void {
-    this.custom.set(compiled.rule.id, { compiled, source: 'file', ...(file !== undefined ? { file } : {}) });
+  /** Adds or replaces a file or API rule. */
+  add(compiled: CompiledRule, source: Exclude<RuleSource, 'builtin'> = 'api', file?: string): void {
+    this.custom.set(compiled.rule.id, { compiled, source, ...(file !== undefined ? { file } : {}) });
     this.changed();
   }
 
@@ -51,10 +52,10 @@ export class RuleSet {
     return removed;
   }
 
-  /** Replaces every file rule at once (a reload of the rules directory). */
-  replaceFiles(entries: ReadonlyArray<{ compiled: CompiledRule; file: string }>): void {
+  /** Replaces every file and API rule at once (a reload of the rules directory). */
+  replaceFiles(entries: ReadonlyArray<{ compiled: CompiledRule; file: string; source: Exclude<RuleSource, 'builtin'> }>): void {
     this.custom.clear();
-    for (const e of entries) this.custom.set(e.compiled.rule.id, { compiled: e.compiled, source: 'file', file: e.file });
+    for (const e of entries) this.custom.set(e.compiled.rule.id, { compiled: e.compiled, source: e.source, file: e.file });
     this.changed();
   }
 
