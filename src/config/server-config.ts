@@ -13,6 +13,7 @@ import { DEFAULT_QUERY_LIMITS, type QueryLimits } from '../query/limits.js';
 import { loadBackendSettings, type Backend, type OpenSearchSettings } from './opensearch-config.js';
 import { GENERATE_HINT, weakSecretReason } from './secret-strength.js';
 import { loadNotificationSettings, type NotificationSettings } from '../notify/notify-config.js';
+import { loadDetectionSettings, type DetectionSettings } from '../detect/detect-config.js';
 
 export type { Backend, OpenSearchSettings } from './opensearch-config.js';
 
@@ -103,6 +104,8 @@ export interface ServerConfig {
   openSearch?: OpenSearchSettings;
   /** Where detections are notified (webhook, Slack, e-mail, SNS), which go where, and the throttle; absent: none. */
   notifications?: NotificationSettings;
+  /** The rule engine: on by default with the built-in pack; rules also from `<data>/rules/*.yaml`. */
+  detections?: DetectionSettings;
 }
 
 export const DEFAULTS: Omit<ServerConfig, 'dataDir'> = {
@@ -122,7 +125,7 @@ export const DEFAULTS: Omit<ServerConfig, 'dataDir'> = {
 };
 
 /** The YAML keys, as a user writes them. */
-const KEYS = ['host', 'port', 'data', 'owner', 'region', 'access_keys', 'api_tokens', 'trusted_networks', 'retention_days', 'audit_retention_days', 'auto_subscribe', 'health_lag_seconds', 'silent_host_seconds', 'limits', 'tls', 'backend', 'opensearch', 'notifications'];
+const KEYS = ['host', 'port', 'data', 'owner', 'region', 'access_keys', 'api_tokens', 'trusted_networks', 'retention_days', 'audit_retention_days', 'auto_subscribe', 'health_lag_seconds', 'silent_host_seconds', 'limits', 'tls', 'backend', 'opensearch', 'notifications', 'detections'];
 
 export interface ConfigSources {
   /** Contents of hidsmon.yaml, if there is one, and its name for messages. */
@@ -269,6 +272,7 @@ export function loadServerConfig(sources: ConfigSources): Result<ServerConfig, s
   const { backend, openSearch } = loadBackendSettings(file, env, sources.flags, where, problems);
 
   const notifications = loadNotificationSettings(file['notifications'], env, where('notifications'), problems);
+  const detections = loadDetectionSettings(file['detections'], where('detections'), problems);
 
   if (problems.length > 0) return err(problems);
   return ok({
@@ -290,6 +294,7 @@ export function loadServerConfig(sources: ConfigSources): Result<ServerConfig, s
     backend,
     ...(openSearch ? { openSearch } : {}),
     ...(notifications ? { notifications } : {}),
+    detections,
   });
 }
 

@@ -233,12 +233,34 @@ export interface SearchBackend {
    */
   openPointInTime?(keepAliveMs: number): Promise<string>;
   closePointInTime?(id: string): Promise<void>;
+  /**
+   * A whole result in the request's order (its sort and tie-breakers, as search_after pages it)
+   * read as one stream, for a backend that can do better than paging (the embedded store: one
+   * ordered statement whose chunks are read as they come). Without it, query/export.ts pages with
+   * search_after on a point in time. `size`, `searchAfter` and `aggregations` are not read.
+   */
+  scan?(request: SearchRequest, options?: ScanOptions): Promise<Result<HitScan, QueryError>>;
   fields(): Promise<FieldInfo[]>;
   indices(): Promise<IndexInfo[]>;
   /** Deletes one daily index; false if there was none. */
   deleteIndex(name: string): Promise<boolean>;
   /** Drops the daily indices older than `days` days before `nowMs`; returns their names. */
   deleteOlderThan(days: number, nowMs: number): Promise<string[]>;
+}
+
+export interface ScanOptions {
+  /** At most this many hits (default: all of them). */
+  maxRows?: number;
+}
+
+/** A whole result being read: the count, then the hits in order, a batch at a time. */
+export interface HitScan {
+  /** The matching documents, counted before the first batch. */
+  total: number;
+  /** The hits in order; ending it early (`return`) stops the read. A failed read throws. */
+  batches: AsyncGenerator<readonly IndexedDocument[], void, undefined>;
+  /** Stops the read and releases what it holds, whether or not a batch was taken. */
+  close(): Promise<void>;
 }
 
 export const MAX_HITS = 10_000;

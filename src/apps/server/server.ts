@@ -32,6 +32,7 @@ import { healthOf } from './health.js';
 import { listen } from './listen.js';
 import { openOpenSearchParts, type OpenSearchParts } from './opensearch-parts.js';
 import { openNotifyParts, type NotifyParts } from './notify-parts.js';
+import { openDetectionParts, type DetectionParts } from './detection-parts.js';
 import { searchableIndex } from '../../sinks/opensearch/search-backend.js';
 import { preparePrivateDataDir, restrictDataFilesToOwner } from './private-files.js';
 import { resolveTls, type TlsMaterial } from './tls.js';
@@ -134,6 +135,8 @@ export interface RunningServer {
   metrics: ServerMetrics;
   /** Detections (the durable store) and their notifications; the rule engine calls `notify` from its onDetection hook. */
   detections: NotifyParts;
+  /** The rule engine: its rules, its runner (`idle()`, `status()`) and `onDetection` (after the store, before notifications). */
+  detectionEngine: DetectionParts;
   /** A fresh one-time login link, for an admin session unless told `viewer`. */
   newLoginUrl(role?: QueryRole): string;
   /** Stops within `stopDeadlineMs`; true when everything closed in time. */
@@ -150,6 +153,8 @@ export interface StartOptions {
   wrapSink?: (sink: DocumentSink) => DocumentSink;
   /** How long stop() may take before it leaves what is still running (default 5 s). */
   stopDeadlineMs?: number;
+  /** How often the rule engine looks for silent hosts (default 5 s). */
+  detectionTickMs?: number;
   /** How often the TLS certificate is looked at again: renewed (auto) or re-read (files) (default hourly). */
   tlsRefreshIntervalMs?: number;
 }
@@ -316,6 +321,9 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
   const sinks = new Map<string, DocumentSink>();
   if (backendKind === 'embedded') sinks.set(EMBEDDED_DESTINATION, wrap(index));
   if (openSearch) sinks.set(OPENSEARCH_DESTINATION, backendKind === 'opensearch' ? wrap(openSearch.sink) : openSearch.sink);
+  // Rules on the stream: the backend's documents as the forwarder indexes them; new detections go to the notifications.
+  const detectionEngine = openDetectionParts({ dataDir: config.dataDir, ...(config.detections ? { settings: config.detections } : {}), store: detections.store, destination: backendDestination, logger, registry: metrics.registry, now, ...(options.detectionTickMs !== undefined ? { tickMs: options.detectionTickMs } : {}) });
+  detectionEngine.onDetection((d) => detections.notify(d));
   // What /api/ingest reports since this start (the fleet view's ingest health); /metrics has the same as counters.
   const sinceStart = { startedMs: now(), duplicates: new Map<string, number>(), rejected: new Map<string, number>() };
   const forwarder = new Forwarder({
@@ -332,6 +340,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
       sinceStart.duplicates.set(destination, (sinceStart.duplicates.get(destination) ?? 0) + n);
     },
     onRestart: (destination) => metrics.forwarderRestarts.inc(1, { destination }),
+    onIndexed: (destination, documents) => detectionEngine.onIndexed(destination, documents),
   });
   await forwarder.start();
   // PutLogEvents is throttled while a destination is too far behind (pipeline/admission.ts).
@@ -394,7 +403,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     audit,
     auditLog: audit,
     savedObjects,
-    detections: { store: detections.store, notifications: detections.view },
+    detections: { store: detections.store, notifications: detections.view, rules: detectionEngine.catalog },
     cloudWatch: async (request) => {
       const response = await handleCloudWatchLogs(request, {
         store: log,
@@ -538,6 +547,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     forwarder,
     metrics,
     detections,
+    detectionEngine,
     newLoginUrl,
     // Bounded, so that SIGTERM ends a server whose sink is stuck within seconds: cursors are saved
     // after every batch a sink took, so whatever is abandoned here is delivered again next start.
@@ -559,6 +569,8 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
         if (clean && openSearch) clean = await within(openSearch.close(), left());
         clean = (await within(log.close(), Math.max(left(), 250))) && clean;
         clean = (await within(savedObjects.close(), Math.max(left(), 250))) && clean;
+        // The engine evaluates what it has queued and saves its state; its last detections need the store open.
+        clean = (await within(detectionEngine.stop(), Math.max(left(), 2500))) && clean;
         clean = (await within(detections.close(), Math.max(left(), 250))) && clean;
         clean = (await within(audit.close(), Math.max(left(), 250))) && clean;
         if (!clean) logger.warn({ deadlineMs: options.stopDeadlineMs ?? 5000 }, 'Stopped with work still in flight; it is redone on the next start.');

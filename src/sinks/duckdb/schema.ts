@@ -379,11 +379,40 @@ const IDENTITY_COLUMNS: readonly ColumnName[] = ['ts', 'event_seq', 'event_id', 
 
 /** A row read back (columns in COLUMNS order) → the hit's index, id and document. */
 export function documentFromRow(row: readonly unknown[]): IndexedDocument {
-  const num = (c: ColumnName): number | undefined => (row[COL[c]] === null || row[COL[c]] === undefined ? undefined : Number(row[COL[c]]));
-  const text = (c: ColumnName): string | undefined => (typeof row[COL[c]] === 'string' ? (row[COL[c]] as string) : undefined);
-  const ts = num('ts') as number;
-  const message = text('message');
-  const patchText = text('patch');
+  const read = readRow(row);
+  return { index: read.index, id: read.id(), document: read.document };
+}
+
+/**
+ * As documentFromRow, with the hit's id computed when first read: an export's CSV and columns
+ * never read it, and for an alert it is a hash (alertDocumentId), a good part of a row's cost.
+ */
+export function documentFromRowLazily(row: readonly unknown[]): IndexedDocument {
+  const read = readRow(row);
+  let id: string | undefined;
+  return {
+    index: read.index,
+    get id(): string {
+      return (id ??= read.id());
+    },
+    document: read.document,
+  };
+}
+
+function rowNumber(row: readonly unknown[], c: ColumnName): number | undefined {
+  const value = row[COL[c]];
+  return value === null || value === undefined ? undefined : Number(value);
+}
+
+function rowText(row: readonly unknown[], c: ColumnName): string | undefined {
+  const value = row[COL[c]];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function readRow(row: readonly unknown[]): { index: string; id: () => string; document: AlertDocument } {
+  const ts = rowNumber(row, 'ts') as number;
+  const message = rowText(row, 'message');
+  const patchText = rowText(row, 'patch');
   const patch: unknown = patchText === undefined ? {} : JSON.parse(patchText);
   let doc: JsonObject;
   if (row[COL.patch_full] === true) doc = patch as JsonObject;
@@ -393,11 +422,11 @@ export function documentFromRow(row: readonly unknown[]): IndexedDocument {
     const base = withoutColumns(JSON.parse(message.slice(message.indexOf('{'))) as JsonObject, undefined);
     doc = applyMergePatch(base, patch) as JsonObject;
   }
-  const seq = num('event_seq');
-  const eventId = seq === undefined ? (text('event_id') as string) : cloudWatchEventId(ts, seq);
-  const offset = num('alert_offset');
-  const dedup = num('dedup_ts') as number;
-  const alertId = offset === undefined ? text('alert_id') : `${dedup / 1000}.${offset}`;
+  const seq = rowNumber(row, 'event_seq');
+  const eventId = seq === undefined ? (rowText(row, 'event_id') as string) : cloudWatchEventId(ts, seq);
+  const offset = rowNumber(row, 'alert_offset');
+  const dedup = rowNumber(row, 'dedup_ts') as number;
+  const alertId = offset === undefined ? rowText(row, 'alert_id') : `${dedup / 1000}.${offset}`;
   doc['@id'] = eventId;
   if (alertId !== undefined) doc['id'] = alertId;
   for (const column of COLUMNS) {
@@ -410,10 +439,13 @@ export function documentFromRow(row: readonly unknown[]): IndexedDocument {
     setNested(doc, column.path, value);
   }
   if (!isPlainObject(ownValue(doc, 'hidsmon'))) doc['hidsmon'] = {};
-  const logGroup = text('log_group') as string;
-  const logStream = text('log_stream') as string;
-  const id = alertId !== undefined ? alertDocumentId(logGroup, logStream, alertId) : eventId;
-  return { index: indexNameForTime(alertId !== undefined ? dedup : ts), id, document: doc as AlertDocument };
+  const logGroup = rowText(row, 'log_group') as string;
+  const logStream = rowText(row, 'log_stream') as string;
+  return {
+    index: indexNameForTime(alertId !== undefined ? dedup : ts),
+    id: () => (alertId !== undefined ? alertDocumentId(logGroup, logStream, alertId) : eventId),
+    document: doc as AlertDocument,
+  };
 }
 
 /** `@`-fields are top-level names with no nesting; others nest on dots. */

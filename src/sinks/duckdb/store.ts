@@ -30,6 +30,8 @@ import {
   type SearchResponse,
   type SortKey,
   type TermsBucket,
+  type HitScan,
+  type ScanOptions,
   DUPLICATE,
   INDEXED,
   writeSummary,
@@ -40,18 +42,21 @@ import { UnavailableError } from '../../pipeline/retry.js';
 import { databaseFileBytes, SerialQueue } from '../../storage/duckdb-support.js';
 import { DuckDbFieldResolver } from './field-resolver.js';
 import { countsByBucket, fillZonedHistogram, histogramGrouping, subTermsByBucket } from '../../query/zoned-histogram.js';
-import { COL, COLUMN_NAMES, EVENT_ID_FUNCTION, createStatements, documentFromRow, projectedColumns, duplicatesInStagingSql, eventSequence, FIELDS_TABLE, insertFromStagingSql, newStagedRowsSql, PACKED, rowFromDocument, STAGED_NUMBERS, STAGED_TEXTS, STAGING, stagedRowsSql, TABLE, type Row } from './schema.js';
+import { COL, COLUMN_NAMES, EVENT_ID_FUNCTION, createStatements, documentFromRow, documentFromRowLazily, projectedColumns, duplicatesInStagingSql, eventSequence, FIELDS_TABLE, insertFromStagingSql, newStagedRowsSql, PACKED, packedRowSql, rowFromDocument, rowFromPacked, STAGED_NUMBERS, STAGED_TEXTS, STAGING, stagedRowsSql, TABLE, type Row } from './schema.js';
 import * as rollups from './rollups.js';
 import { checkSearchRequest, DEFAULT_QUERY_LIMITS, searchTimedOut, tooManyBuckets, type QueryLimits } from '../../query/limits.js';
 import { ReadPool, ReadTimeoutError, type Deadline } from './read-pool.js';
 import { createDuckDbTextSql } from './text-sql.js';
 import { hitOrder } from './sort-sql.js';
+import { streamedScan } from './scan.js';
 import { sortFieldProblem } from '../../query/sort.js';
 
 const DAY_MS = 86_400_000;
 const CHUNK_ROWS = 2048;
 export const DEFAULT_MEMORY_LIMIT = '2GB';
 const IP_KEY_FUNCTION = 'hs_ip_key';
+/** Exports read at once, each on a connection and a sort of its own. */
+const MAX_OPEN_SCANS = 4;
 
 export interface DuckDbStoreOptions {
   /** The database file, or `:memory:` for tests. */
@@ -80,6 +85,8 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
   private readonly dynamicFields = new Map<string, FieldType>();
   private readonly limits: QueryLimits;
   private readonly text: TextSql;
+  /** The scans being opened or read (store.scan): stopped when the store closes. */
+  private readonly scans = new Set<{ opening?: Promise<unknown>; scan?: HitScan }>();
   private closed = false;
 
   private constructor(
@@ -258,6 +265,58 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
       }, this.limits.searchTimeoutMs);
     } catch (e) {
       if (e instanceof ReadTimeoutError) return err(searchTimedOut(this.limits));
+      throw e;
+    }
+  }
+
+  /**
+   * A whole result (an export) as ONE statement, ordered as search pages it (hitOrder: the same
+   * sort and tie-breakers), whose chunks are read as DuckDB produces them: no page is re-planned
+   * or re-sorted, and what the sort holds meanwhile is within the instance's memory limit (DuckDB
+   * spills beyond it). It runs on a connection of its own, not one of the searches', since a slow
+   * client holds it for as long as it takes; at most MAX_OPEN_SCANS run at once. The statement
+   * reads one snapshot, as a point in time does, and is interrupted when the reader stops early.
+   */
+  async scan(request: SearchRequest, options: ScanOptions = {}): Promise<Result<HitScan, QueryError>> {
+    this.assertOpen();
+    const unsortable = request.sort ? sortFieldProblem(request.sort, this.resolver().catalog()) : undefined;
+    if (unsortable) return err(unsortable);
+    if (this.scans.size >= MAX_OPEN_SCANS) return err({ kind: 'request', message: `At most ${MAX_OPEN_SCANS} exports run at once; try again when one has finished.` });
+    const params = new SqlParams();
+    const where = this.where(request, params);
+    if (!where.ok) return where;
+    const entry: { opening?: Promise<unknown>; scan?: HitScan } = {};
+    this.scans.add(entry);
+    const opening = this.openScan(request, options, params, where.value, () => void this.scans.delete(entry));
+    entry.opening = opening;
+    const opened = await opening.catch((e: unknown) => {
+      this.scans.delete(entry);
+      throw e;
+    });
+    if (opened.ok) entry.scan = opened.value;
+    else this.scans.delete(entry);
+    return opened;
+  }
+
+  private async openScan(request: SearchRequest, options: ScanOptions, params: SqlParams, where: string, forget: () => void): Promise<Result<HitScan, QueryError>> {
+    const connection = await this.instance.connect();
+    try {
+      connection.registerScalarFunction(ipKeyFunction());
+      connection.registerScalarFunction(eventIdFunction());
+      const refused = await refusedPattern(connection, params.regexPatterns);
+      if (refused) {
+        connection.closeSync();
+        return err(refused);
+      }
+      const counted = params.bind(`SELECT count(*) FROM ${TABLE} WHERE ${where}`);
+      const total = Number((await connection.runAndReadAll(counted.sql, counted.values as DuckDBValue[])).getRows()[0]?.[0] ?? 0);
+      const order = hitOrder(request.sort, request.sort ? this.resolver().field(request.sort.field) : undefined, params, IP_KEY_FUNCTION);
+      const limit = options.maxRows !== undefined && Number.isFinite(options.maxRows) ? ` LIMIT ${params.add(Math.max(0, Math.floor(options.maxRows)))}` : '';
+      // A row as one string (packedRowSql): each string read is a call across into JavaScript.
+      const statement = params.bind(`SELECT ${packedRowSql(request.sourceFields)} FROM ${TABLE} WHERE ${where} ORDER BY ${order.orderBy}${limit}`);
+      return ok(streamedScan(connection, { sql: statement.sql, values: statement.values as DuckDBValue[] }, total, (packed) => documentFromRowLazily(rowFromPacked(packed as string)), forget));
+    } catch (e) {
+      connection.closeSync();
       throw e;
     }
   }
@@ -553,6 +612,11 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     if (this.closed) return;
     await this.writes.run(async () => undefined);
     await this.reads.drain();
+    // Exports still being read stop here (their statements are interrupted, connections closed).
+    for (const entry of [...this.scans]) {
+      await entry.opening?.catch(() => undefined);
+      await entry.scan?.close();
+    }
     this.closed = true;
     this.reads.closeAll();
     this.writer.closeSync();
