@@ -27,6 +27,7 @@ const SUITES: Record<string, () => SuiteResult | Promise<SuiteResult>> = {
   fleet: async () => (await import('./fleet.bench.js')).runFleetBench(log),
   lambda: () => runLambdaBench(log),
   export: async () => (await import('./export.bench.js')).runExportBench(log),
+  'text-index': async () => (await import('./text-index.bench.js')).runTextIndexBench(log),
 };
 
 async function main(): Promise<number> {

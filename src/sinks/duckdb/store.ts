@@ -48,6 +48,8 @@ import { checkSearchRequest, DEFAULT_QUERY_LIMITS, searchTimedOut, tooManyBucket
 import { ReadPool, ReadTimeoutError, type Deadline } from './read-pool.js';
 import { createDuckDbTextSql } from './text-sql.js';
 import { hitOrder } from './sort-sql.js';
+import { TextIndexKeeper, textIndexRow } from './text-index-sync.js';
+import { textIndexQuery, type TextIndexQuery } from './text-index-query.js';
 import { streamedScan } from './scan.js';
 import { sortFieldProblem } from '../../query/sort.js';
 
@@ -71,6 +73,11 @@ export interface DuckDbStoreOptions {
   limits?: Partial<QueryLimits>;
   /** Read connections, so that this many searches run at once (default 3). */
   readConnections?: number;
+  /**
+   * false: no inverted index of the text fields (text-index.ts): text predicates scan the rows.
+   * The path that proves the index right. Default true.
+   */
+  textIndex?: boolean;
 }
 
 const DEFAULT_READ_CONNECTIONS = 3;
@@ -88,6 +95,10 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
   /** The scans being opened or read (store.scan): stopped when the store closes. */
   private readonly scans = new Set<{ opening?: Promise<unknown>; scan?: HitScan }>();
   private closed = false;
+  /** The inverted index of the text fields, and its catching up with DuckDB since open. */
+  private textIndex: TextIndexKeeper | undefined;
+  private textIndexCatchUp: Promise<void> = Promise.resolve();
+  private textIndexAnswers = 0;
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -120,7 +131,23 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     const store = new DuckDbStore(instance, writer, new ReadPool(readers), options);
     const fields = await writer.runAndReadAll(`SELECT path, type FROM ${FIELDS_TABLE}`);
     for (const [path, type] of fields.getRows()) store.dynamicFields.set(String(path), String(type) as FieldType);
+    if (options.textIndex !== false) {
+      const keeper = TextIndexKeeper.open(options.path);
+      store.textIndex = keeper;
+      // In the background, a day at a time between writes: until it is done, searches scan.
+      store.textIndexCatchUp = keeper.catchUp(writer, (step) => store.writes.run(step)).catch(() => undefined);
+    }
     return store;
+  }
+
+  /** Resolves when the text index has caught up with the rows held at open (searches scan until then). */
+  textIndexCaughtUp(): Promise<boolean> {
+    return this.textIndexCatchUp.then(() => this.textIndex?.ready ?? false);
+  }
+
+  /** Whether the text index answers now, and how many searches it has answered since open. */
+  textIndexStatus(): { ready: boolean; answered: number } {
+    return { ready: this.textIndex?.ready ?? false, answered: this.textIndexAnswers };
   }
 
   /**
@@ -183,6 +210,7 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     const chunks: DuckDBDataChunk[] = [];
     for (let start = 0; start < rows.length; start += CHUNK_ROWS) chunks.push(stagingChunk(rows, start, Math.min(rows.length, start + CHUNK_ROWS)));
     const range = [BigInt(minDedup), BigInt(maxDedup)];
+    const textEntries = this.textIndex ? rows.map(textIndexRow) : [];
     return this.writes.run(async () => {
       if (this.closed) return storeUnavailable(new Error('The store is closed.'));
       const newFields = this.newFields(rows);
@@ -210,6 +238,8 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
         }
         for (const [path, type] of newFields) await this.writer.run(`INSERT OR IGNORE INTO ${FIELDS_TABLE} VALUES ($1, $2)`, [path, type]);
         await this.writer.run('COMMIT');
+        // After DuckDB's commit, never before: the index is never ahead of the rows (text-index-sync.ts).
+        this.textIndex?.added(textEntries, duplicates);
         for (const [path, type] of newFields) if (!this.dynamicFields.has(path)) this.dynamicFields.set(path, type);
         for (let r = 0; r < rows.length; r++) outcomes[(rowDocuments[r] as number[])[0] as number] = duplicates?.has(r) ? DUPLICATE : INDEXED;
         return writeSummary(outcomes);
@@ -261,7 +291,14 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
       return await this.reads.use(async (connection, deadline) => {
         const refused = await refusedPattern(connection, params.regexPatterns);
         if (refused) return err(refused);
-        return this.searchOn(new DeadlineConnection(connection, deadline), request, size, where.value, params);
+        const dc = new DeadlineConnection(connection, deadline);
+        const text = this.textIndexPlan(request);
+        if (text === undefined) return this.searchOn(dc, request, size, where.value, params);
+        this.textIndexAnswers++;
+        const answer = await this.searchOn(dc, request, size, where.value, params, text);
+        // The index's page short of its own total would mean index and rows disagree: the scan answers.
+        if (answer.ok && size > 0 && !request.searchAfter && answer.value.total > answer.value.hits.length && answer.value.hits.length < size) return this.searchOn(dc, request, size, where.value, params);
+        return answer;
       }, this.limits.searchTimeoutMs);
     } catch (e) {
       if (e instanceof ReadTimeoutError) return err(searchTimedOut(this.limits));
@@ -322,7 +359,17 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
   }
 
   /** Buckets the aggregations ask for, where that is known before they run. */
-  private async searchOn(connection: ReadConnection, request: SearchRequest, size: number, whereSql: string, params: SqlParams): Promise<Result<SearchResponse, QueryError>> {
+  /**
+   * The text index's answer to the request's query (text-index-query.ts), when the index is
+   * caught up and answers it exactly; undefined: the scan answers.
+   */
+  private textIndexPlan(request: SearchRequest): TextIndexQuery | undefined {
+    if (!this.textIndex?.ready) return undefined;
+    const plan = textIndexQuery(request.query, this.resolver(), this.text, { nowMs: this.now(), ipKeyFunction: IP_KEY_FUNCTION, ...(request.timeZone !== undefined ? { timeZone: request.timeZone } : {}) });
+    return plan.kind === 'match' || plan.kind === 'none' ? plan : undefined;
+  }
+
+  private async searchOn(connection: ReadConnection, request: SearchRequest, size: number, whereSql: string, params: SqlParams, text?: TextIndexQuery): Promise<Result<SearchResponse, QueryError>> {
     {
       const started = performance.now();
       const query = (sql: string, p: SqlParams): ReturnType<DuckDBConnection['runAndReadAll']> => this.query(connection, sql, p);
@@ -331,7 +378,12 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
       const coverage = this.rollupCoverage(request);
       const totalParams = new SqlParams();
       const totalSql = coverage ? rollups.totalSql(coverage, totalParams) : `SELECT count(*) FROM ${TABLE} WHERE ${where.value}`;
-      const total = request.trackTotal === false ? -1 : Number((await query(totalSql, coverage ? totalParams : params)).getRows()[0]?.[0] ?? 0);
+      const index = text && this.textIndex?.index;
+      const textMatch = text?.kind === 'match' ? text.expression : undefined;
+      let total: number;
+      if (request.trackTotal === false) total = -1;
+      else if (index) total = textMatch === undefined ? 0 : index.count(textMatch, request.timeRange);
+      else total = Number((await query(totalSql, coverage ? totalParams : params)).getRows()[0]?.[0] ?? 0);
       const hits: Hit[] = [];
       if (size > 0 && total !== 0) {
         const pageParams = new SqlParams();
@@ -352,10 +404,18 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
           // By time: the page's time bound first, from the time column alone; the rows then come
           // from the row groups within it (zone maps), not from a sort of every matching row's columns.
           const dir = request.sort?.order === 'asc' ? 'ASC' : 'DESC';
-          const bound = await query(`SELECT ts FROM ${TABLE} WHERE ${pageWhere.value}${after} ORDER BY ts ${dir} LIMIT 1 OFFSET ${pageParams.add(size - 1)}`, pageParams);
-          const edge = bound.getRows()[0]?.[0];
-          const window = edge === undefined || edge === null ? '' : ` AND ts ${dir === 'ASC' ? '<=' : '>='} ${pageParams.add(Number(edge))}`;
-          page = `SELECT ${columns} FROM ${TABLE} WHERE ${pageWhere.value}${after}${window} ORDER BY ${order.orderBy} LIMIT ${limit}`;
+          if (index && !request.searchAfter) {
+            // The index's first `size` matches in time order give the page's times; the rows of
+            // those times that match (ties at the edge included) are the page, in the usual order.
+            const times = textMatch === undefined ? [] : [...new Set(index.times(textMatch, dir === 'ASC' ? 'asc' : 'desc', size, request.timeRange))];
+            const window = times.length === 0 ? ' AND FALSE' : ` AND ts BETWEEN ${pageParams.add(Math.min(...times))} AND ${pageParams.add(Math.max(...times))} AND ts IN (SELECT unnest(from_json(${pageParams.add(JSON.stringify(times))}, '["BIGINT"]')))`;
+            page = `SELECT ${columns} FROM ${TABLE} WHERE ${pageWhere.value}${window} ORDER BY ${order.orderBy} LIMIT ${limit}`;
+          } else {
+            const bound = await query(`SELECT ts FROM ${TABLE} WHERE ${pageWhere.value}${after} ORDER BY ts ${dir} LIMIT 1 OFFSET ${pageParams.add(size - 1)}`, pageParams);
+            const edge = bound.getRows()[0]?.[0];
+            const window = edge === undefined || edge === null ? '' : ` AND ts ${dir === 'ASC' ? '<=' : '>='} ${pageParams.add(Number(edge))}`;
+            page = `SELECT ${columns} FROM ${TABLE} WHERE ${pageWhere.value}${after}${window} ORDER BY ${order.orderBy} LIMIT ${limit}`;
+          }
         } else {
           // By a field: the page's rows are chosen by their row ids and sort values alone, then read whole.
           page =
@@ -580,6 +640,7 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     return this.writes.run(async () => {
       this.assertOpen();
       const deleted = await this.deleteRows('dedup_ts >= $1 AND dedup_ts < $2', [BigInt(day), BigInt(day + DAY_MS)]);
+      this.textIndex?.deleted(day / DAY_MS, day / DAY_MS + 1);
       if (deleted > 0) await this.writer.run('CHECKPOINT');
       return deleted > 0;
     });
@@ -591,6 +652,7 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     if (old.length === 0) return [];
     await this.writes.run(async () => {
       await this.deleteRows('dedup_ts < $1', [BigInt(cutoff)]);
+      this.textIndex?.deleted(Number.MIN_SAFE_INTEGER, cutoff / DAY_MS);
       await this.writer.run('CHECKPOINT');
     });
     return old;
@@ -605,7 +667,7 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
 
   /** Bytes of the database file and its write-ahead log. */
   fileBytes(): number {
-    return databaseFileBytes(this.options.path);
+    return databaseFileBytes(this.options.path) + (this.textIndex?.bytes() ?? 0);
   }
 
   async close(): Promise<void> {
@@ -618,6 +680,7 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
       await entry.scan?.close();
     }
     this.closed = true;
+    this.textIndex?.close();
     this.reads.closeAll();
     this.writer.closeSync();
     this.instance.closeSync();
