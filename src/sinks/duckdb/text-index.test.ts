@@ -1,0 +1,152 @@
+/**
+ * The text index kept with the store: index deletion and retention remove its postings, a restart
+ * finds it caught up, an index behind DuckDB (a crash between the two commits) or ahead of it (a
+ * crash between the two deletes) is rebuilt from DuckDB at open, and after kill -9 of a writer the
+ * index answers as the scan does.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cloudWatchEventId } from '../../core/ids.js';
+import { parseQueryInput } from '../../query/parse-query.js';
+import type { SearchRequest } from '../../query/search-api.js';
+import { documentFromLogEvent } from '../../transforms/to-document.js';
+import { DuckDbStore } from './store.js';
+import { TextIndex } from './text-index.js';
+
+const DAY_MS = 86_400_000;
+const DAY0 = Date.UTC(2024, 2, 1);
+const tmp = mkdtempSync(join(tmpdir(), 'hidsmon-text-index-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** Documents on days 0..2: "alpha" only on day 0, "beta gamma" on day 1, "delta" on every day. */
+function documents() {
+  const texts = ['alpha delta', 'beta gamma delta', 'delta epsilon'];
+  return Array.from({ length: 30 }, (_, i) => {
+    const day = i % 3;
+    const ts = DAY0 + day * DAY_MS + i * 60_000;
+    const alert = { rule: { level: 3, comment: `rule ${day}` }, id: `${Math.floor(ts / 1000)}.${i}`, full_log: `${texts[day]} n${i}` };
+    return documentFromLogEvent({ eventId: cloudWatchEventId(ts, i), timestampMs: ts, message: JSON.stringify(alert), owner: 'o', logGroup: 'g', logStream: 's' });
+  });
+}
+
+const QUERIES = ['alpha', '"beta gamma"', 'delta', 'full_log:del*', 'delta AND NOT alpha', 'rule.comment:"rule 2"', 'zeta'];
+
+function request(q: string): SearchRequest {
+  const parsed = parseQueryInput(q);
+  if (!parsed.ok) throw new Error(parsed.error.message);
+  return { query: parsed.value, size: 5 };
+}
+
+async function answers(store: DuckDbStore, queries: readonly string[] = QUERIES): Promise<Array<{ q: string; total: number; ids: string[] }>> {
+  const out = [];
+  for (const q of queries) {
+    const result = await store.search(request(q));
+    if (!result.ok) throw new Error(result.error.message);
+    out.push({ q, total: result.value.total, ids: result.value.hits.map((h) => h.id) });
+  }
+  return out;
+}
+
+/** The answers of the store at `path` by scan (the index left alone). */
+async function scanned(path: string, queries: readonly string[] = QUERIES) {
+  const store = await DuckDbStore.open({ path, textIndex: false });
+  try {
+    return await answers(store, queries);
+  } finally {
+    await store.close();
+  }
+}
+
+async function indexed(path: string, queries: readonly string[] = QUERIES) {
+  const store = await DuckDbStore.open({ path });
+  try {
+    expect(await store.textIndexCaughtUp()).toBe(true);
+    const before = store.textIndexStatus().answered;
+    const result = await answers(store, queries);
+    expect(store.textIndexStatus().answered - before).toBeGreaterThan(0);
+    return result;
+  } finally {
+    await store.close();
+  }
+}
+
+function dayCounts(path: string): Map<number, number> {
+  const index = TextIndex.open(`${path}.text.sqlite`);
+  try {
+    return index.dayCounts();
+  } finally {
+    index.close();
+  }
+}
+
+describe('text index with the store', () => {
+  it('index deletion and retention remove the postings of those days', async () => {
+    const store = await DuckDbStore.open({ path: ':memory:' });
+    await store.textIndexCaughtUp();
+    await store.write(documents());
+    expect((await answers(store, ['alpha', 'delta'])).map((a) => a.total)).toEqual([10, 30]);
+    await store.deleteIndex('cwl-2024.03.01');
+    const afterDelete = await answers(store, ['alpha', 'delta', '"beta gamma"']);
+    expect(afterDelete.map((a) => a.total)).toEqual([0, 20, 10]);
+    await store.deleteOlderThan(1, DAY0 + 3 * DAY_MS); // keeps day 2 only
+    expect((await answers(store, ['delta', '"beta gamma"', 'epsilon'])).map((a) => a.total)).toEqual([10, 0, 10]);
+    expect(store.textIndexStatus().answered).toBeGreaterThanOrEqual(8);
+    await store.close();
+  });
+
+  it('is caught up after a restart, and answers as the scan does', async () => {
+    const path = join(tmp, 'restart.duckdb');
+    const store = await DuckDbStore.open({ path });
+    await store.textIndexCaughtUp();
+    await store.write(documents());
+    await store.close();
+    expect(dayCounts(path)).toEqual(new Map([[19783, 10], [19784, 10], [19785, 10]]));
+    expect(await indexed(path)).toEqual(await scanned(path));
+  });
+
+  it('rebuilds at open a day the index lacks (behind DuckDB) or still holds (ahead of it)', async () => {
+    const path = join(tmp, 'repair.duckdb');
+    const store = await DuckDbStore.open({ path });
+    await store.textIndexCaughtUp();
+    await store.write(documents());
+    await store.close();
+    // Behind: the index lost day 1's rows, as if the process died after DuckDB's commit.
+    const index = TextIndex.open(`${path}.text.sqlite`);
+    index.deleteDays(19784, 19785);
+    index.close();
+    const expected = await scanned(path);
+    expect(await indexed(path)).toEqual(expected);
+    // Ahead: DuckDB deleted day 0 while the index was not kept (as if the process died between the deletes).
+    const bare = await DuckDbStore.open({ path, textIndex: false });
+    await bare.deleteIndex('cwl-2024.03.01');
+    await bare.close();
+    expect(dayCounts(path).get(19783)).toBe(10);
+    const afterDelete = await scanned(path);
+    expect(afterDelete.find((a) => a.q === 'alpha')?.total).toBe(0);
+    expect(await indexed(path)).toEqual(afterDelete);
+    expect(dayCounts(path).has(19783)).toBe(false);
+  });
+
+  it('after kill -9 of a writer, reopens caught up and answers as the scan does', async () => {
+    const path = join(tmp, 'killed.duckdb');
+    const child = new URL('../../testing/store-writer-child.ts', import.meta.url).pathname;
+    await new Promise<void>((resolve, reject) => {
+      const proc = spawn(process.execPath, ['--import', 'tsx', child, path, '300'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let acks = 0;
+      let stderr = '';
+      proc.stderr.on('data', (c) => (stderr += c));
+      proc.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        acks += chunk.split('\n').filter((l) => l.startsWith('ack ')).length;
+        if (acks >= 5) proc.kill('SIGKILL');
+      });
+      proc.on('exit', (code, signal) => (signal === 'SIGKILL' ? resolve() : reject(new Error(`writer exited ${code}: ${stderr}`))));
+    });
+    const queries = ['sshd', '"did not receive identification"', 'fail*', 'session AND NOT root'];
+    const expected = await scanned(path, queries);
+    expect(expected[0]?.total).toBeGreaterThan(0);
+    expect(await indexed(path, queries)).toEqual(expected);
+  }, 120_000);
+});
