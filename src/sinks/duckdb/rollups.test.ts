@@ -111,7 +111,7 @@ const requestArb = fc.record({
   filtered: fc.constantFrom(false, false, false, true),
 });
 
-function searchOf(q: fc.Infer<typeof requestArb>): SearchRequest {
+function searchOf(q: typeof requestArb extends fc.Arbitrary<infer T> ? T : never): SearchRequest {
   // Some ranges start and end on slot boundaries, as the dashboard's rounded ranges do.
   const fromMs = q.whole ? Math.floor(q.from / SLOT_MS) * SLOT_MS : q.from;
   const toMs = q.whole ? fromMs + Math.ceil(q.length / SLOT_MS) * SLOT_MS - 1 : q.from + q.length;
@@ -206,7 +206,7 @@ describe('rollups', () => {
     {
       const instance = await DuckDBInstance.create(path);
       const connection = await instance.connect();
-      await connection.run(`UPDATE hs_rollup SET n = n + 1000 WHERE slot = (SELECT min(slot) FROM hs_rollup) AND dim = 0`);
+      for (const [table, key] of [['hs_rollup', 'slot'], ['hs_rollup_day', 'day']]) await connection.run(`UPDATE ${table} SET n = n + 1000 WHERE ${key} = (SELECT min(${key}) FROM ${table}) AND dim = 0`);
       connection.closeSync();
       instance.closeSync();
     }

@@ -1,9 +1,10 @@
 /**
- * @module The embedded store's rollups: alert counts per quarter hour (of `@timestamp`) in total
- * and per value of the dashboard's fields, kept in the same transaction as the rows they count
- * (written, deleted), so that the dashboard's panels over an unfiltered query cost what the number
- * of quarter hours costs, not the number of alerts: whole quarter hours come from the rollup, the
- * partial ones at a range's edges from the rows. Pure: SQL text and plans; the store runs them.
+ * @module The embedded store's rollups: alert counts per quarter hour and per UTC day (of
+ * `@timestamp`), in total and per value of the dashboard's fields, kept in the same transaction as
+ * the rows they count (written, deleted), so that the dashboard's panels over an unfiltered query
+ * cost what the number of days costs, not the number of alerts: whole days come from the daily
+ * level, the whole quarter hours of a range's partial days from the quarter hours, the partial
+ * quarter hours at its edges from the rows. Pure: SQL text and plans; the store runs them.
  *
  * Why a quarter hour: every time-zone offset in use is a whole number of quarter hours, so a
  * histogram in any zone (Asia/Kolkata's +5:30, Asia/Kathmandu's +5:45) with an interval of whole
@@ -18,9 +19,11 @@ import { TABLE } from './schema.js';
 
 export const SLOT_MS = 900_000;
 export const ROLLUP_TABLE = 'hs_rollup';
+export const DAY_TABLE = 'hs_rollup_day';
+const DAY_MS = 86_400_000;
 const STATE_TABLE = 'hs_rollup_state';
 /** Bump when the dimensions or their values change: a store opened with another version rebuilds its rollup from the rows. */
-export const ROLLUP_VERSION = 1;
+export const ROLLUP_VERSION = 2;
 
 /** A rolled-up field: its number in the table, and the SQL type its values are read back as. */
 export interface RollupDimension {
@@ -70,44 +73,60 @@ const VALUE_SQL: ReadonlyMap<number, string> = new Map(ROLLUP_DIMENSIONS.map((d)
 
 export function rollupStatements(): string[] {
   return [
-    `CREATE TABLE IF NOT EXISTS ${ROLLUP_TABLE} (slot BIGINT NOT NULL, dim UTINYINT NOT NULL, v VARCHAR NOT NULL, n BIGINT NOT NULL, PRIMARY KEY (slot, dim, v))`,
+    ...LEVELS.map((l) => `CREATE TABLE IF NOT EXISTS ${l.table} (${l.key} BIGINT NOT NULL, dim UTINYINT NOT NULL, v VARCHAR NOT NULL, n BIGINT NOT NULL, PRIMARY KEY (${l.key}, dim, v))`),
     `CREATE TABLE IF NOT EXISTS ${STATE_TABLE} (version INTEGER NOT NULL)`,
   ];
 }
 
+/** The rollup's two levels: quarter hours (histograms in any zone, a range's partial days) and UTC days (the whole days of a range). */
+const LEVELS = [
+  { table: ROLLUP_TABLE, key: 'slot', ms: SLOT_MS },
+  { table: DAY_TABLE, key: 'day', ms: DAY_MS },
+] as const;
+
 /**
- * SQL that adds (`sign` 1) or takes away (-1) the counts of `rows`, a SELECT of rows shaped as the
- * table's (at least ts and the dimensions' columns). Takings-away leave zero counts: run
- * `DROP_EMPTY_SLOTS_SQL` after them.
+ * Statements that add (`sign` 1) or take away (-1) the counts of `rows`, a SELECT of rows shaped
+ * as the table's (at least ts and the dimensions' columns), at each level. Takings-away leave zero
+ * counts: run DROP_EMPTY_STATEMENTS after them.
  */
-export function rollupDeltaSql(rows: string, sign: 1 | -1): string {
+export function rollupDeltaStatements(rows: string, sign: 1 | -1): string[] {
   const dims = [TOTAL_DIM, ...ROLLUP_DIMENSIONS.map((d) => d.dim)];
   const values = ["''", ...ROLLUP_DIMENSIONS.map((d) => `CAST(${VALUE_SQL.get(d.dim) as string} AS VARCHAR)`)];
-  return (
-    `INSERT INTO ${ROLLUP_TABLE} SELECT (ts // ${SLOT_MS}) * ${SLOT_MS} AS slot, dim, v, ${sign} * count(*) AS n ` +
-    `FROM (SELECT ts, unnest([${dims.join(', ')}]) AS dim, unnest([${values.join(', ')}]) AS v FROM (${rows}) r) WHERE v IS NOT NULL GROUP BY ALL ` +
-    `ON CONFLICT (slot, dim, v) DO UPDATE SET n = n + excluded.n`
+  return LEVELS.map(
+    (l) =>
+      `INSERT INTO ${l.table} SELECT (ts // ${l.ms}) * ${l.ms} AS ${l.key}, dim, v, ${sign} * count(*) AS n ` +
+      `FROM (SELECT ts, unnest([${dims.join(', ')}]) AS dim, unnest([${values.join(', ')}]) AS v FROM (${rows}) r) WHERE v IS NOT NULL GROUP BY ALL ` +
+      `ON CONFLICT (${l.key}, dim, v) DO UPDATE SET n = n + excluded.n`,
   );
 }
 
-export const DROP_EMPTY_SLOTS_SQL = `DELETE FROM ${ROLLUP_TABLE} WHERE n = 0`;
+export const DROP_EMPTY_STATEMENTS = LEVELS.map((l) => `DELETE FROM ${l.table} WHERE n = 0`);
 
 /** Statements (one transaction) that make the rollup the counts of every row, marked current. */
 export function rebuildRollupStatements(): string[] {
-  return [`DELETE FROM ${ROLLUP_TABLE}`, rollupDeltaSql(`SELECT * FROM ${TABLE}`, 1), `DELETE FROM ${STATE_TABLE}`, `INSERT INTO ${STATE_TABLE} VALUES (${ROLLUP_VERSION})`];
+  return [...LEVELS.map((l) => `DELETE FROM ${l.table}`), ...rollupDeltaStatements(`SELECT * FROM ${TABLE}`, 1), `DELETE FROM ${STATE_TABLE}`, `INSERT INTO ${STATE_TABLE} VALUES (${ROLLUP_VERSION})`];
 }
 
 export const ROLLUP_VERSION_SQL = `SELECT max(version) FROM ${STATE_TABLE}`;
 
+/** Epoch ms, from inclusive, to exclusive. */
+interface Span {
+  fromMs: number;
+  toMs: number;
+}
+
 /**
- * Which part of a request the rollup answers: the whole slots `[fromSlot, toSlot)`, and the rows
- * at the edges (before the first whole slot, from the end of the last) that the rows answer.
+ * Which part of a request the rollup answers: for an unbounded request all of it; for a range,
+ * the whole quarter hours (`slots`, from `firstSlot` to `endSlot`), of which the whole UTC days,
+ * and the times at the edges outside whole slots, which the rows answer.
  */
-export interface RollupCoverage {
-  /** SQL over the rollup's `slot`: the whole slots of the range. */
-  slots: (params: SqlParams) => string;
-  /** SQL over the rows' `ts`: the range's times outside whole slots (FALSE when none). */
-  edges: (params: SqlParams) => string;
+export type RollupCoverage = { kind: 'all' } | { kind: 'range'; slots: Span; days: Span | undefined; raw: Span[] };
+
+/** Where a count's parts come from: days from the daily level, slots from the quarter hours, raw from the rows. */
+interface Parts {
+  days: Span | 'all' | undefined;
+  slots: Span[] | 'all';
+  raw: Span[];
 }
 
 /**
@@ -118,16 +137,54 @@ export interface RollupCoverage {
 export function rollupCoverage(request: SearchRequest): RollupCoverage | undefined {
   if (!matchesEverything(request.query)) return undefined;
   const range = request.timeRange;
-  if (range === undefined) return { slots: () => 'TRUE', edges: () => 'FALSE' };
+  if (range === undefined) return { kind: 'all' };
   // The range is inclusive at both ends: a slot [s, s + SLOT) is whole when from <= s and s + SLOT - 1 <= to.
-  const first = Math.ceil(range.fromMs / SLOT_MS) * SLOT_MS;
-  const end = Math.floor((range.toMs + 1) / SLOT_MS) * SLOT_MS;
-  if (end - first < SLOT_MS) return undefined;
-  return {
-    slots: (p) => `slot >= ${p.add(first)} AND slot < ${p.add(end)}`,
-    edges: (p) => `((ts >= ${p.add(range.fromMs)} AND ts < ${p.add(first)}) OR (ts >= ${p.add(end)} AND ts <= ${p.add(range.toMs)}))`,
-  };
+  const firstSlot = Math.ceil(range.fromMs / SLOT_MS) * SLOT_MS;
+  const endSlot = Math.floor((range.toMs + 1) / SLOT_MS) * SLOT_MS;
+  if (endSlot - firstSlot < SLOT_MS) return undefined;
+  const firstDay = Math.ceil(firstSlot / DAY_MS) * DAY_MS;
+  const endDay = Math.floor(endSlot / DAY_MS) * DAY_MS;
+  const raw = [
+    { fromMs: range.fromMs, toMs: firstSlot },
+    { fromMs: endSlot, toMs: range.toMs + 1 },
+  ].filter((r) => r.toMs > r.fromMs);
+  return { kind: 'range', slots: { fromMs: firstSlot, toMs: endSlot }, days: endDay > firstDay ? { fromMs: firstDay, toMs: endDay } : undefined, raw };
 }
+
+/** The parts of a coverage for counts at a grain (undefined: no grain, terms and totals): days only where a grain is whole days. */
+function partsOf(c: RollupCoverage, grainMs: number | undefined): Parts {
+  const byDays = grainMs === undefined || grainMs % DAY_MS === 0;
+  if (c.kind === 'all') return byDays ? { days: 'all', slots: [], raw: [] } : { days: undefined, slots: 'all', raw: [] };
+  if (!byDays || c.days === undefined) return { days: undefined, slots: [c.slots], raw: c.raw };
+  const slots = [
+    { fromMs: c.slots.fromMs, toMs: c.days.fromMs },
+    { fromMs: c.days.toMs, toMs: c.slots.toMs },
+  ].filter((s) => s.toMs > s.fromMs);
+  return { days: c.days, slots, raw: c.raw };
+}
+
+/**
+ * SELECTs, to be joined by UNION ALL, of (k, v, n) over a coverage's parts: k the grain a time
+ * falls in (NULL without a grain), v the dimension's value typed as the field's column (NULLs
+ * included; the total's is ''), n a count. TRY_CAST: DuckDB may cast before it filters on `dim`,
+ * and other dimensions' values are not numbers; within its own dimension every value is one.
+ */
+function partSelects(c: RollupCoverage, d: RollupDimension | undefined, grainMs: number | undefined, params: SqlParams): string[] {
+  const parts = partsOf(c, grainMs);
+  const g = grainMs === undefined ? undefined : params.add(grainMs);
+  const key = (column: string): string => (g === undefined ? 'NULL' : `(${column} // ${g}) * ${g}`);
+  const dim = d?.dim ?? TOTAL_DIM;
+  const value = d === undefined ? "''" : `TRY_CAST(v AS ${d.sqlType})`;
+  const within = (column: string, span: Span | 'all'): string => (span === 'all' ? '' : ` AND ${column} >= ${params.add(span.fromMs)} AND ${column} < ${params.add(span.toMs)}`);
+  const selects: string[] = [];
+  if (parts.days !== undefined) selects.push(`SELECT ${key('day')} AS k, ${value} AS v, n FROM ${DAY_TABLE} WHERE dim = ${dim}${within('day', parts.days)}`);
+  for (const span of parts.slots === 'all' ? (['all'] as const) : parts.slots) selects.push(`SELECT ${key('slot')} AS k, ${value} AS v, n FROM ${ROLLUP_TABLE} WHERE dim = ${dim}${within('slot', span)}`);
+  // One statement per edge: a single range on ts lets DuckDB skip the row groups outside it.
+  for (const span of parts.raw) selects.push(`SELECT ${key('ts')} AS k, ${d === undefined ? "''" : (VALUE_SQL.get(d.dim) as string)} AS v, 1 AS n FROM ${TABLE} WHERE TRUE${within('ts', span)}`);
+  return selects;
+}
+
+const union = (selects: string[]): string => selects.join(' UNION ALL ');
 
 /** True for match_all, and a bool of nothing but match_alls to satisfy (an empty query with no filters, as the API builds it). */
 export function matchesEverything(node: QueryNode): boolean {
@@ -139,15 +196,7 @@ export function matchesEverything(node: QueryNode): boolean {
 
 /** SQL of the number of documents in the coverage. */
 export function totalSql(c: RollupCoverage, params: SqlParams): string {
-  return `SELECT (SELECT coalesce(sum(n), 0) FROM ${ROLLUP_TABLE} WHERE dim = ${TOTAL_DIM} AND ${c.slots(params)}) + (SELECT count(*) FROM ${TABLE} WHERE ${c.edges(params)})`;
-}
-
-/** SQL of (value, count) rows of a dimension in the coverage: values typed as the field's column, NULLs included. */
-function valueCountsSql(c: RollupCoverage, d: RollupDimension, params: SqlParams): string {
-  return (
-    `SELECT CAST(v AS ${d.sqlType}) AS v, n FROM ${ROLLUP_TABLE} WHERE dim = ${d.dim} AND ${c.slots(params)} ` +
-    `UNION ALL SELECT ${VALUE_SQL.get(d.dim) as string} AS v, 1 AS n FROM ${TABLE} WHERE ${c.edges(params)}`
-  );
+  return `SELECT coalesce(sum(n), 0) FROM (${union(partSelects(c, undefined, undefined, params))})`;
 }
 
 /**
@@ -156,13 +205,13 @@ function valueCountsSql(c: RollupCoverage, d: RollupDimension, params: SqlParams
  */
 export function termsSql(c: RollupCoverage, d: RollupDimension, order: string, size: number, params: SqlParams): string {
   return (
-    `WITH c AS (SELECT v, sum(n) AS c FROM (${valueCountsSql(c, d, params)}) WHERE v IS NOT NULL GROUP BY v) ` +
+    `WITH c AS (SELECT v, sum(n) AS c FROM (${union(partSelects(c, d, undefined, params))}) WHERE v IS NOT NULL GROUP BY v) ` +
     `SELECT v, c, sum(c) OVER () AS n FROM c ORDER BY c DESC, ${order} ASC, v ASC LIMIT ${params.add(size)}`
   );
 }
 
 export function cardinalitySql(c: RollupCoverage, d: RollupDimension, params: SqlParams): string {
-  return `SELECT count(DISTINCT v) FROM (${valueCountsSql(c, d, params)}) WHERE v IS NOT NULL`;
+  return `SELECT count(DISTINCT v) FROM (${union(partSelects(c, d, undefined, params))}) WHERE v IS NOT NULL`;
 }
 
 /** True when histogram grains of this size are whole slots (and so are answered by them). */
@@ -172,18 +221,10 @@ export function slotsMakeGrains(grainMs: number): boolean {
 
 /** SQL of (grain start, count) rows: the histogram's counts at a grain of whole slots. */
 export function histogramSql(c: RollupCoverage, grainMs: number, params: SqlParams): string {
-  const g = params.add(grainMs);
-  return (
-    `SELECT k, sum(n) FROM (SELECT (slot // ${g}) * ${g} AS k, n FROM ${ROLLUP_TABLE} WHERE dim = ${TOTAL_DIM} AND ${c.slots(params)} ` +
-    `UNION ALL SELECT (ts // ${g}) * ${g} AS k, 1 AS n FROM ${TABLE} WHERE ${c.edges(params)}) GROUP BY k`
-  );
+  return `SELECT k, sum(n) FROM (${union(partSelects(c, undefined, grainMs, params))}) GROUP BY k`;
 }
 
 /** SQL of (grain start, value, count) rows: a histogram's terms sub-aggregation at a grain of whole slots. */
 export function histogramTermsSql(c: RollupCoverage, d: RollupDimension, grainMs: number, params: SqlParams): string {
-  const g = params.add(grainMs);
-  return (
-    `SELECT k, v, sum(n) FROM (SELECT (slot // ${g}) * ${g} AS k, CAST(v AS ${d.sqlType}) AS v, n FROM ${ROLLUP_TABLE} WHERE dim = ${d.dim} AND ${c.slots(params)} ` +
-    `UNION ALL SELECT (ts // ${g}) * ${g} AS k, ${VALUE_SQL.get(d.dim) as string} AS v, 1 AS n FROM ${TABLE} WHERE ${c.edges(params)}) WHERE v IS NOT NULL GROUP BY k, v`
-  );
+  return `SELECT k, v, sum(n) FROM (${union(partSelects(c, d, grainMs, params))}) WHERE v IS NOT NULL GROUP BY k, v`;
 }

@@ -74,6 +74,11 @@ export interface DuckDbStoreOptions {
   /** Read connections, so that this many searches run at once (default 3). */
   readConnections?: number;
   /**
+   * false: every count from the rows, none from the rollup (rollups.ts), which is kept all the
+   * same; the path that proves the rollup right. Default true.
+   */
+  useRollups?: boolean;
+  /**
    * false: no inverted index of the text fields (text-index.ts): text predicates scan the rows.
    * The path that proves the index right. Default true.
    */
@@ -83,11 +88,6 @@ export interface DuckDbStoreOptions {
 const DEFAULT_READ_CONNECTIONS = 3;
 
 export class DuckDbStore implements DocumentSink, SearchBackend {
-  /**
-   * false: every count from the rows, none from the rollup (rollups.ts), which is kept all the
-   * same; the path that proves the rollup right. Default true.
-   */
-  useRollups?: boolean;
   private readonly writes = new SerialQueue();
   private readonly dynamicFields = new Map<string, FieldType>();
   private readonly limits: QueryLimits;
@@ -227,13 +227,14 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
           if (pass === 1) {
             duplicates = new Set((await this.writer.runAndReadAll(duplicatesInStagingSql('$1', '$2'), range)).getRows().map((r) => Number(r[0])));
             // The rollup counts only the rows this write adds: a re-delivered alert is counted once.
-            await this.writer.run(rollups.rollupDeltaSql(newStagedRowsSql('$1', '$2'), 1), range);
+            for (const statement of rollups.rollupDeltaStatements(newStagedRowsSql('$1', '$2'), 1)) await this.writer.run(statement, range);
           }
           const inserted = await this.writer.run(insertFromStagingSql('$1', '$2'), range);
           if (pass === 0 && inserted.rowsChanged < rows.length) {
             await this.writer.run('ROLLBACK');
             continue;
           }
+          if (pass === 0) for (const statement of rollups.rollupDeltaStatements(stagedRowsSql('TRUE'), 1)) await this.writer.run(statement);
           break;
         }
         for (const [path, type] of newFields) await this.writer.run(`INSERT OR IGNORE INTO ${FIELDS_TABLE} VALUES ($1, $2)`, [path, type]);
@@ -243,7 +244,6 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
         for (const [path, type] of newFields) if (!this.dynamicFields.has(path)) this.dynamicFields.set(path, type);
         for (let r = 0; r < rows.length; r++) outcomes[(rowDocuments[r] as number[])[0] as number] = duplicates?.has(r) ? DUPLICATE : INDEXED;
         return writeSummary(outcomes);
-          if (pass === 0) await this.writer.run(rollups.rollupDeltaSql(stagedRowsSql('TRUE'), 1));
       } catch (e) {
         await this.writer.run('ROLLBACK').catch(() => undefined);
         if (isUnavailableDatabase(e)) return storeUnavailable(e as Error);
@@ -465,6 +465,9 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
       return this.dateHistogram(connection, agg, intervalMs, request, where.value, params);
     }
     const field = this.resolver().field(aggregatableField(agg.field));
+    // An unfiltered query on a rolled-up field: counted from the rollup (and the rows at the range's edges).
+    const coverage = this.rollupCoverage(request);
+    const dimension = coverage && field ? rollups.rollupDimension(agg.field) : undefined;
     if (agg.type === 'cardinality') {
       if (!field) return ok({ type: 'cardinality', value: 0 });
       const values = this.aggregationValues(field, params);
@@ -519,9 +522,6 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
       const missing = await query(`SELECT count(*) FROM ${TABLE} WHERE ${missingWhere.value}`, missingParams);
       result.missingCount = Number(missing.getRows()[0]?.[0] ?? 0);
     }
-    // An unfiltered query on a rolled-up field: counted from the rollup (and the rows at the range's edges).
-    const coverage = this.rollupCoverage(request);
-    const dimension = coverage && field ? rollups.rollupDimension(agg.field) : undefined;
     return ok(result);
   }
 
@@ -533,6 +533,9 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     const range = request.timeRange;
     const bounds = range ?? (agg.timeZone ? await this.dataRange(connection, where, params) : undefined);
     const grouping = histogramGrouping(intervalMs, agg.timeZone, bounds, agg.calendarInterval);
+    // Grains of whole quarter hours (any interval of them, in any zone in use) come from the rollup where the query is unfiltered.
+    const coverage = rollups.slotsMakeGrains(grouping.grainMs) ? this.rollupCoverage(request) : undefined;
+    const rolled = new SqlParams();
     const grain = params.add(grouping.grainMs);
     const rows = coverage ? await this.query(connection, rollups.histogramSql(coverage, grouping.grainMs, rolled), rolled) : await this.query(connection, `SELECT (ts // ${grain}) * ${grain} AS k, count(*) FROM ${TABLE} WHERE ${where} GROUP BY k`, params);
     const counts = countsByBucket(
@@ -586,9 +589,6 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
 
   /** Runs a read with exactly the parameters its SQL uses. */
   private query(connection: ReadConnection, sql: string, params: SqlParams): ReturnType<DuckDBConnection['runAndReadAll']> {
-    // Grains of whole quarter hours (any interval of them, in any zone in use) come from the rollup where the query is unfiltered.
-    const coverage = rollups.slotsMakeGrains(grouping.grainMs) ? this.rollupCoverage(request) : undefined;
-    const rolled = new SqlParams();
     const bound = params.bind(sql);
     return connection.runAndReadAll(bound.sql, bound.values as DuckDBValue[]);
   }
@@ -653,9 +653,25 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     await this.writes.run(async () => {
       await this.deleteRows('dedup_ts < $1', [BigInt(cutoff)]);
       this.textIndex?.deleted(Number.MIN_SAFE_INTEGER, cutoff / DAY_MS);
+      this.textIndex?.deleted(Number.MIN_SAFE_INTEGER, cutoff / DAY_MS);
       await this.writer.run('CHECKPOINT');
     });
     return old;
+  }
+
+  /** Deletes the rows `where` selects and takes their counts out of the rollup, in one transaction (on the write queue). */
+  private async deleteRows(where: string, values: DuckDBValue[]): Promise<number> {
+    await this.writer.run('BEGIN TRANSACTION');
+    try {
+      for (const statement of rollups.rollupDeltaStatements(`SELECT * FROM ${TABLE} WHERE ${where}`, -1)) await this.writer.run(statement, values);
+      for (const statement of rollups.DROP_EMPTY_STATEMENTS) await this.writer.run(statement);
+      const deleted = await this.writer.run(`DELETE FROM ${TABLE} WHERE ${where}`, values);
+      await this.writer.run('COMMIT');
+      return deleted.rowsChanged;
+    } catch (e) {
+      await this.writer.run('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
   }
 
   /** Writes everything to the main file (normally DuckDB does so when the log grows). */
@@ -686,6 +702,10 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     this.instance.closeSync();
   }
 
+  private rollupCoverage(request: SearchRequest): rollups.RollupCoverage | undefined {
+    return this.options.useRollups === false ? undefined : rollups.rollupCoverage(request);
+  }
+
   private resolver(): DuckDbFieldResolver {
     return new DuckDbFieldResolver(this.dynamicFields);
   }
@@ -696,6 +716,20 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
 
   private assertOpen(): void {
     if (this.closed) throw new Error('The store is closed.');
+  }
+}
+
+/** A store opened without a current rollup (new, or made by an older version) counts its rows into one, in one transaction. */
+async function ensureRollups(writer: DuckDBConnection): Promise<void> {
+  const version = (await writer.runAndReadAll(rollups.ROLLUP_VERSION_SQL)).getRows()[0]?.[0];
+  if (version !== null && version !== undefined && Number(version) === rollups.ROLLUP_VERSION) return;
+  await writer.run('BEGIN TRANSACTION');
+  try {
+    for (const statement of rollups.rebuildRollupStatements()) await writer.run(statement);
+    await writer.run('COMMIT');
+  } catch (e) {
+    await writer.run('ROLLBACK').catch(() => undefined);
+    throw e;
   }
 }
 
@@ -713,21 +747,6 @@ class DeadlineConnection {
 }
 
 type ReadConnection = Pick<DeadlineConnection, 'runAndReadAll'>;
-  /** Deletes the rows `where` selects and takes their counts out of the rollup, in one transaction (on the write queue). */
-  private async deleteRows(where: string, values: DuckDBValue[]): Promise<number> {
-    await this.writer.run('BEGIN TRANSACTION');
-    try {
-      await this.writer.run(rollups.rollupDeltaSql(`SELECT * FROM ${TABLE} WHERE ${where}`, -1), values);
-      await this.writer.run(rollups.DROP_EMPTY_SLOTS_SQL);
-      const deleted = await this.writer.run(`DELETE FROM ${TABLE} WHERE ${where}`, values);
-      await this.writer.run('COMMIT');
-      return deleted.rowsChanged;
-    } catch (e) {
-      await this.writer.run('ROLLBACK').catch(() => undefined);
-      throw e;
-    }
-  }
-
 
 /** RE2 compiles each pattern before a statement runs; one it refuses (too large) is the user's to simplify. */
 async function refusedPattern(connection: DuckDBConnection, patterns: readonly string[]): Promise<QueryError | undefined> {
@@ -755,10 +774,6 @@ function stagingChunk(rows: Row[], start: number, end: number): DuckDBDataChunk 
   const chunk = DuckDBDataChunk.create(STAGING_TYPES, end - start);
   const columns: DuckDBValue[][] = STAGING_TYPES.map(() => new Array<DuckDBValue>(end - start));
   for (let r = start; r < end; r++) {
-  private rollupCoverage(request: SearchRequest): rollups.RollupCoverage | undefined {
-    return this.options.useRollups === false ? undefined : rollups.rollupCoverage(request);
-  }
-
     const values = (rows[r] as Row).values;
     const i = r - start;
     let c = 0;
@@ -772,20 +787,6 @@ function stagingChunk(rows: Row[], start: number, end: number): DuckDBDataChunk 
     (columns[c] as DuckDBValue[])[i] = r;
   }
   chunk.setColumns(columns);
-/** A store opened without a current rollup (new, or made by an older version) counts its rows into one, in one transaction. */
-async function ensureRollups(writer: DuckDBConnection): Promise<void> {
-  const version = (await writer.runAndReadAll(rollups.ROLLUP_VERSION_SQL)).getRows()[0]?.[0];
-  if (version !== null && version !== undefined && Number(version) === rollups.ROLLUP_VERSION) return;
-  await writer.run('BEGIN TRANSACTION');
-  try {
-    for (const statement of rollups.rebuildRollupStatements()) await writer.run(statement);
-    await writer.run('COMMIT');
-  } catch (e) {
-    await writer.run('ROLLBACK').catch(() => undefined);
-    throw e;
-  }
-}
-
   return chunk;
 }
 
