@@ -3,7 +3,7 @@
  * src/api/contract.ts defines it once for both sides (type-only imports: the bundle takes no server
  * code), and a small fetch client over the session cookie.
  */
-import type { AuditPage, DeadLettersResponse, DocumentContext, DocumentResponse, ExportBody, FieldsResponse, FleetStatus, Health, IndicesResponse, IngestStatus, KeysListing, ReplayResponse, SavedKind, SavedObjectJson, SavedViewFields, SearchBody, SearchResponse, SessionInfo, TopValues, TopValuesBody } from '../../src/api/contract.js';
+import type { AuditPage, DeadLettersResponse, DetectionJson, DetectionListJson, DocumentContext, DocumentResponse, ExportBody, FieldsResponse, FleetStatus, Health, IndicesResponse, IngestStatus, KeysListing, ReplayResponse, SavedKind, SavedObjectJson, SavedViewFields, SearchBody, SearchResponse, SessionInfo, TopValues, TopValuesBody } from '../../src/api/contract.js';
 
 export type {
   AggregationResult,
@@ -12,6 +12,8 @@ export type {
   AuditPage,
   AuditRecord,
   DeadLetterInfo,
+  DetectionJson,
+  DetectionListJson,
   DocumentContext,
   Dsl,
   ExportBody,
@@ -129,6 +131,15 @@ function auditQuery(filters: AuditFilters): string {
   return params.toString();
 }
 
+/** Filters of GET /api/detections. */
+export interface DetectionFilters {
+  status?: string;
+  rule?: string;
+  q?: string;
+  limit?: number;
+  cursor?: string;
+}
+
 export const api = {
   health: (signal?: AbortSignal) => call<Health>('GET', '/healthz', undefined, signal),
   session: (signal?: AbortSignal) => call<SessionInfo>('GET', '/api/session', undefined, signal),
@@ -136,6 +147,8 @@ export const api = {
   indices: (signal?: AbortSignal) => call<IndicesResponse>('GET', '/api/indices', undefined, signal),
   deleteIndex: (name: string) => call<{ deleted: string }>('DELETE', `/api/indices/${encodeURIComponent(name)}`, undefined),
   audit: (filters: AuditFilters, signal?: AbortSignal) => call<AuditPage>('GET', `/api/audit?${auditQuery(filters)}`, undefined, signal),
+  detections: (filters: DetectionFilters, signal?: AbortSignal) => call<DetectionListJson>('GET', `/api/detections?${auditQuery(filters as AuditFilters)}`, undefined, signal),
+  setDetectionStatus: (id: string, status: DetectionJson['status']) => call<DetectionJson>('POST', `/api/detections/${encodeURIComponent(id)}/status`, { status }),
   ingest: (signal?: AbortSignal) => call<IngestStatus>('GET', '/api/ingest', undefined, signal),
   document: (index: string, id: string, signal?: AbortSignal) => call<DocumentResponse>('GET', `/api/doc/${encodeURIComponent(index)}/${encodeURIComponent(id)}`, undefined, signal),
   context: (index: string, id: string, size: number, signal?: AbortSignal) =>

@@ -10,6 +10,7 @@ import { IndicesPanel } from './components/indices-panel.js';
 import { SearchBar } from './components/search-bar.js';
 import { SignIn } from './components/sign-in.js';
 import { AuditPage } from './audit.js';
+import { DetectionsPage } from './detections.js';
 import { Dashboard } from './dashboard.js';
 import { IngestPage } from './ingest.js';
 import { FleetPage } from './fleet.js';
@@ -58,7 +59,7 @@ export function App(): React.JSX.Element {
   }, []);
 
   useEffect(() => {
-    const titles: Record<Page, string> = { dashboard: 'HIDS Alerts', discover: 'Discover', audit: 'Audit log', ingest: 'Ingest', fleet: 'Fleet', doc: 'Alert' };
+    const titles: Record<Page, string> = { dashboard: 'HIDS Alerts', discover: 'Discover', audit: 'Audit log', ingest: 'Ingest', fleet: 'Fleet', doc: 'Alert', detections: 'Detections' };
     document.title = `${titles[state.page]}${state.query && (state.page === 'discover' || state.page === 'dashboard') ? ` · ${state.query}` : ''} · hidsmon`;
   }, [state.page, state.query]);
 
@@ -110,6 +111,9 @@ export function App(): React.JSX.Element {
             <a href={urlFromState({ ...state, page: 'dashboard' })} className={state.page === 'dashboard' ? 'active' : ''} aria-current={state.page === 'dashboard' ? 'page' : undefined} onClick={go('dashboard')} data-testid="nav-dashboard">
               HIDS Alerts dashboard
             </a>
+            <a href={urlFromState({ ...state, page: 'detections' })} className={state.page === 'detections' ? 'active' : ''} aria-current={state.page === 'detections' ? 'page' : undefined} onClick={go('detections')} data-testid="nav-detections">
+              Detections
+            </a>
             <a href={urlFromState({ ...state, page: 'fleet' })} className={state.page === 'fleet' ? 'active' : ''} aria-current={state.page === 'fleet' ? 'page' : undefined} onClick={go('fleet')} data-testid="nav-fleet">
               Fleet
             </a>
@@ -132,7 +136,9 @@ export function App(): React.JSX.Element {
           </button>
         </header>
         <HealthBanner />
-        {state.page === 'audit' ? (
+        {state.page === 'detections' ? (
+          <DetectionsPage role={session.role} />
+        ) : state.page === 'audit' ? (
           <AuditPage />
         ) : state.page === 'ingest' ? (
           <IngestPage />

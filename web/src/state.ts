@@ -5,13 +5,14 @@
  */
 import { decodeFilter, encodeFilter, type Filter } from './filters.js';
 
-export type Page = 'discover' | 'dashboard' | 'audit' | 'ingest' | 'fleet' | 'doc';
+export type Page = 'discover' | 'dashboard' | 'audit' | 'ingest' | 'fleet' | 'doc' | 'detections';
 
 const PAGE_PATHS: ReadonlyArray<readonly [RegExp, Page]> = [
   [/^\/dashboard\/?$/, 'dashboard'],
   [/^\/audit\/?$/, 'audit'],
   [/^\/ingest\/?$/, 'ingest'],
   [/^\/fleet\/?$/, 'fleet'],
+  [/^\/detections\/?$/, 'detections'],
   [/^\/doc\/?$/, 'doc'],
 ];
 
