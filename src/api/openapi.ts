@@ -248,6 +248,44 @@ const DOCUMENT = {
         responses: { 200: { description: '{"now", "time_range", "silent_host_seconds", "took_ms", "truncated", "hosts": [{"log_stream", "status", "alerts", "max_level", "last_alert", "last_heartbeat"}]}' } },
       },
     },
+    '/api/detections': {
+      get: {
+        summary:
+          "Detections (issue 15): a rule's condition met by a group of alerts in a window; newest first. Each has its rule, group, count, hosts, window, status and the first matching alerts; `query` with `window` as the time range shows exactly the matching alerts in Discover. Values are alert text (render as text).",
+        parameters: [
+          { name: 'status', in: 'query', schema: { type: 'string' }, description: 'open, acknowledged, closed; comma-separated for several' },
+          { name: 'rule', in: 'query', schema: { type: 'string' }, description: 'a rule id' },
+          { name: 'q', in: 'query', schema: { type: 'string' }, description: 'case-insensitive text in the rule name, group values, hosts and evidence' },
+          { name: 'from', in: 'query', schema: { type: 'string' }, description: 'ISO 8601 bound on created_at' },
+          { name: 'to', in: 'query', schema: { type: 'string' } },
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 50 } },
+          { name: 'cursor', in: 'query', schema: { type: 'string' }, description: '`next` of the previous page' },
+        ],
+        responses: { 200: { description: '{"detections": [DetectionJson], "total", "next"} (src/api/contract.ts)' }, 400: { description: 'A bad parameter, named' } },
+      },
+    },
+    '/api/detections/{id}': {
+      get: {
+        summary: 'One detection',
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: { 200: { description: 'DetectionJson' }, 404: { description: 'No such detection' } },
+      },
+    },
+    '/api/detections/{id}/status': {
+      post: {
+        summary: 'Acknowledge, close or reopen a detection (admin; audited as detections:SetStatus): {"status": "acknowledged" | "closed" | "open"}',
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+        requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['status'], properties: { status: { enum: ['open', 'acknowledged', 'closed'] } } } } } },
+        responses: { 200: { description: 'The detection with its new status, status_by and status_at' }, 400: { description: 'Not a status' }, 404: { description: 'No such detection' } },
+      },
+    },
+    '/api/notifications': {
+      get: {
+        summary: 'Notification attempts, newest first (sent, retrying, failed; suppressed by the throttle per rule and group; dropped by a full channel queue), and the counts since start (admin)',
+        parameters: [{ name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500, default: 200 } }],
+        responses: { 200: { description: '{"configured", "attempts": [NotificationAttemptJson], "stats"}' } },
+      },
+    },
     '/api/doc/{index}/{id}': {
       get: {
         summary: 'One document by its daily index and id, as hits name them (a permanent link)',
