@@ -19,6 +19,8 @@ export const MAX_SPAN_MS = 24 * 3_600_000;
 export interface ShipEvent {
   timestamp: number;
   message: string;
+  /** `message` as JSON text, when the spool has it already (escaped once, when it was appended): the request is built from it. */
+  messageJson?: string;
 }
 
 /** What `planBatches` made of the records, with what it had to change (for the counters and logs). */
@@ -44,8 +46,9 @@ export function partHeader(n: number, total: number): string {
  * Cuts fall on UTF-8 character boundaries.
  */
 export function splitMessage(message: string, maxCountedBytes = MAX_EVENT_COUNTED_BYTES): string[] {
+  // Counted before it is encoded: almost every record fits, and encoding each one was a copy per record.
+  if (Buffer.byteLength(message, 'utf8') + EVENT_OVERHEAD_BYTES <= maxCountedBytes) return [message];
   const bytes = Buffer.from(message, 'utf8');
-  if (bytes.length + EVENT_OVERHEAD_BYTES <= maxCountedBytes) return [message];
   // Room for the longest header this record can need ("part 9999/9999").
   const headerRoom = Buffer.byteLength(partHeader(999_999, 999_999));
   const room = maxCountedBytes - EVENT_OVERHEAD_BYTES - headerRoom;
@@ -69,7 +72,7 @@ export function countedBytes(message: string): number {
  * keep their file order and split parts stay in order), then cut at 10,000 events, 1 MiB counted
  * or a span over 24 h. Negative or non-finite timestamps become 0 (CloudWatch needs ≥ 0).
  */
-export function planBatches(records: readonly AgentRecord[], limits: { maxEvents?: number; maxBytes?: number; maxEventBytes?: number } = {}): BatchPlan {
+export function planBatches(records: readonly (AgentRecord & { messageJson?: string })[], limits: { maxEvents?: number; maxBytes?: number; maxEventBytes?: number } = {}): BatchPlan {
   const maxEvents = limits.maxEvents ?? MAX_BATCH_EVENTS;
   const maxBytes = limits.maxBytes ?? MAX_BATCH_BYTES;
   let splitRecords = 0;
@@ -84,7 +87,9 @@ export function planBatches(records: readonly AgentRecord[], limits: { maxEvents
     }
     const parts = splitMessage(record.message, limits.maxEventBytes);
     if (parts.length > 1) splitRecords++;
-    for (const message of parts) events.push({ timestamp, message });
+    // A whole record keeps the spool's JSON text of its message; split parts are new text.
+    if (parts.length === 1 && record.messageJson !== undefined) events.push({ timestamp, message: record.message, messageJson: record.messageJson });
+    else for (const message of parts) events.push({ timestamp, message });
   }
   events.sort((a, b) => a.timestamp - b.timestamp); // Array.prototype.sort is stable.
   const batches: ShipEvent[][] = [];

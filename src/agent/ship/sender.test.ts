@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { retry } from '../../pipeline/retry.js';
-import { StreamSender, countRejected, expectedToken } from './sender.js';
+import { StreamSender, countRejected, expectedToken, putLogEventsBody } from './sender.js';
 import { createShipper } from './index.js';
 import { createLogsClient } from '../logs-client.js';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -238,5 +238,18 @@ describe('createShipper: throttling and 5xx are retried with backoff until deliv
     expect(ship.status()).toMatchObject({ sentEvents: 1, sentBatches: 1, state: 'ok' });
     expect(ship.status().lastError?.code).toMatch(/ThrottlingException|ServiceUnavailableException/);
     rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('putLogEventsBody: the request from the spool\'s JSON text of each message', () => {
+  it('is the JSON of the request object, whether a message comes with its JSON text or without (a split part)', () => {
+    const odd = 'quote " backslash \\ newline \n tab \t lone \ud800 line sep \u2028 é ✓ \u0000';
+    const events = [
+      { timestamp: 1_700_000_000_000, message: odd, messageJson: JSON.stringify(odd) },
+      { timestamp: 1_700_000_000_001, message: '[hidsmon: part 1/2] {"a":1}' },
+    ];
+    const plain = events.map(({ timestamp, message }) => ({ timestamp, message }));
+    expect(putLogEventsBody('g/1', 's"2', events)).toBe(JSON.stringify({ logGroupName: 'g/1', logStreamName: 's"2', logEvents: plain }));
+    expect(JSON.parse(putLogEventsBody('g', 's', events, '42'))).toEqual({ logGroupName: 'g', logStreamName: 's', logEvents: plain, sequenceToken: '42' });
   });
 });

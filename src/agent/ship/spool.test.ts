@@ -9,6 +9,8 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 let n = 0;
 const dir = () => join(tmp, `s${++n}`);
 const records = (count: number, from = 0) => Array.from({ length: count }, (_, i) => ({ timestampMs: 1_000 + from + i, message: `record ${from + i} ✓` }));
+/** What the spool gives back: each record with its message's JSON text (from memory or cut from the file's line), which the PutLogEvents request is built from. */
+const spooled = (rs: { timestampMs: number; message: string }[]) => rs.map((r) => ({ ...r, messageJson: JSON.stringify(r.message) }));
 
 describe('Spool', () => {
   it('keeps what was appended across a reopen (the agent restarted), oldest segment first, and deletes a segment once removed', async () => {
@@ -24,7 +26,7 @@ describe('Spool', () => {
       read.push(...(await again.read(s)));
       await again.remove(s);
     }
-    expect(read).toEqual(records(10));
+    expect(read).toEqual(spooled(records(10)));
     expect(again.stats()).toMatchObject({ records: 0, bytes: 0, segments: 0 });
     expect(readdirSync(d)).toEqual([]);
     // New segments after a restart sort after the old ones.
@@ -41,7 +43,7 @@ describe('Spool', () => {
     // Acknowledged out of order and removed at once: each removal must find its own segment after the others'.
     await Promise.all([spool.remove(taken[1]!), spool.remove(taken[0]!), spool.remove(taken[3]!)]);
     expect(spool.stats()).toMatchObject({ segments: 1, records: 2 });
-    expect(await spool.read((await spool.oldest(() => true))!)).toEqual(records(2, 4));
+    expect(await spool.read((await spool.oldest(() => true))!)).toEqual(spooled(records(2, 4)));
     await spool.close();
   });
 
@@ -53,11 +55,11 @@ describe('Spool', () => {
     await spool.append(records(8, 10)); // a segment of its own, larger than the cache's room
     const [first, second] = [await spool.next(0, () => true), await spool.next(1, () => true)];
     const reopened = await Spool.open({ dir: d, maxBytes: 1_000_000 });
-    expect(await reopened.read((await reopened.oldest(() => true))!)).toEqual(odd);
+    expect(await reopened.read((await reopened.oldest(() => true))!)).toEqual(spooled(odd));
     // Overwrite both files: the cached segment is still read as appended, the other one from its file.
     for (const s of [first!, second!]) appendFileSync(s.path, '{"t":1,"m":"appended to the file"}\n');
-    expect(await spool.read(first!)).toEqual(odd);
-    expect((await spool.read(second!)).at(-1)).toEqual({ timestampMs: 1, message: 'appended to the file' });
+    expect(await spool.read(first!)).toEqual(spooled(odd));
+    expect((await spool.read(second!)).at(-1)).toEqual({ timestampMs: 1, message: 'appended to the file', messageJson: '"appended to the file"' });
     await spool.close();
   });
 
@@ -68,7 +70,7 @@ describe('Spool', () => {
     await spool.close();
     appendFileSync(join(d, readdirSync(d)[0]!), '{"t":1,"m":"half');
     const again = await Spool.open({ dir: d, maxBytes: 1_000_000 });
-    expect(await again.read((await again.oldest(() => true))!)).toEqual(records(3));
+    expect(await again.read((await again.oldest(() => true))!)).toEqual(spooled(records(3)));
   });
 
   it('holds an append while full (backpressure) and takes it once a segment is removed; tryAppend gives up instead', async () => {

@@ -53,6 +53,11 @@ export class SpoolClosedError extends Error {
   }
 }
 
+/** A spooled record with its message's JSON text (escaped once, when it was appended). */
+export interface SpooledRecord extends AgentRecord {
+  messageJson: string;
+}
+
 const SEGMENT_NAME = /^(\d{12})\.seg$/;
 const DEFAULT_SEGMENT_BYTES = 1_048_576;
 const DEFAULT_CACHE_BYTES = 16 * 1_048_576;
@@ -68,7 +73,7 @@ export class Spool {
   private closed = false;
   private waitingForRoom = false;
   /** Every record of a segment, in order, when all of them fit in `cacheBytes` (see SpoolOptions). */
-  private readonly cache = new Map<SpoolSegment, { records: AgentRecord[]; bytes: number }>();
+  private readonly cache = new Map<SpoolSegment, { records: SpooledRecord[]; bytes: number }>();
   private cachedBytes = 0;
   /** Called when `append` starts or stops waiting for room (the agent logs it). */
   onFullChange: ((full: boolean, stats: SpoolStats) => void) | undefined;
@@ -125,7 +130,14 @@ export class Spool {
     if (records.length === 0) return true;
     if (this.closed) throw new SpoolClosedError();
     let text = '';
-    for (const r of records) text += `{"t":${JSON.stringify(r.timestampMs)},"m":${JSON.stringify(r.message)}}\n`;
+    // Each message is escaped once: the segment's line and, from the cache, the PutLogEvents request take this text.
+    const spooled: SpooledRecord[] = new Array(records.length);
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
+      const messageJson = JSON.stringify(r.message);
+      text += `{"t":${JSON.stringify(r.timestampMs)},"m":${messageJson}}\n`;
+      spooled[i] = { timestampMs: r.timestampMs, message: r.message, messageJson };
+    }
     const data = Buffer.from(text, 'utf8');
     while (this.bytes > 0 && this.bytes + data.length > this.options.maxBytes) {
       if (!wait) return false;
@@ -141,7 +153,7 @@ export class Spool {
     await target.handle.datasync();
     target.segment.bytes += data.length;
     target.segment.records += records.length;
-    this.remember(target.segment, records, data.length);
+    this.remember(target.segment, spooled, data.length);
     this.bytes += data.length;
     this.appended += records.length;
     if (target.segment.bytes >= (this.options.segmentBytes ?? DEFAULT_SEGMENT_BYTES)) await this.sealNow();
@@ -150,7 +162,7 @@ export class Spool {
   }
 
   /** Keeps the records appended to `segment` in memory while the whole segment fits the cache; else it is read from its file. */
-  private remember(segment: SpoolSegment, records: readonly AgentRecord[], bytes: number): void {
+  private remember(segment: SpoolSegment, records: readonly SpooledRecord[], bytes: number): void {
     const cached = this.cache.get(segment);
     if (!cached) return;
     if (this.cachedBytes + bytes > (this.options.cacheBytes ?? DEFAULT_CACHE_BYTES)) {
@@ -218,7 +230,7 @@ export class Spool {
   }
 
   /** The records of a sealed segment, in append order (a torn last line from a crash is skipped: it was never acknowledged). */
-  async read(segment: SpoolSegment): Promise<AgentRecord[]> {
+  async read(segment: SpoolSegment): Promise<SpooledRecord[]> {
     const cached = this.cache.get(segment);
     if (cached && this.open?.segment !== segment) return cached.records;
     return (await readSegment(segment.path)).records;
@@ -283,21 +295,30 @@ export class Spool {
   }
 }
 
-async function readSegment(path: string): Promise<{ records: AgentRecord[]; torn: number }> {
+async function readSegment(path: string): Promise<{ records: SpooledRecord[]; torn: number }> {
   const text = await readFile(path, 'utf8');
-  const records: AgentRecord[] = [];
+  const records: SpooledRecord[] = [];
   let torn = 0;
   for (const line of text.split('\n')) {
     if (line.length === 0) continue;
     try {
       const parsed = JSON.parse(line) as { t?: unknown; m?: unknown };
-      if (typeof parsed.t === 'number' && typeof parsed.m === 'string') records.push({ timestampMs: parsed.t, message: parsed.m });
+      if (typeof parsed.t === 'number' && typeof parsed.m === 'string') records.push({ timestampMs: parsed.t, message: parsed.m, messageJson: messageJsonOf(line, parsed.m) });
       else torn++;
     } catch {
       torn++;
     }
   }
   return { records, torn };
+}
+
+/**
+ * The JSON text of a parsed line's message, cut from the line: appendNow writes `{"t":<number>,"m":<string>}`,
+ * and a number holds no `,"m":`. A line of any other shape is escaped again.
+ */
+function messageJsonOf(line: string, message: string): string {
+  const at = line.indexOf(',"m":"');
+  return line.startsWith('{"t":') && at > 0 && line.endsWith('"}') ? line.slice(at + 5, -1) : JSON.stringify(message);
 }
 
 async function fsyncDir(dir: string): Promise<void> {
