@@ -23,6 +23,8 @@ export interface NotifyParts {
   notify(detection: Detection): void;
   /** Builds the channels with the server's URL; call once it listens. */
   start(serverUrl: string): void;
+  /** Told of every attempt as it ends (a bench times detection → notification sent with it); returns the unsubscribe. */
+  onAttempt(listener: (attempt: NotificationAttempt) => void): () => void;
   /** The dispatcher once started (tests, benches: `idle()`, `attempts()`). */
   readonly dispatcher: NotificationDispatcher | undefined;
   close(): Promise<void>;
@@ -38,6 +40,7 @@ export async function openNotifyParts(options: { dataDir: string; settings: Noti
   let dispatcher: NotificationDispatcher | undefined;
   const early: Detection[] = [];
   let earlyDropped = 0;
+  const listeners = new Set<(attempt: NotificationAttempt) => void>();
   return {
     store,
     get dispatcher() {
@@ -46,6 +49,10 @@ export async function openNotifyParts(options: { dataDir: string; settings: Noti
     view: {
       attempts: (limit?: number): NotificationAttempt[] => dispatcher?.attempts(limit) ?? [],
       stats: () => dispatcher?.stats() ?? { sent: 0, failed: 0, retried: 0, suppressed: 0, dropped: earlyDropped, queued: early.length },
+    },
+    onAttempt(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
     notify(detection) {
       if (!options.settings) return;
@@ -58,7 +65,10 @@ export async function openNotifyParts(options: { dataDir: string; settings: Noti
       dispatcher = buildNotifier(options.settings, serverUrl, {
         now: options.now,
         log: (level, fields, message) => log[level](fields, message),
-        onAttempt: (a) => attempts.inc(1, { channel_kind: a.channelKind, result: a.result }),
+        onAttempt: (a) => {
+          attempts.inc(1, { channel_kind: a.channelKind, result: a.result });
+          for (const listener of listeners) listener(a);
+        },
       });
       log.info({ channels: options.settings.channels.map((c) => `${c.id} (${c.type})`), throttle_minutes: options.settings.throttleMinutes }, 'Notifications configured.');
       for (const d of early.splice(0)) dispatcher.notify(d);
