@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cloudWatchEventId } from '../../core/ids.js';
+import type { SearchRequest } from '../../query/search-api.js';
 import { FleetSimulator } from '../../simulate/fleet-simulator.js';
 import { renderAlert } from '../../simulate/render.js';
 import { documentFromLogEvent } from '../../transforms/to-document.js';
@@ -18,6 +19,17 @@ function expectedIds(count: number): string[] {
     return documentFromLogEvent({ eventId: cloudWatchEventId(alert.timeMs, n), timestampMs: alert.timeMs, message: renderAlert(alert, 'ossec-json'), owner: 'o', logGroup: 'g', logStream: alert.host.instanceId }).id;
   });
 }
+
+/** The dashboard's counts over an unfiltered query, which the store answers from its rollup. */
+const DASHBOARD: SearchRequest = {
+  query: { kind: 'match_all' },
+  size: 0,
+  aggregations: {
+    over_time: { type: 'date_histogram', intervalMs: 3_600_000, subAggregations: { levels: { type: 'terms', field: 'rule.level', size: 16 } } },
+    types: { type: 'terms', field: 'rule.comment', size: 20 },
+    hosts: { type: 'cardinality', field: '@log_stream' },
+  },
+};
 
 const tmp = mkdtempSync(join(tmpdir(), 'hidsmon-kill-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -50,7 +62,14 @@ describe('durability', () => {
       const acked = await writeAndKill(path, acks);
       const store = await DuckDbStore.open({ path });
       const result = await store.search({ query: { kind: 'match_all' }, size: 10_000 });
+      const rolled = await store.search(DASHBOARD);
       await store.close();
+      // The rollup was committed with the rows it counts: after the kill it still counts what the rows hold.
+      const rows = await DuckDbStore.open({ path, useRollups: false });
+      const counted = await rows.search(DASHBOARD);
+      await rows.close();
+      expect(rolled.ok && rolled.value.aggregations).toEqual(counted.ok && counted.value.aggregations);
+      expect(rolled.ok && rolled.value.total).toBe(counted.ok && counted.value.total);
       if (!result.ok) throw new Error(result.error.message);
       const held = new Set(result.value.hits.map((h) => h.id));
       // The writer restarts its simulation each run: the same alerts again are not written twice.
