@@ -279,6 +279,31 @@ const DOCUMENT = {
         responses: { 200: { description: 'The detection with its new status, status_by and status_at' }, 400: { description: 'Not a status' }, 404: { description: 'No such detection' } },
       },
     },
+    '/api/rules': {
+      get: {
+        summary: 'The detection rules: built in, from <rules>/*.yaml, or added through the API (only those are `editable`)',
+        responses: { 200: { description: '{"rules": [{"rule": {...as in YAML}, "source": "builtin" | "file" | "api", "editable"}]}' } },
+      },
+      post: {
+        summary: 'Add a rule (admin; audited as rules:Add): {"yaml": "<one rule>"} or {"rule": {...}}; kept under <rules>/api/',
+        requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', properties: { yaml: { type: 'string' }, rule: { type: 'object' } } } } } },
+        responses: { 201: { description: '{"rule": {...}}' }, 400: { description: 'Invalid: {"error": {"problems": [{"message", "path", "line", "column"}]}}' }, 409: { description: 'The id is a built-in or file rule' } },
+      },
+    },
+    '/api/rules/validate': {
+      post: {
+        summary: 'Check one rule without adding it: {"valid": true, "rule"} or {"valid": false, "problems": [{"message", "path", "line", "column"}]} (a query error points into the query)',
+        requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', properties: { yaml: { type: 'string' }, rule: { type: 'object' } } } } } },
+        responses: { 200: { description: 'The verdict' }, 400: { description: 'Neither yaml nor rule in the body' } },
+      },
+    },
+    '/api/rules/{id}': {
+      delete: {
+        summary: 'Delete a rule added through the API (admin; audited as rules:Delete); built-in and file rules answer 409',
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: { 200: { description: '{"deleted": id}' }, 404: { description: 'No such rule' }, 409: { description: 'A built-in or file rule' } },
+      },
+    },
     '/api/notifications': {
       get: {
         summary: 'Notification attempts, newest first (sent, retrying, failed; suppressed by the throttle per rule and group; dropped by a full channel queue), and the counts since start (admin)',
