@@ -26,9 +26,9 @@ export interface AdmissionSettings {
 /**
  * 1 s of backlog leaves room, under the 1.5 s freshness goal, for the batch being written when an
  * event arrives; 200,000 events bound the backlog whatever the rate (about 10 s at 20,000/s); the
- * allowance is two of the largest PutLogEvents batches (10,000 events each).
+ * allowance is the largest PutLogEvents batch (10,000 events), about half a second of indexing.
  */
-export const DEFAULT_ADMISSION: Readonly<AdmissionSettings> = Object.freeze({ maxLagMs: 1000, maxLagEvents: 200_000, allowanceEvents: 20_000 });
+export const DEFAULT_ADMISSION: Readonly<AdmissionSettings> = Object.freeze({ maxLagMs: 1000, maxLagEvents: 200_000, allowanceEvents: 10_000 });
 
 export type ThrottleReason = 'lag_events' | 'lag_seconds';
 

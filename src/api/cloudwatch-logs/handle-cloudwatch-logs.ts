@@ -10,7 +10,7 @@ import type { AuditOutcome, AuditRecorder } from '../../core/audit.js';
 import { verifySigV4 } from '../sigv4.js';
 import type { ActionContext } from './action-context.js';
 import { ActionInput } from './action-input.js';
-import { baseHeaders, CloudWatchLogsError, errorResponse, serialization, signatureError } from './errors.js';
+import { baseHeaders, CloudWatchLogsError, errorResponse, serialization, signatureError, throttled } from './errors.js';
 import { checkDeclaredLength, headerValue, isGzipEncoded, MAX_BODY_BYTES, maxRawBodyBytes, tooLarge } from './limits.js';
 import { OPERATIONS, TARGET_PREFIX } from './operations.js';
 import { authorize, type AccessKeyGrant } from './permissions.js';
@@ -67,6 +67,9 @@ async function dispatch(request: CloudWatchLogsRequest, context: CloudWatchLogsC
   if (declared) throw declared;
   const rawLimit = maxRawBodyBytes(request.headers);
   if (request.body.length > rawLimit) throw tooLarge(request.body.length, rawLimit);
+  // Throttling comes before the signature and the JSON: a refused batch is sent again, so
+  // refusing it must cost next to nothing, or the retries take the CPU indexing needs.
+  if (context.admission && isPutLogEvents(request) && context.admission.admit().kind === 'throttle') throw throttled();
 
   // The grant of the key the signature names, captured when the verifier looks its secret up.
   let grant: AccessKeyGrant | undefined;
@@ -117,6 +120,10 @@ async function dispatch(request: CloudWatchLogsRequest, context: CloudWatchLogsC
     record('failed', e instanceof CloudWatchLogsError ? `${e.code}: ${e.message}` : 'internal error');
     throw e;
   }
+}
+
+function isPutLogEvents(request: CloudWatchLogsRequest): boolean {
+  return headerValue(request.headers, 'x-amz-target')?.trim() === `${TARGET_PREFIX}PutLogEvents`;
 }
 
 /** The few input facts an audit entry keeps (what filter, which retention); values cut short, never secrets. */
