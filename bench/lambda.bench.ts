@@ -22,6 +22,7 @@ import { DEFAULT_MAX_BULK_BYTES, OpenSearchSink } from '../src/sinks/opensearch/
 import { simulatedLogEvents, subscriptionEvent, type SubscriptionEvent } from '../src/testing/subscription-events.js';
 import { decodeSubscriptionEvent, transformPayload } from '../src/transforms/transform-subscription.js';
 import { blogLambdaBulkBody } from './blog-lambda.js';
+import { exactFloorBulkBody } from './exact-floor.js';
 import { median, timeRuns, type Row, type SuiteResult } from './harness.js';
 
 export const LAMBDA_BENCH_EVENTS = 10_000;
@@ -71,6 +72,10 @@ export const CANDIDATES = {
 } as const;
 export type CandidateName = keyof typeof CANDIDATES;
 const LABEL: Record<CandidateName, string> = { hidsmon: 'hidsmon Lambda forwarder', blog: "blog's Lambda (re-implemented)" };
+/** Timed beside the candidates, not measured for memory: the ceiling of hidsmon's speed-up (bench/exact-floor.ts). */
+const FLOOR = (event: SubscriptionEvent, send: (body: string) => void): void => send(exactFloorBulkBody(event));
+const FLOOR_LABEL = 'ceiling: one parse + one stringify per event, no normalization or ids';
+type TimedName = CandidateName | 'floor';
 
 /** Node flags of the bench: the forwarder's (bin/hidsmon.js); Lambda takes them in NODE_OPTIONS. */
 const NODE_FLAGS = ['--min-semi-space-size=16'];
@@ -85,7 +90,7 @@ export async function runLambdaBench(log: (line: string) => void = () => undefin
     log(`lambda: ${format}: timing both in one process`);
     const child = spawnSync(process.execPath, [...NODE_FLAGS, worker, 'time', format], { encoding: 'utf8', maxBuffer: 1 << 24 });
     if (child.status !== 0) throw new Error(`The lambda bench worker failed:\n${child.stderr}`);
-    const times = JSON.parse(child.stdout) as Record<CandidateName, { ms: number; bodyBytes: number; bodies: number }>;
+    const times = JSON.parse(child.stdout) as Record<TimedName, { ms: number; bodyBytes: number; bodies: number }>;
     const memory: Partial<Record<CandidateName, { peakRssMiB: number; liveMiB: number; heapMiB: number }>> = {};
     for (const name of Object.keys(CANDIDATES) as CandidateName[]) {
       log(`lambda: ${format}: memory of ${name} in a fresh process`);
@@ -113,6 +118,7 @@ export async function runLambdaBench(log: (line: string) => void = () => undefin
         'heap held after MiB': memory[name]!.heapMiB,
       });
     }
+    rows.push({ format, candidate: FLOOR_LABEL, 'ms/delivery': times.floor.ms, 'events/s': Math.round((LAMBDA_BENCH_EVENTS / times.floor.ms) * 1000), 'speed vs blog': `${(times.blog.ms / times.floor.ms).toFixed(2)}x`, '_bulk bodies': times.floor.bodies, 'body MB': times.floor.bodyBytes / 1e6 });
     const speedup = times.blog.ms / times.hidsmon.ms;
     goals.push({ goal: `${format}: ≥ ${GOAL_SPEEDUP}x the blog's transform-to-bulk-body speed`, met: speedup >= GOAL_SPEEDUP, measured: `${speedup.toFixed(2)}x (${times.hidsmon.ms.toFixed(1)} vs ${times.blog.ms.toFixed(1)} ms)` });
     goals.push({ goal: `${format}: peak live heap below the blog's`, met: memory.hidsmon!.liveMiB < memory.blog!.liveMiB, measured: `${memory.hidsmon!.liveMiB.toFixed(1)} vs ${memory.blog!.liveMiB.toFixed(1)} MiB` });
@@ -122,7 +128,7 @@ export async function runLambdaBench(log: (line: string) => void = () => undefin
   if (endToEnd) rows.push(endToEnd);
   return {
     suite: 'lambda',
-    description: `One CloudWatch Logs delivery of ${LAMBDA_BENCH_EVENTS.toLocaleString('en-US')} simulated alerts (gzip+base64, as Lambda receives it) to _bulk bodies, no network: median of interleaved runs in one process (${NODE_FLAGS.join(' ')}); memory per candidate, each in fresh processes: the peak live heap (after a full GC at each body's send, over the heap before the run), and in a run without those GCs the peak RSS growth and the heap still held after. hidsmon transforms small slices of events, serializes each document at once and drops each body once handed on, as the handler does after sending it; the blog's builds its one body first. The last row, when OpenSearch answers, is the whole handler invocation against it. One-minute load average ${loadBefore} before the run, ${loadavg()[0]!.toFixed(1)} after.`,
+    description: `One CloudWatch Logs delivery of ${LAMBDA_BENCH_EVENTS.toLocaleString('en-US')} simulated alerts (gzip+base64, as Lambda receives it) to _bulk bodies, no network: median of interleaved runs in one process (${NODE_FLAGS.join(' ')}); memory per candidate, each in fresh processes: the peak live heap (after a full GC at each body's send, over the heap before the run), and in a run without those GCs the peak RSS growth and the heap still held after. hidsmon transforms small slices of events, serializes each document at once and drops each body once handed on, as the handler does after sending it; the blog's builds its one body first. The ceiling row (timed only) is the least an exact forwarder of these documents does (bench/exact-floor.ts): hidsmon's speed-up cannot exceed it. The last row, when OpenSearch answers, is the whole handler invocation against it. One-minute load average ${loadBefore} before the run, ${loadavg()[0]!.toFixed(1)} after.`,
     rows,
     goals,
   };
@@ -162,18 +168,19 @@ async function handlerAgainstOpenSearch(log: (line: string) => void): Promise<Ro
 }
 
 /** Both candidates on the same delivery, interleaved so that both see the same machine noise. */
-export function timeCandidates(format: AlertFormat): Record<CandidateName, { ms: number; bodyBytes: number; bodies: number }> {
+export function timeCandidates(format: AlertFormat): Record<TimedName, { ms: number; bodyBytes: number; bodies: number }> {
   const event = benchDelivery(format);
-  const names = Object.keys(CANDIDATES) as CandidateName[];
-  const times = new Map<CandidateName, number[]>(names.map((n) => [n, []]));
+  const timed: Record<TimedName, (event: SubscriptionEvent, send: (body: string) => void) => void> = { ...CANDIDATES, floor: FLOOR };
+  const names = Object.keys(timed) as TimedName[];
+  const times = new Map<TimedName, number[]>(names.map((n) => [n, []]));
   for (let round = 0; round < 5; round++) {
-    for (const name of names) times.get(name)!.push(...timeRuns(() => CANDIDATES[name](event, () => undefined), { warmup: round === 0 ? 3 : 0, minRuns: 4, minMs: 400 }));
+    for (const name of names) times.get(name)!.push(...timeRuns(() => timed[name](event, () => undefined), { warmup: round === 0 ? 3 : 0, minRuns: 4, minMs: 400 }));
   }
-  const out = {} as Record<CandidateName, { ms: number; bodyBytes: number; bodies: number }>;
+  const out = {} as Record<TimedName, { ms: number; bodyBytes: number; bodies: number }>;
   for (const name of names) {
     let bodies = 0;
     let bodyBytes = 0;
-    CANDIDATES[name](event, (body) => {
+    timed[name](event, (body) => {
       bodies++;
       bodyBytes += Buffer.byteLength(body);
     });
