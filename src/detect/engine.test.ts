@@ -110,11 +110,14 @@ describe('DetectionEngine with the built-in pack', () => {
     const saved = JSON.parse(JSON.stringify(first.engine.snapshot()));
     const second = run([], {});
     second.engine.restore(saved);
-    // The forwarder redelivers the last batch after a crash: the documents just before the cut come again.
-    for (const d of traffic.documents.slice(cut - 50)) second.engine.evaluate(d);
+    // The forwarder redelivers the last documents after a crash: they come again.
+    for (const d of traffic.documents.slice(cut - 3)) second.engine.evaluate(d);
     const both = [...first.detections, ...second.detections].filter((d) => d.rule.id !== 'builtin.package-installed');
     expect(both.map((d) => d.id).sort()).toEqual(once.map((d) => d.id).sort());
     expect(both.map((d) => d.count)).toEqual(once.map((d) => d.count));
+    // Without the saved state the open window's first alerts are lost: the answer differs.
+    const amnesiac = run(traffic.documents.slice(cut - 3)).detections.filter((d) => d.rule.id !== 'builtin.package-installed');
+    expect([...first.detections.filter((d) => d.rule.id !== 'builtin.package-installed'), ...amnesiac].map((d) => d.id).sort()).not.toEqual(once.map((d) => d.id).sort());
   });
 
   it('disables a rule that throws and reports it, and goes on with the others', () => {
