@@ -5,11 +5,13 @@
  * the detection's query and window and shows exactly its matching alerts (not the other alerts of
  * the same window); an admin acknowledges and closes (stored, audited); a viewer has no buttons.
  */
+import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Detection } from '../../src/core/detection.js';
 import { sampleDetection } from '../../src/testing/detections.js';
 import { shipEvents, shownTotal, screenshot, startFixture, TOKEN, urlParams, type Fixture } from './harness.js';
 
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const HOSTILE = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script> <!channel> *bold*';
 let fx: Fixture;
 let older: Detection;
@@ -124,6 +126,28 @@ describe('the Detections page', () => {
     expect(params.getAll('f')).toEqual([]);
     // The two hosts' four alerts of 203.0.113.9 with rule 5712; not 198.51.100.1's, not rule 5716's.
     expect(await shownTotal(page)).toBe(4);
+  });
+
+  it('axe-core finds no serious or critical violation, the evidence open (as a11y.test.ts checks the other pages)', { timeout: 120_000 }, async () => {
+    // axe is injected as a script: this context lets it past the page's CSP (script-src 'self').
+    const context = await fx.browser.newContext({ viewport: { width: 1280, height: 800 }, bypassCSP: true });
+    try {
+      const page = await context.newPage();
+      await page.goto(fx.server.newLoginUrl('admin'));
+      await page.waitForSelector('.app');
+      await page.goto(`${fx.server.url}/detections`);
+      await page.waitForSelector('[data-testid="detections-page"][data-ready="true"]');
+      await page.getByTestId('detections-status').selectOption('');
+      await page.getByTestId('detections-apply').click();
+      await expect.poll(() => page.getByTestId('detection-row').count(), { timeout: 15_000 }).toBe(2);
+      await page.getByTestId('detection-open').first().click();
+      await page.getByTestId('detection-detail').waitFor();
+      await page.addScriptTag({ path: AXE });
+      const violations = (await page.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id + ': ' + v.help + ' at ' + v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')))`)) as string[];
+      expect(violations).toEqual([]);
+    } finally {
+      await context.close();
+    }
   });
 
   it('a viewer sees the detections but no Acknowledge or Close', { timeout: 120_000 }, async () => {
