@@ -39,12 +39,16 @@ export class LogAppender {
    * committed durably; calls made while a commit runs share the next one. Events too old, older
    * than the group's retention or too far ahead are left out and reported.
    */
-  putLogEvents(group: string, stream: string, events: readonly LogEventInput[]): Promise<PutResult> {
+  putLogEvents(group: string, stream: string, events: readonly LogEventInput[], knownBytes?: Int32Array): Promise<PutResult> {
     try {
       this.db.assertOpen();
       // Byte counts now, outside the writer lane: the next batch's JavaScript work overlaps this commit.
-      const bytes = new Int32Array(events.length);
-      for (let i = 0; i < events.length; i++) bytes[i] = Buffer.byteLength((events[i] as LogEventInput).message, 'utf8');
+      // PutLogEvents has counted them already (`knownBytes`, each message's UTF-8 length).
+      let bytes = knownBytes;
+      if (bytes?.length !== events.length) {
+        bytes = new Int32Array(events.length);
+        for (let i = 0; i < events.length; i++) bytes[i] = Buffer.byteLength((events[i] as LogEventInput).message, 'utf8');
+      }
       return this.puts.submit({ group, stream, events, bytes });
     } catch (e) {
       return Promise.reject(e);

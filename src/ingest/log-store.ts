@@ -124,10 +124,11 @@ export class LogStore {
   /**
    * Appends events (in time order, validated by the caller) to a stream. Resolves once they are
    * committed durably; calls made while a commit runs share the next one. Events too old, older
-   * than the group's retention or too far ahead are left out and reported.
+   * than the group's retention or too far ahead are left out and reported. `bytes`: each message's
+   * UTF-8 length when the caller has counted them (PutLogEvents does), else they are counted here.
    */
-  putLogEvents(group: string, stream: string, events: readonly LogEventInput[]): Promise<PutResult> {
-    return this.appender.putLogEvents(group, stream, events);
+  putLogEvents(group: string, stream: string, events: readonly LogEventInput[], bytes?: Int32Array): Promise<PutResult> {
+    return this.appender.putLogEvents(group, stream, events, bytes);
   }
 
   /** Transactions run for PutLogEvents so far (fewer than calls when commits were shared). */

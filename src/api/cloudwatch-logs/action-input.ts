@@ -37,9 +37,14 @@ function wrongType(value: unknown, expected: string, path: string): Error {
 
 /** An operation's input object; `null` members count as absent, unknown members are ignored (as Coral does). */
 export class ActionInput {
+  /**
+   * `prefix` names the member this input is, with `item` its index when it is a list's item: the
+   * item's prefix `<list>.<item + 1>.member.` is made only for a message (a batch has 10,000 items).
+   */
   private constructor(
     private readonly fields: Record<string, unknown>,
     private readonly prefix: string,
+    private readonly item = -1,
   ) {}
 
   static parse(body: string): ActionInput {
@@ -56,7 +61,7 @@ export class ActionInput {
   }
 
   private path(name: string): string {
-    return `${this.prefix}${name}`;
+    return this.item < 0 ? `${this.prefix}${name}` : `${this.prefix}.${this.item + 1}.member.${name}`;
   }
 
   private raw(name: string): unknown {
@@ -101,11 +106,11 @@ export class ActionInput {
   structureList(name: string): ActionInput[] | undefined {
     const list = this.list(name);
     if (list === undefined) return undefined;
+    const listPath = this.path(name);
     return list.map((item, i) => {
-      const path = `${this.path(name)}.${i + 1}.member`;
-      if (item === null) return new ActionInput({}, `${path}.`);
-      if (typeof item !== 'object' || Array.isArray(item)) throw wrongType(item, 'a structure', path);
-      return new ActionInput(item as Record<string, unknown>, `${path}.`);
+      if (item === null) return new ActionInput({}, listPath, i);
+      if (typeof item !== 'object' || Array.isArray(item)) throw wrongType(item, 'a structure', `${listPath}.${i + 1}.member`);
+      return new ActionInput(item as Record<string, unknown>, listPath, i);
     });
   }
 
