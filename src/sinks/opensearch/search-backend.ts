@@ -32,6 +32,7 @@ import {
   queryErrorOf,
   requestQuery,
   searchBody,
+  searchTypeOf,
   totalOf,
   type RawError,
   type RawSearchResponse,
@@ -82,7 +83,7 @@ export class OpenSearchBackend implements SearchBackend {
     }
     const aggregations = await this.resolveAggregations(request);
     if (!aggregations.ok) return aggregations;
-    const answer = await this.searchRequest(searchBody(request, aggregations.value, size, this.limits, sortType), request.pointInTime !== undefined);
+    const answer = await this.searchRequest(searchBody(request, aggregations.value, size, this.limits, sortType), request.pointInTime !== undefined, searchTypeOf(request));
     if (!answer.ok) return answer;
     const response = answer.value;
     const result: SearchResponse = {
@@ -156,12 +157,13 @@ export class OpenSearchBackend implements SearchBackend {
     }
   }
 
-  private async searchRequest(body: Record<string, unknown>, pointInTime = false): Promise<Result<RawSearchResponse, QueryError>> {
+  private async searchRequest(body: Record<string, unknown>, pointInTime = false, searchType?: 'dfs_query_then_fetch'): Promise<Result<RawSearchResponse, QueryError>> {
     const timeoutMs = this.limits.searchTimeoutMs > 0 ? this.limits.searchTimeoutMs + CLIENT_TIMEOUT_MARGIN_MS : (this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
     let response: RawSearchResponse;
     try {
       // A point in time names its indices itself; the path then has none.
-      const answer = await this.client.search(pointInTime ? { body: body as never } : { index: this.pattern, body: body as never }, { requestTimeout: timeoutMs });
+      const params = { body: body as never, ...(pointInTime ? {} : { index: this.pattern }), ...(searchType ? { search_type: searchType } : {}) };
+      const answer = await this.client.search(params, { requestTimeout: timeoutMs });
       response = answer.body as unknown as RawSearchResponse;
     } catch (e) {
       if (e instanceof errors.TimeoutError) return err(searchTimedOut(this.limits));
