@@ -34,11 +34,11 @@ export function buildChannel(settings: ChannelSettings, baseUrl: string, readFil
   }
 }
 
-export function buildNotifier(settings: NotificationSettings, defaultBaseUrl: string, options: Omit<DispatcherOptions, 'channels' | 'routes' | 'throttleMs'> = {}): NotificationDispatcher {
+export function buildNotifier(settings: NotificationSettings, defaultBaseUrl: string, options: Omit<DispatcherOptions, 'channels' | 'routes' | 'throttleMs'> = {}, readFile?: (path: string) => string): NotificationDispatcher {
   const baseUrl = settings.baseUrl ?? defaultBaseUrl;
   return new NotificationDispatcher({
     ...options,
-    channels: settings.channels.map((c) => buildChannel(c, baseUrl)),
+    channels: settings.channels.map((c) => buildChannel(c, baseUrl, readFile)),
     routes: settings.routes,
     throttleMs: settings.throttleMinutes * 60_000,
   });

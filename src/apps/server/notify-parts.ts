@@ -5,6 +5,7 @@
  * the rule engine's `onDetection` hook calls: it never waits, and a detection made before the
  * server listens waits (bounded) for the dispatcher.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { NotificationsView } from '../../api/detections/detections-api.js';
@@ -34,6 +35,17 @@ export interface NotifyParts {
 const MAX_EARLY = 1000;
 
 export async function openNotifyParts(options: { dataDir: string; settings: NotificationSettings | undefined; logger: Logger; registry: Registry; now: () => number }): Promise<NotifyParts> {
+  // Files the channels need (an e-mail channel's CA) are read now, so that a missing one stops the
+  // start with its name instead of failing once the server already listens.
+  const files = new Map<string, string>();
+  for (const c of options.settings?.channels ?? []) {
+    if (c.type !== 'email' || c.caFile === undefined) continue;
+    try {
+      files.set(c.caFile, readFileSync(c.caFile, 'utf8'));
+    } catch (e) {
+      throw new Error(`notifications: channel ${c.id}: ca_file ${c.caFile} cannot be read (${(e as Error).message}).`, { cause: e });
+    }
+  }
   const store = await DuckDbDetectionStore.open({ path: join(options.dataDir, 'detections.duckdb'), now: options.now });
   const log = options.logger.child({ component: 'notify' });
   const attempts = options.registry.counter('hidsmon_notification_attempts_total', 'Notification attempts and notifications not tried, by channel kind and result (sent, retrying, failed, suppressed, dropped).', ['channel_kind', 'result']);
@@ -62,14 +74,19 @@ export async function openNotifyParts(options: { dataDir: string; settings: Noti
     },
     start(serverUrl) {
       if (!options.settings || dispatcher) return;
-      dispatcher = buildNotifier(options.settings, serverUrl, {
-        now: options.now,
-        log: (level, fields, message) => log[level](fields, message),
-        onAttempt: (a) => {
-          attempts.inc(1, { channel_kind: a.channelKind, result: a.result });
-          for (const listener of listeners) listener(a);
+      dispatcher = buildNotifier(
+        options.settings,
+        serverUrl,
+        {
+          now: options.now,
+          log: (level, fields, message) => log[level](fields, message),
+          onAttempt: (a) => {
+            attempts.inc(1, { channel_kind: a.channelKind, result: a.result });
+            for (const listener of listeners) listener(a);
+          },
         },
-      });
+        (path) => files.get(path) ?? readFileSync(path, 'utf8'),
+      );
       log.info({ channels: options.settings.channels.map((c) => `${c.id} (${c.type})`), throttle_minutes: options.settings.throttleMinutes }, 'Notifications configured.');
       for (const d of early.splice(0)) dispatcher.notify(d);
     },

@@ -109,3 +109,17 @@ describe('server: notifications', () => {
     expect(metrics).toMatch(/hidsmon_notification_attempts_total\{channel_kind="webhook",result="sent"\} 1/);
   });
 });
+
+describe('server: notifications settings that cannot work', () => {
+  it('a missing ca_file stops the start with its name, before the server listens', async () => {
+    const config: ServerConfig = {
+      ...DEFAULTS,
+      port: 0,
+      dataDir: join(tmp, 'data-bad-ca'),
+      accessKeys: [KEY],
+      apiTokens: [TOKEN],
+      notifications: { throttleMinutes: 10, channels: [{ id: 'mail', type: 'email', host: 'smtp.example.com', port: 587, from: 'a@example.com', to: ['b@example.com'], caFile: join(tmp, 'no-such-ca.pem') }], routes: [{ channels: ['mail'] }] },
+    };
+    await expect(startServer(config, { logger: pino({ level: 'silent' }) })).rejects.toThrow(/notifications: channel mail: ca_file .*no-such-ca\.pem cannot be read/);
+  });
+});
