@@ -231,6 +231,9 @@ export interface IngestStatus {
     lag_ms: number;
     throttled_requests: number;
     throttled: { lag_events: number; lag_seconds: number };
+    /** Admitted PutLogEvents not yet stored, and their events (estimated from their size): counted as backlog. */
+    in_flight_requests: number;
+    in_flight_events: number;
   };
   /** When the server started (epoch ms): `rejected` and `duplicates` count from then. */
   since?: number;

@@ -8,7 +8,7 @@ const lag = (overrides: Partial<DestinationLag> = {}): DestinationLag => ({ dest
 describe('AdmissionControl', () => {
   it('admits while every destination is within both bounds', () => {
     const control = new AdmissionControl({ ...S, maxLagMs: 1000, maxLagEvents: 10_000 }, () => [lag({ lagEvents: 9000, ratePerSecond: 10_000, lagSeconds: 0.5 })]);
-    expect(control.admit()).toEqual({ kind: 'admit' });
+    expect(control.admit()).toMatchObject({ kind: 'admit' });
     expect(control.status()).toMatchObject({ throttling: false, lagEvents: 9000, lagMs: 900, throttled: { lag_events: 0, lag_seconds: 0 } });
   });
 
@@ -28,18 +28,31 @@ describe('AdmissionControl', () => {
     const control = new AdmissionControl({ ...S, maxLagMs: 1000, maxLagEvents: 1e6 }, () => lags);
     expect(control.admit()).toMatchObject({ kind: 'throttle', destination: 'b', lagMs: 2000 });
     lags[2] = lag({ destination: 'b', lagEvents: 500, ratePerSecond: 1000 });
-    expect(control.admit()).toEqual({ kind: 'admit' });
+    expect(control.admit()).toMatchObject({ kind: 'admit' });
     expect(control.status()).toMatchObject({ throttling: false, destination: 'b', lagMs: 500, throttled: { lag_seconds: 1 } });
   });
 
   it('never throttles within the allowance, however slow the destination', () => {
     const control = new AdmissionControl({ maxLagMs: 1000, maxLagEvents: 100, allowanceEvents: 20_000 }, () => [lag({ lagEvents: 20_000, ratePerSecond: 10, lagSeconds: 60 })]);
-    expect(control.admit()).toEqual({ kind: 'admit' });
+    expect(control.admit()).toMatchObject({ kind: 'admit' });
     expect(control.status()).toMatchObject({ throttling: false, lagEvents: 20_000, lagMs: 2_000_000 });
   });
 
+  it('counts admitted requests not yet stored as backlog, by their size, until released: many at once cannot all pass the bound', () => {
+    const control = new AdmissionControl({ maxLagMs: 1000, maxLagEvents: 0, allowanceEvents: 0 }, () => [lag({ lagEvents: 400, ratePerSecond: 1000 })]);
+    control.observeStored(500, 500 * 1000);
+    const admitted = [control.admit(250_000), control.admit(250_000)];
+    expect(admitted.map((a) => a.kind)).toEqual(['admit', 'admit']);
+    // 400 stored + 2 × 250 in flight = 900 events: 0.9 s; one more batch of 250 makes it 1.15 s.
+    expect(control.status()).toMatchObject({ inFlightRequests: 2, inFlightEvents: 500, lagEvents: 900 });
+    control.admit(250_000);
+    expect(control.admit(250_000)).toMatchObject({ kind: 'throttle', reason: 'lag_seconds', lagEvents: 1150 });
+    for (const a of admitted) if (a.kind === 'admit') (a.release(), a.release());
+    expect(control.status()).toMatchObject({ inFlightRequests: 1, inFlightEvents: 250 });
+  });
+
   it('0 turns a bound off', () => {
-    expect(new AdmissionControl({ ...S, maxLagMs: 0, maxLagEvents: 0 }, () => [lag({ lagEvents: 1e9, lagSeconds: 1e5, ratePerSecond: 1 })]).admit()).toEqual({ kind: 'admit' });
+    expect(new AdmissionControl({ ...S, maxLagMs: 0, maxLagEvents: 0 }, () => [lag({ lagEvents: 1e9, lagSeconds: 1e5, ratePerSecond: 1 })]).admit()).toMatchObject({ kind: 'admit' });
   });
 
   it('lagMsOf: the larger of the age and the time to index the backlog; before a rate is measured, UNMEASURED_RATE', () => {

@@ -32,7 +32,10 @@ export const DEFAULT_ADMISSION: Readonly<AdmissionSettings> = Object.freeze({ ma
 
 export type ThrottleReason = 'lag_events' | 'lag_seconds';
 
-export type Admission = { kind: 'admit' } | { kind: 'throttle'; reason: ThrottleReason; destination: string; lagEvents: number; lagMs: number };
+type Verdict = { kind: 'admit' } | { kind: 'throttle'; reason: ThrottleReason; destination: string; lagEvents: number; lagMs: number };
+
+/** An admitted request holds its share of the backlog until `release()` (once it is stored or failed). */
+export type Admission = { kind: 'admit'; release: () => void } | Exclude<Verdict, { kind: 'admit' }>;
 
 export interface AdmissionStatus {
   settings: AdmissionSettings;
@@ -45,6 +48,9 @@ export interface AdmissionStatus {
   lagMs: number;
   /** Requests refused since start, by reason. */
   throttled: Record<ThrottleReason, number>;
+  /** Admitted requests not yet stored, and the events they are estimated to hold. */
+  inFlightRequests: number;
+  inFlightEvents: number;
 }
 
 /**
@@ -63,24 +69,59 @@ export function lagMsOf(lag: DestinationLag): number {
   return Math.max(lag.lagSeconds * 1000, drainMs);
 }
 
+/** Request bytes per event assumed until the log has reported what it stored (an OSSEC JSON alert is about 1 KB). */
+const INITIAL_BYTES_PER_EVENT = 1000;
+
 /**
  * Decides for each PutLogEvents. Only destinations whose sink takes writes count: one that is down
  * is what the durable log is for (its events wait there, /healthz says degraded), and refusing
  * every host's alerts for it would move the backlog onto the hosts.
+ *
+ * Requests admitted and not yet stored count as backlog too: fifty hosts that retry at once would
+ * otherwise all be admitted on the same small lag, each adding its batch past the bound. Their
+ * events are estimated from their size (the decision comes before the body is read as JSON).
  */
 export class AdmissionControl {
   private readonly throttled: Record<ThrottleReason, number> = { lag_events: 0, lag_seconds: 0 };
+  private inFlightRequests = 0;
+  private inFlightBytes = 0;
+  private bytesPerEvent = INITIAL_BYTES_PER_EVENT;
 
   constructor(
     readonly settings: AdmissionSettings,
     private readonly lags: () => readonly DestinationLag[],
   ) {}
 
-  /** Admit or refuse one request now (counted when refused). */
-  admit(): Admission {
+  /** Admit or refuse one request of `requestBytes` now (counted when refused). */
+  admit(requestBytes = 0): Admission {
     const { decision } = this.evaluate();
-    if (decision.kind === 'throttle') this.throttled[decision.reason]++;
-    return decision;
+    if (decision.kind === 'throttle') {
+      this.throttled[decision.reason]++;
+      return decision;
+    }
+    const bytes = Math.max(0, requestBytes);
+    this.inFlightRequests++;
+    this.inFlightBytes += bytes;
+    let released = false;
+    return {
+      kind: 'admit',
+      release: () => {
+        if (released) return;
+        released = true;
+        this.inFlightRequests--;
+        this.inFlightBytes -= bytes;
+      },
+    };
+  }
+
+  /** What the log stored: the bytes per event that turn an admitted request's size into events. */
+  observeStored(events: number, bytes: number): void {
+    if (events <= 0 || bytes <= 0) return;
+    this.bytesPerEvent += 0.2 * (bytes / events - this.bytesPerEvent);
+  }
+
+  private inFlightEvents(): number {
+    return Math.round(this.inFlightBytes / Math.max(1, this.bytesPerEvent));
   }
 
   /** What a request would get now, with the lag of the destination furthest behind. */
@@ -93,15 +134,19 @@ export class AdmissionControl {
       ...(decision.kind === 'throttle' ? { reason: decision.reason } : {}),
       ...decided,
       throttled: { ...this.throttled },
+      inFlightRequests: this.inFlightRequests,
+      inFlightEvents: this.inFlightEvents(),
     };
   }
 
-  private evaluate(): { decision: Admission; worst?: { lag: DestinationLag; lagMs: number } } {
+  private evaluate(): { decision: Verdict; worst?: { lag: DestinationLag; lagMs: number } } {
     const { maxLagMs, maxLagEvents, allowanceEvents } = this.settings;
+    const pending = this.inFlightEvents();
     let worst: { lag: DestinationLag; lagMs: number } | undefined;
-    let decision: Admission = { kind: 'admit' };
-    for (const lag of this.lags()) {
-      if (lag.status !== 'ok') continue;
+    let decision: Verdict = { kind: 'admit' };
+    for (const measured of this.lags()) {
+      if (measured.status !== 'ok') continue;
+      const lag = pending > 0 ? { ...measured, lagEvents: measured.lagEvents + pending } : measured;
       const lagMs = lagMsOf(lag);
       if (!worst || lagMs > worst.lagMs) worst = { lag, lagMs };
       if (decision.kind === 'throttle' || lag.lagEvents <= allowanceEvents) continue;

@@ -12,7 +12,7 @@ export interface ActionContext {
   /** The destinations that have a sink in this server; a subscription to another is refused (default: the embedded index). */
   destinations?: readonly string[];
   /** Whether PutLogEvents may store a batch now (absent: always); a refusal is answered as throttling, before the signature is checked. */
-  admission?: { admit(): Admission };
+  admission?: { admit(requestBytes: number): Admission };
   /** Called after a subscription filter was created, changed or removed (also by DeleteLogGroup). */
   onSubscriptionChange?: () => void;
 }

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import type { AuditOutcome, AuditRecorder } from '../../core/audit.js';
+import type { Admission } from '../../pipeline/admission.js';
 import { verifySigV4 } from '../sigv4.js';
 import type { ActionContext } from './action-context.js';
 import { ActionInput } from './action-input.js';
@@ -47,8 +48,13 @@ export interface CloudWatchLogsResponse {
 export async function handleCloudWatchLogs(request: CloudWatchLogsRequest, context: CloudWatchLogsContext): Promise<CloudWatchLogsResponse> {
   const requestId = randomUUID();
   let nowMs = Date.now();
+  let admitted: Admission | undefined;
   try {
     nowMs = context.nowMs();
+    // Throttling comes before the signature and the JSON: a refused batch is sent again, so
+    // refusing it must cost next to nothing, or the retries take the CPU indexing needs.
+    admitted = context.admission && isPutLogEvents(request) ? context.admission.admit(request.body.length) : undefined;
+    if (admitted?.kind === 'throttle') throw throttled();
     const output = await dispatch(request, context, nowMs, requestId);
     return { status: 200, headers: baseHeaders(requestId, nowMs), body: output === undefined ? '' : JSON.stringify(output) };
   } catch (e) {
@@ -59,6 +65,9 @@ export async function handleCloudWatchLogs(request: CloudWatchLogsRequest, conte
       // The reporter failing must not turn a 500 into a crash; the 500 below still goes out.
     }
     return errorResponse(new CloudWatchLogsError('ServiceUnavailableException', `The service cannot complete the request (request id ${requestId}).`, 500), requestId, nowMs);
+  } finally {
+    // Stored (or refused): its events are in the log's lag now, or nowhere.
+    if (admitted?.kind === 'admit') admitted.release();
   }
 }
 
@@ -67,9 +76,6 @@ async function dispatch(request: CloudWatchLogsRequest, context: CloudWatchLogsC
   if (declared) throw declared;
   const rawLimit = maxRawBodyBytes(request.headers);
   if (request.body.length > rawLimit) throw tooLarge(request.body.length, rawLimit);
-  // Throttling comes before the signature and the JSON: a refused batch is sent again, so
-  // refusing it must cost next to nothing, or the retries take the CPU indexing needs.
-  if (context.admission && isPutLogEvents(request) && context.admission.admit().kind === 'throttle') throw throttled();
 
   // The grant of the key the signature names, captured when the verifier looks its secret up.
   let grant: AccessKeyGrant | undefined;

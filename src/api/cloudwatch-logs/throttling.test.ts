@@ -9,8 +9,10 @@ import { handleCloudWatchLogs, type CloudWatchLogsContext, type CloudWatchLogsRe
 const KEY = { accessKeyId: 'AKIDTHROTTLE', secretAccessKey: 'throttle-secret-Qx7vN2pLk9Rt4Wm8' };
 let store: LogStore;
 let context: CloudWatchLogsContext;
-let decision: Admission = { kind: 'admit' };
+const ADMIT = { kind: 'admit' as const, release: () => void released++ };
+let decision: Admission = ADMIT;
 let asked = 0;
+let released = 0;
 
 beforeAll(async () => {
   store = await LogStore.open({ path: ':memory:' });
@@ -43,9 +45,12 @@ describe('throttling PutLogEvents', () => {
     const before = asked;
     expect((await call(await signed('DescribeLogStreams', JSON.stringify({ logGroupName: 'g' })))).status).toBe(200);
     expect(asked).toBe(before);
-    decision = { kind: 'admit' };
+    decision = ADMIT;
+    const releasedBefore = released;
     expect((await call(await signed('PutLogEvents', put))).status).toBe(200);
     expect(store.lastSequence()).toBe(1);
+    // An admitted request gives its share of the backlog back once it is stored.
+    expect(released).toBe(releasedBefore + 1);
   });
 
   it('refuses before the signature and the JSON are looked at, so that a refusal costs next to nothing', async () => {
@@ -53,7 +58,9 @@ describe('throttling PutLogEvents', () => {
     const bad = await signed('PutLogEvents', '{ not json');
     bad.headers['authorization'] = String(bad.headers['authorization']).replace(/Signature=\w+/, 'Signature=0000');
     expect(await call(bad)).toMatchObject({ status: 400, type: 'ThrottlingException' });
-    decision = { kind: 'admit' };
+    decision = ADMIT;
+    const releasedBefore = released;
     expect(await call(bad)).toMatchObject({ status: 400, type: 'InvalidSignatureException' });
+    expect(released).toBe(releasedBefore + 1);
   });
 });

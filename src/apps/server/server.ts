@@ -208,6 +208,8 @@ function flowControlJson(admission: AdmissionControl): NonNullable<IngestStatus[
     lag_ms: Math.round(s.lagMs),
     throttled_requests: s.throttled.lag_events + s.throttled.lag_seconds,
     throttled: s.throttled,
+    in_flight_requests: s.inFlightRequests,
+    in_flight_events: s.inFlightEvents,
   };
 }
 
@@ -354,8 +356,8 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     () => forwarder.lagAt(log.lastSequence()),
   );
   const admitPut = {
-    admit: () => {
-      const decision = admission.admit();
+    admit: (requestBytes: number) => {
+      const decision = admission.admit(requestBytes);
       if (decision.kind === 'throttle') metrics.throttled.inc(1, { reason: decision.reason });
       return decision;
     },
@@ -453,6 +455,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
   log.onAppend((_, appended) => {
     metrics.eventsIn.inc(appended.events);
     metrics.bytesIn.inc(appended.bytes);
+    admission.observeStored(appended.events, appended.bytes);
   });
 
   const server = await listen({
