@@ -5,7 +5,9 @@
  * the detection's query and window and shows exactly its matching alerts (not the other alerts of
  * the same window); an admin acknowledges and closes (stored, audited); a viewer has no buttons.
  */
+import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Detection } from '../../src/core/detection.js';
 import { sampleDetection } from '../../src/testing/detections.js';
@@ -14,11 +16,20 @@ import { shipEvents, shownTotal, screenshot, startFixture, TOKEN, urlParams, typ
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const HOSTILE = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script> <!channel> *bold*';
 let fx: Fixture;
+let receiver: Server;
+const received: string[] = [];
 let older: Detection;
 let newer: Detection;
 
 beforeAll(async () => {
-  fx = await startFixture('detections');
+  receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c));
+    req.on('end', () => (received.push(body), res.writeHead(200).end()));
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  fx = await startFixture('detections', {}, 'embedded', { notifications: { throttleMinutes: 10, channels: [{ id: 'soc', type: 'webhook', url: hook, secret: 'whsec-ui-test-0123456789' }], routes: [{ channels: ['soc'] }] } });
   const base = Date.now() - 30 * 60_000;
   const alert = (i: number, srcip: string, sidid: number) => ({
     timestamp: base + i * 1000,
@@ -50,10 +61,14 @@ beforeAll(async () => {
   });
   await fx.server.detections.store.put(older);
   await fx.server.detections.store.put(newer);
+  fx.server.detections.notify(older);
+  await fx.server.detections.dispatcher?.idle();
+  expect(received).toHaveLength(1);
 }, 180_000);
 
 afterAll(async () => {
   await fx?.close();
+  receiver?.close();
   expect(fx?.pageErrors ?? []).toEqual([]);
 });
 
@@ -86,6 +101,12 @@ describe('the Detections page', () => {
     expect(await page.getByTestId('detection-evidence-text').first().textContent()).toBe(HOSTILE);
     expect(await page.locator('[data-testid="detections-table"] img, [data-testid="detections-table"] script, [data-testid="detections-table"] b').count()).toBe(0);
     expect(await page.evaluate('window.__pwned')).toBeUndefined();
+    // The notifications log (admins): the webhook's attempt for the SSH detection.
+    const sent = page.getByTestId('notification-row');
+    await expect.poll(() => sent.count(), { timeout: 15_000 }).toBe(1);
+    expect(await sent.first().textContent()).toContain('soc (webhook)');
+    expect(await sent.first().textContent()).toContain('sent');
+    expect(await page.getByTestId('notifications-stats').textContent()).toContain('1 sent, 0 failed');
     await screenshot(page, 'detections-1280x800');
 
     await ssh.getByTestId('detection-ack').click();
@@ -156,5 +177,6 @@ describe('the Detections page', () => {
     await page.waitForSelector('[data-testid="detections-page"][data-ready="true"]');
     await expect.poll(() => page.getByTestId('detection-row').count(), { timeout: 15_000 }).toBeGreaterThan(0);
     expect(await page.locator('[data-testid="detection-ack"], [data-testid="detection-close"], [data-testid="detection-reopen"]').count()).toBe(0);
+    expect(await page.getByTestId('notifications-panel').count()).toBe(0);
   });
 });

@@ -3,7 +3,7 @@
  * src/api/contract.ts defines it once for both sides (type-only imports: the bundle takes no server
  * code), and a small fetch client over the session cookie.
  */
-import type { AuditPage, DeadLettersResponse, DetectionJson, DetectionListJson, DocumentContext, DocumentResponse, ExportBody, FieldsResponse, FleetStatus, Health, IndicesResponse, IngestStatus, KeysListing, ReplayResponse, SavedKind, SavedObjectJson, SavedViewFields, SearchBody, SearchResponse, SessionInfo, TopValues, TopValuesBody } from '../../src/api/contract.js';
+import type { AuditPage, DeadLettersResponse, DetectionJson, DetectionListJson, NotificationsJson, DocumentContext, DocumentResponse, ExportBody, FieldsResponse, FleetStatus, Health, IndicesResponse, IngestStatus, KeysListing, ReplayResponse, SavedKind, SavedObjectJson, SavedViewFields, SearchBody, SearchResponse, SessionInfo, TopValues, TopValuesBody } from '../../src/api/contract.js';
 
 export type {
   AggregationResult,
@@ -14,6 +14,8 @@ export type {
   DeadLetterInfo,
   DetectionJson,
   DetectionListJson,
+  NotificationAttemptJson,
+  NotificationsJson,
   DocumentContext,
   Dsl,
   ExportBody,
@@ -148,6 +150,7 @@ export const api = {
   deleteIndex: (name: string) => call<{ deleted: string }>('DELETE', `/api/indices/${encodeURIComponent(name)}`, undefined),
   audit: (filters: AuditFilters, signal?: AbortSignal) => call<AuditPage>('GET', `/api/audit?${auditQuery(filters)}`, undefined, signal),
   detections: (filters: DetectionFilters, signal?: AbortSignal) => call<DetectionListJson>('GET', `/api/detections?${auditQuery(filters as AuditFilters)}`, undefined, signal),
+  notifications: (signal?: AbortSignal) => call<NotificationsJson>('GET', '/api/notifications?limit=50', undefined, signal),
   setDetectionStatus: (id: string, status: DetectionJson['status']) => call<DetectionJson>('POST', `/api/detections/${encodeURIComponent(id)}/status`, { status }),
   ingest: (signal?: AbortSignal) => call<IngestStatus>('GET', '/api/ingest', undefined, signal),
   document: (index: string, id: string, signal?: AbortSignal) => call<DocumentResponse>('GET', `/api/doc/${encodeURIComponent(index)}/${encodeURIComponent(id)}`, undefined, signal),

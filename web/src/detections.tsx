@@ -6,7 +6,7 @@
  * they are put in the page as text nodes, never as HTML.
  */
 import { useCallback, useEffect, useState } from 'react';
-import { api, ApiError, type DetectionJson, type DetectionListJson, type Role } from './api.js';
+import { api, ApiError, type DetectionJson, type DetectionListJson, type NotificationsJson, type Role } from './api.js';
 import { useReadyMark } from './hooks.js';
 import { defaultState, urlFromState, type ViewState } from './state.js';
 import { formatTime } from './time.js';
@@ -171,7 +171,68 @@ export function DetectionsPage({ role }: { role: Role }): React.JSX.Element {
           )}
         </>
       )}
+      {role === 'admin' && <NotificationsPanel />}
     </main>
+  );
+}
+
+/** The last notification attempts (admins: they name channels and quote receivers' answers). */
+function NotificationsPanel(): React.JSX.Element | null {
+  const view = useView();
+  const [log, setLog] = useState<NotificationsJson | undefined>();
+  const [error, setError] = useState<string | undefined>();
+  useEffect(() => {
+    const controller = new AbortController();
+    api.notifications(controller.signal).then(setLog, (e: unknown) => {
+      if ((e as Error).name === 'AbortError') return;
+      if (e instanceof ApiError && e.isAuth) return view.authLost();
+      setError(e instanceof ApiError ? e.message : String(e));
+    });
+    return () => controller.abort();
+  }, [view.nonce, view]);
+  if (error) return <p className="audit-error" role="alert">{`Notifications: ${error}`}</p>;
+  if (!log) return null;
+  return (
+    <section className="notifications-panel" aria-labelledby="notifications-heading" data-testid="notifications-panel">
+      <h2 id="notifications-heading">Notifications</h2>
+      {!log.configured ? (
+        <p className="audit-count">No notification channels are configured (notifications: in hidsmon.yaml).</p>
+      ) : (
+        <>
+          <p className="audit-count" data-testid="notifications-stats">
+            {`Since start: ${log.stats.sent} sent, ${log.stats.failed} failed, ${log.stats.retried} retried, ${log.stats.suppressed} suppressed by the throttle, ${log.stats.dropped} dropped, ${log.stats.queued} waiting.`}
+          </p>
+          <table className="doc-table audit-table detections-table" data-testid="notifications-table">
+            <thead>
+              <tr>
+                <th className="col-time">Time</th>
+                <th>Channel</th>
+                <th>Detection</th>
+                <th className="num col-count">Attempt</th>
+                <th className="col-status">Result</th>
+                <th>Error</th>
+              </tr>
+            </thead>
+            <tbody>
+              {log.attempts.map((a, i) => (
+                <tr key={`${a.time_ms}-${a.channel}-${a.detection_id}-${a.attempt}-${i}`} data-testid="notification-row">
+                  <td className="col-time">{formatTime(a.time_ms, false)}</td>
+                  <td className="mono">{`${a.channel} (${a.channel_kind})`}</td>
+                  <td className="mono" title={a.detection_id}>
+                    {a.rule_id}
+                  </td>
+                  <td className="num">{a.attempt}</td>
+                  <td>
+                    <span className={`outcome-badge notify-${a.result}`}>{a.result}</span>
+                  </td>
+                  <td className="audit-message">{a.error ?? ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </section>
   );
 }
 
