@@ -8,7 +8,7 @@
  * transaction, which is how the store proves it caught up with DuckDB after a crash.
  */
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import { tokenizeStandard } from '../../query/analysis/standard-tokenizer.js';
+import { encodeToken, indexTokens } from './index-analyzer.js';
 
 /** The DuckDB columns indexed, with the field each holds, in FTS5 column order. */
 export const TEXT_INDEX_FIELDS: ReadonlyArray<readonly [field: string, column: string]> = [
@@ -30,27 +30,17 @@ const SEQ_MASK = (1n << SEQ_BITS) - 1n;
 const MAX_ROWID_TRIES = 64;
 
 /**
- * A token in the alphabet FTS5's `ascii` tokenizer keeps whole ([a-z0-9] and any non-ASCII): a–z
- * and 0–9 as they are, every other character as a marker and a fixed number of hex digits (`·2e`
- * for `.`, `º0000e9` for `é`). The code is prefix-free, so a prefix of a token encodes to a prefix
- * of its encoding and FTS5's prefix query is the analyzer's prefix query.
+ * Tokens are kept in the alphabet FTS5's `ascii` tokenizer keeps whole ([a-z0-9] and any
+ * non-ASCII): index-analyzer.ts's `encodeToken` (a–z, 0–9 as they are, every other character as a
+ * marker and a fixed number of hex digits). The code is prefix-free, so a prefix of a token encodes
+ * to a prefix of its encoding and FTS5's prefix query is the analyzer's prefix query.
  */
-export function encodeToken(token: string): string {
-  if (/^[a-z0-9]*$/.test(token)) return token;
-  let out = '';
-  for (const ch of token) {
-    const cp = ch.codePointAt(0) as number;
-    if ((cp >= 0x61 && cp <= 0x7a) || (cp >= 0x30 && cp <= 0x39)) out += ch;
-    else if (cp < 0x80) out += `·${cp.toString(16).padStart(2, '0')}`;
-    else out += `º${cp.toString(16).padStart(6, '0')}`;
-  }
-  return out;
-}
+export { encodeToken };
 
 /** A text as the index takes it: its standard-analyzer tokens, encoded, one space between. */
 export function indexedText(text: string | null | undefined): string | null {
   if (text === null || text === undefined || text === '') return null;
-  return tokenizeStandard(text).map(encodeToken).join(' ');
+  return indexTokens(text);
 }
 
 /** A row to index: its time, its index day (epoch day of `dedup_ts`), and its texts in TEXT_INDEX_FIELDS order (already `indexedText`). */
