@@ -83,6 +83,12 @@ export function openSearchClient(options: OpenSearchConnectionOptions): Client {
     node: options.url.replace(/\/+$/, ''),
     maxRetries: 0,
     requestTimeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    // Alert fields are data, and `__proto__` or `constructor` is a field name like any other (read
+    // with own-key helpers, core/own-keys.ts). The client's default refuses a whole response that
+    // holds such a key (secure-json-parse: "Object contains forbidden prototype property"): one
+    // alert with one made every search and the field catalog (its mapping) fail with a 500.
+    // JSON.parse makes such a key an own data property, which sets no prototype.
+    disablePrototypePoisoningProtection: true,
   };
   switch (auth.kind) {
     case 'none':
