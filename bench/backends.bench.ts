@@ -7,7 +7,9 @@
  * Ingest is the sink's writing alone (the documents are made beforehand, untimed).
  * Also bytes per alert on disk and resident memory (the hidsmon server's; for OpenSearch the JVM's
  * plus its hidsmon server's). The OpenSearch node is a real single node of the integ-test-zip
- * started for the run (scripts/ensure-opensearch.sh) and stopped by its PID.
+ * started for the run (scripts/ensure-opensearch.sh) and stopped by its PID; or, with
+ * HIDSMON_BENCH_OPENSEARCH_URL, a node already running (a shared development node), written under
+ * an index prefix of the run's own that is deleted at the end.
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -19,6 +21,7 @@ import { DuckDbStore } from '../src/sinks/duckdb/store.js';
 import { OpenSearchSink } from '../src/sinks/opensearch/sink.js';
 import { startOpenSearch } from '../src/testing/opensearch.js';
 import { freePort, startServerProcess } from '../src/testing/processes.js';
+import { indexTemplateName } from '../src/sinks/opensearch/index-template.js';
 import { median, type Row, type SuiteResult } from './harness.js';
 import { DASHBOARD_PANELS, simulatedDocuments } from './store.bench.js';
 
@@ -31,6 +34,7 @@ const RUNS = 7;
 
 const QUERIES: Array<{ name: string; body: Record<string, unknown> }> = [
   { name: 'five dashboard panels (all data)', body: { query: '', size: 0, aggregations: panelsBody() } },
+  { name: "the web UI dashboard's request (all data, Asia/Kolkata: stacked by level, five panels, hosts)", body: { query: '', size: 0, time_zone: 'Asia/Kolkata', aggregations: uiDashboardBody() } },
   { name: "the blog's query", body: { query: BLOG_QUERY, size: 20 } },
   { name: 'free text "did not receive identification" (exact total, first page)', body: { query: '"did not receive identification"', size: 20 } },
   { name: 'free text: one word (identification)', body: { query: 'identification', size: 20 } },
@@ -43,6 +47,18 @@ function panelsBody(): Record<string, unknown> {
     out[name] = agg.type === 'date_histogram' ? { type: 'date_histogram', interval_ms: 'auto' } : { ...agg };
   }
   return out;
+}
+
+/** What web/src/dashboard.tsx asks for (DASHBOARD_AGGREGATIONS with the histogram stacked by rule level). */
+function uiDashboardBody(): Record<string, unknown> {
+  return {
+    over_time: { type: 'date_histogram', interval_ms: 'auto', aggregations: { levels: { type: 'terms', field: 'rule.level', size: 16 } } },
+    types: { type: 'terms', field: 'rule.comment', size: 20 },
+    levels: { type: 'terms', field: 'rule.level', size: 16 },
+    rule_ids: { type: 'terms', field: 'rule.sidid', size: 10 },
+    source_ips: { type: 'terms', field: 'srcip', size: 10 },
+    hosts: { type: 'cardinality', field: '@log_stream' },
+  };
 }
 
 function tookAll(result: WriteResult): void {
@@ -113,8 +129,11 @@ export async function runBackendsBench(log: (line: string) => void): Promise<Sui
   const dir = mkdtempSync(join(tmpdir(), 'hidsmon-bench-backends-'));
   const entry = fileURLToPath(new URL('../src/testing/cli-entry.js', import.meta.url));
   const env = { HIDSMON_ACCESS_KEY_ID: KEY.id, HIDSMON_SECRET_ACCESS_KEY: KEY.secret, HIDSMON_API_TOKEN: TOKEN, HIDSMON_LOG_LEVEL: 'warn', HIDSMON_RETENTION_DAYS: '0' };
-  log(`  starting OpenSearch (2 GiB heap)...`);
-  const node = await startOpenSearch({ heapMb: 2048 });
+  const given = process.env['HIDSMON_BENCH_OPENSEARCH_URL'];
+  // On a node the bench did not start, its indices and template get a prefix of their own, deleted at the end.
+  const prefix = given ? `bench${Math.random().toString(36).slice(2, 8)}-cwl-` : 'cwl-';
+  log(given ? `  using the OpenSearch node at ${given} (indices ${prefix}*)` : `  starting OpenSearch (2 GiB heap)...`);
+  const node = given ? { url: given.replace(/\/$/, ''), pid: undefined, stop: async () => undefined } : await startOpenSearch({ heapMb: 2048 });
   const servers: ChildProcess[] = [];
   try {
     // Ingest: the same documents into each sink, one after the other.
@@ -125,15 +144,15 @@ export async function runBackendsBench(log: (line: string) => void): Promise<Sui
     const embeddedRate = await ingest((b) => store.write(b), count, log, 'embedded');
     await store.checkpoint();
     await store.close();
-    const sink = await OpenSearchSink.open({ url: node.url });
+    const sink = await OpenSearchSink.open({ url: node.url, indexPrefix: prefix });
     log(`  ingesting ${count.toLocaleString('en-US')} alerts into OpenSearch...`);
     const openSearchRate = await ingest((b) => sink.write(b), count, log, 'opensearch');
     await sink.close();
-    await fetch(`${node.url}/cwl-*/_refresh`, { method: 'POST' });
-    await fetch(`${node.url}/cwl-*/_flush`, { method: 'POST' });
+    await fetch(`${node.url}/${prefix}*/_refresh`, { method: 'POST' });
+    await fetch(`${node.url}/${prefix}*/_flush`, { method: 'POST' });
 
     const embeddedBytes = ['index.duckdb', 'index.duckdb.wal'].reduce((sum, f) => sum + (statSync(join(embeddedData, f), { throwIfNoEntry: false })?.size ?? 0), 0);
-    const cat = (await (await fetch(`${node.url}/_cat/indices/cwl-*?format=json&bytes=b`)).json()) as Array<{ 'store.size': string; 'docs.count': string }>;
+    const cat = (await (await fetch(`${node.url}/_cat/indices/${prefix}*?format=json&bytes=b`)).json()) as Array<{ 'store.size': string; 'docs.count': string }>;
     const openSearchBytes = cat.reduce((sum, i) => sum + Number(i['store.size']), 0);
     const openSearchDocs = cat.reduce((sum, i) => sum + Number(i['docs.count']), 0);
 
@@ -142,7 +161,7 @@ export async function runBackendsBench(log: (line: string) => void): Promise<Sui
     const embeddedServer = await startServerProcess({ nodeArgs: ['--min-semi-space-size=16', entry], data: embeddedData, port: embeddedPort, env, timeoutMs: 120_000 });
     servers.push(embeddedServer);
     const openSearchPort = await freePort();
-    const openSearchServer = await startServerProcess({ nodeArgs: ['--min-semi-space-size=16', entry], data: join(dir, 'opensearch'), port: openSearchPort, env: { ...env, HIDSMON_BACKEND: 'opensearch', HIDSMON_OPENSEARCH_URL: node.url }, timeoutMs: 120_000 });
+    const openSearchServer = await startServerProcess({ nodeArgs: ['--min-semi-space-size=16', entry], data: join(dir, 'opensearch'), port: openSearchPort, env: { ...env, HIDSMON_BACKEND: 'opensearch', HIDSMON_OPENSEARCH_URL: node.url, HIDSMON_OPENSEARCH_INDEX_PREFIX: prefix }, timeoutMs: 120_000 });
     servers.push(openSearchServer);
 
     const rows: Row[] = [
@@ -159,8 +178,8 @@ export async function runBackendsBench(log: (line: string) => void): Promise<Sui
       rows.push({ measure: `${q.name} (ms, median of ${RUNS})`, embedded: Math.round(e.ms), opensearch: Math.round(o.ms), 'opensearch / embedded': (o.ms / e.ms).toFixed(2), totals: e.total === o.total ? `${e.total} both` : `${e.total} vs ${o.total}` });
     }
     const embeddedRss = rssOf(embeddedServer.pid!);
-    const openSearchRss = rssOf(node.pid) + rssOf(openSearchServer.pid!);
-    rows.push({ measure: 'resident memory after the queries (MB)', embedded: mb(embeddedRss), opensearch: mb(openSearchRss), 'opensearch / embedded': (openSearchRss / embeddedRss).toFixed(2), totals: 'opensearch: JVM (2 GiB heap) + its hidsmon server' });
+    const openSearchRss = (node.pid === undefined ? 0 : rssOf(node.pid)) + rssOf(openSearchServer.pid!);
+    rows.push({ measure: 'resident memory after the queries (MB)', embedded: mb(embeddedRss), opensearch: mb(openSearchRss), 'opensearch / embedded': (openSearchRss / embeddedRss).toFixed(2), totals: node.pid === undefined ? 'opensearch: its hidsmon server only (the JVM of a node the bench did not start is not counted)' : 'opensearch: JVM (2 GiB heap) + its hidsmon server' });
     if (openSearchDocs !== count) mismatches.push(`OpenSearch holds ${openSearchDocs} documents of ${count}`);
     return {
       suite: 'backends',
@@ -171,6 +190,10 @@ export async function runBackendsBench(log: (line: string) => void): Promise<Sui
   } finally {
     for (const s of servers) s.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 1000));
+    if (given) {
+      await fetch(`${node.url}/${prefix}*`, { method: 'DELETE' }).catch(() => undefined);
+      await fetch(`${node.url}/_index_template/${indexTemplateName(prefix)}`, { method: 'DELETE' }).catch(() => undefined);
+    }
     await node.stop();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -56,9 +56,21 @@ export function* simulatedDocuments(count: number): Generator<IndexedDocument[]>
   if (batch.length > 0) yield batch;
 }
 
+const storePath = (count: number): string => join(CACHE, `store-${count}-v${GENERATOR_VERSION}.duckdb`);
+
+/** What web/src/dashboard.tsx asks for: DASHBOARD_AGGREGATIONS, its histogram stacked by rule level, in the viewer's zone. */
+const UI_DASHBOARD = (timeZone: string): Record<string, AggregationRequest> => ({
+  over_time: { type: 'date_histogram', intervalMs: 'auto', timeZone, subAggregations: { levels: { type: 'terms', field: 'rule.level', size: 16 } } },
+  types: { type: 'terms', field: 'rule.comment', size: 20 },
+  levels: { type: 'terms', field: 'rule.level', size: 16 },
+  rule_ids: { type: 'terms', field: 'rule.sidid', size: 10 },
+  source_ips: { type: 'terms', field: 'srcip', size: 10 },
+  hosts: { type: 'cardinality', field: '@log_stream' },
+});
+
 export async function build(count: number, log: (line: string) => void): Promise<Built> {
   mkdirSync(CACHE, { recursive: true });
-  const path = join(CACHE, `store-${count}-v${GENERATOR_VERSION}.duckdb`);
+  const path = storePath(count);
   const meta = `${path}.json`;
   if (existsSync(path) && existsSync(meta)) {
     const ingest = JSON.parse(readFileSync(meta, 'utf8'));
@@ -160,6 +172,23 @@ export async function runStoreBench(sizes: number[], log: (line: string) => void
           rows.push({ alerts: label, measure: `  panel: ${name}, ${rangeName}`, value: one.ms, unit: 'ms' });
         }
       }
+      // Side by side: the same requests counted from the rows (useRollups: false), the path before the rollup.
+      const dashboards: Array<[string, SearchRequest]> = [
+        ['five dashboard panels together, all data', request('', { timeRange: all, size: 0, aggregations: DASHBOARD_PANELS })],
+        ['five dashboard panels together, last 24 h', request('', { timeRange: day, size: 0, aggregations: DASHBOARD_PANELS })],
+        ["web UI dashboard's request, all data, Asia/Kolkata (stacked by level, hosts)", request('', { timeRange: all, size: 0, aggregations: UI_DASHBOARD('Asia/Kolkata') })],
+        ["web UI dashboard's request, all data, Europe/Berlin", request('', { timeRange: all, size: 0, aggregations: UI_DASHBOARD('Europe/Berlin') })],
+        ['five panels with a filter (rule.level:>=10: from the rows on both)', request('rule.level:>=10', { timeRange: all, size: 0, aggregations: DASHBOARD_PANELS })],
+      ];
+      // A second, read-only instance on the same file: the log is checkpointed first, so that it has nothing to write.
+      await store.checkpoint();
+      const rowsStore = await DuckDbStore.open({ path: storePath(count), now: () => END_MS, limits: NO_TIMEOUT, useRollups: false, textIndex: false, readConnections: 1 });
+      for (const [name, req] of dashboards) {
+        const rolled = await timeSearch(store, req);
+        const fromRows = rowsStore ? await timeSearch(rowsStore, req) : undefined;
+        rows.push({ alerts: label, measure: `${name}: rollup / rows`, value: rolled.ms, unit: 'ms', ...(fromRows ? { 'from the rows (ms)': Math.round(fromRows.ms * 10) / 10, 'rows / rollup': (fromRows.ms / rolled.ms).toFixed(1) } : {}) });
+      }
+      await rowsStore?.close();
       const blog = await timeSearch(store, request(BLOG_QUERY, { timeRange: all, size: 20 }));
       rows.push({ alerts: label, measure: `blog query, first page of 20 + exact total (${blog.total.toLocaleString('en-US')} hits)`, value: blog.ms, unit: 'ms' });
       const free = await timeSearch(store, request(FREE_TEXT, { timeRange: all, size: 20 }), 3);
