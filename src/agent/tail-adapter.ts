@@ -39,10 +39,11 @@ export async function startFollower(options: FollowerOptions): Promise<Follower>
     sink: options.sink,
     signal: options.signal,
     once: options.once,
-    // Twice a second: each poll that finds new lines costs a spool write and a checkpoint, both
-    // fsync'd; at 250 ms that was most of the agent's CPU at 1,000 alerts/s (bench/agent.bench.ts),
-    // and the shipper waits for company for buffer_duration_ms (1 s) anyway.
-    pollIntervalMs: 500,
+    // Once a second: each poll that finds new lines costs a spool write and a checkpoint, both
+    // fsync'd; at 250 ms that was most of the agent's CPU at 1,000 alerts/s, and 1 s against 500 ms
+    // is ~15% less of it (bench/agent.bench.ts). The shipper waits for company for
+    // buffer_duration_ms (1 s) anyway, so an alert ships within about 2 s.
+    pollIntervalMs: 1000,
     // Catching up (a backlog, --once), 4 MiB per sink call: a quarter of the fsyncs of 1 MiB ones, which bound the rate.
     maxBatchBytes: 4 * 1024 * 1024,
     maxBatchRecords: 20_000,
