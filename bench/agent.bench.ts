@@ -1,7 +1,7 @@
 /**
  * @module Bench `agent`: the agent as hosts install it (the self-contained bundle
  * dist/agent/hidsmon-agent.mjs, else the built CLI's `hidsmon agent`), a child process, shipping to a hidsmon
- * server (another child process): its CPU (share of one core, from /proc utime+stime) and peak RSS
+ * server (another child process, with no subscription: shipping, not indexing): its CPU (share of one core, from /proc utime+stime) and peak RSS
  * while a writer appends 1,000 alerts/s, and its maximum throughput: `--once` over a file of
  * 200,000 alerts, wall time of the whole process (start-up included, so a lower bound). The same
  * `--once` also goes to a trivial loopback acceptor of PutLogEvents (it only counts the events), to
@@ -102,7 +102,12 @@ export async function runAgentBench(log: (line: string) => void): Promise<SuiteR
   const dir = mkdtempSync(join(tmpdir(), 'hidsmon-bench-agent-'));
   const cli = fileURLToPath(new URL('../src/testing/cli-entry.js', import.meta.url));
   const port = await freePort();
-  const server = await startServerProcess({ nodeArgs: ['--min-semi-space-size=16', cli], data: join(dir, 'server'), port, env: { HIDSMON_ACCESS_KEY_ID: KEY.id, HIDSMON_SECRET_ACCESS_KEY: KEY.secret, HIDSMON_API_TOKEN: TOKEN, HIDSMON_LOG_LEVEL: 'warn' } });
+  // No subscription: the bench measures shipping (the accept path: signature, JSON, checks, the
+  // durable append), not indexing, whose speed and flow control (throttling while the index is
+  // behind) are the indexing benches' (bench/server.bench.ts).
+  const serverConfig = join(dir, 'hidsmon.yaml');
+  writeFileSync(serverConfig, 'auto_subscribe: false\n');
+  const server = await startServerProcess({ nodeArgs: ['--min-semi-space-size=16', cli], args: ['--config', serverConfig], data: join(dir, 'server'), port, env: { HIDSMON_ACCESS_KEY_ID: KEY.id, HIDSMON_SECRET_ACCESS_KEY: KEY.secret, HIDSMON_API_TOKEN: TOKEN, HIDSMON_LOG_LEVEL: 'warn' } });
   const rows: Row[] = [];
   // HIDSMON_BENCH_AGENT_BUNDLE and HIDSMON_BENCH_AGENT_UNIT measure another build (an earlier commit's, for a before/after).
   const bundle = process.env['HIDSMON_BENCH_AGENT_BUNDLE'] ?? fileURLToPath(new URL('../agent/hidsmon-agent.mjs', import.meta.url));
@@ -148,14 +153,18 @@ export async function runAgentBench(log: (line: string) => void): Promise<SuiteR
     // Burst: a file of 200,000 alerts, --once, until everything is acknowledged: to the hidsmon server, then to the trivial acceptor.
     const burstFile = join(dir, 'burst.json');
     for (let i = 0; i < BURST_ALERTS; i += 20_000) appendFileSync(burstFile, alertLines(i, 20_000));
-    const burst = async (endpoint: number | string, stream: string, label: string): Promise<Row> => {
+    // The CPU of the agent (its last sample, every 100 ms: a lower bound) and of the receiving server, per run.
+    const burst = async (endpoint: number | string, stream: string, label: string, receiverPid?: number): Promise<Row> => {
       log(`agent: --once over ${BURST_ALERTS} alerts to ${label}`);
+      const receiverTicks0 = receiverPid === undefined ? 0 : cpuTicks(receiverPid);
+      let agentTicks = 0;
       const burstStart = performance.now();
       const once = spawn(process.execPath, [...agentArgs, '--once', '--config', agentYaml(dir, burstFile, endpoint, stream)], { stdio: ['ignore', 'ignore', 'inherit'], env: agentEnv });
       let burstRss = 0;
       const sampler = setInterval(() => {
         try {
           burstRss = Math.max(burstRss, rssBytes(once.pid as number));
+          agentTicks = cpuTicks(once.pid as number);
         } catch {
           /* exited */
         }
@@ -164,7 +173,9 @@ export async function runAgentBench(log: (line: string) => void): Promise<SuiteR
       clearInterval(sampler);
       const seconds = (performance.now() - burstStart) / 1000;
       const burstSent = sentEvents(dir, stream);
-      return { case: `--once ${BURST_ALERTS.toLocaleString('en-US')} → ${label}`, alerts: BURST_ALERTS, delivered: burstSent, 'alerts/s': burstSent / seconds, seconds, exit: code ?? -1, 'peak rss MB': burstRss / 2 ** 20 };
+      const row: Row = { case: `--once ${BURST_ALERTS.toLocaleString('en-US')} → ${label}`, alerts: BURST_ALERTS, delivered: burstSent, 'alerts/s': burstSent / seconds, seconds, exit: code ?? -1, 'peak rss MB': burstRss / 2 ** 20, 'agent cpu s (≥)': agentTicks / CLOCK_TICKS };
+      if (receiverPid !== undefined) row['server cpu s'] = (cpuTicks(receiverPid) - receiverTicks0) / CLOCK_TICKS;
+      return row;
     };
     // The acceptor first: after a burst the server goes on indexing for seconds, and on 2 cores that would slow the agent's run.
     const acceptor = await startAcceptor();
@@ -175,7 +186,7 @@ export async function runAgentBench(log: (line: string) => void): Promise<SuiteR
     } finally {
       await new Promise((r) => acceptor.server.close(r));
     }
-    rows.push(await burst(port, 'i-0bench000000burst', 'hidsmon server'), ceilingRow);
+    rows.push(await burst(port, 'i-0bench000000burst', 'hidsmon server', server.pid), ceilingRow);
 
     const steady = rows[0]!;
     const rate = rows[1]!['alerts/s'] as number;
@@ -183,7 +194,7 @@ export async function runAgentBench(log: (line: string) => void): Promise<SuiteR
     const ceiling = rows[2]!['alerts/s'] as number;
     return {
       suite: 'agent',
-      description: `${existsSync(bundle) ? 'the agent bundle' : 'hidsmon agent (built CLI)'} in its own process, shipping alerts.json lines to a hidsmon server on loopback: CPU and peak RSS at ${STEADY_RATE} alerts/s over ${STEADY_SECONDS - warmupMs / 1000} s, and the rate of --once over ${BURST_ALERTS.toLocaleString('en-US')} alerts, start-up included, to the server and to a trivial loopback acceptor; with the unit's environment (${Object.entries(unitEnv).map(([k, v]) => `${k}=${v}`).join(' ')}).`,
+      description: `${existsSync(bundle) ? 'the agent bundle' : 'hidsmon agent (built CLI)'} in its own process, shipping alerts.json lines to a hidsmon server on loopback that holds no subscription (auto_subscribe: false: shipping is measured, not indexing): CPU and peak RSS at ${STEADY_RATE} alerts/s over ${STEADY_SECONDS - warmupMs / 1000} s, and the rate of --once over ${BURST_ALERTS.toLocaleString('en-US')} alerts, start-up included, to the server and to a trivial loopback acceptor; with the unit's environment (${Object.entries(unitEnv).map(([k, v]) => `${k}=${v}`).join(' ')}).`,
       rows,
       goals: [
         { goal: `under 2% of one core at ${STEADY_RATE} alerts/s`, met: (steady['cpu % of a core'] as number) < 2, measured: `${(steady['cpu % of a core'] as number).toFixed(2)}%` },
