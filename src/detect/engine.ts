@@ -13,7 +13,7 @@ import type { IndexedDocument } from '../core/document.js';
 import { getPath } from '../core/paths.js';
 import { MatchDocument } from './match.js';
 import type { CompiledRule, Rule } from './rules.js';
-import { addToSpread, addToThreshold, emptyWindow, type Fired, type GroupWindowState } from './windows.js';
+import { addToSpread, addToThreshold, emptyWindow, liveEntries, windowFrom, type Fired, type GroupWindowState, type WindowEntry } from './windows.js';
 
 /** Groups one rule keeps at once; past this the least recently active ones are dropped (and counted). */
 export const MAX_GROUPS_PER_RULE = 10_000;
@@ -168,9 +168,15 @@ export class DetectionEngine {
     }
     if (state.kind !== 'threshold' && state.kind !== 'spread') return;
     const fields = c.kind === 'threshold' || c.kind === 'spread' ? c.groupBy : [];
-    const values = fields.map((f) => groupValueOf(doc, f));
-    if (values.some((v) => v === undefined)) return;
-    const key = JSON.stringify(values);
+    let key = '';
+    const values: string[] = [];
+    for (const f of fields) {
+      const v = groupValueOf(doc, f);
+      if (v === undefined) return;
+      values.push(v);
+      // Length-prefixed: values are any text, so no separator alone could keep two groups apart.
+      key += `${v.length}:${v}`;
+    }
     let g = state.groups.get(key);
     if (!g) {
       if (state.groups.size >= MAX_GROUPS_PER_RULE) this.pruneGroups(slot);
@@ -241,7 +247,7 @@ export class DetectionEngine {
     for (const [id, slot] of this.slots) {
       const s = slot.state;
       let data: unknown;
-      if (s.kind === 'threshold' || s.kind === 'spread') data = [...s.groups.entries()].map(([k, g]) => [k, g.group, g.lastMs, g.window.entries, g.window.spentUntil === Number.NEGATIVE_INFINITY ? null : g.window.spentUntil]);
+      if (s.kind === 'threshold' || s.kind === 'spread') data = [...s.groups.entries()].map(([k, g]) => [k, g.group, g.lastMs, liveEntries(g.window), g.window.spentUntil === Number.NEGATIVE_INFINITY ? null : g.window.spentUntil]);
       else if (s.kind === 'new_term') data = [...s.hosts.entries()].map(([h, v]) => [h, v.firstMs, [...v.values.entries()]]);
       else data = [...s.hosts.entries()].map(([h, v]) => [h, v.lastMs, v.firedFor ?? null]);
       rules[id] = { fingerprint: slot.fingerprint, kind: s.kind, data };
@@ -258,8 +264,8 @@ export class DetectionEngine {
       if (!slot || slot.fingerprint !== saved.fingerprint || slot.state.kind !== saved.kind) continue;
       const s = slot.state;
       if (s.kind === 'threshold' || s.kind === 'spread') {
-        for (const [k, group, lastMs, entries, spent] of saved.data as Array<[string, GroupValue[], number, GroupWindowState['entries'], number | null]>) {
-          s.groups.set(k, { group, lastMs, window: { entries, spentUntil: spent ?? Number.NEGATIVE_INFINITY } });
+        for (const [k, group, lastMs, entries, spent] of saved.data as Array<[string, GroupValue[], number, WindowEntry[], number | null]>) {
+          s.groups.set(k, { group, lastMs, window: windowFrom(entries, spent ?? Number.NEGATIVE_INFINITY) });
         }
       } else if (s.kind === 'new_term') {
         for (const [h, firstMs, values] of saved.data as Array<[string, number, Array<[string, number]>]>) {

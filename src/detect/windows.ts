@@ -19,7 +19,9 @@ export interface WindowEntry {
 }
 
 export interface GroupWindowState {
+  /** Sorted by time from `head` on; what is before `head` has left the window (dropped in bulk, not one by one). */
   entries: WindowEntry[];
+  head: number;
   /** Alerts before this time belong to a window that has fired already. */
   spentUntil: number;
 }
@@ -33,22 +35,33 @@ export interface Fired {
 }
 
 export function emptyWindow(): GroupWindowState {
-  return { entries: [], spentUntil: Number.NEGATIVE_INFINITY };
+  return { entries: [], head: 0, spentUntil: Number.NEGATIVE_INFINITY };
 }
+
+/** The entries in the window, oldest first (for a snapshot). */
+export function liveEntries(state: GroupWindowState): WindowEntry[] {
+  return state.entries.slice(state.head);
+}
+
+export function windowFrom(entries: WindowEntry[], spentUntil: number): GroupWindowState {
+  return { entries, head: 0, spentUntil };
+}
+
+const size = (state: GroupWindowState): number => state.entries.length - state.head;
 
 /**
  * Adds an alert to a threshold window (at least `count` alerts within `windowMs`); returns what
  * fired, if this alert made the condition hold. Entries stay sorted by time; at most `count` are
- * kept, since only the latest `count` can decide.
+ * kept, since only the latest `count` can decide. O(1) amortized for alerts in time order.
  */
 export function addToThreshold(state: GroupWindowState, entry: WindowEntry, count: number, windowMs: number): Fired | undefined {
   if (entry.t < state.spentUntil) return undefined;
-  if (!insertSorted(state.entries, entry)) return undefined;
+  if (!insertSorted(state, entry)) return undefined;
   const latest = (state.entries[state.entries.length - 1] as WindowEntry).t;
-  evictBefore(state.entries, latest - windowMs);
-  if (state.entries.length > count) state.entries.splice(0, state.entries.length - count);
-  if (state.entries.length < count) return undefined;
-  return fire(state, state.entries, windowMs, state.entries.length);
+  evictBefore(state, latest - windowMs);
+  if (size(state) > count) drop(state, size(state) - count);
+  if (size(state) < count) return undefined;
+  return fire(state, windowMs, size(state));
 }
 
 /**
@@ -57,21 +70,23 @@ export function addToThreshold(state: GroupWindowState, entry: WindowEntry, coun
  */
 export function addToSpread(state: GroupWindowState, entry: WindowEntry, hosts: number, windowMs: number): Fired | undefined {
   if (entry.t < state.spentUntil) return undefined;
+  compact(state);
   const entries = state.entries;
   const same = entries.findIndex((e) => e.host === entry.host);
   if (same >= 0) {
     const previous = entries[same] as WindowEntry;
     if (previous.id === entry.id || previous.t >= entry.t) return undefined;
     entries.splice(same, 1);
-    insertSorted(entries, { ...entry, ...(previous.evidence ? { evidence: previous.evidence } : {}) });
-  } else if (!insertSorted(entries, entry)) return undefined;
-  const latest = (entries[entries.length - 1] as WindowEntry).t;
-  evictBefore(entries, latest - windowMs);
-  if (entries.length < hosts) return undefined;
-  return fire(state, entries, windowMs, entries.length);
+    insertSorted(state, { ...entry, ...(previous.evidence ? { evidence: previous.evidence } : {}) });
+  } else if (!insertSorted(state, entry)) return undefined;
+  const latest = (state.entries[state.entries.length - 1] as WindowEntry).t;
+  evictBefore(state, latest - windowMs);
+  if (size(state) < hosts) return undefined;
+  return fire(state, windowMs, size(state));
 }
 
-function fire(state: GroupWindowState, entries: WindowEntry[], windowMs: number, count: number): Fired {
+function fire(state: GroupWindowState, windowMs: number, count: number): Fired {
+  const entries = liveEntries(state);
   const startMs = (entries[0] as WindowEntry).t;
   const fired: Fired = {
     startMs,
@@ -82,22 +97,39 @@ function fire(state: GroupWindowState, entries: WindowEntry[], windowMs: number,
   };
   state.spentUntil = startMs + windowMs;
   state.entries = [];
+  state.head = 0;
   return fired;
 }
 
-/** Inserts by time (after equal times); false when an entry with this id is there already. */
-function insertSorted(entries: WindowEntry[], entry: WindowEntry): boolean {
-  if (entries.some((e) => e.id === entry.id)) return false;
+/**
+ * Inserts by time (after equal times); false when an entry with this id is there already. A
+ * duplicate has its original's time, so only the entries of that same time are compared.
+ */
+function insertSorted(state: GroupWindowState, entry: WindowEntry): boolean {
+  const entries = state.entries;
   let i = entries.length;
-  while (i > 0 && (entries[i - 1] as WindowEntry).t > entry.t) i--;
-  if (i >= MAX_EVIDENCE) delete entry.evidence;
-  entries.splice(i, 0, entry);
+  while (i > state.head && (entries[i - 1] as WindowEntry).t > entry.t) i--;
+  for (let j = i - 1; j >= state.head && (entries[j] as WindowEntry).t === entry.t; j--) if ((entries[j] as WindowEntry).id === entry.id) return false;
+  const kept = i - state.head < MAX_EVIDENCE || entry.evidence === undefined ? entry : { id: entry.id, t: entry.t, host: entry.host };
+  if (i === entries.length) entries.push(kept);
+  else entries.splice(i, 0, kept);
   return true;
 }
 
 /** Drops entries at or before `cutoff`: a window is `windowMs` long, its ends inclusive of the start. */
-function evictBefore(entries: WindowEntry[], cutoff: number): void {
+function evictBefore(state: GroupWindowState, cutoff: number): void {
   let n = 0;
-  while (n < entries.length && (entries[n] as WindowEntry).t <= cutoff) n++;
-  if (n > 0) entries.splice(0, n);
+  while (state.head + n < state.entries.length && (state.entries[state.head + n] as WindowEntry).t <= cutoff) n++;
+  if (n > 0) drop(state, n);
+}
+
+function drop(state: GroupWindowState, n: number): void {
+  state.head += n;
+  if (state.head > 64 && state.head * 2 > state.entries.length) compact(state);
+}
+
+function compact(state: GroupWindowState): void {
+  if (state.head === 0) return;
+  state.entries = state.entries.slice(state.head);
+  state.head = 0;
 }

@@ -57,9 +57,9 @@ for (let i = 0; i < ALERTS.length; i += 200) {
   }
 }
 
-/** Ships the batches with the AWS SDK, in order (the arrival order decides which alerts share a window, as in any stream). */
+/** Ships the batches with the AWS SDK, in order (the arrival order decides which alerts share a window, as in any stream); a call throttled while indexing is behind is retried by the SDK, as an agent does. */
 async function ship(server: RunningServer, batches: readonly Batch[]): Promise<void> {
-  const cw = new CloudWatchLogsClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: KEY.id, secretAccessKey: KEY.secret }, maxAttempts: 1 });
+  const cw = new CloudWatchLogsClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: KEY.id, secretAccessKey: KEY.secret }, maxAttempts: 10 });
   try {
     await cw.send(new CreateLogGroupCommand({ logGroupName: 'hids-alerts' })).catch((e: Error) => {
       if (e.name !== 'ResourceAlreadyExistsException') throw e;
