@@ -15,7 +15,10 @@ import { DuckDBDataChunk, DuckDBInstance, INTEGER, UTINYINT, USMALLINT, type Duc
 import { tokenizeStandard } from '../src/query/analysis/standard-tokenizer.js';
 import { encodeToken, TextIndex, type TextIndexRow } from '../src/sinks/duckdb/text-index.js';
 import { median, type Row, type SuiteResult } from './harness.js';
-import { simulatedDocuments } from './store.bench.js';
+import { build, simulatedDocuments } from './store.bench.js';
+import { DuckDbStore } from '../src/sinks/duckdb/store.js';
+import { parseQueryInput } from '../src/query/parse-query.js';
+import type { SearchRequest } from '../src/query/search-api.js';
 
 const DAY_MS = 86_400_000;
 const RUNS = 7;
@@ -66,6 +69,10 @@ export async function runTextIndexBench(log: (line: string) => void): Promise<Su
   const count = Number(process.env['HIDSMON_BENCH_TEXT_ALERTS'] ?? 1_000_000);
   const dir = mkdtempSync(join(tmpdir(), 'hidsmon-text-index-'));
   try {
+    // HIDSMON_BENCH_TEXT_CANDIDATES=0: only the store's figures (the candidates take long at 1M).
+    if (process.env['HIDSMON_BENCH_TEXT_CANDIDATES'] === '0') {
+      return { suite: 'text-index', description: `the text index in the store, ${count.toLocaleString('en-US')} simulated alerts over 30 days (candidates not run)`, rows: await storeComparison(count, dir, log) };
+    }
     // Analysis, shared by every candidate: timed once.
     let tokenizeMs = 0;
     const docs: Doc[] = [];
@@ -102,6 +109,7 @@ export async function runTextIndexBench(log: (line: string) => void): Promise<Su
       rows.push({ measure: `${q.name}: exact total + newest ${PAGE} (ms, median of ${RUNS})`, fts5: round(a.ms), 'duckdb postings': round(b.ms), total: a.total });
     }
     rows.push({ measure: 'Rust library binding', fts5: '-', 'duckdb postings': '-', total: NO_RUST_BINDING });
+    if (process.env['HIDSMON_BENCH_TEXT_STORE'] !== '0') rows.push(...(await storeComparison(count, dir, log)));
     return {
       suite: 'text-index',
       description: `${count.toLocaleString('en-US')} simulated alerts over 30 days; the standard analyzer's tokens of full_log, @message and rule.comment into each candidate; free-text queries over full_log and @message`,
@@ -230,4 +238,76 @@ async function duckDbCandidate(docs: readonly Doc[], path: string, log: (line: s
   db.closeSync();
   instance.closeSync();
   return { ingestMs, bytes: fileBytes(path) + fileBytes(`${path}.wal`), queries };
+}
+
+/** OpenSearch's figures for the same queries at 1,000,000 alerts (bench/results/backends.json, 2026-12-01, behind HTTP). */
+const OPENSEARCH_MS: Record<string, number> = { phrase: 76, word: 36 };
+
+/**
+ * The winner built into the store: the same searches through DuckDbStore.search (exact total and
+ * the newest 20, as the HTTP API asks) with the text index and with the scan, on the store bench's
+ * cached store of `count` alerts (its index caught up first); and the store's ingest with and
+ * without the index, side by side on fresh stores of STORE_INGEST alerts.
+ */
+async function storeComparison(count: number, dir: string, log: (line: string) => void): Promise<Row[]> {
+  const rows: Row[] = [];
+  const { store } = await build(count, log);
+  const path = (store as unknown as { options: { path: string } }).options.path;
+  log('  waiting for the store\'s text index to catch up...');
+  const t0 = performance.now();
+  const ready = await store.textIndexCaughtUp();
+  log(`  caught up (${ready}) in ${Math.round(performance.now() - t0)} ms`);
+  const storeBytes = store.fileBytes();
+  const searches = [
+    { key: 'phrase', query: '"did not receive identification"' },
+    { key: 'word', query: 'identification' },
+    { key: 'prefix', query: 'identif*' },
+  ];
+  const timeSearches = async (s: DuckDbStore): Promise<Map<string, { ms: number; total: number }>> => {
+    const out = new Map<string, { ms: number; total: number }>();
+    for (const q of searches) {
+      const parsed = parseQueryInput(q.query);
+      if (!parsed.ok) throw new Error(parsed.error.message);
+      const request: SearchRequest = { query: parsed.value, size: 20 };
+      const times: number[] = [];
+      let total = 0;
+      for (let run = 0; run < 4; run++) {
+        const started = performance.now();
+        const result = await s.search(request);
+        if (!result.ok) throw new Error(result.error.message);
+        total = result.value.total;
+        if (run > 0) times.push(performance.now() - started);
+      }
+      out.set(q.key, { ms: median(times), total });
+    }
+    return out;
+  };
+  const indexed = await timeSearches(store);
+  await store.close();
+  const bare = await DuckDbStore.open({ path, textIndex: false, limits: { searchTimeoutMs: 0 } });
+  const scanned = await timeSearches(bare);
+  await bare.close();
+  for (const q of searches) {
+    const a = indexed.get(q.key) as { ms: number; total: number };
+    const b = scanned.get(q.key) as { ms: number; total: number };
+    if (a.total !== b.total) throw new Error(`${q.query}: the index found ${a.total}, the scan ${b.total}`);
+    rows.push({ measure: `store.search ${q.query} exact total + newest 20 at ${count.toLocaleString('en-US')} (ms, median of 3): index | scan${OPENSEARCH_MS[q.key] ? ` (OpenSearch ${OPENSEARCH_MS[q.key]} ms)` : ''}`, fts5: round(a.ms), 'duckdb postings': '-', total: `${a.total}; scan ${round(b.ms)} ms` });
+  }
+  rows.push({ measure: `store bytes per alert at ${count.toLocaleString('en-US')}, index included (OpenSearch 892)`, fts5: Math.round(storeBytes / count), 'duckdb postings': '-' });
+  const ingestCount = Number(process.env['HIDSMON_BENCH_TEXT_STORE_ALERTS'] ?? 100_000);
+  const rates: Record<string, number> = {};
+  for (const textIndex of [false, true]) {
+    const s = await DuckDbStore.open({ path: join(dir, `ingest-${textIndex}.duckdb`), textIndex });
+    await s.textIndexCaughtUp();
+    let writingMs = 0;
+    for (const batch of simulatedDocuments(ingestCount)) {
+      const started = performance.now();
+      await s.write(batch);
+      writingMs += performance.now() - started;
+    }
+    rates[String(textIndex)] = Math.round(ingestCount / (writingMs / 1000));
+    await s.close();
+  }
+  rows.push({ measure: `store ingest, ${ingestCount.toLocaleString('en-US')} alerts in batches of 10,000 (alerts/s): with index | without`, fts5: rates['true'] as number, 'duckdb postings': '-', total: `without: ${rates['false']}` });
+  return rows;
 }

@@ -19,7 +19,7 @@ export type TextIndexQuery = { kind: 'match'; expression: string } | { kind: 'al
 const UNANSWERED: TextIndexQuery = { kind: 'unanswered' };
 
 export function textIndexQuery(query: QueryNode, resolver: SqlFieldResolver, text: TextSql, options: { nowMs: number; ipKeyFunction: string; timeZone?: string }): TextIndexQuery {
-  const leaves: string[] = [];
+  const leaves: Leaf[] = [];
   const compiled = compileToSql(query, resolver, new SqlParams(), { ...options, text: markedTextSql(text, leaves) });
   if (!compiled.ok) return UNANSWERED;
   const tree = parse(compiled.value, leaves);
@@ -29,9 +29,17 @@ export function textIndexQuery(query: QueryNode, resolver: SqlFieldResolver, tex
 const OPEN = (i: number): string => `(/*fts${i}[*/ `;
 const CLOSE = (i: number): string => ` /*]fts${i}*/)`;
 
+/** What a marked predicate stands for: an FTS5 expression (`body`) on one column. */
+export interface Leaf {
+  column: string;
+  body: string;
+}
+
+const render = (columns: readonly string[], body: string): string => (columns.length === 1 ? `${columns[0]} : ${body}` : `{${columns.join(' ')}} : ${body}`);
+
 /** The TextSql whose answerable predicates are marked with the FTS5 expression they stand for (its index in `leaves`). */
-export function markedTextSql(inner: TextSql, leaves: string[]): TextSql {
-  const mark = (sql: string, fts: string | undefined): string => {
+export function markedTextSql(inner: TextSql, leaves: Leaf[]): TextSql {
+  const mark = (sql: string, fts: Leaf | undefined): string => {
     if (fts === undefined) return sql;
     const i = leaves.push(fts) - 1;
     return `${OPEN(i)}${sql}${CLOSE(i)}`;
@@ -42,20 +50,20 @@ export function markedTextSql(inner: TextSql, leaves: string[]): TextSql {
     tokens: (t) => inner.tokens(t),
     token(field, token, params) {
       const c = column(field);
-      return mark(inner.token(field, token, params), c && `${c} : ${quoted([token])}`);
+      return mark(inner.token(field, token, params), c === undefined ? undefined : { column: c, body: quoted([token]) });
     },
     anyToken(field, tokens, params) {
       const c = column(field);
-      return mark(inner.anyToken(field, tokens, params), c && tokens.length > 0 ? `${c} : (${tokens.map((t) => quoted([t])).join(' OR ')})` : undefined);
+      return mark(inner.anyToken(field, tokens, params), c !== undefined && tokens.length > 0 ? { column: c, body: `(${tokens.map((t) => quoted([t])).join(' OR ')})` } : undefined);
     },
     phrase(field, tokens, slop, params) {
       const c = column(field);
-      return mark(inner.phrase(field, tokens, slop, params), c && slop === 0 ? `${c} : ${quoted(tokens)}` : undefined);
+      return mark(inner.phrase(field, tokens, slop, params), c !== undefined && slop === 0 ? { column: c, body: quoted(tokens) } : undefined);
     },
     wildcard(field, pattern, params) {
       const c = column(field);
       const body = c === undefined ? undefined : prefixOrLiteral(lowerCase(pattern));
-      const fts = body === undefined || body.text === '' ? undefined : `${c} : ${quoted([body.text])}${body.prefix ? ' *' : ''}`;
+      const fts = c === undefined || body === undefined || body.text === '' ? undefined : { column: c, body: `${quoted([body.text])}${body.prefix ? ' *' : ''}` };
       return mark(inner.wildcard(field, pattern, params), fts);
     },
     anyTokenWhere: (field, predicate, params) => inner.anyTokenWhere(field, predicate, params),
@@ -78,10 +86,10 @@ function prefixOrLiteral(pattern: string): { text: string; prefix: boolean } | u
   return { text, prefix: false };
 }
 
-type Tree = { k: 'leaf'; fts: string } | { k: 'and' | 'or'; xs: Tree[] } | { k: 'not'; x: Tree } | { k: 'true' } | { k: 'false' };
+type Tree = { k: 'leaf'; leaf: Leaf } | { k: 'and' | 'or'; xs: Tree[] } | { k: 'not'; x: Tree } | { k: 'true' } | { k: 'false' };
 
 /** The boolean structure of compiled SQL whose only atoms are marks, TRUE and FALSE; undefined otherwise. */
-function parse(sql: string, leaves: readonly string[]): Tree | undefined {
+function parse(sql: string, leaves: readonly Leaf[]): Tree | undefined {
   const tokens: Array<string | number> = [];
   let rest = sql.replaceAll('/* no terms */', '');
   for (let i = 0; i < leaves.length; i++) {
@@ -119,7 +127,7 @@ function parse(sql: string, leaves: readonly string[]): Tree | undefined {
   };
   const unary = (): Tree | undefined => {
     const t = tokens[p++];
-    if (typeof t === 'number') return { k: 'leaf', fts: leaves[t] as string };
+    if (typeof t === 'number') return { k: 'leaf', leaf: leaves[t] as Leaf };
     if (t === 'NOT') {
       const x = unary();
       return x && { k: 'not', x };
@@ -139,7 +147,7 @@ function parse(sql: string, leaves: readonly string[]): Tree | undefined {
 function toFts(tree: Tree): TextIndexQuery {
   switch (tree.k) {
     case 'leaf':
-      return { kind: 'match', expression: tree.fts };
+      return { kind: 'match', expression: render([tree.leaf.column], tree.leaf.body) };
     case 'true':
       return { kind: 'all' };
     case 'false':
@@ -149,8 +157,16 @@ function toFts(tree: Tree): TextIndexQuery {
       return x.kind === 'all' ? { kind: 'none' } : x.kind === 'none' ? { kind: 'all' } : UNANSWERED; // FTS5 has no bare NOT
     }
     case 'or': {
-      const parts: string[] = [];
+      // The same expression on several columns is one FTS5 query over those columns (read once):
+      // free text is `full_log:x OR @message:x`.
+      const columnsOf = new Map<string, string[]>();
+      const others: Tree[] = [];
       for (const child of tree.xs) {
+        if (child.k === 'leaf') columnsOf.set(child.leaf.body, [...(columnsOf.get(child.leaf.body) ?? []), child.leaf.column]);
+        else others.push(child);
+      }
+      const parts = [...columnsOf].map(([body, columns]) => `(${render([...new Set(columns)], body)})`);
+      for (const child of others) {
         const x = toFts(child);
         if (x.kind === 'unanswered' || x.kind === 'all') return x;
         if (x.kind === 'match') parts.push(`(${x.expression})`);
