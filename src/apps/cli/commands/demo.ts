@@ -24,7 +24,7 @@ export const demoHelp = `Usage: hidsmon demo [options]
 
 The blog's set-up on this machine: a hidsmon server with a fresh data directory,
 and two simulated EC2 hosts whose OSSEC writes alerts files (the blog's seven alert
-types, plus an SSH brute-force attacker) in DIR/demo/hosts/<instance-id>/alerts.json,
+types, plus an SSH brute-force attacker and a scanner, which the built-in detection rules report) in DIR/demo/hosts/<instance-id>/alerts.json,
 each followed and shipped by a real agent (as hidsmon agent runs it; its state in
 DIR/demo/agents/<instance-id>). It first backfills the last two hours, then keeps
 going live until Ctrl-C.
@@ -90,7 +90,7 @@ export async function demoCommand(argv: string[], ctx: CommandContext): Promise<
   const now = ctx.now();
   const backfillMs = 2 * 3_600_000;
   const state: DemoFleetState = earlier.kind === 'continued' ? earlier.state : { version: 1, seed: (now / 1000) | 0, hosts: [], createdMs: now, backfilled: false };
-  const simulator = new FleetSimulator({ hosts: state.hosts.length > 0 ? state.hosts : hosts, seed: state.seed, ratePerSec: rate, startMs: state.createdMs - backfillMs, scenarios: ['ssh-brute-force'], attackShare: 0.15 });
+  const simulator = new FleetSimulator({ hosts: state.hosts.length > 0 ? state.hosts : hosts, seed: state.seed, ratePerSec: rate, startMs: state.createdMs - backfillMs, scenarios: ['ssh-brute-force', 'port-scan'], attackShare: 0.15 });
   if (state.hosts.length === 0) state.hosts = simulator.hosts.map((h) => ({ ...h }));
   // Stored before the backfill: a run stopped during it keeps its hosts, and the next writes the same backfill again
   // (the same seed and times give the same alerts, which the index knows by id).
@@ -146,7 +146,7 @@ export async function demoCommand(argv: string[], ctx: CommandContext): Promise<
     if (earlier.kind === 'continued' && values['hosts'] !== undefined && hosts !== simulator.hosts.length) ctx.stderr.write(`hidsmon demo: --hosts ${hosts} ignored: ${data} holds a fleet of ${simulator.hosts.length}.\n`);
 
     // Live: each tick, the alerts due by now, appended to the hosts' files; the agents follow them.
-    const live = new FleetSimulator({ hosts: simulator.hosts.map((h) => ({ ...h })), seed: ((now / 1000) | 0) + 1, ratePerSec: rate, startMs: now, scenarios: ['ssh-brute-force'], attackShare: 0.15 });
+    const live = new FleetSimulator({ hosts: simulator.hosts.map((h) => ({ ...h })), seed: ((now / 1000) | 0) + 1, ratePerSec: rate, startMs: now, scenarios: ['ssh-brute-force', 'port-scan'], attackShare: 0.15 });
     let pending = live.next();
     while (!ctx.signal.aborted) {
       const t = ctx.now();
