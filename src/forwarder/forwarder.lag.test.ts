@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { IndexedDocument } from '../core/document.js';
 import { writeSummary, type DocumentSink, type WriteResult } from '../query/search-api.js';
-import { Forwarder, type DeadLetter, type ForwarderSource, type LogRecord } from './forwarder.js';
+import { batchLimit, Forwarder, type DeadLetter, type ForwarderSource, type LogRecord } from './forwarder.js';
 
 /** A log whose records carry the ingestion times a test gives (a fake: the forwarder's logic is under test). */
 class TimedLog implements ForwarderSource {
@@ -85,5 +85,15 @@ describe('Forwarder.lagAt', () => {
       for (const release of sink.waiting) release();
       await forwarder.stop();
     }
+  });
+});
+
+describe('batchLimit', () => {
+  it('takes what the rate indexes in a quarter second, within 500 and the configured most; the most until a rate is known', () => {
+    expect(batchLimit(0, 5000)).toBe(5000);
+    expect(batchLimit(20_000, 5000)).toBe(5000);
+    expect(batchLimit(8000, 5000)).toBe(2000);
+    expect(batchLimit(1600, 5000)).toBe(500);
+    expect(batchLimit(1600, 200)).toBe(200);
   });
 });

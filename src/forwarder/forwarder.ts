@@ -55,6 +55,11 @@ export interface ForwarderOptions {
   sinks: ReadonlyMap<string, DocumentSink>;
   owner: string;
   now?: () => number;
+  /**
+   * The most events read and written as one batch (default 5000). Below it the batch follows the
+   * destination's rate, so that one batch takes about BATCH_TARGET_MS: on a slow or busy index a
+   * 5000-event batch would take seconds, and every event in it waits for the whole commit.
+   */
   batchSize?: number;
   /** Retries of a sink that is unavailable: forever, capped (default 200 ms doubling to 10 s, full jitter). */
   retry?: RetryPolicy;
@@ -116,6 +121,12 @@ interface DestinationState {
 }
 
 type Item = { record: LogRecord; document: IndexedDocument };
+
+/** Events per batch: what the rate takes in BATCH_TARGET_MS, within [MIN_BATCH, max]; the max until a rate is known. */
+export function batchLimit(ratePerSecond: number, max: number): number {
+  if (ratePerSecond <= 0) return max;
+  return Math.max(Math.min(MIN_BATCH, max), Math.min(max, Math.round((ratePerSecond * BATCH_TARGET_MS) / 1000)));
+}
 type Letter = { record: LogRecord; reason: string };
 
 // Capped at 10 s: a sink that is back is used again within seconds, and a down one is asked at
@@ -126,6 +137,10 @@ const DEFAULT_RESTART: RetryPolicy = { initialDelayMs: 500, maxDelayMs: 30_000 }
 const POISON_RETRY_MS = 250;
 /** Weight of the newest batch in the rate: about the last five batches count. */
 const RATE_WEIGHT = 0.2;
+/** How long one batch should take at the destination's rate: a quarter of the 1 s lag bound of admission control. */
+const BATCH_TARGET_MS = 250;
+/** The smallest batch the rate may ask for: below it, the cost per commit would eat the rate. */
+const MIN_BATCH = 500;
 
 export class Forwarder {
   private readonly controller = new AbortController();
@@ -264,7 +279,7 @@ export class Forwarder {
     const signal = this.controller.signal;
     const source = this.options.source;
     const sink = this.options.sinks.get(destination) as DocumentSink;
-    const limit = this.options.batchSize ?? 5000;
+    const maxBatch = this.options.batchSize ?? 5000;
     let pendingWake = false;
     let resolveWait: (() => void) | undefined;
     const wake = (): void => {
@@ -287,6 +302,7 @@ export class Forwarder {
         // The log's end before the read: a read that returns less than it asked for has seen every
         // event up to here, so the cursor passes the events of groups not for this destination.
         const end = await source.lastSequence();
+        const limit = batchLimit(state.ratePerSecond, maxBatch);
         const records = groups.length === 0 ? [] : await source.readAfter(readPosition, limit, groups);
         const lastRead = records.length > 0 ? (records[records.length - 1] as LogRecord).seq : readPosition;
         const upTo = records.length < limit ? Math.max(lastRead, end) : lastRead;
