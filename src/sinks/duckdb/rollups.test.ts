@@ -157,6 +157,23 @@ describe('rollups', () => {
     expect(rollupCoverage({ query: all, timeRange: { fromMs: SLOT_MS + 1, toMs: 3 * SLOT_MS } })).toBeDefined();
   });
 
+  it('counts a time before 1970 in the quarter hour it is in (rounded down, not toward zero)', async () => {
+    const [rolled, rows] = await pair();
+    try {
+      const at = (ms: number, i: number): IndexedDocument => ({ index: indexNameForTime(ms), id: `old-${i}`, document: { '@id': `old-${i}`, '@timestamp': new Date(ms).toISOString(), '@message': 'm', '@log_group': 'g', '@log_stream': 's', rule: { level: 3 }, hidsmon: {} } as unknown as AlertDocument });
+      const docs = [-1, -SLOT_MS, -SLOT_MS - 1, 0, SLOT_MS - 1, -3 * SLOT_MS + 5].map(at);
+      for (const store of [rolled, rows]) await store.write(docs);
+      for (const [fromMs, toMs] of [[0, 2 * SLOT_MS - 1], [-2 * SLOT_MS, -1], [-4 * SLOT_MS, 4 * SLOT_MS]] as const) {
+        const request: SearchRequest = { query: { kind: 'match_all' }, size: 0, timeRange: { fromMs, toMs }, aggregations: { levels: { type: 'terms', field: 'rule.level' } } };
+        expect(rollupCoverage(request)).toBeDefined();
+        expect(answer(await rolled.search(request))).toEqual(answer(await rows.search(request)));
+      }
+    } finally {
+      await rolled.close();
+      await rows.close();
+    }
+  });
+
   it('answers the dashboard as the rows do, over random ranges, intervals and time zones, after re-deliveries', async () => {
     const [rolled, rows] = await pair();
     try {

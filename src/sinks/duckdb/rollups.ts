@@ -23,7 +23,7 @@ export const DAY_TABLE = 'hs_rollup_day';
 const DAY_MS = 86_400_000;
 const STATE_TABLE = 'hs_rollup_state';
 /** Bump when the dimensions or their values change: a store opened with another version rebuilds its rollup from the rows. */
-export const ROLLUP_VERSION = 2;
+export const ROLLUP_VERSION = 3;
 
 /** A rolled-up field: its number in the table, and the SQL type its values are read back as. */
 export interface RollupDimension {
@@ -94,7 +94,8 @@ export function rollupDeltaStatements(rows: string, sign: 1 | -1): string[] {
   const values = ["''", ...ROLLUP_DIMENSIONS.map((d) => `CAST(${VALUE_SQL.get(d.dim) as string} AS VARCHAR)`)];
   return LEVELS.map(
     (l) =>
-      `INSERT INTO ${l.table} SELECT (ts // ${l.ms}) * ${l.ms} AS ${l.key}, dim, v, ${sign} * count(*) AS n ` +
+      // The start of the slot or day a time is in, rounded down (`//` rounds toward zero: times before 1970 would go to the next one).
+      `INSERT INTO ${l.table} SELECT ts - ((ts % ${l.ms}) + ${l.ms}) % ${l.ms} AS ${l.key}, dim, v, ${sign} * count(*) AS n ` +
       `FROM (SELECT ts, unnest([${dims.join(', ')}]) AS dim, unnest([${values.join(', ')}]) AS v FROM (${rows}) r) WHERE v IS NOT NULL GROUP BY ALL ` +
       `ON CONFLICT (${l.key}, dim, v) DO UPDATE SET n = n + excluded.n`,
   );
