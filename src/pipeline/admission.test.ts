@@ -32,13 +32,13 @@ describe('AdmissionControl', () => {
     expect(control.status()).toMatchObject({ throttling: false, destination: 'b', lagMs: 500, throttled: { lag_seconds: 1 } });
   });
 
-  it('within the allowance, throttles on the age seen only, not on the estimate or the event count', () => {
-    const lags = [lag({ lagEvents: 10_000, ratePerSecond: 0, lagSeconds: 0.2 })];
+  it('never throttles within the allowance, however slow the destination; past it, at once', () => {
+    const lags = [lag({ lagEvents: 10_000, ratePerSecond: 300, lagSeconds: 8 })];
     const control = new AdmissionControl({ maxLagMs: 1000, maxLagEvents: 100, allowanceEvents: 10_000 }, () => lags);
     expect(control.admit()).toMatchObject({ kind: 'admit' });
-    expect(control.status()).toMatchObject({ throttling: false, lagEvents: 10_000, lagMs: 2000 });
-    lags[0] = lag({ lagEvents: 3000, ratePerSecond: 300, lagSeconds: 8 });
-    expect(control.admit()).toMatchObject({ kind: 'throttle', reason: 'lag_seconds', lagMs: 10_000 });
+    expect(control.status()).toMatchObject({ throttling: false, lagEvents: 10_000 });
+    lags[0] = lag({ lagEvents: 10_001, ratePerSecond: 300, lagSeconds: 8 });
+    expect(control.admit()).toMatchObject({ kind: 'throttle', reason: 'lag_events' });
   });
 
   it('counts admitted requests not yet stored as backlog, by their size, until released: many at once cannot all pass the bound', () => {

@@ -16,10 +16,12 @@ export interface AdmissionSettings {
   /** Refuse while more events than this wait for a destination, whatever its rate. 0 turns the check off. */
   maxLagEvents: number;
   /**
-   * While at most this many events wait, refuse only on what is seen (the oldest unindexed event
-   * older than `maxLagMs`), not on the estimate: a burst of a batch or two after a quiet spell,
-   * when the rate is not known yet, is then admitted, and hosts and tests that ship one now and
-   * then do not retry for nothing. Throttling is for sustained overload.
+   * Never refuse while at most this many events wait: a burst of a batch or two after a quiet
+   * spell (when the rate is not known yet, or a busy machine has slowed the index for a moment)
+   * is admitted, and hosts and tests that ship one now and then do not retry for nothing.
+   * Throttling is for sustained overload. The price: on an index slower than this many events a
+   * second, freshness may reach the allowance over the rate (measured in the server bench on a
+   * machine at load average 13: about 1,650 events/s).
    */
   allowanceEvents: number;
 }
@@ -150,11 +152,7 @@ export class AdmissionControl {
       const lag = pending > 0 ? { ...measured, lagEvents: measured.lagEvents + pending } : measured;
       const lagMs = lagMsOf(lag);
       if (!worst || lagMs > worst.lagMs) worst = { lag, lagMs };
-      if (decision.kind === 'throttle') continue;
-      if (lag.lagEvents <= allowanceEvents) {
-        if (maxLagMs > 0 && lag.lagSeconds * 1000 > maxLagMs) decision = { kind: 'throttle', reason: 'lag_seconds', destination: lag.destination, lagEvents: lag.lagEvents, lagMs };
-        continue;
-      }
+      if (decision.kind === 'throttle' || lag.lagEvents <= allowanceEvents) continue;
       if (maxLagEvents > 0 && lag.lagEvents > maxLagEvents) decision = { kind: 'throttle', reason: 'lag_events', destination: lag.destination, lagEvents: lag.lagEvents, lagMs };
       else if (maxLagMs > 0 && lagMs > maxLagMs) decision = { kind: 'throttle', reason: 'lag_seconds', destination: lag.destination, lagEvents: lag.lagEvents, lagMs };
     }
