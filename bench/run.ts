@@ -29,6 +29,7 @@ const SUITES: Record<string, () => SuiteResult | Promise<SuiteResult>> = {
   export: async () => (await import('./export.bench.js')).runExportBench(log),
   'text-index': async () => (await import('./text-index.bench.js')).runTextIndexBench(log),
   detections: async () => (await import('./detections.bench.js')).runDetectionsBench(log),
+  notify: async () => (await import('./notify.bench.js')).runNotifyBench(log),
 };
 
 async function main(): Promise<number> {
