@@ -21,7 +21,7 @@ import { median, percentile, type Row, type SuiteResult } from './harness.js';
 
 const KEY = { id: 'AKIAHIDSMONBENCH0015', secret: 'bench-secret-0123456789abcdef', profile: 'admin' as const };
 const EVENTS = Number(process.env['HIDSMON_BENCH_DETECTION_EVENTS'] ?? 60_000);
-const PAIRS = 3;
+const PAIRS = Number(process.env['HIDSMON_BENCH_DETECTION_PAIRS'] ?? 3);
 const LATENCY_SAMPLES = 60;
 const HOSTS = 20;
 
@@ -54,7 +54,7 @@ async function prepare(cw: CloudWatchLogsClient, streams: readonly string[]): Pr
 }
 
 /** One throughput run: ship EVENTS alerts (500 a call, streams in turn), time until indexed and until the engine has evaluated them. */
-async function throughputRun(enabled: boolean, seed: number, log: Log): Promise<{ indexedPerSec: number; engineCaughtUpMs: number; detections: number }> {
+export async function throughputRun(enabled: boolean, seed: number, log: Log): Promise<{ indexedPerSec: number; engineCaughtUpMs: number; detections: number }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'hidsmon-bench-detections-'));
   if (enabled) {
     mkdirSync(join(dataDir, 'rules'), { recursive: true });

@@ -3,7 +3,7 @@
  * `offer` never blocks nor throws) and evaluated in slices between other work, detections are put
  * in the DetectionStore and, when new, told to listeners (the notification dispatcher); the
  * engine's state is written to `<data>/detections-state.json` atomically every second while it
- * changes and on stop, and read back on start. A detection is put before the state that records it
+ * changes (less often when it is large: see persist) and on stop, and read back on start. A detection is put before the state that records it
  * is written, so a crash between the two makes the detection again (same id: `exists`), never loses it.
  *
  * Durability window: documents evaluated since the last state write (at most about a second) are
@@ -55,6 +55,7 @@ export class DetectionRunner {
   private droppedCount = 0;
   private detectionsCreated = 0;
   private idleWaiters: Array<() => void> = [];
+  private nextPersistAt = 0;
 
   constructor(private readonly options: RunnerOptions) {
     const now = options.now ?? Date.now;
@@ -137,19 +138,42 @@ export class DetectionRunner {
     for (const t of this.timers) clearInterval(t);
     this.unsubscribe?.();
     this.dirty = true;
-    await this.persist();
+    await this.persist(true);
     for (const w of this.idleWaiters.splice(0)) w();
   }
+
+  /**
+   * Whether indexing is behind now (the server asks the forwarder's lag). While it is, and the
+   * queue is less than half full, the engine gives way: a pause of three slices after each slice,
+   * so that it takes at most about a quarter of a core from indexing and catches up afterwards.
+   */
+  busy: () => boolean = () => false;
 
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => {
+    const run = (): void => {
       this.scheduled = false;
+      const started = performance.now();
       this.slice();
-      if (this.queued > 0) this.schedule();
-      else for (const w of this.idleWaiters.splice(0)) w();
-    });
+      if (this.queued === 0) {
+        for (const w of this.idleWaiters.splice(0)) w();
+        return;
+      }
+      const yieldMore = this.queued < (this.options.maxQueued ?? DEFAULT_MAX_QUEUED) / 2 && this.safeBusy();
+      this.scheduled = true;
+      if (yieldMore) setTimeout(run, Math.max(1, Math.round(3 * (performance.now() - started))));
+      else setImmediate(run);
+    };
+    setImmediate(run);
+  }
+
+  private safeBusy(): boolean {
+    try {
+      return this.busy();
+    } catch {
+      return false;
+    }
   }
 
   /** One bounded slice of evaluation. */
@@ -191,17 +215,25 @@ export class DetectionRunner {
     });
   }
 
-  /** Writes the state once the detections it records are stored. */
-  private async persist(): Promise<void> {
+  /**
+   * Writes the state once the detections it records are stored. A large state (many groups of
+   * rules with high counts) takes a while to serialize on this thread: the next write waits at
+   * least 20 times as long as this one took, so that saving never takes more than ~5% of the time.
+   */
+  private async persist(force = false): Promise<void> {
     if (!this.dirty || this.options.statePath === undefined) return;
+    if (!force && performance.now() < this.nextPersistAt) return;
     this.dirty = false;
-    const snapshot = this.engine.snapshot();
+    const started = performance.now();
+    const text = JSON.stringify(this.engine.snapshot());
     await this.puts;
     try {
-      writeAtomically(this.options.statePath, JSON.stringify(snapshot));
+      writeAtomically(this.options.statePath, text);
     } catch (e) {
       this.dirty = true;
       throw e;
+    } finally {
+      this.nextPersistAt = performance.now() + 20 * (performance.now() - started);
     }
   }
 

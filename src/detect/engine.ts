@@ -11,6 +11,8 @@ import { createHash } from 'node:crypto';
 import type { Detection, DetectionEvidence, GroupValue } from '../core/detection.js';
 import type { IndexedDocument } from '../core/document.js';
 import { getPath } from '../core/paths.js';
+import type { QueryNode } from '../query/ast.js';
+import { KEYWORD_SUBFIELD, schemaField } from '../query/fields.js';
 import { MatchDocument } from './match.js';
 import type { CompiledRule, Rule } from './rules.js';
 import { addToSpread, addToThreshold, emptyWindow, liveEntries, windowFrom, type Fired, type GroupWindowState, type WindowEntry } from './windows.js';
@@ -44,6 +46,8 @@ interface Slot {
   fingerprint: string;
   state: RuleState;
   disabled?: string;
+  /** The document generation this slot is a candidate for (see `index`). */
+  mark?: number;
 }
 
 export interface RuleStatus {
@@ -57,6 +61,9 @@ export interface RuleStatus {
 
 export class DetectionEngine {
   private readonly slots = new Map<string, Slot>();
+  /** Rules by a value a matching document must hold (`rule.sidid:5402`), so that most rules are not even asked. */
+  private index: RuleIndex = { byField: new Map(), always: [] };
+  private generation = 0;
   private readonly startedMs: number;
   private documentsSeen = 0;
 
@@ -74,6 +81,7 @@ export class DetectionEngine {
     }
     this.slots.clear();
     for (const [id, slot] of next) this.slots.set(id, slot);
+    this.index = indexRules([...this.slots.values()]);
   }
 
   get documents(): number {
@@ -99,8 +107,17 @@ export class DetectionEngine {
     const doc = new MatchDocument(source);
     let evidence: DetectionEvidence | undefined;
     const evidenceOf = (): DetectionEvidence => (evidence ??= evidenceFrom(indexed));
+    const generation = ++this.generation;
+    for (const slot of this.index.always) slot.mark = generation;
+    for (const [field, byValue] of this.index.byField) {
+      for (const v of doc.values(field)) {
+        const key = indexKey(field, v);
+        if (key === undefined) continue;
+        for (const slot of byValue.get(key) ?? []) slot.mark = generation;
+      }
+    }
     for (const slot of this.slots.values()) {
-      if (!slot.compiled.rule.enabled || slot.disabled !== undefined) continue;
+      if (slot.mark !== generation || !slot.compiled.rule.enabled || slot.disabled !== undefined) continue;
       try {
         if (!slot.compiled.matches(doc)) continue;
         this.apply(slot, doc, indexed.id, t, host, evidenceOf);
@@ -247,7 +264,7 @@ export class DetectionEngine {
     for (const [id, slot] of this.slots) {
       const s = slot.state;
       let data: unknown;
-      if (s.kind === 'threshold' || s.kind === 'spread') data = [...s.groups.entries()].map(([k, g]) => [k, g.group, g.lastMs, liveEntries(g.window), g.window.spentUntil === Number.NEGATIVE_INFINITY ? null : g.window.spentUntil]);
+      if (s.kind === 'threshold' || s.kind === 'spread') data = [...s.groups.entries()].map(([k, g]) => [k, g.group, g.lastMs, liveEntries(g.window).map((e) => (e.evidence ? [e.id, e.t, e.host, e.evidence] : [e.id, e.t, e.host])), g.window.spentUntil === Number.NEGATIVE_INFINITY ? null : g.window.spentUntil]);
       else if (s.kind === 'new_term') data = [...s.hosts.entries()].map(([h, v]) => [h, v.firstMs, [...v.values.entries()]]);
       else data = [...s.hosts.entries()].map(([h, v]) => [h, v.lastMs, v.firedFor ?? null]);
       rules[id] = { fingerprint: slot.fingerprint, kind: s.kind, data };
@@ -264,7 +281,8 @@ export class DetectionEngine {
       if (!slot || slot.fingerprint !== saved.fingerprint || slot.state.kind !== saved.kind) continue;
       const s = slot.state;
       if (s.kind === 'threshold' || s.kind === 'spread') {
-        for (const [k, group, lastMs, entries, spent] of saved.data as Array<[string, GroupValue[], number, WindowEntry[], number | null]>) {
+        for (const [k, group, lastMs, tuples, spent] of saved.data as Array<[string, GroupValue[], number, Array<[string, number, string, DetectionEvidence?]>, number | null]>) {
+          const entries: WindowEntry[] = tuples.map(([id, t, host, evidence]) => (evidence ? { id, t, host, evidence } : { id, t, host }));
           s.groups.set(k, { group, lastMs, window: windowFrom(entries, spent ?? Number.NEGATIVE_INFINITY) });
         }
       } else if (s.kind === 'new_term') {
@@ -277,6 +295,72 @@ export class DetectionEngine {
       }
     }
   }
+}
+
+interface RuleIndex {
+  byField: Map<string, Map<string, Slot[]>>;
+  always: Slot[];
+}
+
+/** Fields a rule can be indexed by: typed keyword and whole-number fields (values compared exactly). */
+const INDEXABLE: ReadonlySet<string> = new Set(['keyword', 'integer', 'long']);
+
+function indexRules(slots: readonly Slot[]): RuleIndex {
+  const index: RuleIndex = { byField: new Map(), always: [] };
+  for (const slot of slots) {
+    const keys = requiredValues(slot.compiled.ast);
+    if (!keys) {
+      index.always.push(slot);
+      continue;
+    }
+    for (const [field, value] of keys) {
+      let byValue = index.byField.get(field);
+      if (!byValue) index.byField.set(field, (byValue = new Map()));
+      const list = byValue.get(value) ?? [];
+      if (!list.includes(slot)) list.push(slot);
+      byValue.set(value, list);
+    }
+  }
+  return index;
+}
+
+/**
+ * Field values of which a matching document must hold at least one, or undefined when the query
+ * names none: a term on an indexable field; of a bool, those of one required clause, or of every
+ * optional clause when they alone decide. Never narrower than the matcher: a document the matcher
+ * accepts always holds one of them.
+ */
+function requiredValues(node: QueryNode): Array<[string, string]> | undefined {
+  if ((node.kind === 'term' || node.kind === 'phrase') && node.field !== null && !('exact' in node && node.exact)) {
+    const spec = schemaField(node.field);
+    if (!spec || !INDEXABLE.has(spec.type) || node.field.endsWith(`.${KEYWORD_SUBFIELD}`)) return undefined;
+    const key = indexKey(node.field, node.value);
+    return key === undefined ? undefined : [[node.field, key]];
+  }
+  if (node.kind !== 'bool') return undefined;
+  for (const child of [...node.must, ...node.filter]) {
+    const keys = requiredValues(child);
+    if (keys) return keys;
+  }
+  const minimum = node.minimumShouldMatch ?? (node.must.length + node.filter.length === 0 ? 1 : 0);
+  if (minimum < 1 || node.should.length === 0) return undefined;
+  const all: Array<[string, string]> = [];
+  for (const child of node.should) {
+    const keys = requiredValues(child);
+    if (!keys) return undefined;
+    all.push(...keys);
+  }
+  return all;
+}
+
+/** A value as the index compares it: numbers of whole-number fields by value, keywords as they are. */
+function indexKey(field: string, value: unknown): string | undefined {
+  const type = schemaField(field)?.type;
+  if (type === 'integer' || type === 'long') {
+    const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+    return Number.isFinite(n) ? String(n) : undefined;
+  }
+  return typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined;
 }
 
 export interface EngineSnapshot {

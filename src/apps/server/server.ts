@@ -344,6 +344,8 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     onRestart: (destination) => metrics.forwarderRestarts.inc(1, { destination }),
     onIndexed: (destination, documents) => detectionEngine.onIndexed(destination, documents),
   });
+  // Indexing first: while the backend's destination is behind, the rule engine takes less of the CPU.
+  if (detectionEngine.runner) detectionEngine.runner.busy = () => forwarder.lagAt(log.lastSequence()).some((l) => l.destination === backendDestination && l.lagEvents > 1000);
   await forwarder.start();
   // PutLogEvents is throttled while a destination is too far behind (pipeline/admission.ts).
   const limits = config.limits ?? DEFAULT_LIMITS;
