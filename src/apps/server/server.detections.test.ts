@@ -5,7 +5,7 @@
  * (ids, counts, hosts) on both backends; a server stopped and started in the middle of a window,
  * with part of the traffic shipped again, finds exactly the detections of an uninterrupted run.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
@@ -157,4 +157,39 @@ describe('detections on the stream, embedded and OpenSearch', () => {
       await restarted.stop();
     }
   }, 180_000);
+});
+
+describe('rules from files and the API', () => {
+  it('skips a bad rule file with its place, takes a good one, and adds, lists and deletes rules through /api/rules', async () => {
+    const dataDir = join(tmp, 'rules-api');
+    mkdirSync(join(dataDir, 'rules'), { recursive: true, mode: 0o700 });
+    chmodSync(dataDir, 0o700);
+    writeFileSync(join(dataDir, 'rules', 'bad.yaml'), "id: bad\nname: Bad\nquery: 'rule.level:(3'\ncondition: {kind: threshold, count: 2, window: 1m}\n");
+    writeFileSync(join(dataDir, 'rules', 'good.yaml'), "id: root-guessing\nname: Root guessing\nquery: 'rule.sidid:5716 AND dstuser:root'\ncondition: {kind: threshold, count: 20, window: 10m, group_by: [srcip]}\n");
+    const server = await startServer(config(dataDir), { logger });
+    const call = async (path: string, init: RequestInit = {}): Promise<{ status: number; json: any }> => {
+      const r = await fetch(`${server.url}${path}`, { ...init, headers: { Authorization: 'Bearer test-api-token-0123456789abcdef', 'Content-Type': 'application/json' } });
+      return { status: r.status, json: await r.json() };
+    };
+    try {
+      expect(server.detectionEngine.fileProblems.map((p) => [p.file, p.path, p.line])).toEqual([['bad.yaml', 'query', 3]]);
+      const listed = await call('/api/rules');
+      const ids = listed.json.rules.map((r: any) => [r.rule.id, r.source, r.editable]);
+      expect(ids).toContainEqual(['builtin.ssh-brute-force', 'builtin', false]);
+      expect(ids).toContainEqual(['root-guessing', 'file', false]);
+      const yaml = "id: web-probe\nname: Web probe\nquery: 'rule.sidid:31101'\ncondition: {kind: spread, hosts: 3, window: 5m, group_by: [srcip]}\n";
+      const added = await call('/api/rules', { method: 'POST', body: JSON.stringify({ yaml }) });
+      expect(added.status).toBe(201);
+      expect(existsSync(join(dataDir, 'rules', 'api', 'web-probe.yaml'))).toBe(true);
+      expect(server.detectionEngine.rules.get('web-probe')?.source).toBe('api');
+      const bad = await call('/api/rules', { method: 'POST', body: JSON.stringify({ yaml: yaml.replace('hosts: 3', 'hosts: 1') }) });
+      expect(bad.status).toBe(400);
+      expect(bad.json.error.problems[0]).toMatchObject({ path: 'condition.hosts', line: 4 });
+      expect((await call('/api/rules/root-guessing', { method: 'DELETE' })).status).toBe(409);
+      expect((await call('/api/rules/web-probe', { method: 'DELETE' })).status).toBe(200);
+      expect(existsSync(join(dataDir, 'rules', 'api', 'web-probe.yaml'))).toBe(false);
+    } finally {
+      await server.stop();
+    }
+  });
 });
