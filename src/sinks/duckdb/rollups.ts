@@ -229,3 +229,25 @@ export function histogramSql(c: RollupCoverage, grainMs: number, params: SqlPara
 export function histogramTermsSql(c: RollupCoverage, d: RollupDimension, grainMs: number, params: SqlParams): string {
   return `SELECT k, v, sum(n) FROM (${union(partSelects(c, d, grainMs, params))}) WHERE v IS NOT NULL GROUP BY k, v`;
 }
+
+/** One aggregation of a batch: terms (top `size` in the rows' order, `order` its tie-break over `v`) or cardinality, on a rolled-up field. */
+export type BatchItem = { kind: 'terms'; dimension: RollupDimension; size: number; order: string } | { kind: 'cardinality'; dimension: RollupDimension };
+
+/**
+ * SQL answering the total (item -1) and every item in ONE statement, as rows (item, rank, value as
+ * text, count, count of every document with a value): a statement costs about as much to start as
+ * to run over the rollup, so the dashboard's panels share one.
+ */
+export function batchSql(c: RollupCoverage, items: readonly BatchItem[], params: SqlParams): string {
+  const selects = [`SELECT -1 AS i, 0 AS r, NULL::VARCHAR AS v, coalesce(sum(n), 0)::HUGEINT AS c, NULL::HUGEINT AS n FROM (${union(partSelects(c, undefined, undefined, params))})`];
+  items.forEach((item, i) => {
+    const values = `(${union(partSelects(c, item.dimension, undefined, params))})`;
+    if (item.kind === 'cardinality') selects.push(`SELECT ${i} AS i, 0 AS r, NULL::VARCHAR AS v, count(DISTINCT v)::HUGEINT AS c, NULL::HUGEINT AS n FROM ${values} WHERE v IS NOT NULL`);
+    else
+      selects.push(
+        `SELECT ${i} AS i, r, CAST(v AS VARCHAR) AS v, c::HUGEINT AS c, n::HUGEINT AS n FROM (SELECT v, c, sum(c) OVER () AS n, row_number() OVER (ORDER BY c DESC, ${item.order} ASC, v ASC) AS r ` +
+          `FROM (SELECT v, sum(n) AS c FROM ${values} WHERE v IS NOT NULL GROUP BY v)) WHERE r <= ${params.add(item.size)}`,
+      );
+  });
+  return selects.map((s) => `(${s})`).join(' UNION ALL ');
+}

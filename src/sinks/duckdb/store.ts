@@ -376,6 +376,8 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
       const where = { value: whereSql };
       // An export's later pages need no count: the first page told it.
       const coverage = this.rollupCoverage(request);
+      // An unfiltered search: its total and its terms and cardinality panels from the rollup, in one statement.
+      const batch = coverage ? await this.rollupBatch(connection, request, coverage) : undefined;
       const totalParams = new SqlParams();
       const totalSql = coverage ? rollups.totalSql(coverage, totalParams) : `SELECT count(*) FROM ${TABLE} WHERE ${where.value}`;
       const index = text && this.textIndex?.index;
@@ -383,6 +385,7 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
       let total: number;
       if (request.trackTotal === false) total = -1;
       else if (index) total = textMatch === undefined ? 0 : index.count(textMatch, request.timeRange);
+      else if (batch) total = batch.total;
       else total = Number((await query(totalSql, coverage ? totalParams : params)).getRows()[0]?.[0] ?? 0);
       const hits: Hit[] = [];
       if (size > 0 && total !== 0) {
@@ -431,7 +434,8 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
       const aggregations: Record<string, AggregationResult> = {};
       let buckets = 0;
       for (const [name, agg] of Object.entries(request.aggregations ?? {})) {
-        const result = await this.aggregate(connection, agg, request);
+        const batched = batch?.results.get(name);
+        const result = batched ? ok(batched) : await this.aggregate(connection, agg, request);
         if (!result.ok) return result;
         buckets += result.value.type === 'cardinality' ? 0 : result.value.buckets.length;
         if (buckets > this.limits.maxBuckets) return err(tooManyBuckets(buckets, this.limits));
@@ -439,6 +443,41 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
       }
       return ok({ total, hits, aggregations, tookMs: Math.round(performance.now() - started) });
     }
+  }
+
+  /** The total and the terms and cardinality aggregations the rollup answers, from ONE statement (rollups.batchSql). */
+  private async rollupBatch(connection: ReadConnection, request: SearchRequest, coverage: rollups.RollupCoverage): Promise<{ total: number; results: Map<string, AggregationResult> }> {
+    const names: string[] = [];
+    const types: FieldType[] = [];
+    const items: rollups.BatchItem[] = [];
+    for (const [name, agg] of Object.entries(request.aggregations ?? {})) {
+      if (agg.type === 'date_histogram' || (agg.type === 'terms' && (agg.missing !== undefined || Object.keys(agg.metrics ?? {}).length > 0))) continue;
+      const field = this.resolver().field(aggregatableField(agg.field));
+      const dimension = field && field.type !== 'text' ? rollups.rollupDimension(agg.field) : undefined;
+      if (!field || !dimension) continue;
+      names.push(name);
+      types.push(field.type);
+      items.push(agg.type === 'cardinality' ? { kind: 'cardinality', dimension } : { kind: 'terms', dimension, size: agg.size ?? 10, order: termOrder(field) });
+    }
+    const params = new SqlParams();
+    const rows = (await this.query(connection, rollups.batchSql(coverage, items, params), params)).getRows();
+    let total = 0;
+    const counted = items.map(() => [] as Array<[rank: number, value: unknown, count: number, withValue: number]>);
+    for (const [i, r, v, c, n] of rows) {
+      if (Number(i) < 0) total = Number(c);
+      else (counted[Number(i)] as Array<[number, unknown, number, number]>).push([Number(r), v, Number(c), Number(n)]);
+    }
+    const results = new Map<string, AggregationResult>();
+    items.forEach((item, k) => {
+      const found = (counted[k] as Array<[number, unknown, number, number]>).sort((a, b) => a[0] - b[0]);
+      if (item.kind === 'cardinality') {
+        results.set(names[k] as string, { type: 'cardinality', value: found[0]?.[2] ?? 0 });
+        return;
+      }
+      const buckets: TermsBucket[] = found.map(([, v, c]) => ({ key: termKey(types[k] as FieldType, v), count: c }));
+      results.set(names[k] as string, { type: 'terms', buckets, otherCount: (found[0]?.[3] ?? 0) - buckets.reduce((n, b) => n + b.count, 0) });
+    });
+    return { total, results };
   }
 
   private where(request: SearchRequest, params: SqlParams): Result<string, QueryError> {
