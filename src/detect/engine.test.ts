@@ -12,6 +12,7 @@ import { documentFromLogEvent } from '../transforms/to-document.js';
 import { DetectionEngine } from './engine.js';
 import { builtinRules } from './pack.js';
 import type { CompiledRule } from './rules.js';
+import { parseRulesYaml } from './rule-yaml.js';
 
 
 function run(documents: readonly IndexedDocument[], options: { rules?: CompiledRule[]; now?: () => number } = {}): { engine: DetectionEngine; detections: Detection[] } {
@@ -137,5 +138,23 @@ describe('DetectionEngine with the built-in pack', () => {
     expect(errors).toEqual(['broken: boom']);
     expect(engine.status().find((s) => s.id === 'broken')).toMatchObject({ enabled: false, error: 'boom' });
     expect(detections.length).toBeGreaterThan(0);
+  });
+  it('the rule index never skips a document the matcher takes: each query matches as many alerts with it as without it', () => {
+    const queries = ['rule.sidid:5402', 'rule.sidid:"5716" OR rule.group:authentication_failures', 'rule.group:syslog AND NOT rule.sidid:5402', 'rule.level:>=5 AND rule.group:sshd', 'srcuser:root AND rule.sidid:5402', '(rule.sidid:31101 OR rule.sidid:31151) AND srcip:"198.51.100.0/24"', 'rule.sidid:5402 OR full_log:yum', 'dstuser:root', 'NOT rule.sidid:5402'];
+    const yaml = (q: string, i: number, suffix: string): string => `- id: q${i}${suffix}\n  name: q${i}\n  query: '${q.replace(/'/g, "''")}'\n  condition: {kind: threshold, count: 1, window: 1s, group_by: ['@id']}\n`;
+    // OR'ed with a text clause that matches nothing, a query cannot be indexed: every document is asked.
+    const text = queries.map((q, i) => yaml(q, i, '') + yaml(`(${q}) OR full_log:zzzznowherezzzz`, i, '-all')).join('');
+    const parsed = parseRulesYaml(text);
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.error));
+    for (const format of ['ossec-json', 'wazuh-json'] as const) {
+      const traffic = simulatedDocuments({ count: 3000, seed: 9, hosts: 3, scenarios: ['ssh-brute-force', 'port-scan'], attackShare: 0.3, format });
+      const { detections } = run(traffic.documents, { rules: parsed.value });
+      queries.forEach((q, i) => {
+        const indexed = byRule(detections, `q${i}`).length;
+        expect(indexed, `${format} ${q}`).toBe(byRule(detections, `q${i}-all`).length);
+        if (!q.startsWith('NOT')) expect(indexed, q).toBeLessThan(3000);
+      });
+      expect(byRule(detections, 'q0').length).toBeGreaterThan(0);
+    }
   });
 });
