@@ -22,6 +22,14 @@ describe('retryDelayMs', () => {
     expect(retryDelayMs(10_000, policy, () => 0.5)).toBe(500);
   });
 
+  it('caps the wait after a throttled outcome lower than after an outage', () => {
+    const long: RetryPolicy = { initialDelayMs: 200, maxDelayMs: 30_000, maxThrottledDelayMs: 5_000 };
+    expect(retryDelayMs(20, long, () => 0.999999)).toBe(29_999);
+    expect(retryDelayMs(20, long, () => 0.999999, undefined, true)).toBe(4_999);
+    expect(retryDelayMs(2, long, () => 0.999999, undefined, true)).toBe(399);
+    expect(retryDelayMs(20, { initialDelayMs: 200, maxDelayMs: 30_000 }, () => 0.999999, undefined, true)).toBe(4_999);
+  });
+
   it('takes a Retry-After hint over the backoff, capped', () => {
     expect(retryDelayMs(1, policy, () => 0.5, 5000)).toBe(5000);
     expect(retryDelayMs(1, { ...policy, maxRetryAfterMs: 2000 }, () => 0.5, 5000)).toBe(2000);

@@ -8,7 +8,7 @@
 /** What one attempt came to. `retryable`: try again later (the whole request); `fatal`: never. */
 export type AttemptOutcome<T = undefined> =
   | { kind: 'ok'; value: T }
-  | { kind: 'retryable'; error: Error; retryAfterMs?: number }
+  | { kind: 'retryable'; error: Error; retryAfterMs?: number; throttled?: boolean }
   | { kind: 'fatal'; error: Error };
 
 export interface RetryPolicy {
@@ -22,6 +22,11 @@ export interface RetryPolicy {
   deadlineMs?: number;
   /** A `Retry-After` longer than this is cut to it, so that a bad header cannot park us for days. */
   maxRetryAfterMs?: number;
+  /**
+   * The cap of the wait after a `throttled` outcome (default 5 s). A throttling endpoint is up and
+   * refuses cheaply; waiting as long as for an outage would leave its capacity unused once it frees.
+   */
+  maxThrottledDelayMs?: number;
 }
 
 /** Clock, randomness and waiting, injectable so that unit tests run without real time. */
@@ -38,19 +43,20 @@ export interface RetryHooks {
   onRetry?: (info: { attempt: number; delayMs: number; error: Error }) => void;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { initialDelayMs: 200, maxDelayMs: 30_000, multiplier: 2, maxRetryAfterMs: 300_000 };
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { initialDelayMs: 200, maxDelayMs: 30_000, multiplier: 2, maxRetryAfterMs: 300_000, maxThrottledDelayMs: 5_000 };
 
 /**
  * The wait before retry number `attempt` (1 after the first failure): full jitter, i.e. uniform in
  * [0, min(max, initial × multiplier^(attempt-1))]. Full jitter spreads clients that failed together
  * (AWS architecture blog, "Exponential Backoff And Jitter"); a `retryAfterMs` hint wins over it.
  */
-export function retryDelayMs(attempt: number, policy: RetryPolicy, random: () => number = Math.random, retryAfterMs?: number): number {
+export function retryDelayMs(attempt: number, policy: RetryPolicy, random: () => number = Math.random, retryAfterMs?: number, throttled = false): number {
   if (retryAfterMs !== undefined && Number.isFinite(retryAfterMs) && retryAfterMs >= 0) {
     return Math.min(retryAfterMs, policy.maxRetryAfterMs ?? DEFAULT_RETRY_POLICY.maxRetryAfterMs!);
   }
   const exponent = Math.min(Math.max(0, attempt - 1), 60);
-  const cap = Math.min(policy.maxDelayMs, policy.initialDelayMs * (policy.multiplier ?? 2) ** exponent);
+  const maxDelayMs = throttled ? Math.min(policy.maxDelayMs, policy.maxThrottledDelayMs ?? DEFAULT_RETRY_POLICY.maxThrottledDelayMs!) : policy.maxDelayMs;
+  const cap = Math.min(maxDelayMs, policy.initialDelayMs * (policy.multiplier ?? 2) ** exponent);
   return Math.floor(random() * cap);
 }
 
@@ -93,7 +99,7 @@ export async function retry<T>(
   for (let n = 1; ; n++) {
     const outcome = await attempt(n, hooks.signal);
     if (outcome.kind !== 'retryable' || hooks.signal?.aborted || n >= maxAttempts) return outcome;
-    const delayMs = retryDelayMs(n, policy, random, outcome.retryAfterMs);
+    const delayMs = retryDelayMs(n, policy, random, outcome.retryAfterMs, outcome.throttled);
     if (policy.deadlineMs !== undefined && now() + delayMs - started > policy.deadlineMs) return outcome;
     hooks.onRetry?.({ attempt: n, delayMs, error: outcome.error });
     await wait(delayMs, hooks.signal);

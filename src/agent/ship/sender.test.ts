@@ -200,6 +200,8 @@ describe('StreamSender: what fails how', () => {
       const outcome = await new StreamSender(client(), 'g', 's', quiet).attempt(events(1));
       expect([type, outcome.kind]).toEqual([type, kind]);
       if (outcome.kind === 'fatal') expect((outcome.error as { code?: string }).code).toBe(type);
+      // Throttling means "up, slow down": the retry waits at most the policy's shorter throttled cap.
+      if (outcome.kind === 'retryable') expect([type, outcome.throttled === true]).toEqual([type, type === 'ThrottlingException']);
     }
   });
 

@@ -134,9 +134,10 @@ export class StreamSender {
         return this.creating;
     }
     if (error.clockCorrected) return { kind: 'retryable', error, retryAfterMs: 0 };
-    if (RETRYABLE_NAMES.has(error.name) || error.$fault === 'server') return { kind: 'retryable', error };
     const status = error.$metadata?.httpStatusCode;
-    if (status === 429 || (status !== undefined && status >= 500)) return { kind: 'retryable', error };
+    if (error.name === 'ThrottlingException' || status === 429) return { kind: 'retryable', error, throttled: true };
+    if (RETRYABLE_NAMES.has(error.name) || error.$fault === 'server') return { kind: 'retryable', error };
+    if (status !== undefined && status >= 500) return { kind: 'retryable', error };
     const network = classifyError(error);
     if (network) return network;
     // A reply from the endpoint that says "never" (AccessDenied, UnrecognizedClient, InvalidParameter...).
