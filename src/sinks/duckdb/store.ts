@@ -49,7 +49,7 @@ import { ReadPool, ReadTimeoutError, type Deadline } from './read-pool.js';
 import { createDuckDbTextSql } from './text-sql.js';
 import { hitOrder } from './sort-sql.js';
 import { TextIndexKeeper, textIndexRow } from './text-index-sync.js';
-import { textIndexQuery, type TextIndexQuery } from './text-index-query.js';
+import { textIndexPrefilter, textIndexQuery, type TextIndexQuery } from './text-index-query.js';
 import { streamedScan } from './scan.js';
 import { sortFieldProblem } from '../../query/sort.js';
 
@@ -57,6 +57,8 @@ const DAY_MS = 86_400_000;
 const CHUNK_ROWS = 2048;
 export const DEFAULT_MEMORY_LIMIT = '2GB';
 const IP_KEY_FUNCTION = 'hs_ip_key';
+/** Up to this many index matches, a query the index answers only in part scans only their times. */
+const TEXT_PREFILTER_MAX = 50_000;
 /** Exports read at once, each on a connection and a sort of its own. */
 const MAX_OPEN_SCANS = 4;
 
@@ -99,6 +101,10 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
   private textIndex: TextIndexKeeper | undefined;
   private textIndexCatchUp: Promise<void> = Promise.resolve();
   private textIndexAnswers = 0;
+  private textIndexPrefiltered = 0;
+  private textIndexDisagreements = 0;
+  /** Per request, the times its text prefilter allows (null: none applies), computed once for its several statements. */
+  private readonly textPrefilters = new WeakMap<SearchRequest, number[] | null>();
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -145,9 +151,12 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     return this.textIndexCatchUp.then(() => this.textIndex?.ready ?? false);
   }
 
-  /** Whether the text index answers now, and how many searches it has answered since open. */
-  textIndexStatus(): { ready: boolean; answered: number } {
-    return { ready: this.textIndex?.ready ?? false, answered: this.textIndexAnswers };
+  /**
+   * Whether the text index answers now, how many searches it answered since open, how many it
+   * narrowed (the prefilter), and how many of its answers the rows contradicted (then the scan answered).
+   */
+  textIndexStatus(): { ready: boolean; answered: number; prefiltered: number; disagreed: number } {
+    return { ready: this.textIndex?.ready ?? false, answered: this.textIndexAnswers, prefiltered: this.textIndexPrefiltered, disagreed: this.textIndexDisagreements };
   }
 
   /**
@@ -297,7 +306,10 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
         this.textIndexAnswers++;
         const answer = await this.searchOn(dc, request, size, where.value, params, text);
         // The index's page short of its own total would mean index and rows disagree: the scan answers.
-        if (answer.ok && size > 0 && !request.searchAfter && answer.value.total > answer.value.hits.length && answer.value.hits.length < size) return this.searchOn(dc, request, size, where.value, params);
+        if (answer.ok && size > 0 && !request.searchAfter && answer.value.total > answer.value.hits.length && answer.value.hits.length < size) {
+          this.textIndexDisagreements++;
+          return this.searchOn(dc, request, size, where.value, params);
+        }
         return answer;
       }, this.limits.searchTimeoutMs);
     } catch (e) {
@@ -485,7 +497,28 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     if (!compiled.ok) return err({ kind: 'query', message: compiled.error.message, ...(compiled.error.field ? { field: compiled.error.field } : {}) });
     const range = request.timeRange;
     const time = range ? `ts BETWEEN ${params.add(range.fromMs)} AND ${params.add(range.toMs)} AND ` : '';
-    return ok(`${time}${compiled.value}`);
+    return ok(`${time}${compiled.value}${this.textPrefilterSql(request, params)}`);
+  }
+
+  /**
+   * ` AND ts IN (...)`: the times of the index's matches of what it answers in the query
+   * (text-index-query.ts's prefilter), when they are few (TEXT_PREFILTER_MAX): the rows of other
+   * times cannot match, so DuckDB reads only those. A necessary condition, never a change of answer.
+   */
+  private textPrefilterSql(request: SearchRequest, params: SqlParams): string {
+    const index = this.textIndex?.ready ? this.textIndex.index : undefined;
+    if (!index) return '';
+    let times = this.textPrefilters.get(request);
+    if (times === undefined) {
+      const expression = textIndexPrefilter(request.query, this.resolver(), this.text, { nowMs: this.now(), ipKeyFunction: IP_KEY_FUNCTION, ...(request.timeZone !== undefined ? { timeZone: request.timeZone } : {}) });
+      const count = expression === undefined ? Number.POSITIVE_INFINITY : index.count(expression, request.timeRange);
+      times = count > TEXT_PREFILTER_MAX ? null : [...new Set(index.times(expression as string, 'desc', count, request.timeRange))];
+      this.textPrefilters.set(request, times);
+      if (times !== null) this.textIndexPrefiltered++;
+    }
+    if (times === null) return '';
+    if (times.length === 0) return ' AND FALSE';
+    return ` AND ts BETWEEN ${params.add(Math.min(...times))} AND ${params.add(Math.max(...times))} AND ts IN (SELECT unnest(from_json(${params.add(JSON.stringify(times))}, '["BIGINT"]')))`;
   }
 
   private async aggregate(connection: ReadConnection, agg: AggregationRequest, request: SearchRequest): Promise<Result<AggregationResult, QueryError>> {

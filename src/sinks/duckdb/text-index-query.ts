@@ -194,3 +194,20 @@ function toFts(tree: Tree): TextIndexQuery {
     }
   }
 }
+
+/**
+ * An FTS5 expression every document the query matches satisfies, when the index answers part of
+ * it: the whole query, or the required clauses (must, filter) of a bool that it answers. Rows
+ * outside its matches cannot match, so the store may restrict a scan to them (a cost rule decides).
+ */
+export function textIndexPrefilter(query: QueryNode, resolver: SqlFieldResolver, text: TextSql, options: { nowMs: number; ipKeyFunction: string; timeZone?: string }): string | undefined {
+  const whole = textIndexQuery(query, resolver, text, options);
+  if (whole.kind === 'match') return whole.expression;
+  if (query.kind !== 'bool') return undefined;
+  const required: string[] = [];
+  for (const clause of [...query.must, ...query.filter]) {
+    const part = textIndexQuery(clause, resolver, text, options);
+    if (part.kind === 'match') required.push(`(${part.expression})`);
+  }
+  return required.length === 0 ? undefined : required.join(' AND ');
+}
