@@ -49,6 +49,7 @@ import { ReadPool, ReadTimeoutError, type Deadline } from './read-pool.js';
 import { createDuckDbTextSql } from './text-sql.js';
 import { hitOrder } from './sort-sql.js';
 import { TextIndexKeeper, textIndexRow } from './text-index-sync.js';
+import type { TextIndex } from './text-index.js';
 import { textIndexPrefilter, textIndexQuery, type TextIndexQuery } from './text-index-query.js';
 import { streamedScan } from './scan.js';
 import { sortFieldProblem } from '../../query/sort.js';
@@ -105,6 +106,7 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
   private textIndexDisagreements = 0;
   /** Per request, the times its text prefilter allows (null: none applies), computed once for its several statements. */
   private readonly textPrefilters = new WeakMap<SearchRequest, number[] | null>();
+  private readonly textCounts = new WeakMap<SearchRequest, Map<string, number>>();
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -396,7 +398,7 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
       const textMatch = text?.kind === 'match' ? text.expression : undefined;
       let total: number;
       if (request.trackTotal === false) total = -1;
-      else if (index) total = textMatch === undefined ? 0 : index.count(textMatch, request.timeRange);
+      else if (index) total = textMatch === undefined ? 0 : this.textCount(request, index, textMatch);
       else if (batch) total = batch.total;
       else total = Number((await query(totalSql, coverage ? totalParams : params)).getRows()[0]?.[0] ?? 0);
       const hits: Hit[] = [];
@@ -505,13 +507,24 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
    * (text-index-query.ts's prefilter), when they are few (TEXT_PREFILTER_MAX): the rows of other
    * times cannot match, so DuckDB reads only those. A necessary condition, never a change of answer.
    */
+  /** The index's count of an expression's matches in the request's time range, counted once per request (the total and the prefilter ask alike). */
+  private textCount(request: SearchRequest, index: TextIndex, expression: string): number {
+    let counts = this.textCounts.get(request);
+    if (counts === undefined) this.textCounts.set(request, (counts = new Map()));
+    let n = counts.get(expression);
+    if (n === undefined) counts.set(expression, (n = index.count(expression, request.timeRange)));
+    return n;
+  }
+
   private textPrefilterSql(request: SearchRequest, params: SqlParams): string {
     const index = this.textIndex?.ready ? this.textIndex.index : undefined;
     if (!index) return '';
     let times = this.textPrefilters.get(request);
     if (times === undefined) {
-      const expression = textIndexPrefilter(request.query, this.resolver(), this.text, { nowMs: this.now(), ipKeyFunction: IP_KEY_FUNCTION, ...(request.timeZone !== undefined ? { timeZone: request.timeZone } : {}) });
-      const count = expression === undefined ? Number.POSITIVE_INFINITY : index.count(expression, request.timeRange);
+      // A query the index answers whole needs no prefilter for its total and page, only for its aggregations.
+      const whole = Object.keys(request.aggregations ?? {}).length === 0 && this.textIndexPlan(request) !== undefined;
+      const expression = whole ? undefined : textIndexPrefilter(request.query, this.resolver(), this.text, { nowMs: this.now(), ipKeyFunction: IP_KEY_FUNCTION, ...(request.timeZone !== undefined ? { timeZone: request.timeZone } : {}) });
+      const count = expression === undefined ? Number.POSITIVE_INFINITY : this.textCount(request, index, expression);
       times = count > TEXT_PREFILTER_MAX ? null : [...new Set(index.times(expression as string, 'desc', count, request.timeRange))];
       this.textPrefilters.set(request, times);
       if (times !== null) this.textIndexPrefiltered++;
