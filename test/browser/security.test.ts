@@ -108,7 +108,7 @@ async function injected(p: Page): Promise<Added[]> {
       (e.tag === 'form' && !OWN_FORMS.has(e.cls ?? '')) ||
       (e.tag === 'img' && e.src !== '/favicon.svg') ||
       // The app's own links (the nav's pages, a document's page) carry the view state.
-      (e.tag === 'a' && !/^\/(discover|dashboard|ingest|audit|fleet|doc)\?/.test(e.href ?? '')),
+      (e.tag === 'a' && !/^\/(discover|dashboard|ingest|audit|fleet|detections|doc)\?/.test(e.href ?? '')),
   );
 }
 
