@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cloudWatchEventId } from '../../core/ids.js';
 import { parseQueryInput } from '../../query/parse-query.js';
@@ -150,3 +151,30 @@ describe('text index with the store', () => {
     expect(await indexed(path, queries)).toEqual(expected);
   }, 120_000);
 });
+
+describe('TextIndex rowids', () => {
+  it('keeps thousands of rows of one millisecond (alerts of second resolution), each at its time', () => {
+    const index = TextIndex.open(':memory:');
+    const ts = DAY0 + 7_000;
+    index.add(Array.from({ length: 3_000 }, (_, i) => ({ ts, day: 0, texts: [`burst n${i}`, null, null] })));
+    index.add([{ ts: ts + 1, day: 0, texts: ['burst after', null, null] }]);
+    expect(index.count('burst')).toBe(3_001);
+    expect(index.count('burst', { fromMs: ts, toMs: ts })).toBe(3_000);
+    expect(index.times('burst', 'desc', 2)).toEqual([ts + 1, ts]);
+    index.close();
+  });
+
+  it('drops an index of another layout, so that the store rebuilds it', () => {
+    const path = join(tmp, 'old-layout.sqlite');
+    const first = TextIndex.open(path);
+    first.add([{ ts: DAY0, day: 0, texts: ['kept', null, null] }]);
+    first.close();
+    const older = new DatabaseSync(path);
+    older.exec('PRAGMA user_version = 1');
+    older.close();
+    const reopened = TextIndex.open(path);
+    expect([reopened.count('kept'), reopened.dayCounts().size]).toEqual([0, 0]);
+    reopened.close();
+  });
+});
+

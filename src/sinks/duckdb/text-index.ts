@@ -23,8 +23,14 @@ export function textIndexColumn(field: string): string | undefined {
   return COLUMN_OF_FIELD.get(field);
 }
 
-/** 1,024 rows per millisecond: a rowid delta (varint) in the doclists stays small while time order holds. */
-const SEQ_BITS = 10n;
+/**
+ * 65,536 rows per millisecond: alerts written with second resolution share one millisecond (a
+ * fleet's burst easily passes a thousand), while rowid deltas (varints) in the doclists stay small
+ * enough. Times up to 2^42 ms (year 2109) fit beside them in the signed 64-bit rowid.
+ */
+const SEQ_BITS = 16n;
+/** `PRAGMA user_version` of the index's layout; another one is dropped and rebuilt from DuckDB. */
+const FORMAT_VERSION = 2;
 const SEQ_MASK = (1n << SEQ_BITS) - 1n;
 /** How often a rowid taken already (two rows of one millisecond) is retried with the next number. */
 const MAX_ROWID_TRIES = 64;
@@ -85,6 +91,13 @@ export class TextIndex {
         `content='', contentless_delete=1, contentless_unindexed=1, tokenize='ascii', detail=full)`,
     );
     db.exec('CREATE TABLE IF NOT EXISTS text_days (day INTEGER PRIMARY KEY, n INTEGER NOT NULL)');
+    const version = (db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
+    if (version !== FORMAT_VERSION) {
+      // Another layout (rowids of other sequence bits): emptied, so that the day counts differ and the store rebuilds the days.
+      db.exec("INSERT INTO text_index(text_index) VALUES ('delete-all')");
+      db.exec('DELETE FROM text_days');
+      db.exec(`PRAGMA user_version = ${FORMAT_VERSION}`);
+    }
     return new TextIndex(db);
   }
 
@@ -115,7 +128,7 @@ export class TextIndex {
         this.insert.run(rowid, texts[0] ?? null, texts[1] ?? null, texts[2] ?? null, row.day);
         return;
       } catch (e) {
-        // Only a rowid taken already (more than 1,024 rows of one millisecond) is retried.
+        // Only a rowid taken already (more than 65,536 rows of one millisecond) is retried.
         if (attempt >= MAX_ROWID_TRIES || !/constraint/i.test((e as Error).message)) throw e;
       }
     }
