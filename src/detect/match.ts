@@ -7,12 +7,11 @@
  * RE2 and an index scan for the first two, and resolve patterns against the index's fields):
  * validation says so with the clause's text.
  */
-import { parseDateMath } from '../core/date-math.js';
 import { canonicalIp, cidrKeyRange, ipSortKey } from '../core/ip.js';
 import { flattenPaths, getPath, isPlainObject, type JsonObject } from '../core/paths.js';
 import { err, ok, type Result } from '../core/result.js';
-import { canonicalTimeZone } from '../core/time-zone.js';
 import { sloppyPhraseMatches } from '../query/analysis/sloppy-phrase.js';
+import { booleanValue, dateValue, numberValue, prefixBody, QueryValueError } from '../query/query-values.js';
 import { lowerCase, tokenizeStandard } from '../query/analysis/standard-tokenizer.js';
 import { describeQuery, escapeForPattern, type QueryNode, type RangeNode } from '../query/ast.js';
 import { DEFAULT_SEARCH_FIELDS, DYNAMIC_KEYWORD_IGNORE_ABOVE, dynamicFieldType, KEYWORD_SUBFIELD, schemaField, type FieldType } from '../query/fields.js';
@@ -67,11 +66,8 @@ export interface MatchOptions {
   timeZone?: string;
 }
 
-class Fail extends Error {
-  constructor(readonly error: MatchCompileError) {
-    super(error.message);
-  }
-}
+/** A compile error thrown from deep inside; one class with the value readers' errors. */
+const Fail = QueryValueError;
 
 /**
  * What a compiled clause is: a constant, a predicate, or `none` — text that analyzed to no terms
@@ -401,7 +397,7 @@ class Compiler {
  * document tells; the stores fail such a query up front from the index's fields. A rule names its
  * fields instead, so that validation can say what is wrong before it runs.
  */
-function patternRefused(name: string): Fail {
+function patternRefused(name: string): QueryValueError {
   return new Fail({ field: name, message: `${name}: rules cannot use field patterns; name each field (e.g. rule.group:sshd OR rule.comment:sshd).` });
 }
 
@@ -467,45 +463,6 @@ function compareCodePoints(a: string, b: string): number {
   return x.length - y.length;
 }
 
-const INTEGER_BOUNDS: Partial<Record<FieldType, { name: string; min: number; max: number }>> = {
-  integer: { name: 'the integer', min: -(2 ** 31), max: 2 ** 31 - 1 },
-  long: { name: 'the long', min: -(2 ** 63), max: 2 ** 63 - 1 },
-};
-
-function numberValue(field: FieldView, value: string): number {
-  const text = value.trim();
-  const n = Number(text);
-  if (text === '' || !Number.isFinite(n)) throw new Fail({ field: field.name, message: `'${value}' is not a number, and ${field.name} is a numeric (${field.type}) field.` });
-  const bound = INTEGER_BOUNDS[field.type];
-  if (bound && (n < bound.min || n > bound.max)) throw new Fail({ field: field.name, message: `Value [${value}] is out of range for ${bound.name} field ${field.name} (${bound.min} to ${bound.max}).` });
-  return n;
-}
-
-function booleanValue(field: FieldView, value: string): string {
-  if (value === 'true' || value === 'false') return value;
-  throw new Fail({ field: field.name, message: `'${value}' is not true or false, and ${field.name} is a boolean field.` });
-}
-
-function dateValue(field: FieldView, value: string, nowMs: number, roundUp: boolean, timeZone?: string): number {
-  const zone = timeZone === undefined ? undefined : canonicalTimeZone(timeZone);
-  if (timeZone !== undefined && zone === undefined) throw new Fail({ field: field.name, message: `time_zone "${timeZone}" is not a time zone: use an IANA name such as Europe/Berlin, UTC, or an offset such as +01:00.` });
-  const parsed = parseDateMath(value, nowMs, { roundUp, ...(zone !== undefined ? { timeZone: zone } : {}) });
-  if (!parsed.ok) throw new Fail({ field: field.name, message: `${field.name} is a date field: ${parsed.error}` });
-  return parsed.value;
-}
-
-/** The literal text of a prefix pattern (`abc*`, escapes resolved), or undefined for any other pattern. */
-function prefixBody(pattern: string): string | undefined {
-  let body = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i] as string;
-    if (c === '\\' && i + 1 < pattern.length) body += pattern[++i];
-    else if (c === '*' && i === pattern.length - 1) return body;
-    else if (c === '*' || c === '?') return undefined;
-    else body += c;
-  }
-  return undefined;
-}
 
 /**
  * A Lucene wildcard (`*`, `?`, `\` escapes) as a linear-time matcher over whole values: the pattern

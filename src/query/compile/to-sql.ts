@@ -5,14 +5,13 @@
  * standard-analyzer tokens, numbers, dates and IPs by value, and a field the index has never seen
  * matches nothing.
  */
-import { parseDateMath } from '../../core/date-math.js';
-import { canonicalTimeZone } from '../../core/time-zone.js';
 import { canonicalIp, cidrKeyRange, ipSortKey } from '../../core/ip.js';
 import { err, ok, type Result } from '../../core/result.js';
 import { lowerCase } from '../analysis/standard-tokenizer.js';
 import { children, escapeForPattern, type QueryNode, type RangeNode } from '../ast.js';
 import { luceneRegexpToRe2 } from '../lucene/regexp-to-re2.js';
 import type { FieldType } from '../fields.js';
+import { booleanValue, dateValue, numberValue, prefixBody, QueryValueError } from '../query-values.js';
 import type { TextSql } from './text-sql.js';
 
 export type SqlValue = string | number | bigint | boolean | null;
@@ -87,11 +86,8 @@ export interface CompileError {
   field?: string;
 }
 
-class Fail extends Error {
-  constructor(readonly error: CompileError) {
-    super(error.message);
-  }
-}
+/** A compile error thrown from deep inside; one class with the value readers' errors. */
+const Fail = QueryValueError;
 
 /** From this many OR'ed terms on one field, they are compiled as one set test. */
 const TERM_GROUP_MIN = 8;
@@ -453,51 +449,6 @@ function or(parts: string[]): string {
   return kept.length === 0 ? FALSE : kept.length === 1 ? (kept[0] as string) : `(${kept.join(' OR ')})`;
 }
 
-const INTEGER_BOUNDS: Partial<Record<FieldType, { name: string; min: number; max: number }>> = {
-  integer: { name: 'the integer', min: -(2 ** 31), max: 2 ** 31 - 1 },
-  long: { name: 'the long', min: -(2 ** 63), max: 2 ** 63 - 1 },
-};
-
-function numberValue(field: SqlField, value: string): number {
-  const text = value.trim();
-  const n = Number(text);
-  if (text === '' || !Number.isFinite(n)) {
-    throw new Fail({ field: field.name, message: `'${value}' is not a number, and ${field.name} is a numeric (${field.type}) field.` });
-  }
-  // As OpenSearch's number fields: a value the type cannot hold is the query's error, not a miss.
-  const bound = INTEGER_BOUNDS[field.type];
-  if (bound && (n < bound.min || n > bound.max)) {
-    throw new Fail({ field: field.name, message: `Value [${value}] is out of range for ${bound.name} field ${field.name} (${bound.min} to ${bound.max}).` });
-  }
-  return n;
-}
-
-function booleanValue(field: SqlField, value: string): string {
-  if (value === 'true' || value === 'false') return value;
-  throw new Fail({ field: field.name, message: `'${value}' is not true or false, and ${field.name} is a boolean field.` });
-}
-
-/** A date bound; a DSL range's time_zone rounds its date math and reads its local times there, as OpenSearch does. */
-function dateValue(field: SqlField, value: string, nowMs: number, roundUp: boolean, timeZone?: string): number {
-  const zone = timeZone === undefined ? undefined : canonicalTimeZone(timeZone);
-  if (timeZone !== undefined && zone === undefined) throw new Fail({ field: field.name, message: `time_zone "${timeZone}" is not a time zone: use an IANA name such as Europe/Berlin, UTC, or an offset such as +01:00.` });
-  const parsed = parseDateMath(value, nowMs, { roundUp, ...(zone !== undefined ? { timeZone: zone } : {}) });
-  if (!parsed.ok) throw new Fail({ field: field.name, message: `${field.name} is a date field: ${parsed.error}` });
-  return parsed.value;
-}
-
-/** The literal text of a prefix pattern (`abc*`, escapes resolved), or undefined for any other pattern. */
-function prefixBody(pattern: string): string | undefined {
-  let body = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i] as string;
-    if (c === '\\' && i + 1 < pattern.length) body += pattern[++i];
-    else if (c === '*' && i === pattern.length - 1) return body;
-    else if (c === '*' || c === '?') return undefined;
-    else body += c;
-  }
-  return undefined;
-}
 
 /** Lucene wildcard (`*`, `?`, `\` escapes) → SQL LIKE with `\` as its escape. */
 export function wildcardToLike(pattern: string): string {
