@@ -390,3 +390,30 @@ export interface NotificationsJson {
   attempts: NotificationAttemptJson[];
   stats: { sent: number; failed: number; retried: number; suppressed: number; dropped: number; queued: number };
 }
+
+/** A rule as its YAML names it (`GET /api/rules`, `POST /api/rules`); names and queries are operator or admin text. */
+export interface RuleObjectJson {
+  id: string;
+  name: string;
+  description?: string;
+  severity: 'low' | 'medium' | 'high' | 'critical';
+  enabled: boolean;
+  query: string;
+  condition: { kind: 'threshold' | 'spread' | 'new_term' | 'silent_host'; [key: string]: unknown };
+}
+
+/** `GET /api/rules` (viewer): every rule in force, where it comes from, and why the engine disabled it, if it did. */
+export interface RuleListJson {
+  rules: Array<{ rule: RuleObjectJson; source: 'builtin' | 'file' | 'api'; editable: boolean; engine_error?: string }>;
+}
+
+/** A problem in a rule's text, at its 1-based line and column (0 when it is not about one place). */
+export interface RuleProblemJson {
+  message: string;
+  path: string;
+  line: number;
+  column: number;
+}
+
+/** `POST /api/rules/validate` (viewer). */
+export type RuleValidationJson = { valid: true; rule: RuleObjectJson } | { valid: false; problems: RuleProblemJson[] };

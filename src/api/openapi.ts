@@ -282,7 +282,7 @@ const DOCUMENT = {
     '/api/rules': {
       get: {
         summary: 'The detection rules: built in, from <rules>/*.yaml, or added through the API (only those are `editable`)',
-        responses: { 200: { description: '{"rules": [{"rule": {...as in YAML}, "source": "builtin" | "file" | "api", "editable"}]}' } },
+        responses: { 200: { description: '{"rules": [{"rule": {...as in YAML}, "source": "builtin" | "file" | "api", "editable", "engine_error"?: why the engine disabled it}]}' } },
       },
       post: {
         summary: 'Add a rule (admin; audited as rules:Add): {"yaml": "<one rule>"} or {"rule": {...}}; kept under <rules>/api/',

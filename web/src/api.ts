@@ -3,7 +3,7 @@
  * src/api/contract.ts defines it once for both sides (type-only imports: the bundle takes no server
  * code), and a small fetch client over the session cookie.
  */
-import type { AuditPage, DeadLettersResponse, DetectionJson, DetectionListJson, NotificationsJson, DocumentContext, DocumentResponse, ExportBody, FieldsResponse, FleetStatus, Health, IndicesResponse, IngestStatus, KeysListing, ReplayResponse, SavedKind, SavedObjectJson, SavedViewFields, SearchBody, SearchResponse, SessionInfo, TopValues, TopValuesBody } from '../../src/api/contract.js';
+import type { AuditPage, DeadLettersResponse, DetectionJson, DetectionListJson, NotificationsJson, RuleListJson, RuleObjectJson, RuleValidationJson, DocumentContext, DocumentResponse, ExportBody, FieldsResponse, FleetStatus, Health, IndicesResponse, IngestStatus, KeysListing, ReplayResponse, SavedKind, SavedObjectJson, SavedViewFields, SearchBody, SearchResponse, SessionInfo, TopValues, TopValuesBody } from '../../src/api/contract.js';
 
 export type {
   AggregationResult,
@@ -16,6 +16,10 @@ export type {
   DetectionListJson,
   NotificationAttemptJson,
   NotificationsJson,
+  RuleListJson,
+  RuleObjectJson,
+  RuleProblemJson,
+  RuleValidationJson,
   DocumentContext,
   Dsl,
   ExportBody,
@@ -152,6 +156,10 @@ export const api = {
   detections: (filters: DetectionFilters, signal?: AbortSignal) => call<DetectionListJson>('GET', `/api/detections?${auditQuery(filters as AuditFilters)}`, undefined, signal),
   notifications: (signal?: AbortSignal) => call<NotificationsJson>('GET', '/api/notifications?limit=50', undefined, signal),
   setDetectionStatus: (id: string, status: DetectionJson['status']) => call<DetectionJson>('POST', `/api/detections/${encodeURIComponent(id)}/status`, { status }),
+  rules: (signal?: AbortSignal) => call<RuleListJson>('GET', '/api/rules', undefined, signal),
+  validateRule: (yaml: string) => call<RuleValidationJson>('POST', '/api/rules/validate', { yaml }),
+  addRule: (yaml: string) => call<{ rule: RuleObjectJson }>('POST', '/api/rules', { yaml }),
+  deleteRule: (id: string) => call<{ deleted: string }>('DELETE', `/api/rules/${encodeURIComponent(id)}`, undefined),
   ingest: (signal?: AbortSignal) => call<IngestStatus>('GET', '/api/ingest', undefined, signal),
   document: (index: string, id: string, signal?: AbortSignal) => call<DocumentResponse>('GET', `/api/doc/${encodeURIComponent(index)}/${encodeURIComponent(id)}`, undefined, signal),
   context: (index: string, id: string, size: number, signal?: AbortSignal) =>

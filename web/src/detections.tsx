@@ -2,12 +2,13 @@
  * @module The Detections page: what the rules found, newest first (time, severity, rule, group,
  * count, hosts, window, status), each with a link to Discover showing exactly its matching alerts
  * (the detection's query over its window) and, for admins, Acknowledge and Close. A row's button
- * opens its first matching alerts. Group values, hosts and alert text are attacker-controlled:
+ * opens its first matching alerts. Below them the rules (rules.tsx). Group values, hosts and alert text are attacker-controlled:
  * they are put in the page as text nodes, never as HTML.
  */
 import { useCallback, useEffect, useState } from 'react';
 import { api, ApiError, type DetectionJson, type DetectionListJson, type NotificationsJson, type Role } from './api.js';
 import { useReadyMark } from './hooks.js';
+import { RulesSection } from './rules.js';
 import { defaultState, urlFromState, type ViewState } from './state.js';
 import { formatTime } from './time.js';
 import { useView } from './view-context.js';
@@ -171,6 +172,7 @@ export function DetectionsPage({ role }: { role: Role }): React.JSX.Element {
           )}
         </>
       )}
+      <RulesSection role={role} />
       {role === 'admin' && <NotificationsPanel />}
     </main>
   );

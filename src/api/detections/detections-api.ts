@@ -11,24 +11,21 @@ import type { DetectionQuery, DetectionStatus, DetectionStore } from '../../core
 import { isPlainObject } from '../../core/paths.js';
 import type { Principal } from '../../core/principal.js';
 import type { DispatcherStats, NotificationAttempt } from '../../notify/dispatcher.js';
-import type { DetectionListJson, NotificationAttemptJson, NotificationsJson } from '../contract.js';
+import type { DetectionListJson, NotificationAttemptJson, NotificationsJson, RuleProblemJson } from '../contract.js';
 
 /** What the server knows of its rules, where it has any (the rule engine's catalog implements it). */
 export interface RuleCatalog {
   /** Every rule, as its plain object (the YAML's names), and where it comes from. */
-  list(): Promise<Array<{ rule: Record<string, unknown>; source: string; editable: boolean }>>;
+  /** `engine_error`: why the engine disabled the rule (the error it threw), until it is changed. */
+  list(): Promise<Array<{ rule: Record<string, unknown>; source: string; editable: boolean; engine_error?: string }>>;
   /** Checks YAML or JSON text of one rule; problems with their 1-based line and column. */
   validate(text: string): { ok: true; rule: Record<string, unknown> } | { ok: false; problems: RuleProblemJson[] };
   add(text: string): Promise<{ ok: true; rule: Record<string, unknown> } | { ok: false; status: 400 | 409; problems: RuleProblemJson[] }>;
   remove(id: string): Promise<'deleted' | 'not_found' | 'read_only'>;
 }
 
-export interface RuleProblemJson {
-  message: string;
-  path: string;
-  line: number;
-  column: number;
-}
+/** Defined once in the contract, for the server and the UI. */
+export type { RuleProblemJson };
 
 export interface NotificationsView {
   attempts(limit?: number): NotificationAttempt[];

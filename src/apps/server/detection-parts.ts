@@ -83,7 +83,14 @@ export function openDetectionParts(options: DetectionPartsOptions): DetectionPar
 
   const problemsJson = (problems: ReadonlyArray<{ message: string; path: string; line: number; column: number }>): RuleProblemJson[] => problems.map((p) => ({ message: p.message, path: p.path, line: p.line, column: p.column }));
   const catalog: RuleCatalog = {
-    list: async () => rules.list().map((e) => ({ rule: ruleToObject(e.compiled.rule), source: e.source, editable: e.source === 'api' })),
+    list: async () => {
+      // The engine's verdict too: a rule that threw is disabled until it changes, and the UI says why.
+      const engineErrors = new Map((runner?.status() ?? []).flatMap((s) => (s.error !== undefined ? [[s.id, s.error] as const] : [])));
+      return rules.list().map((e) => {
+        const error = engineErrors.get(e.compiled.rule.id);
+        return { rule: ruleToObject(e.compiled.rule), source: e.source, editable: e.source === 'api', ...(error !== undefined ? { engine_error: error } : {}) };
+      });
+    },
     validate: (text) => {
       const checked = validateRule(text);
       return checked.ok ? { ok: true, rule: ruleToObject(checked.value.rule) } : { ok: false, problems: problemsJson(checked.error) };
