@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DETECTION_SETTINGS } from '../../src/detect/detect-config.js';
-import { startFixture, TOKEN, type Fixture } from './harness.js';
+import { screenshot, startFixture, TOKEN, type Fixture } from './harness.js';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const HOSTILE_NAME = '<img src=x onerror=alert(1)>';
@@ -75,6 +75,8 @@ describe('the Rules section of the Detections page', () => {
     expect(await yaml.getAttribute('aria-invalid')).toBe('true');
     // Marked next to the textarea: the gutter's line 4.
     expect(await page.locator('[data-testid="rule-gutter"] [data-problem="true"]').allTextContents()).toEqual(['! 4']);
+    await page.getByTestId('rules-section').scrollIntoViewIfNeeded();
+    await screenshot(page, 'rules-problems-1280x800');
     // The position is a button (keyboard): it puts the caret on the problem in the textarea.
     await problem.getByTestId('rule-problem-position').focus();
     await page.keyboard.press('Enter');
