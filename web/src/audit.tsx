@@ -4,9 +4,15 @@
  * more" pages on with the server's cursor. Every value is attacker-controlled text: it is put in
  * the page as text nodes, never as HTML.
  */
-import { useCallback, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { api, ApiError, type AuditFilters, type AuditRecord } from './api.js';
+import { apiErrorText, useApiFailure } from './hooks.js';
 import { useView } from './view-context.js';
+
+/** A 403 here means the role, not the request: say which role the page needs. */
+function auditErrorText(e: unknown): string {
+  return e instanceof ApiError && e.status === 403 ? `The audit log needs the admin role. ${e.message}` : apiErrorText(e);
+}
 
 const RANGES: ReadonlyArray<{ from: string; label: string }> = [
   { from: 'now-15m', label: 'Last 15 minutes' },
@@ -43,14 +49,7 @@ export function AuditPage(): React.JSX.Element {
   const [open, setOpen] = useState<number | undefined>();
   const [loadingMore, setLoadingMore] = useState(false);
 
-  const fail = useCallback(
-    (e: unknown) => {
-      if ((e as Error).name === 'AbortError') return;
-      if (e instanceof ApiError && e.isAuth) return view.authLost();
-      setError(e instanceof ApiError && e.status === 403 ? `The audit log needs the admin role. ${e.message}` : e instanceof ApiError ? e.message : String(e));
-    },
-    [view],
-  );
+  const fail = useApiFailure(setError, auditErrorText);
 
   useEffect(() => {
     const controller = new AbortController();

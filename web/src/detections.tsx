@@ -5,9 +5,9 @@
  * opens its first matching alerts. Below them the rules (rules.tsx). Group values, hosts and alert text are attacker-controlled:
  * they are put in the page as text nodes, never as HTML.
  */
-import { useCallback, useEffect, useState } from 'react';
-import { api, ApiError, type DetectionJson, type DetectionListJson, type NotificationsJson, type Role } from './api.js';
-import { useReadyMark } from './hooks.js';
+import { useEffect, useState } from 'react';
+import { api, type DetectionJson, type DetectionListJson, type NotificationsJson, type Role } from './api.js';
+import { useApiFailure, useReadyMark } from './hooks.js';
 import { RulesSection } from './rules.js';
 import { defaultState, urlFromState, type ViewState } from './state.js';
 import { formatTime } from './time.js';
@@ -49,14 +49,7 @@ export function DetectionsPage({ role }: { role: Role }): React.JSX.Element {
   const [loadingMore, setLoadingMore] = useState(false);
   useReadyMark('detections', list !== undefined || error !== undefined);
 
-  const fail = useCallback(
-    (e: unknown) => {
-      if ((e as Error).name === 'AbortError') return;
-      if (e instanceof ApiError && e.isAuth) return view.authLost();
-      setError(e instanceof ApiError ? e.message : String(e));
-    },
-    [view],
-  );
+  const fail = useApiFailure(setError);
 
   useEffect(() => {
     const controller = new AbortController();
@@ -183,15 +176,12 @@ function NotificationsPanel(): React.JSX.Element | null {
   const view = useView();
   const [log, setLog] = useState<NotificationsJson | undefined>();
   const [error, setError] = useState<string | undefined>();
+  const fail = useApiFailure(setError);
   useEffect(() => {
     const controller = new AbortController();
-    api.notifications(controller.signal).then(setLog, (e: unknown) => {
-      if ((e as Error).name === 'AbortError') return;
-      if (e instanceof ApiError && e.isAuth) return view.authLost();
-      setError(e instanceof ApiError ? e.message : String(e));
-    });
+    api.notifications(controller.signal).then(setLog, fail);
     return () => controller.abort();
-  }, [view.nonce, view]);
+  }, [view.nonce, fail]);
   if (error) return <p className="audit-error" role="alert">{`Notifications: ${error}`}</p>;
   if (!log) return null;
   return (

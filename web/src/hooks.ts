@@ -1,6 +1,7 @@
 /** @module React hooks shared by the pages: live queries with auto-refresh, element width, popovers. */
 import { useCallback, useEffect, useLayoutEffect, useRef, useState, type RefObject } from 'react';
 import { ApiError, isAbort } from './api.js';
+import { useView } from './view-context.js';
 
 export interface LiveResult<T> {
   data?: T;
@@ -117,4 +118,26 @@ export function useReadyMark(name: string, ready: boolean): void {
   useEffect(() => {
     if (ready && performance.getEntriesByName(name, 'mark').length === 0) performance.mark(name);
   }, [name, ready]);
+}
+
+/** The words of a failed API call as a page shows them. */
+export function apiErrorText(e: unknown): string {
+  return e instanceof ApiError ? e.message : String(e);
+}
+
+/**
+ * A page's handler of a failed API call: an abort is nothing, a lost session goes back to sign-in,
+ * anything else reaches `onError` in `describe`'s words. `onError` and `describe` must be stable
+ * (a state setter, a module function), as the handler is.
+ */
+export function useApiFailure(onError: (message: string) => void, describe: (e: unknown) => string = apiErrorText): (e: unknown) => void {
+  const view = useView();
+  return useCallback(
+    (e: unknown) => {
+      if (isAbort(e)) return;
+      if (e instanceof ApiError && e.isAuth) return view.authLost();
+      onError(describe(e));
+    },
+    [view, onError, describe],
+  );
 }

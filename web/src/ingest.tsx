@@ -5,13 +5,15 @@
  * group's indexing without an error anywhere else, so it is shown here. Values are text.
  */
 import { useEffect, useState } from 'react';
-import { api, ApiError, type IngestStatus } from './api.js';
+import { api, type IngestStatus } from './api.js';
+import { useApiFailure } from './hooks.js';
 import { useView } from './view-context.js';
 
 export function IngestPage(): React.JSX.Element {
   const view = useView();
   const [status, setStatus] = useState<IngestStatus | undefined>();
   const [error, setError] = useState<string | undefined>();
+  const fail = useApiFailure(setError);
 
   useEffect(() => {
     const controller = new AbortController();
@@ -20,11 +22,7 @@ export function IngestPage(): React.JSX.Element {
         setStatus(s);
         setError(undefined);
       },
-      (e: unknown) => {
-        if ((e as Error).name === 'AbortError') return;
-        if (e instanceof ApiError && e.isAuth) return view.authLost();
-        setError(e instanceof ApiError ? e.message : String(e));
-      },
+      fail,
     );
     return () => controller.abort();
   }, [view.nonce]);

@@ -7,6 +7,7 @@
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiError, type Role, type RuleListJson, type RuleProblemJson } from './api.js';
+import { useApiFailure } from './hooks.js';
 import { useView } from './view-context.js';
 
 /** A small threshold rule, so that the form starts from something that validates. */
@@ -47,14 +48,7 @@ export function RulesSection({ role }: { role: Role }): React.JSX.Element {
   const [confirming, setConfirming] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
 
-  const fail = useCallback(
-    (e: unknown) => {
-      if ((e as Error).name === 'AbortError') return;
-      if (e instanceof ApiError && e.isAuth) return view.authLost();
-      setError(e instanceof ApiError ? e.message : String(e));
-    },
-    [view],
-  );
+  const fail = useApiFailure(setError);
 
   useEffect(() => {
     const controller = new AbortController();
