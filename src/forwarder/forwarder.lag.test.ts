@@ -6,6 +6,10 @@ import { describe, expect, it } from 'vitest';
 import type { IndexedDocument } from '../core/document.js';
 import { writeSummary, type DocumentSink, type WriteResult } from '../query/search-api.js';
 import { batchLimit, Forwarder, type DeadLetter, type ForwarderSource, type LogRecord } from './forwarder.js';
+import { waitFor as waitUntil } from '../testing/wait-for.js';
+
+/** Every 5 ms: these checks watch a cursor or a status pass through a value, which a slower poll could miss. */
+const waitFor = (check: () => boolean | Promise<boolean>, timeoutMs?: number): Promise<void> => waitUntil(check, timeoutMs, 5);
 
 /** A log whose records carry the ingestion times a test gives (a fake: the forwarder's logic is under test). */
 class TimedLog implements ForwarderSource {
@@ -47,13 +51,6 @@ class GatedSink implements DocumentSink {
   }
 }
 
-async function waitFor(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe('Forwarder.lagAt', () => {
   it('ages the lag by the oldest batch not yet taken, also while the next one is read ahead, and measures the rate of batches taken', async () => {

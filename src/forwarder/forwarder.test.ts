@@ -4,6 +4,10 @@ import type { IndexedDocument } from '../core/document.js';
 import { UnavailableError } from '../pipeline/retry.js';
 import { writeSummary, type DocumentOutcome, type DocumentSink, type WriteResult } from '../query/search-api.js';
 import { Forwarder, type DeadLetter, type DestinationLag, type ForwarderOptions, type ForwarderSource, type LogRecord, type Subscription } from './forwarder.js';
+import { waitFor as waitUntil } from '../testing/wait-for.js';
+
+/** Every 5 ms: these checks watch a cursor or a status pass through a value, which a slower poll could miss. */
+const waitFor = (check: () => boolean | Promise<boolean>, timeoutMs?: number): Promise<void> => waitUntil(check, timeoutMs, 5);
 
 /** An in-memory log: pure logic under test, so a fake is fine here (the server test uses the real one). */
 class MemoryLog implements ForwarderSource {
@@ -319,10 +323,3 @@ describe('Forwarder', () => {
   });
 });
 
-async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}

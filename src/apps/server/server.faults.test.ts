@@ -13,6 +13,7 @@ import { DEFAULTS, type ServerConfig } from '../../config/server-config.js';
 import type { IndexedDocument } from '../../core/document.js';
 import { FaultySink, type Fault } from '../../testing/faulty-sinks.js';
 import { startServer, type RunningServer, type StartOptions } from './server.js';
+import { waitFor } from '../../testing/wait-for.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'hidsmon-faults-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -56,13 +57,6 @@ async function indexed(server: RunningServer): Promise<{ total: number; distinct
   return { total: r.total, distinct: r.aggregations.ids.value };
 }
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number, stepMs = 100): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-}
 
 describe('server faults', () => {
   it('rides out a 60 s sink outage while alerts flow: every alert indexed once, nothing dead-lettered, degraded meanwhile', async () => {

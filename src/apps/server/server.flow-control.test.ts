@@ -13,6 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS, DEFAULTS, type ServerConfig } from '../../config/server-config.js';
 import { FaultySink, SlowSink, type Fault } from '../../testing/faulty-sinks.js';
 import { startServer, type RunningServer } from './server.js';
+import { waitFor } from '../../testing/wait-for.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'hidsmon-flow-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -44,13 +45,6 @@ async function indexed(server: RunningServer): Promise<{ total: number; distinct
   return { total: r.total, distinct: r.aggregations.ids.value };
 }
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number, stepMs = 100): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-}
 
 describe('admission control', () => {
   it('throttles PutLogEvents while indexing is behind: the SDK retries, every event is indexed once, the backlog stays bounded', async () => {

@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { LogStore } from '../../ingest/log-store.js';
 import { freePort, startServerProcess } from '../../testing/processes.js';
 import { EMBEDDED_DESTINATION } from './server.js';
+import { waitFor } from '../../testing/wait-for.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'hidsmon-sigterm-'));
 const KEY = { id: 'AKIAHIDSMONTEST0004', secret: 'sigterm-secret-0123456789' };
@@ -42,13 +43,6 @@ async function total(port: number): Promise<number> {
   return ((await r.json()) as { total: number }).total;
 }
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function exited(child: ChildProcess): Promise<number | null> {
   return child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise((resolve) => child.once('exit', (code) => resolve(code)));
