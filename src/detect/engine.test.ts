@@ -121,6 +121,20 @@ describe('DetectionEngine with the built-in pack', () => {
     expect([...first.detections.filter((d) => d.rule.id !== 'builtin.package-installed'), ...amnesiac].map((d) => d.id).sort()).not.toEqual(once.map((d) => d.id).sort());
   });
 
+  it('takes prototype-named fields and values as data: a rule on toString grouped by constructor', () => {
+    const parsed = parseRulesYaml(['id: proto', 'name: Prototype names', "query: 'toString:x'", 'condition:', '  kind: threshold', '  count: 2', '  window: 5m', '  group_by: [constructor]', ''].join('\n'));
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.error));
+    const t0 = Date.UTC(2026, 11, 1, 10);
+    const values = ['__proto__', 'hasOwnProperty', '__proto__', 'valueOf'];
+    const documents = values.map((value, i) =>
+      documentFromLogEvent({ eventId: `e${i}`, timestampMs: t0 + i * 1000, message: `{"id":"${(t0 + i * 1000) / 1000}.${i}","rule":{"level":5,"sidid":5716,"comment":"sshd failure"},"toString":"x","constructor":"${value}","__proto__":{"polluted":true}}`, owner: 'o', logGroup: 'g', logStream: 'i-0proto' }),
+    );
+    const { detections, engine } = run(documents, { rules: parsed.value });
+    expect(detections.map((d) => [d.group, d.count])).toEqual([[[{ field: 'constructor', value: '__proto__' }], 2]]);
+    expect(engine.status().find((s) => s.id === 'proto')).toMatchObject({ enabled: true });
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+  });
+
   it('disables a rule that throws and reports it, and goes on with the others', () => {
     const errors: string[] = [];
     const detections: Detection[] = [];
