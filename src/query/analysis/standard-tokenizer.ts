@@ -1,6 +1,6 @@
 /** @module The tokens OpenSearch's `standard` analyzer makes of a text: Lucene's StandardTokenizer (UAX#29 word breaks) plus its lowercase filter. */
 
-import { ACCEPTING, classOf, nextState, type WordState } from './word-classes.js';
+import { MAX_TOKEN_LENGTH, WordScanner } from './word-scanner.js';
 
 // Known differences from Lucene 9's StandardTokenizer (all rare in host logs):
 // - Hebrew `'`/`"` rules (WB7a-c) are not modelled: `צה"ל` is two tokens, not one.
@@ -13,8 +13,7 @@ import { ACCEPTING, classOf, nextState, type WordState } from './word-classes.js
 //   not Lucene's Unicode 9; besides gc=L only roman numerals and circled letters are letters.
 // - Rare format characters (Arabic number signs, Egyptian and shorthand format controls) separate.
 
-/** Lucene's default `max_token_length`: a longer word is cut into pieces of at most this many UTF-16 units. */
-export const MAX_TOKEN_LENGTH = 255;
+export { MAX_TOKEN_LENGTH };
 
 /**
  * Lowercases like Lucene's LowerCaseFilter and DuckDB's `lower()`: code point by code point, with
@@ -29,41 +28,31 @@ export function lowerCase(text: string): string {
 }
 
 /**
- * The lowercased tokens of `text`, in order, as the `standard` analyzer (no stop words) emits them.
- *
- * A scanner in the manner of Lucene's JFlex grammar: at each character, the longest run the word
- * automaton accepts is a token (within 255 UTF-16 units, the scanner's buffer; the rest of a
- * longer word is scanned afresh); a character no token can start with is skipped.
+ * The lowercased tokens of `text`, in order, as the `standard` analyzer (no stop words) emits them
+ * (word-scanner.ts's loop: the longest run the word automaton accepts, within 255 UTF-16 units).
  */
 export function tokenizeStandard(text: string): string[] {
   const tokens: string[] = [];
-  const n = text.length;
-  let i = 0;
-  while (i < n) {
-    const first = text.codePointAt(i) as number;
-    const firstSize = first > 0xffff ? 2 : 1;
-    let state: WordState | undefined = nextState('start', classOf(first));
-    if (state === undefined) {
-      i += firstSize;
-      continue;
-    }
-    let j = i + firstSize;
-    let end = ACCEPTING.has(state) ? j : -1;
-    while (j < n) {
-      const cp = text.codePointAt(j) as number;
-      const size = cp > 0xffff ? 2 : 1;
-      if (j + size - i > MAX_TOKEN_LENGTH) break;
-      state = nextState(state, classOf(cp));
-      if (state === undefined) break;
-      j += size;
-      if (ACCEPTING.has(state)) end = j;
-    }
-    if (end < 0) {
-      i += firstSize; // underscores with no letter or digit: not a token
-      continue;
-    }
-    tokens.push(lowerCase(text.slice(i, end)));
-    i = end;
+  const lowered = lowerCasedInPlace(text);
+  const scanner = SCANNER.reset(text);
+  while (scanner.next()) {
+    const { start, end } = scanner;
+    tokens.push(scanner.ascii && lowered !== undefined ? lowered.slice(start, end) : lowerCase(text.slice(start, end)));
   }
+  scanner.reset('');
   return tokens;
+}
+
+/** One scanner for every call: tokenizing is synchronous, so calls never overlap. */
+const SCANNER = new WordScanner();
+
+/**
+ * `text.toLowerCase()` when every character keeps its offset in it (so an ASCII token's slice of it
+ * is that token lower-cased), else undefined. Only U+0130 grows under toLowerCase (tested over every
+ * code point), so one pass lower-cases the whole text instead of one call per token.
+ */
+export function lowerCasedInPlace(text: string): string | undefined {
+  if (text.indexOf('\u0130') >= 0) return undefined;
+  const lowered = text.toLowerCase();
+  return lowered.length === text.length ? lowered : undefined;
 }

@@ -2,35 +2,54 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { tokenizeStandard } from '../../query/analysis/standard-tokenizer.js';
+import { anyText, piecesText, referenceTokens } from '../../testing/reference-tokenizer.js';
 import { encodeToken, indexTokens } from './index-analyzer.js';
 
-const reference = (text: string): string => tokenizeStandard(text).map(encodeToken).join(' ');
-
-const PIECES = ['a', 'Z', '0', '9', '_', '.', ':', ',', ';', "'", '"', '-', ' ', '\n', '/', '@', 'é', 'É', 'ß', 'İ', 'Σ', 'ς', '\u0301', '日', 'カ', 'ー', 'ひ', '😀', '\u200d', '\ufe0f', 'ก', 'א', '١', 'wp-login.php', '10.0.0.1', 'constructor', '__proto__'];
+/** The plain reading: the automaton's tokens one by one, each encoded character by character. */
+const reference = (text: string): string => referenceTokens(text).map(plainEncoding).join(' ');
+function plainEncoding(token: string): string {
+  let out = '';
+  for (const ch of token) {
+    const cp = ch.codePointAt(0) as number;
+    if (/^[a-z0-9]$/.test(ch)) out += ch;
+    else out += cp < 0x80 ? `·${cp.toString(16).padStart(2, '0')}` : `º${cp.toString(16).padStart(6, '0')}`;
+  }
+  return out;
+}
 
 describe('index analyzer', () => {
-  it('gives tokenizeStandard(text) encoded, on random texts', () => {
-    fc.assert(
-      fc.property(fc.array(fc.constantFrom(...PIECES), { maxLength: 60 }), (pieces) => {
-        const text = pieces.join('');
-        expect(indexTokens(text)).toBe(reference(text));
-      }),
-      { numRuns: 2000 },
-    );
-    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 80 }), (text) => {
-        expect(indexTokens(text)).toBe(reference(text));
-      }), { numRuns: 2000 });
+  it('gives the reference tokens encoded, on log-like texts of every class', () => {
+    fc.assert(fc.property(piecesText, (text) => void expect(indexTokens(text)).toBe(reference(text))), { numRuns: 3000 });
+  });
+
+  it('gives the reference tokens encoded, on arbitrary strings (any code point, lone surrogates, long runs)', () => {
+    fc.assert(fc.property(anyText, (text) => void expect(indexTokens(text)).toBe(reference(text))), { numRuns: 3000 });
+  });
+
+  it('is tokenizeStandard encoded (the query side encodes its tokens with encodeToken)', () => {
+    fc.assert(fc.property(fc.oneof(piecesText, anyText), (text) => void expect(indexTokens(text)).toBe(tokenizeStandard(text).map(encodeToken).join(' '))), { numRuns: 2000 });
   });
 
   it('cuts words longer than 255 units as the tokenizer does', () => {
-    const text = `${'x'.repeat(600)} ${'é'.repeat(300)} ${'1'.repeat(256)}`;
+    const text = `${'x'.repeat(600)} ${'é'.repeat(300)} ${'1'.repeat(256)} ${'Ab'.repeat(200)}`;
     expect(indexTokens(text)).toBe(reference(text));
+  });
+
+  it('takes an alert as the simulator renders it', () => {
+    const text = 'Dec  1 10:00:01 ip-10-0-0-5 sshd[4242]: Failed password for invalid user Admin from 10.10.10.10 port 51234 ssh2 {"a":"b\\u00e9","n":1,000.5}';
+    expect(indexTokens(text)).toBe('dec 1 10 00 01 ip 10 0 0 5 sshd 4242 failed password for invalid user admin from 10·2e10·2e10·2e10 port 51234 ssh2 a b u00e9 n 1·2c000·2e5');
   });
 
   it('encodes prefix-free: a prefix of a token encodes to a prefix of its encoding, and other characters never to a–z0–9 alone', () => {
     expect(encodeToken('10.0')).toBe('10·2e0');
     expect(encodeToken('café')).toBe('cafº0000e9');
     expect(encodeToken('caf')).toBe('caf');
+    expect(encodeToken('a😀')).toBe('aº01f600');
     expect(encodeToken('a_b').startsWith(encodeToken('a_'))).toBe(true);
+    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 20 }), fc.nat(20), (token, cut) => {
+      const head = Array.from(token).slice(0, cut).join('');
+      expect(encodeToken(token).startsWith(encodeToken(head))).toBe(true);
+      expect(encodeToken(token)).toBe(plainEncoding(token));
+    }), { numRuns: 1000 });
   });
 });
