@@ -130,15 +130,26 @@ function answer(result: Awaited<ReturnType<DuckDbStore['search']>>): Omit<Search
   return rest;
 }
 
-/** Both answers to random dashboard requests, compared. */
-async function expectSameAnswers(rolled: DuckDbStore, rows: DuckDbStore, runs: number, seed: number): Promise<void> {
+/** The answers to random dashboard requests, compared: each rolled-up store's with the rows'. */
+async function expectSameAnswers(rolled: DuckDbStore | DuckDbStore[], rows: DuckDbStore, runs: number, seed: number): Promise<void> {
   await fc.assert(
     fc.asyncProperty(requestArb, async (q) => {
       const request = searchOf(q);
-      expect(answer(await rolled.search(request))).toEqual(answer(await rows.search(request)));
+      const expected = answer(await rows.search(request));
+      for (const store of [rolled].flat()) expect(answer(await store.search(request))).toEqual(expected);
     }),
     { numRuns: runs, seed },
   );
+}
+
+/** A store counting from its rollup in memory, one counting from the rollup's tables (none in memory), and one counting its rows. */
+async function trio(memoryEntries?: number): Promise<[DuckDbStore, DuckDbStore, DuckDbStore]> {
+  const now = () => START + SPAN;
+  return [
+    await DuckDbStore.open({ path: ':memory:', now, ...(memoryEntries === undefined ? {} : { rollupMemoryEntries: memoryEntries }) }),
+    await DuckDbStore.open({ path: ':memory:', now, rollupMemoryEntries: 0 }),
+    await DuckDbStore.open({ path: ':memory:', now, useRollups: false }),
+  ];
 }
 
 async function pair(path?: string): Promise<[DuckDbStore, DuckDbStore]> {
@@ -174,42 +185,81 @@ describe('rollups', () => {
     }
   });
 
-  it('answers the dashboard as the rows do, over random ranges, intervals and time zones, after re-deliveries', async () => {
-    const [rolled, rows] = await pair();
+  it('answers the dashboard as the rows do, over random ranges, intervals and time zones, after re-deliveries (from memory and from the tables)', async () => {
+    const [inMemory, tables, rows] = await trio();
     try {
       const docs = documents(1, 3000);
       for (let i = 0; i < docs.length; i += 700) {
         const batch = docs.slice(i, i + 700);
-        for (const store of [rolled, rows]) expect(await store.write(batch)).toMatchObject({ kind: 'ok', rejected: 0 });
+        for (const store of [inMemory, tables, rows]) expect(await store.write(batch)).toMatchObject({ kind: 'ok', rejected: 0 });
       }
       // Re-delivered: some of the same documents again, mixed with new ones (the write's slow path).
       const again = [...docs.slice(100, 600), ...documents(2, 300)];
-      for (const store of [rolled, rows]) expect(await store.write(again)).toMatchObject({ kind: 'ok', written: 300, duplicates: 500 });
-      const total = await rolled.search({ query: { kind: 'match_all' }, size: 0 });
+      for (const store of [inMemory, tables, rows]) expect(await store.write(again)).toMatchObject({ kind: 'ok', written: 300, duplicates: 500 });
+      const total = await inMemory.search({ query: { kind: 'match_all' }, size: 0 });
       expect(total.ok && total.value.total).toBe(3300);
-      await expectSameAnswers(rolled, rows, 60, 14);
+      await expectSameAnswers([inMemory, tables], rows, 60, 14);
+      // Each rolled-up store answered from where it says: memory for one, the tables for the other.
+      expect(inMemory.rollupStatus()).toMatchObject({ inMemory: true, whole: true });
+      expect(inMemory.rollupStatus().answered).toBeGreaterThan(30);
+      expect(tables.rollupStatus()).toEqual({ inMemory: false, whole: false, entries: 0, answered: 0 });
     } finally {
-      await rolled.close();
-      await rows.close();
+      for (const store of [inMemory, tables, rows]) await store.close();
     }
-  }, 120_000);
+  }, 180_000);
 
   it('follows index deletion and retention, whose days are the documents’ indices, not their @timestamp hours', async () => {
-    const [rolled, rows] = await pair();
+    const [inMemory, tables, rows] = await trio();
+    const rolled = [inMemory, tables];
     try {
       const docs = documents(3, 2500);
-      for (const store of [rolled, rows]) await store.write(docs);
-      const indices = (await rolled.indices()).map((i) => i.name);
+      for (const store of [...rolled, rows]) await store.write(docs);
+      const indices = (await rows.indices()).map((i) => i.name);
       expect(indices.length).toBeGreaterThan(3);
-      for (const store of [rolled, rows]) expect(await store.deleteIndex(indices[2] as string)).toBe(true);
+      for (const store of [...rolled, rows]) expect(await store.deleteIndex(indices[2] as string)).toBe(true);
       await expectSameAnswers(rolled, rows, 25, 15);
-      for (const store of [rolled, rows]) expect((await store.deleteOlderThan(1, START + SPAN)).length).toBeGreaterThan(0);
+      for (const store of [...rolled, rows]) expect((await store.deleteOlderThan(1, START + SPAN)).length).toBeGreaterThan(0);
       await expectSameAnswers(rolled, rows, 25, 16);
+      expect(inMemory.rollupStatus().answered).toBeGreaterThan(0);
     } finally {
-      await rolled.close();
-      await rows.close();
+      for (const store of [inMemory, tables, rows]) await store.close();
     }
-  }, 120_000);
+  }, 180_000);
+
+  it('answers from memory only while the counts fit: a hostile cardinality of srcip leaves memory (the tables answer it), and a store too small for any count reads the tables', async () => {
+    const docs = documents(5, 1500);
+    // The counts these documents make fit, with room to spare; a new srcip per alert does not.
+    const unbounded = await DuckDbStore.open({ path: ':memory:' });
+    await unbounded.write(docs);
+    const needed = unbounded.rollupStatus().entries;
+    await unbounded.close();
+    expect(needed).toBeGreaterThan(1000);
+    const [inMemory, tables, rows] = await trio(needed + 1000);
+    const small = await DuckDbStore.open({ path: ':memory:', now: () => START + SPAN, rollupMemoryEntries: 10 });
+    try {
+      for (const store of [inMemory, tables, rows, small]) await store.write(docs);
+      expect(inMemory.rollupStatus()).toMatchObject({ inMemory: true, whole: true, entries: needed });
+      // The same alerts again as new ones (other ids), each from an address of its own: only srcip's counts grow.
+      const hostile = docs.map((d, i): IndexedDocument => {
+        const document = { ...d.document, '@id': `hostile-${i}`, srcip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}` } as Record<string, unknown>;
+        if (typeof document['id'] === 'string') document['id'] = `${document['id']}h`;
+        return { index: d.index, id: `hostile-${i}`, document: document as unknown as AlertDocument };
+      });
+      for (const store of [inMemory, tables, rows, small]) expect(await store.write(hostile)).toMatchObject({ kind: 'ok', rejected: 0 });
+      // srcip left memory during the write; the other counts stayed.
+      expect(inMemory.rollupStatus()).toMatchObject({ inMemory: true, whole: false });
+      expect(small.rollupStatus()).toMatchObject({ inMemory: false });
+      const before = inMemory.rollupStatus().answered;
+      await expectSameAnswers([inMemory, tables, small], rows, 30, 18);
+      // The panels without srcip still come from memory; those with it from the tables, the same answers.
+      const noIp: SearchRequest = { query: { kind: 'match_all' }, size: 0, timeRange: { fromMs: START, toMs: START + SPAN }, aggregations: { levels: { type: 'terms', field: 'rule.level', size: 16 }, hosts: { type: 'cardinality', field: '@log_stream' } } };
+      expect(answer(await inMemory.search(noIp))).toEqual(answer(await rows.search(noIp)));
+      expect(inMemory.rollupStatus().answered).toBeGreaterThan(before);
+      expect(small.rollupStatus().answered).toBe(0);
+    } finally {
+      for (const store of [inMemory, tables, rows, small]) await store.close();
+    }
+  }, 180_000);
 
   it('is kept in the file: a reopened store counts from it; a store without one builds it from its rows', async () => {
     const path = join(tmp, 'reopen.duckdb');

@@ -20,7 +20,7 @@ import { TABLE } from './schema.js';
 export const SLOT_MS = 900_000;
 export const ROLLUP_TABLE = 'hs_rollup';
 export const DAY_TABLE = 'hs_rollup_day';
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 const STATE_TABLE = 'hs_rollup_state';
 /** Bump when the dimensions or their values change: a store opened with another version rebuilds its rollup from the rows. */
 export const ROLLUP_VERSION = 3;
@@ -34,7 +34,7 @@ export interface RollupDimension {
 }
 
 /** Dimension 0 is the count itself (value ''); the others are the fields the dashboard groups by. */
-const TOTAL_DIM = 0;
+export const TOTAL_DIM = 0;
 export const ROLLUP_DIMENSIONS: readonly RollupDimension[] = [
   { dim: 1, field: 'rule.level', sqlType: 'INTEGER' },
   { dim: 2, field: 'rule.sidid', sqlType: 'BIGINT' },
@@ -97,8 +97,33 @@ export function rollupDeltaStatements(rows: string, sign: 1 | -1): string[] {
       // The start of the slot or day a time is in, rounded down (`//` rounds toward zero: times before 1970 would go to the next one).
       `INSERT INTO ${l.table} SELECT ts - ((ts % ${l.ms}) + ${l.ms}) % ${l.ms} AS ${l.key}, dim, v, ${sign} * count(*) AS n ` +
       `FROM (SELECT ts, unnest([${dims.join(', ')}]) AS dim, unnest([${values.join(', ')}]) AS v FROM (${rows}) r) WHERE v IS NOT NULL GROUP BY ALL ` +
-      `ON CONFLICT (${l.key}, dim, v) DO UPDATE SET n = n + excluded.n`,
+      `ON CONFLICT (${l.key}, dim, v) DO UPDATE SET n = n + excluded.n RETURNING ${l.key}, dim, v, n`,
   );
+}
+
+/** Which level each of rollupDeltaStatements' statements writes (their RETURNING rows are (key, dim, v, n) of that level). */
+export const DELTA_LEVELS: readonly RollupLevel[] = ['slot', 'day'];
+export type RollupLevel = 'slot' | 'day';
+
+/** Every row of a level, (key, dim, v, n), of the dimensions `dims`: what an in-memory copy (rollup-mirror.ts) loads. */
+export function levelRowsSql(level: RollupLevel, dims: readonly number[]): string {
+  const l = LEVELS[level === 'slot' ? 0 : 1];
+  return `SELECT ${l.key}, dim, v, n FROM ${l.table} WHERE dim IN (${dims.map((d) => Number(d)).join(', ') || 'NULL'})`;
+}
+
+/** The number of rows of each dimension at each level: (level 0 slot / 1 day, dim, rows). */
+export const LEVEL_SIZES_SQL = LEVELS.map((l, i) => `SELECT ${i} AS level, dim, count(*) AS rows FROM ${l.table} GROUP BY dim`).join(' UNION ALL ');
+
+/**
+ * SQL of the rows at a coverage's edges (its raw spans) grouped as the rollup counts them: (ts,
+ * then each dimension's value as the rollup's text, NULL where a row has none, then the count).
+ * One statement for every aggregation of a request.
+ */
+export function edgeRowsSql(spans: readonly Span[], params: SqlParams): string {
+  const values = ROLLUP_DIMENSIONS.map((d) => `CAST(${VALUE_SQL.get(d.dim) as string} AS VARCHAR) AS v${d.dim}`).join(', ');
+  // One SELECT per edge: a single range on ts lets DuckDB skip the row groups outside it.
+  const selects = spans.map((s) => `SELECT ts, ${values} FROM ${TABLE} WHERE ts >= ${params.add(s.fromMs)} AND ts < ${params.add(s.toMs)}`);
+  return `SELECT ts, ${ROLLUP_DIMENSIONS.map((d) => `v${d.dim}`).join(', ')}, count(*) FROM (${selects.join(' UNION ALL ')}) GROUP BY ALL`;
 }
 
 export const DROP_EMPTY_STATEMENTS = LEVELS.map((l) => `DELETE FROM ${l.table} WHERE n = 0`);
@@ -111,7 +136,7 @@ export function rebuildRollupStatements(): string[] {
 export const ROLLUP_VERSION_SQL = `SELECT max(version) FROM ${STATE_TABLE}`;
 
 /** Epoch ms, from inclusive, to exclusive. */
-interface Span {
+export interface Span {
   fromMs: number;
   toMs: number;
 }
@@ -124,7 +149,7 @@ interface Span {
 export type RollupCoverage = { kind: 'all' } | { kind: 'range'; slots: Span; days: Span | undefined; raw: Span[] };
 
 /** Where a count's parts come from: days from the daily level, slots from the quarter hours, raw from the rows. */
-interface Parts {
+export interface Parts {
   days: Span | 'all' | undefined;
   slots: Span[] | 'all';
   raw: Span[];
@@ -153,7 +178,7 @@ export function rollupCoverage(request: SearchRequest): RollupCoverage | undefin
 }
 
 /** The parts of a coverage for counts at a grain (undefined: no grain, terms and totals): days only where a grain is whole days. */
-function partsOf(c: RollupCoverage, grainMs: number | undefined): Parts {
+export function partsOf(c: RollupCoverage, grainMs: number | undefined): Parts {
   const byDays = grainMs === undefined || grainMs % DAY_MS === 0;
   if (c.kind === 'all') return byDays ? { days: 'all', slots: [], raw: [] } : { days: undefined, slots: 'all', raw: [] };
   if (!byDays || c.days === undefined) return { days: undefined, slots: [c.slots], raw: c.raw };

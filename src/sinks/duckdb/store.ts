@@ -44,6 +44,7 @@ import { DuckDbFieldResolver } from './field-resolver.js';
 import { countsByBucket, fillZonedHistogram, histogramGrouping, subTermsByBucket } from '../../query/zoned-histogram.js';
 import { COL, COLUMN_NAMES, EVENT_ID_FUNCTION, createStatements, documentFromRow, documentFromRowLazily, projectedColumns, duplicatesInStagingSql, eventSequence, FIELDS_TABLE, insertFromStagingSql, newStagedRowsSql, PACKED, packedRowSql, rowFromDocument, rowFromPacked, STAGED_NUMBERS, STAGED_TEXTS, STAGING, stagedRowsSql, TABLE, type Row } from './schema.js';
 import * as rollups from './rollups.js';
+import { DEFAULT_MIRROR_ENTRIES, edgeRowOf, MirrorView, RollupMirror, termsComparator, type EdgeRow } from './rollup-mirror.js';
 import { checkSearchRequest, DEFAULT_QUERY_LIMITS, searchTimedOut, tooManyBuckets, type QueryLimits } from '../../query/limits.js';
 import { ReadPool, ReadTimeoutError, type Deadline } from './read-pool.js';
 import { createDuckDbTextSql } from './text-sql.js';
@@ -82,6 +83,11 @@ export interface DuckDbStoreOptions {
    */
   useRollups?: boolean;
   /**
+   * Counts of the rollup kept in memory (rollup-mirror.ts), at most; 0: none, every rollup read
+   * is a statement. Default DEFAULT_MIRROR_ENTRIES.
+   */
+  rollupMemoryEntries?: number;
+  /**
    * false: no inverted index of the text fields (text-index.ts): text predicates scan the rows.
    * The path that proves the index right. Default true.
    */
@@ -107,6 +113,9 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
   /** Per request, the times its text prefilter allows (null: none applies), computed once for its several statements. */
   private readonly textPrefilters = new WeakMap<SearchRequest, number[] | null>();
   private readonly textCounts = new WeakMap<SearchRequest, Map<string, number>>();
+  /** The rollup in memory (undefined: off). */
+  private mirror: RollupMirror | undefined;
+  private mirrorAnswers = 0;
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -137,6 +146,8 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
       readers.push(reader);
     }
     const store = new DuckDbStore(instance, writer, new ReadPool(readers), options);
+    const memory = options.useRollups === false ? 0 : (options.rollupMemoryEntries ?? DEFAULT_MIRROR_ENTRIES);
+    if (memory > 0) store.mirror = await loadMirror(writer, memory);
     const fields = await writer.runAndReadAll(`SELECT path, type FROM ${FIELDS_TABLE}`);
     for (const [path, type] of fields.getRows()) store.dynamicFields.set(String(path), String(type) as FieldType);
     if (options.textIndex !== false) {
@@ -157,6 +168,13 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
    * Whether the text index answers now, how many searches it answered since open, how many it
    * narrowed (the prefilter), and how many of its answers the rows contradicted (then the scan answered).
    */
+  /** Whether the rollup's counts are in memory (all of them: `whole`), how many, and how many searches they answered since open. */
+  rollupStatus(): { inMemory: boolean; whole: boolean; entries: number; answered: number } {
+    const mirror = this.mirror;
+    const dims = [rollups.TOTAL_DIM, ...rollups.ROLLUP_DIMENSIONS.map((d) => d.dim)];
+    return { inMemory: mirror?.holds(rollups.TOTAL_DIM) ?? false, whole: mirror !== undefined && dims.every((d) => mirror.holds(d)), entries: mirror?.size ?? 0, answered: this.mirrorAnswers };
+  }
+
   textIndexStatus(): { ready: boolean; answered: number; prefiltered: number; disagreed: number } {
     return { ready: this.textIndex?.ready ?? false, answered: this.textIndexAnswers, prefiltered: this.textIndexPrefiltered, disagreed: this.textIndexDisagreements };
   }
@@ -229,7 +247,10 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
         // The fast path: every row new. When some were held already, the transaction is redone to
         // learn which (rare: re-deliveries after a restart), so that each document gets its outcome.
         let duplicates: Set<number> | undefined;
+        // The rollup's counts as this transaction leaves them, for the copy in memory once it commits.
+        let counted: Array<readonly unknown[][]> = [];
         for (let pass = 0; pass < 2; pass++) {
+          counted = [];
           await this.writer.run('BEGIN TRANSACTION');
           await this.writer.run(`DELETE FROM ${STAGING}`);
           const appender = await this.writer.createAppender(STAGING);
@@ -238,18 +259,19 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
           if (pass === 1) {
             duplicates = new Set((await this.writer.runAndReadAll(duplicatesInStagingSql('$1', '$2'), range)).getRows().map((r) => Number(r[0])));
             // The rollup counts only the rows this write adds: a re-delivered alert is counted once.
-            for (const statement of rollups.rollupDeltaStatements(newStagedRowsSql('$1', '$2'), 1)) await this.writer.run(statement, range);
+            for (const statement of rollups.rollupDeltaStatements(newStagedRowsSql('$1', '$2'), 1)) counted.push((await this.writer.runAndReadAll(statement, range)).getRows());
           }
           const inserted = await this.writer.run(insertFromStagingSql('$1', '$2'), range);
           if (pass === 0 && inserted.rowsChanged < rows.length) {
             await this.writer.run('ROLLBACK');
             continue;
           }
-          if (pass === 0) for (const statement of rollups.rollupDeltaStatements(stagedRowsSql('TRUE'), 1)) await this.writer.run(statement);
+          if (pass === 0) for (const statement of rollups.rollupDeltaStatements(stagedRowsSql('TRUE'), 1)) counted.push((await this.writer.runAndReadAll(statement)).getRows());
           break;
         }
         for (const [path, type] of newFields) await this.writer.run(`INSERT OR IGNORE INTO ${FIELDS_TABLE} VALUES ($1, $2)`, [path, type]);
         await this.writer.run('COMMIT');
+        this.mirrorCommitted(counted);
         // After DuckDB's commit, never before: the index is never ahead of the rows (text-index-sync.ts).
         this.textIndex?.added(textEntries, duplicates);
         for (const [path, type] of newFields) if (!this.dynamicFields.has(path)) this.dynamicFields.set(path, type);
@@ -390,8 +412,9 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
       const where = { value: whereSql };
       // An export's later pages need no count: the first page told it.
       const coverage = this.rollupCoverage(request);
-      // An unfiltered search: its total and its terms and cardinality panels from the rollup, in one statement.
-      const batch = coverage ? await this.rollupBatch(connection, request, coverage) : undefined;
+      // An unfiltered search: its total and its terms and cardinality panels from the rollup: its copy in memory, else one statement.
+      const view = coverage ? await this.mirrorView(connection, coverage) : undefined;
+      const batch = coverage ? ((view && this.mirrorBatch(view, request)) ?? (await this.rollupBatch(connection, request, coverage))) : undefined;
       const totalParams = new SqlParams();
       const totalSql = coverage ? rollups.totalSql(coverage, totalParams) : `SELECT count(*) FROM ${TABLE} WHERE ${where.value}`;
       const index = text && this.textIndex?.index;
@@ -449,7 +472,7 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
       let buckets = 0;
       for (const [name, agg] of Object.entries(request.aggregations ?? {})) {
         const batched = batch?.results.get(name);
-        const result = batched ? ok(batched) : await this.aggregate(connection, agg, request);
+        const result = batched ? ok(batched) : await this.aggregate(connection, agg, request, view);
         if (!result.ok) return result;
         buckets += result.value.type === 'cardinality' ? 0 : result.value.buckets.length;
         if (buckets > this.limits.maxBuckets) return err(tooManyBuckets(buckets, this.limits));
@@ -457,6 +480,54 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
       }
       return ok({ total, hits, aggregations, tookMs: Math.round(performance.now() - started) });
     }
+  }
+
+  /** The copy in memory takes a committed transaction's rollup counts (rollupDeltaStatements' RETURNING rows, level by level). */
+  private mirrorCommitted(counted: ReadonlyArray<readonly unknown[][]>): void {
+    const mirror = this.mirror;
+    if (mirror) counted.forEach((rows, i) => mirror.set(rollups.DELTA_LEVELS[i] as rollups.RollupLevel, rows));
+  }
+
+  /**
+   * The rollup in memory over a request's coverage, with the rows at its edges read once for all
+   * its aggregations; an edge in a quarter hour without alerts (the copy knows) is not read at all.
+   */
+  private async mirrorView(connection: ReadConnection, coverage: rollups.RollupCoverage): Promise<MirrorView | undefined> {
+    const mirror = this.mirror;
+    if (!mirror?.holds(rollups.TOTAL_DIM)) return undefined;
+    const spans = coverage.kind === 'range' ? coverage.raw.filter((s) => mirror.slotTotal(Math.floor(s.fromMs / rollups.SLOT_MS) * rollups.SLOT_MS) > 0) : [];
+    let edges: EdgeRow[] = [];
+    if (spans.length > 0) {
+      const params = new SqlParams();
+      edges = (await this.query(connection, rollups.edgeRowsSql(spans, params), params)).getRows().map(edgeRowOf);
+    }
+    return new MirrorView(mirror, coverage, edges);
+  }
+
+  /** The total and the terms and cardinality aggregations rollupBatch answers, summed from the rollup in memory; undefined if a dimension they need is not there. */
+  private mirrorBatch(view: MirrorView, request: SearchRequest): { total: number; results: Map<string, AggregationResult> } | undefined {
+    const totals = view.counts(rollups.TOTAL_DIM, undefined);
+    if (!totals) return undefined;
+    const results = new Map<string, AggregationResult>();
+    for (const [name, agg] of Object.entries(request.aggregations ?? {})) {
+      if (agg.type === 'date_histogram' || (agg.type === 'terms' && (agg.missing !== undefined || Object.keys(agg.metrics ?? {}).length > 0))) continue;
+      const field = this.resolver().field(aggregatableField(agg.field));
+      const dimension = field && field.type !== 'text' ? rollups.rollupDimension(agg.field) : undefined;
+      if (!field || !dimension) continue;
+      const values = view.counts(dimension.dim, undefined);
+      if (!values) return undefined;
+      const all = [...(values.get(0) ?? [])];
+      if (agg.type === 'cardinality') {
+        results.set(name, { type: 'cardinality', value: all.length });
+        continue;
+      }
+      const top = all.sort(termsComparator(field.type)).slice(0, agg.size ?? 10);
+      const buckets: TermsBucket[] = top.map(([v, c]) => ({ key: termKey(field.type, v), count: c }));
+      const withValue = all.reduce((n, [, c]) => n + c, 0);
+      results.set(name, { type: 'terms', buckets, otherCount: withValue - buckets.reduce((n, b) => n + b.count, 0) });
+    }
+    this.mirrorAnswers++;
+    return { total: totals.get(0)?.get('') ?? 0, results };
   }
 
   /** The total and the terms and cardinality aggregations the rollup answers, from ONE statement (rollups.batchSql). */
@@ -534,7 +605,8 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     return ` AND ts BETWEEN ${params.add(Math.min(...times))} AND ${params.add(Math.max(...times))} AND ts IN (SELECT unnest(from_json(${params.add(JSON.stringify(times))}, '["BIGINT"]')))`;
   }
 
-  private async aggregate(connection: ReadConnection, agg: AggregationRequest, request: SearchRequest): Promise<Result<AggregationResult, QueryError>> {
+  /** `view`: the rollup in memory over the request's coverage, where it is unfiltered and the copy is there. */
+  private async aggregate(connection: ReadConnection, agg: AggregationRequest, request: SearchRequest, view?: MirrorView): Promise<Result<AggregationResult, QueryError>> {
     const query = (sql: string, p: SqlParams): ReturnType<DuckDBConnection['runAndReadAll']> => this.query(connection, sql, p);
     const params = new SqlParams();
     const where = this.where(request, params);
@@ -547,7 +619,7 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
         intervalMs = bounds ? autoIntervalMs(bounds) : 1000;
       }
       if (!Number.isInteger(intervalMs) || intervalMs <= 0) return err({ kind: 'request', message: 'A date_histogram interval must be a positive whole number of milliseconds.' });
-      return this.dateHistogram(connection, agg, intervalMs, request, where.value, params);
+      return this.dateHistogram(connection, agg, intervalMs, request, where.value, params, view);
     }
     const field = this.resolver().field(aggregatableField(agg.field));
     // An unfiltered query on a rolled-up field: counted from the rollup (and the rows at the range's edges).
@@ -614,7 +686,7 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
    * Counts per grain (the interval, or finer in a zone: zoned-histogram.ts), gathered into buckets;
    * sub-aggregated terms counted per grain and value in the same pass.
    */
-  private async dateHistogram(connection: ReadConnection, agg: DateHistogramRequest, intervalMs: number, request: SearchRequest, where: string, params: SqlParams): Promise<Result<AggregationResult, QueryError>> {
+  private async dateHistogram(connection: ReadConnection, agg: DateHistogramRequest, intervalMs: number, request: SearchRequest, where: string, params: SqlParams, fromMemory?: MirrorView): Promise<Result<AggregationResult, QueryError>> {
     const range = request.timeRange;
     const bounds = range ?? (agg.timeZone ? await this.dataRange(connection, where, params) : undefined);
     const grouping = histogramGrouping(intervalMs, agg.timeZone, bounds, agg.calendarInterval);
@@ -622,11 +694,13 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     const coverage = rollups.slotsMakeGrains(grouping.grainMs) ? this.rollupCoverage(request) : undefined;
     const rolled = new SqlParams();
     const grain = params.add(grouping.grainMs);
-    const rows = coverage ? await this.query(connection, rollups.histogramSql(coverage, grouping.grainMs, rolled), rolled) : await this.query(connection, `SELECT (ts // ${grain}) * ${grain} AS k, count(*) FROM ${TABLE} WHERE ${where} GROUP BY k`, params);
-    const counts = countsByBucket(
-      rows.getRows().map(([k, c]) => [Number(k), Number(c)] as const),
-      grouping,
-    );
+    // The rollup in memory where it holds the counts, else the rollup's tables, else the rows.
+    const view = coverage ? fromMemory : undefined;
+    const grains = view?.counts(rollups.TOTAL_DIM, grouping.grainMs);
+    const grainRows = grains
+      ? [...grains].map(([k, c]) => [k, c.get('') ?? 0] as const)
+      : (coverage ? await this.query(connection, rollups.histogramSql(coverage, grouping.grainMs, rolled), rolled) : await this.query(connection, `SELECT (ts // ${grain}) * ${grain} AS k, count(*) FROM ${TABLE} WHERE ${where} GROUP BY k`, params)).getRows().map(([k, c]) => [Number(k), Number(c)] as const);
+    const counts = countsByBucket(grainRows, grouping);
     const sorted = [...counts].sort((a, b) => a[0] - b[0]).map(([keyMs, count]): HistogramBucket => ({ keyMs, count }));
     const buckets = (agg.minDocCount ?? 0) > 0 ? sorted : agg.timeZone || agg.calendarInterval ? fillZonedHistogram(counts, grouping, range, intervalMs) : fillHistogram(counts, intervalMs, range);
     for (const [name, sub] of Object.entries(agg.subAggregations ?? {})) {
@@ -641,15 +715,14 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
         const values = this.aggregationValues(field, subParams);
         const dimension = coverage ? rollups.rollupDimension(sub.field) : undefined;
         const subRolled = new SqlParams();
-        const subRows =
-          coverage && dimension
-            ? await this.query(connection, rollups.histogramTermsSql(coverage, dimension, grouping.grainMs, subRolled), subRolled)
-            : await this.query(connection, `WITH v AS (SELECT (ts // ${g}) * ${g} AS k, ${values} AS v FROM ${TABLE} WHERE ${subWhere.value}) SELECT k, v, count(*) FROM v WHERE v IS NOT NULL GROUP BY k, v`, subParams);
-        const found = subTermsByBucket(
-          subRows.getRows().map(([k, v, c]) => [Number(k), termKey(field.type, v), Number(c)] as const),
-          grouping,
-          sub.size ?? 10,
-        );
+        const inMemory = dimension ? view?.counts(dimension.dim, grouping.grainMs) : undefined;
+        const subRows = inMemory
+          ? [...inMemory].flatMap(([k, values]) => [...values].map(([v, c]) => [k, termKey(field.type, v), c] as const))
+          : (coverage && dimension
+              ? await this.query(connection, rollups.histogramTermsSql(coverage, dimension, grouping.grainMs, subRolled), subRolled)
+              : await this.query(connection, `WITH v AS (SELECT (ts // ${g}) * ${g} AS k, ${values} AS v FROM ${TABLE} WHERE ${subWhere.value}) SELECT k, v, count(*) FROM v WHERE v IS NOT NULL GROUP BY k, v`, subParams)
+            ).getRows().map(([k, v, c]) => [Number(k), termKey(field.type, v), Number(c)] as const);
+        const found = subTermsByBucket(subRows, grouping, sub.size ?? 10);
         for (const [k, v] of found) perBucket.set(k, v);
       }
       for (const bucket of buckets) {
@@ -748,10 +821,12 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
   private async deleteRows(where: string, values: DuckDBValue[]): Promise<number> {
     await this.writer.run('BEGIN TRANSACTION');
     try {
-      for (const statement of rollups.rollupDeltaStatements(`SELECT * FROM ${TABLE} WHERE ${where}`, -1)) await this.writer.run(statement, values);
+      const counted: Array<readonly unknown[][]> = [];
+      for (const statement of rollups.rollupDeltaStatements(`SELECT * FROM ${TABLE} WHERE ${where}`, -1)) counted.push((await this.writer.runAndReadAll(statement, values)).getRows());
       for (const statement of rollups.DROP_EMPTY_STATEMENTS) await this.writer.run(statement);
       const deleted = await this.writer.run(`DELETE FROM ${TABLE} WHERE ${where}`, values);
       await this.writer.run('COMMIT');
+      this.mirrorCommitted(counted);
       return deleted.rowsChanged;
     } catch (e) {
       await this.writer.run('ROLLBACK').catch(() => undefined);
@@ -802,6 +877,28 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
   private assertOpen(): void {
     if (this.closed) throw new Error('The store is closed.');
   }
+}
+
+/**
+ * The rollup's copy in memory, loaded from its tables: the dimensions that fit in `maxEntries`
+ * counts (smallest first; the total first of all), the others left to the tables.
+ */
+async function loadMirror(writer: DuckDBConnection, maxEntries: number): Promise<RollupMirror> {
+  const mirror = new RollupMirror(maxEntries);
+  const sizes = new Map<number, number>();
+  for (const [, dim, rows] of (await writer.runAndReadAll(rollups.LEVEL_SIZES_SQL)).getRows()) sizes.set(Number(dim), (sizes.get(Number(dim)) ?? 0) + Number(rows));
+  const dims = [rollups.TOTAL_DIM, ...rollups.ROLLUP_DIMENSIONS.map((d) => d.dim)].sort((a, b) => Number(b === rollups.TOTAL_DIM) - Number(a === rollups.TOTAL_DIM) || (sizes.get(a) ?? 0) - (sizes.get(b) ?? 0));
+  let room = maxEntries;
+  const held: number[] = [];
+  for (const dim of dims) {
+    const size = sizes.get(dim) ?? 0;
+    if (size <= room && (dim === rollups.TOTAL_DIM || mirror.holds(rollups.TOTAL_DIM))) {
+      held.push(dim);
+      room -= size;
+    } else mirror.drop(dim);
+  }
+  for (const level of rollups.DELTA_LEVELS) mirror.set(level, (await writer.runAndReadAll(rollups.levelRowsSql(level, held))).getRows());
+  return mirror;
 }
 
 /** A store opened without a current rollup (new, or made by an older version) counts its rows into one, in one transaction. */

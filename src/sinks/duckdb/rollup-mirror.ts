@@ -1,0 +1,215 @@
+/**
+ * @module An in-memory copy of the rollup tables (rollups.ts), kept by the write path from the
+ * rows its own statements return (RETURNING: each count as committed, applied after the commit),
+ * so that an unfiltered dashboard's counts are summed in JavaScript instead of by a DuckDB
+ * statement, whose fixed cost is most of the time of a query over the small rollup. Bounded: past
+ * `maxEntries` counts the dimension holding most is dropped from memory (a hostile cardinality of
+ * srcip), and its reads go to the tables again, exactly as before. Pure: no I/O.
+ */
+import { ipSortKey } from '../../core/ip.js';
+import type { FieldType } from '../../query/fields.js';
+import { DAY_MS, partsOf, ROLLUP_DIMENSIONS, SLOT_MS, TOTAL_DIM, type RollupCoverage, type RollupLevel, type Span } from './rollups.js';
+
+/** Counts kept in memory by default (about 100 bytes each): 1,000,000 simulated alerts over 30 days make about 160,000. */
+export const DEFAULT_MIRROR_ENTRIES = 500_000;
+
+/** A row of a rollup table, as loaded or as a write's RETURNING gives it: the slot or day, dimension, value, count. */
+export type RollupRow = readonly unknown[];
+
+/** A value's count, per slot or day, per dimension. */
+type Counts = Map<string, number>;
+type Level = Map<number, Map<number, Counts>>;
+
+/** Rows at a range's edges, as rollups.edgeRowsSql groups them: `values[dim]` (the total's is ''), null where the row has none. */
+export interface EdgeRow {
+  ts: number;
+  values: ReadonlyArray<string | null>;
+  n: number;
+}
+
+export function edgeRowOf(row: readonly unknown[]): EdgeRow {
+  const values: Array<string | null> = [''];
+  for (const d of ROLLUP_DIMENSIONS) values[d.dim] = row[d.dim] === null || row[d.dim] === undefined ? null : String(row[d.dim]);
+  return { ts: Number(row[0]), values, n: Number(row[ROLLUP_DIMENSIONS.length + 1]) };
+}
+
+export class RollupMirror {
+  private readonly levels: Record<RollupLevel, Level> = { slot: new Map(), day: new Map() };
+  /** Counts held per dimension (both levels), and in all. */
+  private readonly entries = new Map<number, number>();
+  private held = 0;
+  private readonly dropped = new Set<number>();
+
+  constructor(private readonly maxEntries: number) {}
+
+  /** The counts held. */
+  get size(): number {
+    return this.held;
+  }
+
+  /** Whether the dimension's counts are in memory (else its reads go to the tables). */
+  holds(dim: number): boolean {
+    return !this.dropped.has(dim);
+  }
+
+  /** Dimensions left out from the start (the loader's choice, by their sizes in the tables). */
+  drop(dim: number): void {
+    this.dropped.add(dim);
+    for (const level of Object.values(this.levels)) level.delete(dim);
+    this.held -= this.entries.get(dim) ?? 0;
+    this.entries.delete(dim);
+  }
+
+  /** Sets counts as the tables now hold them (a count of 0 or less: the count is gone). Call only after the rows' transaction committed. */
+  set(level: RollupLevel, rows: Iterable<RollupRow>): void {
+    const byDim = this.levels[level];
+    for (const row of rows) {
+      const dim = Number(row[1]);
+      if (this.dropped.has(dim)) continue;
+      const key = Number(row[0]);
+      const value = String(row[2]);
+      const n = Number(row[3]);
+      let keys = byDim.get(dim);
+      if (keys === undefined) byDim.set(dim, (keys = new Map()));
+      let counts = keys.get(key);
+      const had = counts?.has(value) ?? false;
+      if (n > 0) {
+        if (counts === undefined) keys.set(key, (counts = new Map()));
+        counts.set(value, n);
+        if (!had) this.count(dim, 1);
+      } else if (had && counts) {
+        counts.delete(value);
+        if (counts.size === 0) keys.delete(key);
+        this.count(dim, -1);
+      }
+    }
+    // Over the bound: the dimension holding most leaves memory (the total last, as every read needs it).
+    while (this.held > this.maxEntries) {
+      const [dim] = [...this.entries].sort((a, b) => Number(a[0] === TOTAL_DIM) - Number(b[0] === TOTAL_DIM) || b[1] - a[1])[0] ?? [];
+      if (dim === undefined) break;
+      this.drop(dim);
+    }
+  }
+
+  private count(dim: number, by: number): void {
+    this.entries.set(dim, (this.entries.get(dim) ?? 0) + by);
+    this.held += by;
+  }
+
+  /** The number of alerts in the slot starting at `slotMs` (0: none; the rows there need no reading). */
+  slotTotal(slotMs: number): number {
+    return this.levels.slot.get(TOTAL_DIM)?.get(slotMs)?.get('') ?? 0;
+  }
+
+  /**
+   * A dimension's counts over a coverage, per grain start (key 0 without a grain), per value: the
+   * same sums as the tables' (rollups.partSelects), the edges' rows from `edges`. Undefined when the
+   * dimension is not in memory.
+   */
+  counts(coverage: RollupCoverage, dim: number, grainMs: number | undefined, edges: readonly EdgeRow[]): Map<number, Counts> | undefined {
+    if (this.dropped.has(dim)) return undefined;
+    const parts = partsOf(coverage, grainMs);
+    const out = new Map<number, Counts>();
+    // As the tables' SQL: `(t // g) * g`, which rounds toward zero.
+    const keyOf = grainMs === undefined ? () => 0 : (t: number) => Math.trunc(t / grainMs) * grainMs;
+    const add = (key: number, value: string, n: number): void => {
+      const k = keyOf(key);
+      let counts = out.get(k);
+      if (counts === undefined) out.set(k, (counts = new Map()));
+      counts.set(value, (counts.get(value) ?? 0) + n);
+    };
+    const addLevel = (level: RollupLevel, span: Span | 'all', step: number): void => {
+      const keys = this.levels[level].get(dim);
+      if (keys === undefined) return;
+      const each = (key: number, counts: Counts): void => {
+        for (const [value, n] of counts) add(key, value, n);
+      };
+      if (span === 'all' || (span.toMs - span.fromMs) / step > keys.size) {
+        for (const [key, counts] of keys) if (span === 'all' || (key >= span.fromMs && key < span.toMs)) each(key, counts);
+        return;
+      }
+      for (let key = span.fromMs; key < span.toMs; key += step) {
+        const counts = keys.get(key);
+        if (counts !== undefined) each(key, counts);
+      }
+    };
+    if (parts.days !== undefined) addLevel('day', parts.days, DAY_MS);
+    for (const span of parts.slots === 'all' ? (['all'] as const) : parts.slots) addLevel('slot', span, SLOT_MS);
+    for (const row of edges) {
+      const value = row.values[dim];
+      if (value !== null && value !== undefined && parts.raw.some((s) => row.ts >= s.fromMs && row.ts < s.toMs)) add(row.ts, value, row.n);
+    }
+    return out;
+  }
+}
+
+/**
+ * The order of a terms aggregation's buckets, as the tables' SQL orders them: count down, then the
+ * value as its type orders it (addresses by address, those that are none last; numbers by number),
+ * then the value's bytes.
+ */
+export function termsComparator(type: FieldType): (a: readonly [string, number], b: readonly [string, number]) => number {
+  const byType = typeOrder(type);
+  return (a, b) => b[1] - a[1] || byType(a[0], b[0]) || compareBytes(a[0], b[0]);
+}
+
+function typeOrder(type: FieldType): (a: string, b: string) => number {
+  switch (type) {
+    case 'ip': {
+      const keys = new Map<string, string | undefined>();
+      const key = (v: string): string | undefined => {
+        if (!keys.has(v)) keys.set(v, ipSortKey(v));
+        return keys.get(v);
+      };
+      return (a, b) => {
+        const x = key(a);
+        const y = key(b);
+        if (x === y) return 0;
+        if (x === undefined) return 1;
+        if (y === undefined) return -1;
+        return x < y ? -1 : 1;
+      };
+    }
+    case 'integer':
+    case 'long':
+      return (a, b) => {
+        const x = BigInt(a);
+        const y = BigInt(b);
+        return x < y ? -1 : x > y ? 1 : 0;
+      };
+    case 'double':
+    case 'date':
+      return (a, b) => Number(a) - Number(b);
+    default:
+      return () => 0;
+  }
+}
+
+/** Strings in the order of their UTF-8 bytes (DuckDB's VARCHAR order), which is the order of their code points. */
+export function compareBytes(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // A surrogate (a code point above U+FFFF) sorts after every other unit, as its code point does.
+    const sx = x >= 0xd800 && x <= 0xdfff;
+    const sy = y >= 0xd800 && y <= 0xdfff;
+    if (sx !== sy) return sx ? 1 : -1;
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+/** The rollup in memory over one request's coverage, with the rows at its edges (read once for all its aggregations). */
+export class MirrorView {
+  constructor(
+    private readonly mirror: RollupMirror,
+    private readonly coverage: RollupCoverage,
+    private readonly edges: readonly EdgeRow[],
+  ) {}
+
+  counts(dim: number, grainMs: number | undefined): Map<number, Map<string, number>> | undefined {
+    return this.mirror.counts(this.coverage, dim, grainMs, this.edges);
+  }
+}
