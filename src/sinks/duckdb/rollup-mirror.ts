@@ -104,25 +104,26 @@ export class RollupMirror {
   /**
    * A dimension's counts over a coverage, per grain start (key 0 without a grain), per value: the
    * same sums as the tables' (rollups.partSelects), the edges' rows from `edges`. Undefined when the
-   * dimension is not in memory.
+   * dimension is not in memory. With `bucketOf`, per bucket (the grain's) instead.
    */
-  counts(coverage: RollupCoverage, dim: number, grainMs: number | undefined, edges: readonly EdgeRow[]): Map<number, Counts> | undefined {
+  counts(coverage: RollupCoverage, dim: number, grainMs: number | undefined, edges: readonly EdgeRow[], bucketOf?: (grainStartMs: number) => number): Map<number, Counts> | undefined {
     if (this.dropped.has(dim)) return undefined;
     const parts = partsOf(coverage, grainMs);
     const out = new Map<number, Counts>();
-    // As the tables' SQL: `(t // g) * g`, which rounds toward zero.
-    const keyOf = grainMs === undefined ? () => 0 : (t: number) => Math.trunc(t / grainMs) * grainMs;
-    const add = (key: number, value: string, n: number): void => {
-      const k = keyOf(key);
+    /** The sums of the grain a time falls in (as the tables' SQL, `(t // g) * g`, which rounds toward zero), or of its bucket. */
+    const sums = (t: number): Counts => {
+      const grain = grainMs === undefined ? 0 : Math.trunc(t / grainMs) * grainMs;
+      const k = bucketOf ? bucketOf(grain) : grain;
       let counts = out.get(k);
       if (counts === undefined) out.set(k, (counts = new Map()));
-      counts.set(value, (counts.get(value) ?? 0) + n);
+      return counts;
     };
     const addLevel = (level: RollupLevel, span: Span | 'all', step: number): void => {
       const keys = this.levels[level].get(dim);
       if (keys === undefined) return;
       const each = (key: number, counts: Counts): void => {
-        for (const [value, n] of counts) add(key, value, n);
+        const into = sums(key);
+        for (const [value, n] of counts) into.set(value, (into.get(value) ?? 0) + n);
       };
       if (span === 'all' || (span.toMs - span.fromMs) / step > keys.size) {
         for (const [key, counts] of keys) if (span === 'all' || (key >= span.fromMs && key < span.toMs)) each(key, counts);
@@ -137,7 +138,9 @@ export class RollupMirror {
     for (const span of parts.slots === 'all' ? (['all'] as const) : parts.slots) addLevel('slot', span, SLOT_MS);
     for (const row of edges) {
       const value = row.values[dim];
-      if (value !== null && value !== undefined && parts.raw.some((s) => row.ts >= s.fromMs && row.ts < s.toMs)) add(row.ts, value, row.n);
+      if (value === null || value === undefined || !parts.raw.some((s) => row.ts >= s.fromMs && row.ts < s.toMs)) continue;
+      const into = sums(row.ts);
+      into.set(value, (into.get(value) ?? 0) + row.n);
     }
     return out;
   }
@@ -209,7 +212,7 @@ export class MirrorView {
     private readonly edges: readonly EdgeRow[],
   ) {}
 
-  counts(dim: number, grainMs: number | undefined): Map<number, Map<string, number>> | undefined {
-    return this.mirror.counts(this.coverage, dim, grainMs, this.edges);
+  counts(dim: number, grainMs: number | undefined, bucketOf?: (grainStartMs: number) => number): Map<number, Map<string, number>> | undefined {
+    return this.mirror.counts(this.coverage, dim, grainMs, this.edges, bucketOf);
   }
 }

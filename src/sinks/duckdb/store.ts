@@ -696,11 +696,14 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     const grain = params.add(grouping.grainMs);
     // The rollup in memory where it holds the counts, else the rollup's tables, else the rows.
     const view = coverage ? fromMemory : undefined;
-    const grains = view?.counts(rollups.TOTAL_DIM, grouping.grainMs);
-    const grainRows = grains
-      ? [...grains].map(([k, c]) => [k, c.get('') ?? 0] as const)
-      : (coverage ? await this.query(connection, rollups.histogramSql(coverage, grouping.grainMs, rolled), rolled) : await this.query(connection, `SELECT (ts // ${grain}) * ${grain} AS k, count(*) FROM ${TABLE} WHERE ${where} GROUP BY k`, params)).getRows().map(([k, c]) => [Number(k), Number(c)] as const);
-    const counts = countsByBucket(grainRows, grouping);
+    // From memory the counts are summed per bucket at once (grains to buckets as `grouping` maps them); the grouping of what is already a bucket is itself.
+    const inBuckets = view?.counts(rollups.TOTAL_DIM, grouping.grainMs, grouping.bucketOf);
+    const counts = inBuckets
+      ? new Map([...inBuckets].map(([k, c]) => [k, c.get('') ?? 0] as const))
+      : countsByBucket(
+          (coverage ? await this.query(connection, rollups.histogramSql(coverage, grouping.grainMs, rolled), rolled) : await this.query(connection, `SELECT (ts // ${grain}) * ${grain} AS k, count(*) FROM ${TABLE} WHERE ${where} GROUP BY k`, params)).getRows().map(([k, c]) => [Number(k), Number(c)] as const),
+          grouping,
+        );
     const sorted = [...counts].sort((a, b) => a[0] - b[0]).map(([keyMs, count]): HistogramBucket => ({ keyMs, count }));
     const buckets = (agg.minDocCount ?? 0) > 0 ? sorted : agg.timeZone || agg.calendarInterval ? fillZonedHistogram(counts, grouping, range, intervalMs) : fillHistogram(counts, intervalMs, range);
     for (const [name, sub] of Object.entries(agg.subAggregations ?? {})) {
@@ -715,14 +718,23 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
         const values = this.aggregationValues(field, subParams);
         const dimension = coverage ? rollups.rollupDimension(sub.field) : undefined;
         const subRolled = new SqlParams();
-        const inMemory = dimension ? view?.counts(dimension.dim, grouping.grainMs) : undefined;
-        const subRows = inMemory
-          ? [...inMemory].flatMap(([k, values]) => [...values].map(([v, c]) => [k, termKey(field.type, v), c] as const))
-          : (coverage && dimension
-              ? await this.query(connection, rollups.histogramTermsSql(coverage, dimension, grouping.grainMs, subRolled), subRolled)
-              : await this.query(connection, `WITH v AS (SELECT (ts // ${g}) * ${g} AS k, ${values} AS v FROM ${TABLE} WHERE ${subWhere.value}) SELECT k, v, count(*) FROM v WHERE v IS NOT NULL GROUP BY k, v`, subParams)
-            ).getRows().map(([k, v, c]) => [Number(k), termKey(field.type, v), Number(c)] as const);
-        const found = subTermsByBucket(subRows, grouping, sub.size ?? 10);
+        const inMemory = dimension ? view?.counts(dimension.dim, grouping.grainMs, grouping.bucketOf) : undefined;
+        const found = inMemory
+          ? subTermsByBucket(
+              [...inMemory].flatMap(([k, values]) => [...values].map(([v, c]) => [k, termKey(field.type, v), c] as const)),
+              { ...grouping, bucketOf: (k) => k },
+              sub.size ?? 10,
+            )
+          : subTermsByBucket(
+              (coverage && dimension
+                ? await this.query(connection, rollups.histogramTermsSql(coverage, dimension, grouping.grainMs, subRolled), subRolled)
+                : await this.query(connection, `WITH v AS (SELECT (ts // ${g}) * ${g} AS k, ${values} AS v FROM ${TABLE} WHERE ${subWhere.value}) SELECT k, v, count(*) FROM v WHERE v IS NOT NULL GROUP BY k, v`, subParams)
+              )
+                .getRows()
+                .map(([k, v, c]) => [Number(k), termKey(field.type, v), Number(c)] as const),
+              grouping,
+              sub.size ?? 10,
+            );
         for (const [k, v] of found) perBucket.set(k, v);
       }
       for (const bucket of buckets) {
