@@ -25,12 +25,24 @@ for (let s = 0; s < STATES.length; s++) {
 }
 const ACCEPTS = Uint8Array.from(STATES, (s) => (ACCEPTING.has(s) ? 1 : 0));
 const START = STATES.indexOf('start');
+const LETTER = STATES.indexOf('letter');
+const NUMBER = STATES.indexOf('number');
 const UNKNOWN = -2;
 /** The class number of every BMP code point, filled as code points are met (UNKNOWN until then). */
 const BMP_CLASS = new Int8Array(0x10000).fill(UNKNOWN);
 for (let cp = 0; cp < 128; cp++) BMP_CLASS[cp] = CLASS_NUMBER.get(classOf(cp)) as number;
 /** 1 for A–Z, a–z, 0–9: the characters a lower-cased token keeps as they are in the index's encoding. */
 const ALNUM = Uint8Array.from({ length: 128 }, (_, c) => (/[0-9A-Za-z]/.test(String.fromCharCode(c)) ? 1 : 0));
+// The scanner skips runs of ASCII letters and digits inside a word whole; that is sound only while
+// the automaton takes each of them from `letter` or `number` to `letter` (a letter) or `number`
+// (a digit), both accepting. Checked here so that a change to word-classes.ts cannot break it quietly.
+for (const from of [LETTER, NUMBER]) {
+  for (let c = 0; c < 128; c++) {
+    if (ALNUM[c] !== 1) continue;
+    const to = NEXT[from * CLASS_COUNT + (BMP_CLASS[c] as number)];
+    if (to !== (c <= 0x39 ? NUMBER : LETTER) || ACCEPTS[to] !== 1) throw new Error(`word-scanner: the automaton no longer keeps ${String.fromCharCode(c)} inside a word`);
+  }
+}
 
 function bmpClass(c: number): number {
   let k = BMP_CLASS[c] as number;
@@ -95,6 +107,24 @@ export class WordScanner {
         cp = text.charCodeAt(j);
         size = 1;
         if (cp < 0x80) {
+          if (ALNUM[cp] === 1 && (state === LETTER || state === NUMBER) && j - i < MAX_TOKEN_LENGTH) {
+            // Most of a log is runs of ASCII letters and digits: inside a word every one of them
+            // is a letter or a digit transition, each accepting, so the run is skipped whole.
+            const limit = Math.min(n, i + MAX_TOKEN_LENGTH);
+            let last = cp;
+            j++;
+            while (j < limit) {
+              const c = text.charCodeAt(j);
+              if (c >= 0x80 || ALNUM[c] !== 1) break;
+              last = c;
+              j++;
+            }
+            state = last <= 0x39 ? NUMBER : LETTER;
+            end = j;
+            endAscii = ascii;
+            endPlain = plain;
+            continue;
+          }
           cls = BMP_CLASS[cp] as number;
         } else {
           if (cp >= 0xd800 && cp <= 0xdbff && j + 1 < n && isLowSurrogate(text.charCodeAt(j + 1))) {
