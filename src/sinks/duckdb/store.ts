@@ -61,6 +61,11 @@ export const DEFAULT_MEMORY_LIMIT = '2GB';
 const IP_KEY_FUNCTION = 'hs_ip_key';
 /** Up to this many index matches, a query the index answers only in part scans only their times. */
 const TEXT_PREFILTER_MAX = 50_000;
+/**
+ * Rows the text index cannot decide (a phrase in `@message`, kept without positions), checked
+ * against DuckDB's rows, at most this many per search; more, and the scan answers.
+ */
+const TEXT_VERIFY_MAX = 10_000;
 /** Exports read at once, each on a connection and a sort of its own. */
 const MAX_OPEN_SCANS = 4;
 
@@ -110,9 +115,13 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
   private textIndexAnswers = 0;
   private textIndexPrefiltered = 0;
   private textIndexDisagreements = 0;
+  /** Searches whose rows the index could not all decide (verifyTimes), checked in DuckDB. */
+  private textIndexVerified = 0;
   /** Per request, the times its text prefilter allows (null: none applies), computed once for its several statements. */
   private readonly textPrefilters = new WeakMap<SearchRequest, number[] | null>();
   private readonly textCounts = new WeakMap<SearchRequest, Map<string, number>>();
+  /** Per request, the index's plan (null: the scan answers), computed once for its several statements. */
+  private readonly textPlans = new WeakMap<SearchRequest, TextIndexPlan | null>();
   /** The rollup in memory (undefined: off). */
   private mirror: RollupMirror | undefined;
   private mirrorAnswers = 0;
@@ -175,8 +184,8 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     return { inMemory: mirror?.holds(rollups.TOTAL_DIM) ?? false, whole: mirror !== undefined && dims.every((d) => mirror.holds(d)), entries: mirror?.size ?? 0, answered: this.mirrorAnswers };
   }
 
-  textIndexStatus(): { ready: boolean; answered: number; prefiltered: number; disagreed: number } {
-    return { ready: this.textIndex?.ready ?? false, answered: this.textIndexAnswers, prefiltered: this.textIndexPrefiltered, disagreed: this.textIndexDisagreements };
+  textIndexStatus(): { ready: boolean; answered: number; prefiltered: number; disagreed: number; verified: number } {
+    return { ready: this.textIndex?.ready ?? false, answered: this.textIndexAnswers, prefiltered: this.textIndexPrefiltered, disagreed: this.textIndexDisagreements, verified: this.textIndexVerified };
   }
 
   /**
@@ -310,8 +319,11 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
    * Runs on a read connection of its own, so that other searches go on meanwhile; past the search
    * timeout the running statement is interrupted and the answer says which limit stopped it.
    */
-  async search(request: SearchRequest): Promise<Result<SearchResponse, QueryError>> {
+  async search(asked: SearchRequest): Promise<Result<SearchResponse, QueryError>> {
     this.assertOpen();
+    // A copy: what is worked out once per search (the text index's plan and counts) is keyed by
+    // it, and must not outlive this search when a caller asks the same request again.
+    const request: SearchRequest = { ...asked };
     const checked = checkSearchRequest(request, this.limits);
     if (!checked.ok) return checked;
     const size = checked.value;
@@ -350,8 +362,9 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
    * client holds it for as long as it takes; at most MAX_OPEN_SCANS run at once. The statement
    * reads one snapshot, as a point in time does, and is interrupted when the reader stops early.
    */
-  async scan(request: SearchRequest, options: ScanOptions = {}): Promise<Result<HitScan, QueryError>> {
+  async scan(asked: SearchRequest, options: ScanOptions = {}): Promise<Result<HitScan, QueryError>> {
     this.assertOpen();
+    const request: SearchRequest = { ...asked }; // as in search: nothing worked out outlives this scan
     const unsortable = request.sort ? sortFieldProblem(request.sort, this.resolver().catalog()) : undefined;
     if (unsortable) return err(unsortable);
     if (this.scans.size >= MAX_OPEN_SCANS) return err({ kind: 'request', message: `At most ${MAX_OPEN_SCANS} exports run at once; try again when one has finished.` });
@@ -399,13 +412,41 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
    * The text index's answer to the request's query (text-index-query.ts), when the index is
    * caught up and answers it exactly; undefined: the scan answers.
    */
-  private textIndexPlan(request: SearchRequest): TextIndexQuery | undefined {
+  private textIndexPlan(request: SearchRequest): TextIndexPlan | undefined {
     if (!this.textIndex?.ready) return undefined;
-    const plan = textIndexQuery(request.query, this.resolver(), this.text, { nowMs: this.now(), ipKeyFunction: IP_KEY_FUNCTION, ...(request.timeZone !== undefined ? { timeZone: request.timeZone } : {}) });
-    return plan.kind === 'match' || plan.kind === 'none' ? plan : undefined;
+    const cached = this.textPlans.get(request);
+    if (cached !== undefined) return cached ?? undefined;
+    const query = textIndexQuery(request.query, this.resolver(), this.text, { nowMs: this.now(), ipKeyFunction: IP_KEY_FUNCTION, ...(request.timeZone !== undefined ? { timeZone: request.timeZone } : {}) });
+    let plan: TextIndexPlan | null = null;
+    if (query.kind === 'none') plan = { query, verifyTimes: [] };
+    else if (query.kind === 'match') {
+      const verify = query.verify === null ? [] : this.textIndex.index.times(query.verify, 'desc', TEXT_VERIFY_MAX + 1, request.timeRange);
+      if (verify.length <= TEXT_VERIFY_MAX) plan = { query, verifyTimes: [...new Set(verify)] };
+    }
+    this.textPlans.set(request, plan);
+    return plan ?? undefined;
   }
 
-  private async searchOn(connection: ReadConnection, request: SearchRequest, size: number, whereSql: string, params: SqlParams, text?: TextIndexQuery): Promise<Result<SearchResponse, QueryError>> {
+  /**
+   * The exact total of a search the index answers: its exact matches, plus the rows at the times
+   * of those it cannot decide that DuckDB finds matching, less the exact matches at those times
+   * (counted there already).
+   */
+  private async textTotal(connection: ReadConnection, request: SearchRequest, index: TextIndex, plan: TextIndexPlan): Promise<Result<number, QueryError>> {
+    if (plan.query.kind !== 'match') return ok(0);
+    const { exact } = plan.query;
+    const times = plan.verifyTimes;
+    if (times.length === 0) return ok(exact === null ? 0 : this.textCount(request, index, exact));
+    this.textIndexVerified++;
+    const known = exact === null ? { n: 0, shared: 0 } : index.countSharing(exact, times, request.timeRange);
+    const params = new SqlParams();
+    const where = this.where(request, params);
+    if (!where.ok) return where;
+    const checked = await this.query(connection, `SELECT count(*) FROM ${TABLE} WHERE ${where.value}${timesInSql(times, params)}`, params);
+    return ok(known.n - known.shared + Number(checked.getRows()[0]?.[0] ?? 0));
+  }
+
+  private async searchOn(connection: ReadConnection, request: SearchRequest, size: number, whereSql: string, params: SqlParams, text?: TextIndexPlan): Promise<Result<SearchResponse, QueryError>> {
     {
       const started = performance.now();
       const query = (sql: string, p: SqlParams): ReturnType<DuckDBConnection['runAndReadAll']> => this.query(connection, sql, p);
@@ -418,10 +459,14 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
       const totalParams = new SqlParams();
       const totalSql = coverage ? rollups.totalSql(coverage, totalParams) : `SELECT count(*) FROM ${TABLE} WHERE ${where.value}`;
       const index = text && this.textIndex?.index;
-      const textMatch = text?.kind === 'match' ? text.expression : undefined;
+      const textMatch = text?.query.kind === 'match' ? (text.query.exact ?? undefined) : undefined;
       let total: number;
       if (request.trackTotal === false) total = -1;
-      else if (index) total = textMatch === undefined ? 0 : this.textCount(request, index, textMatch);
+      else if (index && text) {
+        const counted = await this.textTotal(connection, request, index, text);
+        if (!counted.ok) return counted;
+        total = counted.value;
+      }
       else if (batch) total = batch.total;
       else total = Number((await query(totalSql, coverage ? totalParams : params)).getRows()[0]?.[0] ?? 0);
       const hits: Hit[] = [];
@@ -447,8 +492,9 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
           if (index && !request.searchAfter) {
             // The index's first `size` matches in time order give the page's times; the rows of
             // those times that match (ties at the edge included) are the page, in the usual order.
-            const times = textMatch === undefined ? [] : [...new Set(index.times(textMatch, dir === 'ASC' ? 'asc' : 'desc', size, request.timeRange))];
-            const window = times.length === 0 ? ' AND FALSE' : ` AND ts BETWEEN ${pageParams.add(Math.min(...times))} AND ${pageParams.add(Math.max(...times))} AND ts IN (SELECT unnest(from_json(${pageParams.add(JSON.stringify(times))}, '["BIGINT"]')))`;
+            // The times of rows it could not decide join them: the page's predicate decides.
+            const times = [...new Set([...(textMatch === undefined ? [] : index.times(textMatch, dir === 'ASC' ? 'asc' : 'desc', size, request.timeRange)), ...(text?.verifyTimes ?? [])])];
+            const window = timesInSql(times, pageParams);
             page = `SELECT ${columns} FROM ${TABLE} WHERE ${pageWhere.value}${window} ORDER BY ${order.orderBy} LIMIT ${limit}`;
           } else {
             const bound = await query(`SELECT ts FROM ${TABLE} WHERE ${pageWhere.value}${after} ORDER BY ts ${dir} LIMIT 1 OFFSET ${pageParams.add(size - 1)}`, pageParams);
@@ -600,9 +646,7 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
       this.textPrefilters.set(request, times);
       if (times !== null) this.textIndexPrefiltered++;
     }
-    if (times === null) return '';
-    if (times.length === 0) return ' AND FALSE';
-    return ` AND ts BETWEEN ${params.add(Math.min(...times))} AND ${params.add(Math.max(...times))} AND ts IN (SELECT unnest(from_json(${params.add(JSON.stringify(times))}, '["BIGINT"]')))`;
+    return times === null ? '' : timesInSql(times, params);
   }
 
   /** `view`: the rollup in memory over the request's coverage, where it is unfiltered and the copy is there. */
@@ -953,6 +997,24 @@ async function refusedPattern(connection: DuckDBConnection, patterns: readonly s
     }
   }
   return undefined;
+}
+
+/** What the text index does for a search: its answer, and the times of the rows it leaves to DuckDB to decide. */
+interface TextIndexPlan {
+  query: TextIndexQuery;
+  verifyTimes: number[];
+}
+
+/** ` AND ts IN (times)` (FALSE for none), with the times' bounds first so that DuckDB's zone maps skip row groups. */
+function timesInSql(times: readonly number[], params: SqlParams): string {
+  if (times.length === 0) return ' AND FALSE';
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (const t of times) {
+    if (t < min) min = t;
+    if (t > max) max = t;
+  }
+  return ` AND ts BETWEEN ${params.add(min)} AND ${params.add(max)} AND ts IN (SELECT unnest(from_json(${params.add(JSON.stringify(times))}, '["BIGINT"]')))`;
 }
 
 const STAGING_TYPES: DuckDBType[] = [...STAGED_NUMBERS.map(() => BIGINT), VARCHAR, ...STAGED_TEXTS.map(() => VARCHAR), BOOLEAN, INTEGER];

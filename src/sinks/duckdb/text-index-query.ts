@@ -11,10 +11,20 @@ import { compileToSql, SqlParams, type SqlField, type SqlFieldResolver } from '.
 import type { TextSql } from '../../query/compile/text-sql.js';
 import { lowerCase } from '../../query/analysis/standard-tokenizer.js';
 import type { QueryNode } from '../../query/ast.js';
-import { encodeToken, textIndexColumn } from './text-index.js';
+import { encodeToken, textIndexColumn, type TextIndexColumn } from './text-index.js';
 
-/** What the index makes of a query: an FTS5 expression, every document, none, or not answerable. */
-export type TextIndexQuery = { kind: 'match'; expression: string } | { kind: 'all' } | { kind: 'none' } | { kind: 'unanswered' };
+/**
+ * What the index makes of a query. `match`: the rows matching `exact` match the query, the query's
+ * rows lie within those matching `upper`, and `verify` (`upper` without `exact`, when they differ)
+ * holds the rows the index cannot decide, which the store checks against DuckDB: a phrase in
+ * `@message`, kept as a delta without positions (text-index.ts), and rarely a prefix. `exact`
+ * null: no row is known to match without a check.
+ */
+export type TextIndexQuery =
+  | { kind: 'match'; exact: string | null; verify: string | null; upper: string }
+  | { kind: 'all' }
+  | { kind: 'none' }
+  | { kind: 'unanswered' };
 
 const UNANSWERED: TextIndexQuery = { kind: 'unanswered' };
 
@@ -23,47 +33,67 @@ export function textIndexQuery(query: QueryNode, resolver: SqlFieldResolver, tex
   const compiled = compileToSql(query, resolver, new SqlParams(), { ...options, text: markedTextSql(text, leaves) });
   if (!compiled.ok) return UNANSWERED;
   const tree = parse(compiled.value, leaves);
-  return tree === undefined ? UNANSWERED : toFts(tree);
+  if (tree === undefined) return UNANSWERED;
+  const lower = toFts(tree, 'lower');
+  const upper = toFts(tree, 'upper');
+  if (lower.kind === 'unanswered' || upper.kind === 'unanswered') return UNANSWERED;
+  if (upper.kind === 'none') return { kind: 'none' };
+  if (lower.kind === 'all' && upper.kind === 'all') return { kind: 'all' };
+  if (lower.kind === 'all' || upper.kind === 'all') return UNANSWERED;
+  const exact = lower.kind === 'match' ? lower.expression : null;
+  const verify = exact === null ? upper.expression : exact === upper.expression ? null : `(${upper.expression}) NOT (${exact})`;
+  return { kind: 'match', exact, verify, upper: upper.expression };
 }
 
 const OPEN = (i: number): string => `(/*fts${i}[*/ `;
 const CLOSE = (i: number): string => ` /*]fts${i}*/)`;
 
-/** What a marked predicate stands for: an FTS5 expression (`body`) on one column. */
+/**
+ * What a marked predicate stands for on one field: any of `bodies` (FTS5 phrases, a prefix
+ * ending in ` *`); a phrase of several tokens keeps its tokens' bodies as `terms`.
+ */
 export interface Leaf {
-  column: string;
-  body: string;
+  column: TextIndexColumn;
+  kind: 'term' | 'prefix' | 'phrase';
+  bodies: readonly string[];
+  terms?: readonly string[];
 }
 
 const render = (columns: readonly string[], body: string): string => (columns.length === 1 ? `${columns[0]} : ${body}` : `{${columns.join(' ')}} : ${body}`);
 
-/** The TextSql whose answerable predicates are marked with the FTS5 expression they stand for (its index in `leaves`). */
+/** The TextSql whose answerable predicates are marked with the leaf they stand for (its index in `leaves`). */
 export function markedTextSql(inner: TextSql, leaves: Leaf[]): TextSql {
   const mark = (sql: string, fts: Leaf | undefined): string => {
     if (fts === undefined) return sql;
     const i = leaves.push(fts) - 1;
     return `${OPEN(i)}${sql}${CLOSE(i)}`;
   };
-  const column = (field: SqlField): string | undefined => (field.multi || field.type !== 'text' ? undefined : textIndexColumn(field.name));
+  const column = (field: SqlField): TextIndexColumn | undefined => (field.multi || field.type !== 'text' ? undefined : textIndexColumn(field.name));
   const quoted = (tokens: readonly string[]): string => `"${tokens.map(encodeToken).join(' ')}"`;
   return {
     tokens: (t) => inner.tokens(t),
     token(field, token, params) {
       const c = column(field);
-      return mark(inner.token(field, token, params), c === undefined ? undefined : { column: c, body: quoted([token]) });
+      return mark(inner.token(field, token, params), c === undefined ? undefined : { column: c, kind: 'term', bodies: [quoted([token])] });
     },
     anyToken(field, tokens, params) {
       const c = column(field);
-      return mark(inner.anyToken(field, tokens, params), c !== undefined && tokens.length > 0 ? { column: c, body: `(${tokens.map((t) => quoted([t])).join(' OR ')})` } : undefined);
+      return mark(inner.anyToken(field, tokens, params), c !== undefined && tokens.length > 0 ? { column: c, kind: 'term', bodies: tokens.map((t) => quoted([t])) } : undefined);
     },
     phrase(field, tokens, slop, params) {
       const c = column(field);
-      return mark(inner.phrase(field, tokens, slop, params), c !== undefined && slop === 0 ? { column: c, body: quoted(tokens) } : undefined);
+      const leaf: Leaf | undefined =
+        c === undefined || slop !== 0 || tokens.length === 0
+          ? undefined
+          : tokens.length === 1
+            ? { column: c, kind: 'term', bodies: [quoted(tokens)] }
+            : { column: c, kind: 'phrase', bodies: [quoted(tokens)], terms: tokens.map((t) => quoted([t])) };
+      return mark(inner.phrase(field, tokens, slop, params), leaf);
     },
     wildcard(field, pattern, params) {
       const c = column(field);
       const body = c === undefined ? undefined : prefixOrLiteral(lowerCase(pattern));
-      const fts = c === undefined || body === undefined || body.text === '' ? undefined : { column: c, body: `${quoted([body.text])}${body.prefix ? ' *' : ''}` };
+      const fts: Leaf | undefined = c === undefined || body === undefined || body.text === '' ? undefined : { column: c, kind: body.prefix ? 'prefix' : 'term', bodies: [`${quoted([body.text])}${body.prefix ? ' *' : ''}`] };
       return mark(inner.wildcard(field, pattern, params), fts);
     },
     anyTokenWhere: (field, predicate, params) => inner.anyTokenWhere(field, predicate, params),
@@ -71,6 +101,43 @@ export function markedTextSql(inner: TextSql, leaves: Leaf[]): TextSql {
     fuzzyValues: (field, value, distance, params) => inner.fuzzyValues(field, value, distance, params),
     fuzzy: (field, value, distance, params) => inner.fuzzy(field, value, distance, params),
   };
+}
+
+type Bound = 'lower' | 'upper';
+const flip = (bound: Bound): Bound => (bound === 'lower' ? 'upper' : 'lower');
+const OWN_COLUMNS = ['full_log', 'comment'] as const;
+
+/**
+ * `@message ∋ body` from the delta, for a term body exactly: the tokens it adds, or those of
+ * full_log and rule.comment it does not lack. `also`: columns the caller ORs in anyway (free
+ * text's full_log), whose rows need no check against `missing`. For a prefix this is a lower
+ * bound (another token of the prefix may be the one missing); `({full_log comment} : b) OR
+ * (extra : b)` is the upper.
+ */
+function inMessage(body: string, also: readonly string[]): string {
+  const own = `{full_log comment} : ${body}`;
+  if (also.length === 2) return `(${own}) OR (extra : ${body})`;
+  const lacking = also.length === 0 ? `missing : ${body}` : `(missing : ${body}) NOT (${render(also, body)})`;
+  return `((${own}) NOT (${lacking})) OR (extra : ${body})`;
+}
+
+/**
+ * The FTS5 expression of a leaf on `columns` (the same bodies ORed over several fields), as a
+ * lower or upper bound of its rows; undefined: no rows. Exact except for `@message`'s phrases and
+ * prefixes (inMessage).
+ */
+function renderLeaf(columns: ReadonlySet<TextIndexColumn>, leaf: Leaf, bound: Bound): string | undefined {
+  const own = OWN_COLUMNS.filter((c) => columns.has(c));
+  const ownPart = own.length === 0 ? [] : [render(own, leaf.bodies.length === 1 ? (leaf.bodies[0] as string) : `(${leaf.bodies.join(' OR ')})`)];
+  let parts: string[];
+  if (!columns.has('message')) parts = ownPart;
+  // A term's or prefix's rows in @message include those in the fields ORed with it (`own`).
+  else if (leaf.kind === 'term' || (leaf.kind === 'prefix' && bound === 'lower')) parts = leaf.bodies.map((body) => inMessage(body, own));
+  else if (leaf.kind === 'prefix') parts = leaf.bodies.map((body) => `({full_log comment} : ${body}) OR (extra : ${body})`);
+  // Every token of the phrase in @message: a necessary condition, the rows then checked.
+  else if (bound === 'upper') parts = [...ownPart, (leaf.terms as readonly string[]).map((t) => `(${inMessage(t, [])})`).join(' AND ')];
+  else parts = ownPart;
+  return parts.length === 0 ? undefined : parts.length === 1 ? parts[0] : parts.map((p) => `(${p})`).join(' OR ');
 }
 
 /** A wildcard pattern that is a literal token or a literal prefix (`abc*`), escapes resolved; else undefined. */
@@ -144,30 +211,45 @@ function parse(sql: string, leaves: readonly Leaf[]): Tree | undefined {
   return p === tokens.length ? tree : undefined;
 }
 
-function toFts(tree: Tree): TextIndexQuery {
+type Bounded = { kind: 'match'; expression: string } | { kind: 'all' } | { kind: 'none' } | { kind: 'unanswered' };
+
+/** The tree as an FTS5 expression bounding its rows from below or above (a NOT swaps the bound). */
+function toFts(tree: Tree, bound: Bound): Bounded {
   switch (tree.k) {
-    case 'leaf':
-      return { kind: 'match', expression: render([tree.leaf.column], tree.leaf.body) };
+    case 'leaf': {
+      const expression = renderLeaf(new Set([tree.leaf.column]), tree.leaf, bound);
+      return expression === undefined ? { kind: 'none' } : { kind: 'match', expression };
+    }
     case 'true':
       return { kind: 'all' };
     case 'false':
       return { kind: 'none' };
     case 'not': {
-      const x = toFts(tree.x);
-      return x.kind === 'all' ? { kind: 'none' } : x.kind === 'none' ? { kind: 'all' } : UNANSWERED; // FTS5 has no bare NOT
+      const x = toFts(tree.x, flip(bound));
+      return x.kind === 'all' ? { kind: 'none' } : x.kind === 'none' ? { kind: 'all' } : { kind: 'unanswered' }; // FTS5 has no bare NOT
     }
     case 'or': {
-      // The same expression on several columns is one FTS5 query over those columns (read once):
-      // free text is `full_log:x OR @message:x`.
-      const columnsOf = new Map<string, string[]>();
+      // The same leaf on several fields is one FTS5 query over those columns (read once): free
+      // text is `full_log:x OR @message:x`.
+      const groups = new Map<string, { leaf: Leaf; columns: Set<TextIndexColumn> }>();
       const others: Tree[] = [];
       for (const child of tree.xs) {
-        if (child.k === 'leaf') columnsOf.set(child.leaf.body, [...(columnsOf.get(child.leaf.body) ?? []), child.leaf.column]);
-        else others.push(child);
+        if (child.k !== 'leaf') {
+          others.push(child);
+          continue;
+        }
+        const key = `${child.leaf.kind}\u0000${child.leaf.bodies.join('\u0000')}`;
+        const group = groups.get(key);
+        if (group) group.columns.add(child.leaf.column);
+        else groups.set(key, { leaf: child.leaf, columns: new Set([child.leaf.column]) });
       }
-      const parts = [...columnsOf].map(([body, columns]) => `(${render([...new Set(columns)], body)})`);
+      const parts: string[] = [];
+      for (const { leaf, columns } of groups.values()) {
+        const expression = renderLeaf(columns, leaf, bound);
+        if (expression !== undefined) parts.push(`(${expression})`);
+      }
       for (const child of others) {
-        const x = toFts(child);
+        const x = toFts(child, bound);
         if (x.kind === 'unanswered' || x.kind === 'all') return x;
         if (x.kind === 'match') parts.push(`(${x.expression})`);
       }
@@ -178,7 +260,7 @@ function toFts(tree: Tree): TextIndexQuery {
       const negative: string[] = [];
       for (const child of tree.xs) {
         const negated = child.k === 'not';
-        const x = toFts(negated ? child.x : child);
+        const x = negated ? toFts(child.x, flip(bound)) : toFts(child, bound);
         if (x.kind === 'unanswered') return x;
         if (negated) {
           if (x.kind === 'all') return { kind: 'none' };
@@ -188,7 +270,7 @@ function toFts(tree: Tree): TextIndexQuery {
           if (x.kind === 'match') positive.push(`(${x.expression})`);
         }
       }
-      if (positive.length === 0) return negative.length === 0 ? { kind: 'all' } : UNANSWERED;
+      if (positive.length === 0) return negative.length === 0 ? { kind: 'all' } : { kind: 'unanswered' };
       const base = positive.join(' AND ');
       return { kind: 'match', expression: negative.length === 0 ? base : `(${base}) NOT (${negative.join(' OR ')})` };
     }
@@ -202,12 +284,12 @@ function toFts(tree: Tree): TextIndexQuery {
  */
 export function textIndexPrefilter(query: QueryNode, resolver: SqlFieldResolver, text: TextSql, options: { nowMs: number; ipKeyFunction: string; timeZone?: string }): string | undefined {
   const whole = textIndexQuery(query, resolver, text, options);
-  if (whole.kind === 'match') return whole.expression;
+  if (whole.kind === 'match') return whole.upper;
   if (query.kind !== 'bool') return undefined;
   const required: string[] = [];
   for (const clause of [...query.must, ...query.filter]) {
     const part = textIndexQuery(clause, resolver, text, options);
-    if (part.kind === 'match') required.push(`(${part.expression})`);
+    if (part.kind === 'match') required.push(`(${part.upper})`);
   }
   return required.length === 0 ? undefined : required.join(' AND ');
 }

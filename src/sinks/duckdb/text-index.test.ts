@@ -15,7 +15,7 @@ import { parseQueryInput } from '../../query/parse-query.js';
 import type { SearchRequest } from '../../query/search-api.js';
 import { documentFromLogEvent } from '../../transforms/to-document.js';
 import { DuckDbStore } from './store.js';
-import { TextIndex } from './text-index.js';
+import { indexedTexts, TextIndex } from './text-index.js';
 
 const DAY_MS = 86_400_000;
 const DAY0 = Date.UTC(2024, 2, 1);
@@ -152,12 +152,51 @@ describe('text index with the store', () => {
   }, 120_000);
 });
 
+describe('@message as a delta against full_log and rule.comment', () => {
+  it('keeps the tokens @message adds and those it lacks, each once', () => {
+    // JSON.stringify escapes the newline: @message holds `did\\nnot`, whose tokens are `did` and `nnot`.
+    const fullLog = 'sshd did\nnot receive';
+    const message = JSON.stringify({ rule: { comment: 'ssh scan' }, full_log: fullLog, srcuser: 'root' });
+    expect(indexedTexts(fullLog, message, 'ssh scan')).toEqual(['sshd did not receive', 'ssh scan', 'rule comment full·5flog nnot srcuser root', 'not']);
+    expect(indexedTexts(null, null, null)).toEqual([null, null, null, null]);
+  });
+
+  it('answers terms, prefixes and phrases in @message as the scan does, checking the phrases against the rows', async () => {
+    const at = (i: number): number => DAY0 + i * 60_000;
+    const alerts = [
+      { rule: { level: 3, sidid: 5710, comment: 'ssh' }, full_log: 'sshd did\nnot receive identification', srcuser: 'admin' }, // @message lacks `not`
+      { rule: { level: 3, sidid: 5710, comment: 'ssh' }, full_log: 'did not receive identification', srcuser: 'root' },
+      { rule: { level: 3, sidid: 5710, comment: 'ssh' }, full_log: 'session opened', srcuser: 'did not receive' }, // the phrase only in another field of @message
+      { rule: { level: 3, sidid: 5710, comment: 'did' }, full_log: 'session closed', srcuser: 'receive' },
+    ];
+    const batch = alerts.map((a, i) => documentFromLogEvent({ eventId: cloudWatchEventId(at(i), i), timestampMs: at(i), message: JSON.stringify({ id: `${Math.floor(at(i) / 1000)}.${i}`, ...a }), owner: 'o', logGroup: 'g', logStream: 's' }));
+    const queries = ['@message:not', 'not', '@message:"did not"', '"did not receive"', '@message:"srcuser did"', '"full_log session"', '@message:nn*', '@message:no*', '@message:"did not" AND NOT session', 'receive AND NOT @message:"did not receive"'];
+    const indexedStore = await DuckDbStore.open({ path: ':memory:' });
+    const scannedStore = await DuckDbStore.open({ path: ':memory:', textIndex: false });
+    try {
+      expect(await indexedStore.textIndexCaughtUp()).toBe(true);
+      await indexedStore.write(batch);
+      await scannedStore.write(batch);
+      const expected = await answers(scannedStore, queries);
+      expect(expected.map((a) => a.total)).toEqual([2, 3, 2, 3, 1, 2, 1, 2, 1, 2]);
+      expect(await answers(indexedStore, queries)).toEqual(expected);
+      const status = indexedStore.textIndexStatus();
+      expect(status.answered).toBe(queries.length);
+      expect(status.verified).toBeGreaterThan(0);
+      expect(status.disagreed).toBe(0);
+    } finally {
+      await indexedStore.close();
+      await scannedStore.close();
+    }
+  });
+});
+
 describe('TextIndex rowids', () => {
   it('keeps thousands of rows of one millisecond (alerts of second resolution), each at its time', () => {
     const index = TextIndex.open(':memory:');
     const ts = DAY0 + 7_000;
-    index.add(Array.from({ length: 3_000 }, (_, i) => ({ ts, day: 0, texts: [`burst n${i}`, null, null] })));
-    index.add([{ ts: ts + 1, day: 0, texts: ['burst after', null, null] }]);
+    index.add(Array.from({ length: 3_000 }, (_, i) => ({ ts, day: 0, texts: [`burst n${i}`, null, null, null] })));
+    index.add([{ ts: ts + 1, day: 0, texts: ['burst after', null, null, null] }]);
     expect(index.count('burst')).toBe(3_001);
     expect(index.count('burst', { fromMs: ts, toMs: ts })).toBe(3_000);
     expect(index.times('burst', 'desc', 2)).toEqual([ts + 1, ts]);
@@ -167,7 +206,7 @@ describe('TextIndex rowids', () => {
   it('drops an index of another layout, so that the store rebuilds it', () => {
     const path = join(tmp, 'old-layout.sqlite');
     const first = TextIndex.open(path);
-    first.add([{ ts: DAY0, day: 0, texts: ['kept', null, null] }]);
+    first.add([{ ts: DAY0, day: 0, texts: ['kept', null, null, null] }]);
     first.close();
     const older = new DatabaseSync(path);
     older.exec('PRAGMA user_version = 1');

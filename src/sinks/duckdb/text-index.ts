@@ -2,24 +2,35 @@
  * @module The embedded store's inverted index of its text fields: SQLite FTS5 (node:sqlite) in a file
  * beside the DuckDB file, fed the standard analyzer's tokens (the query engine's), so that terms,
  * phrases, prefixes and exact totals come from postings instead of a scan. FTS5 keeps only the
- * index (contentless); the documents stay in DuckDB. A row's FTS5 rowid is `ts << 10 | n`, so that
+ * index (contentless); the documents stay in DuckDB. `@message` (the whole alert as JSON, which
+ * holds `full_log` and `rule.comment` again) is kept as a delta against them: the tokens it adds
+ * (`extra`) and the tokens of those fields it lacks (`missing`, nearly always none), so that the
+ * index holds each alert's text about once. A row's FTS5 rowid is `ts << 16 | n`, so that
  * rowid order is time order: a time range is a rowid range and "newest first" is a backward walk of
  * the doclists. Per day (the document's index day) the index counts its rows in the same SQLite
  * transaction, which is how the store proves it caught up with DuckDB after a crash.
  */
+import { rmSync } from 'node:fs';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { encodeToken, indexTokens } from './index-analyzer.js';
 
-/** The DuckDB columns indexed, with the field each holds, in FTS5 column order. */
-export const TEXT_INDEX_FIELDS: ReadonlyArray<readonly [field: string, column: string]> = [
+/**
+ * The FTS5 columns, in order: the two fields indexed as they are (with positions), then
+ * `@message`'s delta against them. `@message ∋ t` ⟺ `extra ∋ t` ∨ (`{full_log comment} ∋ t` ∧
+ * `missing ∌ t`); a phrase in `@message` is not known from the delta alone (text-index-query.ts).
+ */
+export const TEXT_INDEX_COLUMNS = ['full_log', 'comment', 'extra', 'missing'] as const;
+
+/** How the index holds a field: as an FTS5 column of its own, or as the delta (`message`). */
+export type TextIndexColumn = 'full_log' | 'comment' | 'message';
+const COLUMN_OF_FIELD: ReadonlyMap<string, TextIndexColumn> = new Map([
   ['full_log', 'full_log'],
   ['@message', 'message'],
   ['rule.comment', 'comment'],
-];
-const COLUMN_OF_FIELD: ReadonlyMap<string, string> = new Map(TEXT_INDEX_FIELDS);
+]);
 
-/** The FTS5 column of a field, or undefined when the index does not hold it. */
-export function textIndexColumn(field: string): string | undefined {
+/** How the index holds a field, or undefined when it does not. */
+export function textIndexColumn(field: string): TextIndexColumn | undefined {
   return COLUMN_OF_FIELD.get(field);
 }
 
@@ -30,7 +41,7 @@ export function textIndexColumn(field: string): string | undefined {
  */
 const SEQ_BITS = 16n;
 /** `PRAGMA user_version` of the index's layout; another one is dropped and rebuilt from DuckDB. */
-const FORMAT_VERSION = 2;
+const FORMAT_VERSION = 3;
 const SEQ_MASK = (1n << SEQ_BITS) - 1n;
 /** How often a rowid taken already (two rows of one millisecond) is retried with the next number. */
 const MAX_ROWID_TRIES = 64;
@@ -49,11 +60,37 @@ export function indexedText(text: string | null | undefined): string | null {
   return indexTokens(text);
 }
 
-/** A row to index: its time, its index day (epoch day of `dedup_ts`), and its texts in TEXT_INDEX_FIELDS order (already `indexedText`). */
+/** A row to index: its time, its index day (epoch day of `dedup_ts`), and its texts in TEXT_INDEX_COLUMNS order (`indexedTexts`). */
 export interface TextIndexRow {
   ts: number;
   day: number;
   texts: ReadonlyArray<string | null>;
+}
+
+/**
+ * The FTS5 columns' texts of a row (TEXT_INDEX_COLUMNS order): `full_log` and `rule.comment` as
+ * their encoded tokens, `@message` as the distinct tokens it adds to them and the distinct tokens
+ * of theirs it lacks (an escape in the JSON can split a token of `full_log`).
+ */
+export function indexedTexts(fullLog: string | null | undefined, message: string | null | undefined, comment: string | null | undefined): Array<string | null> {
+  const log = indexedText(fullLog);
+  const rule = indexedText(comment);
+  const own = new Set<string>();
+  if (log !== null && log !== '') for (const t of log.split(' ')) own.add(t);
+  if (rule !== null && rule !== '') for (const t of rule.split(' ')) own.add(t);
+  const whole = indexedText(message);
+  const inMessage = new Set<string>();
+  let extra = '';
+  if (whole !== null && whole !== '') {
+    for (const t of whole.split(' ')) {
+      if (inMessage.has(t)) continue;
+      inMessage.add(t);
+      if (!own.has(t)) extra += extra === '' ? t : ` ${t}`;
+    }
+  }
+  let missing = '';
+  for (const t of own) if (!inMessage.has(t)) missing += missing === '' ? t : ` ${t}`;
+  return [log, rule, extra === '' ? null : extra, missing === '' ? null : missing];
 }
 
 const lowRowid = (ms: number): bigint => BigInt(Math.trunc(ms)) << SEQ_BITS;
@@ -70,7 +107,7 @@ export class TextIndex {
   private seq: bigint;
 
   private constructor(private readonly db: DatabaseSync) {
-    this.insert = db.prepare(`INSERT INTO text_index(rowid, ${TEXT_INDEX_FIELDS.map(([, c]) => c).join(', ')}, day) VALUES (?, ?, ?, ?, ?)`);
+    this.insert = db.prepare(`INSERT INTO text_index(rowid, ${TEXT_INDEX_COLUMNS.join(', ')}, day) VALUES (?, ?, ?, ?, ?, ?)`);
     this.addDay = db.prepare('INSERT INTO text_days(day, n) VALUES (?, ?) ON CONFLICT(day) DO UPDATE SET n = n + excluded.n');
     const max = db.prepare('SELECT max(rowid) AS m FROM text_index');
     max.setReadBigInts(true);
@@ -80,24 +117,28 @@ export class TextIndex {
 
   /** Opens (creating) the index at `path` (`:memory:` for tests). */
   static open(path: string): TextIndex {
-    const db = new DatabaseSync(path);
+    let db = new DatabaseSync(path);
+    const version = (db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
+    const tables = (db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table'").get() as { n: number }).n;
+    if (version !== FORMAT_VERSION && tables > 0 && path !== ':memory:') {
+      // Another layout (other columns, rowids of other sequence bits): the file is removed, so
+      // that the day counts differ from DuckDB's and the store rebuilds every day. (FTS5's shadow
+      // tables cannot all be dropped from SQL.)
+      db.close();
+      for (const p of [path, `${path}-wal`, `${path}-shm`]) rmSync(p, { force: true });
+      db = new DatabaseSync(path);
+    }
     // WAL: a commit is one append; a kill -9 loses nothing committed (the log is in the OS's
     // cache), and a power cut at worst loses the newest commits, which the day counts then show.
     db.exec('PRAGMA journal_mode = WAL');
     db.exec('PRAGMA synchronous = NORMAL');
-    const columns = TEXT_INDEX_FIELDS.map(([, c]) => c).join(', ');
+    const columns = TEXT_INDEX_COLUMNS.join(', ');
     db.exec(
       `CREATE VIRTUAL TABLE IF NOT EXISTS text_index USING fts5(${columns}, day UNINDEXED, ` +
         `content='', contentless_delete=1, contentless_unindexed=1, tokenize='ascii', detail=full)`,
     );
     db.exec('CREATE TABLE IF NOT EXISTS text_days (day INTEGER PRIMARY KEY, n INTEGER NOT NULL)');
-    const version = (db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
-    if (version !== FORMAT_VERSION) {
-      // Another layout (rowids of other sequence bits): emptied, so that the day counts differ and the store rebuilds the days.
-      db.exec("INSERT INTO text_index(text_index) VALUES ('delete-all')");
-      db.exec('DELETE FROM text_days');
-      db.exec(`PRAGMA user_version = ${FORMAT_VERSION}`);
-    }
+    db.exec(`PRAGMA user_version = ${FORMAT_VERSION}`);
     return new TextIndex(db);
   }
 
@@ -125,7 +166,7 @@ export class TextIndex {
       const rowid = lowRowid(row.ts) | (this.seq & SEQ_MASK);
       this.seq++;
       try {
-        this.insert.run(rowid, texts[0] ?? null, texts[1] ?? null, texts[2] ?? null, row.day);
+        this.insert.run(rowid, texts[0] ?? null, texts[1] ?? null, texts[2] ?? null, texts[3] ?? null, row.day);
         return;
       } catch (e) {
         // Only a rowid taken already (more than 65,536 rows of one millisecond) is retried.
@@ -165,6 +206,21 @@ export class TextIndex {
   count(match: string, range: { fromMs: number; toMs: number } = ALL_TIME): number {
     const statement = this.db.prepare('SELECT count(*) AS n FROM text_index WHERE text_index MATCH ? AND rowid BETWEEN ? AND ?');
     return Number((statement.get(match, lowRowid(range.fromMs), highRowid(range.toMs)) as { n: number }).n);
+  }
+
+  /**
+   * How many rows match within the time range, and how many of those have one of `times` (ms), in
+   * one walk of the matches: the store adds rows verified in DuckDB at those times, and must not
+   * count a row twice.
+   */
+  countSharing(match: string, times: readonly number[], range: { fromMs: number; toMs: number } = ALL_TIME): { n: number; shared: number } {
+    if (times.length === 0) return { n: this.count(match, range), shared: 0 };
+    const statement = this.db.prepare(
+      `SELECT count(*) AS n, coalesce(sum((rowid >> ${SEQ_BITS}) IN (SELECT value FROM json_each(?))), 0) AS shared ` +
+        'FROM text_index WHERE text_index MATCH ? AND rowid BETWEEN ? AND ?',
+    );
+    const row = statement.get(JSON.stringify(times), match, lowRowid(range.fromMs), highRowid(range.toMs)) as { n: number; shared: number };
+    return { n: Number(row.n), shared: Number(row.shared) };
   }
 
   /** The times of the first `limit` matching rows in time order (newest first for `desc`). */
