@@ -1,29 +1,38 @@
 /**
  * @module Bench `backends`: the same simulated alerts (1,000,000 over 30 days by default,
- * HIDSMON_BENCH_BACKEND_ALERTS to change it) through both backends in one run, side by side: each
- * sink's ingest rate (the same batches of 10,000, one in flight), then a hidsmon server on each
- * (child processes, `--backend embedded` and `--backend opensearch`), queried over the same HTTP
- * API: the five dashboard panels, the blog's query, free text with an exact total, a numeric range.
- * Ingest is the sink's writing alone (the documents are made beforehand, untimed).
- * Also bytes per alert on disk and resident memory (the hidsmon server's; for OpenSearch the JVM's
- * plus its hidsmon server's). The OpenSearch node is a real single node of the integ-test-zip
- * started for the run (scripts/ensure-opensearch.sh) and stopped by its PID; or, with
- * HIDSMON_BENCH_OPENSEARCH_URL, a node already running (a shared development node), written under
- * an index prefix of the run's own that is deleted at the end.
+ * HIDSMON_BENCH_BACKEND_ALERTS to change it) in both backends, side by side in one run: each
+ * sink's ingest rate on a fresh slice of the alerts (HIDSMON_BENCH_INGEST_ALERTS, default 200,000:
+ * the same batches of 10,000, one in flight, as the forwarder writes), then a hidsmon server on each
+ * whole data set (child processes, `--backend embedded` and `--backend opensearch`), queried over
+ * the same HTTP API: the five dashboard panels, the blog's query, free text with an exact total, a
+ * numeric range. Also bytes per alert on disk and resident memory (the hidsmon server's; for
+ * OpenSearch the JVM's plus its hidsmon server's).
+ *
+ * The whole data sets are cached under .cache/bench/, keyed by alert count and generator version,
+ * so that a run at 10M does not write 10M alerts into each backend again: the embedded store is
+ * the store bench's cached file (text index side file included, copied for the run), OpenSearch is
+ * the data directory of a node of the integ-test-zip that the bench starts itself (2 GiB heap,
+ * HIDSMON_BENCH_OPENSEARCH_HEAP_MB) and stops by its PID, loaded once for the cache with refreshes
+ * off, no replicas and several bulk requests in flight, then refreshed and force-merged. With
+ * HIDSMON_BENCH_OPENSEARCH_URL (a node already running, a shared development node) the cache cannot
+ * be used: the data set is written through the sink under an index prefix of the run's own that is
+ * deleted at the end.
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { WriteResult } from '../src/query/search-api.js';
 import { DuckDbStore } from '../src/sinks/duckdb/store.js';
 import { OpenSearchSink } from '../src/sinks/opensearch/sink.js';
-import { startOpenSearch } from '../src/testing/opensearch.js';
+import { ensureOpenSearch, startOpenSearch } from '../src/testing/opensearch.js';
 import { freePort, startServerProcess } from '../src/testing/processes.js';
-import { indexTemplateName } from '../src/sinks/opensearch/index-template.js';
+import { ensureIndexTemplate, indexTemplate, indexTemplateName } from '../src/sinks/opensearch/index-template.js';
+import { CACHE_DIR, copyStoreFiles, freeDiskBytes, gib, removeStaleEntries, requireFreeDisk, storeBytes, treeBytes } from './dataset-cache.js';
 import { median, type Row, type SuiteResult } from './harness.js';
-import { DASHBOARD_PANELS, simulatedDocuments } from './store.bench.js';
+import { build, DASHBOARD_PANELS, GENERATOR_VERSION, simulatedDocuments, storePath } from './store.bench.js';
 
 const KEY = { id: 'AKIAHIDSMONBENCHBKND', secret: 'bench-backends-secret-0123456789abcdef' };
 const TOKEN = 'bench-backends-api-token-0123456789abcdef';
@@ -124,37 +133,225 @@ async function timed(port: number, body: Record<string, unknown>): Promise<{ ms:
   return { ms: median(times), total };
 }
 
+/** Disk a data set takes while it is built, per alert, with room to spare (measured: ~700 B embedded, ~780 B OpenSearch merged). */
+const EMBEDDED_BYTES_PER_ALERT = 900;
+const OPENSEARCH_LOAD_BYTES_PER_ALERT = 1_600;
+/** Writes of 10,000 in flight while OpenSearch is loaded for the cache, each of up to two `_bulk` bodies. */
+const CACHE_LOAD_WRITES_IN_FLIGHT = 3;
+/** The cached node's daily indices: the product's default prefix. */
+const CACHE_PREFIX = 'cwl-';
+
+interface Node {
+  url: string;
+  pid: number | undefined;
+  stop(): Promise<void>;
+}
+
+/** The OpenSearch side's whole data set: on which node, under which prefix, and how it got there. */
+interface OpenSearchDataSet {
+  node: Node;
+  prefix: string;
+  /** In words, for the output. */
+  source: string;
+  /** The cache entry's folder (undefined on a node the bench did not start). */
+  entry?: string;
+  /** When this run wrote the data set: the rate and how. */
+  loaded?: { alertsPerSecond: number; how: string };
+}
+
+async function openSearchJson(url: string, init?: RequestInit): Promise<any> {
+  const response = await fetch(url, { ...init, headers: { 'Content-Type': 'application/json', ...init?.headers } });
+  const body = (await response.json()) as any;
+  if (!response.ok || (body?._shards?.failed ?? 0) > 0) throw new Error(`${init?.method ?? 'GET'} ${url} answered ${response.status}: ${JSON.stringify(body).slice(0, 500)}`);
+  return body;
+}
+
+const countDocs = async (url: string, prefix: string): Promise<number> => Number((await openSearchJson(`${url}/${prefix}*/_count`)).count);
+
+/** Force merge to one segment per index, as a task polled to its end (a merge of 10M alerts outlasts an HTTP request's patience). */
+async function forceMerge(url: string, prefix: string, log: (line: string) => void): Promise<void> {
+  const started = await openSearchJson(`${url}/${prefix}*/_forcemerge?max_num_segments=1&wait_for_completion=false`, { method: 'POST' });
+  const task = started.task as string | undefined;
+  if (!task) return;
+  for (const deadline = Date.now() + 3 * 3_600_000; Date.now() < deadline; ) {
+    const state = await openSearchJson(`${url}/_tasks/${encodeURIComponent(task)}`);
+    if (state.completed) {
+      if (state.error) throw new Error(`force merge failed: ${JSON.stringify(state.error)}`);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+  log('  force merge still running after 3 h: going on without it');
+}
+
+/**
+ * Loads the data set into the cached node, faster than the product writes (this is not the ingest
+ * figure): refreshes off and no replicas during the load, several writes in flight, then the
+ * product's own template and refresh interval back, a refresh, a force merge and a flush.
+ */
+async function loadForCache(url: string, count: number, log: (line: string) => void): Promise<number> {
+  const sink = await OpenSearchSink.open({ url, indexPrefix: CACHE_PREFIX, template: { refreshInterval: '-1', replicas: 0 } });
+  const started = performance.now();
+  try {
+    const inFlight: Array<Promise<void>> = [];
+    let done = 0;
+    for (const batch of simulatedDocuments(count)) {
+      const written = sink.write(batch).then(tookAll);
+      // Awaited in order below; marked handled now, so that a failure behind the oldest is not an unhandled rejection.
+      written.catch(() => undefined);
+      inFlight.push(written);
+      if (inFlight.length >= CACHE_LOAD_WRITES_IN_FLIGHT) await inFlight.shift();
+      done += batch.length;
+      if (done % 500_000 === 0) log(`  opensearch cache: ${done.toLocaleString('en-US')} of ${count.toLocaleString('en-US')}`);
+    }
+    for (const written of inFlight) await written;
+    const loadSeconds = (performance.now() - started) / 1000;
+    // The product's template for any index made later, and its refresh interval on these.
+    await ensureIndexTemplate(sink.client, CACHE_PREFIX);
+    const settings = (indexTemplate(CACHE_PREFIX) as { template: { settings: Record<string, unknown> } }).template.settings;
+    await openSearchJson(`${url}/${CACHE_PREFIX}*/_settings`, { method: 'PUT', body: JSON.stringify({ index: { refresh_interval: settings['index.refresh_interval'] } }) });
+    await openSearchJson(`${url}/${CACHE_PREFIX}*/_refresh`, { method: 'POST' });
+    log(`  opensearch cache: ${Math.round(count / loadSeconds).toLocaleString('en-US')} alerts/s written; force merge...`);
+    await forceMerge(url, CACHE_PREFIX, log);
+    await openSearchJson(`${url}/${CACHE_PREFIX}*/_flush`, { method: 'POST' });
+    return count / loadSeconds;
+  } finally {
+    await sink.close();
+  }
+}
+
+/**
+ * A node of the bench's own on the cache entry for this count, generator version, OpenSearch
+ * version and index template: reused when it holds the whole data set, else loaded now.
+ */
+async function cachedOpenSearch(count: number, heapMb: number, log: (line: string) => void): Promise<OpenSearchDataSet> {
+  const { home } = await ensureOpenSearch();
+  const template = createHash('sha256').update(JSON.stringify(indexTemplate(CACHE_PREFIX))).digest('hex').slice(0, 8);
+  const key = `${basename(home)}-${count}-v${GENERATOR_VERSION}-t${template}`;
+  const entry = join(CACHE_DIR, key);
+  const marker = join(entry, 'loaded.json');
+  // Another generator version, OpenSearch version or template at this count can never be used again.
+  removeStaleEntries(new RegExp(`^opensearch-[^-]+-${count}-v`), key, log);
+  let loaded = existsSync(marker) ? (JSON.parse(readFileSync(marker, 'utf8')) as { date: string; alertsPerSecond: number }) : undefined;
+  if (!loaded) {
+    rmSync(entry, { recursive: true, force: true });
+    requireFreeDisk(CACHE_DIR, count * OPENSEARCH_LOAD_BYTES_PER_ALERT, `the OpenSearch data set of ${count.toLocaleString('en-US')} alerts`);
+  }
+  mkdirSync(entry, { recursive: true });
+  log(`  starting OpenSearch (${heapMb} MiB heap) on ${loaded ? 'the cached' : 'a new'} data directory ${join(entry, 'data')}...`);
+  const node = await startOpenSearch({ heapMb, dataPath: join(entry, 'data'), timeoutMs: 600_000 });
+  try {
+    if (loaded) {
+      const held = await countDocs(node.url, CACHE_PREFIX).catch(() => -1);
+      if (held === count) return { node, prefix: CACHE_PREFIX, entry, source: `OpenSearch data directory cached in ${entry} (loaded ${loaded.date.slice(0, 10)})` };
+      log(`  the cached node holds ${held} alerts, not ${count}: loading again`);
+      rmSync(marker, { force: true });
+      await openSearchJson(`${node.url}/${CACHE_PREFIX}*`, { method: 'DELETE' });
+      loaded = undefined;
+    }
+    log(`  loading ${count.toLocaleString('en-US')} alerts into OpenSearch for the cache (refresh off, no replicas, ${CACHE_LOAD_WRITES_IN_FLIGHT} writes in flight)...`);
+    const rate = await loadForCache(node.url, count, log);
+    const held = await countDocs(node.url, CACHE_PREFIX);
+    if (held !== count) throw new Error(`OpenSearch holds ${held} alerts after the load, not ${count}`);
+    writeFileSync(marker, JSON.stringify({ date: new Date().toISOString(), alerts: count, alertsPerSecond: rate }));
+    return { node, prefix: CACHE_PREFIX, entry, source: `OpenSearch data directory loaded now into the cache ${entry}`, loaded: { alertsPerSecond: rate, how: `for the cache: refresh off, no replicas, ${CACHE_LOAD_WRITES_IN_FLIGHT} writes of 10,000 in flight; then refresh, force merge to 1 segment, flush` } };
+  } catch (error) {
+    await node.stop();
+    throw error;
+  }
+}
+
+/** A node the bench did not start: the data set written now through the sink, as the product writes, under a prefix of this run's. */
+async function sharedOpenSearch(url: string, count: number, log: (line: string) => void): Promise<OpenSearchDataSet> {
+  const prefix = `bench${Math.random().toString(36).slice(2, 8)}-cwl-`;
+  const node = { url: url.replace(/\/$/, ''), pid: undefined, stop: async () => undefined };
+  log(`  using the OpenSearch node at ${node.url} (indices ${prefix}*; no cache on a node the bench did not start)`);
+  const sink = await OpenSearchSink.open({ url: node.url, indexPrefix: prefix });
+  try {
+    const rate = await ingest((b) => sink.write(b), count, log, 'opensearch (data set)');
+    await openSearchJson(`${node.url}/${prefix}*/_refresh`, { method: 'POST' });
+    await openSearchJson(`${node.url}/${prefix}*/_flush`, { method: 'POST' });
+    return { node, prefix, source: `the data set written now through the sink into ${node.url} (indices ${prefix}*)`, loaded: { alertsPerSecond: rate, how: 'through the sink as the product writes (one write in flight)' } };
+  } finally {
+    await sink.close();
+  }
+}
+
+async function deletePrefix(url: string, prefix: string): Promise<void> {
+  await fetch(`${url}/${prefix}*`, { method: 'DELETE' }).catch(() => undefined);
+  await fetch(`${url}/_index_template/${indexTemplateName(prefix)}`, { method: 'DELETE' }).catch(() => undefined);
+}
+
+async function indicesBytes(url: string, prefix: string): Promise<{ bytes: number; docs: number }> {
+  const cat = (await openSearchJson(`${url}/_cat/indices/${prefix}*?format=json&bytes=b`)) as Array<{ 'store.size': string; 'docs.count': string }>;
+  return { bytes: cat.reduce((sum, i) => sum + Number(i['store.size']), 0), docs: cat.reduce((sum, i) => sum + Number(i['docs.count']), 0) };
+}
+
+/** The embedded data set: the store bench's cached file for this count (built now if missing), its text index caught up. */
+async function cachedEmbedded(count: number, log: (line: string) => void): Promise<{ path: string; source: string }> {
+  const path = storePath(count);
+  if (!existsSync(path)) requireFreeDisk(CACHE_DIR, count * EMBEDDED_BYTES_PER_ALERT, `the embedded data set of ${count.toLocaleString('en-US')} alerts`);
+  const { store, ingest: built } = await build(count, log);
+  try {
+    // A side file of another layout, or none, is rebuilt from DuckDB now, not by the server while it is timed.
+    const waitStarted = performance.now();
+    if (!(await store.textIndexCaughtUp())) throw new Error(`The text index of ${path} did not catch up`);
+    const waitedMs = performance.now() - waitStarted;
+    await store.checkpoint();
+    return { path, source: `${built.cached ? 'the store bench\'s cached store' : 'built now into the store bench\'s cache'} ${path}, text index caught up${waitedMs > 1000 ? ` after ${Math.round(waitedMs / 1000)} s` : ''}, copied for the run` };
+  } finally {
+    await store.close();
+  }
+}
+
+const ratio = (a: number, b: number): string => (a / b).toFixed(2);
+
 export async function runBackendsBench(log: (line: string) => void): Promise<SuiteResult> {
   const count = Number(process.env['HIDSMON_BENCH_BACKEND_ALERTS'] ?? 1_000_000);
+  const slice = Math.min(count, Number(process.env['HIDSMON_BENCH_INGEST_ALERTS'] ?? 200_000));
+  const heapMb = Number(process.env['HIDSMON_BENCH_OPENSEARCH_HEAP_MB'] ?? 2048);
   const dir = mkdtempSync(join(tmpdir(), 'hidsmon-bench-backends-'));
   const entry = fileURLToPath(new URL('../src/testing/cli-entry.js', import.meta.url));
   const env = { HIDSMON_ACCESS_KEY_ID: KEY.id, HIDSMON_SECRET_ACCESS_KEY: KEY.secret, HIDSMON_API_TOKEN: TOKEN, HIDSMON_LOG_LEVEL: 'warn', HIDSMON_RETENTION_DAYS: '0' };
   const given = process.env['HIDSMON_BENCH_OPENSEARCH_URL'];
-  // On a node the bench did not start, its indices and template get a prefix of their own, deleted at the end.
-  const prefix = given ? `bench${Math.random().toString(36).slice(2, 8)}-cwl-` : 'cwl-';
-  log(given ? `  using the OpenSearch node at ${given} (indices ${prefix}*)` : `  starting OpenSearch (2 GiB heap)...`);
-  const node = given ? { url: given.replace(/\/$/, ''), pid: undefined, stop: async () => undefined } : await startOpenSearch({ heapMb: 2048 });
+  const loadAverages = [loadavg()[0]!.toFixed(2)];
   const servers: ChildProcess[] = [];
+  let dataSet: OpenSearchDataSet | undefined;
+  const slicePrefix = `ingest${Math.random().toString(36).slice(2, 8)}-cwl-`;
   try {
-    // Ingest: the same documents into each sink, one after the other.
+    // The whole data sets, from the cache where it can be used.
+    const embedded = await cachedEmbedded(count, log);
     const embeddedData = join(dir, 'embedded');
     mkdirSync(embeddedData, { recursive: true, mode: 0o700 });
-    const store = await DuckDbStore.open({ path: join(embeddedData, 'index.duckdb'), now: () => END_MS, limits: { searchTimeoutMs: 0 } });
-    log(`  ingesting ${count.toLocaleString('en-US')} alerts into the embedded store...`);
-    const embeddedRate = await ingest((b) => store.write(b), count, log, 'embedded');
-    await store.checkpoint();
-    await store.close();
-    const sink = await OpenSearchSink.open({ url: node.url, indexPrefix: prefix });
-    log(`  ingesting ${count.toLocaleString('en-US')} alerts into OpenSearch...`);
-    const openSearchRate = await ingest((b) => sink.write(b), count, log, 'opensearch');
-    await sink.close();
-    await fetch(`${node.url}/${prefix}*/_refresh`, { method: 'POST' });
-    await fetch(`${node.url}/${prefix}*/_flush`, { method: 'POST' });
+    requireFreeDisk(dir, storeBytes(embedded.path), 'the run\'s copy of the embedded store');
+    const copied = copyStoreFiles(embedded.path, join(embeddedData, 'index.duckdb'));
+    if (!copied.sideFileCopied) throw new Error(`${embedded.path} has no text index side file`);
+    dataSet = given ? await sharedOpenSearch(given, count, log) : await cachedOpenSearch(count, heapMb, log);
+    const { node, prefix } = dataSet;
+    loadAverages.push(loadavg()[0]!.toFixed(2));
 
-    const embeddedBytes = ['index.duckdb', 'index.duckdb.wal'].reduce((sum, f) => sum + (statSync(join(embeddedData, f), { throwIfNoEntry: false })?.size ?? 0), 0);
-    const cat = (await (await fetch(`${node.url}/_cat/indices/${prefix}*?format=json&bytes=b`)).json()) as Array<{ 'store.size': string; 'docs.count': string }>;
-    const openSearchBytes = cat.reduce((sum, i) => sum + Number(i['store.size']), 0);
-    const openSearchDocs = cat.reduce((sum, i) => sum + Number(i['docs.count']), 0);
+    // Ingest: a fresh slice into a new store and new indices, the same documents into each sink, one after the other.
+    const sliceStorePath = join(dir, 'ingest-embedded', 'index.duckdb');
+    mkdirSync(join(dir, 'ingest-embedded'), { recursive: true, mode: 0o700 });
+    const sliceStore = await DuckDbStore.open({ path: sliceStorePath, now: () => END_MS, limits: { searchTimeoutMs: 0 } });
+    log(`  ingest: ${slice.toLocaleString('en-US')} alerts into a new embedded store...`);
+    const embeddedRate = await ingest((b) => sliceStore.write(b), slice, log, 'embedded');
+    await sliceStore.checkpoint();
+    await sliceStore.close();
+    const sliceEmbeddedBytes = storeBytes(sliceStorePath);
+    rmSync(join(dir, 'ingest-embedded'), { recursive: true, force: true });
+    const sink = await OpenSearchSink.open({ url: node.url, indexPrefix: slicePrefix });
+    log(`  ingest: ${slice.toLocaleString('en-US')} alerts into new OpenSearch indices (${slicePrefix}*)...`);
+    const openSearchRate = await ingest((b) => sink.write(b), slice, log, 'opensearch');
+    await sink.close();
+    await openSearchJson(`${node.url}/${slicePrefix}*/_refresh`, { method: 'POST' });
+    await openSearchJson(`${node.url}/${slicePrefix}*/_flush`, { method: 'POST' });
+    const sliceOpenSearch = await indicesBytes(node.url, slicePrefix);
+    await deletePrefix(node.url, slicePrefix);
+    loadAverages.push(loadavg()[0]!.toFixed(2));
+
+    const embeddedBytes = storeBytes(join(embeddedData, 'index.duckdb'));
+    const held = await indicesBytes(node.url, prefix);
 
     // A hidsmon server on each backend, queried over the same HTTP API.
     const embeddedPort = await freePort();
@@ -164,37 +361,63 @@ export async function runBackendsBench(log: (line: string) => void): Promise<Sui
     const openSearchServer = await startServerProcess({ nodeArgs: ['--min-semi-space-size=16', entry], data: join(dir, 'opensearch'), port: openSearchPort, env: { ...env, HIDSMON_BACKEND: 'opensearch', HIDSMON_OPENSEARCH_URL: node.url, HIDSMON_OPENSEARCH_INDEX_PREFIX: prefix }, timeoutMs: 120_000 });
     servers.push(openSearchServer);
 
+    const perAlert = held.bytes / Math.max(1, held.docs);
     const rows: Row[] = [
-      { measure: 'ingest (sink, alerts/s)', embedded: Math.round(embeddedRate), opensearch: Math.round(openSearchRate), 'opensearch / embedded': (openSearchRate / embeddedRate).toFixed(2) },
-      { measure: 'bytes per alert on disk', embedded: Math.round(embeddedBytes / count), opensearch: Math.round(openSearchBytes / Math.max(1, openSearchDocs)), 'opensearch / embedded': (openSearchBytes / Math.max(1, openSearchDocs) / (embeddedBytes / count)).toFixed(2) },
+      { measure: `ingest (sink, alerts/s): a fresh slice of ${slice.toLocaleString('en-US')} alerts into a new store / new indices, batches of 10,000, one in flight`, embedded: Math.round(embeddedRate), opensearch: Math.round(openSearchRate), 'opensearch / embedded': ratio(openSearchRate, embeddedRate) },
+      { measure: `bytes per alert on disk, the slice as written (embedded: DuckDB + text index side file; OpenSearch: refreshed and flushed)`, embedded: Math.round(sliceEmbeddedBytes / slice), opensearch: Math.round(sliceOpenSearch.bytes / Math.max(1, sliceOpenSearch.docs)), 'opensearch / embedded': ratio(sliceOpenSearch.bytes / Math.max(1, sliceOpenSearch.docs), sliceEmbeddedBytes / slice) },
+      { measure: `bytes per alert on disk, the whole data set (embedded: checkpointed, text index included; OpenSearch: ${given ? 'as written' : 'force-merged to 1 segment per index'})`, embedded: Math.round(embeddedBytes / count), opensearch: Math.round(perAlert), 'opensearch / embedded': ratio(perAlert, embeddedBytes / count) },
     ];
+    if (dataSet.loaded) rows.push({ measure: `OpenSearch data set written in this run, ${dataSet.loaded.how} (alerts/s)`, opensearch: Math.round(dataSet.loaded.alertsPerSecond) });
     const mismatches: string[] = [];
+    const timings = new Map<string, { e: number; o: number }>();
     // Interleaved, query by query, so that both see the same machine load.
     for (const q of QUERIES) {
       log(`  ${q.name}...`);
       const e = await timed(embeddedPort, q.body);
       const o = await timed(openSearchPort, q.body);
+      timings.set(q.name, { e: e.ms, o: o.ms });
       if (e.total !== o.total) mismatches.push(`${q.name}: embedded ${e.total}, opensearch ${o.total}`);
-      rows.push({ measure: `${q.name} (ms, median of ${RUNS})`, embedded: Math.round(e.ms), opensearch: Math.round(o.ms), 'opensearch / embedded': (o.ms / e.ms).toFixed(2), totals: e.total === o.total ? `${e.total} both` : `${e.total} vs ${o.total}` });
+      rows.push({ measure: `${q.name} (ms, median of ${RUNS})`, embedded: Math.round(e.ms), opensearch: Math.round(o.ms), 'opensearch / embedded': ratio(o.ms, e.ms), totals: e.total === o.total ? `${e.total} both` : `${e.total} vs ${o.total}` });
     }
+    loadAverages.push(loadavg()[0]!.toFixed(2));
     const embeddedRss = rssOf(embeddedServer.pid!);
     const openSearchRss = (node.pid === undefined ? 0 : rssOf(node.pid)) + rssOf(openSearchServer.pid!);
-    rows.push({ measure: 'resident memory after the queries (MB)', embedded: mb(embeddedRss), opensearch: mb(openSearchRss), 'opensearch / embedded': (openSearchRss / embeddedRss).toFixed(2), totals: node.pid === undefined ? 'opensearch: its hidsmon server only (the JVM of a node the bench did not start is not counted)' : 'opensearch: JVM (2 GiB heap) + its hidsmon server' });
-    if (openSearchDocs !== count) mismatches.push(`OpenSearch holds ${openSearchDocs} documents of ${count}`);
+    rows.push({ measure: 'resident memory after the queries (MB)', embedded: mb(embeddedRss), opensearch: mb(openSearchRss), 'opensearch / embedded': ratio(openSearchRss, embeddedRss), totals: node.pid === undefined ? 'opensearch: its hidsmon server only (the JVM of a node the bench did not start is not counted)' : `opensearch: JVM (${heapMb} MiB heap) + its hidsmon server` });
+    const disk = {
+      embeddedCache: storeBytes(embedded.path),
+      openSearchCache: dataSet.entry ? treeBytes(dataSet.entry) : 0,
+      cacheTotal: treeBytes(CACHE_DIR),
+      runCopy: embeddedBytes,
+      free: freeDiskBytes(CACHE_DIR),
+    };
+    const diskLine = `cache ${CACHE_DIR}: ${gib(disk.cacheTotal)} GiB in all (this count: embedded ${gib(disk.embeddedCache)} GiB, OpenSearch ${dataSet.entry ? `${gib(disk.openSearchCache)} GiB` : 'not cached'}); this run's copy of the embedded store ${gib(disk.runCopy)} GiB (removed at the end); ${gib(disk.free)} GiB free`;
+    log(`  disk: ${diskLine}`);
+    rows.push({ measure: `disk: ${diskLine}`, embedded: gib(disk.embeddedCache + disk.runCopy), opensearch: gib(disk.openSearchCache), totals: 'GiB' });
+    if (held.docs !== count) mismatches.push(`OpenSearch holds ${held.docs} documents of ${count}`);
+    const t = (name: string): { e: number; o: number } => timings.get(name) ?? { e: Number.NaN, o: Number.NaN };
+    const phrase = t(QUERIES[3]!.name);
+    const word = t(QUERIES[4]!.name);
+    const panels = t(QUERIES[0]!.name);
     return {
       suite: 'backends',
-      description: `${count.toLocaleString('en-US')} simulated alerts over 30 days through the embedded store and a real single-node OpenSearch 2.19 in one run; queries over the hidsmon HTTP API of a server on each backend${mismatches.length ? `; TOTALS DIFFER: ${mismatches.join('; ')}` : '; every total agrees'}`,
+      description: `${count.toLocaleString('en-US')} simulated alerts over 30 days in the embedded store and a real single-node OpenSearch 2.19, side by side in one run; ingest measured on a fresh slice of ${slice.toLocaleString('en-US')} alerts each run; the whole data sets: embedded ${embedded.source}; OpenSearch ${dataSet.source}; queries over the hidsmon HTTP API of a server on each backend${mismatches.length ? `; TOTALS DIFFER: ${mismatches.join('; ')}` : '; every total agrees'}. Load average (1 min) at start, after the data sets, after ingest, after the queries: ${loadAverages.join(', ')}`,
       rows,
-      goals: [{ goal: 'OpenSearch ingest at least 20,000 alerts/s', met: openSearchRate >= 20_000, measured: `${Math.round(openSearchRate)} alerts/s` }],
+      goals: [
+        { goal: 'OpenSearch ingest at least 20,000 alerts/s', met: openSearchRate >= 20_000, measured: `${Math.round(openSearchRate)} alerts/s (slice of ${slice.toLocaleString('en-US')})` },
+        { goal: 'free text, phrase (exact total, first page): embedded at least as fast as OpenSearch', met: phrase.e <= phrase.o, measured: `${Math.round(phrase.e)} ms vs ${Math.round(phrase.o)} ms` },
+        { goal: 'free text, one word (exact total, first page): embedded at least as fast as OpenSearch', met: word.e <= word.o, measured: `${Math.round(word.e)} ms vs ${Math.round(word.o)} ms` },
+        { goal: 'five dashboard panels (all data) at least 5x faster than OpenSearch', met: panels.o >= 5 * panels.e, measured: `${Math.round(panels.e)} ms vs ${Math.round(panels.o)} ms (${ratio(panels.o, panels.e)}x)` },
+        { goal: 'bytes per alert (index included) at most a third of OpenSearch\'s', met: embeddedBytes / count <= perAlert / 3, measured: `${Math.round(embeddedBytes / count)} B vs ${Math.round(perAlert)} B (the whole data sets)` },
+      ],
     };
   } finally {
     for (const s of servers) s.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 1000));
-    if (given) {
-      await fetch(`${node.url}/${prefix}*`, { method: 'DELETE' }).catch(() => undefined);
-      await fetch(`${node.url}/_index_template/${indexTemplateName(prefix)}`, { method: 'DELETE' }).catch(() => undefined);
+    if (dataSet) {
+      await deletePrefix(dataSet.node.url, slicePrefix);
+      if (given) await deletePrefix(dataSet.node.url, dataSet.prefix);
+      await dataSet.node.stop();
     }
-    await node.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

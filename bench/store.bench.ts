@@ -21,7 +21,7 @@ import { median, type Row, type SuiteResult } from './harness.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CACHE = join(ROOT, '.cache', 'bench');
 /** Bump when the generator or the store's layout changes, so that cached indices are rebuilt. */
-const GENERATOR_VERSION = 4;
+export const GENERATOR_VERSION = 4;
 const END_MS = Date.UTC(2024, 2, 31);
 const SPAN_MS = 30 * 86_400_000;
 const BATCH = 10_000;
@@ -56,7 +56,7 @@ export function* simulatedDocuments(count: number): Generator<IndexedDocument[]>
   if (batch.length > 0) yield batch;
 }
 
-const storePath = (count: number): string => join(CACHE, `store-${count}-v${GENERATOR_VERSION}.duckdb`);
+export const storePath = (count: number): string => join(CACHE, `store-${count}-v${GENERATOR_VERSION}.duckdb`);
 
 /** What web/src/dashboard.tsx asks for: DASHBOARD_AGGREGATIONS, its histogram stacked by rule level, in the viewer's zone. */
 const UI_DASHBOARD = (timeZone: string): Record<string, AggregationRequest> => ({

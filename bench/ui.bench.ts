@@ -5,16 +5,16 @@
  * Chromium against a real server in this process. Medians of repeated loads with warm caches; the
  * first load of each page in a fresh browser context is reported apart.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium, type Page } from 'playwright-core';
 import { pino } from 'pino';
 import { startServer, type RunningServer } from '../src/apps/server/server.js';
 import { builtUiFiles } from '../src/apps/server/ui-files.js';
 import { DEFAULTS } from '../src/config/server-config.js';
 import { DuckDbStore } from '../src/sinks/duckdb/store.js';
+import { CACHE_DIR, copyStoreFiles } from './dataset-cache.js';
 import { median, type Row, type SuiteResult } from './harness.js';
 import { simulatedDocuments } from './store.bench.js';
 import type { WriteResult } from '../src/query/search-api.js';
@@ -23,26 +23,18 @@ const ALERTS = 1_000_000;
 const RUNS = 7;
 const GOAL_MS = 1000;
 const TOKEN = 'ui-bench-token-0123456789abcdef0123';
-const CACHE = join(fileURLToPath(new URL('../../', import.meta.url)), '.cache', 'bench');
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /** The store bench's cached 1M index (the newest generator version), if there is one. */
 function cachedStore(): string | undefined {
-  if (!existsSync(CACHE)) return undefined;
-  const versions = readdirSync(CACHE)
+  if (!existsSync(CACHE_DIR)) return undefined;
+  const versions = readdirSync(CACHE_DIR)
     .map((name) => /^store-1000000-v(\d+)\.duckdb$/.exec(name))
-    .filter((m): m is RegExpExecArray => m !== null && existsSync(join(CACHE, `${m[0]}.json`)))
+    .filter((m): m is RegExpExecArray => m !== null && existsSync(join(CACHE_DIR, `${m[0]}.json`)))
     .sort((a, b) => Number(b[1]) - Number(a[1]));
-  return versions[0] ? join(CACHE, versions[0][0]) : undefined;
+  return versions[0] ? join(CACHE_DIR, versions[0][0]) : undefined;
 }
-
-/**
- * The files of a store: DuckDB's file and its log, and the text index's SQLite side file with its
- * log. The side file is copied too: without it the server rebuilds the index in the background and
- * free-text searches scan until then.
- */
-const STORE_FILE_SUFFIXES = ['', '.wal', '.text.sqlite', '.text.sqlite-wal'];
 
 /** How the server's text index came to answer: for the output, and for the reader of the figures. */
 interface TextIndexReadiness {
@@ -62,14 +54,8 @@ async function serverWithAlerts(dir: string, log: (line: string) => void): Promi
   // Owner-only, as the server requires of a data directory it did not create.
   mkdirSync(data, { recursive: true, mode: 0o700 });
   const cached = cachedStore();
-  let sideFileCopied = false;
-  if (cached) {
-    for (const suffix of STORE_FILE_SUFFIXES) {
-      if (!existsSync(`${cached}${suffix}`)) continue;
-      copyFileSync(`${cached}${suffix}`, join(data, `index.duckdb${suffix}`));
-      if (suffix === '.text.sqlite') sideFileCopied = true;
-    }
-  }
+  // With the text index's side file: without it the server rebuilds the index and free text scans until then.
+  const sideFileCopied = cached ? copyStoreFiles(cached, join(data, 'index.duckdb')).sideFileCopied : false;
   const ui = builtUiFiles();
   if (!ui) throw new Error('The web UI is not built: run `npm run build` (npm run bench does).');
   const server = await startServer({ ...DEFAULTS, port: 0, dataDir: data, apiTokens: [TOKEN], accessKeys: [{ id: 'AKIAHIDSMONUIBENCH01', secret: 'ui-bench-secret-0123456789' }], retentionDays: 0 }, { logger: pino({ level: 'silent' }), ui });

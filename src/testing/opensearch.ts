@@ -7,7 +7,7 @@
  * its data and logs in a folder of that user's under the install's `runs/`.
  */
 import { execFile, spawn } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, openSync, closeSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -21,7 +21,7 @@ export interface OpenSearchNode {
   port: number;
   /** The JVM's PID (from its pid file). */
   pid: number;
-  /** Stops the node (SIGTERM, SIGKILL after 30 s), waits for the process to be gone, removes its data. */
+  /** Stops the node (SIGTERM, SIGKILL after 30 s), waits for the process to be gone, removes its data (not a given dataPath). */
   stop(): Promise<void>;
 }
 
@@ -32,6 +32,11 @@ export interface StartOptions {
   timeoutMs?: number;
   /** The HTTP port (default: a free one). */
   port?: number;
+  /**
+   * `path.data` kept across runs (the benches' cache of loaded data sets): created if missing,
+   * given to the node's user, and left in place by stop(). Default: a folder of the run, removed by stop().
+   */
+  dataPath?: string;
 }
 
 interface Install {
@@ -89,9 +94,13 @@ export async function startOpenSearch(options: StartOptions = {}): Promise<OpenS
   const heapMb = options.heapMb ?? 512;
   const timeoutMs = options.timeoutMs ?? 120_000;
   const runDir = mkdtempSync(join(home, 'runs', 'node-'));
+  const dataPath = options.dataPath ?? join(runDir, 'data');
+  if (options.dataPath) mkdirSync(options.dataPath, { recursive: true });
   if (user) {
     const { uid, gid } = await uidOf(user);
     chownSync(runDir, uid, gid);
+    // A kept data folder may come from an earlier run: all of it must be the node's user's.
+    if (options.dataPath) await run('chown', ['-R', `${uid}:${gid}`, options.dataPath]);
   }
   const [port, transportPort] = [options.port ?? (await freePort()), await freePort()];
   const pidFile = join(runDir, 'opensearch.pid');
@@ -108,7 +117,7 @@ export async function startOpenSearch(options: StartOptions = {}): Promise<OpenS
     '-Enetwork.host=127.0.0.1',
     `-Ehttp.port=${port}`,
     `-Etransport.port=${transportPort}`,
-    `-Epath.data=${join(runDir, 'data')}`,
+    `-Epath.data=${dataPath}`,
     `-Epath.logs=${join(runDir, 'logs')}`,
     '-Ecluster.routing.allocation.disk.threshold_enabled=false',
     '-Eaction.auto_create_index=true',

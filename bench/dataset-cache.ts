@@ -1,0 +1,88 @@
+/**
+ * @module The benches' cache of loaded data sets under .cache/bench/ (keyed by alert count and
+ * generator version): the files a store is made of, copying them for a run, and disk use, which is
+ * checked before a data set is built and printed with every run.
+ */
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, statfsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const CACHE_DIR = join(fileURLToPath(new URL('../../', import.meta.url)), '.cache', 'bench');
+
+/**
+ * The files of an embedded store at `<db>`: DuckDB's file and its log, and the text index's SQLite
+ * side file with its log. A copy without the side file makes the server rebuild the text index in
+ * the background, and free-text searches scan until then.
+ */
+export const STORE_FILE_SUFFIXES = ['', '.wal', '.text.sqlite', '.text.sqlite-wal'] as const;
+
+/** Copies the store at `from` to `to` (each file of STORE_FILE_SUFFIXES that exists); returns the bytes copied. */
+export function copyStoreFiles(from: string, to: string): { bytes: number; sideFileCopied: boolean } {
+  let bytes = 0;
+  let sideFileCopied = false;
+  for (const suffix of STORE_FILE_SUFFIXES) {
+    rmSync(`${to}${suffix}`, { force: true });
+    if (!existsSync(`${from}${suffix}`)) continue;
+    copyFileSync(`${from}${suffix}`, `${to}${suffix}`);
+    bytes += statSync(`${to}${suffix}`).size;
+    if (suffix === '.text.sqlite') sideFileCopied = true;
+  }
+  return { bytes, sideFileCopied };
+}
+
+/** Bytes of the store at `path`, the text index's side file included. */
+export function storeBytes(path: string): number {
+  return STORE_FILE_SUFFIXES.reduce((sum, suffix) => sum + (statSync(`${path}${suffix}`, { throwIfNoEntry: false })?.size ?? 0), 0);
+}
+
+/** Bytes under `path` (files only; symbolic links are not followed); 0 if it does not exist. */
+export function treeBytes(path: string): number {
+  const stat = statSync(path, { throwIfNoEntry: false });
+  if (!stat) return 0;
+  if (!stat.isDirectory()) return stat.size;
+  let sum = 0;
+  // Bounded: a data set's tree has thousands of files, not millions.
+  const stack = [path];
+  for (let visited = 0; stack.length > 0 && visited < 1_000_000; visited++) {
+    const dir = stack.pop() as string;
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) stack.push(full);
+      else if (entry.isFile()) sum += statSync(full, { throwIfNoEntry: false })?.size ?? 0;
+    }
+  }
+  return sum;
+}
+
+export function freeDiskBytes(path: string): number {
+  mkdirSync(path, { recursive: true });
+  const fs = statfsSync(path);
+  return fs.bavail * fs.bsize;
+}
+
+/** A data set is not built, nor copied, unless the disk keeps this much free beside it. */
+const DISK_MARGIN_BYTES = 2 * 2 ** 30;
+
+/** Throws, naming the sizes, unless `needBytes` (and the margin) fit on the disk that holds `path`. */
+export function requireFreeDisk(path: string, needBytes: number, what: string): void {
+  const free = freeDiskBytes(path);
+  if (free < needBytes + DISK_MARGIN_BYTES) {
+    throw new Error(`Not enough disk for ${what}: about ${gib(needBytes)} GiB needed plus ${gib(DISK_MARGIN_BYTES)} GiB kept free, ${gib(free)} GiB free at ${path}. Free room (rm -rf ${CACHE_DIR}/<old entries>) or use a smaller HIDSMON_BENCH_BACKEND_ALERTS.`);
+  }
+}
+
+/**
+ * Removes the cache entries (files or folders directly under CACHE_DIR) whose names match `stale`
+ * and differ from `keep`: data sets of another generator version or layout that no run can use.
+ */
+export function removeStaleEntries(stale: RegExp, keep: string, log: (line: string) => void): void {
+  if (!existsSync(CACHE_DIR)) return;
+  for (const name of readdirSync(CACHE_DIR)) {
+    if (name === keep || !stale.test(name)) continue;
+    const path = join(CACHE_DIR, name);
+    log(`  removing the stale cache entry ${path} (${gib(treeBytes(path))} GiB)`);
+    rmSync(path, { recursive: true, force: true });
+  }
+}
+
+export const gib = (bytes: number): string => (bytes / 2 ** 30).toFixed(2);
