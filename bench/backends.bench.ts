@@ -30,9 +30,9 @@ import { OpenSearchSink } from '../src/sinks/opensearch/sink.js';
 import { ensureOpenSearch, startOpenSearch } from '../src/testing/opensearch.js';
 import { freePort, startServerProcess } from '../src/testing/processes.js';
 import { ensureIndexTemplate, indexTemplate, indexTemplateName } from '../src/sinks/opensearch/index-template.js';
-import { CACHE_DIR, copyStoreFiles, freeDiskBytes, gib, removeStaleEntries, requireFreeDisk, storeBytes, treeBytes } from './dataset-cache.js';
+import { CACHE_DIR, cachedStoreCaughtUp, copyStoreFiles, freeDiskBytes, gib, removeStaleEntries, requireFreeDisk, storeBytes, treeBytes } from './dataset-cache.js';
 import { median, type Row, type SuiteResult } from './harness.js';
-import { build, DASHBOARD_PANELS, GENERATOR_VERSION, simulatedDocuments, storePath } from './store.bench.js';
+import { DASHBOARD_PANELS, GENERATOR_VERSION, simulatedDocuments } from './store.bench.js';
 
 const KEY = { id: 'AKIAHIDSMONBENCHBKND', secret: 'bench-backends-secret-0123456789abcdef' };
 const TOKEN = 'bench-backends-api-token-0123456789abcdef';
@@ -133,8 +133,7 @@ async function timed(port: number, body: Record<string, unknown>): Promise<{ ms:
   return { ms: median(times), total };
 }
 
-/** Disk a data set takes while it is built, per alert, with room to spare (measured: ~700 B embedded, ~780 B OpenSearch merged). */
-const EMBEDDED_BYTES_PER_ALERT = 900;
+/** Disk OpenSearch takes while the data set is loaded, per alert, with room to spare (~780-930 B merged, ~1,000 as written). */
 const OPENSEARCH_LOAD_BYTES_PER_ALERT = 1_600;
 /** Writes of 10,000 in flight while OpenSearch is loaded for the cache, each of up to two `_bulk` bodies. */
 const CACHE_LOAD_WRITES_IN_FLIGHT = 3;
@@ -287,23 +286,6 @@ async function indicesBytes(url: string, prefix: string): Promise<{ bytes: numbe
   return { bytes: cat.reduce((sum, i) => sum + Number(i['store.size']), 0), docs: cat.reduce((sum, i) => sum + Number(i['docs.count']), 0) };
 }
 
-/** The embedded data set: the store bench's cached file for this count (built now if missing), its text index caught up. */
-async function cachedEmbedded(count: number, log: (line: string) => void): Promise<{ path: string; source: string }> {
-  const path = storePath(count);
-  if (!existsSync(path)) requireFreeDisk(CACHE_DIR, count * EMBEDDED_BYTES_PER_ALERT, `the embedded data set of ${count.toLocaleString('en-US')} alerts`);
-  const { store, ingest: built } = await build(count, log);
-  try {
-    // A side file of another layout, or none, is rebuilt from DuckDB now, not by the server while it is timed.
-    const waitStarted = performance.now();
-    if (!(await store.textIndexCaughtUp())) throw new Error(`The text index of ${path} did not catch up`);
-    const waitedMs = performance.now() - waitStarted;
-    await store.checkpoint();
-    return { path, source: `${built.cached ? 'the store bench\'s cached store' : 'built now into the store bench\'s cache'} ${path}, text index caught up${waitedMs > 1000 ? ` after ${Math.round(waitedMs / 1000)} s` : ''}, copied for the run` };
-  } finally {
-    await store.close();
-  }
-}
-
 const ratio = (a: number, b: number): string => (a / b).toFixed(2);
 
 export async function runBackendsBench(log: (line: string) => void): Promise<SuiteResult> {
@@ -320,7 +302,7 @@ export async function runBackendsBench(log: (line: string) => void): Promise<Sui
   const slicePrefix = `ingest${Math.random().toString(36).slice(2, 8)}-cwl-`;
   try {
     // The whole data sets, from the cache where it can be used.
-    const embedded = await cachedEmbedded(count, log);
+    const embedded = await cachedStoreCaughtUp(count, log);
     const embeddedData = join(dir, 'embedded');
     mkdirSync(embeddedData, { recursive: true, mode: 0o700 });
     requireFreeDisk(dir, storeBytes(embedded.path), 'the run\'s copy of the embedded store');

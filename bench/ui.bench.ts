@@ -5,7 +5,7 @@
  * Chromium against a real server in this process. Medians of repeated loads with warm caches; the
  * first load of each page in a fresh browser context is reported apart.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
@@ -14,10 +14,8 @@ import { startServer, type RunningServer } from '../src/apps/server/server.js';
 import { builtUiFiles } from '../src/apps/server/ui-files.js';
 import { DEFAULTS } from '../src/config/server-config.js';
 import { DuckDbStore } from '../src/sinks/duckdb/store.js';
-import { CACHE_DIR, copyStoreFiles } from './dataset-cache.js';
+import { cachedStoreCaughtUp, copyStoreFiles } from './dataset-cache.js';
 import { median, type Row, type SuiteResult } from './harness.js';
-import { simulatedDocuments } from './store.bench.js';
-import type { WriteResult } from '../src/query/search-api.js';
 
 const ALERTS = 1_000_000;
 const RUNS = 7;
@@ -25,16 +23,6 @@ const GOAL_MS = 1000;
 const TOKEN = 'ui-bench-token-0123456789abcdef0123';
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-/** The store bench's cached 1M index (the newest generator version), if there is one. */
-function cachedStore(): string | undefined {
-  if (!existsSync(CACHE_DIR)) return undefined;
-  const versions = readdirSync(CACHE_DIR)
-    .map((name) => /^store-1000000-v(\d+)\.duckdb$/.exec(name))
-    .filter((m): m is RegExpExecArray => m !== null && existsSync(join(CACHE_DIR, `${m[0]}.json`)))
-    .sort((a, b) => Number(b[1]) - Number(a[1]));
-  return versions[0] ? join(CACHE_DIR, versions[0][0]) : undefined;
-}
 
 /** How the server's text index came to answer: for the output, and for the reader of the figures. */
 interface TextIndexReadiness {
@@ -44,41 +32,26 @@ interface TextIndexReadiness {
 }
 
 /**
- * A server whose index holds the 1M alerts: a copy of the cached index (never the original, which
- * another bench may have open), else the same alerts written now. Either way the text index is
- * waited for until it has caught up (the store's textIndexCaughtUp), so that no free-text figure
- * is a scan's.
+ * A server whose index holds the 1M alerts: a copy (never the original, which another bench may
+ * have open) of the store bench's cached store, whose text index is brought up to date in the cache
+ * first, copied with its side file. The server's text index is still waited for until it has caught
+ * up (the store's textIndexCaughtUp), so that no free-text figure is a scan's.
  */
 async function serverWithAlerts(dir: string, log: (line: string) => void): Promise<{ server: RunningServer; source: string; textIndex: TextIndexReadiness }> {
   const data = join(dir, 'data');
   // Owner-only, as the server requires of a data directory it did not create.
   mkdirSync(data, { recursive: true, mode: 0o700 });
-  const cached = cachedStore();
-  // With the text index's side file: without it the server rebuilds the index and free text scans until then.
-  const sideFileCopied = cached ? copyStoreFiles(cached, join(data, 'index.duckdb')).sideFileCopied : false;
+  const cached = await cachedStoreCaughtUp(ALERTS, log);
+  const { sideFileCopied } = copyStoreFiles(cached.path, join(data, 'index.duckdb'));
   const ui = builtUiFiles();
   if (!ui) throw new Error('The web UI is not built: run `npm run build` (npm run bench does).');
   const server = await startServer({ ...DEFAULTS, port: 0, dataDir: data, apiTokens: [TOKEN], accessKeys: [{ id: 'AKIAHIDSMONUIBENCH01', secret: 'ui-bench-secret-0123456789' }], retentionDays: 0 }, { logger: pino({ level: 'silent' }), ui });
-  const count = await api(server, { query: '', size: 0 });
-  let source = `copy of ${cached}`;
-  if (count.total !== ALERTS) {
-    log(`ui bench: writing ${ALERTS.toLocaleString('en-US')} simulated alerts (no cached index)`);
-    let pending: Promise<unknown> | undefined;
-    for (const batch of simulatedDocuments(ALERTS)) {
-      const written = server.index.write(batch).then(tookAll);
-      if (pending) await pending;
-      pending = written;
-    }
-    await pending;
-    source = 'written now';
-  }
   if (!(server.index instanceof DuckDbStore)) throw new Error('The ui bench expects the embedded store.');
   const waitStarted = performance.now();
-  log(`ui bench: waiting for the text index to catch up (side file ${sideFileCopied ? 'copied' : 'missing: rebuilt from DuckDB'})...`);
   const ready = await server.index.textIndexCaughtUp();
   const textIndex = { sideFileCopied, waitedMs: performance.now() - waitStarted, ready };
   if (!ready) throw new Error('The text index did not catch up (it failed): free-text figures would be a scan\'s.');
-  return { server, source, textIndex };
+  return { server, source: cached.source, textIndex };
 }
 
 async function api(server: RunningServer, body: Record<string, unknown>): Promise<any> {
@@ -216,8 +189,3 @@ export async function runUiBench(log: (line: string) => void): Promise<SuiteResu
 }
 
 const loadAverage = (): string => loadavg()[0]!.toFixed(2);
-
-/** A bench counts only batches the store took: a retryable answer ends it with the store's error. */
-function tookAll(result: WriteResult): void {
-  if (result.kind !== 'ok') throw result.error;
-}
