@@ -64,10 +64,28 @@ export function histogramGrouping(intervalMs: number, timeZone: string | undefin
   };
 }
 
-/** The zone's offsets over the range (or around now), looked up without Intl. */
+/** Tables made lately, by zone and whole UTC days: a dashboard asks for the same zone and days on every refresh. */
+const TABLES = new Map<string, ReturnType<typeof offsetTable>>();
+const TABLES_KEPT = 32;
+const DAY_MS = 86_400_000;
+
+/**
+ * The zone's offsets over the range (or around now), looked up without Intl. Made for the whole
+ * UTC days around the range (a table answers outside its range too, only slower), and kept: making
+ * one asks Intl every 6 hours of the range, about a millisecond for a month.
+ */
 function zoneTable(zone: string, range: TimeRange | undefined): ReturnType<typeof offsetTable> {
   const now = Date.now();
-  return offsetTable(zone, range?.fromMs ?? now, range?.toMs ?? now);
+  const fromDay = Math.floor((range?.fromMs ?? now) / DAY_MS);
+  const toDay = Math.floor((range?.toMs ?? now) / DAY_MS) + 1;
+  const key = `${fromDay}/${toDay}/${zone}`;
+  let table = TABLES.get(key);
+  if (table === undefined) {
+    table = offsetTable(zone, fromDay * DAY_MS, toDay * DAY_MS);
+    if (TABLES.size >= TABLES_KEPT) TABLES.delete(TABLES.keys().next().value as string);
+    TABLES.set(key, table);
+  }
+  return table;
 }
 
 /**
