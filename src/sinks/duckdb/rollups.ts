@@ -22,6 +22,8 @@ export const ROLLUP_TABLE = 'hs_rollup';
 export const DAY_TABLE = 'hs_rollup_day';
 export const DAY_MS = 86_400_000;
 const STATE_TABLE = 'hs_rollup_state';
+/** Scratch table (per connection, TEMP) of one write's counts per quarter hour, before they go to both levels. */
+const DELTA_TABLE = 'hs_rollup_delta';
 /** Bump when the dimensions or their values change: a store opened with another version rebuilds its rollup from the rows. */
 export const ROLLUP_VERSION = 3;
 
@@ -75,6 +77,7 @@ export function rollupStatements(): string[] {
   return [
     ...LEVELS.map((l) => `CREATE TABLE IF NOT EXISTS ${l.table} (${l.key} BIGINT NOT NULL, dim UTINYINT NOT NULL, v VARCHAR NOT NULL, n BIGINT NOT NULL, PRIMARY KEY (${l.key}, dim, v))`),
     `CREATE TABLE IF NOT EXISTS ${STATE_TABLE} (version INTEGER NOT NULL)`,
+    `CREATE TEMP TABLE IF NOT EXISTS ${DELTA_TABLE} (slot BIGINT NOT NULL, dim UTINYINT NOT NULL, v VARCHAR NOT NULL, n BIGINT NOT NULL)`,
   ];
 }
 
@@ -84,24 +87,46 @@ const LEVELS = [
   { table: DAY_TABLE, key: 'day', ms: DAY_MS },
 ] as const;
 
-/**
- * Statements that add (`sign` 1) or take away (-1) the counts of `rows`, a SELECT of rows shaped
- * as the table's (at least ts and the dimensions' columns), at each level. Takings-away leave zero
- * counts: run DROP_EMPTY_STATEMENTS after them.
- */
-export function rollupDeltaStatements(rows: string, sign: 1 | -1): string[] {
-  const dims = [TOTAL_DIM, ...ROLLUP_DIMENSIONS.map((d) => d.dim)];
-  const values = ["''", ...ROLLUP_DIMENSIONS.map((d) => `CAST(${VALUE_SQL.get(d.dim) as string} AS VARCHAR)`)];
-  return LEVELS.map(
-    (l) =>
-      // The start of the slot or day a time is in, rounded down (`//` rounds toward zero: times before 1970 would go to the next one).
-      `INSERT INTO ${l.table} SELECT ts - ((ts % ${l.ms}) + ${l.ms}) % ${l.ms} AS ${l.key}, dim, v, ${sign} * count(*) AS n ` +
-      `FROM (SELECT ts, unnest([${dims.join(', ')}]) AS dim, unnest([${values.join(', ')}]) AS v FROM (${rows}) r) WHERE v IS NOT NULL GROUP BY ALL ` +
-      `ON CONFLICT (${l.key}, dim, v) DO UPDATE SET n = n + excluded.n RETURNING ${l.key}, dim, v, n`,
-  );
+/** A change to the rollup: run `count` (with the parameters of `rows`), then each of `levels` (none), then `clear`. */
+export interface RollupDelta {
+  /** Counts the rows once, per quarter hour, dimension and value, into the scratch table: the one pass over the rows. */
+  count: string;
+  /** One statement per level, in DELTA_LEVELS order: adds the counts to it, RETURNING (key, dim, v, n) as they now stand. */
+  levels: readonly string[];
+  /** Empties the scratch table for the next change (a rolled-back transaction leaves it empty too). */
+  clear: string;
 }
 
-/** Which level each of rollupDeltaStatements' statements writes (their RETURNING rows are (key, dim, v, n) of that level). */
+/**
+ * The statements that add (`sign` 1) or take away (-1) the counts of `rows`, a SELECT of rows shaped
+ * as the table's (at least ts and the dimensions' columns), at each level. The rows are read and
+ * grouped once, into quarter hours; the days are summed from those (a day is whole quarter hours),
+ * not from the rows again. Takings-away leave zero counts: run DROP_EMPTY_STATEMENTS after them.
+ */
+export function rollupDelta(rows: string, sign: 1 | -1): RollupDelta {
+  const dims = [TOTAL_DIM, ...ROLLUP_DIMENSIONS.map((d) => d.dim)];
+  const values = ["''", ...ROLLUP_DIMENSIONS.map((d) => `CAST(${VALUE_SQL.get(d.dim) as string} AS VARCHAR)`)];
+  const [slot, day] = LEVELS;
+  // The start of the slot or day a time is in, rounded down (`//` rounds toward zero: times before 1970 would go to the next one).
+  const start = (ts: string, ms: number): string => `${ts} - ((${ts} % ${ms}) + ${ms}) % ${ms}`;
+  const upsert = (l: (typeof LEVELS)[number], select: string): string =>
+    `INSERT INTO ${l.table} ${select} ON CONFLICT (${l.key}, dim, v) DO UPDATE SET n = n + excluded.n RETURNING ${l.key}, dim, v, n`;
+  return {
+    count:
+      `INSERT INTO ${DELTA_TABLE} SELECT ${start('ts', slot.ms)} AS slot, dim, v, ${sign} * count(*) AS n ` +
+      `FROM (SELECT ts, unnest([${dims.join(', ')}]) AS dim, unnest([${values.join(', ')}]) AS v FROM (${rows}) r) WHERE v IS NOT NULL GROUP BY ALL`,
+    levels: [
+      upsert(slot, `SELECT slot, dim, v, n FROM ${DELTA_TABLE}`),
+      upsert(day, `SELECT ${start('slot', day.ms)} AS day, dim, v, sum(n) AS n FROM ${DELTA_TABLE} GROUP BY ALL`),
+    ],
+    clear: `DELETE FROM ${DELTA_TABLE}`,
+  };
+}
+
+/** All of a delta's statements in order, for a caller that wants none of their rows and passes no parameters. */
+export const deltaStatements = (delta: RollupDelta): string[] => [delta.count, ...delta.levels, delta.clear];
+
+/** Which level each of a RollupDelta's `levels` writes (their RETURNING rows are (key, dim, v, n) of that level). */
 export const DELTA_LEVELS: readonly RollupLevel[] = ['slot', 'day'];
 export type RollupLevel = 'slot' | 'day';
 
@@ -130,7 +155,7 @@ export const DROP_EMPTY_STATEMENTS = LEVELS.map((l) => `DELETE FROM ${l.table} W
 
 /** Statements (one transaction) that make the rollup the counts of every row, marked current. */
 export function rebuildRollupStatements(): string[] {
-  return [...LEVELS.map((l) => `DELETE FROM ${l.table}`), ...rollupDeltaStatements(`SELECT * FROM ${TABLE}`, 1), `DELETE FROM ${STATE_TABLE}`, `INSERT INTO ${STATE_TABLE} VALUES (${ROLLUP_VERSION})`];
+  return [...LEVELS.map((l) => `DELETE FROM ${l.table}`), ...deltaStatements(rollupDelta(`SELECT * FROM ${TABLE}`, 1)), `DELETE FROM ${STATE_TABLE}`, `INSERT INTO ${STATE_TABLE} VALUES (${ROLLUP_VERSION})`];
 }
 
 export const ROLLUP_VERSION_SQL = `SELECT max(version) FROM ${STATE_TABLE}`;

@@ -268,14 +268,14 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
           if (pass === 1) {
             duplicates = new Set((await this.writer.runAndReadAll(duplicatesInStagingSql('$1', '$2'), range)).getRows().map((r) => Number(r[0])));
             // The rollup counts only the rows this write adds: a re-delivered alert is counted once.
-            for (const statement of rollups.rollupDeltaStatements(newStagedRowsSql('$1', '$2'), 1)) counted.push((await this.writer.runAndReadAll(statement, range)).getRows());
+            counted = await this.changeRollup(rollups.rollupDelta(newStagedRowsSql('$1', '$2'), 1), range);
           }
           const inserted = await this.writer.run(insertFromStagingSql('$1', '$2'), range);
           if (pass === 0 && inserted.rowsChanged < rows.length) {
             await this.writer.run('ROLLBACK');
             continue;
           }
-          if (pass === 0) for (const statement of rollups.rollupDeltaStatements(stagedRowsSql('TRUE'), 1)) counted.push((await this.writer.runAndReadAll(statement)).getRows());
+          if (pass === 0) counted = await this.changeRollup(rollups.rollupDelta(stagedRowsSql('TRUE'), 1), []);
           break;
         }
         for (const [path, type] of newFields) await this.writer.run(`INSERT OR IGNORE INTO ${FIELDS_TABLE} VALUES ($1, $2)`, [path, type]);
@@ -526,6 +526,15 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
       }
       return ok({ total, hits, aggregations, tookMs: Math.round(performance.now() - started) });
     }
+  }
+
+  /** Applies a change to the rollup (in the caller's transaction); gives each level's RETURNING rows, in DELTA_LEVELS order, for the copy in memory. */
+  private async changeRollup(delta: rollups.RollupDelta, params: DuckDBValue[]): Promise<Array<readonly unknown[][]>> {
+    await this.writer.run(delta.count, params);
+    const counted: Array<readonly unknown[][]> = [];
+    for (const statement of delta.levels) counted.push((await this.writer.runAndReadAll(statement)).getRows());
+    await this.writer.run(delta.clear);
+    return counted;
   }
 
   /** The copy in memory takes a committed transaction's rollup counts (rollupDeltaStatements' RETURNING rows, level by level). */
@@ -877,8 +886,7 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
   private async deleteRows(where: string, values: DuckDBValue[]): Promise<number> {
     await this.writer.run('BEGIN TRANSACTION');
     try {
-      const counted: Array<readonly unknown[][]> = [];
-      for (const statement of rollups.rollupDeltaStatements(`SELECT * FROM ${TABLE} WHERE ${where}`, -1)) counted.push((await this.writer.runAndReadAll(statement, values)).getRows());
+      const counted = await this.changeRollup(rollups.rollupDelta(`SELECT * FROM ${TABLE} WHERE ${where}`, -1), values);
       for (const statement of rollups.DROP_EMPTY_STATEMENTS) await this.writer.run(statement);
       const deleted = await this.writer.run(`DELETE FROM ${TABLE} WHERE ${where}`, values);
       await this.writer.run('COMMIT');
