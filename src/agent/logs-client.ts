@@ -100,8 +100,8 @@ const SKEW_TOLERANCE_MS = 4 * 60_000;
 const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
 export interface LogsClient {
-  /** One call; resolves with the parsed answer, rejects with LogsServiceError, a network error or TimeoutError. `body` may be pre-serialized JSON. */
-  call<T = Record<string, unknown>>(operation: LogsOperation, body: object | string, signal?: AbortSignal): Promise<T>;
+  /** One call; resolves with the parsed answer, rejects with LogsServiceError, a network error or TimeoutError. `body` may be pre-serialized JSON (text or UTF-8 bytes). */
+  call<T = Record<string, unknown>>(operation: LogsOperation, body: object | string | Buffer, signal?: AbortSignal): Promise<T>;
   /** Closes the kept-alive sockets. */
   destroy(): void;
 }
@@ -141,9 +141,9 @@ export function createLogsClient(options: LogsClientOptions): LogsClient {
   /** Server time minus ours, learnt from a refused signature's Date header (as the SDK does). */
   let skewMs = 0;
 
-  async function call<T>(operation: LogsOperation, body: object | string, signal?: AbortSignal): Promise<T> {
+  async function call<T>(operation: LogsOperation, body: object | string | Buffer, signal?: AbortSignal): Promise<T> {
     // Encoded once: the signature's hash, the length and the socket all take these bytes.
-    const payload = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body), 'utf8');
+    const payload = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body), 'utf8');
     const headers = signRequest(
       { path: basePath, headers: { host: url.host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `Logs_20140328.${operation}`, 'content-length': String(payload.length) }, body: payload },
       await credentials(),

@@ -251,7 +251,8 @@ describe('putLogEventsBody: the request from the spool\'s JSON text of each mess
       { timestamp: 1_700_000_000_001, message: '[hidsmon: part 1/2] {"a":1}' },
     ];
     const plain = events.map(({ timestamp, message }) => ({ timestamp, message }));
-    expect(putLogEventsBody('g/1', 's"2', events)).toBe(JSON.stringify({ logGroupName: 'g/1', logStreamName: 's"2', logEvents: plain }));
-    expect(JSON.parse(putLogEventsBody('g', 's', events, '42'))).toEqual({ logGroupName: 'g', logStreamName: 's', logEvents: plain, sequenceToken: '42' });
+    // The very bytes of the request object's JSON, no more (the body is written into a buffer of its exact size).
+    expect(putLogEventsBody('g/1', 's"2', events).equals(Buffer.from(JSON.stringify({ logGroupName: 'g/1', logStreamName: 's"2', logEvents: plain }), 'utf8'))).toBe(true);
+    expect(JSON.parse(putLogEventsBody('g', 's', events, '42').toString('utf8'))).toEqual({ logGroupName: 'g', logStreamName: 's', logEvents: plain, sequenceToken: '42' });
   });
 });

@@ -61,6 +61,8 @@ export interface SpooledRecord extends AgentRecord {
 const SEGMENT_NAME = /^(\d{12})\.seg$/;
 const DEFAULT_SEGMENT_BYTES = 1_048_576;
 const DEFAULT_CACHE_BYTES = 16 * 1_048_576;
+/** A segment line's start, up to its message's JSON: `{"t":<number>,"m":` (ASCII). */
+const lineFrame = (timestampMs: number): string => `{"t":${JSON.stringify(timestampMs)},"m":`;
 
 export class Spool {
   private readonly segments: SpoolSegment[] = [];
@@ -129,16 +131,25 @@ export class Spool {
   private async appendNow(records: readonly AgentRecord[], wait: boolean): Promise<boolean> {
     if (records.length === 0) return true;
     if (this.closed) throw new SpoolClosedError();
-    let text = '';
     // Each message is escaped once: the segment's line and, from the cache, the PutLogEvents request take this text.
     const spooled: SpooledRecord[] = new Array(records.length);
+    let size = 0;
     for (let i = 0; i < records.length; i++) {
       const r = records[i]!;
       const messageJson = JSON.stringify(r.message);
-      text += `{"t":${JSON.stringify(r.timestampMs)},"m":${messageJson}}\n`;
       spooled[i] = { timestampMs: r.timestampMs, message: r.message, messageJson };
+      size += lineFrame(r.timestampMs).length + Buffer.byteLength(messageJson, 'utf8') + 2;
     }
-    const data = Buffer.from(text, 'utf8');
+    // The lines are written piece by piece into bytes of their exact size: built as strings first,
+    // they were all alive at once while the batch was encoded, so young collections in between
+    // moved them to V8's old generation, which grew between collections.
+    const data = Buffer.allocUnsafe(size);
+    let at = 0;
+    for (const r of spooled) {
+      at += data.write(lineFrame(r.timestampMs), at, 'latin1');
+      at += data.write(r.messageJson, at, 'utf8');
+      at += data.write('}\n', at, 'latin1');
+    }
     while (this.bytes > 0 && this.bytes + data.length > this.options.maxBytes) {
       if (!wait) return false;
       // Seal what is open, so that the sender can take it (sealing waits on this chain otherwise).
