@@ -2,6 +2,8 @@
  * @module The agent's own entry, `hidsmon-agent`: what the self-contained bundle runs (scripts/build-agent.mjs).
  * Only the agent command, so that the bundle holds none of the server (DuckDB, the UI).
  */
+// First: flags that must hold before the agent's code runs.
+import './v8-flags.js';
 import { agentCommand } from '../cli/commands/agent.js';
 import { CliError } from '../cli/cli-error.js';
 import { processContext } from '../cli/process-context.js';
