@@ -24,29 +24,9 @@ const builtinsByRequire = {
     b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
   },
 };
-/**
- * pino's transports (thread-stream: a worker thread) and the argument checks of sonic-boom and
- * thread-stream (node:assert) are never used by the agent (it logs synchronously to stderr), yet
- * loading node:worker_threads and node:assert for them cost ~2.7 MB of the agent's RSS
- * (bench/agent.bench.ts). For those three packages only, the two built-ins are small stand-ins:
- * the main thread (what pino asks), and an assert that throws like the real one.
- */
-const LOGGER_PACKAGES = /[\\/]node_modules[\\/](pino|sonic-boom|thread-stream)[\\/]/;
-const STAND_INS = {
-  worker_threads:
-    "module.exports = { isMainThread: true, Worker: class Worker { constructor() { throw new Error('pino transports (worker threads) are not available in the hidsmon agent bundle'); } } };",
-  assert: "module.exports = function assert(value, message) { if (!value) throw new Error(message === undefined ? 'assertion failed' : String(message)); };",
-};
-const loggerStandIns = {
-  name: 'logger-stand-ins',
-  setup(b) {
-    b.onResolve({ filter: /^(node:)?(worker_threads|assert)$/ }, (args) => (LOGGER_PACKAGES.test(args.importer) ? { path: args.path.replace(/^node:/, ''), namespace: 'stand-in' } : undefined));
-    b.onLoad({ filter: /.*/, namespace: 'stand-in' }, (args) => ({ contents: STAND_INS[args.path], loader: 'js' }));
-  },
-};
 const started = Date.now();
 await build({
-  plugins: [loggerStandIns, builtinsByRequire],
+  plugins: [builtinsByRequire],
   entryPoints: [`${root}src/apps/agent/main.ts`],
   outfile,
   bundle: true,
