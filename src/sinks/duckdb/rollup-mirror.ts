@@ -28,9 +28,13 @@ export interface EdgeRow {
   n: number;
 }
 
+/** An edge row from rollups.edgeRowsSql's columns: ts, then each of ROLLUP_DIMENSIONS' values in their order, then the count. */
 export function edgeRowOf(row: readonly unknown[]): EdgeRow {
   const values: Array<string | null> = [''];
-  for (const d of ROLLUP_DIMENSIONS) values[d.dim] = row[d.dim] === null || row[d.dim] === undefined ? null : String(row[d.dim]);
+  ROLLUP_DIMENSIONS.forEach((d, i) => {
+    const v = row[i + 1];
+    values[d.dim] = v === null || v === undefined ? null : String(v);
+  });
   return { ts: Number(row[0]), values, n: Number(row[ROLLUP_DIMENSIONS.length + 1]) };
 }
 
@@ -53,7 +57,7 @@ export class RollupMirror {
     return !this.dropped.has(dim);
   }
 
-  /** Dimensions left out from the start (the loader's choice, by their sizes in the tables). */
+  /** Leaves a dimension to the tables from now on: the loader's choice (by sizes), or the bound's. */
   drop(dim: number): void {
     this.dropped.add(dim);
     for (const level of Object.values(this.levels)) level.delete(dim);
