@@ -50,7 +50,7 @@ import { ReadPool, ReadTimeoutError, type Deadline } from './read-pool.js';
 import { createDuckDbTextSql } from './text-sql.js';
 import { hitOrder } from './sort-sql.js';
 import { TextIndexKeeper, textIndexRow } from './text-index-sync.js';
-import type { TextIndex } from './text-index.js';
+import { matchingRows, type TextIndex } from './text-index.js';
 import { textIndexPrefilter, textIndexQuery, type TextIndexQuery } from './text-index-query.js';
 import { streamedScan } from './scan.js';
 import { sortFieldProblem } from '../../query/sort.js';
@@ -428,6 +428,46 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
   }
 
   /**
+   * The times of a page the index answers, in two sets: `decided`, times at which every row
+   * matches (the index's exact matches there are all of DuckDB's rows there), read without the
+   * predicate; `undecided`, times whose rows the predicate must decide (rows the index leaves to
+   * check, and exact matches at times shared with other rows). The decided times are taken in
+   * order until they hold `size` rows; then only undecided times up to the last of them matter.
+   */
+  private async pageTimes(connection: ReadConnection, index: TextIndex, exact: string | undefined, verifyTimes: readonly number[], order: 'asc' | 'desc', size: number, range: SearchRequest['timeRange']): Promise<{ decided: number[]; undecided: number[] }> {
+    const limit = 2 * size; // beyond the page, so that the page's last time is seldom the list's last
+    const times = exact === undefined ? [] : index.times(exact, order, limit, range);
+    const matches = new Map<number, number>();
+    for (const t of times) matches.set(t, (matches.get(t) ?? 0) + 1);
+    const rowsAt = new Map<number, number>();
+    if (matches.size > 0) {
+      const params = new SqlParams();
+      const rows = await this.query(connection, `SELECT ts, count(*) FROM ${TABLE} WHERE TRUE${timesInSql([...matches.keys()], params)} GROUP BY ts`, params);
+      for (const [ts, n] of rows.getRows()) rowsAt.set(Number(ts), Number(n));
+    }
+    const last = times[times.length - 1];
+    const decided: number[] = [];
+    let taken = 0;
+    let boundary: number | undefined;
+    for (const [t, n] of matches) {
+      // The list may stop inside its last time: there the index counts its matches.
+      const indexed = t === last && times.length >= limit ? index.count(exact as string, { fromMs: t, toMs: t }) : n;
+      if (rowsAt.get(t) === indexed) decided.push(t);
+      taken += indexed; // the index's exact matches there are matches, whatever else is there
+      if (taken >= size) {
+        boundary = t;
+        break;
+      }
+    }
+    const done = new Set(decided);
+    const within = (t: number): boolean => boundary === undefined || (order === 'desc' ? t >= boundary : t <= boundary);
+    const seen = [...matches.keys()];
+    const upTo = boundary === undefined ? seen : seen.slice(0, seen.indexOf(boundary) + 1);
+    const undecided = [...new Set([...upTo, ...verifyTimes])].filter((t) => !done.has(t) && within(t));
+    return { decided, undecided };
+  }
+
+  /**
    * The exact total of a search the index answers: its exact matches, plus the rows at the times
    * of those it cannot decide that DuckDB finds matching, less the exact matches at those times
    * (counted there already).
@@ -439,11 +479,11 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     if (times.length === 0) return ok(exact === null ? 0 : this.textCount(request, index, exact));
     this.textIndexVerified++;
     const known = exact === null ? { n: 0, shared: 0 } : index.countSharing(exact, times, request.timeRange);
+    // The rows at those times, decided as the page's are (matchingRows), not by DuckDB's predicate.
     const params = new SqlParams();
-    const where = this.where(request, params);
-    if (!where.ok) return where;
-    const checked = await this.query(connection, `SELECT count(*) FROM ${TABLE} WHERE ${where.value}${timesInSql(times, params)}`, params);
-    return ok(known.n - known.shared + Number(checked.getRows()[0]?.[0] ?? 0));
+    const rows = await this.query(connection, `SELECT full_log, message, comment FROM ${TABLE} WHERE TRUE${timesInSql(times, params)}`, params);
+    const checked = matchingRows(plan.query.whole, rows.getRows() as Array<[string | null, string | null, string | null]>).size;
+    return ok(known.n - known.shared + checked);
   }
 
   private async searchOn(connection: ReadConnection, request: SearchRequest, size: number, whereSql: string, params: SqlParams, text?: TextIndexPlan): Promise<Result<SearchResponse, QueryError>> {
@@ -485,17 +525,33 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
         const limit = pageParams.add(size);
         const columns = ((request.sourceFields && projectedColumns(request.sourceFields)) ?? COLUMN_NAMES).join(', ');
         let page: string;
+        // The page's rows from the statement's (the text index's page decides some rows itself).
+        let pick = (rows: DuckDBValue[][]): DuckDBValue[][] => rows;
         if (order.value === undefined) {
           // By time: the page's time bound first, from the time column alone; the rows then come
           // from the row groups within it (zone maps), not from a sort of every matching row's columns.
           const dir = request.sort?.order === 'asc' ? 'ASC' : 'DESC';
           if (index && !request.searchAfter) {
-            // The index's first `size` matches in time order give the page's times; the rows of
-            // those times that match (ties at the edge included) are the page, in the usual order.
-            // The times of rows it could not decide join them: the page's predicate decides.
-            const times = [...new Set([...(textMatch === undefined ? [] : index.times(textMatch, dir === 'ASC' ? 'asc' : 'desc', size, request.timeRange)), ...(text?.verifyTimes ?? [])])];
-            const window = timesInSql(times, pageParams);
-            page = `SELECT ${columns} FROM ${TABLE} WHERE ${pageWhere.value}${window} ORDER BY ${order.orderBy} LIMIT ${limit}`;
+            // The index's first matches in time order give the page's times; the rows of those
+            // times that match (ties at the edge included) are the page, in the usual order. At
+            // times where every row matches (pageTimes' decided) the rows are taken as they are; the
+            // others' rows are decided by matchingRows (the index's own analyzer and semantics:
+            // DuckDB's predicate would compile its regular expressions, ~150 ms a search).
+            const { decided, undecided } = await this.pageTimes(connection, index, textMatch, text?.verifyTimes ?? [], dir === 'ASC' ? 'asc' : 'desc', size, request.timeRange);
+            const times = [...decided, ...undecided];
+            if (undecided.length === 0 || text?.query.kind !== 'match') page = `SELECT ${columns} FROM ${TABLE} WHERE TRUE${timesInSql(times, pageParams)} ORDER BY ${order.orderBy} LIMIT ${limit}`;
+            else {
+              page = `SELECT ${columns}, ${TABLE}.full_log, ${TABLE}.message, ${TABLE}.comment FROM ${TABLE} WHERE TRUE${timesInSql(times, pageParams)} ORDER BY ${order.orderBy}`;
+              const whole = text.query.whole;
+              const open = new Set(undecided);
+              pick = (rows) => {
+                const t = COLUMN_NAMES.length;
+                const checked = rows.map((row, i) => [i, row] as const).filter(([, row]) => open.has(Number(row[COL.ts])));
+                const matched = matchingRows(whole, checked.map(([, row]) => [row[t] as string | null, row[t + 1] as string | null, row[t + 2] as string | null]));
+                const rejected = new Set(checked.filter((_, j) => !matched.has(j)).map(([i]) => i));
+                return rows.filter((_, i) => !rejected.has(i)).slice(0, size);
+              };
+            }
           } else {
             const bound = await query(`SELECT ts FROM ${TABLE} WHERE ${pageWhere.value}${after} ORDER BY ts ${dir} LIMIT 1 OFFSET ${pageParams.add(size - 1)}`, pageParams);
             const edge = bound.getRows()[0]?.[0];
@@ -509,7 +565,7 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
             `(SELECT rowid FROM ${TABLE} WHERE ${pageWhere.value}${after} ORDER BY ${order.orderBy} LIMIT ${limit}) ORDER BY ${order.orderBy}`;
         }
         const rows = await query(page, pageParams);
-        for (const row of rows.getRows()) {
+        for (const row of pick(rows.getRows())) {
           const doc = documentFromRow(row);
           hits.push({ ...doc, sort: order.key(row[COLUMN_NAMES.length], Number(row[COL.ts]), doc.document['@id']) });
         }

@@ -18,10 +18,11 @@ import { encodeToken, textIndexColumn, type TextIndexColumn } from './text-index
  * rows lie within those matching `upper`, and `verify` (`upper` without `exact`, when they differ)
  * holds the rows the index cannot decide, which the store checks against DuckDB: a phrase in
  * `@message`, kept as a delta without positions (text-index.ts), and rarely a prefix. `exact`
- * null: no row is known to match without a check.
+ * null: no row is known to match without a check. `whole` is the query over full_log, @message and
+ * rule.comment each with positions (text-index.ts's matchingRows), which decides a row exactly.
  */
 export type TextIndexQuery =
-  | { kind: 'match'; exact: string | null; verify: string | null; upper: string }
+  | { kind: 'match'; exact: string | null; verify: string | null; upper: string; whole: string }
   | { kind: 'all' }
   | { kind: 'none' }
   | { kind: 'unanswered' };
@@ -42,7 +43,9 @@ export function textIndexQuery(query: QueryNode, resolver: SqlFieldResolver, tex
   if (lower.kind === 'all' || upper.kind === 'all') return UNANSWERED;
   const exact = lower.kind === 'match' ? lower.expression : null;
   const verify = exact === null ? upper.expression : exact === upper.expression ? null : `(${upper.expression}) NOT (${exact})`;
-  return { kind: 'match', exact, verify, upper: upper.expression };
+  const whole = toFts(tree, 'whole');
+  if (whole.kind !== 'match') return UNANSWERED;
+  return { kind: 'match', exact, verify, upper: upper.expression, whole: whole.expression };
 }
 
 const OPEN = (i: number): string => `(/*fts${i}[*/ `;
@@ -103,8 +106,9 @@ export function markedTextSql(inner: TextSql, leaves: Leaf[]): TextSql {
   };
 }
 
-type Bound = 'lower' | 'upper';
-const flip = (bound: Bound): Bound => (bound === 'lower' ? 'upper' : 'lower');
+/** A bound of the rows over the delta, or `whole`: exact over the three fields with positions. */
+type Bound = 'lower' | 'upper' | 'whole';
+const flip = (bound: Bound): Bound => (bound === 'lower' ? 'upper' : bound === 'upper' ? 'lower' : 'whole');
 const OWN_COLUMNS = ['full_log', 'comment'] as const;
 
 /**
@@ -127,6 +131,7 @@ function inMessage(body: string, also: readonly string[]): string {
  * prefixes (inMessage).
  */
 function renderLeaf(columns: ReadonlySet<TextIndexColumn>, leaf: Leaf, bound: Bound): string | undefined {
+  if (bound === 'whole') return render([...columns].sort(), leaf.bodies.length === 1 ? (leaf.bodies[0] as string) : `(${leaf.bodies.join(' OR ')})`);
   const own = OWN_COLUMNS.filter((c) => columns.has(c));
   const ownPart = own.length === 0 ? [] : [render(own, leaf.bodies.length === 1 ? (leaf.bodies[0] as string) : `(${leaf.bodies.join(' OR ')})`)];
   let parts: string[];
@@ -134,8 +139,9 @@ function renderLeaf(columns: ReadonlySet<TextIndexColumn>, leaf: Leaf, bound: Bo
   // A term's or prefix's rows in @message include those in the fields ORed with it (`own`).
   else if (leaf.kind === 'term' || (leaf.kind === 'prefix' && bound === 'lower')) parts = leaf.bodies.map((body) => inMessage(body, own));
   else if (leaf.kind === 'prefix') parts = leaf.bodies.map((body) => `({full_log comment} : ${body}) OR (extra : ${body})`);
-  // Every token of the phrase in @message: a necessary condition, the rows then checked.
-  else if (bound === 'upper') parts = [...ownPart, (leaf.terms as readonly string[]).map((t) => `(${inMessage(t, [])})`).join(' AND ')];
+  // Every token of the phrase in the row (each token of @message is in one of the columns): a
+  // necessary condition, cheaper to walk than inMessage's, the rows then checked.
+  else if (bound === 'upper') parts = [...ownPart, (leaf.terms as readonly string[]).join(' AND ')];
   else parts = ownPart;
   return parts.length === 0 ? undefined : parts.length === 1 ? parts[0] : parts.map((p) => `(${p})`).join(' OR ');
 }

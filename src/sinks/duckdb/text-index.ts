@@ -101,6 +101,30 @@ export const timeOfRowid = (rowid: bigint): number => Number(rowid >> SEQ_BITS);
 /** The widest time range a rowid holds (ms), for queries with no time range. */
 const ALL_TIME = { fromMs: -(2 ** 42), toMs: 2 ** 42 };
 
+/**
+ * Which of `rows` (full_log, @message, rule.comment) match an FTS5 expression over those three
+ * fields whole (text-index-query.ts's `whole`): the few rows the index cannot decide, put in a
+ * table of their own with every field's positions, so that they are decided by the same analyzer
+ * and the same expression semantics as the index (DuckDB's predicate compiles regular
+ * expressions of the Unicode word classes, ~150 ms a search). Returns the rows' positions.
+ */
+export function matchingRows(expression: string, rows: ReadonlyArray<readonly [fullLog: string | null, message: string | null, comment: string | null]>): Set<number> {
+  const matched = new Set<number>();
+  if (rows.length === 0) return matched;
+  const db = new DatabaseSync(':memory:');
+  try {
+    db.exec("CREATE VIRTUAL TABLE rows_at USING fts5(full_log, message, comment, tokenize='ascii', detail=full)");
+    const insert = db.prepare('INSERT INTO rows_at(rowid, full_log, message, comment) VALUES (?, ?, ?, ?)');
+    db.exec('BEGIN');
+    rows.forEach(([fullLog, message, comment], i) => insert.run(i, indexedText(fullLog), indexedText(message), indexedText(comment)));
+    db.exec('COMMIT');
+    for (const { rowid } of db.prepare('SELECT rowid FROM rows_at WHERE rows_at MATCH ?').all(expression) as Array<{ rowid: number }>) matched.add(Number(rowid));
+    return matched;
+  } finally {
+    db.close();
+  }
+}
+
 export class TextIndex {
   private readonly insert: StatementSync;
   private readonly addDay: StatementSync;
