@@ -593,7 +593,7 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     return counted;
   }
 
-  /** The copy in memory takes a committed transaction's rollup counts (rollupDeltaStatements' RETURNING rows, level by level). */
+  /** The copy in memory takes a committed transaction's rollup counts (a RollupDelta's RETURNING rows, level by level). */
   private mirrorCommitted(counted: ReadonlyArray<readonly unknown[][]>): void {
     const mirror = this.mirror;
     if (mirror) counted.forEach((rows, i) => mirror.set(rollups.DELTA_LEVELS[i] as rollups.RollupLevel, rows));
