@@ -175,7 +175,7 @@ async function forceMerge(url: string, prefix: string, log: (line: string) => vo
   for (const deadline = Date.now() + 3 * 3_600_000; Date.now() < deadline; ) {
     const state = await openSearchJson(`${url}/_tasks/${encodeURIComponent(task)}`);
     if (state.completed) {
-      if (state.error) throw new Error(`force merge failed: ${JSON.stringify(state.error)}`);
+      if (state.error || (state.response?._shards?.failed ?? 0) > 0) throw new Error(`force merge failed: ${JSON.stringify(state.error ?? state.response)}`);
       return;
     }
     await new Promise((r) => setTimeout(r, 2000));
