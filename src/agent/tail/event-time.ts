@@ -5,7 +5,6 @@ import { isValidTimeMs, parseIsoTime, timeOfAlertId } from '../../core/time.js';
 import { parseAlert } from '../../transforms/parse-alert.js';
 import { jsonAlertFlavor } from '../../transforms/parse-json-alert.js';
 import { normalizeAlert } from '../../transforms/normalize.js';
-import { scanAlertTimeFields, type AlertTimeFields } from './json-alert-scan.js';
 import type { InputFormat } from './record-reader.js';
 
 export function eventTimeOf(text: string, format: InputFormat, readTimeMs: number): number {
@@ -25,25 +24,9 @@ export function eventTimeOf(text: string, format: InputFormat, readTimeMs: numbe
  * sources normalize.ts's alertTime looks at, in its order (normalizing changes neither field when
  * it is a string). Anything else (a prefix, no such field, an invalid time) is undefined: the full
  * path decides. event-time.test.ts checks that both agree.
- *
- * The fields come from a scan of the text (json-alert-scan.ts) rather than JSON.parse: an object
- * per line only to read two strings was most of the agent's garbage at 1,000 alerts/s. Where the
- * scan is not sure, JSON.parse decides.
  */
 function jsonAlertTime(text: string, format: InputFormat): number | undefined {
   if (text.charCodeAt(0) !== 0x7b /* '{' */) return undefined;
-  const fields = scanAlertTimeFields(text) ?? parsedAlertTimeFields(text);
-  if (fields?.flavor === undefined || (format !== 'auto' && fields.flavor !== format)) return undefined;
-  if (fields.flavor === 'wazuh-json' && fields.timestamp !== undefined) {
-    const iso = parseIsoTime(fields.timestamp);
-    if (iso !== undefined) return isValidTimeMs(iso) ? Math.trunc(iso) : undefined;
-  }
-  const fromId = fields.id !== undefined && fields.id !== '' ? timeOfAlertId(fields.id) : undefined;
-  return fromId !== undefined && isValidTimeMs(fromId) ? Math.trunc(fromId) : undefined;
-}
-
-/** The same fields by JSON.parse and the shared flavor check: the reference the scan must equal. */
-export function parsedAlertTimeFields(text: string): AlertTimeFields | undefined {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -52,7 +35,13 @@ export function parsedAlertTimeFields(text: string): AlertTimeFields | undefined
   }
   if (!isPlainObject(value)) return undefined;
   const flavor = jsonAlertFlavor(value);
+  if (!flavor.ok || (format !== 'auto' && flavor.value !== format)) return undefined;
   const timestamp = ownValue(value, 'timestamp');
+  if (flavor.value === 'wazuh-json' && typeof timestamp === 'string') {
+    const iso = parseIsoTime(timestamp);
+    if (iso !== undefined) return isValidTimeMs(iso) ? Math.trunc(iso) : undefined;
+  }
   const id = ownValue(value, 'id');
-  return { flavor: flavor.ok ? flavor.value : undefined, id: typeof id === 'string' ? id : undefined, timestamp: typeof timestamp === 'string' ? timestamp : undefined };
+  const fromId = typeof id === 'string' && id !== '' ? timeOfAlertId(id) : undefined;
+  return fromId !== undefined && isValidTimeMs(fromId) ? Math.trunc(fromId) : undefined;
 }
