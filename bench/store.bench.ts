@@ -76,8 +76,7 @@ export async function build(count: number, log: (line: string) => void): Promise
     const ingest = JSON.parse(readFileSync(meta, 'utf8'));
     return { store: await DuckDbStore.open({ path, now: () => END_MS, limits: NO_TIMEOUT }), ingest: { ...ingest, cached: true } };
   }
-  rmSync(path, { force: true });
-  rmSync(`${path}.wal`, { force: true });
+  removeStoreFiles(path);
   const store = await DuckDbStore.open({ path, now: () => END_MS, limits: NO_TIMEOUT });
   const started = performance.now();
   let done = 0;
@@ -95,6 +94,14 @@ export async function build(count: number, log: (line: string) => void): Promise
   const ingest = { alerts: count, totalSeconds: (performance.now() - started) / 1000, measured: new Date().toISOString(), cached: false };
   writeFileSync(meta, JSON.stringify(ingest));
   return { store, ingest };
+}
+
+/**
+ * Removes a store's files, the text index's side file and its logs too: a side file left beside a
+ * new DuckDB file would be an index ahead of it (and 450 MB of disk at 300,000 alerts).
+ */
+function removeStoreFiles(path: string): void {
+  for (const suffix of ['', '.wal', '.text.sqlite', '.text.sqlite-wal', '.text.sqlite-shm']) rmSync(`${path}${suffix}`, { force: true });
 }
 
 /** The bench measures how long searches take, so none is cut off at the server's search timeout. */
@@ -128,8 +135,7 @@ async function timeSearch(store: DuckDbStore, req: SearchRequest, runs = 7): Pro
 async function storeOnlyRate(count: number): Promise<number> {
   const docs = [...simulatedDocuments(count)];
   const path = join(CACHE, 'store-only.duckdb');
-  rmSync(path, { force: true });
-  rmSync(`${path}.wal`, { force: true });
+  removeStoreFiles(path);
   const store = await DuckDbStore.open({ path });
   const started = performance.now();
   let pending: Promise<unknown> | undefined;
@@ -142,7 +148,7 @@ async function storeOnlyRate(count: number): Promise<number> {
   await store.checkpoint();
   const seconds = (performance.now() - started) / 1000;
   await store.close();
-  rmSync(path, { force: true });
+  removeStoreFiles(path);
   return count / seconds;
 }
 
