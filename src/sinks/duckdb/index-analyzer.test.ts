@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { tokenizeStandard } from '../../query/analysis/standard-tokenizer.js';
 import { anyText, piecesText, referenceTokens } from '../../testing/reference-tokenizer.js';
-import { encodeToken, indexTokens } from './index-analyzer.js';
+import { encodeToken, indexedTextsOf, indexTokens } from './index-analyzer.js';
+import { indexedTexts } from './text-index.js';
 
 /** The plain reading: the automaton's tokens one by one, each encoded character by character. */
 const reference = (text: string): string => referenceTokens(text).map(plainEncoding).join(' ');
@@ -51,5 +52,16 @@ describe('index analyzer', () => {
       expect(encodeToken(token).startsWith(encodeToken(head))).toBe(true);
       expect(encodeToken(token)).toBe(plainEncoding(token));
     }), { numRuns: 1000 });
+  });
+
+  it('indexedTextsOf gives text-index.ts\'s indexedTexts, on alerts whose @message repeats, escapes and adds to full_log and rule.comment', () => {
+    const maybe = (text: fc.Arbitrary<string>): fc.Arbitrary<string | null | undefined> => fc.oneof({ weight: 6, arbitrary: text }, fc.constant(null), fc.constant(undefined), fc.constant(''));
+    const alert = fc.tuple(fc.oneof(piecesText, anyText), fc.oneof(piecesText, anyText), piecesText).chain(([log, comment, more]) =>
+      fc.tuple(maybe(fc.constant(log)), maybe(fc.constantFrom(JSON.stringify({ full_log: log, comment, more }), `${comment} ${log}`, more, `${log.toUpperCase()}${more}`)), maybe(fc.constant(comment))),
+    );
+    fc.assert(fc.property(alert, ([log, message, comment]) => void expect(indexedTextsOf(log, message, comment)).toEqual(indexedTexts(log, message, comment))), { numRuns: 3000 });
+    const long = 'x'.repeat(5000);
+    expect(indexedTextsOf(long, `${long} y`, 'y z')).toEqual(indexedTexts(long, `${long} y`, 'y z'));
+    expect(indexedTextsOf('a b a', 'b c c d', 'd e')).toEqual(['a b a', 'd e', 'c', 'a e']);
   });
 });

@@ -65,32 +65,181 @@ function putAscii(out: Buffer, at: number, c: number): number {
   return at;
 }
 
-/** The encoded tokens of `text`, space-separated ('' for none). */
-export function indexTokens(text: string): string {
-  if (bytes.length < text.length * MAX_BYTES_PER_UNIT) bytes = Buffer.allocUnsafe(text.length * MAX_BYTES_PER_UNIT);
-  const out = bytes;
-  let at = 0;
+/** Token bounds in the byte buffer, in the order written; grown as needed. */
+class Tokens {
+  starts = new Int32Array(1024);
+  ends = new Int32Array(1024);
+  /** FNV-1a of each token's bytes, computed once as it is written. */
+  hashes = new Int32Array(1024);
+  count = 0;
+  push(start: number, end: number, hash: number): void {
+    if (this.count === this.starts.length) {
+      this.starts = grown(this.starts);
+      this.ends = grown(this.ends);
+      this.hashes = grown(this.hashes);
+    }
+    this.starts[this.count] = start;
+    this.ends[this.count] = end;
+    this.hashes[this.count++] = hash;
+  }
+}
+
+/**
+ * Writes the encoded tokens of `text` into `out` from `at`, one space between them (none before the
+ * first); with `tokens`, records each token's bytes there. Returns the next free offset.
+ */
+function writeTokens(text: string, out: Buffer, at: number, tokens: Tokens | undefined): number {
+  const first = at;
   const scanner = SCANNER.reset(text);
   while (scanner.next()) {
     const { start, end } = scanner;
-    if (at > 0) out[at++] = SPACE;
+    if (at > first) out[at++] = SPACE;
+    const tokenStart = at;
     if (scanner.ascii) {
       for (let k = start; k < end; k++) at = putAscii(out, at, text.charCodeAt(k));
-      continue;
-    }
-    // Not ASCII: lower-cased as a whole token (U+0130 and a final sigma are special), then each code point.
-    const lowered = lowerCase(text.slice(start, end));
-    for (let k = 0; k < lowered.length; k++) {
-      const cp = lowered.codePointAt(k) as number;
-      if (cp < 0x80) {
-        at = putAscii(out, at, cp);
-        continue;
+    } else {
+      // Not ASCII: lower-cased as a whole token (U+0130 and a final sigma are special), then each code point.
+      const lowered = lowerCase(text.slice(start, end));
+      for (let k = 0; k < lowered.length; k++) {
+        const cp = lowered.codePointAt(k) as number;
+        if (cp < 0x80) {
+          at = putAscii(out, at, cp);
+          continue;
+        }
+        if (cp > 0xffff) k++;
+        out[at++] = OTHER_MARK;
+        for (let shift = 20; shift >= 0; shift -= 4) out[at++] = HEX[(cp >> shift) & 15] as number;
       }
-      if (cp > 0xffff) k++;
-      out[at++] = OTHER_MARK;
-      for (let shift = 20; shift >= 0; shift -= 4) out[at++] = HEX[(cp >> shift) & 15] as number;
+    }
+    if (tokens !== undefined) {
+      let h = 0x811c9dc5;
+      for (let k = tokenStart; k < at; k++) h = Math.imul(h ^ (out[k] as number), 0x01000193);
+      tokens.push(tokenStart, at, h);
     }
   }
   scanner.reset('');
-  return at === 0 ? '' : out.toString('latin1', 0, at);
+  return at;
+}
+
+/** Room for the encodings of texts of `units` UTF-16 units in all, and as many bytes again for what is made of them. */
+function buffer(units: number): Buffer {
+  const need = 2 * units * MAX_BYTES_PER_UNIT + 16;
+  if (bytes.length < need) bytes = Buffer.allocUnsafe(need);
+  return bytes;
+}
+
+/** The encoded tokens of `text`, space-separated ('' for none). */
+export function indexTokens(text: string): string {
+  const out = buffer(text.length);
+  const end = writeTokens(text, out, 0, undefined);
+  return end === 0 ? '' : out.toString('latin1', 0, end);
+}
+
+function grown(a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+const OWN = new Tokens();
+const MESSAGE = new Tokens();
+
+/**
+ * A set of tokens (by their bytes in the buffer): open addressing over token numbers, so that a
+ * lookup hashes and compares bytes and makes no string.
+ */
+class TokenSet {
+  private slots = new Int32Array(1024);
+  private mask = 0;
+  private out: Buffer = bytes;
+  private tokens: Tokens = OWN;
+
+  /** Empties the set, sized for up to `n` members of `tokens` (bytes in `out`). */
+  reset(out: Buffer, tokens: Tokens, n: number): void {
+    let size = 16;
+    while (size < 2 * n) size *= 2;
+    if (this.slots.length < size) this.slots = new Int32Array(size);
+    else this.slots.fill(0, 0, size);
+    this.mask = size - 1;
+    this.out = out;
+    this.tokens = tokens;
+  }
+
+  /** Whether the set holds token `t` of `of` (any Tokens over the same buffer). */
+  has(of: Tokens, t: number): boolean {
+    return this.slots[this.find(of.starts[t] as number, of.ends[t] as number, of.hashes[t] as number)] !== 0;
+  }
+
+  /** Adds token `t` of the set's tokens; false when an equal one was there already. */
+  add(t: number): boolean {
+    const tokens = this.tokens;
+    const slot = this.find(tokens.starts[t] as number, tokens.ends[t] as number, tokens.hashes[t] as number);
+    if (this.slots[slot] !== 0) return false;
+    this.slots[slot] = t + 1;
+    return true;
+  }
+
+  private find(start: number, end: number, hash: number): number {
+    const { out, tokens, slots, mask } = this;
+    let slot = hash & mask;
+    for (;;) {
+      const held = slots[slot] as number;
+      if (held === 0 || (tokens.hashes[held - 1] === hash && sameBytes(out, tokens.starts[held - 1] as number, tokens.ends[held - 1] as number, start, end))) return slot;
+      slot = (slot + 1) & mask;
+    }
+  }
+}
+
+function sameBytes(out: Buffer, a: number, aEnd: number, b: number, bEnd: number): boolean {
+  if (aEnd - a !== bEnd - b) return false;
+  for (let k = 0; k < aEnd - a; k++) if (out[a + k] !== out[b + k]) return false;
+  return true;
+}
+
+const OWN_SET = new TokenSet();
+const MESSAGE_SET = new TokenSet();
+
+const present = (text: string | null | undefined): text is string => text !== null && text !== undefined && text !== '';
+
+/**
+ * text-index.ts's `indexedTexts` in one pass over one buffer, exactly (tested): `full_log` and
+ * `rule.comment` as their encoded tokens (null for no text), then the distinct tokens of `@message`
+ * that neither has (in order of first appearance), then the distinct tokens of theirs that
+ * `@message` lacks (in order of first appearance, full_log's first); null for none. Tokens are
+ * compared as bytes in the buffer (the encoding is one-to-one), so that no token is made a string.
+ */
+export function indexedTextsOf(fullLog: string | null | undefined, message: string | null | undefined, comment: string | null | undefined): Array<string | null> {
+  const out = buffer((fullLog?.length ?? 0) + (message?.length ?? 0) + (comment?.length ?? 0));
+  OWN.count = 0;
+  MESSAGE.count = 0;
+  const logEnd = present(fullLog) ? writeTokens(fullLog, out, 0, OWN) : 0;
+  const ruleEnd = present(comment) ? writeTokens(comment, out, logEnd, OWN) : logEnd;
+  const messageEnd = present(message) ? writeTokens(message, out, ruleEnd, MESSAGE) : ruleEnd;
+  OWN_SET.reset(out, OWN, OWN.count);
+  /** The distinct own tokens, in order of first appearance. */
+  const distinct: number[] = [];
+  for (let t = 0; t < OWN.count; t++) if (OWN_SET.add(t)) distinct.push(t);
+  MESSAGE_SET.reset(out, MESSAGE, MESSAGE.count);
+  // Tokens are short: a loop copies them for less than Buffer#copy's call into C++.
+  let at = messageEnd;
+  const extraStart = at;
+  for (let t = 0; t < MESSAGE.count; t++) {
+    if (!MESSAGE_SET.add(t) || OWN_SET.has(MESSAGE, t)) continue;
+    if (at > extraStart) out[at++] = SPACE;
+    for (let k = MESSAGE.starts[t] as number; k < (MESSAGE.ends[t] as number); k++) out[at++] = out[k] as number;
+  }
+  const extraEnd = at;
+  const missingStart = at;
+  for (const t of distinct) {
+    if (MESSAGE_SET.has(OWN, t)) continue;
+    if (at > missingStart) out[at++] = SPACE;
+    for (let k = OWN.starts[t] as number; k < (OWN.ends[t] as number); k++) out[at++] = out[k] as number;
+  }
+  const text = (start: number, end: number): string => (end === start ? '' : out.toString('latin1', start, end));
+  return [
+    present(fullLog) ? text(0, logEnd) : null,
+    present(comment) ? text(logEnd, ruleEnd) : null,
+    extraEnd === extraStart ? null : text(extraStart, extraEnd),
+    at === missingStart ? null : text(missingStart, at),
+  ];
 }
