@@ -190,7 +190,7 @@ describe('the agent bundle (dist/agent/hidsmon-agent.mjs)', () => {
       copyFileSync(join(root, 'dist/agent/hidsmon-agent.mjs'), join(dir, 'hidsmon-agent.mjs'));
       const alerts = join(dir, 'alerts.json');
       writeFileSync(alerts, [1, 2, 3].map((n) => `${alertLine('sigterm', n)}\n`).join(''));
-      writeConfig(dir, env.server, env.key, alerts, 'heartbeat_interval_seconds: 0');
+      writeConfig(dir, env.server, env.key, alerts, 'heartbeat_interval_seconds: 0\ndrain_timeout_ms: 10000'); // the default deadline
       const child = spawn(process.execPath, ['hidsmon-agent.mjs', '--config', 'agent.yaml'], { cwd: dir, env: { PATH: dirname(process.execPath), HOME: dir }, stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
       child.stderr.on('data', (c) => (stderr += c));
@@ -199,18 +199,63 @@ describe('the agent bundle (dist/agent/hidsmon-agent.mjs)', () => {
       await expect.poll(() => (existsSync(statusFile) ? JSON.parse(readFileSync(statusFile, 'utf8')).sent.events : 0), { timeout: 20_000, interval: 100 }).toBe(3);
       appendFileSync(alerts, `${alertLine('sigterm', 4)}\n`);
       await expect.poll(() => JSON.parse(readFileSync(statusFile, 'utf8')).files[0]?.offset, { timeout: 20_000, interval: 100 }).toBe(readFileSync(alerts).length);
+      // Idle (everything shipped, nothing spooled): the stop has nothing to wait for. systemd waits
+      // for the exit on `systemctl stop`/restart; it took ~10 s (the drain deadline's timer held the process).
+      const signalledAt = Date.now();
       child.kill('SIGTERM');
       const [code] = await exited;
+      const exitMs = Date.now() - signalledAt;
       expect(code, stderr).toBe(0);
+      expect(exitMs, `exited ${exitMs} ms after SIGTERM`).toBeLessThan(3_000);
       expect(stderr).toContain('agent stopped: everything read was delivered');
       const final = JSON.parse(readFileSync(statusFile, 'utf8'));
       expect(final).toMatchObject({ state: 'stopped', sent: { events: 4 }, spool: { records: 0 } });
-      const checkpoint = readFileSync(join(dir, 'state', 'checkpoints.json'), 'utf8');
-      expect(checkpoint).toContain(`${readFileSync(alerts).length}`);
+      const checkpoint = JSON.parse(readFileSync(join(dir, 'state', 'checkpoints.json'), 'utf8')) as { files: { file: string; offset: number }[] };
+      expect(checkpoint.files).toEqual([expect.objectContaining({ file: alerts, offset: readFileSync(alerts).length })]);
 
       const again = await promisify(execFile)(process.execPath, ['hidsmon-agent.mjs', '--once', '--config', 'agent.yaml'], { cwd: dir, env: { PATH: dirname(process.execPath), HOME: dir }, timeout: 60_000 });
       expect(again.stderr).toContain('"sentEvents":0');
       expect(await search(env.server, env.token, 'rule.comment:"agent test sigterm"')).toBe(4);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('SIGTERM with the endpoint away: exits 0 within drain_timeout_ms saying the events stay spooled; the next start ships them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hidsmon-sigterm-away-'));
+    try {
+      copyFileSync(join(root, 'dist/agent/hidsmon-agent.mjs'), join(dir, 'hidsmon-agent.mjs'));
+      const alerts = join(dir, 'alerts.json');
+      writeFileSync(alerts, [1, 2, 3].map((n) => `${alertLine('sigaway', n)}\n`).join(''));
+      // A port nothing listens on: connection refused, retried with backoff, forever but for the stop.
+      const closed = await startServer({ ...DEFAULTS, port: 0, dataDir: mkdtempSync(join(tmp, 'data-')) }, { logger });
+      const away = closed.url;
+      await closed.stop();
+      const drainMs = 1500;
+      const config = writeConfig(dir, { url: away } as RunningServer, env.key, alerts, `drain_timeout_ms: ${drainMs}\nheartbeat_interval_seconds: 0`);
+      const child = spawn(process.execPath, ['hidsmon-agent.mjs', '--config', 'agent.yaml'], { cwd: dir, env: { PATH: dirname(process.execPath), HOME: dir }, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (c) => (stderr += c));
+      const exited = once(child, 'exit');
+      const statusFile = join(dir, 'state', 'status.json');
+      // Read, spooled, and the endpoint refused at least once: the agent is in its backoff.
+      await expect
+        .poll(() => (existsSync(statusFile) ? JSON.parse(readFileSync(statusFile, 'utf8')) : {}), { timeout: 20_000, interval: 100 })
+        .toMatchObject({ spool: { records: 3 }, lastError: { code: expect.any(String) }, files: [{ offset: readFileSync(alerts).length }] });
+      const signalledAt = Date.now();
+      child.kill('SIGTERM');
+      const [code] = await exited;
+      const exitMs = Date.now() - signalledAt;
+      expect(code, stderr).toBe(0);
+      // The drain deadline, plus a generous allowance for a loaded machine; not the retry policy's 30 s backoff.
+      expect(exitMs, `exited ${exitMs} ms after SIGTERM`).toBeLessThan(drainMs + 2_500);
+      expect(stderr).toContain('agent stopped with events still spooled: they are sent at the next start');
+      expect(JSON.parse(readFileSync(statusFile, 'utf8'))).toMatchObject({ state: 'stopped', spool: { records: 3 }, sent: { events: 0 } });
+
+      writeFileSync(config, readFileSync(config, 'utf8').replace(away, env.server.url));
+      const again = await promisify(execFile)(process.execPath, ['hidsmon-agent.mjs', '--once', '--config', 'agent.yaml'], { cwd: dir, env: { PATH: dirname(process.execPath), HOME: dir }, timeout: 60_000 });
+      expect(again.stderr).toContain('"sentEvents":3');
+      expect(await search(env.server, env.token, 'rule.comment:"agent test sigaway"')).toBe(3);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,6 +1,6 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { classifyError, parseRetryAfterMs, retry, retryDelayMs, sleep, UnavailableError, type AttemptOutcome, type RetryPolicy } from './retry.js';
+import { classifyError, parseRetryAfterMs, retry, retryDelayMs, settleWithin, sleep, UnavailableError, type AttemptOutcome, type RetryPolicy } from './retry.js';
 
 const policy: RetryPolicy = { initialDelayMs: 100, maxDelayMs: 1000, multiplier: 2 };
 
@@ -94,6 +94,24 @@ describe('sleep', () => {
     await waiting;
     expect(performance.now() - started).toBeLessThan(5000);
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+});
+
+describe('settleWithin', () => {
+  /** Pending timers of this process: a timer left behind keeps Node (the agent) from exiting. */
+  const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+
+  it('gives the value of work that settles in time and leaves no timer behind', async () => {
+    const before = timers();
+    expect(await settleWithin(Promise.resolve(7), 60_000, 'late')).toBe(7);
+    expect(timers()).toBe(before);
+  });
+
+  it('gives the timed-out value when the work takes longer, and passes a rejection on', async () => {
+    expect(await settleWithin(new Promise(() => {}), 5, 'late')).toBe('late');
+    const before = timers();
+    await expect(settleWithin(Promise.reject(new Error('boom')), 60_000, 'late')).rejects.toThrow('boom');
+    expect(timers()).toBe(before);
   });
 });
 

@@ -81,6 +81,22 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /**
+ * `work`'s value if it settles within `ms`, else `timedOut`; never a timer left behind. A bare
+ * `Promise.race([work, sleep(ms)])` keeps the sleep's timer alive after `work` won, and a pending
+ * timer keeps Node's event loop (the process) up until it fires: the agent's SIGTERM stop ended
+ * in milliseconds but the process exited only when its drain deadline's timer did, ~10 s later.
+ * A rejection of `work` propagates.
+ */
+export async function settleWithin<T, U>(work: Promise<T>, ms: number, timedOut: U): Promise<T | U> {
+  const timer = new AbortController();
+  try {
+    return await Promise.race([work, sleep(ms, timer.signal).then(() => timedOut)]);
+  } finally {
+    timer.abort();
+  }
+}
+
+/**
  * Runs `attempt` until it is `ok` or `fatal`, waiting between `retryable` outcomes. Returns the last
  * outcome: `retryable` means it gave up (attempts, deadline) or `signal` aborted. An attempt that
  * throws is a bug in the attempt, not an outcome: it propagates.

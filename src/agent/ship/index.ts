@@ -15,7 +15,7 @@
  * are unbounded, jittered and never hide an error from the status.
  */
 import type { LogsClient } from '../logs-client.js';
-import { DEFAULT_RETRY_POLICY, retry, sleep, type RetryPolicy } from '../../pipeline/retry.js';
+import { DEFAULT_RETRY_POLICY, retry, settleWithin, sleep, type RetryPolicy } from '../../pipeline/retry.js';
 import type { RecordSink } from '../record.js';
 import { planBatches, type ShipEvent } from './batch.js';
 import { heartbeatRecord } from './heartbeat.js';
@@ -250,8 +250,8 @@ export async function createShipper(options: ShipperOptions): Promise<Shipper> {
       if (timer) clearInterval(timer);
       closing = true;
       await spool.close();
-      const left = Math.max(0, deadlineMs);
-      const done = await Promise.race([running.then(() => true), sleep(left).then(() => false)]);
+      // Idle, `running` ends at once; the deadline's timer must then not hold the process up.
+      await settleWithin(running, Math.max(0, deadlineMs), undefined);
       stop.abort(); // ends a backoff wait or a blocked batch's slow retry
       await running;
       return spool.stats().records === 0;

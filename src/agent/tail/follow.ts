@@ -6,7 +6,7 @@
 import { glob, mkdir, open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { AgentRecord, RecordBatch, RecordSink, TailPosition } from '../record.js';
-import { retryDelayMs, sleep } from '../../pipeline/retry.js';
+import { retryDelayMs, settleWithin, sleep } from '../../pipeline/retry.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointEntry } from './checkpoint.js';
 import { eventTimeOf } from './event-time.js';
 import { FINGERPRINT_BYTES, fingerprintOf, formatFingerprint, parseFingerprint, stillStartsWith, type Fingerprint } from './fingerprint.js';
@@ -583,10 +583,7 @@ export class FileTailer {
       if (first !== 'aborted') return first;
     }
     // Shutting down: give the call in flight a grace period so that its checkpoint can be saved.
-    const grace = new AbortController();
-    const outcome = await Promise.race([call, sleep(this.o.shutdownGraceMs, grace.signal).then(() => 'shutdown' as const)]);
-    grace.abort(); // no timer left to hold the process up
-    return outcome;
+    return settleWithin(call, this.o.shutdownGraceMs, 'shutdown' as const);
   }
 
   private positionOf(t: Tracked, offset: number): TailPosition {
