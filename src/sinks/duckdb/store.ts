@@ -66,6 +66,8 @@ const TEXT_PREFILTER_MAX = 50_000;
  * against DuckDB's rows, at most this many per search; more, and the scan answers.
  */
 const TEXT_VERIFY_MAX = 10_000;
+/** At most this many matches' times read from the text index for a histogram (~8 bytes each); more: the rows answer. */
+const TEXT_MATCH_TIMES_MAX = 2_000_000;
 /** Exports read at once, each on a connection and a sort of its own. */
 const MAX_OPEN_SCANS = 4;
 
@@ -420,7 +422,11 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     let plan: TextIndexPlan | null = null;
     if (query.kind === 'none') plan = { query, verifyTimes: [] };
     else if (query.kind === 'match') {
-      const verify = query.verify === null ? [] : this.textIndex.index.times(query.verify, 'desc', TEXT_VERIFY_MAX + 1, request.timeRange);
+      // No row between the bounds when both count alike (exact within upper): two walks without
+      // positions mostly, instead of the difference's (a phrase's words NOT the phrase).
+      const index = this.textIndex.index;
+      const between = query.verify !== null && (query.exact === null || this.textCount(request, index, query.upper) !== this.textCount(request, index, query.exact));
+      const verify = between ? index.times(query.verify as string, 'desc', TEXT_VERIFY_MAX + 1, request.timeRange) : [];
       if (verify.length <= TEXT_VERIFY_MAX) plan = { query, verifyTimes: [...new Set(verify)] };
     }
     this.textPlans.set(request, plan);
@@ -465,6 +471,20 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     const upTo = boundary === undefined ? seen : seen.slice(0, seen.indexOf(boundary) + 1);
     const undecided = [...new Set([...upTo, ...verifyTimes])].filter((t) => !done.has(t) && within(t));
     return { decided, undecided };
+  }
+
+  /**
+   * The time of every row the query matches, one per row, when the text index knows them all
+   * (a plan with no rows to check, at most TEXT_MATCH_TIMES_MAX); else undefined.
+   */
+  private textMatchTimes(request: SearchRequest): number[] | undefined {
+    const plan = this.textIndexPlan(request);
+    const index = this.textIndex?.index;
+    if (!plan || !index || plan.verifyTimes.length > 0) return undefined;
+    if (plan.query.kind === 'none') return [];
+    if (plan.query.kind !== 'match' || plan.query.exact === null) return undefined;
+    const n = this.textCount(request, index, plan.query.exact);
+    return n > TEXT_MATCH_TIMES_MAX ? undefined : index.times(plan.query.exact, 'asc', n, request.timeRange);
   }
 
   /**
@@ -807,9 +827,13 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     const view = coverage ? fromMemory : undefined;
     // From memory the counts are summed per bucket at once (grains to buckets as `grouping` maps them); the grouping of what is already a bucket is itself.
     const inBuckets = view?.counts(rollups.TOTAL_DIM, grouping.grainMs, grouping.bucketOf);
+    // A query the text index answers whole: its matches' times are the histogram's (a row's bucket is its time's).
+    const matched = inBuckets || coverage ? undefined : this.textMatchTimes(request);
     const counts = inBuckets
       ? new Map([...inBuckets].map(([k, c]) => [k, c.get('') ?? 0] as const))
-      : countsByBucket(
+      : matched
+        ? countsByBucket(matched.map((t) => [Math.floor(t / grouping.grainMs) * grouping.grainMs, 1] as const), grouping)
+        : countsByBucket(
           (coverage ? await this.query(connection, rollups.histogramSql(coverage, grouping.grainMs, rolled), rolled) : await this.query(connection, `SELECT (ts // ${grain}) * ${grain} AS k, count(*) FROM ${TABLE} WHERE ${where} GROUP BY k`, params)).getRows().map(([k, c]) => [Number(k), Number(c)] as const),
           grouping,
         );

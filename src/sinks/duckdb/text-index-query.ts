@@ -138,10 +138,11 @@ function renderLeaf(columns: ReadonlySet<TextIndexColumn>, leaf: Leaf, bound: Bo
   if (!columns.has('message')) parts = ownPart;
   // A term's or prefix's rows in @message include those in the fields ORed with it (`own`).
   else if (leaf.kind === 'term' || (leaf.kind === 'prefix' && bound === 'lower')) parts = leaf.bodies.map((body) => inMessage(body, own));
-  else if (leaf.kind === 'prefix') parts = leaf.bodies.map((body) => `({full_log comment} : ${body}) OR (extra : ${body})`);
-  // Every token of the phrase in the row (each token of @message is in one of the columns): a
-  // necessary condition, cheaper to walk than inMessage's, the rows then checked.
-  else if (bound === 'upper') parts = [...ownPart, (leaf.terms as readonly string[]).join(' AND ')];
+  // Bounds above: the prefix, or every token of the phrase, in any column of the row (each token
+  // of @message is in one of them, and so is the phrase in full_log or rule.comment): walked
+  // without positions or column filters, the rows between the bounds then checked.
+  else if (leaf.kind === 'prefix') parts = [leaf.bodies.length === 1 ? (leaf.bodies[0] as string) : `(${leaf.bodies.join(' OR ')})`];
+  else if (bound === 'upper') parts = [(leaf.terms as readonly string[]).join(' AND ')];
   else parts = ownPart;
   return parts.length === 0 ? undefined : parts.length === 1 ? parts[0] : parts.map((p) => `(${p})`).join(' OR ');
 }
