@@ -6,14 +6,19 @@
  * TextIndex: contentless, detail=full, encoded tokens), (c) a Rust search library's npm binding
  * (none maintained found: see NO_RUST_BINDING). For each: ingest cost per alert (tokenizing
  * counted once, apart), bytes per alert, and the exact total plus the newest page of 20 for a
- * phrase, a word and a prefix. Every candidate's totals must agree.
+ * phrase, a word and a prefix. Every candidate's totals must agree. The postings table lost by
+ * two orders of magnitude (bench/results/text-index.json's history) and takes minutes at 1M: it
+ * runs only with HIDSMON_BENCH_TEXT_POSTINGS=1. Then FTS5 layouts side by side on the same alerts
+ * (layoutComparison): `@message` whole or as a delta, rowids `ts << 16` or dense.
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBDataChunk, DuckDBInstance, INTEGER, UTINYINT, USMALLINT, type DuckDBValue } from '@duckdb/node-api';
 import { tokenizeStandard } from '../src/query/analysis/standard-tokenizer.js';
-import { encodeToken, TextIndex, type TextIndexRow } from '../src/sinks/duckdb/text-index.js';
+import { DatabaseSync } from 'node:sqlite';
+import { indexTokens } from '../src/sinks/duckdb/index-analyzer.js';
+import { encodeToken, indexedTexts, TextIndex, type TextIndexRow } from '../src/sinks/duckdb/text-index.js';
 import { median, type Row, type SuiteResult } from './harness.js';
 import { build, simulatedDocuments } from './store.bench.js';
 import { DuckDbStore } from '../src/sinks/duckdb/store.js';
@@ -31,6 +36,10 @@ interface Doc {
   day: number;
   /** Tokens per field: full_log, @message, rule.comment. */
   tokens: string[][];
+  /** The index's texts (text-index.ts's TEXT_INDEX_COLUMNS: full_log, rule.comment, @message's delta). */
+  texts: Array<string | null>;
+  /** @message's encoded tokens whole, for the layout before the delta. */
+  message: string | null;
 }
 
 const QUERIES = [
@@ -39,10 +48,16 @@ const QUERIES = [
   { name: 'prefix ident*', tokens: ['ident'], prefix: true },
 ] as const;
 
-/** Free text searches full_log and @message (fields 0 and 1). */
-function ftsExpression(q: (typeof QUERIES)[number]): string {
+/**
+ * Free text searches full_log and @message, as text-index-query.ts writes it over the delta:
+ * `exact` are matches, `verify` the rows the store would check against DuckDB (a phrase's rows
+ * whose @message holds every word, outside full_log's phrase; the prefix's rare lacking tokens).
+ */
+function ftsExpressions(q: (typeof QUERIES)[number]): { exact: string; upper: string } {
   const body = `"${q.tokens.map(encodeToken).join(' ')}"${q.prefix ? ' *' : ''}`;
-  return `(full_log : ${body}) OR (message : ${body})`;
+  const free = `(({full_log comment} : ${body}) NOT ((missing : ${body}) NOT (full_log : ${body}))) OR (extra : ${body})`;
+  if (q.tokens.length > 1) return { exact: `full_log : ${body}`, upper: q.tokens.map((t) => `"${encodeToken(t)}"`).join(' AND ') };
+  return { exact: free, upper: q.prefix ? body : free };
 }
 
 const fileBytes = (p: string): number => {
@@ -74,6 +89,7 @@ export async function runTextIndexBench(log: (line: string) => void): Promise<Su
       return { suite: 'text-index', description: `the text index in the store, ${count.toLocaleString('en-US')} simulated alerts over 30 days (candidates not run)`, rows: await storeComparison(count, dir, log) };
     }
     // Analysis, shared by every candidate: timed once.
+    const postings = process.env['HIDSMON_BENCH_TEXT_POSTINGS'] === '1';
     let tokenizeMs = 0;
     const docs: Doc[] = [];
     for (const batch of simulatedDocuments(count)) {
@@ -83,31 +99,38 @@ export async function runTextIndexBench(log: (line: string) => void): Promise<Su
         const rule = doc['rule'] as Record<string, unknown> | undefined;
         const texts = [doc['full_log'], doc['@message'], rule?.['comment']];
         const ts = Date.parse(doc['@timestamp'] as string);
-        docs.push({ ts, day: Math.floor(ts / DAY_MS), tokens: texts.map((t) => (typeof t === 'string' ? tokenizeStandard(t) : [])) });
+        const str = (t: unknown): string | null => (typeof t === 'string' ? t : null);
+        docs.push({ ts, day: Math.floor(ts / DAY_MS), tokens: postings ? texts.map((t) => (typeof t === 'string' ? tokenizeStandard(t) : [])) : [], texts: indexedTexts(str(texts[0]), str(texts[1]), str(texts[2])), message: null });
+        const last = docs[docs.length - 1] as Doc;
+        const whole = str(texts[1]);
+        if (whole !== null) last.message = indexTokens(whole);
       }
       tokenizeMs += performance.now() - t0;
       if (docs.length % 200_000 === 0) log(`  tokenized ${docs.length.toLocaleString('en-US')}`);
     }
     // In time order, as the FTS5 rowids and the postings' doc numbers are.
     docs.sort((a, b) => a.ts - b.ts);
-    const tokensPerAlert = docs.reduce((n, d) => n + d.tokens[0]!.length + d.tokens[1]!.length + d.tokens[2]!.length, 0) / docs.length;
+    const tokensOf = (t: string | null): number => (t === null ? 0 : t.split(' ').length);
+    const indexedPerAlert = docs.reduce((n, d) => n + d.texts.reduce((m, t) => m + tokensOf(t), 0), 0) / docs.length;
 
     const fts = await ftsCandidate(docs, join(dir, 'fts.sqlite'), log);
-    const postings = await duckDbCandidate(docs, join(dir, 'postings.duckdb'), log);
+    const other = postings ? await duckDbCandidate(docs, join(dir, 'postings.duckdb'), log) : undefined;
+    const notRun = 'not run (HIDSMON_BENCH_TEXT_POSTINGS=1)';
 
     const rows: Row[] = [
       { measure: 'alerts', fts5: count, 'duckdb postings': count },
-      { measure: 'tokens per alert (full_log, @message, rule.comment)', fts5: Math.round(tokensPerAlert), 'duckdb postings': Math.round(tokensPerAlert) },
-      { measure: 'tokenizing (µs/alert, shared)', fts5: round((tokenizeMs * 1000) / count), 'duckdb postings': round((tokenizeMs * 1000) / count) },
-      { measure: 'index ingest (µs/alert, tokens given)', fts5: round((fts.ingestMs * 1000) / count), 'duckdb postings': round((postings.ingestMs * 1000) / count) },
-      { measure: 'index bytes per alert', fts5: Math.round(fts.bytes / count), 'duckdb postings': Math.round(postings.bytes / count) },
+      { measure: 'tokens indexed per alert (FTS5: full_log, rule.comment, @message\'s extra and missing tokens)', fts5: round(indexedPerAlert), 'duckdb postings': '-' },
+      { measure: 'tokenizing and @message delta (µs/alert, shared)', fts5: round((tokenizeMs * 1000) / count), 'duckdb postings': round((tokenizeMs * 1000) / count) },
+      { measure: 'index ingest (µs/alert, tokens given)', fts5: round((fts.ingestMs * 1000) / count), 'duckdb postings': other ? round((other.ingestMs * 1000) / count) : notRun },
+      { measure: 'index bytes per alert', fts5: Math.round(fts.bytes / count), 'duckdb postings': other ? Math.round(other.bytes / count) : notRun },
     ];
     for (const q of QUERIES) {
       const a = fts.queries.get(q.name) as QueryFigures;
-      const b = postings.queries.get(q.name) as QueryFigures;
-      if (a.total !== b.total) throw new Error(`${q.name}: FTS5 found ${a.total}, the postings table ${b.total}`);
-      rows.push({ measure: `${q.name}: exact total + newest ${PAGE} (ms, median of ${RUNS})`, fts5: round(a.ms), 'duckdb postings': round(b.ms), total: a.total });
+      const b = other?.queries.get(q.name);
+      if (b && a.total !== b.total) throw new Error(`${q.name}: FTS5 found ${a.total}, the postings table ${b.total}`);
+      rows.push({ measure: `${q.name}: exact total + newest ${PAGE} (ms, median of ${RUNS}); FTS5's rows to check in DuckDB`, fts5: round(a.ms), 'duckdb postings': b ? round(b.ms) : notRun, total: `${a.total}; to check ${a.verify ?? 0}` });
     }
+    rows.push(...layoutComparison(docs, dir, log));
     rows.push({ measure: 'Rust library binding', fts5: '-', 'duckdb postings': '-', total: NO_RUST_BINDING });
     if (process.env['HIDSMON_BENCH_TEXT_STORE'] !== '0') rows.push(...(await storeComparison(count, dir, log)));
     return {
@@ -125,6 +148,8 @@ const round = (x: number): number => Math.round(x * 10) / 10;
 interface QueryFigures {
   ms: number;
   total: number;
+  /** FTS5: rows the store would check against DuckDB. */
+  verify?: number;
 }
 
 interface Candidate {
@@ -139,24 +164,28 @@ async function ftsCandidate(docs: readonly Doc[], path: string, log: (line: stri
   const BATCH = 10_000;
   for (let start = 0; start < docs.length; start += BATCH) {
     const t0 = performance.now();
-    const rows: TextIndexRow[] = docs.slice(start, start + BATCH).map((d) => ({ ts: d.ts, day: d.day, texts: d.tokens.map((t) => (t.length === 0 ? null : t.map(encodeToken).join(' '))) }));
+    const rows: TextIndexRow[] = docs.slice(start, start + BATCH).map((d) => ({ ts: d.ts, day: d.day, texts: d.texts }));
     index.add(rows);
     ingestMs += performance.now() - t0;
   }
   log(`  FTS5: ${docs.length.toLocaleString('en-US')} indexed in ${Math.round(ingestMs)} ms`);
   const queries = new Map<string, QueryFigures>();
   for (const q of QUERIES) {
-    const expression = ftsExpression(q);
+    const { exact, upper } = ftsExpressions(q);
     let total = 0;
+    let toCheck = 0;
     const times: number[] = [];
     for (let run = 0; run < RUNS + 1; run++) {
       const t = timed(() => {
-        total = index.count(expression);
-        index.times(expression, 'desc', PAGE);
+        total = index.count(exact);
+        // As the store: the rows between the bounds are walked only when the bounds count apart.
+        const above = upper === exact ? total : index.count(upper);
+        toCheck = above === total ? 0 : index.times(`(${upper}) NOT (${exact})`, 'desc', 10_001).length;
+        index.times(exact, 'desc', PAGE);
       });
       if (run > 0) times.push(t.ms);
     }
-    queries.set(q.name, { ms: median(times), total });
+    queries.set(q.name, { ms: median(times), total, verify: toCheck });
   }
   index.close();
   return { ingestMs, bytes: fileBytes(path) + fileBytes(`${path}-wal`), queries };
@@ -238,6 +267,83 @@ async function duckDbCandidate(docs: readonly Doc[], path: string, log: (line: s
   db.closeSync();
   instance.closeSync();
   return { ingestMs, bytes: fileBytes(path) + fileBytes(`${path}.wal`), queries };
+}
+
+/**
+ * FTS5 layouts on the same alerts (the first HIDSMON_BENCH_TEXT_LAYOUT_ALERTS, 200,000 by default,
+ * of the time-ordered set: the density of the whole, and minutes less than the whole): `@message`
+ * whole with positions (the layout before the delta), the delta in the one table (the store's),
+ * the delta's extra tokens in a second table of detail=none; each with rowids `ts << 16` (time
+ * order, what the store's queries need) and dense (1, 2, 3, ...: what varint deltas would cost
+ * with a rowid → time map, not built). Bytes per alert after a checkpoint, ingest µs per alert
+ * with the texts given.
+ */
+function layoutComparison(docs: readonly Doc[], dir: string, log: (line: string) => void): Row[] {
+  const n = Math.min(docs.length, Number(process.env['HIDSMON_BENCH_TEXT_LAYOUT_ALERTS'] ?? 200_000));
+  const options = "content='', contentless_delete=1, contentless_unindexed=1, tokenize='ascii'";
+  const layouts: Array<{ name: string; ddl: string[]; insert: (db: DatabaseSync) => (rowid: bigint, d: Doc) => void }> = [
+    {
+      name: '@message whole, positions (before)',
+      ddl: [`CREATE VIRTUAL TABLE t USING fts5(full_log, message, comment, day UNINDEXED, ${options}, detail=full)`],
+      insert: (db) => {
+        const s = db.prepare('INSERT INTO t(rowid, full_log, message, comment, day) VALUES (?, ?, ?, ?, ?)');
+        return (rowid, d) => s.run(rowid, d.texts[0] ?? null, d.message ?? null, d.texts[1] ?? null, d.day);
+      },
+    },
+    {
+      name: '@message as delta, one table (the store\'s)',
+      ddl: [`CREATE VIRTUAL TABLE t USING fts5(full_log, comment, extra, missing, day UNINDEXED, ${options}, detail=full)`],
+      insert: (db) => {
+        const s = db.prepare('INSERT INTO t(rowid, full_log, comment, extra, missing, day) VALUES (?, ?, ?, ?, ?, ?)');
+        return (rowid, d) => s.run(rowid, d.texts[0] ?? null, d.texts[1] ?? null, d.texts[2] ?? null, d.texts[3] ?? null, d.day);
+      },
+    },
+    {
+      name: '@message as delta, extra tokens in a detail=none table',
+      ddl: [`CREATE VIRTUAL TABLE t USING fts5(full_log, comment, missing, day UNINDEXED, ${options}, detail=full)`, `CREATE VIRTUAL TABLE x USING fts5(extra, content='', contentless_delete=1, tokenize='ascii', detail=none)`],
+      insert: (db) => {
+        const s = db.prepare('INSERT INTO t(rowid, full_log, comment, missing, day) VALUES (?, ?, ?, ?, ?)');
+        const x = db.prepare('INSERT INTO x(rowid, extra) VALUES (?, ?)');
+        return (rowid, d) => {
+          s.run(rowid, d.texts[0] ?? null, d.texts[1] ?? null, d.texts[3] ?? null, d.day);
+          x.run(rowid, d.texts[2] ?? null);
+        };
+      },
+    },
+  ];
+  const rows: Row[] = [];
+  for (const layout of layouts) {
+    const figures: Record<string, string> = {};
+    for (const rowids of ['ts << 16', 'dense'] as const) {
+      const path = join(dir, `layout-${rows.length}-${rowids === 'dense' ? 'dense' : 'ts'}.sqlite`);
+      const db = new DatabaseSync(path);
+      db.exec('PRAGMA journal_mode = WAL');
+      db.exec('PRAGMA synchronous = NORMAL');
+      for (const statement of layout.ddl) db.exec(statement);
+      const insert = layout.insert(db);
+      const seq = new Map<number, number>();
+      const t0 = performance.now();
+      for (let start = 0; start < n; start += 10_000) {
+        db.exec('BEGIN');
+        for (let i = start; i < Math.min(n, start + 10_000); i++) {
+          const d = docs[i] as Doc;
+          const k = seq.get(d.ts) ?? 0;
+          seq.set(d.ts, k + 1);
+          insert(rowids === 'dense' ? BigInt(i + 1) : (BigInt(d.ts) << 16n) | BigInt(k), d);
+        }
+        db.exec('COMMIT');
+      }
+      const ms = performance.now() - t0;
+      db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+      db.close();
+      figures[rowids] = `${Math.round(fileBytes(path) / n)} B, ${round((ms * 1000) / n)} µs`;
+      rmSync(path, { force: true });
+      rmSync(`${path}-wal`, { force: true });
+      log(`  layout ${layout.name}, rowids ${rowids}: ${figures[rowids]}`);
+    }
+    rows.push({ measure: `FTS5 layout at ${n.toLocaleString('en-US')} alerts (bytes/alert, ingest µs/alert): ${layout.name}`, fts5: figures['ts << 16'] as string, 'duckdb postings': '-', total: `dense rowids: ${figures['dense']}` });
+  }
+  return rows;
 }
 
 /** OpenSearch's figures for the same queries at 1,000,000 alerts (bench/results/backends.json, 2026-12-01, behind HTTP). */
