@@ -13,7 +13,7 @@
  */
 import type { IndexedDocument } from '../core/document.js';
 import { cloudWatchEventId } from '../core/ids.js';
-import { classifyError, retry, retryDelayMs, sleep, type AttemptOutcome, type RetryPolicy } from '../pipeline/retry.js';
+import { classifyError, retry, retryDelayMs, settleWithin, sleep, type AttemptOutcome, type RetryPolicy } from '../pipeline/retry.js';
 import type { DocumentOutcome, DocumentSink } from '../query/search-api.js';
 import { documentFromLogEvent } from '../transforms/to-document.js';
 
@@ -172,10 +172,7 @@ export class Forwarder {
     this.controller.abort();
     for (const wake of this.wakers) wake();
     this.unsubscribe?.();
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), deadlineMs)));
-    const ended = await Promise.race([Promise.all(this.loops).then(() => true), timedOut]);
-    clearTimeout(timer);
+    const ended = await settleWithin(Promise.all(this.loops).then(() => true), deadlineMs, false);
     if (!ended) this.options.log?.('warn', { deadlineMs }, 'Forwarder stopped with a sink write still in flight; it is delivered again on the next start.');
     return ended;
   }

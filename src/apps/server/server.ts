@@ -14,6 +14,7 @@ import { Forwarder, type ForwarderSource, type Subscription } from '../../forwar
 import type { ReplayOutcome } from '../../api/query/query-api.js';
 import { LogStore, type RetentionOutcome } from '../../ingest/log-store.js';
 import { AdmissionControl } from '../../pipeline/admission.js';
+import { settleWithin } from '../../pipeline/retry.js';
 import { DuckDbStore } from '../../sinks/duckdb/store.js';
 import { serverMetrics, type ServerMetrics } from '../../telemetry/metrics.js';
 import type { DocumentSink, SearchBackend } from '../../query/search-api.js';
@@ -605,14 +606,14 @@ export class TlsSetupError extends Error {
 
 /** True if `promise` settles within `ms` (a rejection counts as settled: stop goes on). */
 function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
+  return settleWithin(
     promise.then(
       () => true,
       () => true,
     ),
-    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
-  ]).finally(() => clearTimeout(timer));
+    ms,
+    false,
+  );
 }
 
 /** Each log group's retention and subscription filters, with the latest changes to them (who, when, from where, outcome). */
