@@ -66,8 +66,6 @@ const TEXT_PREFILTER_MAX = 50_000;
  * against DuckDB's rows, at most this many per search; more, and the scan answers.
  */
 const TEXT_VERIFY_MAX = 10_000;
-/** At most this many matches' times read from the text index for a histogram (~8 bytes each); more: the rows answer. */
-const TEXT_MATCH_TIMES_MAX = 2_000_000;
 /** Exports read at once, each on a connection and a sort of its own. */
 const MAX_OPEN_SCANS = 4;
 
@@ -474,17 +472,16 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
   }
 
   /**
-   * The time of every row the query matches, one per row, when the text index knows them all
-   * (a plan with no rows to check, at most TEXT_MATCH_TIMES_MAX); else undefined.
+   * How many rows the query matches per grain of time (keys multiples of `grainMs`), when the text
+   * index knows every match (a plan with no rows to check); else undefined.
    */
-  private textMatchTimes(request: SearchRequest): number[] | undefined {
+  private textGrainCounts(request: SearchRequest, grainMs: number): Array<[number, number]> | undefined {
     const plan = this.textIndexPlan(request);
     const index = this.textIndex?.index;
     if (!plan || !index || plan.verifyTimes.length > 0) return undefined;
     if (plan.query.kind === 'none') return [];
     if (plan.query.kind !== 'match' || plan.query.exact === null) return undefined;
-    const n = this.textCount(request, index, plan.query.exact);
-    return n > TEXT_MATCH_TIMES_MAX ? undefined : index.times(plan.query.exact, 'asc', n, request.timeRange);
+    return index.grainCounts(plan.query.exact, grainMs, request.timeRange);
   }
 
   /**
@@ -828,11 +825,11 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     // From memory the counts are summed per bucket at once (grains to buckets as `grouping` maps them); the grouping of what is already a bucket is itself.
     const inBuckets = view?.counts(rollups.TOTAL_DIM, grouping.grainMs, grouping.bucketOf);
     // A query the text index answers whole: its matches' times are the histogram's (a row's bucket is its time's).
-    const matched = inBuckets || coverage ? undefined : this.textMatchTimes(request);
+    const matched = inBuckets || coverage ? undefined : this.textGrainCounts(request, grouping.grainMs);
     const counts = inBuckets
       ? new Map([...inBuckets].map(([k, c]) => [k, c.get('') ?? 0] as const))
       : matched
-        ? countsByBucket(matched.map((t) => [Math.floor(t / grouping.grainMs) * grouping.grainMs, 1] as const), grouping)
+        ? countsByBucket(matched, grouping)
         : countsByBucket(
           (coverage ? await this.query(connection, rollups.histogramSql(coverage, grouping.grainMs, rolled), rolled) : await this.query(connection, `SELECT (ts // ${grain}) * ${grain} AS k, count(*) FROM ${TABLE} WHERE ${where} GROUP BY k`, params)).getRows().map(([k, c]) => [Number(k), Number(c)] as const),
           grouping,

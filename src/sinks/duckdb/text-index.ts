@@ -255,6 +255,28 @@ export class TextIndex {
     return rows.map((r) => timeOfRowid(r.rowid));
   }
 
+  /** How many rows match per grain of time (`grainMs`, keys its multiples) within the range, in time order. */
+  grainCounts(match: string, grainMs: number, range: { fromMs: number; toMs: number } = ALL_TIME): Array<[number, number]> {
+    // The time of each match as a number (no BigInt), counted as it is read: SQLite's GROUP BY
+    // over FTS5's rowids sorted them again (twice as slow), and a count per grain with a rowid
+    // range was fast for a phrase but 10x slower for free text's term (its NOT and OR re-seek).
+    const statement = this.db.prepare(`SELECT rowid >> ${SEQ_BITS} AS t FROM text_index WHERE text_index MATCH ? AND rowid BETWEEN ? AND ?`);
+    const out: Array<[number, number]> = [];
+    let key = Number.NaN;
+    let n = 0;
+    for (const { t } of statement.iterate(match, lowRowid(range.fromMs), highRowid(range.toMs)) as Iterable<{ t: number }>) {
+      const k = Math.floor(t / grainMs) * grainMs;
+      if (k !== key) {
+        if (n > 0) out.push([key, n]);
+        key = k;
+        n = 0;
+      }
+      n++;
+    }
+    if (n > 0) out.push([key, n]);
+    return out;
+  }
+
   /** Merges the index's segments into one (smaller, faster; takes a while on a big index). */
   optimize(): void {
     this.db.exec("INSERT INTO text_index(text_index) VALUES ('optimize')");
