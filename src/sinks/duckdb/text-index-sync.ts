@@ -8,7 +8,8 @@
 import { statSync } from 'node:fs';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { COL, TABLE, type Row } from './schema.js';
-import { indexedTexts, TextIndex, type TextIndexRow } from './text-index.js';
+import { indexedTextsOf } from './index-analyzer.js';
+import { TextIndex, type TextIndexRow } from './text-index.js';
 
 const DAY_MS = 86_400_000;
 const REBUILD_CHUNK = 10_000;
@@ -19,7 +20,7 @@ export function textIndexRow(row: Row): TextIndexRow {
   return {
     ts: v[COL.ts] as number,
     day: Math.floor((v[COL.dedup_ts] as number) / DAY_MS),
-    texts: indexedTexts(v[COL.full_log] as string | null, v[COL.message] as string | null, v[COL.comment] as string | null),
+    texts: indexedTextsOf(v[COL.full_log] as string | null, v[COL.message] as string | null, v[COL.comment] as string | null),
   };
 }
 
@@ -47,7 +48,7 @@ export async function rebuildDay(connection: DuckDBConnection, index: TextIndex,
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) break;
     for (const [ts, dedup, fullLog, message, comment] of chunk.getRows()) {
-      batch.push({ ts: Number(ts), day: Math.floor(Number(dedup) / DAY_MS), texts: indexedTexts(fullLog as string | null, message as string | null, comment as string | null) });
+      batch.push({ ts: Number(ts), day: Math.floor(Number(dedup) / DAY_MS), texts: indexedTextsOf(fullLog as string | null, message as string | null, comment as string | null) });
       if (batch.length >= REBUILD_CHUNK) {
         index.add(batch);
         n += batch.length;

@@ -70,7 +70,9 @@ export interface TextIndexRow {
 /**
  * The FTS5 columns' texts of a row (TEXT_INDEX_COLUMNS order): `full_log` and `rule.comment` as
  * their encoded tokens, `@message` as the distinct tokens it adds to them and the distinct tokens
- * of theirs it lacks (an escape in the JSON can split a token of `full_log`).
+ * of theirs it lacks (an escape in the JSON can split a token of `full_log`). The definition, kept
+ * plain: the write path uses index-analyzer.ts's indexedTextsOf, one pass over bytes, which a
+ * property test holds equal to this.
  */
 export function indexedTexts(fullLog: string | null | undefined, message: string | null | undefined, comment: string | null | undefined): Array<string | null> {
   const log = indexedText(fullLog);
