@@ -132,6 +132,25 @@ function requestHeaders(c: Context<Env>): Record<string, string | undefined> {
   return headers;
 }
 
+/**
+ * A body limit judged from the headers where they decide it, without touching the body: Node's
+ * parser delivers exactly Content-Length bytes (or fails the request), and a request with neither
+ * Content-Length nor Transfer-Encoding has no body. Only a chunked body is counted as it streams
+ * (hono's bodyLimit). Why not bodyLimit for all: it reads `c.req.raw.body` first, and on
+ * @hono/node-server that alone builds a web Request (AbortController, ReadableStream) for every
+ * API request, GETs included, and routes the JSON through it, instead of the direct read.
+ */
+function declaredBodyLimit(maxSize: number, onError: (c: Context<Env>) => Response | Promise<Response>): MiddlewareHandler<Env> {
+  const streamed = bodyLimit({ maxSize, onError });
+  return async (c, next) => {
+    if (c.req.header('transfer-encoding') !== undefined) return streamed(c, next);
+    const declared = c.req.header('content-length');
+    if (declared === undefined) return next();
+    // Node refuses a Content-Length that is not a number before the app sees it.
+    return Number(declared) > maxSize ? onError(c) : next();
+  };
+}
+
 function cloudWatchError(status: number, type: string, message: string, requestId: string): Response {
   return new Response(JSON.stringify({ __type: type, message }), {
     status,
@@ -333,12 +352,9 @@ export function createApp(deps: AppDeps): Hono<Env> {
   const maxApiBody = deps.maxApiBodyBytes ?? DEFAULT_MAX_API_BODY_BYTES;
   app.use(
     '/api/*',
-    bodyLimit({
-      maxSize: maxApiBody,
-      onError: (c) => {
-        deps.metrics.rejected.inc(1, { reason: 'body_too_large' });
-        return c.json({ error: { kind: 'request_too_large', message: `The request body is over ${maxApiBody} bytes (limits.max_request_body_bytes). Send a smaller query, or raise the limit in hidsmon.yaml.` } }, 413);
-      },
+    declaredBodyLimit(maxApiBody, (c) => {
+      deps.metrics.rejected.inc(1, { reason: 'body_too_large' });
+      return c.json({ error: { kind: 'request_too_large', message: `The request body is over ${maxApiBody} bytes (limits.max_request_body_bytes). Send a smaller query, or raise the limit in hidsmon.yaml.` } }, 413);
     }),
   );
   app.use('/api/*', authenticated);

@@ -4,6 +4,7 @@
  * is logged with the request id its answer carries.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -65,6 +66,30 @@ async function api(server: RunningServer, path: string, body?: unknown): Promise
   } catch {
     return { status: response.status, json: text };
   }
+}
+
+/** A POST whose body is sent chunked (Transfer-Encoding: chunked, no Content-Length); a refusal mid-body ends the writing. */
+function chunkedPost(server: RunningServer, path: string, parts: string[]): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(`${server.url}${path}`, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' } }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (c: string) => (text += c));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+      response.on('error', reject);
+    });
+    let answered = false;
+    request.on('response', () => (answered = true));
+    request.on('error', (e) => (answered ? undefined : reject(e)));
+    const write = (i: number): void => {
+      if (answered || i === parts.length) {
+        request.end();
+        return;
+      }
+      request.write(parts[i], () => write(i + 1));
+    };
+    write(0);
+  });
 }
 
 const search = (server: RunningServer, body: Record<string, unknown>) => api(server, '/api/search', { from: 'now-2h', to: 'now', ...body });
@@ -206,6 +231,25 @@ describe('limits and bad input are 400s that say what to fix', () => {
     } finally {
       server.index.search = original;
     }
+  });
+
+  // Bodies without Content-Length are counted as they stream (declaredBodyLimit), not let through.
+  it('searches a chunked body within the limit, and refuses a chunked body over 1 MiB with 413 and JSON', async () => {
+    const small = await chunkedPost(server, '/api/search', [JSON.stringify({ query: 'rule.level:>=3', size: 1, from: 'now-2h', to: 'now' })]);
+    expect(small.status).toBe(200);
+    expect(JSON.parse(small.text).total).toBeGreaterThan(0);
+    const chunk = 'x'.repeat(64 * 1024);
+    const parts = ['{"query":"', ...Array.from({ length: Math.ceil(DEFAULT_LIMITS.maxRequestBodyBytes / chunk.length) + 1 }, () => chunk), '"}'];
+    const big = await chunkedPost(server, '/api/search', parts);
+    expect(big.status).toBe(413);
+    expect(JSON.parse(big.text).error.message).toMatch(/max_request_body_bytes/);
+  });
+
+  it('answers GET routes (no body at all) and a declared empty body as before', async () => {
+    expect((await api(server, '/api/fields')).status).toBe(200);
+    const empty = await fetch(`${server.url}/api/search`, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json', 'Content-Length': '0' } });
+    expect(empty.status).toBe(400);
+    expect(((await empty.json()) as any).error.message).toMatch(/not valid JSON/);
   });
 
   // Last: the server answers 413 before reading the whole body and closes that connection.
