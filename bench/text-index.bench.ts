@@ -164,7 +164,7 @@ async function ftsCandidate(docs: readonly Doc[], path: string, log: (line: stri
   const BATCH = 10_000;
   for (let start = 0; start < docs.length; start += BATCH) {
     const t0 = performance.now();
-    const rows: TextIndexRow[] = docs.slice(start, start + BATCH).map((d) => ({ ts: d.ts, day: d.day, texts: d.texts }));
+    const rows: TextIndexRow[] = docs.slice(start, start + BATCH).map((d) => ({ ts: d.ts, day: d.day, level: null, texts: d.texts }));
     index.add(rows);
     ingestMs += performance.now() - t0;
   }

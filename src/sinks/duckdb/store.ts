@@ -29,6 +29,7 @@ import {
   type SearchRequest,
   type SearchResponse,
   type SortKey,
+  type SubTermsRequest,
   type TermsBucket,
   type HitScan,
   type ScanOptions,
@@ -117,6 +118,8 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
   private textIndexDisagreements = 0;
   /** Searches whose rows the index could not all decide (verifyTimes), checked in DuckDB. */
   private textIndexVerified = 0;
+  /** Histograms stacked by level counted from the index (grainLevelCounts) instead of the rows. */
+  private textIndexStacked = 0;
   /** Per request, the times its text prefilter allows (null: none applies), computed once for its several statements. */
   private readonly textPrefilters = new WeakMap<SearchRequest, number[] | null>();
   private readonly textCounts = new WeakMap<SearchRequest, Map<string, number>>();
@@ -184,8 +187,8 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     return { inMemory: mirror?.holds(rollups.TOTAL_DIM) ?? false, whole: mirror !== undefined && dims.every((d) => mirror.holds(d)), entries: mirror?.size ?? 0, answered: this.mirrorAnswers };
   }
 
-  textIndexStatus(): { ready: boolean; answered: number; prefiltered: number; disagreed: number; verified: number } {
-    return { ready: this.textIndex?.ready ?? false, answered: this.textIndexAnswers, prefiltered: this.textIndexPrefiltered, disagreed: this.textIndexDisagreements, verified: this.textIndexVerified };
+  textIndexStatus(): { ready: boolean; answered: number; prefiltered: number; disagreed: number; verified: number; stacked: number } {
+    return { ready: this.textIndex?.ready ?? false, answered: this.textIndexAnswers, prefiltered: this.textIndexPrefiltered, disagreed: this.textIndexDisagreements, verified: this.textIndexVerified, stacked: this.textIndexStacked };
   }
 
   /**
@@ -482,6 +485,22 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     if (plan.query.kind === 'none') return [];
     if (plan.query.kind !== 'match' || plan.query.exact === null) return undefined;
     return index.grainCounts(plan.query.exact, grainMs, request.timeRange);
+  }
+
+  /**
+   * A histogram stacked by `rule.level` (every sub-aggregation a terms on it) of a query the text
+   * index knows every match of: `[grain, level, n]` (text-index.ts's grainLevelCounts); else
+   * undefined. The level the index keeps is the `level` column's, which the scan's terms read.
+   */
+  private textGrainLevelCounts(request: SearchRequest, subs: ReadonlyArray<SubTermsRequest>, grainMs: number): Array<[number, number | null, number]> | undefined {
+    if (subs.length === 0 || !subs.every((sub) => this.resolver().field(aggregatableField(sub.field))?.name === 'rule.level')) return undefined;
+    const plan = this.textIndexPlan(request);
+    const index = this.textIndex?.index;
+    if (!plan || !index || plan.verifyTimes.length > 0) return undefined;
+    if (plan.query.kind === 'none') return [];
+    if (plan.query.kind !== 'match' || plan.query.exact === null) return undefined;
+    this.textIndexStacked++;
+    return index.grainLevelCounts(plan.query.exact, grainMs, request.timeRange);
   }
 
   /**
@@ -824,8 +843,10 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     const view = coverage ? fromMemory : undefined;
     // From memory the counts are summed per bucket at once (grains to buckets as `grouping` maps them); the grouping of what is already a bucket is itself.
     const inBuckets = view?.counts(rollups.TOTAL_DIM, grouping.grainMs, grouping.bucketOf);
-    // A query the text index answers whole: its matches' times are the histogram's (a row's bucket is its time's).
-    const matched = inBuckets || coverage ? undefined : this.textGrainCounts(request, grouping.grainMs);
+    // A query the text index answers whole: its matches' times are the histogram's (a row's bucket
+    // is its time's), and stacked by level its matches' levels are the terms' (one walk for both).
+    const stacked = inBuckets || coverage ? undefined : this.textGrainLevelCounts(request, Object.values(agg.subAggregations ?? {}), grouping.grainMs);
+    const matched = inBuckets || coverage ? undefined : stacked ? sumOverLevels(stacked) : this.textGrainCounts(request, grouping.grainMs);
     const counts = inBuckets
       ? new Map([...inBuckets].map(([k, c]) => [k, c.get('') ?? 0] as const))
       : matched
@@ -849,7 +870,13 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
         const dimension = coverage ? rollups.rollupDimension(sub.field) : undefined;
         const subRolled = new SqlParams();
         const inMemory = dimension ? view?.counts(dimension.dim, grouping.grainMs, grouping.bucketOf) : undefined;
-        const found = inMemory
+        const found = stacked
+          ? subTermsByBucket(
+              stacked.filter((row): row is [number, number, number] => row[1] !== null),
+              grouping,
+              sub.size ?? 10,
+            )
+          : inMemory
           ? subTermsByBucket(
               [...inMemory].flatMap(([k, values]) => [...values].map(([v, c]) => [k, termKey(field.type, v), c] as const)),
               { ...grouping, bucketOf: (k) => k },
@@ -1164,6 +1191,17 @@ const METRIC_TYPES: ReadonlySet<FieldType> = new Set(['integer', 'long', 'double
 function metricValue(field: SqlField, params: SqlParams): string {
   const expr = field.expr(params);
   return field.multi ? `list_max(list_transform(${expr}, x -> TRY_CAST(x AS DOUBLE)))` : expr;
+}
+
+/** Per grain, the counts of every level summed (null included: a row without a level is in the histogram still), in grain order. */
+function sumOverLevels(rows: ReadonlyArray<readonly [number, number | null, number]>): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (const [k, , n] of rows) {
+    const last = out[out.length - 1];
+    if (last && last[0] === k) last[1] += n;
+    else out.push([k, n]);
+  }
+  return out;
 }
 
 function termKey(type: FieldType, key: unknown): string | number {

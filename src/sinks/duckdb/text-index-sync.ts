@@ -14,14 +14,20 @@ import { TextIndex, type TextIndexRow } from './text-index.js';
 const DAY_MS = 86_400_000;
 const REBUILD_CHUNK = 10_000;
 
-/** A row's index entry: its time, its index day and its texts as the index takes them. */
+/** A row's index entry: its time, its index day, its level column and its texts as the index takes them. */
 export function textIndexRow(row: Row): TextIndexRow {
   const v = row.values;
   return {
     ts: v[COL.ts] as number,
     day: Math.floor((v[COL.dedup_ts] as number) / DAY_MS),
+    level: levelOf(v[COL.level]),
     texts: indexedTextsOf(v[COL.full_log] as string | null, v[COL.message] as string | null, v[COL.comment] as string | null),
   };
+}
+
+/** The `level` column's value as the index keeps it: the same integer, or null. */
+function levelOf(value: unknown): number | null {
+  return value === null || value === undefined ? null : Number(value);
 }
 
 /** The days whose row counts differ between DuckDB and the index (either side may lack a day). */
@@ -41,14 +47,14 @@ export async function rebuildDay(connection: DuckDBConnection, index: TextIndex,
   index.deleteDays(day, day + 1);
   const from = BigInt(day * DAY_MS);
   const to = BigInt((day + 1) * DAY_MS);
-  const result = await connection.stream(`SELECT ts, dedup_ts, full_log, message, comment FROM ${TABLE} WHERE dedup_ts >= $1 AND dedup_ts < $2`, [from, to]);
+  const result = await connection.stream(`SELECT ts, dedup_ts, level, full_log, message, comment FROM ${TABLE} WHERE dedup_ts >= $1 AND dedup_ts < $2`, [from, to]);
   let batch: TextIndexRow[] = [];
   let n = 0;
   for (;;) {
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) break;
-    for (const [ts, dedup, fullLog, message, comment] of chunk.getRows()) {
-      batch.push({ ts: Number(ts), day: Math.floor(Number(dedup) / DAY_MS), texts: indexedTextsOf(fullLog as string | null, message as string | null, comment as string | null) });
+    for (const [ts, dedup, level, fullLog, message, comment] of chunk.getRows()) {
+      batch.push({ ts: Number(ts), day: Math.floor(Number(dedup) / DAY_MS), level: levelOf(level), texts: indexedTextsOf(fullLog as string | null, message as string | null, comment as string | null) });
       if (batch.length >= REBUILD_CHUNK) {
         index.add(batch);
         n += batch.length;

@@ -6,6 +6,8 @@
  * `@message` is indexed as a delta against full_log and rule.comment (text-index.ts): the texts
  * hold what JSON escapes (a newline, a quote, a backslash), so that `@message` lacks tokens of
  * full_log, and the alert has fields of its own, so that phrases span JSON keys and values.
+ * Discover's histogram stacked by rule.level (terms in each bucket, of random sizes, in zones) is
+ * compared too: levels are random, missing, or not an integer the level column takes.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -29,7 +31,8 @@ const docArb = fc.record({
   comment: fc.option(text, { nil: undefined }),
   // Few distinct times, spread over three days: ties at a page's edge, and several index days.
   minute: fc.integer({ min: 0, max: 40 }).map((m) => m * 107 * 60_000),
-  level: fc.constantFrom(3, 5),
+  // Missing, or what the level column does not take (a string, a fraction, beyond 32 bits): those alerts are in no level's bucket.
+  level: fc.oneof({ weight: 6, arbitrary: fc.constantFrom<unknown>(3, 5, 0, 7, 12, -1) }, { weight: 2, arbitrary: fc.constant<unknown>(undefined) }, { weight: 1, arbitrary: fc.constantFrom<unknown>('high', '5', 4.5, 2 ** 40, null) }),
   // A field of the alert's own: its words are in @message only.
   srcuser: fc.option(fc.constantFrom(...COMMON, 'admin', 'café', 'did not'), { nil: undefined }),
 });
@@ -53,10 +56,10 @@ const queryArb = fc.oneof(
   fc.tuple(leaf, leaf, leaf).map(([a, b, c]) => `${a} AND ${b} AND (${c} OR rule.level:3)`),
 );
 
-function documents(docs: Array<{ fullLog: string; comment: string | undefined; minute: number; level: number; srcuser: string | undefined }>) {
+function documents(docs: Array<{ fullLog: string; comment: string | undefined; minute: number; level: unknown; srcuser: string | undefined }>) {
   return docs.map((d, i) => {
     const ts = START + d.minute;
-    const alert = { rule: { level: d.level, ...(d.comment !== undefined ? { comment: d.comment } : {}) }, id: `${Math.floor(ts / 1000)}.${i}`, full_log: d.fullLog, ...(d.srcuser !== undefined ? { srcuser: d.srcuser } : {}) };
+    const alert = { rule: { ...(d.level !== undefined ? { level: d.level } : {}), ...(d.comment !== undefined ? { comment: d.comment } : {}) }, id: `${Math.floor(ts / 1000)}.${i}`, full_log: d.fullLog, ...(d.srcuser !== undefined ? { srcuser: d.srcuser } : {}) };
     return documentFromLogEvent({ eventId: cloudWatchEventId(ts, i), timestampMs: ts, message: JSON.stringify(alert), owner: 'o', logGroup: 'g', logStream: 's' });
   });
 }
@@ -66,8 +69,9 @@ describe('text index against the scan', () => {
     let answered = 0;
     let prefiltered = 0;
     let verified = 0;
+    let stacked = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(docArb, { minLength: 10, maxLength: 40 }), fc.array(queryArb, { minLength: 4, maxLength: 10 }), async (docs, queries) => {
+      fc.asyncProperty(fc.array(docArb, { minLength: 10, maxLength: 40 }), fc.array(queryArb, { minLength: 4, maxLength: 10 }), fc.constantFrom(1, 2, 3, 16), fc.constantFrom('Asia/Kolkata', 'America/New_York', '+05:45'), async (docs, queries, levelsSize, zone) => {
         const indexed = await DuckDbStore.open({ path: ':memory:', readConnections: 1, threads: 1 });
         const scanned = await DuckDbStore.open({ path: ':memory:', readConnections: 1, threads: 1, textIndex: false });
         try {
@@ -81,7 +85,19 @@ describe('text index against the scan', () => {
             const requests: SearchRequest[] = [
               { query: parsed.value, size: 3 },
               // With Discover's histograms: from the index's times where it knows every match.
-              { query: parsed.value, size: 50, sort: { field: '@timestamp', order: 'asc' }, timeRange: { fromMs: START + 1000 * 60_000, toMs: START + 3000 * 60_000 }, aggregations: { h: { type: 'date_histogram', intervalMs: 3_600_000 }, z: { type: 'date_histogram', intervalMs: 86_400_000, timeZone: 'Asia/Kolkata' } } },
+              // Plain, and stacked by level (Discover's shape) in UTC and in a zone, with terms' sizes that leave some levels out.
+              {
+                query: parsed.value,
+                size: 50,
+                sort: { field: '@timestamp', order: 'asc' },
+                timeRange: { fromMs: START + 1000 * 60_000, toMs: START + 3000 * 60_000 },
+                aggregations: {
+                  h: { type: 'date_histogram', intervalMs: 3_600_000 },
+                  z: { type: 'date_histogram', intervalMs: 86_400_000, timeZone: 'Asia/Kolkata' },
+                  s: { type: 'date_histogram', intervalMs: 3_600_000, subAggregations: { levels: { type: 'terms', field: 'rule.level', size: levelsSize } } },
+                  sz: { type: 'date_histogram', intervalMs: 21_600_000, timeZone: zone, subAggregations: { levels: { type: 'terms', field: 'rule.level', size: levelsSize }, again: { type: 'terms', field: 'rule.level' } } },
+                },
+              },
             ];
             for (const request of requests) {
               const a = await indexed.search(request);
@@ -91,6 +107,7 @@ describe('text index against the scan', () => {
               expect({ q, total: a.value.total, ids: a.value.hits.map((h) => h.id), aggregations: a.value.aggregations }).toEqual({ q, total: b.value.total, ids: b.value.hits.map((h) => h.id), aggregations: b.value.aggregations });
             }
           }
+          stacked += indexed.textIndexStatus().stacked;
           answered += indexed.textIndexStatus().answered;
           prefiltered += indexed.textIndexStatus().prefiltered;
           verified += indexed.textIndexStatus().verified;
@@ -108,5 +125,7 @@ describe('text index against the scan', () => {
     expect(prefiltered).toBeGreaterThan(5);
     // Phrases in @message were checked against the rows (the delta keeps no positions).
     expect(verified).toBeGreaterThan(5);
+    // Stacked histograms were counted from the index (not scan against scan).
+    expect(stacked).toBeGreaterThan(5);
   }, 400_000);
 });

@@ -22,13 +22,13 @@ const DAY0 = Date.UTC(2024, 2, 1);
 const tmp = mkdtempSync(join(tmpdir(), 'hidsmon-text-index-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** Documents on days 0..2: "alpha" only on day 0, "beta gamma" on day 1, "delta" on every day. */
+/** Documents on days 0..2: "alpha" only on day 0, "beta gamma" on day 1, "delta" on every day; levels 2..6, or none for every seventh. */
 function documents() {
   const texts = ['alpha delta', 'beta gamma delta', 'delta epsilon'];
   return Array.from({ length: 30 }, (_, i) => {
     const day = i % 3;
     const ts = DAY0 + day * DAY_MS + i * 60_000;
-    const alert = { rule: { level: 3, comment: `rule ${day}` }, id: `${Math.floor(ts / 1000)}.${i}`, full_log: `${texts[day]} n${i}` };
+    const alert = { rule: { ...(i % 7 === 0 ? {} : { level: 2 + (i % 5) }), comment: `rule ${day}` }, id: `${Math.floor(ts / 1000)}.${i}`, full_log: `${texts[day]} n${i}` };
     return documentFromLogEvent({ eventId: cloudWatchEventId(ts, i), timestampMs: ts, message: JSON.stringify(alert), owner: 'o', logGroup: 'g', logStream: 's' });
   });
 }
@@ -41,12 +41,19 @@ function request(q: string): SearchRequest {
   return { query: parsed.value, size: 5 };
 }
 
-async function answers(store: DuckDbStore, queries: readonly string[] = QUERIES): Promise<Array<{ q: string; total: number; ids: string[] }>> {
+/** With Discover's histogram stacked by level (a size that leaves levels out), which the index counts from each row's level: the rebuilt days' too. */
+function stackedRequest(q: string): SearchRequest {
+  return { ...request(q), timeRange: { fromMs: DAY0, toMs: DAY0 + 3 * DAY_MS - 1 }, aggregations: { s: { type: 'date_histogram', intervalMs: 6 * 3_600_000, subAggregations: { levels: { type: 'terms', field: 'rule.level', size: 3 } } } } };
+}
+
+async function answers(store: DuckDbStore, queries: readonly string[] = QUERIES): Promise<Array<{ q: string; total: number; ids: string[]; stacked: unknown }>> {
   const out = [];
   for (const q of queries) {
     const result = await store.search(request(q));
     if (!result.ok) throw new Error(result.error.message);
-    out.push({ q, total: result.value.total, ids: result.value.hits.map((h) => h.id) });
+    const stacked = await store.search(stackedRequest(q));
+    if (!stacked.ok) throw new Error(stacked.error.message);
+    out.push({ q, total: result.value.total, ids: result.value.hits.map((h) => h.id), stacked: stacked.value.aggregations });
   }
   return out;
 }
@@ -65,9 +72,10 @@ async function indexed(path: string, queries: readonly string[] = QUERIES) {
   const store = await DuckDbStore.open({ path });
   try {
     expect(await store.textIndexCaughtUp()).toBe(true);
-    const before = store.textIndexStatus().answered;
+    const before = store.textIndexStatus();
     const result = await answers(store, queries);
-    expect(store.textIndexStatus().answered - before).toBeGreaterThan(0);
+    expect(store.textIndexStatus().answered - before.answered).toBeGreaterThan(0);
+    expect(store.textIndexStatus().stacked - before.stacked).toBeGreaterThan(0);
     return result;
   } finally {
     await store.close();
@@ -181,7 +189,10 @@ describe('@message as a delta against full_log and rule.comment', () => {
       expect(expected.map((a) => a.total)).toEqual([2, 3, 2, 3, 1, 2, 1, 2, 1, 2]);
       expect(await answers(indexedStore, queries)).toEqual(expected);
       const status = indexedStore.textIndexStatus();
-      expect(status.answered).toBe(queries.length);
+      // Each query is searched twice by `answers`: alone, and with the histogram stacked by level.
+      expect(status.answered).toBe(2 * queries.length);
+      // Stacked from the index where it knows every match (the phrases it must check are counted from the rows).
+      expect(status.stacked).toBeGreaterThan(0);
       expect(status.verified).toBeGreaterThan(0);
       expect(status.disagreed).toBe(0);
     } finally {
@@ -195,8 +206,8 @@ describe('TextIndex rowids', () => {
   it('keeps thousands of rows of one millisecond (alerts of second resolution), each at its time', () => {
     const index = TextIndex.open(':memory:');
     const ts = DAY0 + 7_000;
-    index.add(Array.from({ length: 3_000 }, (_, i) => ({ ts, day: 0, texts: [`burst n${i}`, null, null, null] })));
-    index.add([{ ts: ts + 1, day: 0, texts: ['burst after', null, null, null] }]);
+    index.add(Array.from({ length: 3_000 }, (_, i) => ({ ts, day: 0, level: null, texts: [`burst n${i}`, null, null, null] })));
+    index.add([{ ts: ts + 1, day: 0, level: null, texts: ['burst after', null, null, null] }]);
     expect(index.count('burst')).toBe(3_001);
     expect(index.count('burst', { fromMs: ts, toMs: ts })).toBe(3_000);
     expect(index.times('burst', 'desc', 2)).toEqual([ts + 1, ts]);
@@ -206,7 +217,7 @@ describe('TextIndex rowids', () => {
   it('drops an index of another layout, so that the store rebuilds it', () => {
     const path = join(tmp, 'old-layout.sqlite');
     const first = TextIndex.open(path);
-    first.add([{ ts: DAY0, day: 0, texts: ['kept', null, null, null] }]);
+    first.add([{ ts: DAY0, day: 0, level: 3, texts: ['kept', null, null, null] }]);
     first.close();
     const older = new DatabaseSync(path);
     older.exec('PRAGMA user_version = 1');
@@ -214,6 +225,46 @@ describe('TextIndex rowids', () => {
     const reopened = TextIndex.open(path);
     expect([reopened.count('kept'), reopened.dayCounts().size]).toEqual([0, 0]);
     reopened.close();
+  });
+
+  it('drops an index of the layout before rule.level was kept (version 3), and keeps the level then', () => {
+    const path = join(tmp, 'layout-3.sqlite');
+    const older = new DatabaseSync(path);
+    older.exec(
+      "CREATE VIRTUAL TABLE text_index USING fts5(full_log, comment, extra, missing, day UNINDEXED, content='', contentless_delete=1, contentless_unindexed=1, tokenize='ascii', detail=full)",
+    );
+    older.exec('CREATE TABLE text_days (day INTEGER PRIMARY KEY, n INTEGER NOT NULL)');
+    older.exec("INSERT INTO text_index(rowid, full_log, day) VALUES (1, 'kept', 0)");
+    older.exec('INSERT INTO text_days VALUES (0, 1)');
+    older.exec('PRAGMA user_version = 3');
+    older.close();
+    const reopened = TextIndex.open(path);
+    expect([reopened.count('kept'), reopened.dayCounts().size]).toEqual([0, 0]);
+    // The rebuilt layout has the column: a row's level is kept and read back.
+    reopened.add([{ ts: DAY0, day: 0, level: 7, texts: ['kept', null, null, null] }]);
+    expect(reopened.grainLevelCounts('kept', 60_000)).toEqual([[DAY0, 7, 1]]);
+    reopened.close();
+  });
+});
+
+describe('TextIndex grainLevelCounts', () => {
+  it('counts matches per grain and level, a missing level as null, grains in time order', () => {
+    const index = TextIndex.open(':memory:');
+    const row = (ts: number, level: number | null, text: string) => ({ ts, day: 0, level, texts: [text, null, null, null] });
+    index.add([row(DAY0, 3, 'sshd a'), row(DAY0 + 1, 3, 'sshd b'), row(DAY0 + 2, null, 'sshd c'), row(DAY0 + 3, -5, 'other'), row(DAY0 + 60_000, 12, 'sshd d'), row(DAY0 + 61_000, 3, 'sshd e'), row(DAY0 + 180_000, 3, 'sshd f')]);
+    const sorted = (rows: Array<[number, number | null, number]>) => [...rows].sort((x, y) => x[0] - y[0] || String(x[1]).localeCompare(String(y[1])));
+    expect(sorted(index.grainLevelCounts('sshd', 60_000))).toEqual([
+      [DAY0, 3, 2],
+      [DAY0, null, 1],
+      [DAY0 + 60_000, 12, 1],
+      [DAY0 + 60_000, 3, 1],
+      [DAY0 + 180_000, 3, 1],
+    ]);
+    // Grains in time order as returned, and the range bounds the walk.
+    expect(index.grainLevelCounts('sshd', 60_000).map(([k]) => k)).toEqual([DAY0, DAY0, DAY0 + 60_000, DAY0 + 60_000, DAY0 + 180_000]);
+    expect(index.grainLevelCounts('sshd OR other', 1_000, { fromMs: DAY0 + 2, toMs: DAY0 + 60_000 })).toEqual(expect.arrayContaining([[DAY0, null, 1], [DAY0, -5, 1], [DAY0 + 60_000, 12, 1]]));
+    expect(index.grainLevelCounts('sshd OR other', 1_000, { fromMs: DAY0 + 2, toMs: DAY0 + 60_000 })).toHaveLength(3);
+    index.close();
   });
 });
 
