@@ -127,5 +127,5 @@ describe('text index against the scan', () => {
     expect(verified).toBeGreaterThan(5);
     // Stacked histograms were counted from the index (not scan against scan).
     expect(stacked).toBeGreaterThan(5);
-  }, 400_000);
+  }, 900_000);
 });
