@@ -6,12 +6,10 @@
  * syntax error; the sign-in page names this server's own address; a long top value stays inside
  * the sidebar; shares read alike (one decimal); levels 5 and 6 have names and colours of their own.
  */
-import { createRequire } from 'node:module';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TOKEN, simulateAlerts, startFixture, waitReady, watchPage, writeAlerts, type Fixture } from './harness.js';
+import { seriousViolations, TOKEN, simulateAlerts, startFixture, waitReady, watchPage, writeAlerts, type Fixture } from './harness.js';
 
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 let fx: Fixture;
 let context: BrowserContext;
 
@@ -28,20 +26,6 @@ afterAll(async () => {
   await fx?.close();
   expect(fx?.pageErrors ?? []).toEqual([]);
 });
-
-interface Violation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: Array<{ target: string[]; failureSummary?: string }>;
-}
-
-/** axe-core's serious and critical violations on the page as it is now, described for the failure message. */
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: AXE });
-  const violations = (await page.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations)`)) as Violation[];
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.impact} ${v.id}: ${v.help} at ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
-}
 
 describe('axe-core on every page', () => {
   it('finds no serious or critical violation on the sign-in page, which names this server and does not break words', { timeout: 60_000 }, async () => {
