@@ -266,5 +266,18 @@ describe('TextIndex grainLevelCounts', () => {
     expect(index.grainLevelCounts('sshd OR other', 1_000, { fromMs: DAY0 + 2, toMs: DAY0 + 60_000 })).toHaveLength(3);
     index.close();
   });
+
+  it('reads each match\'s own level (the content row of its rowid), and nothing of deleted rows', () => {
+    const index = TextIndex.open(':memory:');
+    const row = (ts: number, day: number, level: number | null, text: string) => ({ ts, day, level, texts: [text, null, null, null] });
+    index.add([row(DAY0, 0, 1, 'sshd a'), row(DAY0, 0, 2, 'sshd b'), row(DAY0 + 5, 1, 2 ** 31 - 1, 'sshd c'), row(DAY0 + 6, 1, -(2 ** 31), 'other')]);
+    expect(index.deleteDays(0, 1)).toBe(2);
+    // The same millisecond again, other levels: the deleted rows' levels are not counted.
+    index.add([row(DAY0, 0, 9, 'sshd d'), row(DAY0, 0, null, 'nothing')]);
+    expect(index.grainLevelCounts('sshd', 1_000)).toEqual([[DAY0, 9, 1], [DAY0, 2 ** 31 - 1, 1]]);
+    expect(index.grainCounts('sshd', 1_000)).toEqual([[DAY0, 2]]);
+    expect(index.grainLevelCounts('other OR nothing', 1)).toEqual([[DAY0, null, 1], [DAY0 + 6, -(2 ** 31), 1]]);
+    index.close();
+  });
 });
 
