@@ -98,6 +98,11 @@ export interface DuckDbStoreOptions {
    * The path that proves the index right. Default true.
    */
   textIndex?: boolean;
+  /**
+   * false: every count of the text index walks its matches; by default counts are kept between
+   * writes to their days (text-index-counts.ts). For benches that measure the walk.
+   */
+  textCountCache?: boolean;
 }
 
 const DEFAULT_READ_CONNECTIONS = 3;
@@ -164,6 +169,7 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     for (const [path, type] of fields.getRows()) store.dynamicFields.set(String(path), String(type) as FieldType);
     if (options.textIndex !== false) {
       const keeper = TextIndexKeeper.open(options.path);
+      if (options.textCountCache === false) keeper.index.keepCounts(false);
       store.textIndex = keeper;
       // In the background, a day at a time between writes: until it is done, searches scan.
       store.textIndexCatchUp = keeper.catchUp(writer, (step) => store.writes.run(step)).catch(() => undefined);
@@ -419,13 +425,21 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     if (!this.textIndex?.ready) return undefined;
     const cached = this.textPlans.get(request);
     if (cached !== undefined) return cached ?? undefined;
-    const query = textIndexQuery(request.query, this.resolver(), this.text, { nowMs: this.now(), ipKeyFunction: IP_KEY_FUNCTION, ...(request.timeZone !== undefined ? { timeZone: request.timeZone } : {}) });
+    const options = { nowMs: this.now(), ipKeyFunction: IP_KEY_FUNCTION, ...(request.timeZone !== undefined ? { timeZone: request.timeZone } : {}) };
+    const index = this.textIndex.index;
+    let query = textIndexQuery(request.query, this.resolver(), this.text, options);
+    if (query.kind === 'match' && query.missing.length > 0) {
+      // Bodies no row of the range lacks in @message (nearly all): the bounds walk them bare. One
+      // walk of `missing : body` each, against the bound's NOT in every count and page (a page of
+      // the word took as long as its count: the NOT walked the whole doclist to find no row).
+      const missingFree = new Set(query.missing.filter((body) => this.textCount(request, index, `missing : ${body}`) === 0));
+      if (missingFree.size > 0) query = textIndexQuery(request.query, this.resolver(), this.text, { ...options, missingFree });
+    }
     let plan: TextIndexPlan | null = null;
     if (query.kind === 'none') plan = { query, verifyTimes: [] };
     else if (query.kind === 'match') {
       // No row between the bounds when both count alike (exact within upper): two walks without
       // positions mostly, instead of the difference's (a phrase's words NOT the phrase).
-      const index = this.textIndex.index;
       const between = query.verify !== null && (query.exact === null || this.textCount(request, index, query.upper) !== this.textCount(request, index, query.exact));
       const verify = between ? index.times(query.verify as string, 'desc', TEXT_VERIFY_MAX + 1, request.timeRange) : [];
       if (verify.length <= TEXT_VERIFY_MAX) plan = { query, verifyTimes: [...new Set(verify)] };
@@ -435,43 +449,65 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
   }
 
   /**
-   * The times of a page the index answers, in two sets: `decided`, times at which every row
-   * matches (the index's exact matches there are all of DuckDB's rows there), read without the
-   * predicate; `undecided`, times whose rows the predicate must decide (rows the index leaves to
-   * check, and exact matches at times shared with other rows). The decided times are taken in
-   * order until they hold `size` rows; then only undecided times up to the last of them matter.
+   * The times of a page the index answers: its exact matches' first times in order, up to the one
+   * where they hold `size` rows (the page's last time: the index's exact matches are matches,
+   * whatever else is there), and the times of rows it leaves to check up to there; `matches`, the
+   * index's count of exact matches at each of those times. A time where DuckDB holds as many rows
+   * as `matches` says is decided (every row there matches); the others' rows are checked.
    */
-  private async pageTimes(connection: ReadConnection, index: TextIndex, exact: string | undefined, verifyTimes: readonly number[], order: 'asc' | 'desc', size: number, range: SearchRequest['timeRange']): Promise<{ decided: number[]; undecided: number[] }> {
+  private pageCandidates(index: TextIndex, exact: string | undefined, verifyTimes: readonly number[], order: 'asc' | 'desc', size: number, range: SearchRequest['timeRange']): { times: number[]; matches: Map<number, number> } {
     const limit = 2 * size; // beyond the page, so that the page's last time is seldom the list's last
-    const times = exact === undefined ? [] : index.times(exact, order, limit, range);
+    const listed = exact === undefined ? [] : index.times(exact, order, limit, range);
+    const counted = new Map<number, number>();
+    for (const t of listed) counted.set(t, (counted.get(t) ?? 0) + 1);
+    const last = listed[listed.length - 1];
     const matches = new Map<number, number>();
-    for (const t of times) matches.set(t, (matches.get(t) ?? 0) + 1);
-    const rowsAt = new Map<number, number>();
-    if (matches.size > 0) {
-      const params = new SqlParams();
-      const rows = await this.query(connection, `SELECT ts, count(*) FROM ${TABLE} WHERE TRUE${timesInSql([...matches.keys()], params)} GROUP BY ts`, params);
-      for (const [ts, n] of rows.getRows()) rowsAt.set(Number(ts), Number(n));
-    }
-    const last = times[times.length - 1];
-    const decided: number[] = [];
     let taken = 0;
     let boundary: number | undefined;
-    for (const [t, n] of matches) {
+    for (const [t, n] of counted) {
       // The list may stop inside its last time: there the index counts its matches.
-      const indexed = t === last && times.length >= limit ? index.count(exact as string, { fromMs: t, toMs: t }) : n;
-      if (rowsAt.get(t) === indexed) decided.push(t);
-      taken += indexed; // the index's exact matches there are matches, whatever else is there
+      const indexed = t === last && listed.length >= limit ? index.count(exact as string, { fromMs: t, toMs: t }) : n;
+      matches.set(t, indexed);
+      taken += indexed;
       if (taken >= size) {
         boundary = t;
         break;
       }
     }
-    const done = new Set(decided);
     const within = (t: number): boolean => boundary === undefined || (order === 'desc' ? t >= boundary : t <= boundary);
-    const seen = [...matches.keys()];
-    const upTo = boundary === undefined ? seen : seen.slice(0, seen.indexOf(boundary) + 1);
-    const undecided = [...new Set([...upTo, ...verifyTimes])].filter((t) => !done.has(t) && within(t));
-    return { decided, undecided };
+    return { times: [...new Set([...matches.keys(), ...verifyTimes])].filter(within), matches };
+  }
+
+  /**
+   * The page of a search the index answers, from the rows at its candidate times (pageCandidates)
+   * read with their texts in ONE statement; the rows at undecided times are decided by matchingRows
+   * (the index's own analyzer and semantics: DuckDB's predicate would compile its regular
+   * expressions, ~150 ms a search). Only when more than TEXT_PAGE_ROWS_PER_HIT rows per hit share
+   * those times (a burst of one second) are they counted first, and only the rows needed read.
+   */
+  private async textPageRows(connection: ReadConnection, candidates: { times: number[]; matches: Map<number, number> }, columns: string, orderBy: string, size: number, whole: string | undefined): Promise<DuckDBValue[][]> {
+    const params = new SqlParams();
+    const all = `SELECT ${columns}, ${TABLE}.full_log, ${TABLE}.message, ${TABLE}.comment FROM ${TABLE} WHERE TRUE${timesInSql(candidates.times, params)} ORDER BY ${orderBy}`;
+    const cap = TEXT_PAGE_ROWS_PER_HIT * size;
+    let rows = (await this.query(connection, `${all} LIMIT ${params.add(cap + 1)}`, params)).getRows();
+    const rowsAt = new Map<number, number>();
+    const undecided = (): Set<number> => new Set(candidates.times.filter((t) => rowsAt.get(t) !== (candidates.matches.get(t) ?? 0)));
+    let open: Set<number>;
+    if (rows.length <= cap) {
+      for (const row of rows) rowsAt.set(Number(row[COL.ts]), (rowsAt.get(Number(row[COL.ts])) ?? 0) + 1);
+      open = undecided();
+    } else {
+      const counts = new SqlParams();
+      for (const [ts, n] of (await this.query(connection, `SELECT ts, count(*) FROM ${TABLE} WHERE TRUE${timesInSql(candidates.times, counts)} GROUP BY ts`, counts)).getRows()) rowsAt.set(Number(ts), Number(n));
+      open = undecided();
+      rows = (await this.query(connection, open.size === 0 ? `${all} LIMIT ${params.add(size)}` : all, params)).getRows();
+    }
+    if (open.size === 0 || whole === undefined) return rows.slice(0, size);
+    const t = COLUMN_NAMES.length;
+    const checked = rows.map((row, i) => [i, row] as const).filter(([, row]) => open.has(Number(row[COL.ts])));
+    const matched = matchingRows(whole, checked.map(([, row]) => [row[t] as string | null, row[t + 1] as string | null, row[t + 2] as string | null]));
+    const rejected = new Set(checked.filter((_, j) => !matched.has(j)).map(([i]) => i));
+    return rows.filter((_, i) => !rejected.has(i)).slice(0, size);
   }
 
   /**
@@ -560,34 +596,18 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
         const value = order.value === undefined ? '' : `, ${order.value} AS sort_value`;
         const limit = pageParams.add(size);
         const columns = ((request.sourceFields && projectedColumns(request.sourceFields)) ?? COLUMN_NAMES).join(', ');
-        let page: string;
-        // The page's rows from the statement's (the text index's page decides some rows itself).
-        let pick = (rows: DuckDBValue[][]): DuckDBValue[][] => rows;
+        let page = '';
+        // The page's rows when the text index's page read them itself (textPageRows).
+        let read: DuckDBValue[][] | undefined;
         if (order.value === undefined) {
           // By time: the page's time bound first, from the time column alone; the rows then come
           // from the row groups within it (zone maps), not from a sort of every matching row's columns.
           const dir = request.sort?.order === 'asc' ? 'ASC' : 'DESC';
           if (index && !request.searchAfter) {
             // The index's first matches in time order give the page's times; the rows of those
-            // times that match (ties at the edge included) are the page, in the usual order. At
-            // times where every row matches (pageTimes' decided) the rows are taken as they are; the
-            // others' rows are decided by matchingRows (the index's own analyzer and semantics:
-            // DuckDB's predicate would compile its regular expressions, ~150 ms a search).
-            const { decided, undecided } = await this.pageTimes(connection, index, textMatch, text?.verifyTimes ?? [], dir === 'ASC' ? 'asc' : 'desc', size, request.timeRange);
-            const times = [...decided, ...undecided];
-            if (undecided.length === 0 || text?.query.kind !== 'match') page = `SELECT ${columns} FROM ${TABLE} WHERE TRUE${timesInSql(times, pageParams)} ORDER BY ${order.orderBy} LIMIT ${limit}`;
-            else {
-              page = `SELECT ${columns}, ${TABLE}.full_log, ${TABLE}.message, ${TABLE}.comment FROM ${TABLE} WHERE TRUE${timesInSql(times, pageParams)} ORDER BY ${order.orderBy}`;
-              const whole = text.query.whole;
-              const open = new Set(undecided);
-              pick = (rows) => {
-                const t = COLUMN_NAMES.length;
-                const checked = rows.map((row, i) => [i, row] as const).filter(([, row]) => open.has(Number(row[COL.ts])));
-                const matched = matchingRows(whole, checked.map(([, row]) => [row[t] as string | null, row[t + 1] as string | null, row[t + 2] as string | null]));
-                const rejected = new Set(checked.filter((_, j) => !matched.has(j)).map(([i]) => i));
-                return rows.filter((_, i) => !rejected.has(i)).slice(0, size);
-              };
-            }
+            // times that match (ties at the edge included) are the page, in the usual order.
+            const candidates = this.pageCandidates(index, textMatch, text?.verifyTimes ?? [], dir === 'ASC' ? 'asc' : 'desc', size, request.timeRange);
+            read = await this.textPageRows(connection, candidates, columns, order.orderBy, size, text?.query.kind === 'match' ? text.query.whole : undefined);
           } else {
             const bound = await query(`SELECT ts FROM ${TABLE} WHERE ${pageWhere.value}${after} ORDER BY ts ${dir} LIMIT 1 OFFSET ${pageParams.add(size - 1)}`, pageParams);
             const edge = bound.getRows()[0]?.[0];
@@ -600,8 +620,8 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
             `SELECT ${columns}${value} FROM ${TABLE} WHERE rowid IN ` +
             `(SELECT rowid FROM ${TABLE} WHERE ${pageWhere.value}${after} ORDER BY ${order.orderBy} LIMIT ${limit}) ORDER BY ${order.orderBy}`;
         }
-        const rows = await query(page, pageParams);
-        for (const row of pick(rows.getRows())) {
+        const rows = read ?? (await query(page, pageParams)).getRows();
+        for (const row of rows) {
           const doc = documentFromRow(row);
           hits.push({ ...doc, sort: order.key(row[COLUMN_NAMES.length], Number(row[COL.ts]), doc.document['@id']) });
         }
@@ -1112,6 +1132,9 @@ async function refusedPattern(connection: DuckDBConnection, patterns: readonly s
 }
 
 /** What the text index does for a search: its answer, and the times of the rows it leaves to DuckDB to decide. */
+/** Rows per hit a text index's page reads at once at its candidate times (textPageRows); beyond, they are counted first. */
+const TEXT_PAGE_ROWS_PER_HIT = 4;
+
 interface TextIndexPlan {
   query: TextIndexQuery;
   verifyTimes: number[];

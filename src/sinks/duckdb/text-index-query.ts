@@ -20,32 +20,51 @@ import { encodeToken, textIndexColumn, type TextIndexColumn } from './text-index
  * `@message`, kept as a delta without positions (text-index.ts), and rarely a prefix. `exact`
  * null: no row is known to match without a check. `whole` is the query over full_log, @message and
  * rule.comment each with positions (text-index.ts's matchingRows), which decides a row exactly.
+ * `missing`: the bodies whose `missing : body` the bounds test; when the index holds no such row
+ * (in the search's time range), the query compiled again with them in `missingFree` walks the
+ * bare body instead (text-index.ts: no row then lacks them in @message).
  */
 export type TextIndexQuery =
-  | { kind: 'match'; exact: string | null; verify: string | null; upper: string; whole: string }
+  | { kind: 'match'; exact: string | null; verify: string | null; upper: string; whole: string; missing: readonly string[] }
   | { kind: 'all' }
   | { kind: 'none' }
   | { kind: 'unanswered' };
 
 const UNANSWERED: TextIndexQuery = { kind: 'unanswered' };
 
-export function textIndexQuery(query: QueryNode, resolver: SqlFieldResolver, text: TextSql, options: { nowMs: number; ipKeyFunction: string; timeZone?: string }): TextIndexQuery {
+export interface TextIndexQueryOptions {
+  nowMs: number;
+  ipKeyFunction: string;
+  timeZone?: string;
+  /**
+   * Bodies no row in the searched range holds in `missing` (an FTS5 count of `missing : body` is
+   * 0): their `@message` is then every row holding them anywhere, the bare body, which FTS5 walks
+   * without decoding positions, and the bound needs no NOT against `missing` (whose column filter
+   * walked the body's whole doclist even for a page of 20).
+   */
+  missingFree?: ReadonlySet<string>;
+}
+
+export function textIndexQuery(query: QueryNode, resolver: SqlFieldResolver, text: TextSql, options: TextIndexQueryOptions): TextIndexQuery {
+  const { missingFree, ...compileOptions } = options;
   const leaves: Leaf[] = [];
-  const compiled = compileToSql(query, resolver, new SqlParams(), { ...options, text: markedTextSql(text, leaves) });
+  const compiled = compileToSql(query, resolver, new SqlParams(), { ...compileOptions, text: markedTextSql(text, leaves) });
   if (!compiled.ok) return UNANSWERED;
   const tree = parse(compiled.value, leaves);
   if (tree === undefined) return UNANSWERED;
-  const lower = toFts(tree, 'lower');
-  const upper = toFts(tree, 'upper');
+  const missing = new Set<string>();
+  const context: Context = { missingFree: missingFree ?? new Set(), missing };
+  const lower = toFts(tree, 'lower', context);
+  const upper = toFts(tree, 'upper', context);
   if (lower.kind === 'unanswered' || upper.kind === 'unanswered') return UNANSWERED;
   if (upper.kind === 'none') return { kind: 'none' };
   if (lower.kind === 'all' && upper.kind === 'all') return { kind: 'all' };
   if (lower.kind === 'all' || upper.kind === 'all') return UNANSWERED;
   const exact = lower.kind === 'match' ? lower.expression : null;
   const verify = exact === null ? upper.expression : exact === upper.expression ? null : `(${upper.expression}) NOT (${exact})`;
-  const whole = toFts(tree, 'whole');
+  const whole = toFts(tree, 'whole', context);
   if (whole.kind !== 'match') return UNANSWERED;
-  return { kind: 'match', exact, verify, upper: upper.expression, whole: whole.expression };
+  return { kind: 'match', exact, verify, upper: upper.expression, whole: whole.expression, missing: [...missing] };
 }
 
 const OPEN = (i: number): string => `(/*fts${i}[*/ `;
@@ -111,6 +130,12 @@ type Bound = 'lower' | 'upper' | 'whole';
 const flip = (bound: Bound): Bound => (bound === 'lower' ? 'upper' : bound === 'upper' ? 'lower' : 'whole');
 const OWN_COLUMNS = ['full_log', 'comment'] as const;
 
+/** What rendering knows of the index (bodies with no row in `missing`) and collects (bodies whose `missing` it tests). */
+interface Context {
+  missingFree: ReadonlySet<string>;
+  missing: Set<string>;
+}
+
 /**
  * `@message ∋ body` from the delta, for a term body exactly: the tokens it adds, or those of
  * full_log and rule.comment it does not lack. `also`: columns the caller ORs in anyway (free
@@ -118,9 +143,12 @@ const OWN_COLUMNS = ['full_log', 'comment'] as const;
  * bound (another token of the prefix may be the one missing); `({full_log comment} : b) OR
  * (extra : b)` is the upper.
  */
-function inMessage(body: string, also: readonly string[]): string {
+function inMessage(body: string, also: readonly string[], context: Context): string {
+  // No row lacks the body in @message: every row holding it anywhere holds it in @message.
+  if (context.missingFree.has(body)) return body;
   const own = `{full_log comment} : ${body}`;
   if (also.length === 2) return `(${own}) OR (extra : ${body})`;
+  context.missing.add(body);
   const lacking = also.length === 0 ? `missing : ${body}` : `(missing : ${body}) NOT (${render(also, body)})`;
   return `((${own}) NOT (${lacking})) OR (extra : ${body})`;
 }
@@ -130,14 +158,14 @@ function inMessage(body: string, also: readonly string[]): string {
  * lower or upper bound of its rows; undefined: no rows. Exact except for `@message`'s phrases and
  * prefixes (inMessage).
  */
-function renderLeaf(columns: ReadonlySet<TextIndexColumn>, leaf: Leaf, bound: Bound): string | undefined {
+function renderLeaf(columns: ReadonlySet<TextIndexColumn>, leaf: Leaf, bound: Bound, context: Context): string | undefined {
   if (bound === 'whole') return render([...columns].sort(), leaf.bodies.length === 1 ? (leaf.bodies[0] as string) : `(${leaf.bodies.join(' OR ')})`);
   const own = OWN_COLUMNS.filter((c) => columns.has(c));
   const ownPart = own.length === 0 ? [] : [render(own, leaf.bodies.length === 1 ? (leaf.bodies[0] as string) : `(${leaf.bodies.join(' OR ')})`)];
   let parts: string[];
   if (!columns.has('message')) parts = ownPart;
   // A term's or prefix's rows in @message include those in the fields ORed with it (`own`).
-  else if (leaf.kind === 'term' || (leaf.kind === 'prefix' && bound === 'lower')) parts = leaf.bodies.map((body) => inMessage(body, own));
+  else if (leaf.kind === 'term' || (leaf.kind === 'prefix' && bound === 'lower')) parts = leaf.bodies.map((body) => inMessage(body, own, context));
   // Bounds above: the prefix, or every token of the phrase, in any column of the row (each token
   // of @message is in one of them, and so is the phrase in full_log or rule.comment): walked
   // without positions or column filters, the rows between the bounds then checked.
@@ -221,10 +249,10 @@ function parse(sql: string, leaves: readonly Leaf[]): Tree | undefined {
 type Bounded = { kind: 'match'; expression: string } | { kind: 'all' } | { kind: 'none' } | { kind: 'unanswered' };
 
 /** The tree as an FTS5 expression bounding its rows from below or above (a NOT swaps the bound). */
-function toFts(tree: Tree, bound: Bound): Bounded {
+function toFts(tree: Tree, bound: Bound, context: Context): Bounded {
   switch (tree.k) {
     case 'leaf': {
-      const expression = renderLeaf(new Set([tree.leaf.column]), tree.leaf, bound);
+      const expression = renderLeaf(new Set([tree.leaf.column]), tree.leaf, bound, context);
       return expression === undefined ? { kind: 'none' } : { kind: 'match', expression };
     }
     case 'true':
@@ -232,7 +260,7 @@ function toFts(tree: Tree, bound: Bound): Bounded {
     case 'false':
       return { kind: 'none' };
     case 'not': {
-      const x = toFts(tree.x, flip(bound));
+      const x = toFts(tree.x, flip(bound), context);
       return x.kind === 'all' ? { kind: 'none' } : x.kind === 'none' ? { kind: 'all' } : { kind: 'unanswered' }; // FTS5 has no bare NOT
     }
     case 'or': {
@@ -252,11 +280,11 @@ function toFts(tree: Tree, bound: Bound): Bounded {
       }
       const parts: string[] = [];
       for (const { leaf, columns } of groups.values()) {
-        const expression = renderLeaf(columns, leaf, bound);
+        const expression = renderLeaf(columns, leaf, bound, context);
         if (expression !== undefined) parts.push(`(${expression})`);
       }
       for (const child of others) {
-        const x = toFts(child, bound);
+        const x = toFts(child, bound, context);
         if (x.kind === 'unanswered' || x.kind === 'all') return x;
         if (x.kind === 'match') parts.push(`(${x.expression})`);
       }
@@ -267,7 +295,7 @@ function toFts(tree: Tree, bound: Bound): Bounded {
       const negative: string[] = [];
       for (const child of tree.xs) {
         const negated = child.k === 'not';
-        const x = negated ? toFts(child.x, flip(bound)) : toFts(child, bound);
+        const x = negated ? toFts(child.x, flip(bound), context) : toFts(child, bound, context);
         if (x.kind === 'unanswered') return x;
         if (negated) {
           if (x.kind === 'all') return { kind: 'none' };

@@ -15,6 +15,7 @@
 import { rmSync } from 'node:fs';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { encodeToken, indexTokens } from './index-analyzer.js';
+import { TextIndexCounts, type TimeSpan } from './text-index-counts.js';
 
 /**
  * The FTS5 columns, in order: the two fields indexed as they are (with positions), then
@@ -151,8 +152,25 @@ export class TextIndex {
   /** Where TALLY_FUNCTION counts a match: set for one statement's run (node:sqlite runs it synchronously). */
   private tallyRow: ((t: number, level: number | null) => void) | undefined;
   private seq: bigint;
+  private readonly countWithin: StatementSync;
+  private readonly timesDesc: StatementSync;
+  private readonly timesAsc: StatementSync;
+  private readonly firstRow: StatementSync;
+  private readonly lastRow: StatementSync;
+  private readonly dataVersion: StatementSync;
+  /** Counts kept between writes (text-index-counts.ts); undefined: every count walks its matches. */
+  private counts: TextIndexCounts | undefined = new TextIndexCounts();
+  /** `PRAGMA data_version` when the kept counts were last checked: another connection's commit changes it. */
+  private seenVersion = -1;
 
   private constructor(private readonly db: DatabaseSync) {
+    this.countWithin = db.prepare('SELECT count(*) AS n FROM text_index WHERE text_index MATCH ? AND rowid BETWEEN ? AND ?');
+    this.timesDesc = db.prepare('SELECT rowid FROM text_index WHERE text_index MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rowid DESC LIMIT ?');
+    this.timesAsc = db.prepare('SELECT rowid FROM text_index WHERE text_index MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rowid ASC LIMIT ?');
+    this.firstRow = db.prepare('SELECT rowid FROM text_index ORDER BY rowid ASC LIMIT 1');
+    this.lastRow = db.prepare('SELECT rowid FROM text_index ORDER BY rowid DESC LIMIT 1');
+    for (const s of [this.timesDesc, this.timesAsc, this.firstRow, this.lastRow]) s.setReadBigInts(true);
+    this.dataVersion = db.prepare('PRAGMA data_version');
     this.insert = db.prepare(`INSERT INTO text_index(rowid, ${TEXT_INDEX_COLUMNS.join(', ')}, day, level) VALUES (?, ?, ?, ?, ?, ?, ?)`);
     this.addDay = db.prepare('INSERT INTO text_days(day, n) VALUES (?, ?) ON CONFLICT(day) DO UPDATE SET n = n + excluded.n');
     // directOnly: callable from these statements only, never from the file's schema or triggers.
@@ -200,6 +218,7 @@ export class TextIndex {
   /** Adds rows in one transaction: all of them or none. */
   add(rows: readonly TextIndexRow[]): void {
     if (rows.length === 0) return;
+    this.counts?.writing(rows.map((row) => row.ts));
     const perDay = new Map<number, number>();
     this.db.exec('BEGIN');
     try {
@@ -232,6 +251,7 @@ export class TextIndex {
 
   /** Removes the rows of index days in [fromDay, toDay); returns how many. */
   deleteDays(fromDay: number, toDay: number): number {
+    this.counts?.drop(); // index days, not the rows' times: every kept count may change
     this.db.exec('BEGIN');
     try {
       const ids = this.db.prepare('SELECT rowid FROM text_index WHERE day >= ? AND day < ?');
@@ -259,8 +279,37 @@ export class TextIndex {
 
   /** How many rows match the FTS5 expression within the time range (inclusive ms). */
   count(match: string, range: { fromMs: number; toMs: number } = ALL_TIME): number {
-    const statement = this.db.prepare('SELECT count(*) AS n FROM text_index WHERE text_index MATCH ? AND rowid BETWEEN ? AND ?');
-    return Number((statement.get(match, lowRowid(range.fromMs), highRowid(range.toMs)) as { n: number }).n);
+    const within = (span: TimeSpan): number => Number((this.countWithin.get(match, lowRowid(span.fromMs), highRowid(span.toMs)) as { n: number }).n);
+    const counts = this.counts;
+    if (counts === undefined) return within(range);
+    const version = Number((this.dataVersion.get() as { data_version: number }).data_version);
+    if (version !== this.seenVersion) {
+      // Another connection (the writer's worker thread) committed: what it changed is not known here.
+      this.seenVersion = version;
+      counts.drop();
+    }
+    return counts.count(match, range, this.extent(counts), within);
+  }
+
+  /** Keeps counts between writes (the default), or walks the matches of every count. */
+  keepCounts(on: boolean): void {
+    this.counts = on ? (this.counts ?? new TextIndexCounts()) : undefined;
+  }
+
+  /** How many counts were answered from the kept ones, and how many were counted. */
+  keptCounts(): { hits: number; misses: number } {
+    return { hits: this.counts?.hits ?? 0, misses: this.counts?.misses ?? 0 };
+  }
+
+  /** The times of the first and the last row (null: none), read again after a change the counts do not follow. */
+  private extent(counts: TextIndexCounts): TimeSpan | null {
+    const known = counts.knownExtent();
+    if (known !== undefined) return known;
+    const first = this.firstRow.get() as { rowid: bigint } | undefined;
+    const last = this.lastRow.get() as { rowid: bigint } | undefined;
+    const extent = first === undefined || last === undefined ? null : { fromMs: timeOfRowid(first.rowid), toMs: timeOfRowid(last.rowid) };
+    counts.setExtent(extent);
+    return extent;
   }
 
   /**
@@ -280,8 +329,7 @@ export class TextIndex {
 
   /** The times of the first `limit` matching rows in time order (newest first for `desc`). */
   times(match: string, order: 'asc' | 'desc', limit: number, range: { fromMs: number; toMs: number } = ALL_TIME): number[] {
-    const statement = this.db.prepare(`SELECT rowid FROM text_index WHERE text_index MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rowid ${order === 'asc' ? 'ASC' : 'DESC'} LIMIT ?`);
-    statement.setReadBigInts(true);
+    const statement = order === 'asc' ? this.timesAsc : this.timesDesc;
     const rows = statement.all(match, lowRowid(range.fromMs), highRowid(range.toMs), limit) as Array<{ rowid: bigint }>;
     return rows.map((r) => timeOfRowid(r.rowid));
   }

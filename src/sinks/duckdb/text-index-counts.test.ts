@@ -1,0 +1,105 @@
+/**
+ * Counts kept between writes (text-index-counts.ts): a count asked again walks nothing; a write to
+ * one of its days, a deletion, or another connection's commit (the writer's worker thread) makes it
+ * count again, so that a kept count is never stale.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { indexedTexts, TextIndex, type TextIndexRow } from './text-index.js';
+import { TextIndexCounts } from './text-index-counts.js';
+
+const DAY_MS = 86_400_000;
+const DAY0 = Date.UTC(2024, 2, 1);
+const tmp = mkdtempSync(join(tmpdir(), 'hidsmon-text-counts-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function row(ts: number, fullLog: string): TextIndexRow {
+  return { ts, day: Math.floor(ts / DAY_MS), level: 3, texts: indexedTexts(fullLog, JSON.stringify({ full_log: fullLog }), null) };
+}
+
+/** Rows of "alpha" on days 0..2, `n` a day. */
+const rowsOfDays = (n: number): TextIndexRow[] => Array.from({ length: 3 * n }, (_, i) => row(DAY0 + (i % 3) * DAY_MS + 60_000 * i, `alpha n${i}`));
+
+describe('TextIndexCounts', () => {
+  it('keeps a count per expression and span, counts again after a write to one of its days, and never keeps the day being written', () => {
+    const counts = new TextIndexCounts();
+    const extent = { fromMs: DAY0, toMs: DAY0 + 3 * DAY_MS - 1 };
+    const asked: Array<[number, number]> = [];
+    const within = (span: { fromMs: number; toMs: number }): number => {
+      asked.push([span.fromMs, span.toMs]);
+      return 7;
+    };
+    const all = { fromMs: -(2 ** 42), toMs: 2 ** 42 };
+    expect(counts.count('a', all, extent, within)).toBe(7);
+    expect(counts.count('a', all, extent, within)).toBe(7);
+    // The range cut to the extent: one walk, asked again from the kept count.
+    expect(asked).toEqual([[extent.fromMs, extent.toMs]]);
+    counts.count('b', all, extent, within);
+    expect(asked).toHaveLength(2);
+    // A write to day 2: every count over it walks again; day 2 (the newest written) is counted on its own from then on.
+    counts.writing([DAY0 + 2 * DAY_MS + 5]);
+    asked.length = 0;
+    expect(counts.count('a', all, extent, within)).toBe(14);
+    expect(asked).toEqual([
+      [DAY0, DAY0 + 2 * DAY_MS - 1],
+      [DAY0 + 2 * DAY_MS, extent.toMs],
+    ]);
+    asked.length = 0;
+    counts.count('a', all, extent, within);
+    expect(asked).toEqual([[DAY0 + 2 * DAY_MS, extent.toMs]]);
+    // A write to day 0 (a backfill) drops the span over it, and leaves the newest day as it was.
+    counts.writing([DAY0 + 10]);
+    asked.length = 0;
+    counts.count('a', all, extent, within);
+    expect(asked).toEqual([
+      [DAY0, DAY0 + 2 * DAY_MS - 1],
+      [DAY0 + 2 * DAY_MS, extent.toMs],
+    ]);
+    // Outside the extent nothing is counted; an empty index counts nothing.
+    asked.length = 0;
+    expect(counts.count('a', { fromMs: 0, toMs: DAY0 - 1 }, extent, within)).toBe(0);
+    expect(counts.count('a', all, null, within)).toBe(0);
+    expect(asked).toEqual([]);
+  });
+});
+
+describe('TextIndex counts kept between writes', () => {
+  it('answers a count asked again from the kept one, and the new count after a write, a deletion, or another connection\'s commit', () => {
+    const path = join(tmp, 'kept.sqlite');
+    const index = TextIndex.open(path);
+    const other = TextIndex.open(path); // as the writer's worker thread: a connection of its own
+    try {
+      index.add(rowsOfDays(4));
+      const all = index.count('alpha');
+      expect(all).toBe(12);
+      const day1 = { fromMs: DAY0 + DAY_MS, toMs: DAY0 + 2 * DAY_MS - 1 };
+      expect(index.count('alpha', day1)).toBe(4);
+      const before = index.keptCounts();
+      expect(index.count('alpha')).toBe(12);
+      expect(index.count('alpha', day1)).toBe(4);
+      expect(index.keptCounts().hits - before.hits).toBe(2);
+      // Its own write, to day 1.
+      index.add([row(DAY0 + DAY_MS + 1_000, 'alpha again')]);
+      expect(index.count('alpha')).toBe(13);
+      expect(index.count('alpha', day1)).toBe(5);
+      // Another connection's write, to day 0, and a new day before the extent.
+      other.add([row(DAY0 + 2_000, 'alpha other'), row(DAY0 - DAY_MS, 'alpha earlier')]);
+      expect(index.count('alpha')).toBe(15);
+      expect(index.count('alpha', { fromMs: DAY0 - DAY_MS, toMs: DAY0 - 1 })).toBe(1);
+      // A deletion of index days (its own, then the other connection's).
+      index.deleteDays(Math.floor(DAY0 / DAY_MS) + 1, Math.floor(DAY0 / DAY_MS) + 2);
+      expect(index.count('alpha', day1)).toBe(0);
+      expect(index.count('alpha')).toBe(10);
+      other.deleteDays(Math.floor(DAY0 / DAY_MS) - 1, Math.floor(DAY0 / DAY_MS) + 1);
+      expect(index.count('alpha')).toBe(4);
+      // Off: every count walks, and gives the same.
+      index.keepCounts(false);
+      expect(index.count('alpha')).toBe(4);
+    } finally {
+      other.close();
+      index.close();
+    }
+  });
+});
