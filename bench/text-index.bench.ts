@@ -9,7 +9,10 @@
  * phrase, a word and a prefix. Every candidate's totals must agree. The postings table lost by
  * two orders of magnitude (bench/results/text-index.json's history) and takes minutes at 1M: it
  * runs only with HIDSMON_BENCH_TEXT_POSTINGS=1. Then FTS5 layouts side by side on the same alerts
- * (layoutComparison): `@message` whole or as a delta, rowids `ts << 16` or dense.
+ * (layoutComparison): `@message` whole or as a delta, rowids `ts << 16` or dense. With
+ * HIDSMON_BENCH_TEXT_TANTIVY=1: instead of those, tantivy (a Rust search library, through the CLI in
+ * bench/text-candidates/tantivy, built with cargo when there is one) side by side with FTS5 on the
+ * same rows (bench/text-candidates/tantivy-candidate.ts), into bench/results/text-index-tantivy-<n>.json.
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +23,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { indexTokens } from '../src/sinks/duckdb/index-analyzer.js';
 import { encodeToken, indexedTexts, TextIndex, type TextIndexRow } from '../src/sinks/duckdb/text-index.js';
 import { median, type Row, type SuiteResult } from './harness.js';
+import { tantivyComparison } from './text-candidates/tantivy-candidate.js';
 import { build, simulatedDocuments } from './store.bench.js';
 import { DuckDbStore } from '../src/sinks/duckdb/store.js';
 import { parseQueryInput } from '../src/query/parse-query.js';
@@ -90,6 +94,7 @@ export async function runTextIndexBench(log: (line: string) => void): Promise<Su
     }
     // Analysis, shared by every candidate: timed once.
     const postings = process.env['HIDSMON_BENCH_TEXT_POSTINGS'] === '1';
+    const tantivy = process.env['HIDSMON_BENCH_TEXT_TANTIVY'] === '1';
     let tokenizeMs = 0;
     const docs: Doc[] = [];
     for (const batch of simulatedDocuments(count)) {
@@ -103,7 +108,8 @@ export async function runTextIndexBench(log: (line: string) => void): Promise<Su
         docs.push({ ts, day: Math.floor(ts / DAY_MS), tokens: postings ? texts.map((t) => (typeof t === 'string' ? tokenizeStandard(t) : [])) : [], texts: indexedTexts(str(texts[0]), str(texts[1]), str(texts[2])), message: null });
         const last = docs[docs.length - 1] as Doc;
         const whole = str(texts[1]);
-        if (whole !== null) last.message = indexTokens(whole);
+        // @message's tokens whole are only for the layouts, which the tantivy comparison does not run.
+        if (whole !== null && !tantivy) last.message = indexTokens(whole);
       }
       tokenizeMs += performance.now() - t0;
       if (docs.length % 200_000 === 0) log(`  tokenized ${docs.length.toLocaleString('en-US')}`);
@@ -114,6 +120,18 @@ export async function runTextIndexBench(log: (line: string) => void): Promise<Su
     const indexedPerAlert = docs.reduce((n, d) => n + d.texts.reduce((m, t) => m + tokensOf(t), 0), 0) / docs.length;
 
     const fts = await ftsCandidate(docs, join(dir, 'fts.sqlite'), log);
+    if (tantivy) {
+      const label = count % 1_000_000 === 0 ? `${count / 1_000_000}m` : count % 1000 === 0 ? `${count / 1000}k` : String(count);
+      return {
+        suite: `text-index-tantivy-${label}`,
+        description: `${count.toLocaleString('en-US')} simulated alerts over 30 days (the text-index bench's), the same rows (the analyzer's encoded tokens of full_log, rule.comment and @message's delta) into the shipped FTS5 layout (text-index.ts) and into tantivy 0.27 (bench/text-candidates/tantivy, whitespace tokens, no field norms, ts/day/level as fast fields); answers asserted equal. Reproduce: HIDSMON_BENCH_TEXT_TANTIVY=1 HIDSMON_BENCH_TEXT_ALERTS=${count} npm run bench -- text-index`,
+        rows: [
+          { measure: 'alerts', fts5: count, tantivy: count },
+          { measure: 'tokens indexed per alert (full_log, rule.comment, @message\'s extra and missing tokens)', fts5: round(indexedPerAlert), tantivy: round(indexedPerAlert) },
+          ...tantivyComparison(docs, join(dir, 'fts.sqlite'), fts, dir, log),
+        ],
+      };
+    }
     const other = postings ? await duckDbCandidate(docs, join(dir, 'postings.duckdb'), log) : undefined;
     const notRun = 'not run (HIDSMON_BENCH_TEXT_POSTINGS=1)';
 
