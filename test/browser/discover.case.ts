@@ -71,6 +71,23 @@ export function discoverSuite(backend: Backend): void {
       expect(new Set((await page.locator('td[data-field="@log_stream"] .cell-text').allTextContents()).map((t) => t.trim()))).toEqual(new Set(['i-0e427a8594852eca2']));
     });
 
+    it('sends its first search as the app boots, beside the session check, and only once', async () => {
+      await openDiscover({ q: 'sshd' });
+      const calls = (await page.evaluate(`performance.getEntriesByType('resource').filter((r) => r.name.includes('/api/')).map((r) => ({ path: new URL(r.name).pathname, start: r.startTime, end: r.responseEnd }))`)) as Array<{ path: string; start: number; end: number }>;
+      const searches = calls.filter((c) => c.path === '/api/search');
+      const session = calls.find((c) => c.path === '/api/session');
+      // Before: the search went out after the session's answer and the app's first render.
+      expect(searches).toHaveLength(1);
+      expect(session).toBeDefined();
+      expect(searches[0]!.start).toBeLessThan(session!.end);
+      const api = await apiSearch(fx.server, { query: 'sshd', from: 'now-24h', to: 'now', size: 0 });
+      expect(await shownTotal(page)).toBe(api.total);
+      // A change of the query searches again, as before (the boot's answer is taken once).
+      await runQuery('sshd AND rule.level:>=5');
+      const again = await apiSearch(fx.server, { query: 'sshd AND rule.level:>=5', from: 'now-24h', to: 'now', size: 0 });
+      expect(await shownTotal(page)).toBe(again.total);
+    });
+
     it('shows a syntax error inline at its position, with the hint', async () => {
       await openDiscover();
       const bad = 'rule.level: 6 AND (srcip:';

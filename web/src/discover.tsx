@@ -14,6 +14,8 @@ import { useLastDefined, useLiveQuery, useReadyMark } from './hooks.js';
 import { absoluteSpan, displayTimeZone, formatTime, histogramInterval, intervalLabel, zoneAbbreviation } from './time.js';
 import { IntervalSelect, stackedHistogram } from './components/interval-select.js';
 import { useView } from './view-context.js';
+import { startFirstSearch, takeFirstSearch } from './first-search.js';
+import type { ViewState } from './state.js';
 
 /** Rows in the first answer, and in each page after it. */
 export const FIRST_PAGE = 50;
@@ -30,15 +32,31 @@ interface MorePages {
   error?: ApiError;
 }
 
+/**
+ * Discover's first search of a view: the query, filters and time with the page's first rows and
+ * the histogram stacked by level; `key` names it (the same view, the same key).
+ */
+export function discoverRequest(state: ViewState): { base: SearchBody; interval: ReturnType<typeof histogramInterval>; key: string; body: SearchBody } {
+  const base: SearchBody = { query: state.query, filters: activeFiltersDsl(state.filters), from: state.time.from, to: state.time.to, time_zone: displayTimeZone(), ...(state.sort?.[0] ? { sort: state.sort[0] } : {}) };
+  const interval = histogramInterval(state.interval, state.time);
+  return { base, interval, key: JSON.stringify({ ...base, interval }), body: { ...base, size: FIRST_PAGE, aggregations: { histogram: stackedHistogram(interval) } } };
+}
+
+/** Discover's first search, sent as the app boots when the address is a Discover view (first-search.ts). */
+export function startDiscoverSearch(state: ViewState): void {
+  if (state.page !== 'discover') return;
+  const { key, body } = discoverRequest(state);
+  startFirstSearch(key, api.search(body));
+}
+
 export function Discover(): React.JSX.Element {
   const view = useView();
   const { state } = view;
-  const base: SearchBody = { query: state.query, filters: activeFiltersDsl(state.filters), from: state.time.from, to: state.time.to, time_zone: displayTimeZone(), ...(state.sort?.[0] ? { sort: state.sort[0] } : {}) };
-  const interval = histogramInterval(state.interval, state.time);
-  const key = JSON.stringify({ ...base, interval });
+  const { base, interval, key, body } = discoverRequest(state);
   const first = useLiveQuery<SearchResponse>(
     key,
-    (signal) => api.search({ ...base, size: FIRST_PAGE, aggregations: { histogram: stackedHistogram(interval) } }, signal),
+    // The answer the app started as it booted (first-search.ts) serves the first load of the same view.
+    (signal) => takeFirstSearch(key) ?? api.search(body, signal),
     state.refreshMs,
     view.nonce,
     view.authLost,
