@@ -28,6 +28,7 @@ const SUITES: Record<string, () => SuiteResult | Promise<SuiteResult>> = {
   lambda: () => runLambdaBench(log),
   export: async () => (await import('./export.bench.js')).runExportBench(log),
   'text-index': async () => (await import('./text-index.bench.js')).runTextIndexBench(log),
+  'text-ingest': async () => (await import('./text-ingest.bench.js')).runTextIngestBench(log),
   detections: async () => (await import('./detections.bench.js')).runDetectionsBench(log),
   notify: async () => (await import('./notify.bench.js')).runNotifyBench(log),
 };

@@ -50,7 +50,7 @@ import { checkSearchRequest, DEFAULT_QUERY_LIMITS, searchTimedOut, tooManyBucket
 import { ReadPool, ReadTimeoutError, type Deadline } from './read-pool.js';
 import { createDuckDbTextSql } from './text-sql.js';
 import { hitOrder } from './sort-sql.js';
-import { TextIndexKeeper, textIndexRow } from './text-index-sync.js';
+import { TextIndexKeeper, textIndexRows } from './text-index-sync.js';
 import { matchingRows, type TextIndex } from './text-index.js';
 import { textIndexPrefilter, textIndexQuery, type TextIndexQuery } from './text-index-query.js';
 import { streamedScan } from './scan.js';
@@ -103,6 +103,11 @@ export interface DuckDbStoreOptions {
    * writes to their days (text-index-counts.ts). For benches that measure the walk.
    */
   textCountCache?: boolean;
+  /**
+   * false: the text index is written on the calling thread (as the reference, in benches); by
+   * default a file store's index is written by a worker thread of its own (text-index-writes.ts).
+   */
+  textIndexWorker?: boolean;
 }
 
 const DEFAULT_READ_CONNECTIONS = 3;
@@ -168,7 +173,7 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     const fields = await writer.runAndReadAll(`SELECT path, type FROM ${FIELDS_TABLE}`);
     for (const [path, type] of fields.getRows()) store.dynamicFields.set(String(path), String(type) as FieldType);
     if (options.textIndex !== false) {
-      const keeper = TextIndexKeeper.open(options.path);
+      const keeper = TextIndexKeeper.open(options.path, { worker: options.textIndexWorker !== false });
       if (options.textCountCache === false) keeper.index.keepCounts(false);
       store.textIndex = keeper;
       // In the background, a day at a time between writes: until it is done, searches scan.
@@ -257,7 +262,7 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     const chunks: DuckDBDataChunk[] = [];
     for (let start = 0; start < rows.length; start += CHUNK_ROWS) chunks.push(stagingChunk(rows, start, Math.min(rows.length, start + CHUNK_ROWS)));
     const range = [BigInt(minDedup), BigInt(maxDedup)];
-    const textEntries = this.textIndex ? rows.map(textIndexRow) : [];
+    const textEntries = this.textIndex ? textIndexRows(rows) : undefined;
     return this.writes.run(async () => {
       if (this.closed) return storeUnavailable(new Error('The store is closed.'));
       const newFields = this.newFields(rows);
@@ -290,10 +295,12 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
         for (const [path, type] of newFields) await this.writer.run(`INSERT OR IGNORE INTO ${FIELDS_TABLE} VALUES ($1, $2)`, [path, type]);
         await this.writer.run('COMMIT');
         this.mirrorCommitted(counted);
-        // After DuckDB's commit, never before: the index is never ahead of the rows (text-index-sync.ts).
-        this.textIndex?.added(textEntries, duplicates);
         for (const [path, type] of newFields) if (!this.dynamicFields.has(path)) this.dynamicFields.set(path, type);
         for (let r = 0; r < rows.length; r++) outcomes[(rowDocuments[r] as number[])[0] as number] = duplicates?.has(r) ? DUPLICATE : INDEXED;
+        // After DuckDB's commit, never before: the index is never ahead of the rows (text-index-sync.ts).
+        // Handed to its writer (waiting only when two batches are still being written); a search
+        // waits for it. Never rejects.
+        if (textEntries) await this.textIndex?.added(textEntries, duplicates);
         return writeSummary(outcomes);
       } catch (e) {
         await this.writer.run('ROLLBACK').catch(() => undefined);
@@ -329,6 +336,8 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
    * timeout the running statement is interrupted and the answer says which limit stopped it.
    */
   async search(asked: SearchRequest): Promise<Result<SearchResponse, QueryError>> {
+    // Every index write handed over before this search is in the index (or failed): it sees every write that resolved.
+    await this.textIndex?.settled();
     this.assertOpen();
     // A copy: what is worked out once per search (the text index's plan and counts) is keyed by
     // it, and must not outlive this search when a caller asks the same request again.
@@ -372,6 +381,7 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
    * reads one snapshot, as a point in time does, and is interrupted when the reader stops early.
    */
   async scan(asked: SearchRequest, options: ScanOptions = {}): Promise<Result<HitScan, QueryError>> {
+    await this.textIndex?.settled(); // as in search
     this.assertOpen();
     const request: SearchRequest = { ...asked }; // as in search: nothing worked out outlives this scan
     const unsortable = request.sort ? sortFieldProblem(request.sort, this.resolver().catalog()) : undefined;
@@ -987,7 +997,7 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     return this.writes.run(async () => {
       this.assertOpen();
       const deleted = await this.deleteRows('dedup_ts >= $1 AND dedup_ts < $2', [BigInt(day), BigInt(day + DAY_MS)]);
-      this.textIndex?.deleted(day / DAY_MS, day / DAY_MS + 1);
+      await this.textIndex?.deleted(day / DAY_MS, day / DAY_MS + 1);
       if (deleted > 0) await this.writer.run('CHECKPOINT');
       return deleted > 0;
     });
@@ -999,8 +1009,7 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     if (old.length === 0) return [];
     await this.writes.run(async () => {
       await this.deleteRows('dedup_ts < $1', [BigInt(cutoff)]);
-      this.textIndex?.deleted(Number.MIN_SAFE_INTEGER, cutoff / DAY_MS);
-      this.textIndex?.deleted(Number.MIN_SAFE_INTEGER, cutoff / DAY_MS);
+      await this.textIndex?.deleted(Number.MIN_SAFE_INTEGER, cutoff / DAY_MS);
       await this.writer.run('CHECKPOINT');
     });
     return old;
@@ -1044,7 +1053,7 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
       await entry.scan?.close();
     }
     this.closed = true;
-    this.textIndex?.close();
+    await this.textIndex?.close();
     this.reads.closeAll();
     this.writer.closeSync();
     this.instance.closeSync();

@@ -1,0 +1,41 @@
+/**
+ * @module The text index's writer thread (started by text-index-writes.ts's WorkerTextIndexWriter):
+ * its own connection to the index file, the requests applied one by one in the order posted, each
+ * answered with its outcome; 'close' is answered after every request before it, then the
+ * connection is closed and the thread ends.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { TextIndex } from './text-index.js';
+import { applyWrite, type WorkerReply, type WorkerRequest } from './text-index-writes.js';
+
+const port = parentPort;
+if (!port) throw new Error('text-index-worker.ts runs as a worker thread only.');
+const { path } = workerData as { path: string };
+
+let index: TextIndex | undefined;
+let openFailure: string | undefined;
+try {
+  index = TextIndex.open(path);
+} catch (e) {
+  openFailure = `The text index worker could not open ${path}: ${(e as Error).message}`;
+}
+
+port.on('message', (request: WorkerRequest) => {
+  let reply: WorkerReply;
+  if (request.op === 'close') {
+    index?.close();
+    index = undefined;
+    port.postMessage({ id: request.id, ok: true, n: 0 } satisfies WorkerReply);
+    port.close();
+    return;
+  }
+  if (index === undefined) reply = { id: request.id, ok: false, message: openFailure ?? 'The text index worker is closed.' };
+  else {
+    try {
+      reply = { id: request.id, ok: true, n: applyWrite(index, request) };
+    } catch (e) {
+      reply = { id: request.id, ok: false, message: (e as Error).message };
+    }
+  }
+  port.postMessage(reply);
+});

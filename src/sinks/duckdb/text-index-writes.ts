@@ -1,0 +1,229 @@
+/**
+ * @module How the text index (text-index.ts) is written: rows as DuckDB took them (their raw
+ * texts), analysed and inserted either on the calling thread, or by a worker thread of the
+ * index's own (text-index-worker.ts, its own SQLite connection to the WAL file), so that the
+ * analysis and FTS5's inserts (~55 µs an alert, more than DuckDB's commit) overlap DuckDB's work
+ * and the next batch. Requests are applied in the order given, each acknowledged (or failed) on its
+ * own, and every wait for an acknowledgement is bounded in time.
+ */
+import { Worker } from 'node:worker_threads';
+import { indexedTextsOf } from './index-analyzer.js';
+import { TextIndex, type TextIndexRow } from './text-index.js';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Rows to index as flat columns (cheap to copy to a worker: three typed arrays and the strings):
+ * each row's time, index day, `level` column (NaN for none) and, three per row, its `full_log`,
+ * `@message` and `rule.comment` as stored.
+ */
+export interface RawTextRows {
+  ts: Float64Array;
+  day: Float64Array;
+  level: Float64Array;
+  texts: Array<string | null>;
+}
+
+/** Collects rows into RawTextRows (`size` at most). */
+export class RawTextRowsBuilder {
+  private readonly rows: RawTextRows;
+  private n = 0;
+
+  constructor(size: number) {
+    this.rows = { ts: new Float64Array(size), day: new Float64Array(size), level: new Float64Array(size), texts: new Array<string | null>(size * 3) };
+  }
+
+  get length(): number {
+    return this.n;
+  }
+
+  /** A row: its time, `dedup_ts` (which names its index day), its level column (null or undefined: none) and its texts. */
+  push(ts: number, dedupTs: number, level: unknown, fullLog: string | null, message: string | null, comment: string | null): void {
+    const i = this.n++;
+    this.rows.ts[i] = ts;
+    this.rows.day[i] = Math.floor(dedupTs / DAY_MS);
+    this.rows.level[i] = level === null || level === undefined ? Number.NaN : Number(level);
+    this.rows.texts[3 * i] = fullLog;
+    this.rows.texts[3 * i + 1] = message;
+    this.rows.texts[3 * i + 2] = comment;
+  }
+
+  /** The rows pushed (the arrays cut to them). */
+  build(): RawTextRows {
+    const n = this.n;
+    const r = this.rows;
+    if (n === r.ts.length) return r;
+    return { ts: r.ts.slice(0, n), day: r.day.slice(0, n), level: r.level.slice(0, n), texts: r.texts.slice(0, 3 * n) };
+  }
+}
+
+/** The rows of `rows` but those at `skip`. */
+export function withoutRows(rows: RawTextRows, skip: ReadonlySet<number>): RawTextRows {
+  const out = new RawTextRowsBuilder(rows.ts.length);
+  for (let i = 0; i < rows.ts.length; i++) {
+    if (skip.has(i)) continue;
+    const level = rows.level[i] as number;
+    out.push(rows.ts[i] as number, (rows.day[i] as number) * DAY_MS, Number.isNaN(level) ? null : level, rows.texts[3 * i] ?? null, rows.texts[3 * i + 1] ?? null, rows.texts[3 * i + 2] ?? null);
+  }
+  return out.build();
+}
+
+/** The rows as the index takes them: their texts analysed (index-analyzer.ts's indexedTextsOf). */
+export function analysedRows(rows: RawTextRows): TextIndexRow[] {
+  const out = new Array<TextIndexRow>(rows.ts.length);
+  for (let i = 0; i < rows.ts.length; i++) {
+    const level = rows.level[i] as number;
+    out[i] = { ts: rows.ts[i] as number, day: rows.day[i] as number, level: Number.isNaN(level) ? null : level, texts: indexedTextsOf(rows.texts[3 * i], rows.texts[3 * i + 1], rows.texts[3 * i + 2]) };
+  }
+  return out;
+}
+
+/** What the writer is asked, in order. */
+export type TextIndexWrite = { op: 'add'; rows: RawTextRows } | { op: 'delete'; fromDay: number; toDay: number };
+
+/** A request as posted to the worker, and its answer (`n`: rows added or removed). */
+export type WorkerRequest = ({ id: number } & TextIndexWrite) | { id: number; op: 'close' };
+export type WorkerReply = { id: number; ok: true; n: number } | { id: number; ok: false; message: string };
+
+/** Applies one request to the index (on whichever thread holds it); returns the rows added or removed. */
+export function applyWrite(index: TextIndex, write: TextIndexWrite): number {
+  if (write.op === 'delete') return index.deleteDays(write.fromDay, write.toDay);
+  index.add(analysedRows(write.rows));
+  return write.rows.ts.length;
+}
+
+/** The index's writer: requests applied in the order given; each promise settles when its request did. */
+export interface TextIndexWriter {
+  apply(write: TextIndexWrite): Promise<number>;
+  /** Stops the writer once the requests given are done (bounded); never rejects. */
+  close(): Promise<void>;
+}
+
+/** Writes on the calling thread, synchronously: for an index in memory (a worker cannot share it), and as the reference. */
+export class InlineTextIndexWriter implements TextIndexWriter {
+  constructor(private readonly index: TextIndex) {}
+
+  apply(write: TextIndexWrite): Promise<number> {
+    try {
+      return Promise.resolve(applyWrite(this.index, write));
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** Errors of the worker writer, with stable codes. */
+export class TextIndexWriterError extends Error {
+  constructor(
+    readonly code: 'TEXT_INDEX_WORKER_TIMEOUT' | 'TEXT_INDEX_WORKER_EXITED' | 'TEXT_INDEX_WRITE_FAILED',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'TextIndexWriterError';
+  }
+}
+
+/**
+ * How long a request may go unanswered: generous (a rebuild's 10,000 rows take ~1 s on a loaded
+ * machine), it is against a stuck worker, which is then stopped and the index reported failed.
+ */
+const ACK_TIMEOUT_MS = 120_000;
+/** How long close waits for the worker to finish and exit before it is terminated. */
+const CLOSE_TIMEOUT_MS = 30_000;
+
+/** The worker module beside this one: the compiled .js, or the .ts source under the test runner (through tsx's loader). */
+function workerModule(): { url: URL; execArgv?: string[] } {
+  if (!import.meta.url.endsWith('.ts')) return { url: new URL('./text-index-worker.js', import.meta.url) };
+  // The process's own options kept (a --cpu-prof profiles the worker too), tsx's loader added once.
+  const inherited = process.execArgv;
+  return { url: new URL('./text-index-worker.ts', import.meta.url), execArgv: inherited.some((a) => a.includes('tsx')) ? [...inherited] : [...inherited, '--import', 'tsx'] };
+}
+
+interface Waiting {
+  resolve: (n: number) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * Writes through a worker thread holding its own connection to the index file. A worker that
+ * exits, fails or leaves a request unanswered past ACK_TIMEOUT_MS fails every request given and
+ * every later one (the keeper then stops the index answering): nothing waits forever.
+ */
+export class WorkerTextIndexWriter implements TextIndexWriter {
+  private readonly worker: Worker;
+  private readonly waiting = new Map<number, Waiting>();
+  private nextId = 1;
+  private failure: TextIndexWriterError | undefined;
+  private exited: Promise<void>;
+
+  constructor(path: string) {
+    const { url, execArgv } = workerModule();
+    this.worker = new Worker(url, { workerData: { path }, ...(execArgv ? { execArgv } : {}) });
+    // Idle, the worker keeps no process alive; a request waiting for its answer does (its timer).
+    this.worker.unref();
+    this.worker.on('message', (reply: WorkerReply) => this.settle(reply));
+    this.worker.on('error', (e) => this.fail(new TextIndexWriterError('TEXT_INDEX_WORKER_EXITED', `The text index worker failed: ${e.message}`)));
+    this.exited = new Promise((resolve) => {
+      this.worker.once('exit', (code) => {
+        this.fail(new TextIndexWriterError('TEXT_INDEX_WORKER_EXITED', `The text index worker exited (code ${code}).`));
+        resolve();
+      });
+    });
+  }
+
+  apply(write: TextIndexWrite): Promise<number> {
+    return this.request({ id: this.nextId++, ...write });
+  }
+
+  private request(message: WorkerRequest): Promise<number> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.fail(new TextIndexWriterError('TEXT_INDEX_WORKER_TIMEOUT', `The text index worker did not answer within ${ACK_TIMEOUT_MS / 1000} s.`));
+        void this.worker.terminate();
+      }, ACK_TIMEOUT_MS);
+      this.waiting.set(message.id, { resolve, reject, timer });
+      this.worker.postMessage(message);
+    });
+  }
+
+  private settle(reply: WorkerReply): void {
+    const waiting = this.waiting.get(reply.id);
+    if (!waiting) return;
+    this.waiting.delete(reply.id);
+    clearTimeout(waiting.timer);
+    if (reply.ok) waiting.resolve(reply.n);
+    else waiting.reject(new TextIndexWriterError('TEXT_INDEX_WRITE_FAILED', reply.message));
+  }
+
+  private fail(error: TextIndexWriterError): void {
+    this.failure ??= error;
+    for (const [id, waiting] of this.waiting) {
+      this.waiting.delete(id);
+      clearTimeout(waiting.timer);
+      waiting.reject(this.failure);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (!this.failure) {
+      // The worker answers 'close' after every request before it, closes its connection and ends.
+      await this.request({ id: this.nextId++, op: 'close' }).catch(() => undefined);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), CLOSE_TIMEOUT_MS)));
+    const ended = await Promise.race([this.exited.then(() => 'exited' as const), late]);
+    clearTimeout(timer);
+    if (ended === 'late') await this.worker.terminate();
+  }
+}
+
+/** The writer for the index at `path`: a worker for a file, unless `worker` is false; inline for `:memory:`. */
+export function textIndexWriter(index: TextIndex, path: string, worker: boolean): TextIndexWriter {
+  return worker && path !== ':memory:' ? new WorkerTextIndexWriter(path) : new InlineTextIndexWriter(index);
+}
