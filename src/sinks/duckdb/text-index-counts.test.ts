@@ -65,6 +65,70 @@ describe('TextIndexCounts', () => {
   });
 });
 
+describe('TextIndexCounts keep (a histogram\'s tallies)', () => {
+  it('keeps an answer that adds up over spans, answers the day being written on each ask and joins it to the kept part', () => {
+    const counts = new TextIndexCounts();
+    const extent = { fromMs: DAY0, toMs: DAY0 + 3 * DAY_MS - 1 };
+    const asked: Array<[number, number]> = [];
+    // Per 2-day grain, as a tally: [grain, count of days in the span].
+    const answer = (span: { fromMs: number; toMs: number }): Array<[number, number]> => {
+      asked.push([span.fromMs, span.toMs]);
+      const grains = new Map<number, number>();
+      for (let day = Math.floor(span.fromMs / DAY_MS); day <= Math.floor(span.toMs / DAY_MS); day++) {
+        const grain = Math.floor(day / 2) * 2 * DAY_MS;
+        grains.set(grain, (grains.get(grain) ?? 0) + 1);
+      }
+      return [...grains];
+    };
+    const join = (a: Array<[number, number]>, b: Array<[number, number]>): Array<[number, number]> => {
+      const sum = new Map(a);
+      for (const [k, n] of b) sum.set(k, (sum.get(k) ?? 0) + n);
+      return [...sum];
+    };
+    const how = { answer, join, none: [] as Array<[number, number]>, cells: (v: Array<[number, number]>) => v.length };
+    const all = { fromMs: -(2 ** 42), toMs: 2 ** 42 };
+    const whole = counts.keep('t', all, extent, how);
+    expect(counts.keep('t', all, extent, how)).toBe(whole);
+    expect(asked).toHaveLength(1);
+    // A count of the same expression is another answer, kept apart.
+    expect(counts.count('t', all, extent, () => 5)).toBe(5);
+    expect(counts.keep('t', all, extent, how)).toBe(whole);
+    // Day 1 written (the newest day written from then on): the kept part stops before it, that day
+    // and what follows are answered on each ask, and the grain both parts share adds up.
+    counts.writing([DAY0 + DAY_MS + 5]);
+    asked.length = 0;
+    const after = counts.keep('t', all, extent, how);
+    const grain0 = Math.floor(DAY0 / DAY_MS / 2) * 2 * DAY_MS;
+    expect(new Map(after)).toEqual(new Map(whole));
+    expect(asked).toEqual([
+      [DAY0, DAY0 + DAY_MS - 1],
+      [DAY0 + DAY_MS, extent.toMs],
+    ]);
+    expect(new Map(after).get(grain0)).toBe(new Map(whole).get(grain0));
+    asked.length = 0;
+    counts.keep('t', all, extent, how);
+    expect(asked).toEqual([[DAY0 + DAY_MS, extent.toMs]]);
+    expect(counts.keep('t', all, null, how)).toEqual([]);
+  });
+
+  it('keeps no answer heavier than its bound, and drops the least recently asked past it', () => {
+    const counts = new TextIndexCounts();
+    const extent = { fromMs: DAY0, toMs: DAY0 + DAY_MS - 1 };
+    let walks = 0;
+    const how = (cells: number) => ({ answer: () => (walks++, cells), join: (a: number, b: number) => a + b, none: 0, cells: (v: number) => v });
+    counts.keep('huge', extent, extent, how(10_000_000));
+    counts.keep('huge', extent, extent, how(10_000_000));
+    expect(walks).toBe(2);
+    walks = 0;
+    counts.keep('a', extent, extent, how(150_000));
+    counts.keep('b', extent, extent, how(150_000)); // together past the bound: 'a' goes
+    counts.keep('b', extent, extent, how(150_000));
+    expect(walks).toBe(2);
+    counts.keep('a', extent, extent, how(150_000));
+    expect(walks).toBe(3);
+  });
+});
+
 describe('TextIndex counts kept between writes', () => {
   it('answers a count asked again from the kept one, and the new count after a write, a deletion, or another connection\'s commit', () => {
     const path = join(tmp, 'kept.sqlite');
@@ -97,6 +161,37 @@ describe('TextIndex counts kept between writes', () => {
       // Off: every count walks, and gives the same.
       index.keepCounts(false);
       expect(index.count('alpha')).toBe(4);
+    } finally {
+      other.close();
+      index.close();
+    }
+  });
+
+  it('answers a histogram asked again from the kept tally, and the new one after a write or another connection\'s commit', () => {
+    const path = join(tmp, 'kept-tally.sqlite');
+    const index = TextIndex.open(path);
+    const other = TextIndex.open(path);
+    try {
+      index.add(rowsOfDays(4));
+      const daily = index.grainLevelCounts('alpha', DAY_MS);
+      expect(daily).toEqual([0, 1, 2].map((d) => [DAY0 + d * DAY_MS, 3, 4]));
+      const before = index.keptCounts();
+      expect(index.grainLevelCounts('alpha', DAY_MS)).toEqual(daily);
+      expect(index.grainCounts('alpha', DAY_MS)).toEqual([0, 1, 2].map((d) => [DAY0 + d * DAY_MS, 4]));
+      expect(index.grainCounts('alpha', DAY_MS)).toEqual([0, 1, 2].map((d) => [DAY0 + d * DAY_MS, 4]));
+      // The stacked tally from the kept one, the plain one walked once then kept.
+      expect(index.keptCounts().hits - before.hits).toBe(2);
+      // Its own write, to day 1 at another level (its first match: levels go in order of first match); then the other connection's, to day 0.
+      index.add([{ ...row(DAY0 + DAY_MS + 1_000, 'alpha again'), level: 9 }]);
+      expect(index.grainLevelCounts('alpha', DAY_MS)).toEqual([[DAY0, 3, 4], [DAY0 + DAY_MS, 9, 1], [DAY0 + DAY_MS, 3, 4], [DAY0 + 2 * DAY_MS, 3, 4]]);
+      other.add([{ ...row(DAY0 + 2_000, 'alpha other'), level: null }]);
+      expect(index.grainLevelCounts('alpha', 3 * DAY_MS).reduce((n, [, , c]) => n + c, 0)).toBe(14);
+      expect(index.grainLevelCounts('alpha', DAY_MS)[0]).toEqual([DAY0, 3, 4]);
+      expect(index.grainLevelCounts('alpha', DAY_MS)[1]).toEqual([DAY0, null, 1]);
+      index.deleteDays(Math.floor(DAY0 / DAY_MS), Math.floor(DAY0 / DAY_MS) + 1);
+      expect(index.grainLevelCounts('alpha', DAY_MS)).toEqual([[DAY0 + DAY_MS, 9, 1], [DAY0 + DAY_MS, 3, 4], [DAY0 + 2 * DAY_MS, 3, 4]]);
+      index.keepCounts(false);
+      expect(index.grainLevelCounts('alpha', DAY_MS)).toEqual([[DAY0 + DAY_MS, 9, 1], [DAY0 + DAY_MS, 3, 4], [DAY0 + 2 * DAY_MS, 3, 4]]);
     } finally {
       other.close();
       index.close();

@@ -5,13 +5,19 @@
  * here. A count is kept per expression and time span, with the days (UTC, of the rows' times, which
  * are their rowids') it covers; a write to one of those days drops it. The day being written
  * (`hot`: the newest day of the last write) is left out of kept spans and counted on each ask, so
- * that steady ingest into today leaves the older days' counts in place. Pure: the index does the
- * counting and tells of its writes.
+ * that steady ingest into today leaves the older days' counts in place. A histogram's tallies (the
+ * matches per grain and level) are kept the same way (`keep`): they add up over spans as counts do.
+ * Pure: the index does the counting and tells of its writes.
  */
 
 const DAY_MS = 86_400_000;
 /** Counts kept at most (the least recently asked go first). */
 const MAX_ENTRIES = 512;
+/**
+ * Cells kept at most, over all entries: a count is one, a histogram's tally its (grain, level)
+ * pairs (30 days per hour by 16 levels: ~11,500), so that kept tallies stay within a few MB.
+ */
+const MAX_CELLS = 200_000;
 /** Written days remembered at most; past it everything is dropped (a bulk load of many days). */
 const MAX_WRITTEN_DAYS = 4_096;
 
@@ -24,7 +30,8 @@ export interface TimeSpan {
 const dayOf = (ms: number): number => Math.floor(ms / DAY_MS);
 
 export class TextIndexCounts {
-  private readonly entries = new Map<string, { n: number; epoch: number; fromDay: number; toDay: number }>();
+  private readonly entries = new Map<string, { value: unknown; cells: number; epoch: number; fromDay: number; toDay: number }>();
+  private cells = 0;
   /** Per day written since the last drop, the epoch of its last write. */
   private readonly written = new Map<number, number>();
   private epoch = 0;
@@ -66,6 +73,7 @@ export class TextIndexCounts {
   /** Anything may have changed (rows deleted, or written by another connection): every count is dropped. */
   drop(): void {
     this.entries.clear();
+    this.cells = 0;
     this.written.clear();
     this.extent = undefined;
   }
@@ -76,36 +84,55 @@ export class TextIndexCounts {
    * that a search without a time range keeps one count however wide its range is.
    */
   count(match: string, range: TimeSpan, extent: TimeSpan | null, countWithin: (span: TimeSpan) => number): number {
-    if (extent === null) return 0;
-    const fromMs = Math.max(range.fromMs, extent.fromMs);
-    const toMs = Math.min(range.toMs, extent.toMs);
-    if (fromMs > toMs) return 0;
-    // The day being written is counted on each ask, and so is what follows it.
-    const hotFrom = this.hot === undefined ? undefined : this.hot * DAY_MS;
-    if (hotFrom !== undefined && hotFrom <= fromMs) return countWithin({ fromMs, toMs });
-    const keptTo = hotFrom !== undefined && hotFrom <= toMs ? hotFrom - 1 : toMs;
-    let n = this.kept(match, { fromMs, toMs: keptTo }, countWithin);
-    if (keptTo < toMs) n += countWithin({ fromMs: keptTo + 1, toMs });
-    return n;
+    return this.keep(`n:${match}`, range, extent, { answer: countWithin, join: (a, b) => a + b, none: 0, cells: () => 1 });
   }
 
-  private kept(match: string, span: TimeSpan, countWithin: (span: TimeSpan) => number): number {
-    const key = `${span.fromMs}:${span.toMs}:${match}`;
+  /**
+   * An answer over `range` that adds up over spans as a count does (`how.join` adds the answers of
+   * two spans that follow each other), from the kept ones where they hold, as `count` does: `key`
+   * names what is answered (the expression and whatever else shapes the answer); `how.cells`
+   * weighs a kept answer against MAX_CELLS. A kept answer is shared: callers must not change it.
+   */
+  keep<T>(key: string, range: TimeSpan, extent: TimeSpan | null, how: { answer: (span: TimeSpan) => T; join: (a: T, b: T) => T; none: T; cells: (value: T) => number }): T {
+    if (extent === null) return how.none;
+    const fromMs = Math.max(range.fromMs, extent.fromMs);
+    const toMs = Math.min(range.toMs, extent.toMs);
+    if (fromMs > toMs) return how.none;
+    // The day being written is counted on each ask, and so is what follows it.
+    const hotFrom = this.hot === undefined ? undefined : this.hot * DAY_MS;
+    if (hotFrom !== undefined && hotFrom <= fromMs) return how.answer({ fromMs, toMs });
+    const keptTo = hotFrom !== undefined && hotFrom <= toMs ? hotFrom - 1 : toMs;
+    const kept = this.kept(key, { fromMs, toMs: keptTo }, how);
+    return keptTo < toMs ? how.join(kept, how.answer({ fromMs: keptTo + 1, toMs })) : kept;
+  }
+
+  private kept<T>(what: string, span: TimeSpan, how: { answer: (span: TimeSpan) => T; cells: (value: T) => number }): T {
+    const key = `${span.fromMs}:${span.toMs}:${what}`;
     const entry = this.entries.get(key);
     if (entry !== undefined && this.unwritten(entry)) {
       // Asked again: the most recently asked go last, the least recently first out.
       this.entries.delete(key);
       this.entries.set(key, entry);
       this.hits++;
-      return entry.n;
+      return entry.value as T;
     }
     this.misses++;
     const epoch = this.epoch;
-    const n = countWithin(span);
+    const value = how.answer(span);
+    const cells = how.cells(value);
+    this.forget(key);
+    if (cells > MAX_CELLS) return value; // kept, it would push out everything else
+    this.entries.set(key, { value, cells, epoch, fromDay: dayOf(span.fromMs), toDay: dayOf(span.toMs) });
+    this.cells += cells;
+    while (this.entries.size > MAX_ENTRIES || this.cells > MAX_CELLS) this.forget(this.entries.keys().next().value as string);
+    return value;
+  }
+
+  private forget(key: string): void {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return;
     this.entries.delete(key);
-    this.entries.set(key, { n, epoch, fromDay: dayOf(span.fromMs), toDay: dayOf(span.toMs) });
-    if (this.entries.size > MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value as string);
-    return n;
+    this.cells -= entry.cells;
   }
 
   /** No day of the entry's written since it was counted. */

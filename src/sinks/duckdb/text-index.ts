@@ -117,6 +117,21 @@ const LEVEL_CONTENT_COLUMN = `c${TEXT_INDEX_COLUMNS.length + 1}`;
 /** The SQL function that counts each match into TextIndex's tally (registered on its connection only). */
 const TALLY_FUNCTION = 'hidsmon_tally';
 
+/** Matches per grain (its time, in time order) and per level (null: none, or not asked). */
+type Tally = Array<[number, ReadonlyMap<number | null, number>]>;
+
+/** The tallies of two spans, `b` after `a`, as one: a grain both have (a span's edge within it) adds up. */
+function joinTallies(a: Tally, b: Tally): Tally {
+  const last = a[a.length - 1];
+  const first = b[0];
+  if (last === undefined || first === undefined || last[0] !== first[0]) return [...a, ...b];
+  const shared = new Map(last[1]);
+  for (const [level, n] of first[1]) shared.set(level, (shared.get(level) ?? 0) + n);
+  return [...a.slice(0, -1), [last[0], shared], ...b.slice(1)];
+}
+
+const tallyCells = (tally: Tally): number => tally.reduce((n, [, levels]) => n + levels.size, 1);
+
 /** The widest time range a rowid holds (ms), for queries with no time range. */
 const ALL_TIME = { fromMs: -(2 ** 42), toMs: 2 ** 42 };
 
@@ -280,15 +295,22 @@ export class TextIndex {
   /** How many rows match the FTS5 expression within the time range (inclusive ms). */
   count(match: string, range: { fromMs: number; toMs: number } = ALL_TIME): number {
     const within = (span: TimeSpan): number => Number((this.countWithin.get(match, lowRowid(span.fromMs), highRowid(span.toMs)) as { n: number }).n);
-    const counts = this.counts;
+    const counts = this.keptAnswers();
     if (counts === undefined) return within(range);
+    return counts.count(match, range, this.extent(counts), within);
+  }
+
+  /** The kept counts (undefined: off), all dropped first if another connection committed since. */
+  private keptAnswers(): TextIndexCounts | undefined {
+    const counts = this.counts;
+    if (counts === undefined) return undefined;
     const version = Number((this.dataVersion.get() as { data_version: number }).data_version);
     if (version !== this.seenVersion) {
       // Another connection (the writer's worker thread) committed: what it changed is not known here.
       this.seenVersion = version;
       counts.drop();
     }
-    return counts.count(match, range, this.extent(counts), within);
+    return counts;
   }
 
   /** Keeps counts between writes (the default), or walks the matches of every count. */
@@ -352,6 +374,16 @@ export class TextIndex {
     return out;
   }
 
+  /** The matches within the range per grain (and per level), kept between writes where it may be. */
+  private tally(match: string, grainMs: number, range: { fromMs: number; toMs: number }, withLevels: boolean): Tally {
+    const walk = (span: TimeSpan): Tally => this.walkTally(match, grainMs, span, withLevels);
+    const counts = this.keptAnswers();
+    if (counts === undefined) return walk(range);
+    // Kept between writes as counts are (text-index-counts.ts): Discover asks the same histogram
+    // again on every refresh and reload, and it was nine tenths of such a search once its counts were kept.
+    return counts.keep(`${withLevels ? 'levels' : 'grains'}:${grainMs}:${match}`, range, this.extent(counts), { answer: walk, join: joinTallies, none: [], cells: tallyCells });
+  }
+
   /**
    * The matches within the range counted per grain (and per level, else all under null) as the
    * walk passes them, grains in time order (FTS5 walks rowids, which are times, ascending). Each
@@ -361,8 +393,8 @@ export class TextIndex {
    * The level comes from the content table by rowid: FTS5's own read of an UNINDEXED column of a
    * contentless table is a statement per row (~250 ms more per 120,000 matches, the join ~100).
    */
-  private tally(match: string, grainMs: number, range: { fromMs: number; toMs: number }, withLevels: boolean): Array<[number, Map<number | null, number>]> {
-    const out: Array<[number, Map<number | null, number>]> = [];
+  private walkTally(match: string, grainMs: number, range: TimeSpan, withLevels: boolean): Tally {
+    const out: Tally = [];
     let key = Number.NaN;
     let levels = new Map<number | null, number>();
     this.tallyRow = (t, level) => {
