@@ -99,8 +99,8 @@ export interface DuckDbStoreOptions {
    */
   textIndex?: boolean;
   /**
-   * false: every count of the text index walks its matches; by default counts are kept between
-   * writes to their days (text-index-counts.ts). For benches that measure the walk.
+   * false: every count and histogram tally of the text index walks its matches; by default they
+   * are kept between writes to their days (text-index-counts.ts). For benches that measure the walk.
    */
   textCountCache?: boolean;
   /**
