@@ -113,6 +113,7 @@ export async function startAgent(config: AgentConfig, options: AgentRunOptions):
     checkpointFile: join(config.stateDir, CHECKPOINT_FILE),
     startPosition: config.startPosition,
     sink: shipper.sink,
+    makeRecord: shipper.makeRecord,
     signal: stopReading.signal,
     log: log.child({ part: 'tail' }),
     once: options.once === true,

@@ -4,7 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { AgentInput } from './config.js';
-import type { RecordSink } from './record.js';
+import type { AgentRecord, RecordSink } from './record.js';
 import type { FollowedFileStatus } from './status-file.js';
 import { FileTailer, loadCheckpoint } from './tail/index.js';
 
@@ -13,6 +13,8 @@ export interface FollowerOptions {
   checkpointFile: string;
   startPosition: 'start' | 'end';
   sink: RecordSink;
+  /** Makes each record as it is read (the shipper's: encoded for the spool at once). */
+  makeRecord?: (message: string, timestampMs: number) => AgentRecord;
   signal: AbortSignal;
   log: Logger;
   once: boolean;
@@ -37,6 +39,7 @@ export async function startFollower(options: FollowerOptions): Promise<Follower>
     checkpointFile: options.checkpointFile,
     startPosition: options.startPosition,
     sink: options.sink,
+    ...(options.makeRecord ? { makeRecord: options.makeRecord } : {}),
     signal: options.signal,
     once: options.once,
     // Once a second: each poll that finds new lines costs a spool write and a checkpoint, both

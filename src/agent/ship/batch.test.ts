@@ -52,6 +52,16 @@ describe('planBatches: within PutLogEvents limits', () => {
     expect(splitMessage(exact + 'a').length).toBe(2);
   });
 
+  it('takes a spooled record by its byte count and JSON bytes, without decoding its text', () => {
+    const json = Buffer.from(JSON.stringify('é"x'), 'utf8');
+    const spooled = { timestampMs: 7, messageJson: json, messageBytes: 4, get message(): string { throw new Error('decoded'); } };
+    const plan = planBatches([spooled, record(3, 'a')]);
+    expect(plan.batches.length).toBe(1);
+    expect(plan.batches[0]!.map((e) => e.timestamp)).toEqual([3, 7]);
+    expect(plan.batches[0]![1]!.messageJson).toBe(json);
+    expect(plan.batches[0]![1]!.messageBytes).toBe(4);
+  });
+
   it('ships an empty record as a flagged placeholder (CloudWatch refuses empty messages) and clamps negative times', () => {
     const plan = planBatches([record(-5, '')]);
     expect(plan.emptyRecords).toBe(1);

@@ -18,9 +18,37 @@ export const MAX_SPAN_MS = 24 * 3_600_000;
 /** One event as PutLogEvents takes it. */
 export interface ShipEvent {
   timestamp: number;
-  message: string;
-  /** `message` as JSON text, when the spool has it already (escaped once, when it was appended): the request is built from it. */
-  messageJson?: string;
+  readonly message: string;
+  /**
+   * `message` as JSON text, when the spool has it already (escaped once, when it was appended): the
+   * request is built from it. UTF-8 bytes from the spool (copied as they are), or a string.
+   */
+  readonly messageJson?: string | Buffer;
+  /** `message`'s UTF-8 byte count, when known (the spool counted it once). */
+  readonly messageBytes?: number;
+}
+
+/** What planBatches takes: a record, with what the spool already knows of it. */
+export type BatchRecord = AgentRecord & { readonly messageJson?: string | Buffer; readonly messageBytes?: number };
+
+/**
+ * An event that is a whole spooled record: its message's JSON bytes go into the request as they
+ * are; the text is decoded only when something reads it (a log sample), never per request.
+ */
+class SpooledEvent implements ShipEvent {
+  constructor(
+    readonly timestamp: number,
+    private readonly record: BatchRecord,
+    readonly messageBytes: number,
+  ) {}
+
+  get message(): string {
+    return this.record.message;
+  }
+
+  get messageJson(): string | Buffer | undefined {
+    return this.record.messageJson;
+  }
 }
 
 /** What `planBatches` made of the records, with what it had to change (for the counters and logs). */
@@ -45,9 +73,9 @@ export function partHeader(n: number, total: number): string {
  * with `[hidsmon: part i/n] ` so that a reader can tell and join them (same timestamp, in order).
  * Cuts fall on UTF-8 character boundaries.
  */
-export function splitMessage(message: string, maxCountedBytes = MAX_EVENT_COUNTED_BYTES): string[] {
+export function splitMessage(message: string, maxCountedBytes = MAX_EVENT_COUNTED_BYTES, messageBytes = Buffer.byteLength(message, 'utf8')): string[] {
   // Counted before it is encoded: almost every record fits, and encoding each one was a copy per record.
-  if (Buffer.byteLength(message, 'utf8') + EVENT_OVERHEAD_BYTES <= maxCountedBytes) return [message];
+  if (messageBytes + EVENT_OVERHEAD_BYTES <= maxCountedBytes) return [message];
   const bytes = Buffer.from(message, 'utf8');
   // Room for the longest header this record can need ("part 9999/9999").
   const headerRoom = Buffer.byteLength(partHeader(999_999, 999_999));
@@ -72,31 +100,39 @@ export function countedBytes(message: string): number {
  * keep their file order and split parts stay in order), then cut at 10,000 events, 1 MiB counted
  * or a span over 24 h. Negative or non-finite timestamps become 0 (CloudWatch needs ≥ 0).
  */
-export function planBatches(records: readonly (AgentRecord & { messageJson?: string })[], limits: { maxEvents?: number; maxBytes?: number; maxEventBytes?: number } = {}): BatchPlan {
+export function planBatches(records: readonly BatchRecord[], limits: { maxEvents?: number; maxBytes?: number; maxEventBytes?: number } = {}): BatchPlan {
   const maxEvents = limits.maxEvents ?? MAX_BATCH_EVENTS;
   const maxBytes = limits.maxBytes ?? MAX_BATCH_BYTES;
+  const maxEventBytes = limits.maxEventBytes ?? MAX_EVENT_COUNTED_BYTES;
   let splitRecords = 0;
   let emptyRecords = 0;
   const events: ShipEvent[] = [];
   for (const record of records) {
     const timestamp = Number.isFinite(record.timestampMs) && record.timestampMs > 0 ? Math.floor(record.timestampMs) : 0;
-    if (record.message.length === 0) {
+    // A spooled record's size is known without its text: most records are neither empty nor too large, and are not decoded.
+    const known = record.messageBytes;
+    if (known !== undefined && record.messageJson !== undefined && known > 0 && known + EVENT_OVERHEAD_BYTES <= maxEventBytes) {
+      events.push(new SpooledEvent(timestamp, record, known));
+      continue;
+    }
+    const message = record.message;
+    if (message.length === 0) {
       emptyRecords++;
       events.push({ timestamp, message: EMPTY_MESSAGE });
       continue;
     }
-    const parts = splitMessage(record.message, limits.maxEventBytes);
+    const parts = splitMessage(message, maxEventBytes, known);
     if (parts.length > 1) splitRecords++;
     // A whole record keeps the spool's JSON text of its message; split parts are new text.
-    if (parts.length === 1 && record.messageJson !== undefined) events.push({ timestamp, message: record.message, messageJson: record.messageJson });
-    else for (const message of parts) events.push({ timestamp, message });
+    if (parts.length === 1 && record.messageJson !== undefined) events.push({ timestamp, message, messageJson: record.messageJson });
+    else for (const part of parts) events.push({ timestamp, message: part });
   }
   events.sort((a, b) => a.timestamp - b.timestamp); // Array.prototype.sort is stable.
   const batches: ShipEvent[][] = [];
   let batch: ShipEvent[] = [];
   let bytes = 0;
   for (const event of events) {
-    const size = countedBytes(event.message);
+    const size = event.messageBytes !== undefined ? event.messageBytes + EVENT_OVERHEAD_BYTES : countedBytes(event.message);
     if (batch.length > 0 && (batch.length >= maxEvents || bytes + size > maxBytes || event.timestamp - batch[0]!.timestamp > MAX_SPAN_MS)) {
       batches.push(batch);
       batch = [];

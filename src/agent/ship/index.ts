@@ -16,15 +16,15 @@
  */
 import type { LogsClient } from '../logs-client.js';
 import { DEFAULT_RETRY_POLICY, retry, settleWithin, sleep, type RetryPolicy } from '../../pipeline/retry.js';
-import type { RecordSink } from '../record.js';
+import type { AgentRecord, RecordSink } from '../record.js';
 import { planBatches, type ShipEvent } from './batch.js';
 import { heartbeatRecord } from './heartbeat.js';
 import { CREATED_MESSAGE, StreamSender, type DeliveryError } from './sender.js';
-import { Spool, type SpoolStats } from './spool.js';
+import { Spool, SpoolEncoder, type SpoolStats } from './spool.js';
 
 export { planBatches, splitMessage, MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_EVENT_COUNTED_BYTES } from './batch.js';
 export { heartbeatRecord, isHeartbeatMessage } from './heartbeat.js';
-export { Spool, SpoolClosedError } from './spool.js';
+export { Spool, SpoolClosedError, SpoolEncoder } from './spool.js';
 
 /** The structured logger the agent passes (pino's shape). */
 export interface ShipLogger {
@@ -75,6 +75,8 @@ export interface ShipperStatus {
 export interface Shipper {
   /** The RecordSink of the design: resolves once the records are fsync'd in the spool. */
   sink: RecordSink;
+  /** Makes a record for `sink`, encoded for the spool at once (tail calls it as it reads each record; a plain record is taken too). */
+  makeRecord(message: string, timestampMs: number): AgentRecord;
   status(): ShipperStatus;
   /** Resolves when the spool is empty (everything acknowledged) or after `timeoutMs`; true when empty. */
   drained(timeoutMs: number): Promise<boolean>;
@@ -242,8 +244,10 @@ export async function createShipper(options: ShipperOptions): Promise<Shipper> {
     return spool.stats().records === 0;
   };
 
+  const encoder = new SpoolEncoder();
   return {
     sink: (batch) => spool.append(batch.records),
+    makeRecord: (message, timestampMs) => encoder.encode(message, timestampMs),
     status,
     drained,
     async close(deadlineMs) {

@@ -244,11 +244,13 @@ describe('createShipper: throttling and 5xx are retried with backoff until deliv
 });
 
 describe('putLogEventsBody: the request from the spool\'s JSON text of each message', () => {
-  it('is the JSON of the request object, whether a message comes with its JSON text or without (a split part)', () => {
+  it('is the JSON of the request object, whether a message comes with its JSON text, its JSON bytes (from the spool) or without (a split part)', () => {
     const odd = 'quote " backslash \\ newline \n tab \t lone \ud800 line sep \u2028 é ✓ \u0000';
     const events = [
       { timestamp: 1_700_000_000_000, message: odd, messageJson: JSON.stringify(odd) },
       { timestamp: 1_700_000_000_001, message: '[hidsmon: part 1/2] {"a":1}' },
+      // The spool's: the message's JSON as UTF-8 bytes, copied into the request as they are.
+      { timestamp: 1_700_000_000_002, message: 'bytes é " ✓', messageJson: Buffer.from(JSON.stringify('bytes é " ✓'), 'utf8') },
     ];
     const plain = events.map(({ timestamp, message }) => ({ timestamp, message }));
     // The very bytes of the request object's JSON, no more (the body is written into a buffer of its exact size).

@@ -189,17 +189,22 @@ export class StreamSender {
 export function putLogEventsBody(logGroup: string, logStream: string, events: readonly ShipEvent[], sequenceToken?: string): Buffer {
   const head = `{"logGroupName":${JSON.stringify(logGroup)},"logStreamName":${JSON.stringify(logStream)},"logEvents":[`;
   const tail = `]${sequenceToken !== undefined ? `,"sequenceToken":${JSON.stringify(sequenceToken)}` : ''}}`;
-  // The spool's JSON text where there is one (no copy); a split part's is made here.
+  // The spool's JSON where there is one: its UTF-8 bytes are copied as they are; a split part's is made here.
   const jsons = events.map((e) => e.messageJson ?? JSON.stringify(e.message));
+  const frames = events.map((e, i) => eventFrame(i, e.timestamp));
   // Written piece by piece into bytes of their exact size: no string per event that stays alive
   // until the whole request is encoded.
   let size = Buffer.byteLength(head, 'utf8') + Buffer.byteLength(tail, 'utf8');
-  for (let i = 0; i < events.length; i++) size += eventFrame(i, events[i]!.timestamp).length + Buffer.byteLength(jsons[i]!, 'utf8') + 1;
+  for (let i = 0; i < events.length; i++) {
+    const json = jsons[i]!;
+    size += frames[i]!.length + (typeof json === 'string' ? Buffer.byteLength(json, 'utf8') : json.length) + 1;
+  }
   const body = Buffer.allocUnsafe(size);
   let at = body.write(head, 0, 'utf8');
   for (let i = 0; i < events.length; i++) {
-    at += body.write(eventFrame(i, events[i]!.timestamp), at, 'latin1');
-    at += body.write(jsons[i]!, at, 'utf8');
+    at += body.write(frames[i]!, at, 'latin1');
+    const json = jsons[i]!;
+    at += typeof json === 'string' ? body.write(json, at, 'utf8') : json.copy(body, at);
     body[at++] = 0x7d; // '}'
   }
   body.write(tail, at, 'utf8');

@@ -7,6 +7,7 @@
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import { open, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isUtf8 } from 'node:buffer';
 import type { AgentRecord } from '../record.js';
 
 export interface SpoolOptions {
@@ -53,9 +54,69 @@ export class SpoolClosedError extends Error {
   }
 }
 
-/** A spooled record with its message's JSON text (escaped once, when it was appended). */
-export interface SpooledRecord extends AgentRecord {
-  messageJson: string;
+/**
+ * A spooled record: its time and its message's JSON text as UTF-8 bytes, escaped once when it was
+ * appended, in the segment's own bytes (`data`, from `start` to `end`). The PutLogEvents request
+ * copies those bytes; the message's text is decoded only when asked for (a split, a log sample).
+ * No string per record stays alive while a segment waits to be sent: held for a second or more,
+ * such strings outlived V8's young collections and were copied, then promoted, each time (a good
+ * part of the agent's GC at 1,000 alerts/s, bench/agent.bench.ts).
+ */
+export class SpooledRecord implements AgentRecord {
+  constructor(
+    readonly timestampMs: number,
+    private readonly data: Buffer,
+    private readonly start: number,
+    private readonly end: number,
+    /** The message's UTF-8 byte count (CloudWatch counts these). */
+    readonly messageBytes: number,
+    /** Where the record's whole segment line starts in `data` (it ends 2 bytes after `end`): set by a SpoolEncoder. */
+    private readonly lineStart = -1,
+  ) {}
+
+  /** The record's segment line, `{"t":…,"m":…}\n`, when an encoder made it (appendNow writes it as it is). */
+  lineIn(): { data: Buffer; start: number; end: number } | undefined {
+    return this.lineStart < 0 ? undefined : { data: this.data, start: this.lineStart, end: this.end + 2 };
+  }
+
+  /** The message's JSON text, as UTF-8 bytes (a view, not a copy). */
+  get messageJson(): Buffer {
+    return this.data.subarray(this.start, this.end);
+  }
+
+  get message(): string {
+    return JSON.parse(this.data.toString('utf8', this.start, this.end)) as string;
+  }
+}
+
+/**
+ * Encodes records into segment lines as they are made, into large buffers written front to back
+ * (never rewritten): the agent's tail encodes each record as soon as it is read, so that its
+ * text dies at once, young, instead of living through the read of the whole file's new lines,
+ * the append and the wait to be sent (bench/agent.bench.ts).
+ */
+export class SpoolEncoder {
+  private chunk = Buffer.allocUnsafe(0);
+  private at = 0;
+  constructor(private readonly chunkBytes = 256 * 1024) {}
+
+  encode(message: string, timestampMs: number): SpooledRecord {
+    const json = JSON.stringify(message);
+    const frame = lineFrame(timestampMs);
+    const size = frame.length + Buffer.byteLength(json, 'utf8') + 2;
+    if (this.at + size > this.chunk.length) {
+      this.chunk = Buffer.allocUnsafe(Math.max(this.chunkBytes, size));
+      this.at = 0;
+    }
+    const data = this.chunk;
+    const lineStart = this.at;
+    const start = lineStart + data.write(frame, lineStart, 'latin1');
+    const end = start + data.write(json, start, 'utf8');
+    data[end] = 0x7d; // '}'
+    data[end + 1] = 0x0a; // '\n'
+    this.at = end + 2;
+    return new SpooledRecord(timestampMs, data, start, end, Buffer.byteLength(message, 'utf8'), lineStart);
+  }
 }
 
 const SEGMENT_NAME = /^(\d{12})\.seg$/;
@@ -77,6 +138,8 @@ export class Spool {
   /** Every record of a segment, in order, when all of them fit in `cacheBytes` (see SpoolOptions). */
   private readonly cache = new Map<SpoolSegment, { records: SpooledRecord[]; bytes: number }>();
   private cachedBytes = 0;
+  /** Encodes the records appended as plain AgentRecords (heartbeats; the tail's come encoded). */
+  private readonly encoder = new SpoolEncoder(64 * 1024);
   /** Called when `append` starts or stops waiting for room (the agent logs it). */
   onFullChange: ((full: boolean, stats: SpoolStats) => void) | undefined;
 
@@ -131,26 +194,31 @@ export class Spool {
   private async appendNow(records: readonly AgentRecord[], wait: boolean): Promise<boolean> {
     if (records.length === 0) return true;
     if (this.closed) throw new SpoolClosedError();
-    // Each message is escaped once: the segment's line and, from the cache, the PutLogEvents request take this text.
+    // Each message is escaped once, by an encoder (the tail's, as it read the record, or the
+    // spool's own): the segment's line and, from the cache, the PutLogEvents request take its bytes.
     const spooled: SpooledRecord[] = new Array(records.length);
+    // The lines as slices of the encoders' buffers, consecutive lines of one buffer as one slice.
+    const slices: Buffer[] = [];
+    let sliceData: Buffer | undefined;
+    let sliceStart = 0;
+    let sliceEnd = 0;
     let size = 0;
     for (let i = 0; i < records.length; i++) {
       const r = records[i]!;
-      const messageJson = JSON.stringify(r.message);
-      spooled[i] = { timestampMs: r.timestampMs, message: r.message, messageJson };
-      size += lineFrame(r.timestampMs).length + Buffer.byteLength(messageJson, 'utf8') + 2;
+      let line = r instanceof SpooledRecord ? r.lineIn() : undefined;
+      const record = line ? (r as SpooledRecord) : this.encoder.encode(r.message, r.timestampMs);
+      line ??= record.lineIn()!;
+      spooled[i] = record;
+      size += line.end - line.start;
+      if (sliceData === line.data && sliceEnd === line.start) {
+        sliceEnd = line.end;
+        continue;
+      }
+      if (sliceData) slices.push(sliceData.subarray(sliceStart, sliceEnd));
+      ({ data: sliceData, start: sliceStart, end: sliceEnd } = line);
     }
-    // The lines are written piece by piece into bytes of their exact size: built as strings first,
-    // they were all alive at once while the batch was encoded, so young collections in between
-    // moved them to V8's old generation, which grew between collections.
-    const data = Buffer.allocUnsafe(size);
-    let at = 0;
-    for (const r of spooled) {
-      at += data.write(lineFrame(r.timestampMs), at, 'latin1');
-      at += data.write(r.messageJson, at, 'utf8');
-      at += data.write('}\n', at, 'latin1');
-    }
-    while (this.bytes > 0 && this.bytes + data.length > this.options.maxBytes) {
+    if (sliceData) slices.push(sliceData.subarray(sliceStart, sliceEnd));
+    while (this.bytes > 0 && this.bytes + size > this.options.maxBytes) {
       if (!wait) return false;
       // Seal what is open, so that the sender can take it (sealing waits on this chain otherwise).
       await this.sealNow();
@@ -160,12 +228,13 @@ export class Spool {
     }
     this.setWaitingForRoom(false);
     const target = await this.openSegment();
-    await target.handle.write(data);
+    const { bytesWritten } = await target.handle.writev(slices);
+    if (bytesWritten !== size) throw new Error(`spool segment ${target.segment.path}: wrote ${bytesWritten} of ${size} bytes`);
     await target.handle.datasync();
-    target.segment.bytes += data.length;
+    target.segment.bytes += size;
     target.segment.records += records.length;
-    this.remember(target.segment, spooled, data.length);
-    this.bytes += data.length;
+    this.remember(target.segment, spooled, size);
+    this.bytes += size;
     this.appended += records.length;
     if (target.segment.bytes >= (this.options.segmentBytes ?? DEFAULT_SEGMENT_BYTES)) await this.sealNow();
     this.wake();
@@ -307,29 +376,45 @@ export class Spool {
 }
 
 async function readSegment(path: string): Promise<{ records: SpooledRecord[]; torn: number }> {
-  const text = await readFile(path, 'utf8');
+  const data = await readFile(path);
   const records: SpooledRecord[] = [];
   let torn = 0;
-  for (const line of text.split('\n')) {
-    if (line.length === 0) continue;
-    try {
-      const parsed = JSON.parse(line) as { t?: unknown; m?: unknown };
-      if (typeof parsed.t === 'number' && typeof parsed.m === 'string') records.push({ timestampMs: parsed.t, message: parsed.m, messageJson: messageJsonOf(line, parsed.m) });
+  for (let start = 0; start < data.length; ) {
+    const nl = data.indexOf(0x0a, start);
+    const end = nl < 0 ? data.length : nl;
+    if (end > start) {
+      const record = recordOfLine(data, start, end);
+      if (record) records.push(record);
       else torn++;
-    } catch {
-      torn++;
     }
+    start = end + 1;
   }
   return { records, torn };
 }
 
+const LINE_START = Buffer.from('{"t":', 'latin1');
+const MESSAGE_KEY = Buffer.from(',"m":"', 'latin1');
+
 /**
- * The JSON text of a parsed line's message, cut from the line: appendNow writes `{"t":<number>,"m":<string>}`,
- * and a number holds no `,"m":`. A line of any other shape is escaped again.
+ * One line of a segment file, or undefined when it is not one appendNow wrote whole (torn by a
+ * crash). The message's JSON bytes are cut from the line, as appendNow wrote them
+ * (`{"t":<number>,"m":<string>}`; a number holds no `,"m":`), when they are valid UTF-8; a line
+ * of any other shape has its message escaped again.
  */
-function messageJsonOf(line: string, message: string): string {
-  const at = line.indexOf(',"m":"');
-  return line.startsWith('{"t":') && at > 0 && line.endsWith('"}') ? line.slice(at + 5, -1) : JSON.stringify(message);
+function recordOfLine(data: Buffer, start: number, end: number): SpooledRecord | undefined {
+  let parsed: { t?: unknown; m?: unknown };
+  try {
+    parsed = JSON.parse(data.toString('utf8', start, end)) as typeof parsed;
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || typeof parsed.t !== 'number' || typeof parsed.m !== 'string') return undefined;
+  const key = data.indexOf(MESSAGE_KEY, start);
+  const shaped = data.compare(LINE_START, 0, LINE_START.length, start, start + LINE_START.length) === 0 && key > start && key < end && data[end - 1] === 0x7d && data[end - 2] === 0x22;
+  const messageBytes = Buffer.byteLength(parsed.m, 'utf8');
+  if (shaped && isUtf8(data.subarray(key + 5, end - 1))) return new SpooledRecord(parsed.t, data, key + 5, end - 1, messageBytes);
+  const json = Buffer.from(JSON.stringify(parsed.m), 'utf8');
+  return new SpooledRecord(parsed.t, json, 0, json.length, messageBytes);
 }
 
 async function fsyncDir(dir: string): Promise<void> {

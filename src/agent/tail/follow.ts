@@ -53,6 +53,11 @@ export interface FollowOptions {
   closeIdleAfterMs?: number;
   /** Checkpoint entries of files not seen for this long are dropped. Default 7 days. */
   checkpointRetentionMs?: number;
+  /**
+   * Makes the record the sink gets from a record's text and time, as soon as it is read (the
+   * agent's spool encodes it then, so that no text outlives the read). Default: `{ timestampMs, message }`.
+   */
+  makeRecord?: (message: string, timestampMs: number) => AgentRecord;
   now?: () => number;
 }
 
@@ -114,11 +119,13 @@ export class FileTailer {
   private readBufferInUse = false;
   private readonly now: () => number;
   private readonly log: TailLog;
-  private readonly o: Required<Omit<FollowOptions, 'log' | 'now' | 'once'>> & { once: boolean };
+  private readonly makeRecord: (message: string, timestampMs: number) => AgentRecord;
+  private readonly o: Required<Omit<FollowOptions, 'log' | 'now' | 'once' | 'makeRecord'>> & { once: boolean };
 
   constructor(options: FollowOptions) {
     this.now = options.now ?? Date.now;
     this.log = options.log ?? (() => undefined);
+    this.makeRecord = options.makeRecord ?? ((message, timestampMs) => ({ timestampMs, message }));
     this.o = {
       pollIntervalMs: 250,
       maxRecordBytes: 1024 * 1024,
@@ -459,15 +466,22 @@ export class FileTailer {
   }
 
   private async readInto(t: Tracked, st: { size: number }, buffer: Buffer, final: boolean): Promise<'open' | 'finished' | 'dormant'> {
-    let batch: ReadRecord[] = [];
+    // Each record is made (its time found, and encoded by makeRecord) as it comes out of the
+    // reader: its text is not kept until the batch is full.
+    let batch: AgentRecord[] = [];
+    let batchEnd = 0;
     let batchBytes = 0;
     let grew = false;
     const add = async (records: ReadRecord[]): Promise<void> => {
-      for (const r of records) {
-        batch.push(r);
+      const readTimeMs = this.now();
+      for (let i = 0; i < records.length; i++) {
+        const r = records[i]!;
+        records[i] = undefined as unknown as ReadRecord; // its text may die now
+        batch.push(this.makeRecord(r.text, eventTimeOf(r.text, t.format, readTimeMs)));
+        batchEnd = r.endOffset;
         batchBytes += r.text.length;
         if (batch.length >= this.o.maxBatchRecords || batchBytes >= this.o.maxBatchBytes) {
-          await this.deliver(t, batch);
+          await this.deliver(t, batch, batchEnd);
           batch = [];
           batchBytes = 0;
         }
@@ -482,7 +496,7 @@ export class FileTailer {
       await add(t.reader.push(buffer.subarray(0, bytesRead)));
     }
     if (this.o.signal.aborted) {
-      if (batch.length > 0) await this.deliver(t, batch);
+      if (batch.length > 0) await this.deliver(t, batch, batchEnd);
       return 'open';
     }
     const now = this.now();
@@ -493,7 +507,7 @@ export class FileTailer {
     const idle = now - t.lastGrowthMs >= this.o.idleFlushMs;
     const finished = t.rotated && (idle || final);
     if (t.reader.hasPending && (idle || final)) await add(t.reader.flushOpenRecord(finished));
-    if (batch.length > 0) await this.deliver(t, batch);
+    if (batch.length > 0) await this.deliver(t, batch, batchEnd);
     else if (t.reader.safeOffset > t.committed) await this.commit(t, t.reader.safeOffset);
     if (finished && !t.reader.hasPending) return 'finished';
     const quiet = !t.rotated && !t.reader.hasPending && t.committed === t.reader.readOffset && now - t.lastGrowthMs >= this.o.closeIdleAfterMs;
@@ -536,14 +550,11 @@ export class FileTailer {
     await this.commit(t, 0);
   }
 
-  /** Hands a batch to the sink until it accepts it, then saves the checkpoint. */
-  private async deliver(t: Tracked, records: ReadRecord[]): Promise<void> {
+  /** Hands a batch (records ending at file offset `offset`) to the sink until it accepts it, then saves the checkpoint. */
+  private async deliver(t: Tracked, records: AgentRecord[], offset: number): Promise<void> {
     // After a batch was given up at shutdown nothing may be committed past it (a later batch accepted would hide the gap).
     if (this.abandoned) return;
-    const readTimeMs = this.now();
-    const agentRecords: AgentRecord[] = records.map((r) => ({ timestampMs: eventTimeOf(r.text, t.format, readTimeMs), message: r.text }));
-    const offset = records[records.length - 1]!.endOffset;
-    const batch: RecordBatch = { records: agentRecords, position: this.positionOf(t, offset) };
+    const batch: RecordBatch = { records, position: this.positionOf(t, offset) };
     // Bounded by the signal (and the shutdown grace for a call in flight).
     for (let attempt = 1; ; attempt++) {
       const outcome = await this.callSink(batch);
