@@ -19,6 +19,31 @@ import {
 
 afterEach(() => setDisplayTimeZone(BROWSER_ZONE));
 
+describe("the browser's zone", () => {
+  it('is read from Intl once, not once per time shown', () => {
+    const Original = Intl.DateTimeFormat;
+    let made = 0;
+    const counting = function (this: unknown, ...args: ConstructorParameters<typeof Intl.DateTimeFormat>) {
+      made++;
+      return new Original(...args);
+    } as unknown as typeof Intl.DateTimeFormat;
+    Object.assign(counting, Original);
+    Intl.DateTimeFormat = counting;
+    try {
+      setDisplayTimeZone(BROWSER_ZONE);
+      const zone = displayTimeZone();
+      made = 0;
+      for (let i = 0; i < 1_000; i++) expect(displayTimeZone()).toBe(zone);
+      for (let i = 0; i < 100; i++) formatTime(Date.UTC(2024, 2, 2) + i * 1_000);
+      // Formatting itself may use Intl (the zone's offsets), but never once per time for the zone's name.
+      expect(made).toBeLessThan(100);
+      expect(zone).toBe(new Original().resolvedOptions().timeZone);
+    } finally {
+      Intl.DateTimeFormat = Original;
+    }
+  });
+});
+
 describe('times in the chosen zone', () => {
   it('formats and reads times in UTC, Kolkata and Berlin whatever the browser\'s zone', () => {
     const ms = Date.UTC(2024, 2, 2, 14, 5, 9, 123);
