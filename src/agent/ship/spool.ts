@@ -4,11 +4,12 @@
  * oldest first and deletes each once CloudWatch acknowledged all of it. When the spool holds
  * `maxBytes`, `append` stays pending (backpressure: tail stops reading; its file keeps the rest).
  */
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
-import { open, readFile, rm, type FileHandle } from 'node:fs/promises';
+import { closeSync, fdatasync, mkdirSync, openSync, readdirSync, statSync, unlinkSync, writev } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isUtf8 } from 'node:buffer';
 import type { AgentRecord } from '../record.js';
+import { fsyncFd } from '../fsync.js';
 
 export interface SpoolOptions {
   dir: string;
@@ -127,7 +128,8 @@ const lineFrame = (timestampMs: number): string => `{"t":${JSON.stringify(timest
 
 export class Spool {
   private readonly segments: SpoolSegment[] = [];
-  private open: { segment: SpoolSegment; handle: FileHandle } | undefined;
+  /** The segment being appended to, and its file descriptor (plain fs calls: no FileHandle per segment). */
+  private open: { segment: SpoolSegment; fd: number } | undefined;
   private nextSeq: number;
   private bytes = 0;
   private appended = 0;
@@ -228,9 +230,9 @@ export class Spool {
     }
     this.setWaitingForRoom(false);
     const target = await this.openSegment();
-    const { bytesWritten } = await target.handle.writev(slices);
+    const bytesWritten = await new Promise<number>((resolve, reject) => writev(target.fd, slices, (error, written) => (error ? reject(error) : resolve(written))));
     if (bytesWritten !== size) throw new Error(`spool segment ${target.segment.path}: wrote ${bytesWritten} of ${size} bytes`);
-    await target.handle.datasync();
+    await new Promise<void>((resolve, reject) => fdatasync(target.fd, (error) => (error ? reject(error) : resolve())));
     target.segment.bytes += size;
     target.segment.records += records.length;
     this.remember(target.segment, spooled, size);
@@ -267,17 +269,22 @@ export class Spool {
     this.onFullChange?.(full, this.stats());
   }
 
-  private async openSegment(): Promise<{ segment: SpoolSegment; handle: FileHandle }> {
+  private async openSegment(): Promise<{ segment: SpoolSegment; fd: number }> {
     if (this.open) return this.open;
     const seq = this.nextSeq++;
     const path = this.pathOf(seq);
-    const handle = await open(path, 'a', 0o600);
-    // The new file's name must survive a crash too, not only its bytes.
-    await fsyncDir(this.options.dir);
+    const fd = openSync(path, 'a', 0o600);
+    try {
+      // The new file's name must survive a crash too, not only its bytes.
+      await fsyncDir(this.options.dir);
+    } catch (error) {
+      closeSync(fd);
+      throw error;
+    }
     const segment: SpoolSegment = { seq, path, bytes: 0, records: 0, sinceMs: Date.now() };
     this.segments.push(segment);
     if ((this.options.cacheBytes ?? DEFAULT_CACHE_BYTES) > 0) this.cache.set(segment, { records: [], bytes: 0 });
-    this.open = { segment, handle };
+    this.open = { segment, fd };
     return this.open;
   }
 
@@ -285,7 +292,7 @@ export class Spool {
     const current = this.open;
     if (!current) return;
     this.open = undefined;
-    await current.handle.close();
+    closeSync(current.fd);
   }
 
   /**
@@ -319,7 +326,11 @@ export class Spool {
   /** Deletes a segment CloudWatch has acknowledged entirely (in any order); frees room for waiting appends. */
   async remove(segment: SpoolSegment): Promise<void> {
     if (!this.segments.includes(segment) || this.open?.segment === segment) return;
-    await rm(segment.path, { force: true });
+    try {
+      unlinkSync(segment.path); // one quick system call, made directly
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
     // Found again after the await: removals of segments delivered together may interleave.
     const at = this.segments.indexOf(segment);
     if (at < 0) return;
@@ -418,10 +429,11 @@ function recordOfLine(data: Buffer, start: number, end: number): SpooledRecord |
 }
 
 async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
+  // Open and close directly; only the fsync waits on the thread pool (see saveCheckpoint).
+  const fd = openSync(dir, 'r');
   try {
-    await handle.sync();
+    await fsyncFd(fd);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }

@@ -16,6 +16,17 @@ describe('RecordReader', () => {
     expect(r.safeOffset).toBe(112);
   });
 
+  it('repairs invalid UTF-8 exactly as the WHATWG decoder does (TextDecoder, fatal: false): every maximal invalid subpart one U+FFFD', () => {
+    const interesting = [0x41, 0x7f, 0x80, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xe1, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff, 0x9f, 0xa0, 0x8f, 0x90];
+    const lines: Buffer[] = [];
+    for (const a of interesting) for (const b of interesting) for (const c of [0x41, 0x80, 0xbf, 0xa0]) lines.push(Buffer.from([a, b, c, 0x80, 0x42]));
+    lines.push(Buffer.from([0xef, 0xbb, 0xbf, 0x41]), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from([0xf4, 0x90, 0x80, 0x80]), Buffer.from('caf\u00e9 \u{1F600}'));
+    const r = reader('raw', 1024, 1); // not at the file's start: a BOM is kept as text
+    const got = r.push(Buffer.concat(lines.flatMap((l) => [l, Buffer.from('\n')]))).map((x) => x.text);
+    const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
+    expect(got).toEqual(lines.map((l) => decoder.decode(l)));
+  });
+
   it('passes an oversized line on cut at the bound, flagged, and goes on with the rest (memory stays bounded)', () => {
     const r = reader('raw', 4);
     expect(r.push(Buffer.from('abcdefghij\nk\n'))).toEqual([

@@ -41,7 +41,6 @@ const NEWLINE = 0x0a;
  * JSON formats and `raw` are one record per line; blank lines are skipped (not events).
  */
 export class RecordReader {
-  private readonly decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
   private readonly groups: boolean;
   private splitter = new AlertRecordSplitter();
   /** Bytes of a line still waiting for its newline. */
@@ -194,7 +193,9 @@ export class RecordReader {
   }
 
   private decode(bytes: Buffer): string {
-    let text = this.decoder.decode(bytes);
+    // Buffer's UTF-8 decoding replaces invalid bytes with U+FFFD as TextDecoder (fatal: false) does,
+    // and keeps a BOM as ignoreBOM does, without TextDecoder's JavaScript around each call.
+    let text = bytes.toString('utf8');
     // A BOM is only meaningful at the start of the file.
     if (this.firstLine) {
       this.firstLine = false;
