@@ -195,8 +195,9 @@ export class TextIndex {
     });
     const within = 'x.text_index MATCH ? AND x.rowid BETWEEN ? AND ?';
     this.tallyTimes = db.prepare(`SELECT count(${TALLY_FUNCTION}(x.rowid >> ${SEQ_BITS}, NULL)) FROM text_index x WHERE ${within}`);
-    // CROSS JOIN: the matches drive, each seeks its content row (never the content table scanned).
-    this.tallyLevels = db.prepare(`SELECT count(${TALLY_FUNCTION}(x.rowid >> ${SEQ_BITS}, c.${LEVEL_CONTENT_COLUMN})) FROM text_index x CROSS JOIN text_index_content c ON c.id = x.rowid WHERE ${within}`);
+    // LEFT JOIN: the matches drive, each seeks its content row (never the content table scanned),
+    // and every match is counted, a row without one as of no level (FTS5 writes one for each).
+    this.tallyLevels = db.prepare(`SELECT count(${TALLY_FUNCTION}(x.rowid >> ${SEQ_BITS}, c.${LEVEL_CONTENT_COLUMN})) FROM text_index x LEFT JOIN text_index_content c ON c.id = x.rowid WHERE ${within}`);
     const max = db.prepare('SELECT max(rowid) AS m FROM text_index');
     max.setReadBigInts(true);
     const m = (max.get() as { m: bigint | null }).m;
