@@ -144,7 +144,10 @@ describe('the text index written by its worker', () => {
     const rows = new RawTextRowsBuilder(1);
     rows.push(DAY0, DAY0, 3, 'alpha', null, null);
     expect(await writer.apply({ op: 'add', rows: rows.build() })).toBe(1);
-    const waiting = writer.apply({ op: 'add', rows: rows.build() });
+    // A batch that keeps the worker busy for a while (stopped between rows), so that it is still waiting.
+    const many = new RawTextRowsBuilder(20_000);
+    for (let i = 0; i < 20_000; i++) many.push(DAY0 + i, DAY0, 3, `alpha beta gamma delta n${i} `.repeat(8), null, null);
+    const waiting = writer.apply({ op: 'add', rows: many.build() });
     await (writer as unknown as { worker: Worker }).worker.terminate();
     await expect(waiting).rejects.toMatchObject({ code: 'TEXT_INDEX_WORKER_EXITED' });
     await expect(writer.apply({ op: 'delete', fromDay: 0, toDay: 1 })).rejects.toMatchObject({ code: 'TEXT_INDEX_WORKER_EXITED' });

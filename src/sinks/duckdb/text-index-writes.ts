@@ -83,7 +83,7 @@ export type TextIndexWrite = { op: 'add'; rows: RawTextRows } | { op: 'delete'; 
 
 /** A request as posted to the worker, and its answer (`n`: rows added or removed). */
 export type WorkerRequest = ({ id: number } & TextIndexWrite) | { id: number; op: 'close' };
-export type WorkerReply = { id: number; ok: true; n: number } | { id: number; ok: false; message: string };
+export type WorkerReply = ({ id: number; ok: true; n: number } | { id: number; ok: false; message: string }) & { cpuUs: number };
 
 /** Applies one request to the index (on whichever thread holds it); returns the rows added or removed. */
 export function applyWrite(index: TextIndex, write: TextIndexWrite): number {
@@ -138,9 +138,9 @@ const CLOSE_TIMEOUT_MS = 30_000;
 /** The worker module beside this one: the compiled .js, or the .ts source under the test runner (through tsx's loader). */
 function workerModule(): { url: URL; execArgv?: string[] } {
   if (!import.meta.url.endsWith('.ts')) return { url: new URL('./text-index-worker.js', import.meta.url) };
-  // The process's own options kept (a --cpu-prof profiles the worker too), tsx's loader added once.
-  const inherited = process.execArgv;
-  return { url: new URL('./text-index-worker.ts', import.meta.url), execArgv: inherited.some((a) => a.includes('tsx')) ? [...inherited] : [...inherited, '--import', 'tsx'] };
+  // Given execArgv replace the inherited ones and must not hold per-process options (a worker
+  // refuses --min-semi-space-size, say): tsx's loader, and a --cpu-prof to profile the worker too.
+  return { url: new URL('./text-index-worker.ts', import.meta.url), execArgv: ['--import', 'tsx', ...process.execArgv.filter((a) => a.startsWith('--cpu-prof'))] };
 }
 
 interface Waiting {
@@ -160,6 +160,8 @@ export class WorkerTextIndexWriter implements TextIndexWriter {
   private nextId = 1;
   private failure: TextIndexWriterError | undefined;
   private exited: Promise<void>;
+  /** The worker thread's CPU time (µs, user and system) as of its last answer. */
+  cpuMicros = 0;
 
   constructor(path: string) {
     const { url, execArgv } = workerModule();
@@ -193,6 +195,7 @@ export class WorkerTextIndexWriter implements TextIndexWriter {
   }
 
   private settle(reply: WorkerReply): void {
+    this.cpuMicros = reply.cpuUs;
     const waiting = this.waiting.get(reply.id);
     if (!waiting) return;
     this.waiting.delete(reply.id);
@@ -223,7 +226,15 @@ export class WorkerTextIndexWriter implements TextIndexWriter {
   }
 }
 
-/** The writer for the index at `path`: a worker for a file, unless `worker` is false; inline for `:memory:`. */
+/**
+ * The writer for the index at `path`: a worker for a file, unless `worker` is false; inline for
+ * `:memory:`, and when no worker can be started (the index is then written as before, slower).
+ */
 export function textIndexWriter(index: TextIndex, path: string, worker: boolean): TextIndexWriter {
-  return worker && path !== ':memory:' ? new WorkerTextIndexWriter(path) : new InlineTextIndexWriter(index);
+  if (!worker || path === ':memory:') return new InlineTextIndexWriter(index);
+  try {
+    return new WorkerTextIndexWriter(path);
+  } catch {
+    return new InlineTextIndexWriter(index);
+  }
 }
