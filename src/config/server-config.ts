@@ -88,6 +88,12 @@ export interface ServerConfig {
   retentionDays: number;
   /** A new log group is subscribed to the embedded index, so that shippers need no set-up. */
   autoSubscribe: boolean;
+  /**
+   * The embedded text index keeps its counts and histogram tallies between writes to their days
+   * (sinks/duckdb/text-index-counts.ts; default true). false: every search walks its matches, as a
+   * first search does (for measuring that walk, or to spend no memory on kept counts).
+   */
+  textCountCache?: boolean;
   /** Audit log entries older than this many days are deleted (default 90); 0 keeps everything. */
   auditRetentionDays?: number;
   /** /healthz says degraded when a destination is further behind than this (seconds; default 300). */
@@ -118,6 +124,7 @@ export const DEFAULTS: Omit<ServerConfig, 'dataDir'> = {
   trustedNetworks: ['127.0.0.0/8', '::1/128'],
   retentionDays: 30,
   autoSubscribe: true,
+  textCountCache: true,
   auditRetentionDays: 90,
   healthLagSeconds: 300,
   silentHostSeconds: 180,
@@ -125,7 +132,7 @@ export const DEFAULTS: Omit<ServerConfig, 'dataDir'> = {
 };
 
 /** The YAML keys, as a user writes them. */
-const KEYS = ['host', 'port', 'data', 'owner', 'region', 'access_keys', 'api_tokens', 'trusted_networks', 'retention_days', 'audit_retention_days', 'auto_subscribe', 'health_lag_seconds', 'silent_host_seconds', 'limits', 'tls', 'backend', 'opensearch', 'notifications', 'detections'];
+const KEYS = ['host', 'port', 'data', 'owner', 'region', 'access_keys', 'api_tokens', 'trusted_networks', 'retention_days', 'audit_retention_days', 'auto_subscribe', 'text_count_cache', 'health_lag_seconds', 'silent_host_seconds', 'limits', 'tls', 'backend', 'opensearch', 'notifications', 'detections'];
 
 export interface ConfigSources {
   /** Contents of hidsmon.yaml, if there is one, and its name for messages. */
@@ -240,6 +247,9 @@ export function loadServerConfig(sources: ConfigSources): Result<ServerConfig, s
   }
   const autoSubscribe = file['auto_subscribe'] ?? DEFAULTS.autoSubscribe;
   if (typeof autoSubscribe !== 'boolean') problems.push(`${where('auto_subscribe')}: true or false.`);
+  const countCacheValue = env['HIDSMON_TEXT_COUNT_CACHE'] ?? file['text_count_cache'] ?? DEFAULTS.textCountCache;
+  const textCountCache = countCacheValue === 'true' ? true : countCacheValue === 'false' ? false : countCacheValue;
+  if (typeof textCountCache !== 'boolean') problems.push(`${where('text_count_cache', 'HIDSMON_TEXT_COUNT_CACHE')}: true or false.`);
   const lagValue = env['HIDSMON_HEALTH_LAG_SECONDS'] ?? file['health_lag_seconds'] ?? DEFAULTS.healthLagSeconds;
   const healthLagSeconds = typeof lagValue === 'string' && /^\d+$/.test(lagValue) ? Number(lagValue) : lagValue;
   if (typeof healthLagSeconds !== 'number' || !Number.isInteger(healthLagSeconds) || healthLagSeconds < 1) {
@@ -286,6 +296,7 @@ export function loadServerConfig(sources: ConfigSources): Result<ServerConfig, s
     trustedNetworks,
     retentionDays: retentionDays as number,
     autoSubscribe: autoSubscribe as boolean,
+    textCountCache: textCountCache as boolean,
     auditRetentionDays: auditRetentionDays as number,
     healthLagSeconds: healthLagSeconds as number,
     silentHostSeconds: silentHostSeconds as number,

@@ -44,6 +44,8 @@ Settings (hidsmon.yaml keys; environment variables override them):
        (PEM files) or off: HTTPS on the same port ($HIDSMON_TLS=auto|off,
        $HIDSMON_TLS_CERT with $HIDSMON_TLS_KEY)
   auto_subscribe: forward every log group without a subscription filter to the index
+  text_count_cache: keep free-text counts between writes to their days (true;
+       $HIDSMON_TEXT_COUNT_CACHE=false walks the text index on every search)
   backend: embedded or opensearch ($HIDSMON_BACKEND)
   opensearch: {url, index_prefix (cwl-), auth (none | basic | sigv4, or
        {type, username, service, region}; the basic password in
