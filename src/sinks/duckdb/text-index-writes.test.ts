@@ -57,6 +57,39 @@ function dayCounts(path: string): Map<number, number> {
 }
 
 describe('the text index written by its worker', () => {
+  it('keeps the counts of days the worker did not write, and counts again those of days it wrote or deleted', async () => {
+    const keeper = TextIndexKeeper.open(join(tmp, 'announced.duckdb'));
+    const rows = (times: number[]) => {
+      const b = new RawTextRowsBuilder(times.length);
+      for (const t of times) b.push(t, t, 3, 'alpha', null, null);
+      return b.build();
+    };
+    const write = async (times: number[]) => {
+      await keeper.added(rows(times), undefined);
+      await keeper.settled();
+    };
+    try {
+      await write([DAY0 + 1000, DAY0 + DAY_MS + 1000, DAY0 + 2 * DAY_MS + 1000]);
+      const day0 = { fromMs: DAY0, toMs: DAY0 + DAY_MS - 1 };
+      expect(keeper.index.count('alpha', day0)).toBe(1);
+      const before = keeper.index.keptCounts();
+      // Ingest into the newest day: day 0's count is kept (the worker's commit alone drops nothing).
+      await write([DAY0 + 2 * DAY_MS + 2000]);
+      expect(keeper.index.count('alpha', day0)).toBe(1);
+      expect(keeper.index.keptCounts().hits - before.hits).toBe(1);
+      expect(keeper.index.count('alpha')).toBe(4);
+      // A late alert of day 0, then day 0 deleted: counted again each time.
+      await write([DAY0 + 5000]);
+      expect(keeper.index.count('alpha', day0)).toBe(2);
+      expect(keeper.index.count('alpha')).toBe(5);
+      await keeper.deleted(DAY0 / DAY_MS, DAY0 / DAY_MS + 1);
+      expect(keeper.index.count('alpha', day0)).toBe(0);
+      expect(keeper.index.count('alpha')).toBe(3);
+    } finally {
+      await keeper.close();
+    }
+  });
+
   it('a search right after a write resolved sees it, and one started while writes are pending sees those handed over', async () => {
     const path = join(tmp, 'barrier.duckdb');
     const store = await DuckDbStore.open({ path });

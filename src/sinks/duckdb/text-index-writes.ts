@@ -230,10 +230,35 @@ export class WorkerTextIndexWriter implements TextIndexWriter {
  * The writer for the index at `path`: a worker for a file, unless `worker` is false; inline for
  * `:memory:`, and when no worker can be started (the index is then written as before, slower).
  */
+/**
+ * A writer on another connection whose every write, once it settled, is told to `index`'s kept
+ * counts (text-index-counts.ts): the times it added, or a deletion. The index then keeps the counts
+ * of days no write touched instead of dropping them all on every commit it sees from the writer's
+ * connection. Told on failure too (the write may have partly landed before it failed).
+ */
+function announcedTo(index: TextIndex, writer: TextIndexWriter): TextIndexWriter {
+  index.writesAnnounced();
+  const told = (write: TextIndexWrite): void => index.wroteElsewhere(write.op === 'add' ? write.rows.ts : 'deleted');
+  return {
+    apply: (write) =>
+      writer.apply(write).then(
+        (n) => {
+          told(write);
+          return n;
+        },
+        (e: unknown) => {
+          told(write);
+          throw e;
+        },
+      ),
+    close: () => writer.close(),
+  };
+}
+
 export function textIndexWriter(index: TextIndex, path: string, worker: boolean): TextIndexWriter {
   if (!worker || path === ':memory:') return new InlineTextIndexWriter(index);
   try {
-    return new WorkerTextIndexWriter(path);
+    return announcedTo(index, new WorkerTextIndexWriter(path));
   } catch {
     return new InlineTextIndexWriter(index);
   }

@@ -177,6 +177,8 @@ export class TextIndex {
   private counts: TextIndexCounts | undefined = new TextIndexCounts();
   /** `PRAGMA data_version` when the kept counts were last checked: another connection's commit changes it. */
   private seenVersion = -1;
+  /** True when every write by another connection is told (`wroteElsewhere`): data_version is then not needed. */
+  private announced = false;
 
   private constructor(private readonly db: DatabaseSync) {
     this.countWithin = db.prepare('SELECT count(*) AS n FROM text_index WHERE text_index MATCH ? AND rowid BETWEEN ? AND ?');
@@ -305,6 +307,7 @@ export class TextIndex {
   private keptAnswers(): TextIndexCounts | undefined {
     const counts = this.counts;
     if (counts === undefined) return undefined;
+    if (this.announced) return counts;
     const version = Number((this.dataVersion.get() as { data_version: number }).data_version);
     if (version !== this.seenVersion) {
       // Another connection (the writer's worker thread) committed: what it changed is not known here.
@@ -312,6 +315,21 @@ export class TextIndex {
       counts.drop();
     }
     return counts;
+  }
+
+  /**
+   * From now on every write to the file by another connection is told through `wroteElsewhere`
+   * once it has committed (the store's writer thread, the only other writer: DuckDB's lock keeps
+   * one store per file), so kept counts follow those writes day by day.
+   */
+  writesAnnounced(): void {
+    this.announced = true;
+  }
+
+  /** Another connection committed rows at these times (ms), or deleted rows: the kept counts they touch are dropped. */
+  wroteElsewhere(change: Iterable<number> | 'deleted'): void {
+    if (change === 'deleted') this.counts?.drop();
+    else this.counts?.writing(change);
   }
 
   /** Keeps counts between writes (the default), or walks the matches of every count. */
