@@ -65,6 +65,42 @@ describe('TextIndexCounts', () => {
   });
 });
 
+describe('TextIndexCounts over a range that moves', () => {
+  it('keeps the whole days inside a range apart from its partial days, so that a range moved on walks only its edges', () => {
+    const counts = new TextIndexCounts();
+    const extent = { fromMs: DAY0, toMs: DAY0 + 10 * DAY_MS - 1 };
+    counts.writing([extent.toMs]); // day 9 is the day being written
+    const asked: Array<[number, number]> = [];
+    const within = (span: { fromMs: number; toMs: number }): number => {
+      asked.push([span.fromMs, span.toMs]);
+      return Math.round((span.toMs - span.fromMs + 1) / 60_000); // a match a minute
+    };
+    const hour = 3_600_000;
+    // "The last 3 days" at 12:00 of day 5, then an hour later: days 3 and 4 are whole in both.
+    const first = { fromMs: DAY0 + 2 * DAY_MS + 12 * hour, toMs: DAY0 + 5 * DAY_MS + 12 * hour - 1 };
+    expect(counts.count('a', first, extent, within)).toBe(3 * 24 * 60);
+    expect(asked).toEqual([
+      [DAY0 + 3 * DAY_MS, DAY0 + 5 * DAY_MS - 1],
+      [first.fromMs, DAY0 + 3 * DAY_MS - 1],
+      [DAY0 + 5 * DAY_MS, first.toMs],
+    ]);
+    asked.length = 0;
+    const later = { fromMs: first.fromMs + hour, toMs: first.toMs + hour };
+    expect(counts.count('a', later, extent, within)).toBe(3 * 24 * 60);
+    expect(asked).toEqual([
+      [later.fromMs, DAY0 + 3 * DAY_MS - 1],
+      [DAY0 + 5 * DAY_MS, later.toMs],
+    ]);
+    // The same range again walks nothing; a write to day 4 walks its whole days again.
+    asked.length = 0;
+    counts.count('a', later, extent, within);
+    expect(asked).toEqual([]);
+    counts.writing([DAY0 + 4 * DAY_MS + 5]);
+    counts.count('a', later, extent, within);
+    expect(asked).toEqual([[DAY0 + 3 * DAY_MS, DAY0 + 5 * DAY_MS - 1]]);
+  });
+});
+
 describe('TextIndexCounts keep (a histogram\'s tallies)', () => {
   it('keeps an answer that adds up over spans, answers the day being written on each ask and joins it to the kept part', () => {
     const counts = new TextIndexCounts();

@@ -102,8 +102,23 @@ export class TextIndexCounts {
     const hotFrom = this.hot === undefined ? undefined : this.hot * DAY_MS;
     if (hotFrom !== undefined && hotFrom <= fromMs) return how.answer({ fromMs, toMs });
     const keptTo = hotFrom !== undefined && hotFrom <= toMs ? hotFrom - 1 : toMs;
-    const kept = this.kept(key, { fromMs, toMs: keptTo }, how);
+    const kept = this.keptByDays(key, { fromMs, toMs: keptTo }, how);
     return keptTo < toMs ? how.join(kept, how.answer({ fromMs: keptTo + 1, toMs })) : kept;
+  }
+
+  /**
+   * A span kept as its whole UTC days apart from its two partial days at the edges, so that a range
+   * relative to now (Discover's "last 7 days", moving on every refresh) still finds the whole days
+   * in the middle kept, and walks only the edges (each kept too, for a range asked again as it is).
+   */
+  private keptByDays<T>(key: string, span: TimeSpan, how: { answer: (span: TimeSpan) => T; join: (a: T, b: T) => T; cells: (value: T) => number }): T {
+    const firstWhole = Math.ceil(span.fromMs / DAY_MS) * DAY_MS;
+    const wholeTo = Math.floor((span.toMs + 1) / DAY_MS) * DAY_MS - 1;
+    if (firstWhole > wholeTo || (firstWhole === span.fromMs && wholeTo === span.toMs)) return this.kept(key, span, how);
+    let answer = this.kept(key, { fromMs: firstWhole, toMs: wholeTo }, how);
+    if (span.fromMs < firstWhole) answer = how.join(this.kept(key, { fromMs: span.fromMs, toMs: firstWhole - 1 }, how), answer);
+    if (wholeTo < span.toMs) answer = how.join(answer, this.kept(key, { fromMs: wholeTo + 1, toMs: span.toMs }, how));
+    return answer;
   }
 
   private kept<T>(what: string, span: TimeSpan, how: { answer: (span: TimeSpan) => T; cells: (value: T) => number }): T {
