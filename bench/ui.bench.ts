@@ -37,6 +37,12 @@ interface TextIndexReadiness {
  * first, copied with its side file. The server's text index is still waited for until it has caught
  * up (the store's textIndexCaughtUp), so that no free-text figure is a scan's.
  */
+/**
+ * HIDSMON_TEXT_COUNT_CACHE=false: the server walks the text index on every search (text_count_cache
+ * false), so that every load, not only a new query's first, measures that walk.
+ */
+const WALKING = process.env['HIDSMON_TEXT_COUNT_CACHE'] === 'false';
+
 async function serverWithAlerts(dir: string, log: (line: string) => void): Promise<{ server: RunningServer; source: string; textIndex: TextIndexReadiness }> {
   const data = join(dir, 'data');
   // Owner-only, as the server requires of a data directory it did not create.
@@ -45,7 +51,7 @@ async function serverWithAlerts(dir: string, log: (line: string) => void): Promi
   const { sideFileCopied } = copyStoreFiles(cached.path, join(data, 'index.duckdb'));
   const ui = builtUiFiles();
   if (!ui) throw new Error('The web UI is not built: run `npm run build` (npm run bench does).');
-  const server = await startServer({ ...DEFAULTS, port: 0, dataDir: data, apiTokens: [TOKEN], accessKeys: [{ id: 'AKIAHIDSMONUIBENCH01', secret: 'ui-bench-secret-0123456789' }], retentionDays: 0 }, { logger: pino({ level: 'silent' }), ui });
+  const server = await startServer({ ...DEFAULTS, port: 0, dataDir: data, apiTokens: [TOKEN], accessKeys: [{ id: 'AKIAHIDSMONUIBENCH01', secret: 'ui-bench-secret-0123456789' }], retentionDays: 0, textCountCache: WALKING ? false : true }, { logger: pino({ level: 'silent' }), ui });
   if (!(server.index instanceof DuckDbStore)) throw new Error('The ui bench expects the embedded store.');
   const waitStarted = performance.now();
   const ready = await server.index.textIndexCaughtUp();
@@ -182,7 +188,7 @@ export async function runUiBench(log: (line: string) => void): Promise<SuiteResu
   }
   return {
     suite: 'ui',
-    description: `Discover (empty query, a phrase and a word given in the URL's q as a bookmark has them) and the HIDS dashboard over ${ALERTS.toLocaleString('en-US')} simulated alerts (30 days, all in the selected range), 1280×800, headless Chromium and the server in one process on this machine; navigation start to the page's data-ready mark, each load checked to show the API's total for its query and, on Discover, the API's newest hit first. Store: ${source}; text index ${textIndex.sideFileCopied ? 'side file copied' : 'rebuilt from DuckDB'} and caught up before the first load (${Math.round(textIndex.waitedMs)} ms waited). No write comes between the loads: the first load of each page walks the text index's matches (its counts and histogram tallies), the repeated loads' searches are answered from those kept between writes (text-index-counts.ts), as a reload or refresh of the same view is. Load average (1 min) at start and after each page: ${loadAverages.join(', ')}; ${textIndexUse}.`,
+    description: `Discover (empty query, a phrase and a word given in the URL's q as a bookmark has them) and the HIDS dashboard over ${ALERTS.toLocaleString('en-US')} simulated alerts (30 days, all in the selected range), 1280×800, headless Chromium and the server in one process on this machine; navigation start to the page's data-ready mark, each load checked to show the API's total for its query and, on Discover, the API's newest hit first. Store: ${source}; text index ${textIndex.sideFileCopied ? 'side file copied' : 'rebuilt from DuckDB'} and caught up before the first load (${Math.round(textIndex.waitedMs)} ms waited). No write comes between the loads: the first load of each page walks the text index's matches (its counts and histogram tallies), the repeated loads' searches are answered from those kept between writes (text-index-counts.ts), as a reload or refresh of the same view is.${WALKING ? ' THIS RUN: text_count_cache false (HIDSMON_TEXT_COUNT_CACHE=false), so every load walks the text index\'s matches, none is answered from kept counts.' : ''} Load average (1 min) at start and after each page: ${loadAverages.join(', ')}; ${textIndexUse}.`,
     rows,
     goals,
   };
