@@ -235,7 +235,8 @@ describe('FileTailer', () => {
     mkdirSync(join(dir, 'alerts', '2026', 'Nov'), { recursive: true });
     writeFileSync(day1, lines(1, 2, 'nov30'));
     const t = start({ inputs: [{ paths: [join(dir, 'alerts', '*', '*', 'ossec-alerts-*.json')], format: 'raw' }], startPosition: 'end' });
-    await new Promise((r) => setTimeout(r, 100));
+    // Appended only once day 1 is followed from its end: before that, "end" would include the new lines (a fixed wait raced under load).
+    await until(() => t.tailer.status().files.some((f) => f.path === day1), 'day 1 followed');
     appendFileSync(day1, lines(3, 4, 'nov30'));
     mkdirSync(join(dir, 'alerts', '2026', 'Dec'), { recursive: true });
     writeFileSync(day2, lines(1, 2, 'dec01'));
