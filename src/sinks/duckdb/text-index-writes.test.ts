@@ -19,6 +19,7 @@ import { DuckDbStore } from './store.js';
 import { TextIndex } from './text-index.js';
 import { TextIndexKeeper } from './text-index-sync.js';
 import { RawTextRowsBuilder, WorkerTextIndexWriter, type TextIndexWrite, type TextIndexWriter } from './text-index-writes.js';
+import { indexFileDayCounts } from '../../testing/text-index-files.js';
 
 const DAY_MS = 86_400_000;
 const DAY0 = Date.UTC(2024, 2, 1);
@@ -45,15 +46,6 @@ async function total(store: DuckDbStore, q: string): Promise<number> {
   const result = await store.search(request(q));
   if (!result.ok) throw new Error(result.error.message);
   return result.value.total;
-}
-
-function dayCounts(path: string): Map<number, number> {
-  const index = TextIndex.open(`${path}.text.sqlite`);
-  try {
-    return index.dayCounts();
-  } finally {
-    index.close();
-  }
 }
 
 describe('the text index written by its worker', () => {
@@ -113,7 +105,7 @@ describe('the text index written by its worker', () => {
     const after = last.then(() => total(store, 'alpha'));
     expect(await after).toBe(written + 300);
     await store.close();
-    expect(dayCounts(path)).toEqual(new Map([[19783, 1100], [19784, 1100], [19785, 1100]]));
+    expect(indexFileDayCounts(path)).toEqual(new Map([[19783, 1100], [19784, 1100], [19785, 1100]]));
   });
 
   it('keeps deletion in order with the writes around it (index deletion, retention)', async () => {
@@ -131,7 +123,7 @@ describe('the text index written by its worker', () => {
     expect(await total(store, 'alpha')).toBe(200);
     expect(store.textIndexStatus().ready).toBe(true);
     await store.close();
-    expect(dayCounts(path)).toEqual(new Map([[19785, 200]]));
+    expect(indexFileDayCounts(path)).toEqual(new Map([[19785, 200]]));
   });
 
   it('close drains the writes handed over: the index file then counts every row written', async () => {
@@ -141,7 +133,7 @@ describe('the text index written by its worker', () => {
     const writes = [store.write(alerts(0, 900)), store.write(alerts(900, 900)), store.write(alerts(1800, 900))];
     await Promise.all(writes);
     await store.close();
-    expect(dayCounts(path)).toEqual(new Map([[19783, 900], [19784, 900], [19785, 900]]));
+    expect(indexFileDayCounts(path)).toEqual(new Map([[19783, 900], [19784, 900], [19785, 900]]));
   });
 
   it('a failed index write makes the index stop answering: the store scans, answers stay right, and a reopen catches up', async () => {

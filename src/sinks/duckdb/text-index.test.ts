@@ -16,6 +16,7 @@ import type { SearchRequest } from '../../query/search-api.js';
 import { documentFromLogEvent } from '../../transforms/to-document.js';
 import { DuckDbStore } from './store.js';
 import { indexedTexts, TextIndex } from './text-index.js';
+import { indexFileDayCounts } from '../../testing/text-index-files.js';
 
 const DAY_MS = 86_400_000;
 const DAY0 = Date.UTC(2024, 2, 1);
@@ -82,15 +83,6 @@ async function indexed(path: string, queries: readonly string[] = QUERIES) {
   }
 }
 
-function dayCounts(path: string): Map<number, number> {
-  const index = TextIndex.open(`${path}.text.sqlite`);
-  try {
-    return index.dayCounts();
-  } finally {
-    index.close();
-  }
-}
-
 describe('text index with the store', () => {
   it('index deletion and retention remove the postings of those days', async () => {
     const store = await DuckDbStore.open({ path: ':memory:' });
@@ -112,7 +104,7 @@ describe('text index with the store', () => {
     await store.textIndexCaughtUp();
     await store.write(documents());
     await store.close();
-    expect(dayCounts(path)).toEqual(new Map([[19783, 10], [19784, 10], [19785, 10]]));
+    expect(indexFileDayCounts(path)).toEqual(new Map([[19783, 10], [19784, 10], [19785, 10]]));
     expect(await indexed(path)).toEqual(await scanned(path));
   });
 
@@ -132,11 +124,11 @@ describe('text index with the store', () => {
     const bare = await DuckDbStore.open({ path, textIndex: false });
     await bare.deleteIndex('cwl-2024.03.01');
     await bare.close();
-    expect(dayCounts(path).get(19783)).toBe(10);
+    expect(indexFileDayCounts(path).get(19783)).toBe(10);
     const afterDelete = await scanned(path);
     expect(afterDelete.find((a) => a.q === 'alpha')?.total).toBe(0);
     expect(await indexed(path)).toEqual(afterDelete);
-    expect(dayCounts(path).has(19783)).toBe(false);
+    expect(indexFileDayCounts(path).has(19783)).toBe(false);
   });
 
   it('after kill -9 of a writer, reopens caught up and answers as the scan does', async () => {
