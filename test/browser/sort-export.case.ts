@@ -90,6 +90,22 @@ export function sortExportSuite(backend: Backend): void {
       expect(more).toEqual(await apiIds({ field: 'rule.level', order: 'desc' }, more.length));
     });
 
+    it('fetches the next page once when two triggers fire before a render (the scroll sentinel and the button)', async () => {
+      await openDiscover({ cols: 'rule.level,srcip', sort: 'rule.level:desc' });
+      const first = await shownIds();
+      expect(first.length).toBe(50);
+      // Two clicks in one task: React renders the loading state only after both have run.
+      await page.getByTestId('load-more').evaluate((button) => {
+        button.click();
+        button.click();
+      });
+      await expect.poll(async () => (await shownIds()).length, POLL).toBeGreaterThan(first.length);
+      await expect.poll(() => page.getByTestId('load-more').textContent(), POLL).not.toContain('Loading');
+      const shown = await shownIds();
+      expect(new Set(shown).size).toBe(shown.length);
+      expect(shown).toEqual(await apiIds({ field: 'rule.level', order: 'desc' }, shown.length));
+    });
+
     it('sorts by srcip by address, from the keyboard', async () => {
       await openDiscover({ cols: 'rule.level,srcip' });
       await page.locator('[data-testid="sort-button"][data-field="srcip"]').focus();

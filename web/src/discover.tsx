@@ -83,16 +83,26 @@ export function Discover(): React.JSX.Element {
   const loadMore = useCallback(() => {
     // Only from the current query's own answer: while a new query loads, the old rows are on show.
     if (!data || data !== first.data || done || (more?.base === data && (more.loading || more.error))) return;
+    // The scroll sentinel and the button can both fire before React renders the loading state:
+    // the page in flight, not the state, decides, or the same page would be fetched and shown twice.
+    if (moreAbort.current && !moreAbort.current.signal.aborted) return;
     const last = hits[hits.length - 1];
     if (!last) return;
     const controller = new AbortController();
     moreAbort.current = controller;
+    const settle = (): void => {
+      if (moreAbort.current === controller) moreAbort.current = undefined;
+    };
     const range = data.time_range;
     const body: SearchBody = { ...base, ...(range ? { from: range.from, to: range.to } : {}), size: Math.min(NEXT_PAGE, MAX_ROWS - hits.length), search_after: last.sort };
     setMore((m) => ({ base: data, hits: m?.base === data ? m.hits : [], loading: true, done: false }));
     api.search(body, controller.signal).then(
-      (page) => setMore((m) => (m?.base === data ? { ...m, hits: [...m.hits, ...page.hits], loading: false, done: page.hits.length === 0 } : m)),
+      (page) => {
+        settle();
+        setMore((m) => (m?.base === data ? { ...m, hits: [...m.hits, ...page.hits], loading: false, done: page.hits.length === 0 } : m));
+      },
       (e: unknown) => {
+        settle();
         if (isAbort(e)) return;
         const error = e instanceof ApiError ? e : new ApiError(0, 'internal', String(e));
         if (error.isAuth) view.authLost();
