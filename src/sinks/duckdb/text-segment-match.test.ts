@@ -12,51 +12,12 @@ import { DuckDbFieldResolver } from './field-resolver.js';
 import { encodeToken, indexedTexts, TEXT_INDEX_COLUMNS } from './text-index.js';
 import { textIndexQuery } from './text-index-query.js';
 import { asciiTokens, difference, intersect, MATCH_LIMITS, matchingDocs, parseMatch, union, unionAll, type MatchExpression } from './text-segment-match.js';
-import { POSITIONAL_COLUMNS, type Postings, type PostingsReader } from './text-segment-postings.js';
+import type { PostingsReader } from './text-segment-postings.js';
+import { ListsReader } from '../../testing/text-segment-lists.js';
 import { createDuckDbTextSql } from './text-sql.js';
 
 /** A document: per TEXT_INDEX_COLUMNS column its tokens (encoded, as the index keeps them), or null. */
 type Doc = ReadonlyArray<readonly string[] | null>;
-
-/** A reader over token lists: what a segment gives, without its bytes. */
-class ListsReader implements PostingsReader {
-  readonly docCount: number;
-  private readonly columns: Array<Map<string, { docs: Uint32Array; starts: Uint32Array; positions: Uint32Array }>>;
-  readonly asked: Array<{ column: number; term: string; withPositions: boolean }> = [];
-
-  constructor(docs: readonly Doc[]) {
-    this.docCount = docs.length;
-    this.columns = TEXT_INDEX_COLUMNS.map((_, column) => {
-      const lists = new Map<string, { docs: number[]; starts: number[]; positions: number[] }>();
-      docs.forEach((doc, ordinal) => {
-        (doc[column] ?? []).forEach((term, position) => {
-          let list = lists.get(term);
-          if (list === undefined) lists.set(term, (list = { docs: [], starts: [], positions: [] }));
-          if (list.docs[list.docs.length - 1] !== ordinal) {
-            list.docs.push(ordinal);
-            list.starts.push(list.positions.length);
-          }
-          list.positions.push(position);
-        });
-      });
-      return new Map(
-        [...lists].map(([term, l]) => [term, { docs: Uint32Array.from(l.docs), starts: Uint32Array.from([...l.starts, l.positions.length]), positions: Uint32Array.from(l.positions) }]),
-      );
-    });
-  }
-
-  postings(column: number, term: string, withPositions: boolean): Postings {
-    this.asked.push({ column, term, withPositions });
-    if (withPositions && !POSITIONAL_COLUMNS.includes(column)) throw new Error(`positions asked of column ${column}`);
-    const list = this.columns[column]?.get(term);
-    if (list === undefined) return withPositions ? { docs: new Uint32Array(0), starts: new Uint32Array(1), positions: new Uint32Array(0) } : { docs: new Uint32Array(0) };
-    return withPositions ? list : { docs: list.docs };
-  }
-
-  termsWithPrefix(column: number, prefix: string): string[] {
-    return [...(this.columns[column]?.keys() ?? [])].filter((t) => t.startsWith(prefix)).sort();
-  }
-}
 
 /** FTS5 over the same documents, made as TextIndex makes its table (text-index.ts). */
 class Fts5Oracle {
@@ -153,7 +114,7 @@ describe('matchingDocs: the same documents as FTS5', () => {
       fc.property(docs, fc.array(expression, { minLength: 1, maxLength: 8 }), (documents, expressions) => {
         const oracle = new Fts5Oracle(documents);
         try {
-          const reader = new ListsReader(documents);
+          const reader = ListsReader.of(documents);
           for (const e of expressions) {
             const expected = oracle.match(e);
             if (expected instanceof Error) throw new Error(`FTS5 refused a generated expression ${e}: ${expected.message}`);
@@ -178,7 +139,7 @@ describe('matchingDocs: the same documents as FTS5', () => {
       fc.property(fc.array(dense, { maxLength: 30 }), fc.array(phraseOf(fc.constantFrom(...COMMON)), { minLength: 1, maxLength: 10 }), (documents, phrases) => {
         const oracle = new Fts5Oracle(documents);
         try {
-          const reader = new ListsReader(documents);
+          const reader = ListsReader.of(documents);
           for (const e of phrases) {
             const expected = oracle.match(e);
             expect(ours(e, reader), e).toEqual(expected);
@@ -201,7 +162,7 @@ describe('matchingDocs: the same documents as FTS5', () => {
       fc.property(docs, fc.array(fuzz, { minLength: 1, maxLength: 10 }), (documents, inputs) => {
         const oracle = new Fts5Oracle(documents);
         try {
-          const reader = new ListsReader(documents);
+          const reader = ListsReader.of(documents);
           for (const input of inputs) {
             const mine = ours(input, reader);
             if (mine instanceof Error) {
@@ -232,7 +193,7 @@ describe('matchingDocs: the same documents as FTS5', () => {
       const message = JSON.stringify({ full_log: a.full_log, rule: { comment: a.comment }, ...a.extra });
       return indexedTexts(a.full_log, message, a.comment).map((t) => (t === null || t === '' ? null : t.split(' ')));
     });
-    const reader = new ListsReader(documents);
+    const reader = ListsReader.of(documents);
     const oracle = new Fts5Oracle(documents);
     const resolver = new DuckDbFieldResolver(new Map());
     const text = createDuckDbTextSql();
@@ -282,7 +243,7 @@ describe('matchingDocs: the same documents as FTS5', () => {
       [['password', 'failed'], null, ['root'], ['failed']],
       [['passwd'], ['failed', 'password'], null, null],
     ];
-    const reader = new ListsReader(documents);
+    const reader = ListsReader.of(documents);
     const oracle = new Fts5Oracle(documents);
     try {
       for (const [tokens, isPrefix] of [[['failed', 'password'], false], [['password'], false], [['pass'], true]] as const) {
@@ -358,7 +319,7 @@ describe('parseMatch', () => {
     expect(() => parseMatch('"a" '.repeat(MATCH_LIMITS.maxLength))).toThrow(expect.objectContaining({ code: 'TEXT_SEGMENT_UNSUPPORTED_EXPRESSION' }));
     expect(() => parseMatch(Array.from({ length: MATCH_LIMITS.maxPhrases + 1 }, () => 'a').join(' OR '))).toThrow(expect.objectContaining({ code: 'TEXT_SEGMENT_UNSUPPORTED_EXPRESSION' }));
     // 20,000 operands in a row: flat lists, so neither parsing nor evaluation recurses per operand.
-    const reader = new ListsReader([[['a'], null, null, null], [['b'], null, null, ['c']], [['c'], null, null, null]]);
+    const reader = ListsReader.of([[['a'], null, null, null], [['b'], null, null, ['c']], [['c'], null, null, null]]);
     for (const op of ['OR', 'AND', 'NOT']) {
       const chain = ['"a"', '"b"', '"c"', ...Array.from({ length: 20_000 }, (_, i) => `"t${i}"`)].join(` ${op} `);
       expect(Array.from(matchingDocs(chain, reader)), op).toEqual(op === 'OR' ? [0, 1, 2] : op === 'AND' ? [] : [0]);
@@ -371,7 +332,7 @@ describe('parseMatch', () => {
 describe('matchingDocs', () => {
   it('reads positions only for the documents that hold every token, and returns its own array', () => {
     const documents: Doc[] = [[['a', 'b'], null, null, null], [['b', 'a'], null, null, null], [['c'], null, null, null]];
-    const reader = new ListsReader(documents);
+    const reader = ListsReader.of(documents, true);
     expect(Array.from(matchingDocs('full_log : "a b" AND "zz"', reader))).toEqual([]);
     // The rarest operand first: "zz" has no documents, so the phrase's positions were never asked.
     expect(reader.asked.filter((a) => a.withPositions)).toEqual([]);
@@ -382,7 +343,7 @@ describe('matchingDocs', () => {
   });
 
   it('refuses a phrase of several tokens on extra or missing, also given parsed', () => {
-    const reader = new ListsReader([[null, null, ['a', 'b'], null]]);
+    const reader = ListsReader.of([[null, null, ['a', 'b'], null]]);
     expect(() => matchingDocs({ kind: 'phrase', columns: 0b0100, tokens: ['a', 'b'], prefix: false }, reader)).toThrow(expect.objectContaining({ code: 'TEXT_SEGMENT_UNSUPPORTED_EXPRESSION' }));
   });
 
