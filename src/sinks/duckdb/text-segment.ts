@@ -838,6 +838,16 @@ export class TextSegment implements PostingsReader {
     }
   }
 
+  /** Bytes per part of the segment (for stats and the bench): the header holds the sparse index. */
+  parts(): { header: number; times: number; levels: number; columns: Array<{ dictionary: number; postings: number; positions: number; terms: number }> } {
+    return {
+      header: this.bodyOffset,
+      times: this.timesRegion.length,
+      levels: this.levelsRegion.length,
+      columns: this.columns.map((c) => ({ dictionary: c.postingsOffset - c.dictOffset, postings: c.positionsOffset - c.postingsOffset, positions: c.positionsEnd - c.positionsOffset, terms: c.termCount })),
+    };
+  }
+
   /** Reads every byte and checks the body's checksum (opening checks the header's only). */
   verify(): void {
     let crc = 0;
@@ -990,12 +1000,13 @@ export class TextSegment implements PostingsReader {
       docs[0] = block.docOrOffset[i] as number;
       if (!positions) return { docs };
       const inline = block.inline.subarray(block.inlineStart[i] as number, block.inlineStart[i + 1] as number);
-      // inline: the number of positions minus one, the first position, then the gaps (minus one).
-      const out = new Uint32Array(inline.length - 1);
+      // Inline: the first position, then the gaps (minus one).
+      const out = new Uint32Array(inline.length);
       let p = -1;
-      for (let k = 1; k < inline.length; k++) {
-        p = k === 1 ? (inline[k] as number) : p + (inline[k] as number) + 1;
-        out[k - 1] = p;
+      for (let k = 0; k < inline.length; k++) {
+        p = k === 0 ? (inline[k] as number) : p + (inline[k] as number) + 1;
+        if (p > 0xffffffff) throw corrupt('position');
+        out[k] = p;
       }
       return { docs, starts: Uint32Array.of(0, out.length), positions: out };
     }
