@@ -90,6 +90,16 @@ export class ListsReader implements PostingsReader {
   termsWithPrefix(column: number, prefix: string): string[] {
     let terms = this.sortedTerms[column];
     if (terms === undefined) this.sortedTerms[column] = terms = [...(this.columns[column]?.keys() ?? [])].sort();
-    return terms.filter((t) => t.startsWith(prefix));
+    // Binary search for the first term not below the prefix; the prefix's terms follow it.
+    let lo = 0;
+    let hi = terms.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((terms[mid] as string) < prefix) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: string[] = [];
+    for (let i = lo; i < terms.length && (terms[i] as string).startsWith(prefix); i++) out.push(terms[i] as string);
+    return out;
   }
 }

@@ -14,6 +14,7 @@ import { textIndexQuery } from './text-index-query.js';
 import { asciiTokens, difference, intersect, MATCH_LIMITS, matchingDocs, parseMatch, union, unionAll, type MatchExpression } from './text-segment-match.js';
 import type { PostingsReader } from './text-segment-postings.js';
 import { ListsReader } from '../../testing/text-segment-lists.js';
+import { bytesSource, encodeSegment, TextSegment } from './text-segment.js';
 import { createDuckDbTextSql } from './text-sql.js';
 
 /** A document: per TEXT_INDEX_COLUMNS column its tokens (encoded, as the index keeps them), or null. */
@@ -48,6 +49,12 @@ class Fts5Oracle {
   close(): void {
     this.db.close();
   }
+}
+
+/** The documents as a real segment (text-segment.ts's codec), ordinals as given: times increase. */
+function segmentOf(documents: readonly Doc[]): TextSegment {
+  const rows = documents.map((doc, i) => ({ ts: Date.UTC(2024, 2, 1) + i * 1000, level: null, texts: doc.map((tokens) => (tokens === null ? null : tokens.join(' '))) }));
+  return TextSegment.open(bytesSource(encodeSegment(rows)));
 }
 
 const ours = (expression: string, reader: PostingsReader): number[] | Error => {
@@ -132,6 +139,21 @@ describe('matchingDocs: the same documents as FTS5', () => {
     expect(nonEmpty / total).toBeGreaterThan(0.15);
   });
 
+  it('the same through a real encoded segment (text-segment.ts)', () => {
+    fc.assert(
+      fc.property(docs, fc.array(expression, { minLength: 1, maxLength: 8 }), (documents, expressions) => {
+        const oracle = new Fts5Oracle(documents);
+        try {
+          const segment = segmentOf(documents);
+          for (const e of expressions) expect(ours(e, segment), e).toEqual(oracle.match(e));
+        } finally {
+          oracle.close();
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('phrases of 2 to 4 tokens on full_log and comment, the common tokens dense', () => {
     const dense = fc.tuple(fc.array(fc.constantFrom(...COMMON), { maxLength: 12 }), fc.array(fc.constantFrom(...COMMON), { maxLength: 6 }), tokenSet, tokenSet);
     let hits = 0;
@@ -140,9 +162,11 @@ describe('matchingDocs: the same documents as FTS5', () => {
         const oracle = new Fts5Oracle(documents);
         try {
           const reader = ListsReader.of(documents);
+          const segment = segmentOf(documents);
           for (const e of phrases) {
             const expected = oracle.match(e);
             expect(ours(e, reader), e).toEqual(expected);
+            expect(ours(e, segment), e).toEqual(expected);
             if (Array.isArray(expected) && expected.length > 0) hits++;
           }
         } finally {

@@ -598,6 +598,7 @@ class Evaluation {
     const cursors = new Int32Array(tokens.length);
     const from = new Int32Array(tokens.length);
     const to = new Int32Array(tokens.length);
+    const scratch = new Int32Array(tokens.length);
     const out = new Uint32Array(docs.length);
     let n = 0;
     for (let d = 0; d < docs.length; d++) {
@@ -614,7 +615,7 @@ class Evaluation {
         from[i] = p.starts[k] as number;
         to[i] = p.starts[k + 1] as number;
       }
-      if (held && consecutive(postings, from, to)) out[n++] = doc;
+      if (held && consecutive(postings, from, to, scratch)) out[n++] = doc;
     }
     return trimmed(out, n);
   }
@@ -705,10 +706,10 @@ class Evaluation {
   }
 }
 
-/** Whether some start s has s + i among the positions of token i (positions[from[i] .. to[i])) for every i. */
-function consecutive(postings: readonly Positional[], from: Int32Array, to: Int32Array): boolean {
+/** Whether some start s has s + i among the positions of token i (positions[from[i] .. to[i])) for every i; `at`: scratch cursors. */
+function consecutive(postings: readonly Positional[], from: Int32Array, to: Int32Array, at: Int32Array): boolean {
   const first = (postings[0] as Positional).positions;
-  const at = Int32Array.from(from);
+  at.set(from);
   for (let a = from[0] as number; a < (to[0] as number); a++) {
     const s = first[a] as number;
     let all = true;

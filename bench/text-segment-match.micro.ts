@@ -1,0 +1,87 @@
+/**
+ * @module Micro-benchmark of the segment matcher (text-segment-match.ts) alone, not a bench suite:
+ * one day at 10M alerts (~330,000 simulated alerts, HIDSMON_MICRO_DOCS to change it) as one
+ * segment in an in-memory reader (src/testing/text-segment-lists.ts, no codec), the bench's phrase,
+ * word and prefix (text-index.bench.ts's QUERIES and ftsExpressions), each evaluated RUNS times;
+ * medians, and FTS5's count of the same expressions over the same rows for scale. Run with
+ * `npx tsx bench/text-segment-match.micro.ts`.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { DatabaseSync } from 'node:sqlite';
+import { encodeToken, indexedTexts, TEXT_INDEX_COLUMNS } from '../src/sinks/duckdb/text-index.js';
+import { matchingDocs, parseMatch } from '../src/sinks/duckdb/text-segment-match.js';
+import { ListsReader } from '../src/testing/text-segment-lists.js';
+import { median } from './harness.js';
+import { simulatedDocuments } from './store.bench.js';
+
+const count = Number(process.env['HIDSMON_MICRO_DOCS'] ?? 330_000);
+const RUNS = 15;
+
+// HIDSMON_MICRO_TEXTS: a file (outside the repository) keeping the analysed texts between runs.
+const cache = process.env['HIDSMON_MICRO_TEXTS'];
+let texts: Array<Array<string | null>> = [];
+const t0 = performance.now();
+if (cache !== undefined && existsSync(cache)) texts = JSON.parse(readFileSync(cache, 'utf8'));
+else {
+  for (const batch of simulatedDocuments(count)) {
+    for (const d of batch) {
+      const doc = d.document as Record<string, unknown>;
+      const rule = doc['rule'] as Record<string, unknown> | undefined;
+      const str = (t: unknown): string | null => (typeof t === 'string' ? t : null);
+      texts.push(indexedTexts(str(doc['full_log']), str(doc['@message']), str(rule?.['comment'])));
+    }
+  }
+  if (cache !== undefined) writeFileSync(cache, JSON.stringify(texts));
+}
+console.log(`${count.toLocaleString('en-US')} alerts simulated and analysed in ${Math.round(performance.now() - t0)} ms`);
+const split = texts.map((row) => row.map((t) => (t === null || t === '' ? null : t.split(' '))));
+const t1 = performance.now();
+const reader = new ListsReader(split.length, (doc, column) => split[doc]?.[column] ?? null);
+console.log(`reader built in ${Math.round(performance.now() - t1)} ms`);
+
+const db = new DatabaseSync(':memory:');
+db.exec(
+  `CREATE VIRTUAL TABLE text_index USING fts5(${TEXT_INDEX_COLUMNS.join(', ')}, day UNINDEXED, level UNINDEXED, content='', contentless_delete=1, contentless_unindexed=1, tokenize='ascii', detail=full)`,
+);
+const insert = db.prepare(`INSERT INTO text_index(rowid, ${TEXT_INDEX_COLUMNS.join(', ')}, day, level) VALUES (?, ?, ?, ?, ?, 0, NULL)`);
+db.exec('BEGIN');
+texts.forEach((row, i) => insert.run(i + 1, ...row));
+db.exec('COMMIT');
+const ftsCount = db.prepare('SELECT count(*) AS n FROM text_index WHERE text_index MATCH ?');
+
+const body = (tokens: readonly string[], prefix: boolean): string => `"${tokens.map(encodeToken).join(' ')}"${prefix ? ' *' : ''}`;
+const free = (b: string): string => `(({full_log comment} : ${b}) NOT ((missing : ${b}) NOT (full_log : ${b}))) OR (extra : ${b})`;
+const cases = [
+  { name: '4-token phrase, full_log : "did not receive identification"', expression: `full_log : ${body(['did', 'not', 'receive', 'identification'], false)}` },
+  { name: "phrase's upper bound, its 4 words ANDed", expression: ['did', 'not', 'receive', 'identification'].map((t) => `"${t}"`).join(' AND ') },
+  { name: 'word identification (free text: with the @message delta)', expression: free(body(['identification'], false)) },
+  { name: 'word identification, bare', expression: body(['identification'], false) },
+  { name: 'prefix ident* (free text)', expression: free(body(['ident'], true)) },
+];
+
+const time = (fn: () => unknown): number => {
+  const s = performance.now();
+  fn();
+  return performance.now() - s;
+};
+
+for (const c of cases) {
+  parseMatch(c.expression);
+  let total = 0;
+  const ours: number[] = [];
+  const theirs: number[] = [];
+  for (let run = 0; run < RUNS + 1; run++) {
+    const a = time(() => (total = matchingDocs(c.expression, reader).length));
+    let n = 0;
+    const b = time(() => (n = Number((ftsCount.get(c.expression) as { n: number }).n)));
+    if (n !== total) throw new Error(`${c.name}: ${total} documents, FTS5 ${n}`);
+    if (run > 0) {
+      ours.push(a);
+      theirs.push(b);
+    }
+  }
+  const m = median(ours);
+  const f = median(theirs);
+  console.log(`${c.name}: ${total.toLocaleString('en-US')} docs; matchingDocs ${m.toFixed(2)} ms, FTS5 count ${f.toFixed(2)} ms (ratio ${(f / m).toFixed(1)}x)`);
+}
+db.close();
