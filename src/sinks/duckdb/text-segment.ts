@@ -91,6 +91,9 @@ const BLOCK_TERMS = 32;
 const PACK = 128;
 /** The widest packed value (times' gaps may pass 32 bits; every value stays an exact double). */
 const MAX_WIDTH = 53;
+/** Matched expressions kept per segment, and their ordinals at most (4 MB). */
+const MATCHED_KEPT = 4;
+const MATCHED_ORDINALS = 1 << 20;
 /** Decoded dictionary blocks kept per segment (the least recently used go first). */
 const CACHED_BLOCKS = 256;
 const COLUMNS = TEXT_INDEX_COLUMNS.length;
@@ -248,52 +251,81 @@ class Reader {
     return v;
   }
 
-  /** `n` packed values (blocks of PACK) into `out` from `outAt`; each value passes `check` if given. */
-  unpack(n: number, out: { [i: number]: number }, outAt: number): void {
+  /** `n` packed values (blocks of PACK) into `out` from `outAt`: values of up to 32 bits. */
+  unpack(n: number, out: Uint32Array, outAt: number): void {
     for (let start = 0; start < n; start += PACK) this.unpackBlock(Math.min(PACK, n - start), out, outAt + start);
   }
 
-  private unpackBlock(n: number, out: { [i: number]: number }, outAt: number): void {
+  private unpackBlock(n: number, out: Uint32Array, outAt: number): void {
     const width = this.u8();
-    if (width > MAX_WIDTH) throw corrupt('packed width');
+    if (width > 32) throw corrupt('packed width');
     if (width === 0) {
-      for (let i = 0; i < n; i++) out[outAt + i] = 0;
+      out.fill(0, outAt, outAt + n);
       return;
     }
     const size = Math.ceil((n * width) / 8);
-    if (this.at + size > this.end) throw corrupt('truncated packed block');
-    const b = this.buf;
     const base = this.at;
+    if (base + size > this.end) throw corrupt('truncated packed block');
+    const b = this.buf;
     if (width <= 24) {
-      // A 32-bit window over the bytes: one or two reads per value.
+      // A 32-bit window over four bytes: one read per value, the block's last bytes one by one.
       const mask = (1 << width) - 1;
+      const last = this.end - 4;
       let bit = 0;
       for (let i = 0; i < n; i++) {
         const at = base + (bit >>> 3);
-        const off = bit & 7;
-        const word = (b[at] as number) | ((b[at + 1] ?? 0) << 8) | ((b[at + 2] ?? 0) << 16) | ((b[at + 3] ?? 0) << 24);
-        out[outAt + i] = (word >>> off) & mask;
+        let word: number;
+        if (at <= last) word = (b[at] as number) | ((b[at + 1] as number) << 8) | ((b[at + 2] as number) << 16) | ((b[at + 3] as number) << 24);
+        else {
+          word = 0;
+          for (let k = 0; at + k < this.end && k < 4; k++) word |= (b[at + k] as number) << (8 * k);
+        }
+        out[outAt + i] = (word >>> (bit & 7)) & mask;
         bit += width;
       }
-    } else {
-      let bit = 0;
-      for (let i = 0; i < n; i++) {
-        let v = 0;
-        let scale = 1;
-        let left = width;
-        while (left > 0) {
-          const at = base + (bit >>> 3);
-          const off = bit & 7;
-          const take = Math.min(8 - off, left);
-          v += (((b[at] as number) >>> off) & ((1 << take) - 1)) * scale;
-          scale *= 1 << take;
-          left -= take;
-          bit += take;
-        }
-        out[outAt + i] = v;
-      }
-    }
+    } else unpackWide(b, base, n, width, out, outAt);
     this.at += size;
+  }
+
+  /** Like unpack, of values of up to MAX_WIDTH bits (the times' gaps): a block of up to 32 bits as unpack's. */
+  unpackWide(n: number, out: Float64Array, outAt: number): void {
+    for (let start = 0; start < n; start += PACK) {
+      const count = Math.min(PACK, n - start);
+      const width = this.buf[this.at];
+      if (width !== undefined && width <= 32 && this.at < this.end) {
+        this.unpackBlock(count, SCRATCH, 0);
+        for (let i = 0; i < count; i++) out[outAt + start + i] = SCRATCH[i] as number;
+        continue;
+      }
+      this.u8();
+      if (width === undefined || width > MAX_WIDTH) throw corrupt('packed width');
+      const size = Math.ceil((count * width) / 8);
+      if (this.at + size > this.end) throw corrupt('truncated packed block');
+      unpackWide(this.buf, this.at, count, width, out, outAt + start);
+      this.at += size;
+    }
+  }
+}
+
+const SCRATCH = new Uint32Array(PACK);
+
+/** Packed values bit by bit (any width up to MAX_WIDTH; the bytes are known to be there). */
+function unpackWide(b: Uint8Array, base: number, n: number, width: number, out: Uint32Array | Float64Array, outAt: number): void {
+  let bit = 0;
+  for (let i = 0; i < n; i++) {
+    let v = 0;
+    let scale = 1;
+    let left = width;
+    while (left > 0) {
+      const at = base + (bit >>> 3);
+      const off = bit & 7;
+      const take = Math.min(8 - off, left);
+      v += (((b[at] as number) >>> off) & ((1 << take) - 1)) * scale;
+      scale *= 1 << take;
+      left -= take;
+      bit += take;
+    }
+    out[outAt + i] = v;
   }
 }
 
@@ -413,7 +445,20 @@ function gatherColumn(texts: ReadonlyArray<string | null | undefined>, positiona
     docStart[d] = tokenTerm.n;
     const text = texts[d];
     if (text === null || text === undefined || text === '') continue;
-    forEachToken(text, (token) => {
+    // FTS5's ascii tokenizer (forEachToken), inlined: this loop is most of encoding's time.
+    const n = text.length;
+    let i = 0;
+    while (i < n) {
+      while (i < n && !isTokenUnit(text.charCodeAt(i))) i++;
+      if (i >= n) break;
+      const start = i;
+      let upper = false;
+      for (; i < n; i++) {
+        const c = text.charCodeAt(i);
+        if (c >= 0x41 && c <= 0x5a) upper = true;
+        else if (!(c >= 0x80 || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39))) break;
+      }
+      const token = upper ? asciiLower(text.slice(start, i)) : text.slice(start, i);
       let id = ids.get(token);
       if (id === undefined) {
         id = names.length;
@@ -427,18 +472,19 @@ function gatherColumn(texts: ReadonlyArray<string | null | undefined>, positiona
         lastDoc[id] = -1;
       }
       if (!positional) {
-        if (lastDoc[id] === d) return;
+        if (lastDoc[id] === d) continue;
         lastDoc[id] = d;
       }
       tokenTerm.push(id);
-    });
+    }
   }
   docStart[texts.length] = tokenTerm.n;
   const tokens = tokenTerm.n;
   // Terms in the dictionary's order; the entries bucketed by term (a counting sort, stable: document order).
-  const order = names.map((_, i) => i).sort((a, b) => (names[a] as string) < (names[b] as string) ? -1 : 1);
+  // (The default sort compares UTF-16 units, as `<` does, natively: a comparator costs 5x.)
+  const sorted = names.slice().sort();
   const rank = new Uint32Array(names.length);
-  order.forEach((id, r) => (rank[id] = r));
+  for (let r = 0; r < sorted.length; r++) rank[ids.get(sorted[r] as string) as number] = r;
   const starts = new Uint32Array(names.length + 1);
   for (let k = 0; k < tokens; k++) {
     const slot = (rank[tokenTerm.a[k] as number] as number) + 1;
@@ -459,7 +505,7 @@ function gatherColumn(texts: ReadonlyArray<string | null | undefined>, positiona
       if (positions !== undefined) positions[slot] = k - from;
     }
   }
-  return { terms: order.map((id) => names[id] as string), starts, docs, positions, tokens };
+  return { terms: sorted, starts, docs, positions, tokens };
 }
 
 /** What a column's dictionary and postings come to. */
@@ -732,6 +778,8 @@ export class TextSegment implements PostingsReader {
   private timesCache: Float64Array | undefined;
   private levelsCache: Uint32Array | undefined;
   private readonly blocks = new Map<number, DictBlock>();
+  private readonly matched = new Map<string, Uint32Array>();
+  private matchedOrdinals = 0;
 
   private constructor(private readonly source: ByteSource) {
     const size = source.size;
@@ -769,6 +817,7 @@ export class TextSegment implements PostingsReader {
     const levelCount = r.bounded(Math.max(1, this.docCount), 'level count');
     this.levelValues = [];
     for (let i = 0; i < levelCount; i++) this.levelValues.push(r.u8() === 0 ? null : r.f64());
+    if (this.docCount > 0 && levelCount === 0) throw corrupt('level count');
     if (r.varint() !== COLUMNS) throw corrupt('column count');
     this.columns = [];
     for (let c = 0; c < COLUMNS; c++) {
@@ -872,7 +921,7 @@ export class TextSegment implements PostingsReader {
       const bytes = this.read(offset, length);
       if (crc32(bytes) !== crc) throw corrupt('times checksum');
       const r = new Reader(bytes, 0, length);
-      r.unpack(n - 1, out, 1);
+      r.unpackWide(n - 1, out, 1);
       out[0] = this.fromMs;
       for (let i = 1; i < n; i++) out[i] = (out[i - 1] as number) + (out[i] as number) * this.step;
       if (out[n - 1] !== this.toMs) throw corrupt('times');
@@ -1034,13 +1083,16 @@ export class TextSegment implements PostingsReader {
     const out = new Uint32Array(total);
     pr.unpack(total, out, 0);
     if (pr.at !== pr.end) throw corrupt('positions length');
-    for (let k = 0; k < df; k++) {
-      let p = -1;
-      for (let j = starts[k] as number; j < (starts[k + 1] as number); j++) {
-        p = j === starts[k] ? (out[j] as number) : p + (out[j] as number) + 1;
-        if (p > 0xffffffff) throw corrupt('position');
+    // Within a document, the first position as it is and then gaps: mostly one position, no loop.
+    let from = 0;
+    for (let k = 1; k <= df; k++) {
+      const to = starts[k] as number;
+      let p = out[from] as number;
+      for (let j = from + 1; j < to; j++) {
+        p += (out[j] as number) + 1;
         out[j] = p;
       }
+      from = to;
     }
     return { docs, starts, positions: out };
   }
@@ -1072,8 +1124,28 @@ export class TextSegment implements PostingsReader {
     return [lowerBound(times, from), lowerBound(times, to + 1)];
   }
 
+  /**
+   * The documents matching the expression (the matcher's), the last few kept: a search asks the
+   * count, the page and the histogram of one expression in turn, and a phrase's match is most of
+   * each answer's time.
+   */
   private matches(match: string): Uint32Array {
-    return matchingDocs(match, this);
+    const kept = this.matched.get(match);
+    if (kept !== undefined) {
+      this.matched.delete(match);
+      this.matched.set(match, kept);
+      return kept;
+    }
+    const docs = matchingDocs(match, this);
+    if (docs.length > MATCHED_ORDINALS) return docs;
+    this.matched.set(match, docs);
+    this.matchedOrdinals += docs.length;
+    for (const [key, old] of this.matched) {
+      if (this.matched.size <= MATCHED_KEPT && this.matchedOrdinals <= MATCHED_ORDINALS) break;
+      this.matched.delete(key);
+      this.matchedOrdinals -= old.length;
+    }
+    return docs;
   }
 
   /** How many documents match the FTS5 expression within the time range (inclusive ms). */
@@ -1133,20 +1205,37 @@ export class TextSegment implements PostingsReader {
     if (first >= last) return out;
     const times = this.docTimes();
     const levels = withLevels ? this.levels() : undefined;
-    const values = this.levelValues;
+    const values: ReadonlyArray<number | null> = levels === undefined ? [null] : this.levelValues;
+    // Per grain, counts per level id in an array, and the ids in order of their first match (the Map's order).
+    const counts = new Float64Array(values.length);
+    const seen: number[] = [];
     let key = Number.NaN;
-    let cell = new Map<number | null, number>();
+    let previous = Number.NaN;
+    const flush = (): void => {
+      const cell = new Map<number | null, number>();
+      for (const id of seen) {
+        cell.set(values[id] as number | null, counts[id] as number);
+        counts[id] = 0;
+      }
+      seen.length = 0;
+      out.push([key, cell]);
+    };
     for (let k = first; k < last; k++) {
       const d = docs[k] as number;
-      const g = Math.floor((times[d] as number) / grainMs) * grainMs;
-      if (g !== key) {
-        key = g;
-        cell = new Map();
-        out.push([g, cell]);
+      const t = times[d] as number;
+      if (t !== previous) {
+        previous = t;
+        const g = Math.floor(t / grainMs) * grainMs;
+        if (g !== key) {
+          if (seen.length > 0) flush();
+          key = g;
+        }
       }
-      const level = levels === undefined ? null : (values[levels[d] as number] as number | null);
-      cell.set(level, (cell.get(level) ?? 0) + 1);
+      const id = levels === undefined ? 0 : (levels[d] as number);
+      if (counts[id] === 0) seen.push(id);
+      counts[id] = (counts[id] as number) + 1;
     }
+    if (seen.length > 0) flush();
     return out;
   }
 }
