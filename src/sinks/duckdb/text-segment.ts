@@ -366,7 +366,7 @@ function bytesToTerm(b: Uint8Array, from: number, to: number): string {
       break;
     }
   }
-  if (plain) return Buffer.from(b.buffer, b.byteOffset + from, to - from).toString('latin1');
+  if (plain) return to - from <= 64 ? String.fromCharCode.apply(null, b.subarray(from, to) as unknown as number[]) : Buffer.from(b.buffer, b.byteOffset + from, to - from).toString('latin1');
   let out = '';
   for (let i = from; i < to; i++) {
     const c = b[i] as number;
@@ -434,9 +434,77 @@ interface ColumnPostings {
   tokens: number;
 }
 
+/**
+ * The distinct terms of a column, found by their characters in the text (a hash over the
+ * folded units, compared in place): no string is made for a token already seen, which most are.
+ */
+class TermTable {
+  names: string[] = [];
+  private hashes = new Int32Array(1024);
+  private slots = new Int32Array(2048);
+  private mask = 2047;
+
+  /** The id of the token text[start, end) (`upper`: it holds A-Z, compared folded), added if new. */
+  id(text: string, start: number, end: number, hash: number, upper: boolean): number {
+    const { names, slots, mask } = this;
+    const length = end - start;
+    let slot = hash & mask;
+    for (;;) {
+      const held = slots[slot] as number;
+      if (held === 0) break;
+      const id = held - 1;
+      if (this.hashes[id] === hash) {
+        const name = names[id] as string;
+        if (name.length === length) {
+          let k = 0;
+          while (k < length && name.charCodeAt(k) === fold(text.charCodeAt(start + k))) k++;
+          if (k === length) return id;
+        }
+      }
+      slot = (slot + 1) & mask;
+    }
+    const id = names.length;
+    const token = text.slice(start, end);
+    names.push(upper ? asciiLower(token) : token);
+    if (id === this.hashes.length) {
+      const grown = new Int32Array(id * 2);
+      grown.set(this.hashes);
+      this.hashes = grown;
+    }
+    this.hashes[id] = hash;
+    slots[slot] = id + 1;
+    if (2 * names.length > mask) this.grow();
+    return id;
+  }
+
+  private grow(): void {
+    const size = this.slots.length * 2;
+    const slots = new Int32Array(size);
+    const mask = size - 1;
+    for (let id = 0; id < this.names.length; id++) {
+      let slot = (this.hashes[id] as number) & mask;
+      while (slots[slot] !== 0) slot = (slot + 1) & mask;
+      slots[slot] = id + 1;
+    }
+    this.slots = slots;
+    this.mask = mask;
+  }
+
+  /** The id of a term given whole (the encoder's rank of the sorted terms). */
+  idOf(term: string): number {
+    let hash = FNV_OFFSET;
+    for (let k = 0; k < term.length; k++) hash = Math.imul(hash ^ term.charCodeAt(k), FNV_PRIME);
+    return this.id(term, 0, term.length, hash, false);
+  }
+}
+
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 0x01000193;
+const fold = (c: number): number => (c >= 0x41 && c <= 0x5a ? c + 0x20 : c);
+
 function gatherColumn(texts: ReadonlyArray<string | null | undefined>, positional: boolean): ColumnPostings {
-  const ids = new Map<string, number>();
-  const names: string[] = [];
+  const table = new TermTable();
+  const names = table.names;
   const tokenTerm = new GrowU32();
   const docStart = new Uint32Array(texts.length + 1);
   /** Non-positional: a term once per document (FTS5 answers the same; the column is a set). */
@@ -445,7 +513,7 @@ function gatherColumn(texts: ReadonlyArray<string | null | undefined>, positiona
     docStart[d] = tokenTerm.n;
     const text = texts[d];
     if (text === null || text === undefined || text === '') continue;
-    // FTS5's ascii tokenizer (forEachToken), inlined: this loop is most of encoding's time.
+    // FTS5's ascii tokenizer (forEachToken), inlined and hashing as it goes: most of encoding's time.
     const n = text.length;
     let i = 0;
     while (i < n) {
@@ -453,17 +521,18 @@ function gatherColumn(texts: ReadonlyArray<string | null | undefined>, positiona
       if (i >= n) break;
       const start = i;
       let upper = false;
+      let hash = FNV_OFFSET;
       for (; i < n; i++) {
-        const c = text.charCodeAt(i);
-        if (c >= 0x41 && c <= 0x5a) upper = true;
-        else if (!(c >= 0x80 || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39))) break;
+        let c = text.charCodeAt(i);
+        if (c >= 0x41 && c <= 0x5a) {
+          upper = true;
+          c += 0x20;
+        } else if (!(c >= 0x80 || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39))) break;
+        hash = Math.imul(hash ^ c, FNV_PRIME);
       }
-      const token = upper ? asciiLower(text.slice(start, i)) : text.slice(start, i);
-      let id = ids.get(token);
-      if (id === undefined) {
-        id = names.length;
-        ids.set(token, id);
-        names.push(token);
+      const known = names.length;
+      const id = table.id(text, start, i, hash, upper);
+      if (id === known) {
         if (id === lastDoc.length) {
           const grown = new Int32Array(lastDoc.length * 2);
           grown.set(lastDoc);
@@ -484,7 +553,7 @@ function gatherColumn(texts: ReadonlyArray<string | null | undefined>, positiona
   // (The default sort compares UTF-16 units, as `<` does, natively: a comparator costs 5x.)
   const sorted = names.slice().sort();
   const rank = new Uint32Array(names.length);
-  for (let r = 0; r < sorted.length; r++) rank[ids.get(sorted[r] as string) as number] = r;
+  for (let r = 0; r < sorted.length; r++) rank[table.idOf(sorted[r] as string)] = r;
   const starts = new Uint32Array(names.length + 1);
   for (let k = 0; k < tokens; k++) {
     const slot = (rank[tokenTerm.a[k] as number] as number) + 1;
@@ -818,6 +887,9 @@ export class TextSegment implements PostingsReader {
     this.levelValues = [];
     for (let i = 0; i < levelCount; i++) this.levelValues.push(r.u8() === 0 ? null : r.f64());
     if (this.docCount > 0 && levelCount === 0) throw corrupt('level count');
+    // Every document costs at least a bit in the times and levels (a block of PACK a byte): a
+    // count the regions cannot hold is refused before anything is allocated for it.
+    if (this.docCount > 0 && (this.timesRegion.length < Math.ceil((this.docCount - 1) / PACK) || this.levelsRegion.length < Math.ceil(this.docCount / PACK))) throw corrupt('document count');
     if (r.varint() !== COLUMNS) throw corrupt('column count');
     this.columns = [];
     for (let c = 0; c < COLUMNS; c++) {
@@ -832,6 +904,7 @@ export class TextSegment implements PostingsReader {
       const positionsLength = r.bounded(size - at, 'positions');
       const positionsOffset = at;
       at += positionsLength;
+      if (tokens > PACK * (dictLength + postingsLength + positionsLength)) throw corrupt('token count');
       const blocks = Math.ceil(termCount / BLOCK_TERMS);
       if (blocks > headerLength) throw corrupt('block count');
       const col: ColumnHeader = {
