@@ -6,6 +6,7 @@
  * equal to TextIndex's, FTS5 being the oracle, for the bench's and text-index-query.ts's
  * expressions over several time ranges.
  */
+import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { parseQueryInput } from '../../query/parse-query.js';
 import { DuckDbFieldResolver } from './field-resolver.js';
@@ -234,6 +235,24 @@ describe('text segment: damaged bytes', () => {
       copy[at] = (copy[at] as number) ^ 0x01;
       expect(() => TextSegment.open(bytesSource(copy)), `byte ${at}`).toThrow(expect.objectContaining({ code: 'TEXT_SEGMENT_CORRUPT' }));
     }
+  });
+
+  it('a header with a valid checksum that claims more documents than its regions hold is refused before allocating', () => {
+    const same = encodeSegment(Array.from({ length: 200 }, () => ({ ts: START, level: 1, texts: ['a', null, null, null] })));
+    // Preamble (13 bytes), then the header: file length (varint), body CRC (4), document count (varint 200: c8 01).
+    const view = new DataView(same.buffer);
+    const lengthBytes = (() => {
+      let k = 13;
+      while ((same[k] as number) >= 0x80) k++;
+      return k + 1 - 13;
+    })();
+    const at = 13 + lengthBytes + 4;
+    expect([same[at], same[at + 1]]).toEqual([0xc8, 0x01]);
+    same[at] = 0xff;
+    same[at + 1] = 0x7f; // 16,383 documents
+    const headerLength = view.getUint32(5, true);
+    view.setUint32(9, crc32(same.subarray(13, 13 + headerLength)), true);
+    expect(() => TextSegment.open(bytesSource(same))).toThrow(expect.objectContaining({ code: 'TEXT_SEGMENT_CORRUPT', message: expect.stringContaining('document count') }));
   });
 
   it('a source that reads short is corrupt, not a crash', () => {
