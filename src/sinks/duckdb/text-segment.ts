@@ -91,9 +91,12 @@ const BLOCK_TERMS = 32;
 const PACK = 128;
 /** The widest packed value (times' gaps may pass 32 bits; every value stays an exact double). */
 const MAX_WIDTH = 53;
-/** Matched expressions kept per segment, and their ordinals at most (4 MB). */
+/** Matched expressions kept per segment, and their ordinals at most (2 MB). */
 const MATCHED_KEPT = 4;
-const MATCHED_ORDINALS = 1 << 20;
+const MATCHED_ORDINALS = 1 << 19;
+/** Decoded postings kept per segment, and their values at most (docs and positions' starts and positions: ~2 MB). */
+const DECODED_KEPT = 32;
+const DECODED_VALUES = 1 << 19;
 /** Decoded dictionary blocks kept per segment (the least recently used go first). */
 const CACHED_BLOCKS = 256;
 const COLUMNS = TEXT_INDEX_COLUMNS.length;
@@ -848,6 +851,8 @@ export class TextSegment implements PostingsReader {
   private levelsCache: Uint32Array | undefined;
   private readonly blocks = new Map<number, DictBlock>();
   private readonly matched = new Map<string, Uint32Array>();
+  private readonly decoded = new Map<string, Postings>();
+  private decodedValues = 0;
   private matchedOrdinals = 0;
 
   private constructor(private readonly source: ByteSource) {
@@ -1110,9 +1115,39 @@ export class TextSegment implements PostingsReader {
     return found === undefined ? 0 : (found.block.df[found.i] as number);
   }
 
+  /**
+   * The term's postings (PostingsReader): the last few decoded are kept, so that a phrase's
+   * tokens, asked first without positions and then with them, are decoded once. The arrays are
+   * shared: callers must not change them (the matcher copies what it returns).
+   */
   postings(column: number, term: string, withPositions: boolean): Postings {
     const col = this.columns[column];
     const positions = withPositions && col !== undefined && col.positional;
+    const key = `${column}:${term}`;
+    const kept = this.decoded.get(key);
+    if (kept !== undefined && (kept.positions !== undefined || !positions)) {
+      this.decoded.delete(key);
+      this.decoded.set(key, kept);
+      return positions ? kept : kept.positions === undefined ? kept : { docs: kept.docs };
+    }
+    const fresh = this.decode(column, term, positions);
+    const size = fresh.docs.length + (fresh.positions?.length ?? 0) * 2;
+    if (size > 0 && size <= DECODED_VALUES) {
+      if (kept !== undefined) this.decodedValues -= kept.docs.length + (kept.positions?.length ?? 0) * 2;
+      this.decoded.delete(key);
+      this.decoded.set(key, fresh);
+      this.decodedValues += size;
+      for (const [k, old] of this.decoded) {
+        if (this.decoded.size <= DECODED_KEPT && this.decodedValues <= DECODED_VALUES) break;
+        this.decoded.delete(k);
+        this.decodedValues -= old.docs.length + (old.positions?.length ?? 0) * 2;
+      }
+    }
+    return fresh;
+  }
+
+  private decode(column: number, term: string, positions: boolean): Postings {
+    const col = this.columns[column];
     const found = this.find(column, term);
     if (found === undefined) return emptyPostings(positions);
     const { block, i } = found;
