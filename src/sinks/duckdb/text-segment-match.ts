@@ -583,39 +583,61 @@ class Evaluation {
     return unionAll(parts);
   }
 
-  /** The documents holding the tokens at consecutive positions of one positional column. */
+  /**
+   * The documents holding the tokens at consecutive positions of one positional column. The
+   * rarest token's documents (within `within`) drive one pass; each other token's list is met by
+   * a cursor (galloping past gaps), and a document's positions are read only once every token is
+   * found in it: no intersections built first.
+   */
   private phraseIn(column: number, tokens: readonly string[], prefix: boolean, within: Uint32Array | undefined): Uint32Array {
     const last = tokens.length - 1;
-    // Documents holding every token, the rarest intersected first; positions only for them.
-    const lists = tokens.map((t, i) => this.tokenDocs(column, t, prefix && i === last)).sort((a, b) => a.length - b.length);
-    let candidates = within;
-    for (const list of lists) {
-      candidates = candidates === undefined ? list : intersect(candidates, list);
-      if (candidates.length === 0) return EMPTY;
+    let rarest: Uint32Array | undefined;
+    for (let i = 0; i < tokens.length; i++) {
+      const list = this.tokenDocs(column, tokens[i] as string, prefix && i === last);
+      if (rarest === undefined || list.length < rarest.length) rarest = list;
     }
-    const docs = candidates as Uint32Array;
+    const docs = within === undefined ? (rarest as Uint32Array) : intersect(rarest as Uint32Array, within);
+    if (docs.length === 0) return EMPTY;
     const postings = tokens.map((t, i) => (prefix && i === last ? this.prefixPositions(column, t, docs) : this.positional(column, t)));
-    const cursors = new Int32Array(tokens.length);
-    const from = new Int32Array(tokens.length);
-    const to = new Int32Array(tokens.length);
-    const scratch = new Int32Array(tokens.length);
+    const k = postings.length;
+    const docsOf = postings.map((p) => p.docs);
+    const startsOf = postings.map((p) => p.starts);
+    const positionsOf = postings.map((p) => p.positions);
+    const cursors = new Int32Array(k);
+    const from = new Int32Array(k);
+    const to = new Int32Array(k);
+    const scratch = new Int32Array(k);
     const out = new Uint32Array(docs.length);
     let n = 0;
-    for (let d = 0; d < docs.length; d++) {
+    candidates: for (let d = 0; d < docs.length; d++) {
       const doc = docs[d] as number;
-      let held = true;
-      for (let i = 0; i < postings.length; i++) {
-        const p = postings[i] as Positional;
-        const k = gallop(p.docs, cursors[i] as number, doc);
-        cursors[i] = k;
-        if (k === p.docs.length || p.docs[k] !== doc) {
-          held = false; // the reader's postings disagree with its docs: no match rather than a guess
-          break;
+      // Each token's place of the document: nearly always the next one of its list.
+      let single = true;
+      for (let i = 0; i < k; i++) {
+        const list = docsOf[i] as Uint32Array;
+        let c = cursors[i] as number;
+        if (list[c] !== doc) {
+          c = gallop(list, c, doc);
+          cursors[i] = c;
+          if (c === list.length) break candidates; // past this token's last document: no later one holds the phrase
+          if (list[c] !== doc) continue candidates;
         }
-        from[i] = p.starts[k] as number;
-        to[i] = p.starts[k + 1] as number;
+        cursors[i] = c + 1;
+        const starts = startsOf[i] as Uint32Array;
+        const a = starts[c] as number;
+        const b = starts[c + 1] as number;
+        if (a === b) continue candidates; // a prefix's terms absent from this document
+        from[i] = a;
+        to[i] = b;
+        if (b - a !== 1) single = false;
       }
-      if (held && consecutive(postings, from, to, scratch)) out[n++] = doc;
+      if (single) {
+        // Each token once in the document (the common case): one comparison each.
+        const s = (positionsOf[0] as Uint32Array)[from[0] as number] as number;
+        let i = 1;
+        while (i < k && (positionsOf[i] as Uint32Array)[from[i] as number] === s + i) i++;
+        if (i === k) out[n++] = doc;
+      } else if (consecutive(positionsOf, from, to, scratch)) out[n++] = doc;
     }
     return trimmed(out, n);
   }
@@ -707,14 +729,14 @@ class Evaluation {
 }
 
 /** Whether some start s has s + i among the positions of token i (positions[from[i] .. to[i])) for every i; `at`: scratch cursors. */
-function consecutive(postings: readonly Positional[], from: Int32Array, to: Int32Array, at: Int32Array): boolean {
-  const first = (postings[0] as Positional).positions;
+function consecutive(positionsOf: readonly Uint32Array[], from: Int32Array, to: Int32Array, at: Int32Array): boolean {
+  const first = positionsOf[0] as Uint32Array;
   at.set(from);
   for (let a = from[0] as number; a < (to[0] as number); a++) {
     const s = first[a] as number;
     let all = true;
-    for (let i = 1; i < postings.length; i++) {
-      const positions = (postings[i] as Positional).positions;
+    for (let i = 1; i < positionsOf.length; i++) {
+      const positions = positionsOf[i] as Uint32Array;
       const want = s + i;
       let j = at[i] as number;
       const end = to[i] as number;
