@@ -197,6 +197,19 @@ describe('text segment: encoding and reading back', () => {
     expect(segment.times('full_log : "w"', 'desc', -1)).toHaveLength(5);
     expect(segment.times('full_log : "w"', 'desc', 0)).toEqual([]);
   });
+
+  it('times over more than 49 days (past 32-bit offsets) and before 1970 read back exactly', () => {
+    const at = [-5_000, START, START + 2 ** 32 + 5, START + 2 ** 40 + 1];
+    const rows: SegmentRow[] = at.map((ts) => ({ ts, level: null, texts: ['w', null, null, null] }));
+    const segment = open(rows);
+    expect(segment.times('full_log : "w"', 'asc', 10)).toEqual(at);
+    expect(segment.count('full_log : "w"', { fromMs: START, toMs: START + 2 ** 32 + 5 })).toBe(2);
+    expect(segment.count('full_log : "w"', { fromMs: -5_000, toMs: -5_000 })).toBe(1);
+    expect(segment.tally('full_log : "w"', DAY_MS, { fromMs: START + 1, toMs: START + 2 ** 41 }, false)).toEqual([
+      [Math.floor((START + 2 ** 32 + 5) / DAY_MS) * DAY_MS, new Map([[null, 1]])],
+      [Math.floor((START + 2 ** 40 + 1) / DAY_MS) * DAY_MS, new Map([[null, 1]])],
+    ]);
+  });
 });
 
 /** Whether `fn` throws TEXT_SEGMENT_CORRUPT (true), throws nothing (false), or something else (fails). */

@@ -847,8 +847,8 @@ export class TextSegment implements PostingsReader {
   private readonly levelsRegion: { offset: number; length: number; crc: number };
   private readonly levelValues: Array<number | null>;
   private readonly columns: ColumnHeader[];
-  private timesCache: Float64Array | undefined;
-  private levelsCache: Uint32Array | undefined;
+  private timesCache: Uint32Array | Float64Array | undefined;
+  private levelsCache: Uint8Array | Uint32Array | undefined;
   private readonly blocks = new Map<number, DictBlock>();
   private readonly matched = new Map<string, Uint32Array>();
   private readonly decoded = new Map<string, Postings>();
@@ -989,35 +989,47 @@ export class TextSegment implements PostingsReader {
     return bytes;
   }
 
-  /** The documents' times (ms), in order, read and checked when first needed. */
-  private docTimes(): Float64Array {
+  /**
+   * The documents' times as offsets (ms) from the first, in order, read and checked when first
+   * needed: 32 bits each when the segment spans less than 49 days (a day's always does).
+   */
+  private docTimes(): Uint32Array | Float64Array {
     if (this.timesCache !== undefined) return this.timesCache;
     const n = this.docCount;
-    const out = new Float64Array(n);
+    const span = this.toMs - this.fromMs;
+    const out = n === 0 || span < 2 ** 32 ? new Uint32Array(n) : new Float64Array(n);
     if (n > 0) {
       const { offset, length, crc } = this.timesRegion;
       const bytes = this.read(offset, length);
       if (crc32(bytes) !== crc) throw corrupt('times checksum');
       const r = new Reader(bytes, 0, length);
-      r.unpackWide(n - 1, out, 1);
-      out[0] = this.fromMs;
-      for (let i = 1; i < n; i++) out[i] = (out[i - 1] as number) + (out[i] as number) * this.step;
-      if (out[n - 1] !== this.toMs) throw corrupt('times');
+      if (out instanceof Uint32Array) r.unpack(n - 1, out, 1);
+      else r.unpackWide(n - 1, out, 1);
+      out[0] = 0;
+      const step = this.step;
+      let t = 0;
+      for (let i = 1; i < n; i++) {
+        t += (out[i] as number) * step;
+        if (t > span) throw corrupt('times');
+        out[i] = t;
+      }
+      if (t !== span) throw corrupt('times');
     }
     this.timesCache = out;
     return out;
   }
 
-  /** Each document's level, an index into levelValues. */
-  private levels(): Uint32Array {
+  /** Each document's level, an index into levelValues (a byte each for up to 256 levels). */
+  private levels(): Uint8Array | Uint32Array {
     if (this.levelsCache !== undefined) return this.levelsCache;
     const n = this.docCount;
-    const out = new Uint32Array(n);
+    const ids = new Uint32Array(n);
     const { offset, length, crc } = this.levelsRegion;
     const bytes = this.read(offset, length);
     if (crc32(bytes) !== crc) throw corrupt('levels checksum');
-    new Reader(bytes, 0, length).unpack(n, out, 0);
-    for (let i = 0; i < n; i++) if ((out[i] as number) >= this.levelValues.length) throw corrupt('level');
+    new Reader(bytes, 0, length).unpack(n, ids, 0);
+    for (let i = 0; i < n; i++) if ((ids[i] as number) >= this.levelValues.length) throw corrupt('level');
+    const out = this.levelValues.length <= 256 ? Uint8Array.from(ids) : ids;
     this.levelsCache = out;
     return out;
   }
@@ -1228,8 +1240,8 @@ export class TextSegment implements PostingsReader {
     const to = Math.trunc(range.toMs);
     if (!(from <= to) || to < this.fromMs || from > this.toMs) return [0, 0];
     if (from <= this.fromMs && to >= this.toMs) return [0, n];
-    const times = this.docTimes();
-    return [lowerBound(times, from), lowerBound(times, to + 1)];
+    const offsets = this.docTimes();
+    return [lowerBound(offsets, from - this.fromMs), lowerBound(offsets, to + 1 - this.fromMs)];
   }
 
   /**
@@ -1280,8 +1292,8 @@ export class TextSegment implements PostingsReader {
     let shared = 0;
     for (const t of new Set(times)) {
       // The documents of that millisecond, and of those the matches within the range.
-      const tlo = Math.max(lo, lowerBound(all, t));
-      const thi = Math.min(hi, lowerBound(all, t + 1));
+      const tlo = Math.max(lo, lowerBound(all, t - this.fromMs));
+      const thi = Math.min(hi, lowerBound(all, t + 1 - this.fromMs));
       if (tlo < thi && Number.isInteger(t)) shared += lowerBound(docs, thi) - lowerBound(docs, tlo);
     }
     return { n, shared };
@@ -1298,7 +1310,7 @@ export class TextSegment implements PostingsReader {
     const n = limit < 0 ? last - first : Math.min(Math.floor(limit), last - first);
     const all = this.docTimes();
     const out: number[] = new Array<number>(n);
-    for (let k = 0; k < n; k++) out[k] = all[docs[order === 'asc' ? first + k : last - 1 - k] as number] as number;
+    for (let k = 0; k < n; k++) out[k] = this.fromMs + (all[docs[order === 'asc' ? first + k : last - 1 - k] as number] as number);
     return out;
   }
 
@@ -1330,7 +1342,7 @@ export class TextSegment implements PostingsReader {
     };
     for (let k = first; k < last; k++) {
       const d = docs[k] as number;
-      const t = times[d] as number;
+      const t = this.fromMs + (times[d] as number);
       if (t !== previous) {
         previous = t;
         const g = Math.floor(t / grainMs) * grainMs;
