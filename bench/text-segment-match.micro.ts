@@ -1,7 +1,8 @@
 /**
  * @module Micro-benchmark of the segment matcher (text-segment-match.ts) alone, not a bench suite:
  * one day at 10M alerts (~330,000 simulated alerts, HIDSMON_MICRO_DOCS to change it) as one
- * segment in an in-memory reader (src/testing/text-segment-lists.ts, no codec), the bench's phrase,
+ * segment in an in-memory reader (src/testing/text-segment-lists.ts, no codec) and as an encoded
+ * segment (text-segment.ts, postings decoded per call), the bench's phrase,
  * word and prefix (text-index.bench.ts's QUERIES and ftsExpressions), each evaluated RUNS times;
  * medians, and FTS5's count of the same expressions over the same rows for scale. Run with
  * `npx tsx bench/text-segment-match.micro.ts`.
@@ -10,6 +11,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { encodeToken, indexedTexts, TEXT_INDEX_COLUMNS } from '../src/sinks/duckdb/text-index.js';
 import { matchingDocs, parseMatch } from '../src/sinks/duckdb/text-segment-match.js';
+import { bytesSource, encodeSegment, TextSegment } from '../src/sinks/duckdb/text-segment.js';
 import { ListsReader } from '../src/testing/text-segment-lists.js';
 import { median } from './harness.js';
 import { simulatedDocuments } from './store.bench.js';
@@ -50,6 +52,11 @@ const reader = new ListsReader(texts.length, (doc, column) => {
   return t === null || t === undefined || t === '' ? null : t.split(' ');
 });
 console.log(`reader built in ${Math.round(performance.now() - t1)} ms`);
+// The same rows as a real segment (text-segment.ts's codec): the matcher over decoded postings.
+const t2 = performance.now();
+const bytes = encodeSegment(texts.map((row, i) => ({ ts: i, level: null, texts: row })));
+const segment = TextSegment.open(bytesSource(bytes));
+console.log(`segment encoded in ${Math.round(performance.now() - t2)} ms: ${(bytes.length / texts.length).toFixed(1)} B/doc`);
 // The texts go before measuring: the old space's collections (1 GB of strings) are the noise otherwise.
 texts = [];
 
@@ -79,22 +86,30 @@ for (const c of cases) {
   let total = 0;
   const ours: number[] = [];
   const oursCpu: number[] = [];
+  const real: number[] = [];
+  const realCpu: number[] = [];
   const theirs: number[] = [];
   const theirsCpu: number[] = [];
   for (let run = 0; run < RUNS + 1; run++) {
     const a = time(() => (total = matchingDocs(c.expression, reader).length));
+    let m = 0;
+    const r = time(() => (m = matchingDocs(c.expression, segment).length));
+    if (m !== total) throw new Error(`${c.name}: ${total} documents in memory, ${m} in the segment`);
     let n = 0;
     const b = time(() => (n = Number((ftsCount.get(c.expression) as { n: number }).n)));
     if (n !== total) throw new Error(`${c.name}: ${total} documents, FTS5 ${n}`);
     if (run > 0) {
       ours.push(a.wall);
       oursCpu.push(a.cpu);
+      real.push(r.wall);
+      realCpu.push(r.cpu);
       theirs.push(b.wall);
       theirsCpu.push(b.cpu);
     }
   }
   console.log(`${c.name}: ${total.toLocaleString('en-US')} docs`);
   console.log(`  matchingDocs wall ${fmt(ours)}, cpu ${fmt(oursCpu)} ms`);
+  console.log(`  over the encoded segment wall ${fmt(real)}, cpu ${fmt(realCpu)} ms`);
   console.log(`  FTS5 count   wall ${fmt(theirs)}, cpu ${fmt(theirsCpu)} ms (medians' ratio ${(median(theirs) / median(ours)).toFixed(1)}x)`);
 }
 db.close();

@@ -360,6 +360,9 @@ describe('matchingDocs', () => {
     expect(Array.from(matchingDocs('full_log : "a b" AND "zz"', reader))).toEqual([]);
     // The rarest operand first: "zz" has no documents, so the phrase's positions were never asked.
     expect(reader.asked.filter((a) => a.withPositions)).toEqual([]);
+    // A phrase with a token no document holds: no positions either.
+    expect(Array.from(matchingDocs('full_log : "a zz b"', reader))).toEqual([]);
+    expect(reader.asked.filter((a) => a.withPositions)).toEqual([]);
     expect(Array.from(matchingDocs('full_log : "a b"', reader))).toEqual([0]);
     const docs = matchingDocs('"c"', reader);
     docs[0] = 99;
