@@ -348,6 +348,9 @@ describe('parseMatch', () => {
       const chain = ['"a"', '"b"', '"c"', ...Array.from({ length: 20_000 }, (_, i) => `"t${i}"`)].join(` ${op} `);
       expect(Array.from(matchingDocs(chain, reader)), op).toEqual(op === 'OR' ? [0, 1, 2] : op === 'AND' ? [] : [0]);
     }
+    // A group of as many inside another of its operator: one flat list (no spread of its operands).
+    const group = `"a" OR (${Array.from({ length: 200_000 }, (_, i) => `"u${i}"`).join(' OR ')})`;
+    expect(Array.from(matchingDocs(group, reader))).toEqual([0]);
     // Generous: a bound against runaway work, not a benchmark.
     expect(performance.now() - started).toBeLessThan(20_000);
   });

@@ -306,8 +306,10 @@ class Parser {
   }
 }
 
+/** Adds an operand, a group of the same operator as its operands (one list, so that an AND orders all its operands by rarity). */
 function pushFlat(into: MatchExpression[], child: MatchExpression, kind: 'and' | 'or'): void {
-  if (child.kind === kind) into.push(...child.children);
+  // A loop, not push(...children): a spread of 100,000+ arguments overflows the stack.
+  if (child.kind === kind) for (const c of child.children) into.push(c);
   else into.push(child);
 }
 
