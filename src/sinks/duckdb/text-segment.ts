@@ -150,7 +150,12 @@ class Writer {
 
   bytes(src: Uint8Array, from = 0, to = src.length): void {
     this.room(to - from);
-    this.buf.set(src.subarray(from, to), this.length);
+    if (to - from < 32) {
+      // A term's suffix is a few bytes: a loop costs less than a subarray and a set.
+      const b = this.buf;
+      let at = this.length;
+      for (let k = from; k < to; k++) b[at++] = src[k] as number;
+    } else this.buf.set(src.subarray(from, to), this.length);
     this.length += to - from;
   }
 
@@ -169,6 +174,24 @@ class Writer {
     this.room(size);
     const b = this.buf;
     const base = this.length;
+    if (width <= 24) {
+      // Values into a 32-bit accumulator, whole bytes out of it.
+      let acc = 0;
+      let have = 0;
+      let at = base;
+      for (let i = from; i < from + n; i++) {
+        acc |= (values[i] as number) << have;
+        have += width;
+        while (have >= 8) {
+          b[at++] = acc & 0xff;
+          acc >>>= 8;
+          have -= 8;
+        }
+      }
+      if (have > 0) b[at] = acc & 0xff;
+      this.length += size;
+      return;
+    }
     b.fill(0, base, base + size);
     let bit = 0;
     for (let i = from; i < from + n; i++) {
