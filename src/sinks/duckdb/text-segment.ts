@@ -412,26 +412,6 @@ function bytesToTerm(b: Uint8Array, from: number, to: number): string {
 /** FTS5's `ascii` tokenizer: runs of ASCII letters and digits and any non-ASCII, ASCII folded to lower case. */
 const isTokenUnit = (c: number): boolean => c >= 0x80 || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a);
 
-/** Calls `each` with the text's tokens in order, as FTS5's ascii tokenizer makes them. */
-function forEachToken(text: string, each: (token: string) => void): void {
-  const n = text.length;
-  let i = 0;
-  while (i < n) {
-    while (i < n && !isTokenUnit(text.charCodeAt(i))) i++;
-    if (i >= n) break;
-    const start = i;
-    let upper = false;
-    while (i < n) {
-      const c = text.charCodeAt(i);
-      if (!isTokenUnit(c)) break;
-      if (c >= 0x41 && c <= 0x5a) upper = true;
-      i++;
-    }
-    const token = text.slice(start, i);
-    each(upper ? asciiLower(token) : token);
-  }
-}
-
 const asciiLower = (token: string): string => token.replace(/[A-Z]+/g, (s) => s.toLowerCase());
 
 // ---------------------------------------------------------------------------------------------
@@ -539,7 +519,7 @@ function gatherColumn(texts: ReadonlyArray<string | null | undefined>, positiona
     docStart[d] = tokenTerm.n;
     const text = texts[d];
     if (text === null || text === undefined || text === '') continue;
-    // FTS5's ascii tokenizer (forEachToken), inlined and hashing as it goes: most of encoding's time.
+    // FTS5's ascii tokenizer (isTokenUnit's runs, A-Z folded), hashing as it goes: most of encoding's time.
     const n = text.length;
     let i = 0;
     while (i < n) {
