@@ -809,8 +809,13 @@ interface ColumnHeader {
   postingsOffset: number;
   positionsOffset: number;
   positionsEnd: number;
-  /** Per block: its first term, and where its dictionary bytes, postings and positions start. */
-  firstTerms: string[];
+  /**
+   * Per block: its first term (its bytes in the header, from firstFrom to firstTo: searched as
+   * bytes, so that opening makes no string), and where its dictionary bytes, postings and
+   * positions start.
+   */
+  firstFrom: Uint32Array;
+  firstTo: Uint32Array;
   blockOffsets: Float64Array;
   postingsBases: Float64Array;
   positionsBases: Float64Array;
@@ -845,6 +850,8 @@ export class TextSegment implements PostingsReader {
   readonly byteLength: number;
   private readonly bodyCrc: number;
   private readonly bodyOffset: number;
+  /** The header's bytes: the sparse index's first terms are read from them. */
+  private readonly header: Uint8Array;
   private readonly step: number;
   private readonly timesRegion: { offset: number; length: number; crc: number };
   private readonly levelsRegion: { offset: number; length: number; crc: number };
@@ -872,6 +879,7 @@ export class TextSegment implements PostingsReader {
     const header = source.read(PREAMBLE, headerLength);
     if (header.length !== headerLength) throw corrupt('truncated header');
     if (crc32(header) !== headerCrc) throw corrupt('header checksum');
+    this.header = header;
     const r = new Reader(header, 0, headerLength);
     const total = r.varint();
     if (total !== size) throw corrupt(`length ${size}, expected ${total}`);
@@ -923,7 +931,8 @@ export class TextSegment implements PostingsReader {
         postingsOffset,
         positionsOffset,
         positionsEnd: positionsOffset + positionsLength,
-        firstTerms: [],
+        firstFrom: new Uint32Array(blocks),
+        firstTo: new Uint32Array(blocks),
         blockOffsets: new Float64Array(blocks + 1),
         postingsBases: new Float64Array(blocks),
         positionsBases: new Float64Array(blocks),
@@ -935,10 +944,10 @@ export class TextSegment implements PostingsReader {
       for (let b = 0; b < blocks; b++) {
         const termLength = r.bounded(headerLength, 'term length');
         if (r.at + termLength > r.end) throw corrupt('truncated term');
-        const term = bytesToTerm(header, r.at, r.at + termLength);
+        col.firstFrom[b] = r.at;
+        col.firstTo[b] = r.at + termLength;
         r.at += termLength;
-        if (b > 0 && !((col.firstTerms[b - 1] as string) < term)) throw corrupt('dictionary order');
-        col.firstTerms.push(term);
+        if (b > 0 && compareBytes(header, col.firstFrom[b - 1] as number, col.firstTo[b - 1] as number, header, col.firstFrom[b] as number, col.firstTo[b] as number) >= 0) throw corrupt('dictionary order');
         postingsBase += r.bounded(postingsOffset + postingsLength - postingsBase, 'postings base');
         positionsBase += r.bounded(positionsOffset + positionsLength - positionsBase, 'positions base');
         col.postingsBases[b] = postingsBase;
@@ -1063,12 +1072,14 @@ export class TextSegment implements PostingsReader {
     };
     const inline = new GrowU32();
     const r = new Reader(bytes, 0, bytes.length);
-    let term = termToBytes(col.firstTerms[b] as string).slice();
+    const from = col.firstFrom[b] as number;
+    const to = col.firstTo[b] as number;
+    let term = this.header.slice(from, to);
     let postingsAt = col.postingsBases[b] as number;
     let positionsAt = col.positionsBases[b] as number;
     let single = 0;
     for (let i = 0; i < n; i++) {
-      if (i === 0) block.terms.push(col.firstTerms[b] as string);
+      if (i === 0) block.terms.push(bytesToTerm(this.header, from, to));
       else {
         const shared = r.bounded(term.length, 'shared prefix');
         const suffix = r.bounded(r.end - r.at, 'suffix');
@@ -1113,11 +1124,25 @@ export class TextSegment implements PostingsReader {
     return block;
   }
 
+  /** The last block of the column whose first term is ≤ `term` (-1: none). */
+  private lastBlockAtMost(col: ColumnHeader, term: string): number {
+    const key = termToBytes(term);
+    const { header } = this;
+    let lo = 0;
+    let hi = col.firstFrom.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareBytes(header, col.firstFrom[mid] as number, col.firstTo[mid] as number, key, 0, key.length) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo - 1;
+  }
+
   /** Where `term` is in column `c`: its block and index there, or undefined. */
   private find(c: number, term: string): { block: DictBlock; i: number } | undefined {
     const col = this.columns[c];
     if (col === undefined || col.termCount === 0) return undefined;
-    const b = lastAtMost(col.firstTerms, term);
+    const b = this.lastBlockAtMost(col, term);
     if (b < 0) return undefined;
     const block = this.block(c, b);
     const i = block.terms.indexOf(term);
@@ -1225,7 +1250,7 @@ export class TextSegment implements PostingsReader {
     const out: string[] = [];
     if (col === undefined || col.termCount === 0) return out;
     // The terms starting with the prefix are contiguous, from the first term ≥ it.
-    for (let b = Math.max(0, lastAtMost(col.firstTerms, prefix)); b < col.firstTerms.length; b++) {
+    for (let b = Math.max(0, this.lastBlockAtMost(col, prefix)); b < col.firstFrom.length; b++) {
       const block = this.block(column, b);
       for (const term of block.terms) {
         if (term.startsWith(prefix)) out.push(term);
@@ -1363,16 +1388,14 @@ export class TextSegment implements PostingsReader {
   }
 }
 
-/** The index of the last element of the ascending `a` that is ≤ `x` (-1: none). */
-function lastAtMost(a: readonly string[], x: string): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((a[mid] as string) <= x) lo = mid + 1;
-    else hi = mid;
+/** The order of a[aFrom, aTo) and b[bFrom, bTo) as bytes (negative: a first). */
+function compareBytes(a: Uint8Array, aFrom: number, aTo: number, b: Uint8Array, bFrom: number, bTo: number): number {
+  const n = Math.min(aTo - aFrom, bTo - bFrom);
+  for (let k = 0; k < n; k++) {
+    const d = (a[aFrom + k] as number) - (b[bFrom + k] as number);
+    if (d !== 0) return d;
   }
-  return lo - 1;
+  return aTo - aFrom - (bTo - bFrom);
 }
 
 /** The first index of the ascending `a` whose value is ≥ `x` (a.length: none). */
