@@ -198,6 +198,13 @@ describe('text segment: encoding and reading back', () => {
     expect(segment.times('full_log : "w"', 'desc', 0)).toEqual([]);
   });
 
+  it('more than 256 distinct levels (and fractions, negatives, none) are tallied each as it is', () => {
+    const levels = [...Array.from({ length: 300 }, (_, i) => i - 20), 4.5, null];
+    const rows: SegmentRow[] = levels.map((level, i) => ({ ts: START + i * 1_000, level, texts: ['w', null, null, null] }));
+    const tally = open(rows).tally('full_log : "w"', DAY_MS, undefined, true);
+    expect(tally).toEqual([[START, new Map(levels.map((level) => [level, 1]))]]);
+  });
+
   it('times over more than 49 days (past 32-bit offsets) and before 1970 read back exactly', () => {
     const at = [-5_000, START, START + 2 ** 32 + 5, START + 2 ** 40 + 1];
     const rows: SegmentRow[] = at.map((ts) => ({ ts, level: null, texts: ['w', null, null, null] }));

@@ -1041,7 +1041,7 @@ export class TextSegment implements PostingsReader {
     if (crc32(bytes) !== crc) throw corrupt('levels checksum');
     new Reader(bytes, 0, length).unpack(n, ids, 0);
     for (let i = 0; i < n; i++) if ((ids[i] as number) >= this.levelValues.length) throw corrupt('level');
-    const out = this.levelValues.length <= 256 ? Uint8Array.from(ids) : ids;
+    const out = this.levelValues.length <= 256 ? new Uint8Array(ids) : ids;
     this.levelsCache = out;
     return out;
   }
