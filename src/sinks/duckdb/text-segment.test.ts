@@ -275,6 +275,31 @@ describe('text segment: damaged bytes', () => {
     expect(() => TextSegment.open(bytesSource(same))).toThrow(expect.objectContaining({ code: 'TEXT_SEGMENT_CORRUPT', message: expect.stringContaining('document count') }));
   });
 
+  it("the source's own errors (a file that cannot be read) are thrown as they are, not taken for corrupt", () => {
+    const eio = Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' });
+    const failing = (at: number): ByteSource => ({
+      size: bytes.length,
+      read: (offset, length) => {
+        if (offset >= at) throw eio;
+        return bytes.subarray(offset, offset + length);
+      },
+    });
+    expect(() => TextSegment.open(failing(0))).toThrow(eio);
+    expect(() => TextSegment.open(failing(13))).toThrow(eio);
+    const noSize: ByteSource = {
+      get size(): number {
+        throw eio;
+      },
+      read: () => new Uint8Array(0),
+    };
+    expect(() => TextSegment.open(noSize)).toThrow(eio);
+    // Opened, then the file fails: the answer fails with the source's error too.
+    let broken = false;
+    const later = TextSegment.open({ size: bytes.length, read: (offset, length) => (broken ? failing(0) : bytesSource(bytes)).read(offset, length) });
+    broken = true;
+    expect(() => exercise(later)).toThrow(eio);
+  });
+
   it('a source that reads short is corrupt, not a crash', () => {
     const segment = TextSegment.open(bytesSource(bytes));
     const short: ByteSource = { size: bytes.length, read: (offset, length) => (offset < 100 ? bytes.subarray(offset, offset + length) : bytes.subarray(offset, offset + length - 1)) };

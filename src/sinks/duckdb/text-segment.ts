@@ -52,6 +52,19 @@ export interface ByteSource {
   read(offset: number, length: number): Uint8Array;
 }
 
+/** An error of the byte source itself while opening, told apart from the bytes' (TextSegment.open). */
+class SourceFailure {
+  constructor(readonly cause: unknown) {}
+}
+
+function readSource(source: ByteSource, offset: number, length: number): Uint8Array {
+  try {
+    return source.read(offset, length);
+  } catch (e) {
+    throw new SourceFailure(e);
+  }
+}
+
 /** A segment's bytes held in memory. */
 export function bytesSource(bytes: Uint8Array): ByteSource {
   return {
@@ -866,9 +879,14 @@ export class TextSegment implements PostingsReader {
   private matchedOrdinals = 0;
 
   private constructor(private readonly source: ByteSource) {
-    const size = source.size;
+    let size: number;
+    try {
+      size = source.size;
+    } catch (e) {
+      throw new SourceFailure(e);
+    }
     if (!Number.isSafeInteger(size) || size < PREAMBLE) throw corrupt('too short');
-    const pre = source.read(0, PREAMBLE);
+    const pre = readSource(source, 0, PREAMBLE);
     if (pre.length !== PREAMBLE) throw corrupt('truncated');
     for (let i = 0; i < 4; i++) if (pre[i] !== MAGIC[i]) throw corrupt('not a segment');
     if (pre[4] !== VERSION) throw corrupt(`version ${pre[4]}`);
@@ -876,7 +894,7 @@ export class TextSegment implements PostingsReader {
     const headerLength = p.u32();
     const headerCrc = p.u32();
     if (PREAMBLE + headerLength > size) throw corrupt('truncated header');
-    const header = source.read(PREAMBLE, headerLength);
+    const header = readSource(source, PREAMBLE, headerLength);
     if (header.length !== headerLength) throw corrupt('truncated header');
     if (crc32(header) !== headerCrc) throw corrupt('header checksum');
     this.header = header;
@@ -966,13 +984,18 @@ export class TextSegment implements PostingsReader {
     if (this.docCount === 0 && this.columns.some((col) => col.termCount > 0)) throw corrupt('terms without documents');
   }
 
-  /** Opens a segment: reads its preamble, header and sparse dictionary index (throws TEXT_SEGMENT_CORRUPT). */
+  /**
+   * Opens a segment: reads its preamble, header and sparse dictionary index. Bytes that are not a
+   * segment throw TEXT_SEGMENT_CORRUPT; the source's own errors (a file's EIO, EMFILE) are thrown
+   * as they are, so that a segment is never taken for corrupt because its file could not be read.
+   */
   static open(source: ByteSource): TextSegment {
     try {
       return new TextSegment(source);
     } catch (e) {
+      if (e instanceof SourceFailure) throw e.cause;
       if (e instanceof TextSegmentError) throw e;
-      // A source that throws on a bad offset, or anything else the bytes provoke: still corrupt.
+      // Anything else the bytes provoke (a typed array's RangeError): still corrupt.
       throw corrupt(e instanceof Error ? e.message : String(e));
     }
   }
