@@ -8,8 +8,13 @@
  */
 import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { cloudWatchEventId } from '../../core/ids.js';
 import { parseQueryInput } from '../../query/parse-query.js';
+import { FleetSimulator } from '../../simulate/fleet-simulator.js';
+import { renderAlert } from '../../simulate/render.js';
+import { documentFromLogEvent } from '../../transforms/to-document.js';
 import { DuckDbFieldResolver } from './field-resolver.js';
+import { indexedTextsOf } from './index-analyzer.js';
 import { encodeToken, indexedTexts, TEXT_INDEX_COLUMNS, TextIndex } from './text-index.js';
 import { textIndexQuery } from './text-index-query.js';
 import { bytesSource, encodeSegment, TextSegment, TextSegmentError, type ByteSource, type SegmentRow } from './text-segment.js';
@@ -393,6 +398,19 @@ function queryExpressions(): string[] {
   return [...out];
 }
 
+/** Simulated alerts as the bench makes them (FleetSimulator, ossec-json, the store's document): their index texts. */
+function simulatedRows(n: number): SegmentRow[] {
+  const sim = new FleetSimulator({ hosts: 2, seed: 2024, ratePerSec: 2, startMs: START, scenarios: ['ssh-brute-force', 'port-scan'], attackShare: 0.2 });
+  return Array.from({ length: n }, (_, i) => {
+    const alert = sim.next();
+    const doc = documentFromLogEvent({ eventId: cloudWatchEventId(alert.timeMs, i), timestampMs: alert.timeMs, message: renderAlert(alert, 'ossec-json'), owner: '123456789012', logGroup: 'hids-alerts-us-east-1', logStream: alert.host.instanceId }).document as Record<string, unknown>;
+    const rule = doc['rule'] as Record<string, unknown> | undefined;
+    const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+    const level = rule?.['level'];
+    return { ts: Date.parse(doc['@timestamp'] as string), level: typeof level === 'number' ? level : null, texts: indexedTextsOf(str(doc['full_log']), str(doc['@message']), str(rule?.['comment'])) };
+  });
+}
+
 describe('text segment: the same answers as TextIndex (FTS5) for the same rows', () => {
   it("count, countSharing, times and tallies for the bench's and text-index-query.ts's expressions over several ranges", () => {
     const rnd = random(6);
@@ -432,6 +450,36 @@ describe('text segment: the same answers as TextIndex (FTS5) for the same rows',
         }
       }
       expect(nonZero).toBeGreaterThan(expressions.length);
+    } finally {
+      index.close();
+    }
+  });
+
+  it("simulated alerts (the bench's generator): the bench's expressions and a few queries' agree over ranges", () => {
+    const rows = simulatedRows(3_000);
+    const index = TextIndex.open(':memory:');
+    try {
+      index.keepCounts(false);
+      index.add(rows.map((r) => ({ ts: r.ts, day: Math.floor(r.ts / DAY_MS), level: r.level, texts: r.texts })));
+      const segment = open(rows);
+      const times = ordered(rows).map((r) => r.ts);
+      const mid = times[1_500] as number;
+      const ranges = [undefined, { fromMs: times[0] as number, toMs: mid }, { fromMs: mid + 0.5, toMs: (times[2_900] as number) + 999 }];
+      let nonZero = 0;
+      for (const e of [...benchExpressions(), ...queryExpressions(), 'full_log : "sshd"', '"ssh" *']) {
+        for (const range of ranges) {
+          const label = `${e} ${JSON.stringify(range)}`;
+          const n = index.count(e, range);
+          if (n > 0) nonZero++;
+          expect(segment.count(e, range), label).toBe(n);
+          expect(segment.times(e, 'desc', 20, range), label).toEqual(index.times(e, 'desc', 20, range));
+          expect(segment.times(e, 'asc', 20, range), label).toEqual(index.times(e, 'asc', 20, range));
+          const levels = segment.tally(e, 600_000, range, true).flatMap(([g, cells]) => [...cells].map(([level, k]) => [g, level, k]));
+          expect(levels, label).toEqual(index.grainLevelCounts(e, 600_000, range));
+          expect(segment.countSharing(e, [mid, times[10] as number], range), label).toEqual(index.countSharing(e, [mid, times[10] as number], range));
+        }
+      }
+      expect(nonZero).toBeGreaterThan(6);
     } finally {
       index.close();
     }

@@ -732,7 +732,8 @@ export function encodeSegment(rows: readonly SegmentRow[]): Uint8Array {
   const levelIndex = new Uint32Array(n);
   for (let i = 0; i < n; i++) {
     const raw = (rows[order[i] as number] as SegmentRow).level;
-    const level = raw === undefined || raw === null || Number.isNaN(raw) ? null : raw;
+    // As SQLite keeps them: NaN is NULL, -0 is 0.
+    const level = raw === undefined || raw === null || Number.isNaN(raw) ? null : raw === 0 ? 0 : raw;
     let id = levelIds.get(level);
     if (id === undefined) levelIds.set(level, (id = levelIds.size));
     levelIndex[i] = id;
