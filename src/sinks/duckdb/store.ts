@@ -50,7 +50,8 @@ import { checkSearchRequest, DEFAULT_QUERY_LIMITS, searchTimedOut, tooManyBucket
 import { ReadPool, ReadTimeoutError, type Deadline } from './read-pool.js';
 import { createDuckDbTextSql } from './text-sql.js';
 import { hitOrder } from './sort-sql.js';
-import { TextIndexKeeper, textIndexRows } from './text-index-sync.js';
+import { TextIndexKeeper, textIndexRows, type CompactionOutcome } from './text-index-sync.js';
+import { TextIndexCompactor } from './text-index-compaction.js';
 import { matchingRows, type TextIndex } from './text-index.js';
 import { textIndexPrefilter, textIndexQuery, type TextIndexQuery } from './text-index-query.js';
 import { streamedScan } from './scan.js';
@@ -108,9 +109,29 @@ export interface DuckDbStoreOptions {
    * default a file store's index is written by a worker thread of its own (text-index-writes.ts).
    */
   textIndexWorker?: boolean;
+  /**
+   * true: closed days of the text index (older than yesterday, quiet) are moved out of FTS5 into
+   * segment files of their own (text-index-compaction.ts): fewer bytes, faster counts on old days.
+   * Default false.
+   */
+  textSegments?: boolean;
+  /** When closed days are compacted (with textSegments): quiet period and time between passes (ms; text-index-compaction.ts's defaults). */
+  textCompaction?: { quietMs?: number; intervalMs?: number };
+  /** Told of background work's outcomes (a day compacted, a compaction failed with its code). */
+  log?: (level: 'info' | 'warn', fields: Record<string, unknown>, message: string) => void;
 }
 
 const DEFAULT_READ_CONNECTIONS = 3;
+
+/** The text index's segments (textIndexStatus): whether closed days are compacted, the days held as segments, their rows and bytes, compactions done and failed since open. */
+export interface TextSegmentsStatus {
+  on: boolean;
+  days: number;
+  docs: number;
+  bytes: number;
+  compacted: number;
+  failed: number;
+}
 
 export class DuckDbStore implements DocumentSink, SearchBackend {
   private readonly writes = new SerialQueue();
@@ -123,6 +144,8 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
   /** The inverted index of the text fields, and its catching up with DuckDB since open. */
   private textIndex: TextIndexKeeper | undefined;
   private textIndexCatchUp: Promise<void> = Promise.resolve();
+  /** Moves closed days of the text index into segments (textSegments only). */
+  private textCompactor: TextIndexCompactor | undefined;
   private textIndexAnswers = 0;
   private textIndexPrefiltered = 0;
   private textIndexDisagreements = 0;
@@ -173,11 +196,17 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     const fields = await writer.runAndReadAll(`SELECT path, type FROM ${FIELDS_TABLE}`);
     for (const [path, type] of fields.getRows()) store.dynamicFields.set(String(path), String(type) as FieldType);
     if (options.textIndex !== false) {
-      const keeper = TextIndexKeeper.open(options.path, { worker: options.textIndexWorker !== false });
+      const segments = options.textSegments === true;
+      const keeper = TextIndexKeeper.open(options.path, { worker: options.textIndexWorker !== false, segments, ...(options.now ? { now: options.now } : {}) });
       if (options.textCountCache === false) keeper.index.keepCounts(false);
       store.textIndex = keeper;
+      const run = <T>(step: () => Promise<T>): Promise<T> => store.writes.run(step);
       // In the background, a day at a time between writes: until it is done, searches scan.
-      store.textIndexCatchUp = keeper.catchUp(writer, (step) => store.writes.run(step)).catch(() => undefined);
+      store.textIndexCatchUp = keeper.catchUp(writer, run).catch(() => undefined);
+      if (segments) {
+        store.textCompactor = new TextIndexCompactor(keeper, writer, run, { ...options.textCompaction, ...(options.now ? { now: options.now } : {}), ...(options.log ? { log: options.log } : {}) });
+        store.textCompactor.start(store.textIndexCatchUp);
+      }
     }
     return store;
   }
@@ -198,8 +227,32 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     return { inMemory: mirror?.holds(rollups.TOTAL_DIM) ?? false, whole: mirror !== undefined && dims.every((d) => mirror.holds(d)), entries: mirror?.size ?? 0, answered: this.mirrorAnswers };
   }
 
-  textIndexStatus(): { ready: boolean; answered: number; prefiltered: number; disagreed: number; verified: number; stacked: number } {
-    return { ready: this.textIndex?.ready ?? false, answered: this.textIndexAnswers, prefiltered: this.textIndexPrefiltered, disagreed: this.textIndexDisagreements, verified: this.textIndexVerified, stacked: this.textIndexStacked };
+  textIndexStatus(): { ready: boolean; answered: number; prefiltered: number; disagreed: number; verified: number; stacked: number; segments: TextSegmentsStatus } {
+    return { ready: this.textIndex?.ready ?? false, answered: this.textIndexAnswers, prefiltered: this.textIndexPrefiltered, disagreed: this.textIndexDisagreements, verified: this.textIndexVerified, stacked: this.textIndexStacked, segments: this.textSegmentsStatus() };
+  }
+
+  /** The text index's closed days held as segments (their days, rows and bytes), and its compactions since open. */
+  private textSegmentsStatus(): TextSegmentsStatus {
+    let days = 0;
+    let docs = 0;
+    let bytes = 0;
+    if (this.textIndex && !this.closed) {
+      for (const segment of this.textIndex.index.segmentDays().values()) {
+        days++;
+        docs += segment.docs;
+        bytes += segment.bytes;
+      }
+    }
+    return { on: this.textCompactor !== undefined, days, docs, bytes, compacted: this.textCompactor?.compacted ?? 0, failed: this.textCompactor?.failures ?? 0 };
+  }
+
+  /**
+   * Moves the text index's closed days into segments now (the pass the timer runs; after the one
+   * running, if one is); with textSegments only, else nothing. Each day's outcome, in order.
+   */
+  async compactClosedDays(): Promise<CompactionOutcome[]> {
+    await this.textIndexCatchUp;
+    return this.textCompactor?.compactClosedDays() ?? [];
   }
 
   /**
@@ -1045,6 +1098,8 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    // No compaction starts from now on; the one running stops between its chunks.
+    await this.textCompactor?.stop();
     await this.writes.run(async () => undefined);
     await this.reads.drain();
     // Exports still being read stop here (their statements are interrupted, connections closed).

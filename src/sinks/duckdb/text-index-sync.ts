@@ -11,7 +11,7 @@ import { statSync } from 'node:fs';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { COL, TABLE, type Row } from './schema.js';
 import { TextIndex } from './text-index.js';
-import { RawTextRowsBuilder, textIndexWriter, withoutRows, type RawTextRows, type TextIndexWriter } from './text-index-writes.js';
+import { errorCode, RawTextRowsBuilder, TextIndexWriterError, textIndexWriter, withoutRows, type RawTextRows, type TextIndexWriter } from './text-index-writes.js';
 
 const REBUILD_CHUNK = 10_000;
 const DAY_MS = 86_400_000;
@@ -44,27 +44,75 @@ export async function daysOutOfStep(connection: DuckDBConnection, index: TextInd
   return [...days].sort((a, b) => a - b);
 }
 
-/** Rebuilds one day of the index from DuckDB's rows of that day, through the index's writer. */
-export async function rebuildDay(connection: DuckDBConnection, writer: TextIndexWriter, day: number): Promise<number> {
-  await writer.apply({ op: 'delete', fromDay: day, toDay: day + 1 });
+/**
+ * DuckDB's rows of index day `day` as the writer takes them, REBUILD_CHUNK at a time (one
+ * statement, read as DuckDB produces it: a day of 333,000 alerts is never held here at once).
+ */
+async function* dayRows(connection: DuckDBConnection, day: number): AsyncGenerator<RawTextRows> {
   const from = BigInt(day * DAY_MS);
   const to = BigInt((day + 1) * DAY_MS);
   const result = await connection.stream(`SELECT ts, dedup_ts, level, full_log, message, comment FROM ${TABLE} WHERE dedup_ts >= $1 AND dedup_ts < $2`, [from, to]);
   let batch = new RawTextRowsBuilder(REBUILD_CHUNK);
-  let n = 0;
   for (;;) {
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) break;
     for (const [ts, dedup, level, fullLog, message, comment] of chunk.getRows()) {
       batch.push(Number(ts), Number(dedup), level, fullLog as string | null, message as string | null, comment as string | null);
       if (batch.length >= REBUILD_CHUNK) {
-        n += await writer.apply({ op: 'add', rows: batch.build() });
+        yield batch.build();
         batch = new RawTextRowsBuilder(REBUILD_CHUNK);
       }
     }
   }
-  return n + (batch.length > 0 ? await writer.apply({ op: 'add', rows: batch.build() }) : 0);
+  if (batch.length > 0) yield batch.build();
 }
+
+/** Rebuilds one day of the index from DuckDB's rows of that day, through the index's writer. */
+export async function rebuildDay(connection: DuckDBConnection, writer: TextIndexWriter, day: number): Promise<number> {
+  await writer.apply({ op: 'delete', fromDay: day, toDay: day + 1 });
+  let n = 0;
+  for await (const rows of dayRows(connection, day)) n += await writer.apply({ op: 'add', rows });
+  return n;
+}
+
+/**
+ * Moves index day `day` into a segment (TextIndex.compactDay) with DuckDB's rows of that day, read
+ * and handed to the writer in chunks (the writer keeps them analysed until the last: the codec
+ * encodes a day at once). Run on the store's write queue, so that no write comes between the rows
+ * read and the compaction; the index refuses it if its count of the day differs (nothing changes).
+ * `stopping`: checked between chunks, so that a closing store does not wait for a whole day.
+ * Returns the day's rows compacted, or 'stopped'.
+ */
+export async function compactDay(connection: DuckDBConnection, writer: TextIndexWriter, day: number, stopping: () => boolean): Promise<number | 'stopped'> {
+  // Chunks handed over and not yet acknowledged, at most MAX_PENDING_WRITES (as for adds): DuckDB's
+  // read of the next chunk overlaps the writer's analysis of this one, and memory stays bounded.
+  const inFlight: Array<Promise<number>> = [];
+  const send = async (rows: RawTextRows, first: boolean, last: boolean): Promise<void> => {
+    const acknowledged = writer.apply({ op: 'compact', day, rows, first, last });
+    acknowledged.catch(() => undefined); // awaited below, or left when stopping: never unhandled
+    inFlight.push(acknowledged);
+    while (inFlight.length > MAX_PENDING_WRITES) await inFlight.shift();
+  };
+  let pending: RawTextRows | undefined;
+  let first = true;
+  for await (const rows of dayRows(connection, day)) {
+    if (pending !== undefined) {
+      await send(pending, first, false);
+      first = false;
+    }
+    if (stopping()) return 'stopped';
+    pending = rows;
+  }
+  await send(pending ?? new RawTextRowsBuilder(0).build(), first, true);
+  const answers = await Promise.all(inFlight);
+  return answers[answers.length - 1] as number;
+}
+
+/** What a compaction of a day came to. */
+export type CompactionOutcome =
+  | { kind: 'compacted'; day: number; docs: number }
+  | { kind: 'failed'; day: number; code: string; message: string }
+  | { kind: 'stopped'; day: number };
 
 /**
  * The store's text index and whether it may answer: not before it has caught up with DuckDB at
@@ -77,23 +125,70 @@ export class TextIndexKeeper {
   private closed = false;
   /** Writes handed to the writer and not yet settled (each settles: acknowledged, failed or timed out). */
   private readonly pending = new Set<Promise<void>>();
+  /** Per index day, when rows were last written to it since open (ms, `now`): the compaction's quiet period. */
+  private readonly lastWrites = new Map<number, number>();
 
   private constructor(
     readonly index: TextIndex,
     private readonly writer: TextIndexWriter,
     private readonly path: string,
+    private readonly now: () => number,
+    /** When the index was opened: a day not written since counts as written then. */
+    readonly openedAt: number,
   ) {}
 
   /**
    * The index beside the DuckDB file at `storePath` (in memory for an in-memory store), written by
    * a worker thread unless `worker` is false (`writer`: another writer, for tests).
    */
-  static open(storePath: string, options: { worker?: boolean; writer?: (index: TextIndex, path: string) => TextIndexWriter } = {}): TextIndexKeeper {
+  static open(storePath: string, options: { worker?: boolean; segments?: boolean; now?: () => number; writer?: (index: TextIndex, path: string) => TextIndexWriter } = {}): TextIndexKeeper {
     const path = storePath === ':memory:' ? ':memory:' : `${storePath}.text.sqlite`;
-    // This connection creates (or replaces) the file's layout before the writer opens its own.
-    const index = TextIndex.open(path);
-    const writer = options.writer ? options.writer(index, path) : textIndexWriter(index, path, options.worker !== false);
-    return new TextIndexKeeper(index, writer, path);
+    const segments = options.segments === true;
+    // This connection creates (or replaces) the file's layout, and repairs its segments, before
+    // the writer opens its own (no compaction can be in flight yet).
+    const index = TextIndex.open(path, { segments });
+    const writer = options.writer ? options.writer(index, path) : textIndexWriter(index, path, options.worker !== false, segments);
+    const now = options.now ?? Date.now;
+    return new TextIndexKeeper(index, writer, path, now, now());
+  }
+
+  /** When rows were last written to index day `day` (ms): since open, else the open. */
+  lastWriteTo(day: number): number {
+    return this.lastWrites.get(day) ?? this.openedAt;
+  }
+
+  private wroteTo(days: Float64Array | readonly number[]): void {
+    const at = this.now();
+    let last = Number.NaN;
+    for (const day of days) {
+      if (day === last) continue; // rows of a batch mostly share their day
+      last = day;
+      this.lastWrites.set(day, at);
+    }
+  }
+
+  /**
+   * Moves index day `day` into a segment (compactDay, on the store's write queue `run`). Never
+   * rejects: a failure (the index's count of the day differs, I/O) changes nothing and is told
+   * with its code, to be tried again later (the day counts as written now, so that it waits a
+   * quiet period again). Only a writer that stopped (timed out, exited) stops the index answering.
+   */
+  async compact(connection: DuckDBConnection, run: <T>(step: () => Promise<T>) => Promise<T>, day: number, stopping: () => boolean): Promise<CompactionOutcome> {
+    try {
+      const n = await run(() => (this.closed || stopping() || !this.ready ? Promise.resolve('stopped' as const) : compactDay(connection, this.writer, day, () => this.closed || stopping())));
+      return n === 'stopped' ? { kind: 'stopped', day } : { kind: 'compacted', day, docs: n };
+    } catch (e) {
+      const error = e instanceof Error ? e : new Error(String(e));
+      if (error instanceof TextIndexWriterError && error.code !== 'TEXT_INDEX_WRITE_FAILED') this.failed ??= error;
+      this.wroteTo([day]);
+      const code = (error instanceof TextIndexWriterError ? error.writeCode : undefined) ?? errorCode(error) ?? 'TEXT_INDEX_COMPACTION_FAILED';
+      return { kind: 'failed', day, code, message: error.message };
+    }
+  }
+
+  /** Index days with rows still in FTS5 older than the newest `keepNewest` days (TextIndex.compactionCandidates), ascending. */
+  compactionCandidates(keepNewest: number): number[] {
+    return this.index.compactionCandidates(keepNewest);
   }
 
   /** True when the index holds exactly the rows DuckDB holds (or will, once the writes handed over are acknowledged: `settled`). */
@@ -113,6 +208,7 @@ export class TextIndexKeeper {
       for (const day of days) {
         if (this.closed) return;
         await run(() => (this.closed ? Promise.resolve(0) : rebuildDay(connection, this.writer, day)));
+        this.wroteTo([day]);
       }
       this.caughtUp = true;
     } catch (e) {
@@ -131,6 +227,7 @@ export class TextIndexKeeper {
     if (this.failed || entries.ts.length === 0) return;
     const rows = duplicates === undefined || duplicates.size === 0 ? entries : withoutRows(entries, duplicates);
     if (rows.ts.length === 0) return;
+    this.wroteTo(rows.day);
     this.track(this.writer.apply({ op: 'add', rows }));
     // Each pending write settles within the writer's bound, so this loop ends.
     while (this.pending.size >= MAX_PENDING_WRITES) await Promise.race(this.pending);
@@ -160,6 +257,7 @@ export class TextIndexKeeper {
     return settled;
   }
 
+  /** Bytes of the index on disk: its SQLite file, its log, and its segment files. */
   bytes(): number {
     if (this.path === ':memory:') return 0;
     const size = (p: string): number => {
@@ -169,7 +267,7 @@ export class TextIndexKeeper {
         return 0;
       }
     };
-    return size(this.path) + size(`${this.path}-wal`);
+    return size(this.path) + size(`${this.path}-wal`) + this.index.segmentBytes();
   }
 
   /** Waits for the writes handed over, stops the writer, closes the index. */

@@ -6,16 +6,18 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { TextIndex } from './text-index.js';
-import { applyWrite, type WorkerReply, type WorkerRequest } from './text-index-writes.js';
+import { errorCode, TextIndexApplier, type TextIndexWorkerData, type WorkerReply, type WorkerRequest } from './text-index-writes.js';
 
 const port = parentPort;
 if (!port) throw new Error('text-index-worker.ts runs as a worker thread only.');
-const { path } = workerData as { path: string };
+const { path, segments } = workerData as TextIndexWorkerData;
 
 let index: TextIndex | undefined;
+let applier: TextIndexApplier | undefined;
 let openFailure: string | undefined;
 try {
-  index = TextIndex.open(path);
+  index = TextIndex.open(path, { segments });
+  applier = new TextIndexApplier(index);
 } catch (e) {
   openFailure = `The text index worker could not open ${path}: ${(e as Error).message}`;
 }
@@ -31,17 +33,19 @@ port.on('message', (request: WorkerRequest) => {
   if (request.op === 'close') {
     index?.close();
     index = undefined;
+    applier = undefined;
     port.postMessage({ id: request.id, ok: true, n: 0, cpuUs: cpuUs() } satisfies WorkerReply);
     port.close();
     return;
   }
-  if (index === undefined) reply = { id: request.id, ok: false, message: openFailure ?? 'The text index worker is closed.', cpuUs: cpuUs() };
+  if (applier === undefined) reply = { id: request.id, ok: false, message: openFailure ?? 'The text index worker is closed.', cpuUs: cpuUs() };
   else {
     try {
-      const n = applyWrite(index, request);
+      const n = applier.apply(request);
       reply = { id: request.id, ok: true, n, cpuUs: cpuUs() };
     } catch (e) {
-      reply = { id: request.id, ok: false, message: (e as Error).message, cpuUs: cpuUs() };
+      const code = errorCode(e);
+      reply = { id: request.id, ok: false, message: (e as Error).message, ...(code !== undefined ? { code } : {}), cpuUs: cpuUs() };
     }
   }
   port.postMessage(reply);

@@ -78,18 +78,63 @@ export function analysedRows(rows: RawTextRows): TextIndexRow[] {
   return out;
 }
 
-/** What the writer is asked, in order. */
-export type TextIndexWrite = { op: 'add'; rows: RawTextRows } | { op: 'delete'; fromDay: number; toDay: number };
+/**
+ * What the writer is asked, in order. `compact`: one chunk of ALL the rows of index day `day` (as
+ * DuckDB holds them), `first` to `last`, sent one after another with nothing between; on the last
+ * chunk the day becomes a segment (TextIndex.compactDay). Its answer `n`: rows taken so far.
+ */
+export type TextIndexWrite =
+  | { op: 'add'; rows: RawTextRows }
+  | { op: 'delete'; fromDay: number; toDay: number }
+  | { op: 'compact'; day: number; rows: RawTextRows; first: boolean; last: boolean };
 
-/** A request as posted to the worker, and its answer (`n`: rows added or removed). */
+/** A request as posted to the worker, and its answer (`n`: rows added or removed; `code`: the failure's stable code, when it had one). */
 export type WorkerRequest = ({ id: number } & TextIndexWrite) | { id: number; op: 'close' };
-export type WorkerReply = ({ id: number; ok: true; n: number } | { id: number; ok: false; message: string }) & { cpuUs: number };
+export type WorkerReply = ({ id: number; ok: true; n: number } | { id: number; ok: false; message: string; code?: string }) & { cpuUs: number };
 
-/** Applies one request to the index (on whichever thread holds it); returns the rows added or removed. */
-export function applyWrite(index: TextIndex, write: TextIndexWrite): number {
-  if (write.op === 'delete') return index.deleteDays(write.fromDay, write.toDay);
-  index.add(analysedRows(write.rows));
-  return write.rows.ts.length;
+/** A compaction's chunks out of order (a chunk after another request, or of another day): nothing is compacted. */
+export class TextIndexCompactionError extends Error {
+  readonly code = 'TEXT_INDEX_COMPACTION_INTERRUPTED';
+  constructor(message: string) {
+    super(message);
+    this.name = 'TextIndexCompactionError';
+  }
+}
+
+/**
+ * Applies requests to the index in the order given (on whichever thread holds it); keeps the
+ * chunks of a compaction until its last one, analysed (the day's rows are encoded at once).
+ */
+export class TextIndexApplier {
+  private staged: { day: number; rows: TextIndexRow[] } | undefined;
+
+  constructor(private readonly index: TextIndex) {}
+
+  /** Returns the rows added or removed (for a compaction's chunk: the day's rows taken so far). */
+  apply(write: TextIndexWrite): number {
+    if (write.op !== 'compact') {
+      this.staged = undefined;
+      if (write.op === 'delete') return this.index.deleteDays(write.fromDay, write.toDay);
+      this.index.add(analysedRows(write.rows));
+      return write.rows.ts.length;
+    }
+    if (write.first) this.staged = { day: write.day, rows: [] };
+    const staged = this.staged;
+    if (staged === undefined || staged.day !== write.day) {
+      this.staged = undefined;
+      throw new TextIndexCompactionError(`A chunk of day ${write.day}'s compaction came without its first chunk; nothing compacted.`);
+    }
+    for (const row of analysedRows(write.rows)) staged.rows.push(row);
+    if (!write.last) return staged.rows.length;
+    this.staged = undefined;
+    return this.index.compactDay(write.day, staged.rows).docs;
+  }
+}
+
+/** The stable code of an error, when it has one (`code`, a string). */
+export function errorCode(e: unknown): string | undefined {
+  const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : undefined;
 }
 
 /** The index's writer: requests applied in the order given; each promise settles when its request did. */
@@ -101,11 +146,15 @@ export interface TextIndexWriter {
 
 /** Writes on the calling thread, synchronously: for an index in memory (a worker cannot share it), and as the reference. */
 export class InlineTextIndexWriter implements TextIndexWriter {
-  constructor(private readonly index: TextIndex) {}
+  private readonly applier: TextIndexApplier;
+
+  constructor(index: TextIndex) {
+    this.applier = new TextIndexApplier(index);
+  }
 
   apply(write: TextIndexWrite): Promise<number> {
     try {
-      return Promise.resolve(applyWrite(this.index, write));
+      return Promise.resolve(this.applier.apply(write));
     } catch (e) {
       return Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }
@@ -121,6 +170,8 @@ export class TextIndexWriterError extends Error {
   constructor(
     readonly code: 'TEXT_INDEX_WORKER_TIMEOUT' | 'TEXT_INDEX_WORKER_EXITED' | 'TEXT_INDEX_WRITE_FAILED',
     message: string,
+    /** For TEXT_INDEX_WRITE_FAILED: the stable code of the worker's error, when it had one (TEXT_SEGMENT_COUNT_MISMATCH, say). */
+    readonly writeCode?: string,
   ) {
     super(message);
     this.name = 'TextIndexWriterError';
@@ -143,6 +194,12 @@ function workerModule(): { url: URL; execArgv?: string[] } {
   return { url: new URL('./text-index-worker.ts', import.meta.url), execArgv: ['--import', 'tsx', ...process.execArgv.filter((a) => a.startsWith('--cpu-prof'))] };
 }
 
+/** What the worker thread is started with. */
+export interface TextIndexWorkerData {
+  path: string;
+  segments: boolean;
+}
+
 interface Waiting {
   resolve: (n: number) => void;
   reject: (e: Error) => void;
@@ -163,9 +220,10 @@ export class WorkerTextIndexWriter implements TextIndexWriter {
   /** The worker thread's CPU time (µs, user and system) as of its last answer. */
   cpuMicros = 0;
 
-  constructor(path: string) {
+  /** `segments`: the worker opens the index with closed days as segment files (TextIndex.open's option), as the reading connection does. */
+  constructor(path: string, segments = false) {
     const { url, execArgv } = workerModule();
-    this.worker = new Worker(url, { workerData: { path }, ...(execArgv ? { execArgv } : {}) });
+    this.worker = new Worker(url, { workerData: { path, segments } satisfies TextIndexWorkerData, ...(execArgv ? { execArgv } : {}) });
     // Idle, the worker keeps no process alive; a request waiting for its answer does (its timer).
     this.worker.unref();
     this.worker.on('message', (reply: WorkerReply) => this.settle(reply));
@@ -201,7 +259,7 @@ export class WorkerTextIndexWriter implements TextIndexWriter {
     this.waiting.delete(reply.id);
     clearTimeout(waiting.timer);
     if (reply.ok) waiting.resolve(reply.n);
-    else waiting.reject(new TextIndexWriterError('TEXT_INDEX_WRITE_FAILED', reply.message));
+    else waiting.reject(new TextIndexWriterError('TEXT_INDEX_WRITE_FAILED', reply.message, reply.code));
   }
 
   private fail(error: TextIndexWriterError): void {
@@ -238,7 +296,10 @@ export class WorkerTextIndexWriter implements TextIndexWriter {
  */
 function announcedTo(index: TextIndex, writer: TextIndexWriter): TextIndexWriter {
   index.writesAnnounced();
-  const told = (write: TextIndexWrite): void => index.wroteElsewhere(write.op === 'add' ? write.rows.ts : 'deleted');
+  // A compaction moves rows without changing any answer: the kept counts stay (text-index.ts).
+  const told = (write: TextIndexWrite): void => {
+    if (write.op !== 'compact') index.wroteElsewhere(write.op === 'add' ? write.rows.ts : 'deleted');
+  };
   return {
     apply: (write) =>
       writer.apply(write).then(
@@ -255,10 +316,10 @@ function announcedTo(index: TextIndex, writer: TextIndexWriter): TextIndexWriter
   };
 }
 
-export function textIndexWriter(index: TextIndex, path: string, worker: boolean): TextIndexWriter {
+export function textIndexWriter(index: TextIndex, path: string, worker: boolean, segments = false): TextIndexWriter {
   if (!worker || path === ':memory:') return new InlineTextIndexWriter(index);
   try {
-    return announcedTo(index, new WorkerTextIndexWriter(path));
+    return announcedTo(index, new WorkerTextIndexWriter(path, segments));
   } catch {
     return new InlineTextIndexWriter(index);
   }
