@@ -6,12 +6,12 @@
  * record names; a recorded file missing or corrupt), a reading connection beside a writing one
  * (the worker's) seeing each compaction whole, and the open segments bounded.
  */
-import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodeToken, indexedTexts, TextIndex, type TextIndexRow } from './text-index.js';
+import { encodeToken, indexedTexts, TextIndex, writeSegment, type TextIndexRow } from './text-index.js';
 
 const DAY_MS = 86_400_000;
 const DAY0 = Date.UTC(2024, 2, 1);
@@ -280,6 +280,29 @@ describe('TextIndex segments: writes', () => {
     index.close();
   });
 
+  it('records a segment written apart (writeSegment, off the writer\'s thread), or refuses it and removes its file', () => {
+    const path = freshPath();
+    const rows = randomRows(random(15), 300, 4);
+    const index = TextIndex.open(path, { segments: true });
+    index.add(rows);
+    const oracle = TextIndex.open(':memory:');
+    oracle.add(rows);
+    const prepared = writeSegment(path, D0, rowsOfDay(rows, D0));
+    expect(prepared.docs).toBe(rowsOfDay(rows, D0).length);
+    // A late row after the segment was written: the day no longer counts its documents.
+    index.add([{ ts: DAY0 + 1, day: D0, level: null, texts: ['late', null, null, null] }]);
+    oracle.add([{ ts: DAY0 + 1, day: D0, level: null, texts: ['late', null, null, null] }]);
+    expect(codeOf(() => index.commitSegment(prepared))).toBe('TEXT_SEGMENT_COUNT_MISMATCH');
+    expect(readdirSync(`${path}.segments`)).toEqual([]);
+    const again = writeSegment(path, D0, rowsOfDay([...rows, { ts: DAY0 + 1, day: D0, level: null, texts: ['late', null, null, null] }], D0));
+    expect(index.commitSegment(again)).toEqual({ docs: again.docs, bytes: again.bytes });
+    expect(readdirSync(`${path}.segments`)).toEqual([again.file]);
+    expect(EXPRESSIONS.map((m) => index.count(m))).toEqual(EXPRESSIONS.map((m) => oracle.count(m)));
+    expect(index.count('late')).toBe(1);
+    oracle.close();
+    index.close();
+  });
+
   it('is off by default: no segments table, and compactDay refuses', () => {
     const path = freshPath();
     const index = TextIndex.open(path);
@@ -302,6 +325,51 @@ describe('TextIndex segments: writes', () => {
     oracle.add(rows);
     expect(EXPRESSIONS.map((m) => reader.count(m))).toEqual(EXPRESSIONS.map((m) => oracle.count(m)));
     expect(codeOf(() => reader.compactDay(D0 + 1, rowsOfDay(rows, D0 + 1)))).toBe('TEXT_SEGMENTS_OFF');
+    reader.close();
+    oracle.close();
+  });
+});
+
+describe('TextIndex segments: the file shrinks', () => {
+  const bytes = (path: string): number => [path, `${path}-wal`].reduce((n, p) => n + (existsSync(p) ? statSync(p).size : 0), 0);
+  const many = (seed: number): TextIndexRow[] => randomRows(random(seed), 6_000, 8).map((r, i) => ({ ...r, texts: [`${r.texts[0] ?? ''} u${i} v${i % 97}`, ...r.texts.slice(1)] }));
+
+  it('gives FTS5\'s freed pages back once the closed days are compacted (a file made with segments)', () => {
+    const path = freshPath();
+    const rows = many(41);
+    const index = TextIndex.open(path, { segments: true });
+    for (let i = 0; i < rows.length; i += 500) index.add(rows.slice(i, i + 500));
+    index.close();
+    const before = bytes(path);
+    const compacting = TextIndex.open(path, { segments: true });
+    for (const day of compacting.compactionCandidates()) compacting.compactDay(day, rowsOfDay(rows, day));
+    compacting.close();
+    // 6 of 8 days moved out: the file keeps about the two days left (and the pages FTS5 keeps for them).
+    expect(bytes(path)).toBeLessThan(before * 0.5);
+    const oracle = TextIndex.open(':memory:');
+    oracle.add(rows);
+    const reopened = TextIndex.open(path, { segments: true });
+    expect(EXPRESSIONS.map((m) => reopened.count(m))).toEqual(EXPRESSIONS.map((m) => oracle.count(m)));
+    reopened.close();
+    oracle.close();
+  });
+
+  it('gives them back in a file made without segments, a reader beside it, and answers the same', () => {
+    const path = freshPath();
+    const rows = many(42);
+    const plain = TextIndex.open(path);
+    for (let i = 0; i < rows.length; i += 500) plain.add(rows.slice(i, i + 500));
+    plain.close();
+    const before = bytes(path);
+    const index = TextIndex.open(path, { segments: true });
+    const reader = TextIndex.open(path, { segments: true });
+    expect(reader.count(q('root'))).toBeGreaterThan(0); // a reader beside the vacuum
+    for (const day of index.compactionCandidates()) index.compactDay(day, rowsOfDay(rows, day));
+    index.close();
+    expect(bytes(path)).toBeLessThan(before * 0.5);
+    const oracle = TextIndex.open(':memory:');
+    oracle.add(rows);
+    expect(EXPRESSIONS.map((m) => reader.count(m))).toEqual(EXPRESSIONS.map((m) => oracle.count(m)));
     reader.close();
     oracle.close();
   });
