@@ -497,6 +497,25 @@ describe('TextIndex segments: connections and files', () => {
     reader.close();
   }, 90_000);
 
+  it('a segment file gone under a reader: an open one still answers, one not open throws TEXT_SEGMENT_GONE (reading again a bounded number of times)', () => {
+    const path = freshPath();
+    const rows = randomRows(random(34), 300, 4);
+    const index = TextIndex.open(path, { segments: true });
+    index.add(rows);
+    index.compactDay(D0, rowsOfDay(rows, D0));
+    index.compactDay(D0 + 1, rowsOfDay(rows, D0 + 1));
+    const day0 = { fromMs: DAY0, toMs: DAY0 + DAY_MS - 1 };
+    index.keepCounts(false);
+    const n = index.count(q('root'), day0); // opens day 0's segment (and day 1's: its rows' times reach into day 0)
+    const day1Only = { fromMs: DAY0 + DAY_MS + 3_600_000, toMs: DAY0 + 2 * DAY_MS - 1 };
+    for (const file of readdirSync(`${path}.segments`)) rmSync(join(`${path}.segments`, file));
+    expect(index.count(q('root'), day0)).toBe(n);
+    const reader = TextIndex.open(path, { segments: false });
+    expect(codeOf(() => reader.count(q('root'), day1Only))).toBe('TEXT_SEGMENT_GONE');
+    reader.close();
+    index.close();
+  });
+
   it('keeps at most maxOpenSegments open, and closes them all at close', () => {
     const path = freshPath();
     const rows = randomRows(random(33), 500, 7);

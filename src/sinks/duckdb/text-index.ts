@@ -177,6 +177,8 @@ export interface TextIndexOptions {
 }
 
 const DEFAULT_MAX_OPEN_SEGMENTS = 64;
+/** How often an answer is read again at a newer snapshot when a segment its snapshot lists is gone (deleted since by the writer). */
+const MAX_SNAPSHOT_TRIES = 4;
 /** Bytes of WAL kept after a checkpoint (journal_size_limit), with segments. */
 const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
 /** A file more free than this share of its pages once no closed day is left in FTS5 is vacuumed (compactDay). */
@@ -220,8 +222,6 @@ export function writeSegment(path: string, day: number, rows: readonly TextIndex
   if (path === ':memory:') throw new TextSegmentStoreError('TEXT_SEGMENTS_OFF', 'An index in memory writes its segments itself (compactDay).');
   return prepareSegment(new FileSegmentStore(segmentsDir(path)), day, rows);
 }
-/** How often an answer is read again at a newer snapshot when a segment its snapshot lists is gone (deleted since by the writer). */
-const MAX_SNAPSHOT_TRIES = 4;
 
 /** The widest time range a rowid holds (ms), for queries with no time range. */
 const ALL_TIME = { fromMs: -(2 ** 42), toMs: 2 ** 42 };
