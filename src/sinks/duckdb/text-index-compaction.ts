@@ -24,7 +24,7 @@ export function closedDays(candidates: readonly number[], lastWriteTo: (day: num
 export interface CompactorOptions {
   /** Quiet period (ms; default DEFAULT_QUIET_MS; tests 0). */
   quietMs?: number;
-  /** Time between passes (ms; default DEFAULT_INTERVAL_MS); 0: no timer, passes only when asked. */
+  /** Time between passes (ms; default DEFAULT_INTERVAL_MS); 0: no background passes (none after open either), only those asked for. */
   intervalMs?: number;
   now?: () => number;
   /** Told of every day compacted, or failed (with its code). */
@@ -47,14 +47,13 @@ export class TextIndexCompactor {
     private readonly options: CompactorOptions = {},
   ) {}
 
-  /** Starts the timer (unref'd: it keeps no process alive), after a first pass once `ready` resolves. */
+  /** A first pass once `ready` resolves, then the timer (unref'd: it keeps no process alive); none with intervalMs 0. */
   start(ready: Promise<unknown>): void {
-    void ready.then(() => this.tick());
     const interval = this.options.intervalMs ?? DEFAULT_INTERVAL_MS;
-    if (interval > 0) {
-      this.timer = setInterval(() => this.tick(), interval);
-      this.timer.unref();
-    }
+    if (interval <= 0) return;
+    void ready.then(() => this.tick());
+    this.timer = setInterval(() => this.tick(), interval);
+    this.timer.unref();
   }
 
   private tick(): void {
