@@ -56,12 +56,18 @@ export class FileSegmentStore implements SegmentStore {
     const temp = join(this.dir, `${name}${TEMP_SUFFIX}`);
     const fd = openSync(temp, 'w');
     try {
-      for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+      try {
+        for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(temp, join(this.dir, name));
+    } catch (e) {
+      // A full disk, say: nothing half-written is left (else the next open removes it).
+      rmSync(temp, { force: true });
+      throw e;
     }
-    renameSync(temp, join(this.dir, name));
     // The rename is durable only once the directory is: else a power cut could leave the record
     // committed (the index's WAL) and the name gone.
     const dirFd = openSync(this.dir, 'r');
