@@ -28,8 +28,8 @@ export function hashBytes(bytes: Uint8Array): Fingerprint {
   return { bytes: bytes.length, hex: bytes.length === 0 ? '' : createHash('sha256').update(bytes).digest('hex') };
 }
 
-/** The fingerprint of the first `min(size, limit)` bytes of an open file. */
-export async function fingerprintOf(handle: FileHandle, limit = FINGERPRINT_BYTES): Promise<Fingerprint> {
+/** The first `min(size, limit)` bytes of an open file. */
+export async function leadingBytes(handle: FileHandle, limit = FINGERPRINT_BYTES): Promise<Buffer> {
   const buffer = Buffer.alloc(limit);
   let filled = 0;
   // Bounded: at most `limit` bytes, and a read of 0 bytes ends it.
@@ -38,7 +38,12 @@ export async function fingerprintOf(handle: FileHandle, limit = FINGERPRINT_BYTE
     if (bytesRead === 0) break;
     filled += bytesRead;
   }
-  return hashBytes(buffer.subarray(0, filled));
+  return buffer.subarray(0, filled);
+}
+
+/** The fingerprint of the first `min(size, limit)` bytes of an open file. */
+export async function fingerprintOf(handle: FileHandle, limit = FINGERPRINT_BYTES): Promise<Fingerprint> {
+  return hashBytes(await leadingBytes(handle, limit));
 }
 
 /** True when the file's first `expected.bytes` bytes are still the ones fingerprinted. */

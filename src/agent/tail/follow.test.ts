@@ -160,6 +160,34 @@ describe('FileTailer', () => {
     expect(t.got).toEqual(lines(1, 10).trim().split('\n'));
   });
 
+  it('a copytruncate while a read is being delivered: the copy is found by the bytes read, not by the file hashed again after it (an empty file then matched any sibling)', async () => {
+    const file = join(dir, 'alerts.json');
+    // An older rotated file, sorted first and longer than the offset: what a loose fingerprint takes for the copy.
+    writeFileSync(`${file}.0`, lines(1, 400, 'old'));
+    writeFileSync(file, lines(1, 5));
+    let rotated = false;
+    const got: string[] = [];
+    const t = start({ inputs: [{ paths: [file], format: 'raw' }], maxBatchRecords: 50 }, async (batch) => {
+      got.push(...batch.records.map((r) => r.message));
+      if (!rotated && got.includes('line 55')) {
+        // Mid-read (lines 56-100 are read but not yet delivered): more lines, then copytruncate.
+        rotated = true;
+        appendFileSync(file, lines(101, 110));
+        copyFileSync(file, `${file}.1`);
+        truncateSync(file, 0);
+      }
+    });
+    await until(() => got.length === 5, 'first lines');
+    appendFileSync(file, lines(6, 100));
+    await until(() => rotated && got.includes('line 100'), 'the read during which the file was rotated');
+    appendFileSync(file, lines(111, 120));
+    await until(() => got.includes('line 120'), 'the lines after the rotation');
+    await new Promise((r) => setTimeout(r, 300));
+    await t.stop();
+    expect(got.filter((line) => line.startsWith('old'))).toEqual([]);
+    expect(got).toEqual(lines(1, 120).trim().split('\n'));
+  });
+
   it('survives both rotations in turn, the copytruncate copy written over the renamed file still being finished', async () => {
     const file = join(dir, 'alerts.json');
     writeFileSync(file, lines(1, 3));

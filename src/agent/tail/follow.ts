@@ -10,7 +10,7 @@ import type { AgentRecord, RecordBatch, RecordSink, TailPosition } from '../reco
 import { retryDelayMs, settleWithin, sleep } from '../../pipeline/retry.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointEntry } from './checkpoint.js';
 import { eventTimeOf } from './event-time.js';
-import { FINGERPRINT_BYTES, fingerprintOf, formatFingerprint, parseFingerprint, stillStartsWith, type Fingerprint } from './fingerprint.js';
+import { FINGERPRINT_BYTES, formatFingerprint, hashBytes, leadingBytes, parseFingerprint, stillStartsWith, type Fingerprint } from './fingerprint.js';
 import { RecordReader, type InputFormat, type ReadRecord } from './record-reader.js';
 
 /** One input of the agent's config: paths or globs, all read in one format. */
@@ -93,6 +93,12 @@ interface Tracked {
   dev: number;
   ino: number;
   fp: Fingerprint;
+  /**
+   * The file's first bytes (up to FINGERPRINT_BYTES) as taken at open or read since, of which `fp`
+   * is the hash: a fingerprint read from the file again after reading could hash what a rotation
+   * wrote since (a copytruncate between the read and the hash), and then match any file.
+   */
+  head: Buffer;
   reader: RecordReader;
   committed: number;
   rotated: boolean;
@@ -316,7 +322,8 @@ export class FileTailer {
 
   private async openTracked(path: string, format: InputFormat, handle: FileHandle, st: { dev: number; ino: number; size: number }, key: string, how: { initial?: boolean; startAt?: number; rotated?: boolean }): Promise<Tracked | undefined> {
     const { initial = false, startAt, rotated = false } = how;
-    const fp = await fingerprintOf(handle);
+    const head = await leadingBytes(handle);
+    const fp = hashBytes(head);
     let offset = startAt ?? 0;
     if (startAt === undefined) {
       const entry = this.entries.get(key);
@@ -335,7 +342,7 @@ export class FileTailer {
       }
     }
     const t: Tracked = {
-      path, format, handle, dev: st.dev, ino: st.ino, fp, committed: offset, rotated, lastGrowthMs: this.now(),
+      path, format, handle, dev: st.dev, ino: st.ino, fp, head, committed: offset, rotated, lastGrowthMs: this.now(),
       reader: new RecordReader({ format, startOffset: offset, maxRecordBytes: this.o.maxRecordBytes }),
     };
     this.files.set(key, t);
@@ -370,6 +377,11 @@ export class FileTailer {
     const saved = parseFingerprint(entry.fingerprint);
     // An empty file's fingerprint matches anything: with nothing read there is no copy to find.
     if (!saved || (saved.bytes === 0 && entry.offset === 0)) return undefined;
+    if (saved.bytes < Math.min(entry.offset, FINGERPRINT_BYTES)) {
+      // Bytes were read that the fingerprint does not cover: any file starting alike would pass for the copy.
+      this.log('warn', 'tail_copy_unidentified', { path: entry.file, offset: entry.offset, fingerprint_bytes: saved.bytes });
+      return undefined;
+    }
     const copy = await this.findSibling(entry, (st) => st.ino !== excludeIno && st.size > entry.offset, saved);
     if (!copy) return undefined;
     const st = await stat(copy);
@@ -492,9 +504,13 @@ export class FileTailer {
     // Bounded: each read advances the offset and the file's size at `stat` time is the end; growth during the loop waits for the next cycle.
     while (t.reader.readOffset < st.size && !this.o.signal.aborted) {
       const want = Math.min(buffer.length, st.size - t.reader.readOffset);
-      const { bytesRead } = await t.handle.read(buffer, 0, want, t.reader.readOffset);
+      const at = t.reader.readOffset;
+      const { bytesRead } = await t.handle.read(buffer, 0, want, at);
       if (bytesRead === 0) break;
       grew = true;
+      if (at <= t.head.length && t.head.length < FINGERPRINT_BYTES && at + bytesRead > t.head.length) {
+        t.head = Buffer.concat([t.head, buffer.subarray(t.head.length - at, Math.min(bytesRead, FINGERPRINT_BYTES - at))]);
+      }
       await add(t.reader.push(buffer.subarray(0, bytesRead)));
     }
     if (this.o.signal.aborted) {
@@ -504,7 +520,8 @@ export class FileTailer {
     const now = this.now();
     if (grew) {
       t.lastGrowthMs = now;
-      if (t.fp.bytes < FINGERPRINT_BYTES && t.reader.readOffset > t.fp.bytes) t.fp = await fingerprintOf(t.handle);
+      // The bytes read, not the file read again: it may have been truncated and written since.
+      if (t.head.length > t.fp.bytes) t.fp = hashBytes(t.head);
     }
     const idle = now - t.lastGrowthMs >= this.o.idleFlushMs;
     const finished = t.rotated && (idle || final);
@@ -546,7 +563,8 @@ export class FileTailer {
     // The copy holds what was appended since the last read: it goes before the file's new content.
     if (copy) await this.readFile(copy, false);
     t.reader = new RecordReader({ format: t.format, startOffset: 0, maxRecordBytes: this.o.maxRecordBytes });
-    t.fp = await fingerprintOf(t.handle);
+    t.head = await leadingBytes(t.handle);
+    t.fp = hashBytes(t.head);
     t.committed = 0;
     t.lastGrowthMs = this.now();
     await this.commit(t, 0);

@@ -85,21 +85,41 @@ const UNSUPPORTED_CHARACTERS: ReadonlyMap<number, string> = new Map([
   [0x2c, "',' (NEAR's distance)"],
 ]);
 
-function lex(expression: string): Token[] {
-  const tokens: Token[] = [];
-  let i = 0;
-  const n = expression.length;
-  while (i < n) {
-    const c = expression.charCodeAt(i);
-    if (isSpace(c)) {
-      i++;
-      continue;
+/**
+ * The expression's tokens, one at a time (a lookahead of one): memory stays that of the parse
+ * tree, which a hostile input of a million parentheses never builds (the depth limit stops it).
+ */
+class Lexer {
+  private i = 0;
+  private ahead: Token | undefined;
+
+  constructor(private readonly expression: string) {}
+
+  peek(): Token {
+    this.ahead ??= this.read();
+    return this.ahead;
+  }
+
+  next(): Token {
+    const token = this.peek();
+    this.ahead = undefined;
+    return token;
+  }
+
+  private read(): Token {
+    const expression = this.expression;
+    const n = expression.length;
+    let i = this.i;
+    while (i < n && isSpace(expression.charCodeAt(i))) i++;
+    if (i === n) {
+      this.i = i;
+      return { tok: 'end', at: n, text: '', quoted: false };
     }
+    const c = expression.charCodeAt(i);
     const single = SINGLE.get(c);
     if (single !== undefined) {
-      tokens.push({ tok: single, at: i, text: '', quoted: false });
-      i++;
-      continue;
+      this.i = i + 1;
+      return { tok: single, at: i, text: '', quoted: false };
     }
     if (c === 0x22) {
       // A quoted string: `""` is a quote inside it.
@@ -118,23 +138,21 @@ function lex(expression: string): Token[] {
         i = end + 1;
         break;
       }
-      tokens.push({ tok: 'string', at, text, quoted: true });
-      continue;
+      this.i = i;
+      return { tok: 'string', at, text, quoted: true };
     }
     if (isBareword(c)) {
       const at = i;
       while (i < n && isBareword(expression.charCodeAt(i))) i++;
       const text = expression.slice(at, i);
+      this.i = i;
       // Keywords are case-sensitive in FTS5 (`and` is a word).
       const tok = text === 'AND' ? 'AND' : text === 'OR' ? 'OR' : text === 'NOT' ? 'NOT' : 'string';
-      tokens.push({ tok, at, text, quoted: false });
-      continue;
+      return { tok, at, text, quoted: false };
     }
     const what = UNSUPPORTED_CHARACTERS.get(c);
     throw unsupported(what !== undefined ? `${what} is not supported.` : `Unexpected character U+${c.toString(16).padStart(4, '0')}.`, i);
   }
-  tokens.push({ tok: 'end', at: n, text: '', quoted: false });
-  return tokens;
 }
 
 /**
@@ -170,11 +188,10 @@ const COLUMN_OF_NAME: ReadonlyMap<string, number> = new Map(TEXT_INDEX_COLUMNS.m
 const asciiLower = (s: string): string => s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
 
 class Parser {
-  private p = 0;
   private depth = 0;
   private phrases = 0;
 
-  constructor(private readonly tokens: readonly Token[]) {}
+  constructor(private readonly lexer: Lexer) {}
 
   parse(): MatchExpression {
     const expression = this.or(ALL_COLUMNS_MASK);
@@ -184,11 +201,11 @@ class Parser {
   }
 
   private peek(): Token {
-    return this.tokens[this.p] as Token;
+    return this.lexer.peek();
   }
 
   private next(): Token {
-    return this.tokens[this.p++] as Token;
+    return this.lexer.next();
   }
 
   private unexpected(token: Token): TextSegmentMatchError {
@@ -204,7 +221,7 @@ class Parser {
     const children: MatchExpression[] = [];
     pushFlat(children, first, 'or');
     while (this.peek().tok === 'OR') {
-      this.p++;
+      this.next();
       pushFlat(children, this.and(columns), 'or');
     }
     return { kind: 'or', children };
@@ -216,7 +233,7 @@ class Parser {
     const children: MatchExpression[] = [];
     pushFlat(children, first, 'and');
     while (this.peek().tok === 'AND') {
-      this.p++;
+      this.next();
       pushFlat(children, this.not(columns), 'and');
     }
     return { kind: 'and', children };
@@ -227,7 +244,7 @@ class Parser {
     if (this.peek().tok !== 'NOT') return include;
     const exclude: MatchExpression[] = [];
     while (this.peek().tok === 'NOT') {
-      this.p++;
+      this.next();
       exclude.push(this.primary(columns));
     }
     return { kind: 'not', include, exclude };
@@ -298,7 +315,7 @@ class Parser {
     if (tokens.length === 0) throw unsupported('A phrase without tokens.', token.at);
     let prefix = false;
     if (this.peek().tok === '*') {
-      this.p++;
+      this.next();
       prefix = true;
     }
     if (tokens.length > 1 && (columns & ~POSITIONAL_MASK) !== 0) throw unsupported('A phrase of several tokens on a column kept without positions (extra, missing).', token.at);
@@ -306,8 +323,10 @@ class Parser {
   }
 }
 
+/** Adds an operand, a group of the same operator as its operands (one list, so that an AND orders all its operands by rarity). */
 function pushFlat(into: MatchExpression[], child: MatchExpression, kind: 'and' | 'or'): void {
-  if (child.kind === kind) into.push(...child.children);
+  // A loop, not push(...children): a spread of 100,000+ arguments overflows the stack.
+  if (child.kind === kind) for (const c of child.children) into.push(c);
   else into.push(child);
 }
 
@@ -316,7 +335,7 @@ export function parseMatch(expression: string): MatchExpression {
   if (expression.length > MATCH_LIMITS.maxLength) throw unsupported(`The expression is longer than ${MATCH_LIMITS.maxLength} characters.`);
   // A lone surrogate reaches SQLite as U+FFFD: FTS5 would match that, not the string's code units.
   if (/[\uD800-\uDFFF]/u.test(expression)) throw unsupported('The expression holds a lone surrogate.');
-  return new Parser(lex(expression)).parse();
+  return new Parser(new Lexer(expression)).parse();
 }
 
 /** Parsed expressions by their text: the store asks the same few over every segment. */
@@ -501,14 +520,12 @@ interface Positional {
   positions: Uint32Array;
 }
 
-/** One evaluation over one reader: each term's postings read once. */
+/** One evaluation over one reader: each term's postings read once (maps per column, keyed by the term itself). */
 class Evaluation {
-  private readonly docsOf = new Map<string, Uint32Array>();
-  private readonly positionalOf = new Map<string, Positional>();
-  private readonly prefixOf = new Map<string, { terms: string[]; docs: Uint32Array }>();
+  private readonly docsOf = TEXT_INDEX_COLUMNS.map(() => new Map<string, Uint32Array>());
+  private readonly positionalOf = TEXT_INDEX_COLUMNS.map(() => new Map<string, Positional>());
+  private readonly prefixOf = TEXT_INDEX_COLUMNS.map(() => new Map<string, { terms: string[]; docs: Uint32Array }>());
   private readonly estimates = new Map<MatchExpression, number>();
-  /** Arrays the reader owns (returned to the caller only as copies). */
-  readonly owned = new Set<Uint32Array>();
 
   constructor(private readonly reader: PostingsReader) {}
 
@@ -583,38 +600,61 @@ class Evaluation {
     return unionAll(parts);
   }
 
-  /** The documents holding the tokens at consecutive positions of one positional column. */
+  /**
+   * The documents holding the tokens at consecutive positions of one positional column. The
+   * rarest token's documents (within `within`) drive one pass; each other token's list is met by
+   * a cursor (galloping past gaps), and a document's positions are read only once every token is
+   * found in it: no intersections built first.
+   */
   private phraseIn(column: number, tokens: readonly string[], prefix: boolean, within: Uint32Array | undefined): Uint32Array {
     const last = tokens.length - 1;
-    // Documents holding every token, the rarest intersected first; positions only for them.
-    const lists = tokens.map((t, i) => this.tokenDocs(column, t, prefix && i === last)).sort((a, b) => a.length - b.length);
-    let candidates = within;
-    for (const list of lists) {
-      candidates = candidates === undefined ? list : intersect(candidates, list);
-      if (candidates.length === 0) return EMPTY;
+    let rarest: Uint32Array | undefined;
+    for (let i = 0; i < tokens.length; i++) {
+      const list = this.tokenDocs(column, tokens[i] as string, prefix && i === last);
+      if (rarest === undefined || list.length < rarest.length) rarest = list;
     }
-    const docs = candidates as Uint32Array;
+    const docs = within === undefined ? (rarest as Uint32Array) : intersect(rarest as Uint32Array, within);
+    if (docs.length === 0) return EMPTY;
     const postings = tokens.map((t, i) => (prefix && i === last ? this.prefixPositions(column, t, docs) : this.positional(column, t)));
-    const cursors = new Int32Array(tokens.length);
-    const from = new Int32Array(tokens.length);
-    const to = new Int32Array(tokens.length);
+    const k = postings.length;
+    const docsOf = postings.map((p) => p.docs);
+    const startsOf = postings.map((p) => p.starts);
+    const positionsOf = postings.map((p) => p.positions);
+    const cursors = new Int32Array(k);
+    const from = new Int32Array(k);
+    const to = new Int32Array(k);
+    const scratch = new Int32Array(k);
     const out = new Uint32Array(docs.length);
     let n = 0;
-    for (let d = 0; d < docs.length; d++) {
+    candidates: for (let d = 0; d < docs.length; d++) {
       const doc = docs[d] as number;
-      let held = true;
-      for (let i = 0; i < postings.length; i++) {
-        const p = postings[i] as Positional;
-        const k = gallop(p.docs, cursors[i] as number, doc);
-        cursors[i] = k;
-        if (k === p.docs.length || p.docs[k] !== doc) {
-          held = false; // the reader's postings disagree with its docs: no match rather than a guess
-          break;
+      // Each token's place of the document: nearly always the next one of its list.
+      let single = true;
+      for (let i = 0; i < k; i++) {
+        const list = docsOf[i] as Uint32Array;
+        let c = cursors[i] as number;
+        if (list[c] !== doc) {
+          c = gallop(list, c, doc);
+          cursors[i] = c;
+          if (c === list.length) break candidates; // past this token's last document: no later one holds the phrase
+          if (list[c] !== doc) continue candidates;
         }
-        from[i] = p.starts[k] as number;
-        to[i] = p.starts[k + 1] as number;
+        cursors[i] = c + 1;
+        const starts = startsOf[i] as Uint32Array;
+        const a = starts[c] as number;
+        const b = starts[c + 1] as number;
+        if (a === b) continue candidates; // a prefix's terms absent from this document
+        from[i] = a;
+        to[i] = b;
+        if (b - a !== 1) single = false;
       }
-      if (held && consecutive(postings, from, to)) out[n++] = doc;
+      if (single) {
+        // Each token once in the document (the common case): one comparison each.
+        const s = (positionsOf[0] as Uint32Array)[from[0] as number] as number;
+        let i = 1;
+        while (i < k && (positionsOf[i] as Uint32Array)[from[i] as number] === s + i) i++;
+        if (i === k) out[n++] = doc;
+      } else if (consecutive(positionsOf, from, to, scratch)) out[n++] = doc;
     }
     return trimmed(out, n);
   }
@@ -622,38 +662,43 @@ class Evaluation {
   /** A token's documents in a column: a term's, or (prefix) those of every term starting with it. */
   private tokenDocs(column: number, token: string, prefix: boolean): Uint32Array {
     if (prefix) return this.prefixTerms(column, token).docs;
-    const key = `${column}\u0000${token}`;
-    let docs = this.docsOf.get(key);
+    const cache = this.docsOf[column] as Map<string, Uint32Array>;
+    let docs = cache.get(token);
     if (docs === undefined) {
       docs = this.reader.postings(column, token, false).docs;
-      this.docsOf.set(key, docs);
-      this.owned.add(docs);
+      cache.set(token, docs);
     }
     return docs;
   }
 
+  /** Whether `docs` is one of the reader's arrays (which the caller then gets a copy of). */
+  owns(docs: Uint32Array): boolean {
+    for (const cache of this.docsOf) for (const list of cache.values()) if (list === docs) return true;
+    return false;
+  }
+
   private prefixTerms(column: number, token: string): { terms: string[]; docs: Uint32Array } {
-    const key = `${column}\u0000${token}`;
-    let entry = this.prefixOf.get(key);
+    const cache = this.prefixOf[column] as Map<string, { terms: string[]; docs: Uint32Array }>;
+    let entry = cache.get(token);
     if (entry === undefined) {
       const terms = this.reader.termsWithPrefix(column, token);
       const docs = unionAll(terms.map((term) => this.tokenDocs(column, term, false)));
       entry = { terms, docs };
-      this.prefixOf.set(key, entry);
+      cache.set(token, entry);
     }
     return entry;
   }
 
   private positional(column: number, term: string): Positional {
-    const key = `${column}\u0000${term}`;
-    let p = this.positionalOf.get(key);
+    const cache = this.positionalOf[column] as Map<string, Positional>;
+    let p = cache.get(term);
     if (p === undefined) {
       const postings: Postings = this.reader.postings(column, term, true);
       if (postings.starts === undefined || postings.positions === undefined || postings.starts.length !== postings.docs.length + 1) {
         throw unsupported(`The segment gave no positions for a term of column ${TEXT_INDEX_COLUMNS[column]}.`);
       }
       p = { docs: postings.docs, starts: postings.starts, positions: postings.positions };
-      this.positionalOf.set(key, p);
+      cache.set(term, p);
     }
     return p;
   }
@@ -705,15 +750,15 @@ class Evaluation {
   }
 }
 
-/** Whether some start s has s + i among the positions of token i (positions[from[i] .. to[i])) for every i. */
-function consecutive(postings: readonly Positional[], from: Int32Array, to: Int32Array): boolean {
-  const first = (postings[0] as Positional).positions;
-  const at = Int32Array.from(from);
+/** Whether some start s has s + i among the positions of token i (positions[from[i] .. to[i])) for every i; `at`: scratch cursors. */
+function consecutive(positionsOf: readonly Uint32Array[], from: Int32Array, to: Int32Array, at: Int32Array): boolean {
+  const first = positionsOf[0] as Uint32Array;
+  at.set(from);
   for (let a = from[0] as number; a < (to[0] as number); a++) {
     const s = first[a] as number;
     let all = true;
-    for (let i = 1; i < postings.length; i++) {
-      const positions = (postings[i] as Positional).positions;
+    for (let i = 1; i < positionsOf.length; i++) {
+      const positions = positionsOf[i] as Uint32Array;
       const want = s + i;
       let j = at[i] as number;
       const end = to[i] as number;
@@ -746,5 +791,5 @@ export function matchingDocs(expression: string | MatchExpression, reader: Posti
   const parsed = typeof expression === 'string' ? parsedOf(expression) : expression;
   const evaluation = new Evaluation(reader);
   const docs = evaluation.evaluate(parsed, undefined);
-  return evaluation.owned.has(docs) ? docs.slice() : docs;
+  return docs.length > 0 && evaluation.owns(docs) ? docs.slice() : docs;
 }

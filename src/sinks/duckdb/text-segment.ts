@@ -52,6 +52,19 @@ export interface ByteSource {
   read(offset: number, length: number): Uint8Array;
 }
 
+/** An error of the byte source itself while opening, told apart from the bytes' (TextSegment.open). */
+class SourceFailure {
+  constructor(readonly cause: unknown) {}
+}
+
+function readSource(source: ByteSource, offset: number, length: number): Uint8Array {
+  try {
+    return source.read(offset, length);
+  } catch (e) {
+    throw new SourceFailure(e);
+  }
+}
+
 /** A segment's bytes held in memory. */
 export function bytesSource(bytes: Uint8Array): ByteSource {
   return {
@@ -91,6 +104,12 @@ const BLOCK_TERMS = 32;
 const PACK = 128;
 /** The widest packed value (times' gaps may pass 32 bits; every value stays an exact double). */
 const MAX_WIDTH = 53;
+/** Matched expressions kept per segment, and their ordinals at most (2 MB). */
+const MATCHED_KEPT = 4;
+const MATCHED_ORDINALS = 1 << 19;
+/** Decoded postings kept per segment, and their values at most (docs and positions' starts and positions: ~2 MB). */
+const DECODED_KEPT = 32;
+const DECODED_VALUES = 1 << 19;
 /** Decoded dictionary blocks kept per segment (the least recently used go first). */
 const CACHED_BLOCKS = 256;
 const COLUMNS = TEXT_INDEX_COLUMNS.length;
@@ -144,7 +163,12 @@ class Writer {
 
   bytes(src: Uint8Array, from = 0, to = src.length): void {
     this.room(to - from);
-    this.buf.set(src.subarray(from, to), this.length);
+    if (to - from < 32) {
+      // A term's suffix is a few bytes: a loop costs less than a subarray and a set.
+      const b = this.buf;
+      let at = this.length;
+      for (let k = from; k < to; k++) b[at++] = src[k] as number;
+    } else this.buf.set(src.subarray(from, to), this.length);
     this.length += to - from;
   }
 
@@ -163,6 +187,24 @@ class Writer {
     this.room(size);
     const b = this.buf;
     const base = this.length;
+    if (width <= 24) {
+      // Values into a 32-bit accumulator, whole bytes out of it.
+      let acc = 0;
+      let have = 0;
+      let at = base;
+      for (let i = from; i < from + n; i++) {
+        acc |= (values[i] as number) << have;
+        have += width;
+        while (have >= 8) {
+          b[at++] = acc & 0xff;
+          acc >>>= 8;
+          have -= 8;
+        }
+      }
+      if (have > 0) b[at] = acc & 0xff;
+      this.length += size;
+      return;
+    }
     b.fill(0, base, base + size);
     let bit = 0;
     for (let i = from; i < from + n; i++) {
@@ -248,52 +290,81 @@ class Reader {
     return v;
   }
 
-  /** `n` packed values (blocks of PACK) into `out` from `outAt`; each value passes `check` if given. */
-  unpack(n: number, out: { [i: number]: number }, outAt: number): void {
+  /** `n` packed values (blocks of PACK) into `out` from `outAt`: values of up to 32 bits. */
+  unpack(n: number, out: Uint32Array, outAt: number): void {
     for (let start = 0; start < n; start += PACK) this.unpackBlock(Math.min(PACK, n - start), out, outAt + start);
   }
 
-  private unpackBlock(n: number, out: { [i: number]: number }, outAt: number): void {
+  private unpackBlock(n: number, out: Uint32Array, outAt: number): void {
     const width = this.u8();
-    if (width > MAX_WIDTH) throw corrupt('packed width');
+    if (width > 32) throw corrupt('packed width');
     if (width === 0) {
-      for (let i = 0; i < n; i++) out[outAt + i] = 0;
+      out.fill(0, outAt, outAt + n);
       return;
     }
     const size = Math.ceil((n * width) / 8);
-    if (this.at + size > this.end) throw corrupt('truncated packed block');
-    const b = this.buf;
     const base = this.at;
+    if (base + size > this.end) throw corrupt('truncated packed block');
+    const b = this.buf;
     if (width <= 24) {
-      // A 32-bit window over the bytes: one or two reads per value.
+      // A 32-bit window over four bytes: one read per value, the block's last bytes one by one.
       const mask = (1 << width) - 1;
+      const last = this.end - 4;
       let bit = 0;
       for (let i = 0; i < n; i++) {
         const at = base + (bit >>> 3);
-        const off = bit & 7;
-        const word = (b[at] as number) | ((b[at + 1] ?? 0) << 8) | ((b[at + 2] ?? 0) << 16) | ((b[at + 3] ?? 0) << 24);
-        out[outAt + i] = (word >>> off) & mask;
+        let word: number;
+        if (at <= last) word = (b[at] as number) | ((b[at + 1] as number) << 8) | ((b[at + 2] as number) << 16) | ((b[at + 3] as number) << 24);
+        else {
+          word = 0;
+          for (let k = 0; at + k < this.end && k < 4; k++) word |= (b[at + k] as number) << (8 * k);
+        }
+        out[outAt + i] = (word >>> (bit & 7)) & mask;
         bit += width;
       }
-    } else {
-      let bit = 0;
-      for (let i = 0; i < n; i++) {
-        let v = 0;
-        let scale = 1;
-        let left = width;
-        while (left > 0) {
-          const at = base + (bit >>> 3);
-          const off = bit & 7;
-          const take = Math.min(8 - off, left);
-          v += (((b[at] as number) >>> off) & ((1 << take) - 1)) * scale;
-          scale *= 1 << take;
-          left -= take;
-          bit += take;
-        }
-        out[outAt + i] = v;
-      }
-    }
+    } else unpackWide(b, base, n, width, out, outAt);
     this.at += size;
+  }
+
+  /** Like unpack, of values of up to MAX_WIDTH bits (the times' gaps): a block of up to 32 bits as unpack's. */
+  unpackWide(n: number, out: Float64Array, outAt: number): void {
+    for (let start = 0; start < n; start += PACK) {
+      const count = Math.min(PACK, n - start);
+      const width = this.buf[this.at];
+      if (width !== undefined && width <= 32 && this.at < this.end) {
+        this.unpackBlock(count, SCRATCH, 0);
+        for (let i = 0; i < count; i++) out[outAt + start + i] = SCRATCH[i] as number;
+        continue;
+      }
+      this.u8();
+      if (width === undefined || width > MAX_WIDTH) throw corrupt('packed width');
+      const size = Math.ceil((count * width) / 8);
+      if (this.at + size > this.end) throw corrupt('truncated packed block');
+      unpackWide(this.buf, this.at, count, width, out, outAt + start);
+      this.at += size;
+    }
+  }
+}
+
+const SCRATCH = new Uint32Array(PACK);
+
+/** Packed values bit by bit (any width up to MAX_WIDTH; the bytes are known to be there). */
+function unpackWide(b: Uint8Array, base: number, n: number, width: number, out: Uint32Array | Float64Array, outAt: number): void {
+  let bit = 0;
+  for (let i = 0; i < n; i++) {
+    let v = 0;
+    let scale = 1;
+    let left = width;
+    while (left > 0) {
+      const at = base + (bit >>> 3);
+      const off = bit & 7;
+      const take = Math.min(8 - off, left);
+      v += (((b[at] as number) >>> off) & ((1 << take) - 1)) * scale;
+      scale *= 1 << take;
+      left -= take;
+      bit += take;
+    }
+    out[outAt + i] = v;
   }
 }
 
@@ -334,7 +405,7 @@ function bytesToTerm(b: Uint8Array, from: number, to: number): string {
       break;
     }
   }
-  if (plain) return Buffer.from(b.buffer, b.byteOffset + from, to - from).toString('latin1');
+  if (plain) return to - from <= 64 ? String.fromCharCode.apply(null, b.subarray(from, to) as unknown as number[]) : Buffer.from(b.buffer, b.byteOffset + from, to - from).toString('latin1');
   let out = '';
   for (let i = from; i < to; i++) {
     const c = b[i] as number;
@@ -353,26 +424,6 @@ function bytesToTerm(b: Uint8Array, from: number, to: number): string {
 
 /** FTS5's `ascii` tokenizer: runs of ASCII letters and digits and any non-ASCII, ASCII folded to lower case. */
 const isTokenUnit = (c: number): boolean => c >= 0x80 || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a);
-
-/** Calls `each` with the text's tokens in order, as FTS5's ascii tokenizer makes them. */
-function forEachToken(text: string, each: (token: string) => void): void {
-  const n = text.length;
-  let i = 0;
-  while (i < n) {
-    while (i < n && !isTokenUnit(text.charCodeAt(i))) i++;
-    if (i >= n) break;
-    const start = i;
-    let upper = false;
-    while (i < n) {
-      const c = text.charCodeAt(i);
-      if (!isTokenUnit(c)) break;
-      if (c >= 0x41 && c <= 0x5a) upper = true;
-      i++;
-    }
-    const token = text.slice(start, i);
-    each(upper ? asciiLower(token) : token);
-  }
-}
 
 const asciiLower = (token: string): string => token.replace(/[A-Z]+/g, (s) => s.toLowerCase());
 
@@ -402,9 +453,77 @@ interface ColumnPostings {
   tokens: number;
 }
 
+/**
+ * The distinct terms of a column, found by their characters in the text (a hash over the
+ * folded units, compared in place): no string is made for a token already seen, which most are.
+ */
+class TermTable {
+  names: string[] = [];
+  private hashes = new Int32Array(1024);
+  private slots = new Int32Array(2048);
+  private mask = 2047;
+
+  /** The id of the token text[start, end) (`upper`: it holds A-Z, compared folded), added if new. */
+  id(text: string, start: number, end: number, hash: number, upper: boolean): number {
+    const { names, slots, mask } = this;
+    const length = end - start;
+    let slot = hash & mask;
+    for (;;) {
+      const held = slots[slot] as number;
+      if (held === 0) break;
+      const id = held - 1;
+      if (this.hashes[id] === hash) {
+        const name = names[id] as string;
+        if (name.length === length) {
+          let k = 0;
+          while (k < length && name.charCodeAt(k) === fold(text.charCodeAt(start + k))) k++;
+          if (k === length) return id;
+        }
+      }
+      slot = (slot + 1) & mask;
+    }
+    const id = names.length;
+    const token = text.slice(start, end);
+    names.push(upper ? asciiLower(token) : token);
+    if (id === this.hashes.length) {
+      const grown = new Int32Array(id * 2);
+      grown.set(this.hashes);
+      this.hashes = grown;
+    }
+    this.hashes[id] = hash;
+    slots[slot] = id + 1;
+    if (2 * names.length > mask) this.grow();
+    return id;
+  }
+
+  private grow(): void {
+    const size = this.slots.length * 2;
+    const slots = new Int32Array(size);
+    const mask = size - 1;
+    for (let id = 0; id < this.names.length; id++) {
+      let slot = (this.hashes[id] as number) & mask;
+      while (slots[slot] !== 0) slot = (slot + 1) & mask;
+      slots[slot] = id + 1;
+    }
+    this.slots = slots;
+    this.mask = mask;
+  }
+
+  /** The id of a term given whole (the encoder's rank of the sorted terms). */
+  idOf(term: string): number {
+    let hash = FNV_OFFSET;
+    for (let k = 0; k < term.length; k++) hash = Math.imul(hash ^ term.charCodeAt(k), FNV_PRIME);
+    return this.id(term, 0, term.length, hash, false);
+  }
+}
+
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 0x01000193;
+const fold = (c: number): number => (c >= 0x41 && c <= 0x5a ? c + 0x20 : c);
+
 function gatherColumn(texts: ReadonlyArray<string | null | undefined>, positional: boolean): ColumnPostings {
-  const ids = new Map<string, number>();
-  const names: string[] = [];
+  const table = new TermTable();
+  const names = table.names;
   const tokenTerm = new GrowU32();
   const docStart = new Uint32Array(texts.length + 1);
   /** Non-positional: a term once per document (FTS5 answers the same; the column is a set). */
@@ -413,12 +532,26 @@ function gatherColumn(texts: ReadonlyArray<string | null | undefined>, positiona
     docStart[d] = tokenTerm.n;
     const text = texts[d];
     if (text === null || text === undefined || text === '') continue;
-    forEachToken(text, (token) => {
-      let id = ids.get(token);
-      if (id === undefined) {
-        id = names.length;
-        ids.set(token, id);
-        names.push(token);
+    // FTS5's ascii tokenizer (isTokenUnit's runs, A-Z folded), hashing as it goes: most of encoding's time.
+    const n = text.length;
+    let i = 0;
+    while (i < n) {
+      while (i < n && !isTokenUnit(text.charCodeAt(i))) i++;
+      if (i >= n) break;
+      const start = i;
+      let upper = false;
+      let hash = FNV_OFFSET;
+      for (; i < n; i++) {
+        let c = text.charCodeAt(i);
+        if (c >= 0x41 && c <= 0x5a) {
+          upper = true;
+          c += 0x20;
+        } else if (!(c >= 0x80 || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39))) break;
+        hash = Math.imul(hash ^ c, FNV_PRIME);
+      }
+      const known = names.length;
+      const id = table.id(text, start, i, hash, upper);
+      if (id === known) {
         if (id === lastDoc.length) {
           const grown = new Int32Array(lastDoc.length * 2);
           grown.set(lastDoc);
@@ -427,18 +560,19 @@ function gatherColumn(texts: ReadonlyArray<string | null | undefined>, positiona
         lastDoc[id] = -1;
       }
       if (!positional) {
-        if (lastDoc[id] === d) return;
+        if (lastDoc[id] === d) continue;
         lastDoc[id] = d;
       }
       tokenTerm.push(id);
-    });
+    }
   }
   docStart[texts.length] = tokenTerm.n;
   const tokens = tokenTerm.n;
   // Terms in the dictionary's order; the entries bucketed by term (a counting sort, stable: document order).
-  const order = names.map((_, i) => i).sort((a, b) => (names[a] as string) < (names[b] as string) ? -1 : 1);
+  // (The default sort compares UTF-16 units, as `<` does, natively: a comparator costs 5x.)
+  const sorted = names.slice().sort();
   const rank = new Uint32Array(names.length);
-  order.forEach((id, r) => (rank[id] = r));
+  for (let r = 0; r < sorted.length; r++) rank[table.idOf(sorted[r] as string)] = r;
   const starts = new Uint32Array(names.length + 1);
   for (let k = 0; k < tokens; k++) {
     const slot = (rank[tokenTerm.a[k] as number] as number) + 1;
@@ -459,7 +593,7 @@ function gatherColumn(texts: ReadonlyArray<string | null | undefined>, positiona
       if (positions !== undefined) positions[slot] = k - from;
     }
   }
-  return { terms: order.map((id) => names[id] as string), starts, docs, positions, tokens };
+  return { terms: sorted, starts, docs, positions, tokens };
 }
 
 /** What a column's dictionary and postings come to. */
@@ -598,7 +732,8 @@ export function encodeSegment(rows: readonly SegmentRow[]): Uint8Array {
   const levelIndex = new Uint32Array(n);
   for (let i = 0; i < n; i++) {
     const raw = (rows[order[i] as number] as SegmentRow).level;
-    const level = raw === undefined || raw === null || Number.isNaN(raw) ? null : raw;
+    // As SQLite keeps them: NaN is NULL, -0 is 0.
+    const level = raw === undefined || raw === null || Number.isNaN(raw) ? null : raw === 0 ? 0 : raw;
     let id = levelIds.get(level);
     if (id === undefined) levelIds.set(level, (id = levelIds.size));
     levelIndex[i] = id;
@@ -688,8 +823,13 @@ interface ColumnHeader {
   postingsOffset: number;
   positionsOffset: number;
   positionsEnd: number;
-  /** Per block: its first term, and where its dictionary bytes, postings and positions start. */
-  firstTerms: string[];
+  /**
+   * Per block: its first term (its bytes in the header, from firstFrom to firstTo: searched as
+   * bytes, so that opening makes no string), and where its dictionary bytes, postings and
+   * positions start.
+   */
+  firstFrom: Uint32Array;
+  firstTo: Uint32Array;
   blockOffsets: Float64Array;
   postingsBases: Float64Array;
   positionsBases: Float64Array;
@@ -724,19 +864,30 @@ export class TextSegment implements PostingsReader {
   readonly byteLength: number;
   private readonly bodyCrc: number;
   private readonly bodyOffset: number;
+  /** The header's bytes: the sparse index's first terms are read from them. */
+  private readonly header: Uint8Array;
   private readonly step: number;
   private readonly timesRegion: { offset: number; length: number; crc: number };
   private readonly levelsRegion: { offset: number; length: number; crc: number };
   private readonly levelValues: Array<number | null>;
   private readonly columns: ColumnHeader[];
-  private timesCache: Float64Array | undefined;
-  private levelsCache: Uint32Array | undefined;
+  private timesCache: Uint32Array | Float64Array | undefined;
+  private levelsCache: Uint8Array | Uint32Array | undefined;
   private readonly blocks = new Map<number, DictBlock>();
+  private readonly matched = new Map<string, Uint32Array>();
+  private readonly decoded = new Map<string, Postings>();
+  private decodedValues = 0;
+  private matchedOrdinals = 0;
 
   private constructor(private readonly source: ByteSource) {
-    const size = source.size;
+    let size: number;
+    try {
+      size = source.size;
+    } catch (e) {
+      throw new SourceFailure(e);
+    }
     if (!Number.isSafeInteger(size) || size < PREAMBLE) throw corrupt('too short');
-    const pre = source.read(0, PREAMBLE);
+    const pre = readSource(source, 0, PREAMBLE);
     if (pre.length !== PREAMBLE) throw corrupt('truncated');
     for (let i = 0; i < 4; i++) if (pre[i] !== MAGIC[i]) throw corrupt('not a segment');
     if (pre[4] !== VERSION) throw corrupt(`version ${pre[4]}`);
@@ -744,9 +895,10 @@ export class TextSegment implements PostingsReader {
     const headerLength = p.u32();
     const headerCrc = p.u32();
     if (PREAMBLE + headerLength > size) throw corrupt('truncated header');
-    const header = source.read(PREAMBLE, headerLength);
+    const header = readSource(source, PREAMBLE, headerLength);
     if (header.length !== headerLength) throw corrupt('truncated header');
     if (crc32(header) !== headerCrc) throw corrupt('header checksum');
+    this.header = header;
     const r = new Reader(header, 0, headerLength);
     const total = r.varint();
     if (total !== size) throw corrupt(`length ${size}, expected ${total}`);
@@ -769,6 +921,10 @@ export class TextSegment implements PostingsReader {
     const levelCount = r.bounded(Math.max(1, this.docCount), 'level count');
     this.levelValues = [];
     for (let i = 0; i < levelCount; i++) this.levelValues.push(r.u8() === 0 ? null : r.f64());
+    if (this.docCount > 0 && levelCount === 0) throw corrupt('level count');
+    // Every document costs at least a bit in the times and levels (a block of PACK a byte): a
+    // count the regions cannot hold is refused before anything is allocated for it.
+    if (this.docCount > 0 && (this.timesRegion.length < Math.ceil((this.docCount - 1) / PACK) || this.levelsRegion.length < Math.ceil(this.docCount / PACK))) throw corrupt('document count');
     if (r.varint() !== COLUMNS) throw corrupt('column count');
     this.columns = [];
     for (let c = 0; c < COLUMNS; c++) {
@@ -783,6 +939,7 @@ export class TextSegment implements PostingsReader {
       const positionsLength = r.bounded(size - at, 'positions');
       const positionsOffset = at;
       at += positionsLength;
+      if (tokens > PACK * (dictLength + postingsLength + positionsLength)) throw corrupt('token count');
       const blocks = Math.ceil(termCount / BLOCK_TERMS);
       if (blocks > headerLength) throw corrupt('block count');
       const col: ColumnHeader = {
@@ -793,7 +950,8 @@ export class TextSegment implements PostingsReader {
         postingsOffset,
         positionsOffset,
         positionsEnd: positionsOffset + positionsLength,
-        firstTerms: [],
+        firstFrom: new Uint32Array(blocks),
+        firstTo: new Uint32Array(blocks),
         blockOffsets: new Float64Array(blocks + 1),
         postingsBases: new Float64Array(blocks),
         positionsBases: new Float64Array(blocks),
@@ -805,10 +963,10 @@ export class TextSegment implements PostingsReader {
       for (let b = 0; b < blocks; b++) {
         const termLength = r.bounded(headerLength, 'term length');
         if (r.at + termLength > r.end) throw corrupt('truncated term');
-        const term = bytesToTerm(header, r.at, r.at + termLength);
+        col.firstFrom[b] = r.at;
+        col.firstTo[b] = r.at + termLength;
         r.at += termLength;
-        if (b > 0 && !((col.firstTerms[b - 1] as string) < term)) throw corrupt('dictionary order');
-        col.firstTerms.push(term);
+        if (b > 0 && compareBytes(header, col.firstFrom[b - 1] as number, col.firstTo[b - 1] as number, header, col.firstFrom[b] as number, col.firstTo[b] as number) >= 0) throw corrupt('dictionary order');
         postingsBase += r.bounded(postingsOffset + postingsLength - postingsBase, 'postings base');
         positionsBase += r.bounded(positionsOffset + positionsLength - positionsBase, 'positions base');
         col.postingsBases[b] = postingsBase;
@@ -827,15 +985,30 @@ export class TextSegment implements PostingsReader {
     if (this.docCount === 0 && this.columns.some((col) => col.termCount > 0)) throw corrupt('terms without documents');
   }
 
-  /** Opens a segment: reads its preamble, header and sparse dictionary index (throws TEXT_SEGMENT_CORRUPT). */
+  /**
+   * Opens a segment: reads its preamble, header and sparse dictionary index. Bytes that are not a
+   * segment throw TEXT_SEGMENT_CORRUPT; the source's own errors (a file's EIO, EMFILE) are thrown
+   * as they are, so that a segment is never taken for corrupt because its file could not be read.
+   */
   static open(source: ByteSource): TextSegment {
     try {
       return new TextSegment(source);
     } catch (e) {
+      if (e instanceof SourceFailure) throw e.cause;
       if (e instanceof TextSegmentError) throw e;
-      // A source that throws on a bad offset, or anything else the bytes provoke: still corrupt.
+      // Anything else the bytes provoke (a typed array's RangeError): still corrupt.
       throw corrupt(e instanceof Error ? e.message : String(e));
     }
+  }
+
+  /** Bytes per part of the segment (for stats and the bench): the header holds the sparse index. */
+  parts(): { header: number; times: number; levels: number; columns: Array<{ dictionary: number; postings: number; positions: number; terms: number }> } {
+    return {
+      header: this.bodyOffset,
+      times: this.timesRegion.length,
+      levels: this.levelsRegion.length,
+      columns: this.columns.map((c) => ({ dictionary: c.postingsOffset - c.dictOffset, postings: c.positionsOffset - c.postingsOffset, positions: c.positionsEnd - c.positionsOffset, terms: c.termCount })),
+    };
   }
 
   /** Reads every byte and checks the body's checksum (opening checks the header's only). */
@@ -852,35 +1025,47 @@ export class TextSegment implements PostingsReader {
     return bytes;
   }
 
-  /** The documents' times (ms), in order, read and checked when first needed. */
-  private docTimes(): Float64Array {
+  /**
+   * The documents' times as offsets (ms) from the first, in order, read and checked when first
+   * needed: 32 bits each when the segment spans less than 49 days (a day's always does).
+   */
+  private docTimes(): Uint32Array | Float64Array {
     if (this.timesCache !== undefined) return this.timesCache;
     const n = this.docCount;
-    const out = new Float64Array(n);
+    const span = this.toMs - this.fromMs;
+    const out = n === 0 || span < 2 ** 32 ? new Uint32Array(n) : new Float64Array(n);
     if (n > 0) {
       const { offset, length, crc } = this.timesRegion;
       const bytes = this.read(offset, length);
       if (crc32(bytes) !== crc) throw corrupt('times checksum');
       const r = new Reader(bytes, 0, length);
-      r.unpack(n - 1, out, 1);
-      out[0] = this.fromMs;
-      for (let i = 1; i < n; i++) out[i] = (out[i - 1] as number) + (out[i] as number) * this.step;
-      if (out[n - 1] !== this.toMs) throw corrupt('times');
+      if (out instanceof Uint32Array) r.unpack(n - 1, out, 1);
+      else r.unpackWide(n - 1, out, 1);
+      out[0] = 0;
+      const step = this.step;
+      let t = 0;
+      for (let i = 1; i < n; i++) {
+        t += (out[i] as number) * step;
+        if (t > span) throw corrupt('times');
+        out[i] = t;
+      }
+      if (t !== span) throw corrupt('times');
     }
     this.timesCache = out;
     return out;
   }
 
-  /** Each document's level, an index into levelValues. */
-  private levels(): Uint32Array {
+  /** Each document's level, an index into levelValues (a byte each for up to 256 levels). */
+  private levels(): Uint8Array | Uint32Array {
     if (this.levelsCache !== undefined) return this.levelsCache;
     const n = this.docCount;
-    const out = new Uint32Array(n);
+    const ids = new Uint32Array(n);
     const { offset, length, crc } = this.levelsRegion;
     const bytes = this.read(offset, length);
     if (crc32(bytes) !== crc) throw corrupt('levels checksum');
-    new Reader(bytes, 0, length).unpack(n, out, 0);
-    for (let i = 0; i < n; i++) if ((out[i] as number) >= this.levelValues.length) throw corrupt('level');
+    new Reader(bytes, 0, length).unpack(n, ids, 0);
+    for (let i = 0; i < n; i++) if ((ids[i] as number) >= this.levelValues.length) throw corrupt('level');
+    const out = this.levelValues.length <= 256 ? new Uint8Array(ids) : ids;
     this.levelsCache = out;
     return out;
   }
@@ -911,12 +1096,14 @@ export class TextSegment implements PostingsReader {
     };
     const inline = new GrowU32();
     const r = new Reader(bytes, 0, bytes.length);
-    let term = termToBytes(col.firstTerms[b] as string).slice();
+    const from = col.firstFrom[b] as number;
+    const to = col.firstTo[b] as number;
+    let term = this.header.slice(from, to);
     let postingsAt = col.postingsBases[b] as number;
     let positionsAt = col.positionsBases[b] as number;
     let single = 0;
     for (let i = 0; i < n; i++) {
-      if (i === 0) block.terms.push(col.firstTerms[b] as string);
+      if (i === 0) block.terms.push(bytesToTerm(this.header, from, to));
       else {
         const shared = r.bounded(term.length, 'shared prefix');
         const suffix = r.bounded(r.end - r.at, 'suffix');
@@ -961,11 +1148,25 @@ export class TextSegment implements PostingsReader {
     return block;
   }
 
+  /** The last block of the column whose first term is ≤ `term` (-1: none). */
+  private lastBlockAtMost(col: ColumnHeader, term: string): number {
+    const key = termToBytes(term);
+    const { header } = this;
+    let lo = 0;
+    let hi = col.firstFrom.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareBytes(header, col.firstFrom[mid] as number, col.firstTo[mid] as number, key, 0, key.length) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo - 1;
+  }
+
   /** Where `term` is in column `c`: its block and index there, or undefined. */
   private find(c: number, term: string): { block: DictBlock; i: number } | undefined {
     const col = this.columns[c];
     if (col === undefined || col.termCount === 0) return undefined;
-    const b = lastAtMost(col.firstTerms, term);
+    const b = this.lastBlockAtMost(col, term);
     if (b < 0) return undefined;
     const block = this.block(c, b);
     const i = block.terms.indexOf(term);
@@ -978,9 +1179,39 @@ export class TextSegment implements PostingsReader {
     return found === undefined ? 0 : (found.block.df[found.i] as number);
   }
 
+  /**
+   * The term's postings (PostingsReader): the last few decoded are kept, so that a phrase's
+   * tokens, asked first without positions and then with them, are decoded once. The arrays are
+   * shared: callers must not change them (the matcher copies what it returns).
+   */
   postings(column: number, term: string, withPositions: boolean): Postings {
     const col = this.columns[column];
     const positions = withPositions && col !== undefined && col.positional;
+    const key = `${column}:${term}`;
+    const kept = this.decoded.get(key);
+    if (kept !== undefined && (kept.positions !== undefined || !positions)) {
+      this.decoded.delete(key);
+      this.decoded.set(key, kept);
+      return positions ? kept : kept.positions === undefined ? kept : { docs: kept.docs };
+    }
+    const fresh = this.decode(column, term, positions);
+    const size = fresh.docs.length + (fresh.positions?.length ?? 0) * 2;
+    if (size > 0 && size <= DECODED_VALUES) {
+      if (kept !== undefined) this.decodedValues -= kept.docs.length + (kept.positions?.length ?? 0) * 2;
+      this.decoded.delete(key);
+      this.decoded.set(key, fresh);
+      this.decodedValues += size;
+      for (const [k, old] of this.decoded) {
+        if (this.decoded.size <= DECODED_KEPT && this.decodedValues <= DECODED_VALUES) break;
+        this.decoded.delete(k);
+        this.decodedValues -= old.docs.length + (old.positions?.length ?? 0) * 2;
+      }
+    }
+    return fresh;
+  }
+
+  private decode(column: number, term: string, positions: boolean): Postings {
+    const col = this.columns[column];
     const found = this.find(column, term);
     if (found === undefined) return emptyPostings(positions);
     const { block, i } = found;
@@ -990,12 +1221,13 @@ export class TextSegment implements PostingsReader {
       docs[0] = block.docOrOffset[i] as number;
       if (!positions) return { docs };
       const inline = block.inline.subarray(block.inlineStart[i] as number, block.inlineStart[i + 1] as number);
-      // inline: the number of positions minus one, the first position, then the gaps (minus one).
-      const out = new Uint32Array(inline.length - 1);
+      // Inline: the first position, then the gaps (minus one).
+      const out = new Uint32Array(inline.length);
       let p = -1;
-      for (let k = 1; k < inline.length; k++) {
-        p = k === 1 ? (inline[k] as number) : p + (inline[k] as number) + 1;
-        out[k - 1] = p;
+      for (let k = 0; k < inline.length; k++) {
+        p = k === 0 ? (inline[k] as number) : p + (inline[k] as number) + 1;
+        if (p > 0xffffffff) throw corrupt('position');
+        out[k] = p;
       }
       return { docs, starts: Uint32Array.of(0, out.length), positions: out };
     }
@@ -1023,13 +1255,16 @@ export class TextSegment implements PostingsReader {
     const out = new Uint32Array(total);
     pr.unpack(total, out, 0);
     if (pr.at !== pr.end) throw corrupt('positions length');
-    for (let k = 0; k < df; k++) {
-      let p = -1;
-      for (let j = starts[k] as number; j < (starts[k + 1] as number); j++) {
-        p = j === starts[k] ? (out[j] as number) : p + (out[j] as number) + 1;
-        if (p > 0xffffffff) throw corrupt('position');
+    // Within a document, the first position as it is and then gaps: mostly one position, no loop.
+    let from = 0;
+    for (let k = 1; k <= df; k++) {
+      const to = starts[k] as number;
+      let p = out[from] as number;
+      for (let j = from + 1; j < to; j++) {
+        p += (out[j] as number) + 1;
         out[j] = p;
       }
+      from = to;
     }
     return { docs, starts, positions: out };
   }
@@ -1039,7 +1274,7 @@ export class TextSegment implements PostingsReader {
     const out: string[] = [];
     if (col === undefined || col.termCount === 0) return out;
     // The terms starting with the prefix are contiguous, from the first term ≥ it.
-    for (let b = Math.max(0, lastAtMost(col.firstTerms, prefix)); b < col.firstTerms.length; b++) {
+    for (let b = Math.max(0, this.lastBlockAtMost(col, prefix)); b < col.firstFrom.length; b++) {
       const block = this.block(column, b);
       for (const term of block.terms) {
         if (term.startsWith(prefix)) out.push(term);
@@ -1057,12 +1292,32 @@ export class TextSegment implements PostingsReader {
     const to = Math.trunc(range.toMs);
     if (!(from <= to) || to < this.fromMs || from > this.toMs) return [0, 0];
     if (from <= this.fromMs && to >= this.toMs) return [0, n];
-    const times = this.docTimes();
-    return [lowerBound(times, from), lowerBound(times, to + 1)];
+    const offsets = this.docTimes();
+    return [lowerBound(offsets, from - this.fromMs), lowerBound(offsets, to + 1 - this.fromMs)];
   }
 
+  /**
+   * The documents matching the expression (the matcher's), the last few kept: a search asks the
+   * count, the page and the histogram of one expression in turn, and a phrase's match is most of
+   * each answer's time.
+   */
   private matches(match: string): Uint32Array {
-    return matchingDocs(match, this);
+    const kept = this.matched.get(match);
+    if (kept !== undefined) {
+      this.matched.delete(match);
+      this.matched.set(match, kept);
+      return kept;
+    }
+    const docs = matchingDocs(match, this);
+    if (docs.length > MATCHED_ORDINALS) return docs;
+    this.matched.set(match, docs);
+    this.matchedOrdinals += docs.length;
+    for (const [key, old] of this.matched) {
+      if (this.matched.size <= MATCHED_KEPT && this.matchedOrdinals <= MATCHED_ORDINALS) break;
+      this.matched.delete(key);
+      this.matchedOrdinals -= old.length;
+    }
+    return docs;
   }
 
   /** How many documents match the FTS5 expression within the time range (inclusive ms). */
@@ -1089,8 +1344,8 @@ export class TextSegment implements PostingsReader {
     let shared = 0;
     for (const t of new Set(times)) {
       // The documents of that millisecond, and of those the matches within the range.
-      const tlo = Math.max(lo, lowerBound(all, t));
-      const thi = Math.min(hi, lowerBound(all, t + 1));
+      const tlo = Math.max(lo, lowerBound(all, t - this.fromMs));
+      const thi = Math.min(hi, lowerBound(all, t + 1 - this.fromMs));
       if (tlo < thi && Number.isInteger(t)) shared += lowerBound(docs, thi) - lowerBound(docs, tlo);
     }
     return { n, shared };
@@ -1107,7 +1362,7 @@ export class TextSegment implements PostingsReader {
     const n = limit < 0 ? last - first : Math.min(Math.floor(limit), last - first);
     const all = this.docTimes();
     const out: number[] = new Array<number>(n);
-    for (let k = 0; k < n; k++) out[k] = all[docs[order === 'asc' ? first + k : last - 1 - k] as number] as number;
+    for (let k = 0; k < n; k++) out[k] = this.fromMs + (all[docs[order === 'asc' ? first + k : last - 1 - k] as number] as number);
     return out;
   }
 
@@ -1122,34 +1377,49 @@ export class TextSegment implements PostingsReader {
     if (first >= last) return out;
     const times = this.docTimes();
     const levels = withLevels ? this.levels() : undefined;
-    const values = this.levelValues;
+    const values: ReadonlyArray<number | null> = levels === undefined ? [null] : this.levelValues;
+    // Per grain, counts per level id in an array, and the ids in order of their first match (the Map's order).
+    const counts = new Float64Array(values.length);
+    const seen: number[] = [];
     let key = Number.NaN;
-    let cell = new Map<number | null, number>();
+    let previous = Number.NaN;
+    const flush = (): void => {
+      const cell = new Map<number | null, number>();
+      for (const id of seen) {
+        cell.set(values[id] as number | null, counts[id] as number);
+        counts[id] = 0;
+      }
+      seen.length = 0;
+      out.push([key, cell]);
+    };
     for (let k = first; k < last; k++) {
       const d = docs[k] as number;
-      const g = Math.floor((times[d] as number) / grainMs) * grainMs;
-      if (g !== key) {
-        key = g;
-        cell = new Map();
-        out.push([g, cell]);
+      const t = this.fromMs + (times[d] as number);
+      if (t !== previous) {
+        previous = t;
+        const g = Math.floor(t / grainMs) * grainMs;
+        if (g !== key) {
+          if (seen.length > 0) flush();
+          key = g;
+        }
       }
-      const level = levels === undefined ? null : (values[levels[d] as number] as number | null);
-      cell.set(level, (cell.get(level) ?? 0) + 1);
+      const id = levels === undefined ? 0 : (levels[d] as number);
+      if (counts[id] === 0) seen.push(id);
+      counts[id] = (counts[id] as number) + 1;
     }
+    if (seen.length > 0) flush();
     return out;
   }
 }
 
-/** The index of the last element of the ascending `a` that is ≤ `x` (-1: none). */
-function lastAtMost(a: readonly string[], x: string): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((a[mid] as string) <= x) lo = mid + 1;
-    else hi = mid;
+/** The order of a[aFrom, aTo) and b[bFrom, bTo) as bytes (negative: a first). */
+function compareBytes(a: Uint8Array, aFrom: number, aTo: number, b: Uint8Array, bFrom: number, bTo: number): number {
+  const n = Math.min(aTo - aFrom, bTo - bFrom);
+  for (let k = 0; k < n; k++) {
+    const d = (a[aFrom + k] as number) - (b[bFrom + k] as number);
+    if (d !== 0) return d;
   }
-  return lo - 1;
+  return aTo - aFrom - (bTo - bFrom);
 }
 
 /** The first index of the ascending `a` whose value is ≥ `x` (a.length: none). */
