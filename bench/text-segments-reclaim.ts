@@ -4,13 +4,15 @@
  * the newest two compacted as the writer does (writeSegment: encode and write the file;
  * commitSegment: record it, delete the day's FTS5 rows, give the freed pages back), each part
  * timed; the index file's bytes (with its WAL) and the segments' bytes per alert before and
- * after. Not a bench suite: `npx tsx bench/text-segments-reclaim.ts [alerts]` (default 300,000
+ * after; then, side by side and interleaved, the median time of an answer (count, the newest 20,
+ * the hourly tally by level) for the bench's phrase and word over the whole range, from the index
+ * before compaction (FTS5 alone) and after (FTS5 and the segments), the totals checked equal. Not a bench suite: `npx tsx bench/text-segments-reclaim.ts [alerts]` (default 300,000
  * over 30 days); note the load average beside its figures.
  */
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { indexedTexts, TextIndex, writeSegment, type TextIndexRow } from '../src/sinks/duckdb/text-index.js';
+import { encodeToken, indexedTexts, TextIndex, writeSegment, type TextIndexRow } from '../src/sinks/duckdb/text-index.js';
 import { simulatedDocuments } from './store.bench.js';
 
 const DAY_MS = 86_400_000;
@@ -47,6 +49,8 @@ try {
   for (let i = 0; i < rows.length; i += 1000) index.add(rows.slice(i, i + 1000));
   index.close();
   const before = fileBytes(path);
+  const plainPath = join(dir, 'plain.sqlite');
+  copyFileSync(path, plainPath);
   const load = [loadavg()[0]];
   const compacting = TextIndex.open(path, { segments: true });
   let writeMs = 0;
@@ -66,8 +70,37 @@ try {
   const segmentBytes = compacting.segmentBytes();
   compacting.close();
   load.push(loadavg()[0]);
+  const plain = TextIndex.open(plainPath);
+  const compacted = TextIndex.open(path, { segments: true });
+  const timings: Record<string, unknown> = {};
+  const body = (tokens: string[]): string => `"${tokens.map(encodeToken).join(' ')}"`;
+  const word = body(['identification']);
+  for (const [name, match] of [
+    ['phrase', `full_log : ${body(['did', 'not', 'receive', 'identification'])}`],
+    ['word', `(({full_log comment} : ${word}) NOT ((missing : ${word}) NOT (full_log : ${word}))) OR (extra : ${word})`],
+  ] as const) {
+    const ms: Record<'fts5' | 'segments', number[]> = { fts5: [], segments: [] };
+    for (const ix of [plain, compacted]) ix.keepCounts(false);
+    for (let k = 0; k < 9; k++) {
+      const totals: number[] = [];
+      for (const [label, ix] of [['fts5', plain], ['segments', compacted]] as const) {
+        const t0 = performance.now();
+        totals.push(ix.count(match));
+        ix.times(match, 'desc', 20);
+        ix.grainLevelCounts(match, 3_600_000);
+        ms[label].push(performance.now() - t0);
+      }
+      if (totals[0] !== totals[1]) throw new Error(`${name}: ${totals[0]} from FTS5 alone, ${totals[1]} with segments`);
+    }
+    const median = (xs: number[]): number => Math.round(([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0) * 10) / 10;
+    timings[`${name}Ms`] = { fts5: median(ms.fts5), segments: median(ms.segments) };
+  }
+  plain.close();
+  compacted.close();
+  load.push(loadavg()[0]);
   console.log(
     JSON.stringify({
+      answerCountPageTally: timings,
       alerts: count,
       days: byDay.size,
       compactedDays: days.length,
