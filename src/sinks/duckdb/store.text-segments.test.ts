@@ -21,8 +21,8 @@ import { docArbOver, documents, queryArb, START } from '../../testing/text-index
 import { documentFromLogEvent } from '../../transforms/to-document.js';
 import { DuckDbStore } from './store.js';
 import { TextIndexCompactor } from './text-index-compaction.js';
-import { TextIndexKeeper } from './text-index-sync.js';
-import { InlineTextIndexWriter, RawTextRowsBuilder, type TextIndexWriter } from './text-index-writes.js';
+import { TextIndexKeeper, type SegmentEncoderThread } from './text-index-sync.js';
+import { InlineTextIndexWriter, RawTextRowsBuilder, WorkerTextIndexWriter, type TextIndexWriter } from './text-index-writes.js';
 
 const DAY_MS = 86_400_000;
 const DAY0 = Date.UTC(2024, 2, 1);
@@ -249,6 +249,59 @@ describe('a store with text segments', () => {
       expect((await compactor.compactClosedDays()).map((o) => o.kind)).toEqual(['compacted', 'compacted', 'compacted', 'compacted']);
       expect(keeper.index.count('sshd')).toBe(600);
       expect(keeper.index.dayCounts()).toEqual(counts);
+    } finally {
+      await compactor.stop();
+      await keeper.close();
+      connection.closeSync();
+      instance.closeSync();
+    }
+  }, 120_000);
+
+  it('a segment encoded apart is not committed when its day was written meanwhile: its file is removed, the day compacted later', async () => {
+    const path = join(tmp, 'meanwhile.duckdb');
+    const plain = await DuckDbStore.open({ path, textIndex: false });
+    await plain.write(alerts(0, 600));
+    await plain.close();
+    const instance = await DuckDBInstance.create(path);
+    const connection = await instance.connect();
+    let keeper: TextIndexKeeper | undefined;
+    let writeMeanwhile = true;
+    // The real encoder thread; a write to the day is handed over while its last chunk is encoded.
+    const encoder = (): SegmentEncoderThread => {
+      const thread = new WorkerTextIndexWriter(`${path}.text.sqlite`, true, true);
+      return {
+        encode: async (chunk) => {
+          const reply = await thread.encode(chunk);
+          if (chunk.last && writeMeanwhile) {
+            const late = new RawTextRowsBuilder(1);
+            late.push(DAY0 + (chunk.day - D0) * DAY_MS + 5, DAY0 + (chunk.day - D0) * DAY_MS, 3, 'late meanwhile', null, null);
+            await keeper?.added(late.build(), undefined);
+          }
+          return reply;
+        },
+        close: () => thread.close(),
+      };
+    };
+    keeper = TextIndexKeeper.open(path, { segments: true, encoder });
+    const run = <T>(step: () => Promise<T>): Promise<T> => step();
+    const compactor = new TextIndexCompactor(keeper, connection, run, { quietMs: 0, intervalMs: 0, connect: () => instance.connect() });
+    try {
+      await keeper.catchUp(connection, run);
+      const refused = await compactor.compactClosedDays(1);
+      expect(refused).toMatchObject([{ kind: 'failed', day: D0, code: 'TEXT_INDEX_COMPACTION_INTERRUPTED' }]);
+      await keeper.settled();
+      expect(keeper.index.segmentDays().size).toBe(0);
+      expect(readdirSync(`${path}.text.sqlite.segments`)).toEqual([]); // the segment written apart is gone
+      expect(keeper.index.count('sshd')).toBe(600);
+      expect(keeper.index.count('meanwhile')).toBe(1);
+      // Later, without a write meanwhile: the index counts a row DuckDB lacks, so the writer refuses it too.
+      writeMeanwhile = false;
+      expect(await compactor.compactClosedDays(1)).toMatchObject([{ kind: 'failed', day: D0, code: 'TEXT_SEGMENT_COUNT_MISMATCH' }]);
+      expect(readdirSync(`${path}.text.sqlite.segments`)).toEqual([]);
+      // Day 1 (DuckDB and the index agree): compacted through the encoder thread.
+      expect(await compactor.compactClosedDays(2)).toMatchObject([{ kind: 'failed', day: D0 }, { kind: 'compacted', day: D0 + 1, docs: 100 }]);
+      expect(keeper.index.segmentDays().get(D0 + 1)?.docs).toBe(100);
+      expect(keeper.index.count('sshd')).toBe(600);
     } finally {
       await compactor.stop();
       await keeper.close();

@@ -115,8 +115,13 @@ export interface DuckDbStoreOptions {
    * Default false.
    */
   textSegments?: boolean;
-  /** When closed days are compacted (with textSegments): quiet period and time between passes (ms; text-index-compaction.ts's defaults). */
-  textCompaction?: { quietMs?: number; intervalMs?: number };
+  /**
+   * When closed days are compacted (with textSegments): quiet period and time between passes (ms;
+   * text-index-compaction.ts's defaults). `encodeApart` false: a day is read and encoded on the
+   * write queue by the index's writer (writes wait meanwhile), for benches that compare; by default
+   * a file store's day is encoded by a thread of its own while writes go on.
+   */
+  textCompaction?: { quietMs?: number; intervalMs?: number; encodeApart?: boolean };
   /** Told of background work's outcomes (a day compacted, a compaction failed with its code). */
   log?: (level: 'info' | 'warn', fields: Record<string, unknown>, message: string) => void;
 }
@@ -204,7 +209,7 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
       // In the background, a day at a time between writes: until it is done, searches scan.
       store.textIndexCatchUp = keeper.catchUp(writer, run).catch(() => undefined);
       if (segments) {
-        store.textCompactor = new TextIndexCompactor(keeper, writer, run, { ...options.textCompaction, ...(options.now ? { now: options.now } : {}), ...(options.log ? { log: options.log } : {}) });
+        store.textCompactor = new TextIndexCompactor(keeper, writer, run, { ...options.textCompaction, ...(options.textCompaction?.encodeApart === false ? {} : { connect: () => instance.connect() }), ...(options.now ? { now: options.now } : {}), ...(options.log ? { log: options.log } : {}) });
         store.textCompactor.start(store.textIndexCatchUp);
       }
     }
@@ -248,11 +253,12 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
 
   /**
    * Moves the text index's closed days into segments now (the pass the timer runs; after the one
-   * running, if one is); with textSegments only, else nothing. Each day's outcome, in order.
+   * running, if one is), `maxDays` of them at most (oldest first); with textSegments only, else
+   * nothing. Each day's outcome, in order.
    */
-  async compactClosedDays(): Promise<CompactionOutcome[]> {
+  async compactClosedDays(options: { maxDays?: number } = {}): Promise<CompactionOutcome[]> {
     await this.textIndexCatchUp;
-    return this.textCompactor?.compactClosedDays() ?? [];
+    return this.textCompactor?.compactClosedDays(options.maxDays) ?? [];
   }
 
   /**

@@ -27,6 +27,8 @@ export interface CompactorOptions {
   /** Time between passes (ms; default DEFAULT_INTERVAL_MS); 0: no background passes (none after open either), only those asked for. */
   intervalMs?: number;
   now?: () => number;
+  /** A DuckDB connection of the compaction's own (closed by it), to read a day while writes go on; without, the day is read and encoded on the write queue. */
+  connect?: () => Promise<DuckDBConnection>;
   /** Told of every day compacted, or failed (with its code). */
   log?: (level: 'info' | 'warn', fields: Record<string, unknown>, message: string) => void;
 }
@@ -62,26 +64,28 @@ export class TextIndexCompactor {
   }
 
   /**
-   * One pass over the closed days now (after the pass running, if one is). Never rejects; each
-   * day's outcome, in order.
+   * One pass over the closed days now (after the pass running, if one is), `maxDays` of them at
+   * most (oldest first). Never rejects; each day's outcome, in order.
    */
-  async compactClosedDays(): Promise<CompactionOutcome[]> {
+  async compactClosedDays(maxDays = Number.POSITIVE_INFINITY): Promise<CompactionOutcome[]> {
     while (this.running !== undefined) await this.running;
-    return this.pass();
+    return this.pass(maxDays);
   }
 
-  private pass(): Promise<CompactionOutcome[]> {
-    const pass = this.compactEach().finally(() => {
+  private pass(maxDays = Number.POSITIVE_INFINITY): Promise<CompactionOutcome[]> {
+    const pass = this.compactEach(maxDays).finally(() => {
       this.running = undefined;
     });
     this.running = pass;
     return pass;
   }
 
-  private async compactEach(): Promise<CompactionOutcome[]> {
+  private async compactEach(maxDays: number): Promise<CompactionOutcome[]> {
     const outcomes: CompactionOutcome[] = [];
     if (this.stopped || !this.keeper.ready) return outcomes;
     const now = this.options.now ?? Date.now;
+    // The candidates as of every write handed over (the reading connection sees them once settled).
+    await this.keeper.settled();
     let days: number[];
     try {
       days = closedDays(this.keeper.compactionCandidates(KEEP_NEWEST_DAYS), (day) => this.keeper.lastWriteTo(day), now(), this.options.quietMs ?? DEFAULT_QUIET_MS);
@@ -91,10 +95,10 @@ export class TextIndexCompactor {
     }
     // Bounded: each candidate once per pass; a day written meanwhile is refused by its count and tried later.
     for (const day of days) {
-      if (this.stopped) break;
+      if (this.stopped || outcomes.length >= maxDays) break;
       // Written since the list was made: not quiet any more.
       if (now() - this.keeper.lastWriteTo(day) < (this.options.quietMs ?? DEFAULT_QUIET_MS)) continue;
-      const outcome = await this.keeper.compact(this.connection, this.run, day, () => this.stopped);
+      const outcome = await this.keeper.compact(this.connection, this.run, day, () => this.stopped, this.options.connect);
       outcomes.push(outcome);
       if (outcome.kind === 'compacted') {
         this.compacted++;

@@ -7,11 +7,12 @@
  * DuckDB; until then the store answers by scanning. A search first waits for the index writes
  * handed over before it (`settled`), so that it sees every write that resolved.
  */
-import { statSync } from 'node:fs';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import { rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DuckDBConnection, DuckDBResult } from '@duckdb/node-api';
 import { COL, TABLE, type Row } from './schema.js';
-import { TextIndex } from './text-index.js';
-import { errorCode, RawTextRowsBuilder, TextIndexWriterError, textIndexWriter, withoutRows, type RawTextRows, type TextIndexWriter } from './text-index-writes.js';
+import { segmentsDir, TextIndex, type PreparedSegment } from './text-index.js';
+import { errorCode, RawTextRowsBuilder, TextIndexCompactionError, TextIndexWriterError, textIndexWriter, WorkerTextIndexWriter, withoutRows, type EncodeChunk, type RawTextRows, type TextIndexWriter } from './text-index-writes.js';
 
 const REBUILD_CHUNK = 10_000;
 const DAY_MS = 86_400_000;
@@ -49,9 +50,17 @@ export async function daysOutOfStep(connection: DuckDBConnection, index: TextInd
  * statement, read as DuckDB produces it: a day of 333,000 alerts is never held here at once).
  */
 async function* dayRows(connection: DuckDBConnection, day: number): AsyncGenerator<RawTextRows> {
+  yield* chunksOf(await startDayRows(connection, day));
+}
+
+/** The statement reading DuckDB's rows of index day `day`, started: its snapshot is DuckDB's rows as of now. */
+function startDayRows(connection: DuckDBConnection, day: number): Promise<DuckDBResult> {
   const from = BigInt(day * DAY_MS);
   const to = BigInt((day + 1) * DAY_MS);
-  const result = await connection.stream(`SELECT ts, dedup_ts, level, full_log, message, comment FROM ${TABLE} WHERE dedup_ts >= $1 AND dedup_ts < $2`, [from, to]);
+  return connection.stream(`SELECT ts, dedup_ts, level, full_log, message, comment FROM ${TABLE} WHERE dedup_ts >= $1 AND dedup_ts < $2`, [from, to]);
+}
+
+async function* chunksOf(result: DuckDBResult): AsyncGenerator<RawTextRows> {
   let batch = new RawTextRowsBuilder(REBUILD_CHUNK);
   for (;;) {
     const chunk = await result.fetchChunk();
@@ -84,28 +93,41 @@ export async function rebuildDay(connection: DuckDBConnection, writer: TextIndex
  * Returns the day's rows compacted, or 'stopped'.
  */
 export async function compactDay(connection: DuckDBConnection, writer: TextIndexWriter, day: number, stopping: () => boolean): Promise<number | 'stopped'> {
-  // Chunks handed over and not yet acknowledged, at most MAX_PENDING_WRITES (as for adds): DuckDB's
-  // read of the next chunk overlaps the writer's analysis of this one, and memory stays bounded.
-  const inFlight: Array<Promise<number>> = [];
-  const send = async (rows: RawTextRows, first: boolean, last: boolean): Promise<void> => {
-    const acknowledged = writer.apply({ op: 'compact', day, rows, first, last });
+  return handInChunks(dayRows(connection, day), (rows, first, last) => writer.apply({ op: 'compact', day, rows, first, last }), stopping);
+}
+
+/**
+ * Hands `chunks` over one by one (`first`, `last` marked; an empty last one when there are none),
+ * at most MAX_PENDING_WRITES unacknowledged (as for adds): the read of the next chunk overlaps
+ * the analysis of this one, and memory stays bounded. Returns the last chunk's answer.
+ */
+async function handInChunks<T>(chunks: AsyncIterable<RawTextRows>, send: (rows: RawTextRows, first: boolean, last: boolean) => Promise<T>, stopping: () => boolean): Promise<T | 'stopped'> {
+  const inFlight: Array<Promise<T>> = [];
+  const hand = async (rows: RawTextRows, first: boolean, last: boolean): Promise<void> => {
+    const acknowledged = send(rows, first, last);
     acknowledged.catch(() => undefined); // awaited below, or left when stopping: never unhandled
     inFlight.push(acknowledged);
     while (inFlight.length > MAX_PENDING_WRITES) await inFlight.shift();
   };
   let pending: RawTextRows | undefined;
   let first = true;
-  for await (const rows of dayRows(connection, day)) {
+  for await (const rows of chunks) {
     if (pending !== undefined) {
-      await send(pending, first, false);
+      await hand(pending, first, false);
       first = false;
     }
     if (stopping()) return 'stopped';
     pending = rows;
   }
-  await send(pending ?? new RawTextRowsBuilder(0).build(), first, true);
+  await hand(pending ?? new RawTextRowsBuilder(0).build(), first, true);
   const answers = await Promise.all(inFlight);
-  return answers[answers.length - 1] as number;
+  return answers[answers.length - 1] as T;
+}
+
+/** A thread that encodes segments apart from the writer (text-index-writes.ts's WorkerTextIndexWriter with `encoder`). */
+export interface SegmentEncoderThread {
+  encode(chunk: EncodeChunk): Promise<{ n: number; prepared?: PreparedSegment }>;
+  close(): Promise<void>;
 }
 
 /** What a compaction of a day came to. */
@@ -127,6 +149,9 @@ export class TextIndexKeeper {
   private readonly pending = new Set<Promise<void>>();
   /** Per index day, when rows were last written to it since open (ms, `now`): the compaction's quiet period. */
   private readonly lastWrites = new Map<number, number>();
+  /** Per index day, writes handed over since open; and deletions: a compaction encoded apart commits only if neither changed meanwhile. */
+  private readonly writesTo = new Map<number, number>();
+  private deletions = 0;
 
   private constructor(
     readonly index: TextIndex,
@@ -135,13 +160,15 @@ export class TextIndexKeeper {
     private readonly now: () => number,
     /** When the index was opened: a day not written since counts as written then. */
     readonly openedAt: number,
+    /** Starts a thread that encodes segments apart from the writer (undefined: the writer encodes, compactDay). */
+    private readonly encoder: (() => SegmentEncoderThread) | undefined,
   ) {}
 
   /**
    * The index beside the DuckDB file at `storePath` (in memory for an in-memory store), written by
    * a worker thread unless `worker` is false (`writer`: another writer, for tests).
    */
-  static open(storePath: string, options: { worker?: boolean; segments?: boolean; now?: () => number; writer?: (index: TextIndex, path: string) => TextIndexWriter } = {}): TextIndexKeeper {
+  static open(storePath: string, options: { worker?: boolean; segments?: boolean; now?: () => number; writer?: (index: TextIndex, path: string) => TextIndexWriter; encoder?: () => SegmentEncoderThread } = {}): TextIndexKeeper {
     const path = storePath === ':memory:' ? ':memory:' : `${storePath}.text.sqlite`;
     const segments = options.segments === true;
     // This connection creates (or replaces) the file's layout, and repairs its segments, before
@@ -149,7 +176,10 @@ export class TextIndexKeeper {
     const index = TextIndex.open(path, { segments });
     const writer = options.writer ? options.writer(index, path) : textIndexWriter(index, path, options.worker !== false, segments);
     const now = options.now ?? Date.now;
-    return new TextIndexKeeper(index, writer, path, now, now());
+    // A file's writer thread would spend ~100 µs a row encoding a segment, while adds wait behind
+    // it: a thread of each compaction's own encodes, and the writer only commits.
+    const encoder = options.encoder ?? (segments && !options.writer && options.worker !== false && path !== ':memory:' ? () => new WorkerTextIndexWriter(path, true, true) : undefined);
+    return new TextIndexKeeper(index, writer, path, now, now(), encoder);
   }
 
   /** When rows were last written to index day `day` (ms): since open, else the open. */
@@ -164,7 +194,13 @@ export class TextIndexKeeper {
       if (day === last) continue; // rows of a batch mostly share their day
       last = day;
       this.lastWrites.set(day, at);
+      this.writesTo.set(day, (this.writesTo.get(day) ?? 0) + 1);
     }
+  }
+
+  /** Changes with every write handed over to index day `day` and with every deletion. */
+  private versionOf(day: number): string {
+    return `${this.deletions}:${this.writesTo.get(day) ?? 0}`;
   }
 
   /**
@@ -173,9 +209,13 @@ export class TextIndexKeeper {
    * with its code, to be tried again later (the day counts as written now, so that it waits a
    * quiet period again). Only a writer that stopped (timed out, exited) stops the index answering.
    */
-  async compact(connection: DuckDBConnection, run: <T>(step: () => Promise<T>) => Promise<T>, day: number, stopping: () => boolean): Promise<CompactionOutcome> {
+  async compact(connection: DuckDBConnection, run: <T>(step: () => Promise<T>) => Promise<T>, day: number, stopping: () => boolean, connect?: () => Promise<DuckDBConnection>): Promise<CompactionOutcome> {
+    const stop = (): boolean => this.closed || stopping();
     try {
-      const n = await run(() => (this.closed || stopping() || !this.ready ? Promise.resolve('stopped' as const) : compactDay(connection, this.writer, day, () => this.closed || stopping())));
+      const n =
+        this.encoder !== undefined && connect !== undefined
+          ? await this.compactApart(connect, this.encoder, run, day, stop)
+          : await run(() => (stop() || !this.ready ? Promise.resolve('stopped' as const) : compactDay(connection, this.writer, day, stop)));
       return n === 'stopped' ? { kind: 'stopped', day } : { kind: 'compacted', day, docs: n };
     } catch (e) {
       const error = e instanceof Error ? e : new Error(String(e));
@@ -183,6 +223,38 @@ export class TextIndexKeeper {
       this.wroteTo([day]);
       const code = (error instanceof TextIndexWriterError ? error.writeCode : undefined) ?? errorCode(error) ?? 'TEXT_INDEX_COMPACTION_FAILED';
       return { kind: 'failed', day, code, message: error.message };
+    }
+  }
+
+  /**
+   * A compaction whose segment is encoded by a thread of its own, off the write queue: DuckDB's
+   * read of the day starts on the queue (its snapshot: the rows every write handed over so far
+   * holds), is encoded meanwhile writes go on, and the writer commits it on the queue if no write to
+   * the day and no deletion came since (else it waits for a later pass); the writer checks the
+   * day's count again. The queue is held twice briefly instead of for the whole encoding.
+   */
+  private async compactApart(connect: () => Promise<DuckDBConnection>, encoder: () => SegmentEncoderThread, run: <T>(step: () => Promise<T>) => Promise<T>, day: number, stop: () => boolean): Promise<number | 'stopped'> {
+    const connection = await connect();
+    const thread = encoder();
+    let written: PreparedSegment | undefined;
+    try {
+      const started = await run(async () => (stop() || !this.ready ? undefined : { version: this.versionOf(day), result: await startDayRows(connection, day) }));
+      if (started === undefined) return 'stopped';
+      const encoded = await handInChunks(chunksOf(started.result), (rows, first, last) => thread.encode({ op: 'encode', day, rows, first, last }), stop);
+      if (encoded === 'stopped') return 'stopped';
+      written = encoded.prepared;
+      if (written === undefined) return 0; // a day DuckDB no longer holds: nothing to commit
+      const prepared = written;
+      return await run(async () => {
+        if (stop()) return 'stopped' as const;
+        if (this.versionOf(day) !== started.version) throw new TextIndexCompactionError(`Day ${day} was written or a day deleted while its segment was encoded; compacted later.`);
+        written = undefined; // the writer's now: recorded, or removed by it when the count differs
+        return this.writer.apply({ op: 'commit', prepared });
+      });
+    } finally {
+      if (written !== undefined) rmSync(join(segmentsDir(this.path), written.file), { force: true });
+      await thread.close();
+      connection.closeSync();
     }
   }
 
@@ -235,6 +307,7 @@ export class TextIndexKeeper {
 
   /** After DuckDB deleted the rows of index days [fromDay, toDay): resolves once the index did too (or failed). */
   async deleted(fromDay: number, toDay: number): Promise<void> {
+    this.deletions++;
     if (this.failed) return;
     await this.track(this.writer.apply({ op: 'delete', fromDay, toDay }));
   }

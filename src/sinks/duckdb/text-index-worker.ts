@@ -6,18 +6,22 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { TextIndex } from './text-index.js';
-import { errorCode, TextIndexApplier, type TextIndexWorkerData, type WorkerReply, type WorkerRequest } from './text-index-writes.js';
+import { errorCode, SegmentEncoder, TextIndexApplier, type TextIndexWorkerData, type WorkerReply, type WorkerRequest } from './text-index-writes.js';
 
 const port = parentPort;
 if (!port) throw new Error('text-index-worker.ts runs as a worker thread only.');
-const { path, segments } = workerData as TextIndexWorkerData;
+const { path, segments, encoder: encodes } = workerData as TextIndexWorkerData;
 
 let index: TextIndex | undefined;
 let applier: TextIndexApplier | undefined;
+// An encoder thread opens no connection: it only writes segment files for the writer to commit.
+let encoder: SegmentEncoder | undefined = encodes ? new SegmentEncoder(path) : undefined;
 let openFailure: string | undefined;
 try {
-  index = TextIndex.open(path, { segments });
-  applier = new TextIndexApplier(index);
+  if (!encodes) {
+    index = TextIndex.open(path, { segments });
+    applier = new TextIndexApplier(index);
+  }
 } catch (e) {
   openFailure = `The text index worker could not open ${path}: ${(e as Error).message}`;
 }
@@ -34,15 +38,16 @@ port.on('message', (request: WorkerRequest) => {
     index?.close();
     index = undefined;
     applier = undefined;
+    encoder = undefined;
     port.postMessage({ id: request.id, ok: true, n: 0, cpuUs: cpuUs() } satisfies WorkerReply);
     port.close();
     return;
   }
-  if (applier === undefined) reply = { id: request.id, ok: false, message: openFailure ?? 'The text index worker is closed.', cpuUs: cpuUs() };
+  if (request.op === 'encode' ? encoder === undefined : applier === undefined) reply = { id: request.id, ok: false, message: openFailure ?? `The text index worker is closed or does not take '${request.op}'.`, cpuUs: cpuUs() };
   else {
     try {
-      const n = applier.apply(request);
-      reply = { id: request.id, ok: true, n, cpuUs: cpuUs() };
+      const done = request.op === 'encode' ? (encoder as SegmentEncoder).apply(request) : { n: (applier as TextIndexApplier).apply(request) };
+      reply = { id: request.id, ok: true, ...done, cpuUs: cpuUs() };
     } catch (e) {
       const code = errorCode(e);
       reply = { id: request.id, ok: false, message: (e as Error).message, ...(code !== undefined ? { code } : {}), cpuUs: cpuUs() };
