@@ -6,7 +6,8 @@
  * quiet period and the two newest days are kept; a failed compaction is told with its code and
  * changes nothing; the timer's passes stop at close.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -307,6 +308,26 @@ describe('a store with text segments', () => {
       await keeper.close();
       connection.closeSync();
       instance.closeSync();
+    }
+  }, 120_000);
+
+  it('a segment that cannot answer (its bytes gone bad under a running store) makes the scan answer, not an error', async () => {
+    const path = join(tmp, 'corrupt.duckdb');
+    const scanned = await DuckDbStore.open({ path: ':memory:', textIndex: false, readConnections: 1 });
+    const store = await DuckDbStore.open({ path, ...segmentsOn });
+    try {
+      await store.textIndexCaughtUp();
+      const batch = alerts(0, 600);
+      await store.write(batch);
+      await scanned.write(batch);
+      expect((await store.compactClosedDays()).length).toBe(4);
+      for (const file of recordedSegments(path).values()) writeFileSync(file, randomBytes(statSync(file).size));
+      const queries = ['sshd', '"did not receive"', 'pass*'];
+      expect(await answers(store, queries)).toEqual(await answers(scanned, queries));
+      expect(store.textIndexStatus().segments.fellBack).toBeGreaterThan(0);
+    } finally {
+      await store.close();
+      await scanned.close();
     }
   }, 120_000);
 

@@ -136,6 +136,8 @@ export interface TextSegmentsStatus {
   bytes: number;
   compacted: number;
   failed: number;
+  /** Searches a segment could not answer since open, answered by the scan. */
+  fellBack: number;
 }
 
 export class DuckDbStore implements DocumentSink, SearchBackend {
@@ -158,6 +160,8 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
   private textIndexVerified = 0;
   /** Histograms stacked by level counted from the index (grainLevelCounts) instead of the rows. */
   private textIndexStacked = 0;
+  /** Searches a segment could not answer (segmentCannotAnswer), answered by the scan. */
+  private textIndexFallbacks = 0;
   /** Per request, the times its text prefilter allows (null: none applies), computed once for its several statements. */
   private readonly textPrefilters = new WeakMap<SearchRequest, number[] | null>();
   private readonly textCounts = new WeakMap<SearchRequest, Map<string, number>>();
@@ -248,7 +252,7 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
         bytes += segment.bytes;
       }
     }
-    return { on: this.textCompactor !== undefined, days, docs, bytes, compacted: this.textCompactor?.compacted ?? 0, failed: this.textCompactor?.failures ?? 0 };
+    return { on: this.textCompactor !== undefined, days, docs, bytes, compacted: this.textCompactor?.compacted ?? 0, failed: this.textCompactor?.failures ?? 0, fellBack: this.textIndexFallbacks };
   }
 
   /**
@@ -401,6 +405,19 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     // A copy: what is worked out once per search (the text index's plan and counts) is keyed by
     // it, and must not outlive this search when a caller asks the same request again.
     const request: SearchRequest = { ...asked };
+    try {
+      return await this.searchRequest(request);
+    } catch (e) {
+      if (!segmentCannotAnswer(e)) throw e;
+      // A segment that cannot answer this search (an expression its matcher does not take, bytes
+      // gone bad): its rows are no longer in FTS5, so the scan answers, nothing of the index used.
+      this.textIndexFallbacks++;
+      (request as ScanOnly)[SCAN_ONLY] = true;
+      return this.searchRequest(request);
+    }
+  }
+
+  private async searchRequest(request: SearchRequest): Promise<Result<SearchResponse, QueryError>> {
     const checked = checkSearchRequest(request, this.limits);
     if (!checked.ok) return checked;
     const size = checked.value;
@@ -446,8 +463,17 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     const unsortable = request.sort ? sortFieldProblem(request.sort, this.resolver().catalog()) : undefined;
     if (unsortable) return err(unsortable);
     if (this.scans.size >= MAX_OPEN_SCANS) return err({ kind: 'request', message: `At most ${MAX_OPEN_SCANS} exports run at once; try again when one has finished.` });
-    const params = new SqlParams();
-    const where = this.where(request, params);
+    let params = new SqlParams();
+    let where: Result<string, QueryError>;
+    try {
+      where = this.where(request, params);
+    } catch (e) {
+      if (!segmentCannotAnswer(e)) throw e;
+      this.textIndexFallbacks++; // as in search: no prefilter from the index
+      (request as ScanOnly)[SCAN_ONLY] = true;
+      params = new SqlParams();
+      where = this.where(request, params);
+    }
     if (!where.ok) return where;
     const entry: { opening?: Promise<unknown>; scan?: HitScan } = {};
     this.scans.add(entry);
@@ -491,7 +517,7 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
    * caught up and answers it exactly; undefined: the scan answers.
    */
   private textIndexPlan(request: SearchRequest): TextIndexPlan | undefined {
-    if (!this.textIndex?.ready) return undefined;
+    if (!this.textIndex?.ready || (request as ScanOnly)[SCAN_ONLY] === true) return undefined;
     const cached = this.textPlans.get(request);
     if (cached !== undefined) return cached ?? undefined;
     const options = { nowMs: this.now(), ipKeyFunction: IP_KEY_FUNCTION, ...(request.timeZone !== undefined ? { timeZone: request.timeZone } : {}) };
@@ -824,7 +850,7 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
   }
 
   private textPrefilterSql(request: SearchRequest, params: SqlParams): string {
-    const index = this.textIndex?.ready ? this.textIndex.index : undefined;
+    const index = this.textIndex?.ready && (request as ScanOnly)[SCAN_ONLY] !== true ? this.textIndex.index : undefined;
     if (!index) return '';
     let times = this.textPrefilters.get(request);
     if (times === undefined) {
@@ -1264,6 +1290,21 @@ function documentProblem(indexed: IndexedDocument): string | undefined {
   }
   if (typeof indexed.id !== 'string' || indexed.id === '' || typeof indexed.index !== 'string') return 'the document has no index or id';
   return undefined;
+}
+
+/**
+ * Set on a request a segment could not answer (segmentCannotAnswer): the scan answers it alone.
+ * A symbol key, so that the requests derived from it (`{ ...request, query }`) carry it too.
+ */
+const SCAN_ONLY = Symbol('scanOnly');
+type ScanOnly = SearchRequest & { [SCAN_ONLY]?: true };
+
+/** Errors of a segment at answer time after which the scan answers the search (text-segment*.ts's codes). */
+const SEGMENT_FALLBACK_CODES: ReadonlySet<string> = new Set(['TEXT_SEGMENT_UNSUPPORTED_EXPRESSION', 'TEXT_SEGMENT_CORRUPT', 'TEXT_SEGMENT_GONE']);
+
+function segmentCannotAnswer(e: unknown): boolean {
+  const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && SEGMENT_FALLBACK_CODES.has(code);
 }
 
 /** DuckDB errors that say the database cannot work now, not that this batch is wrong. */
