@@ -331,6 +331,36 @@ describe('a store with text segments', () => {
     }
   }, 120_000);
 
+  it('close during a pass stops it between days; the reopened store answers right and holds only recorded segment files', async () => {
+    const path = join(tmp, 'closing.duckdb');
+    const scanned = await DuckDbStore.open({ path: ':memory:', textIndex: false, readConnections: 1 });
+    let store = await DuckDbStore.open({ path, ...segmentsOn });
+    try {
+      await store.textIndexCaughtUp();
+      const batch = alerts(0, 1200);
+      await store.write(batch);
+      await scanned.write(batch);
+      const pass = store.compactClosedDays();
+      // Closed once the first day is in, while the pass goes on.
+      for (let i = 0; i < 2000 && store.textIndexStatus().segments.days < 1; i++) await new Promise((r) => setTimeout(r, 5));
+      await store.close();
+      const outcomes = await pass;
+      expect(outcomes.length).toBeGreaterThan(0);
+      expect(outcomes.length).toBeLessThan(4); // stopped before the last day
+      expect(outcomes.filter((o) => o.kind === 'failed')).toEqual([]);
+      store = await DuckDbStore.open({ path, ...segmentsOn });
+      expect(await store.textIndexCaughtUp()).toBe(true);
+      const recorded = [...recordedSegments(path).values()].map((f) => f.slice(f.lastIndexOf('/') + 1)).sort();
+      expect(readdirSync(`${path}.text.sqlite.segments`).sort()).toEqual(recorded);
+      expect(await answers(store, ['sshd', '"did not receive"'])).toEqual(await answers(scanned, ['sshd', '"did not receive"']));
+      expect((await store.compactClosedDays()).length).toBe(4 - recorded.length);
+      expect(await answers(store, ['sshd', '"did not receive"'])).toEqual(await answers(scanned, ['sshd', '"did not receive"']));
+    } finally {
+      await store.close();
+      await scanned.close();
+    }
+  }, 120_000);
+
   it('compacts on its timer in the background, and close stops it', async () => {
     const path = join(tmp, 'timer.duckdb');
     const store = await DuckDbStore.open({ path, textSegments: true, textCompaction: { quietMs: 0, intervalMs: 25 } });
