@@ -3,7 +3,7 @@
  * generator version): the files a store is made of, copying them for a run, and disk use, which is
  * checked before a data set is built and printed with every run.
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, statfsSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, storePath } from './store.bench.js';
@@ -16,6 +16,8 @@ export const CACHE_DIR = join(fileURLToPath(new URL('../../', import.meta.url)),
  * the background, and free-text searches scan until then.
  */
 export const STORE_FILE_SUFFIXES = ['', '.wal', '.text.sqlite', '.text.sqlite-wal'] as const;
+/** The directory of the text index's segment files (closed days, with text_segments on), beside them. */
+export const SEGMENTS_SUFFIX = '.text.sqlite.segments';
 
 /** Copies the store at `from` to `to` (each file of STORE_FILE_SUFFIXES that exists); returns the bytes copied. */
 export function copyStoreFiles(from: string, to: string): { bytes: number; sideFileCopied: boolean } {
@@ -28,12 +30,18 @@ export function copyStoreFiles(from: string, to: string): { bytes: number; sideF
     bytes += statSync(`${to}${suffix}`).size;
     if (suffix === '.text.sqlite') sideFileCopied = true;
   }
+  // The segments the side file records: without them it drops those days and the server rebuilds them.
+  rmSync(`${to}${SEGMENTS_SUFFIX}`, { recursive: true, force: true });
+  if (existsSync(`${from}${SEGMENTS_SUFFIX}`)) {
+    cpSync(`${from}${SEGMENTS_SUFFIX}`, `${to}${SEGMENTS_SUFFIX}`, { recursive: true });
+    bytes += treeBytes(`${to}${SEGMENTS_SUFFIX}`);
+  }
   return { bytes, sideFileCopied };
 }
 
-/** Bytes of the store at `path`, the text index's side file included. */
+/** Bytes of the store at `path`, the text index's side file and segment files included. */
 export function storeBytes(path: string): number {
-  return STORE_FILE_SUFFIXES.reduce((sum, suffix) => sum + (statSync(`${path}${suffix}`, { throwIfNoEntry: false })?.size ?? 0), 0);
+  return STORE_FILE_SUFFIXES.reduce((sum, suffix) => sum + (statSync(`${path}${suffix}`, { throwIfNoEntry: false })?.size ?? 0), 0) + treeBytes(`${path}${SEGMENTS_SUFFIX}`);
 }
 
 /** Bytes under `path` (files only; symbolic links are not followed); 0 if it does not exist. */

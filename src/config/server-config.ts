@@ -94,6 +94,12 @@ export interface ServerConfig {
    * first search does (for measuring that walk, or to spend no memory on kept counts).
    */
   textCountCache?: boolean;
+  /**
+   * The embedded text index moves each closed day (older than yesterday, no write for a while) out
+   * of FTS5 into a compact segment file of its own (sinks/duckdb/text-segment.ts; default false for
+   * now): fewer bytes per alert and faster free-text counts on old days.
+   */
+  textSegments?: boolean;
   /** Audit log entries older than this many days are deleted (default 90); 0 keeps everything. */
   auditRetentionDays?: number;
   /** /healthz says degraded when a destination is further behind than this (seconds; default 300). */
@@ -125,6 +131,7 @@ export const DEFAULTS: Omit<ServerConfig, 'dataDir'> = {
   retentionDays: 30,
   autoSubscribe: true,
   textCountCache: true,
+  textSegments: false,
   auditRetentionDays: 90,
   healthLagSeconds: 300,
   silentHostSeconds: 180,
@@ -132,7 +139,7 @@ export const DEFAULTS: Omit<ServerConfig, 'dataDir'> = {
 };
 
 /** The YAML keys, as a user writes them. */
-const KEYS = ['host', 'port', 'data', 'owner', 'region', 'access_keys', 'api_tokens', 'trusted_networks', 'retention_days', 'audit_retention_days', 'auto_subscribe', 'text_count_cache', 'health_lag_seconds', 'silent_host_seconds', 'limits', 'tls', 'backend', 'opensearch', 'notifications', 'detections'];
+const KEYS = ['host', 'port', 'data', 'owner', 'region', 'access_keys', 'api_tokens', 'trusted_networks', 'retention_days', 'audit_retention_days', 'auto_subscribe', 'text_count_cache', 'text_segments', 'health_lag_seconds', 'silent_host_seconds', 'limits', 'tls', 'backend', 'opensearch', 'notifications', 'detections'];
 
 export interface ConfigSources {
   /** Contents of hidsmon.yaml, if there is one, and its name for messages. */
@@ -250,6 +257,9 @@ export function loadServerConfig(sources: ConfigSources): Result<ServerConfig, s
   const countCacheValue = env['HIDSMON_TEXT_COUNT_CACHE'] ?? file['text_count_cache'] ?? DEFAULTS.textCountCache;
   const textCountCache = countCacheValue === 'true' ? true : countCacheValue === 'false' ? false : countCacheValue;
   if (typeof textCountCache !== 'boolean') problems.push(`${where('text_count_cache', 'HIDSMON_TEXT_COUNT_CACHE')}: true or false.`);
+  const segmentsValue = env['HIDSMON_TEXT_SEGMENTS'] ?? file['text_segments'] ?? DEFAULTS.textSegments;
+  const textSegments = segmentsValue === 'true' ? true : segmentsValue === 'false' ? false : segmentsValue;
+  if (typeof textSegments !== 'boolean') problems.push(`${where('text_segments', 'HIDSMON_TEXT_SEGMENTS')}: true or false.`);
   const lagValue = env['HIDSMON_HEALTH_LAG_SECONDS'] ?? file['health_lag_seconds'] ?? DEFAULTS.healthLagSeconds;
   const healthLagSeconds = typeof lagValue === 'string' && /^\d+$/.test(lagValue) ? Number(lagValue) : lagValue;
   if (typeof healthLagSeconds !== 'number' || !Number.isInteger(healthLagSeconds) || healthLagSeconds < 1) {
@@ -297,6 +307,7 @@ export function loadServerConfig(sources: ConfigSources): Result<ServerConfig, s
     retentionDays: retentionDays as number,
     autoSubscribe: autoSubscribe as boolean,
     textCountCache: textCountCache as boolean,
+    textSegments: textSegments as boolean,
     auditRetentionDays: auditRetentionDays as number,
     healthLagSeconds: healthLagSeconds as number,
     silentHostSeconds: silentHostSeconds as number,

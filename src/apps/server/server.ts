@@ -301,7 +301,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     } else if (backendKind === 'opensearch') {
       throw new Error('backend: opensearch needs opensearch.url (loadServerConfig checks this).');
     }
-    index = openSearch?.backend ? openSearchIndex(openSearch) : await DuckDbStore.open({ path: join(config.dataDir, 'index.duckdb'), now, limits: config.limits ?? DEFAULT_LIMITS, textCountCache: config.textCountCache ?? true });
+    index = openSearch?.backend ? openSearchIndex(openSearch) : await DuckDbStore.open({ path: join(config.dataDir, 'index.duckdb'), now, limits: config.limits ?? DEFAULT_LIMITS, textCountCache: config.textCountCache ?? true, textSegments: config.textSegments ?? false, log: (level, fields, message) => logger[level](fields, message) });
   } catch (e) {
     await openSearch?.close();
     await detections.close();

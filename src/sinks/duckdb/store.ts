@@ -50,7 +50,8 @@ import { checkSearchRequest, DEFAULT_QUERY_LIMITS, searchTimedOut, tooManyBucket
 import { ReadPool, ReadTimeoutError, type Deadline } from './read-pool.js';
 import { createDuckDbTextSql } from './text-sql.js';
 import { hitOrder } from './sort-sql.js';
-import { TextIndexKeeper, textIndexRows } from './text-index-sync.js';
+import { TextIndexKeeper, textIndexRows, type CompactionOutcome } from './text-index-sync.js';
+import { TextIndexCompactor } from './text-index-compaction.js';
 import { matchingRows, type TextIndex } from './text-index.js';
 import { textIndexPrefilter, textIndexQuery, type TextIndexQuery } from './text-index-query.js';
 import { streamedScan } from './scan.js';
@@ -108,9 +109,36 @@ export interface DuckDbStoreOptions {
    * default a file store's index is written by a worker thread of its own (text-index-writes.ts).
    */
   textIndexWorker?: boolean;
+  /**
+   * true: closed days of the text index (older than yesterday, quiet) are moved out of FTS5 into
+   * segment files of their own (text-index-compaction.ts): fewer bytes, faster counts on old days.
+   * Default false.
+   */
+  textSegments?: boolean;
+  /**
+   * When closed days are compacted (with textSegments): quiet period and time between passes (ms;
+   * text-index-compaction.ts's defaults). `encodeApart` false: a day is read and encoded on the
+   * write queue by the index's writer (writes wait meanwhile), for benches that compare; by default
+   * a file store's day is encoded by a thread of its own while writes go on.
+   */
+  textCompaction?: { quietMs?: number; intervalMs?: number; encodeApart?: boolean };
+  /** Told of background work's outcomes (a day compacted, a compaction failed with its code). */
+  log?: (level: 'info' | 'warn', fields: Record<string, unknown>, message: string) => void;
 }
 
 const DEFAULT_READ_CONNECTIONS = 3;
+
+/** The text index's segments (textIndexStatus): whether closed days are compacted, the days held as segments, their rows and bytes, compactions done and failed since open. */
+export interface TextSegmentsStatus {
+  on: boolean;
+  days: number;
+  docs: number;
+  bytes: number;
+  compacted: number;
+  failed: number;
+  /** Searches a segment could not answer since open, answered by the scan. */
+  fellBack: number;
+}
 
 export class DuckDbStore implements DocumentSink, SearchBackend {
   private readonly writes = new SerialQueue();
@@ -123,6 +151,8 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
   /** The inverted index of the text fields, and its catching up with DuckDB since open. */
   private textIndex: TextIndexKeeper | undefined;
   private textIndexCatchUp: Promise<void> = Promise.resolve();
+  /** Moves closed days of the text index into segments (textSegments only). */
+  private textCompactor: TextIndexCompactor | undefined;
   private textIndexAnswers = 0;
   private textIndexPrefiltered = 0;
   private textIndexDisagreements = 0;
@@ -130,6 +160,8 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
   private textIndexVerified = 0;
   /** Histograms stacked by level counted from the index (grainLevelCounts) instead of the rows. */
   private textIndexStacked = 0;
+  /** Searches a segment could not answer (segmentCannotAnswer), answered by the scan. */
+  private textIndexFallbacks = 0;
   /** Per request, the times its text prefilter allows (null: none applies), computed once for its several statements. */
   private readonly textPrefilters = new WeakMap<SearchRequest, number[] | null>();
   private readonly textCounts = new WeakMap<SearchRequest, Map<string, number>>();
@@ -173,11 +205,17 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     const fields = await writer.runAndReadAll(`SELECT path, type FROM ${FIELDS_TABLE}`);
     for (const [path, type] of fields.getRows()) store.dynamicFields.set(String(path), String(type) as FieldType);
     if (options.textIndex !== false) {
-      const keeper = TextIndexKeeper.open(options.path, { worker: options.textIndexWorker !== false });
+      const segments = options.textSegments === true;
+      const keeper = TextIndexKeeper.open(options.path, { worker: options.textIndexWorker !== false, segments, ...(options.now ? { now: options.now } : {}) });
       if (options.textCountCache === false) keeper.index.keepCounts(false);
       store.textIndex = keeper;
+      const run = <T>(step: () => Promise<T>): Promise<T> => store.writes.run(step);
       // In the background, a day at a time between writes: until it is done, searches scan.
-      store.textIndexCatchUp = keeper.catchUp(writer, (step) => store.writes.run(step)).catch(() => undefined);
+      store.textIndexCatchUp = keeper.catchUp(writer, run).catch(() => undefined);
+      if (segments) {
+        store.textCompactor = new TextIndexCompactor(keeper, writer, run, { ...options.textCompaction, ...(options.textCompaction?.encodeApart === false ? {} : { connect: () => instance.connect() }), ...(options.now ? { now: options.now } : {}), ...(options.log ? { log: options.log } : {}) });
+        store.textCompactor.start(store.textIndexCatchUp);
+      }
     }
     return store;
   }
@@ -198,8 +236,33 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     return { inMemory: mirror?.holds(rollups.TOTAL_DIM) ?? false, whole: mirror !== undefined && dims.every((d) => mirror.holds(d)), entries: mirror?.size ?? 0, answered: this.mirrorAnswers };
   }
 
-  textIndexStatus(): { ready: boolean; answered: number; prefiltered: number; disagreed: number; verified: number; stacked: number } {
-    return { ready: this.textIndex?.ready ?? false, answered: this.textIndexAnswers, prefiltered: this.textIndexPrefiltered, disagreed: this.textIndexDisagreements, verified: this.textIndexVerified, stacked: this.textIndexStacked };
+  textIndexStatus(): { ready: boolean; answered: number; prefiltered: number; disagreed: number; verified: number; stacked: number; segments: TextSegmentsStatus } {
+    return { ready: this.textIndex?.ready ?? false, answered: this.textIndexAnswers, prefiltered: this.textIndexPrefiltered, disagreed: this.textIndexDisagreements, verified: this.textIndexVerified, stacked: this.textIndexStacked, segments: this.textSegmentsStatus() };
+  }
+
+  /** The text index's closed days held as segments (their days, rows and bytes), and its compactions since open. */
+  private textSegmentsStatus(): TextSegmentsStatus {
+    let days = 0;
+    let docs = 0;
+    let bytes = 0;
+    if (this.textIndex && !this.closed) {
+      for (const segment of this.textIndex.index.segmentDays().values()) {
+        days++;
+        docs += segment.docs;
+        bytes += segment.bytes;
+      }
+    }
+    return { on: this.textCompactor !== undefined, days, docs, bytes, compacted: this.textCompactor?.compacted ?? 0, failed: this.textCompactor?.failures ?? 0, fellBack: this.textIndexFallbacks };
+  }
+
+  /**
+   * Moves the text index's closed days into segments now (the pass the timer runs; after the one
+   * running, if one is), `maxDays` of them at most (oldest first); with textSegments only, else
+   * nothing. Each day's outcome, in order.
+   */
+  async compactClosedDays(options: { maxDays?: number } = {}): Promise<CompactionOutcome[]> {
+    await this.textIndexCatchUp;
+    return this.textCompactor?.compactClosedDays(options.maxDays) ?? [];
   }
 
   /**
@@ -342,6 +405,19 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     // A copy: what is worked out once per search (the text index's plan and counts) is keyed by
     // it, and must not outlive this search when a caller asks the same request again.
     const request: SearchRequest = { ...asked };
+    try {
+      return await this.searchRequest(request);
+    } catch (e) {
+      if (!segmentCannotAnswer(e)) throw e;
+      // A segment that cannot answer this search (an expression its matcher does not take, bytes
+      // gone bad): its rows are no longer in FTS5, so the scan answers, nothing of the index used.
+      this.textIndexFallbacks++;
+      (request as ScanOnly)[SCAN_ONLY] = true;
+      return this.searchRequest(request);
+    }
+  }
+
+  private async searchRequest(request: SearchRequest): Promise<Result<SearchResponse, QueryError>> {
     const checked = checkSearchRequest(request, this.limits);
     if (!checked.ok) return checked;
     const size = checked.value;
@@ -387,8 +463,17 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     const unsortable = request.sort ? sortFieldProblem(request.sort, this.resolver().catalog()) : undefined;
     if (unsortable) return err(unsortable);
     if (this.scans.size >= MAX_OPEN_SCANS) return err({ kind: 'request', message: `At most ${MAX_OPEN_SCANS} exports run at once; try again when one has finished.` });
-    const params = new SqlParams();
-    const where = this.where(request, params);
+    let params = new SqlParams();
+    let where: Result<string, QueryError>;
+    try {
+      where = this.where(request, params);
+    } catch (e) {
+      if (!segmentCannotAnswer(e)) throw e;
+      this.textIndexFallbacks++; // as in search: no prefilter from the index
+      (request as ScanOnly)[SCAN_ONLY] = true;
+      params = new SqlParams();
+      where = this.where(request, params);
+    }
     if (!where.ok) return where;
     const entry: { opening?: Promise<unknown>; scan?: HitScan } = {};
     this.scans.add(entry);
@@ -432,7 +517,7 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
    * caught up and answers it exactly; undefined: the scan answers.
    */
   private textIndexPlan(request: SearchRequest): TextIndexPlan | undefined {
-    if (!this.textIndex?.ready) return undefined;
+    if (!this.textIndex?.ready || (request as ScanOnly)[SCAN_ONLY] === true) return undefined;
     const cached = this.textPlans.get(request);
     if (cached !== undefined) return cached ?? undefined;
     const options = { nowMs: this.now(), ipKeyFunction: IP_KEY_FUNCTION, ...(request.timeZone !== undefined ? { timeZone: request.timeZone } : {}) };
@@ -765,7 +850,7 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
   }
 
   private textPrefilterSql(request: SearchRequest, params: SqlParams): string {
-    const index = this.textIndex?.ready ? this.textIndex.index : undefined;
+    const index = this.textIndex?.ready && (request as ScanOnly)[SCAN_ONLY] !== true ? this.textIndex.index : undefined;
     if (!index) return '';
     let times = this.textPrefilters.get(request);
     if (times === undefined) {
@@ -1045,6 +1130,8 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    // No compaction starts from now on; the one running stops between its chunks.
+    await this.textCompactor?.stop();
     await this.writes.run(async () => undefined);
     await this.reads.drain();
     // Exports still being read stop here (their statements are interrupted, connections closed).
@@ -1203,6 +1290,21 @@ function documentProblem(indexed: IndexedDocument): string | undefined {
   }
   if (typeof indexed.id !== 'string' || indexed.id === '' || typeof indexed.index !== 'string') return 'the document has no index or id';
   return undefined;
+}
+
+/**
+ * Set on a request a segment could not answer (segmentCannotAnswer): the scan answers it alone.
+ * A symbol key, so that the requests derived from it (`{ ...request, query }`) carry it too.
+ */
+const SCAN_ONLY = Symbol('scanOnly');
+type ScanOnly = SearchRequest & { [SCAN_ONLY]?: true };
+
+/** Errors of a segment at answer time after which the scan answers the search (text-segment*.ts's codes). */
+const SEGMENT_FALLBACK_CODES: ReadonlySet<string> = new Set(['TEXT_SEGMENT_UNSUPPORTED_EXPRESSION', 'TEXT_SEGMENT_CORRUPT', 'TEXT_SEGMENT_GONE']);
+
+function segmentCannotAnswer(e: unknown): boolean {
+  const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && SEGMENT_FALLBACK_CODES.has(code);
 }
 
 /** DuckDB errors that say the database cannot work now, not that this batch is wrong. */

@@ -7,11 +7,12 @@
  * DuckDB; until then the store answers by scanning. A search first waits for the index writes
  * handed over before it (`settled`), so that it sees every write that resolved.
  */
-import { statSync } from 'node:fs';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import { rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DuckDBConnection, DuckDBResult } from '@duckdb/node-api';
 import { COL, TABLE, type Row } from './schema.js';
-import { TextIndex } from './text-index.js';
-import { RawTextRowsBuilder, textIndexWriter, withoutRows, type RawTextRows, type TextIndexWriter } from './text-index-writes.js';
+import { segmentsDir, TextIndex, type PreparedSegment } from './text-index.js';
+import { errorCode, RawTextRowsBuilder, TextIndexCompactionError, TextIndexWriterError, textIndexWriter, WorkerTextIndexWriter, withoutRows, type EncodeChunk, type RawTextRows, type TextIndexWriter } from './text-index-writes.js';
 
 const REBUILD_CHUNK = 10_000;
 const DAY_MS = 86_400_000;
@@ -44,27 +45,96 @@ export async function daysOutOfStep(connection: DuckDBConnection, index: TextInd
   return [...days].sort((a, b) => a - b);
 }
 
-/** Rebuilds one day of the index from DuckDB's rows of that day, through the index's writer. */
-export async function rebuildDay(connection: DuckDBConnection, writer: TextIndexWriter, day: number): Promise<number> {
-  await writer.apply({ op: 'delete', fromDay: day, toDay: day + 1 });
+/**
+ * DuckDB's rows of index day `day` as the writer takes them, REBUILD_CHUNK at a time (one
+ * statement, read as DuckDB produces it: a day of 333,000 alerts is never held here at once).
+ */
+async function* dayRows(connection: DuckDBConnection, day: number): AsyncGenerator<RawTextRows> {
+  yield* chunksOf(await startDayRows(connection, day));
+}
+
+/** The statement reading DuckDB's rows of index day `day`, started: its snapshot is DuckDB's rows as of now. */
+function startDayRows(connection: DuckDBConnection, day: number): Promise<DuckDBResult> {
   const from = BigInt(day * DAY_MS);
   const to = BigInt((day + 1) * DAY_MS);
-  const result = await connection.stream(`SELECT ts, dedup_ts, level, full_log, message, comment FROM ${TABLE} WHERE dedup_ts >= $1 AND dedup_ts < $2`, [from, to]);
+  return connection.stream(`SELECT ts, dedup_ts, level, full_log, message, comment FROM ${TABLE} WHERE dedup_ts >= $1 AND dedup_ts < $2`, [from, to]);
+}
+
+async function* chunksOf(result: DuckDBResult): AsyncGenerator<RawTextRows> {
   let batch = new RawTextRowsBuilder(REBUILD_CHUNK);
-  let n = 0;
   for (;;) {
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) break;
     for (const [ts, dedup, level, fullLog, message, comment] of chunk.getRows()) {
       batch.push(Number(ts), Number(dedup), level, fullLog as string | null, message as string | null, comment as string | null);
       if (batch.length >= REBUILD_CHUNK) {
-        n += await writer.apply({ op: 'add', rows: batch.build() });
+        yield batch.build();
         batch = new RawTextRowsBuilder(REBUILD_CHUNK);
       }
     }
   }
-  return n + (batch.length > 0 ? await writer.apply({ op: 'add', rows: batch.build() }) : 0);
+  if (batch.length > 0) yield batch.build();
 }
+
+/** Rebuilds one day of the index from DuckDB's rows of that day, through the index's writer. */
+export async function rebuildDay(connection: DuckDBConnection, writer: TextIndexWriter, day: number): Promise<number> {
+  await writer.apply({ op: 'delete', fromDay: day, toDay: day + 1 });
+  let n = 0;
+  for await (const rows of dayRows(connection, day)) n += await writer.apply({ op: 'add', rows });
+  return n;
+}
+
+/**
+ * Moves index day `day` into a segment (TextIndex.compactDay) with DuckDB's rows of that day, read
+ * and handed to the writer in chunks (the writer keeps them analysed until the last: the codec
+ * encodes a day at once). Run on the store's write queue, so that no write comes between the rows
+ * read and the compaction; the index refuses it if its count of the day differs (nothing changes).
+ * `stopping`: checked between chunks, so that a closing store does not wait for a whole day.
+ * Returns the day's rows compacted, or 'stopped'.
+ */
+export async function compactDay(connection: DuckDBConnection, writer: TextIndexWriter, day: number, stopping: () => boolean): Promise<number | 'stopped'> {
+  return handInChunks(dayRows(connection, day), (rows, first, last) => writer.apply({ op: 'compact', day, rows, first, last }), stopping);
+}
+
+/**
+ * Hands `chunks` over one by one (`first`, `last` marked; an empty last one when there are none),
+ * at most MAX_PENDING_WRITES unacknowledged (as for adds): the read of the next chunk overlaps
+ * the analysis of this one, and memory stays bounded. Returns the last chunk's answer.
+ */
+async function handInChunks<T>(chunks: AsyncIterable<RawTextRows>, send: (rows: RawTextRows, first: boolean, last: boolean) => Promise<T>, stopping: () => boolean): Promise<T | 'stopped'> {
+  const inFlight: Array<Promise<T>> = [];
+  const hand = async (rows: RawTextRows, first: boolean, last: boolean): Promise<void> => {
+    const acknowledged = send(rows, first, last);
+    acknowledged.catch(() => undefined); // awaited below, or left when stopping: never unhandled
+    inFlight.push(acknowledged);
+    while (inFlight.length > MAX_PENDING_WRITES) await inFlight.shift();
+  };
+  let pending: RawTextRows | undefined;
+  let first = true;
+  for await (const rows of chunks) {
+    if (pending !== undefined) {
+      await hand(pending, first, false);
+      first = false;
+    }
+    if (stopping()) return 'stopped';
+    pending = rows;
+  }
+  await hand(pending ?? new RawTextRowsBuilder(0).build(), first, true);
+  const answers = await Promise.all(inFlight);
+  return answers[answers.length - 1] as T;
+}
+
+/** A thread that encodes segments apart from the writer (text-index-writes.ts's WorkerTextIndexWriter with `encoder`). */
+export interface SegmentEncoderThread {
+  encode(chunk: EncodeChunk): Promise<{ n: number; prepared?: PreparedSegment }>;
+  close(): Promise<void>;
+}
+
+/** What a compaction of a day came to. */
+export type CompactionOutcome =
+  | { kind: 'compacted'; day: number; docs: number }
+  | { kind: 'failed'; day: number; code: string; message: string }
+  | { kind: 'stopped'; day: number };
 
 /**
  * The store's text index and whether it may answer: not before it has caught up with DuckDB at
@@ -77,23 +147,120 @@ export class TextIndexKeeper {
   private closed = false;
   /** Writes handed to the writer and not yet settled (each settles: acknowledged, failed or timed out). */
   private readonly pending = new Set<Promise<void>>();
+  /** Per index day, when rows were last written to it since open (ms, `now`): the compaction's quiet period. */
+  private readonly lastWrites = new Map<number, number>();
+  /** Per index day, writes handed over since open; and deletions: a compaction encoded apart commits only if neither changed meanwhile. */
+  private readonly writesTo = new Map<number, number>();
+  private deletions = 0;
 
   private constructor(
     readonly index: TextIndex,
     private readonly writer: TextIndexWriter,
     private readonly path: string,
+    private readonly now: () => number,
+    /** When the index was opened: a day not written since counts as written then. */
+    readonly openedAt: number,
+    /** Starts a thread that encodes segments apart from the writer (undefined: the writer encodes, compactDay). */
+    private readonly encoder: (() => SegmentEncoderThread) | undefined,
   ) {}
 
   /**
    * The index beside the DuckDB file at `storePath` (in memory for an in-memory store), written by
    * a worker thread unless `worker` is false (`writer`: another writer, for tests).
    */
-  static open(storePath: string, options: { worker?: boolean; writer?: (index: TextIndex, path: string) => TextIndexWriter } = {}): TextIndexKeeper {
+  static open(storePath: string, options: { worker?: boolean; segments?: boolean; now?: () => number; writer?: (index: TextIndex, path: string) => TextIndexWriter; encoder?: () => SegmentEncoderThread } = {}): TextIndexKeeper {
     const path = storePath === ':memory:' ? ':memory:' : `${storePath}.text.sqlite`;
-    // This connection creates (or replaces) the file's layout before the writer opens its own.
-    const index = TextIndex.open(path);
-    const writer = options.writer ? options.writer(index, path) : textIndexWriter(index, path, options.worker !== false);
-    return new TextIndexKeeper(index, writer, path);
+    const segments = options.segments === true;
+    // This connection creates (or replaces) the file's layout, and repairs its segments, before
+    // the writer opens its own (no compaction can be in flight yet).
+    const index = TextIndex.open(path, { segments });
+    const writer = options.writer ? options.writer(index, path) : textIndexWriter(index, path, options.worker !== false, segments);
+    const now = options.now ?? Date.now;
+    // A file's writer thread would spend ~100 µs a row encoding a segment, while adds wait behind
+    // it: a thread of each compaction's own encodes, and the writer only commits.
+    const encoder = options.encoder ?? (segments && !options.writer && options.worker !== false && path !== ':memory:' ? () => new WorkerTextIndexWriter(path, true, true) : undefined);
+    return new TextIndexKeeper(index, writer, path, now, now(), encoder);
+  }
+
+  /** When rows were last written to index day `day` (ms): since open, else the open. */
+  lastWriteTo(day: number): number {
+    return this.lastWrites.get(day) ?? this.openedAt;
+  }
+
+  private wroteTo(days: Float64Array | readonly number[]): void {
+    const at = this.now();
+    let last = Number.NaN;
+    for (const day of days) {
+      if (day === last) continue; // rows of a batch mostly share their day
+      last = day;
+      this.lastWrites.set(day, at);
+      this.writesTo.set(day, (this.writesTo.get(day) ?? 0) + 1);
+    }
+  }
+
+  /** Changes with every write handed over to index day `day` and with every deletion. */
+  private versionOf(day: number): string {
+    return `${this.deletions}:${this.writesTo.get(day) ?? 0}`;
+  }
+
+  /**
+   * Moves index day `day` into a segment (compactDay, on the store's write queue `run`). Never
+   * rejects: a failure (the index's count of the day differs, I/O) changes nothing and is told
+   * with its code, to be tried again later (the day counts as written now, so that it waits a
+   * quiet period again). Only a writer that stopped (timed out, exited) stops the index answering.
+   */
+  async compact(connection: DuckDBConnection, run: <T>(step: () => Promise<T>) => Promise<T>, day: number, stopping: () => boolean, connect?: () => Promise<DuckDBConnection>): Promise<CompactionOutcome> {
+    const stop = (): boolean => this.closed || stopping();
+    try {
+      const n =
+        this.encoder !== undefined && connect !== undefined
+          ? await this.compactApart(connect, this.encoder, run, day, stop)
+          : await run(() => (stop() || !this.ready ? Promise.resolve('stopped' as const) : compactDay(connection, this.writer, day, stop)));
+      return n === 'stopped' ? { kind: 'stopped', day } : { kind: 'compacted', day, docs: n };
+    } catch (e) {
+      const error = e instanceof Error ? e : new Error(String(e));
+      if (error instanceof TextIndexWriterError && error.code !== 'TEXT_INDEX_WRITE_FAILED') this.failed ??= error;
+      this.wroteTo([day]);
+      const code = (error instanceof TextIndexWriterError ? error.writeCode : undefined) ?? errorCode(error) ?? 'TEXT_INDEX_COMPACTION_FAILED';
+      return { kind: 'failed', day, code, message: error.message };
+    }
+  }
+
+  /**
+   * A compaction whose segment is encoded by a thread of its own, off the write queue: DuckDB's
+   * read of the day starts on the queue (its snapshot: the rows every write handed over so far
+   * holds), is encoded meanwhile writes go on, and the writer commits it on the queue if no write to
+   * the day and no deletion came since (else it waits for a later pass); the writer checks the
+   * day's count again. The queue is held twice briefly instead of for the whole encoding.
+   */
+  private async compactApart(connect: () => Promise<DuckDBConnection>, encoder: () => SegmentEncoderThread, run: <T>(step: () => Promise<T>) => Promise<T>, day: number, stop: () => boolean): Promise<number | 'stopped'> {
+    const connection = await connect();
+    const thread = encoder();
+    let written: PreparedSegment | undefined;
+    try {
+      const started = await run(async () => (stop() || !this.ready ? undefined : { version: this.versionOf(day), result: await startDayRows(connection, day) }));
+      if (started === undefined) return 'stopped';
+      const encoded = await handInChunks(chunksOf(started.result), (rows, first, last) => thread.encode({ op: 'encode', day, rows, first, last }), stop);
+      if (encoded === 'stopped') return 'stopped';
+      written = encoded.prepared;
+      if (written === undefined) return 0; // a day DuckDB no longer holds: nothing to commit
+      const prepared = written;
+      return await run(async () => {
+        if (stop()) return 'stopped' as const;
+        if (this.versionOf(day) !== started.version) throw new TextIndexCompactionError(`Day ${day} was written or a day deleted while its segment was encoded; compacted later.`);
+        written = undefined; // the writer's now: recorded, or removed by it when the count differs
+        return this.writer.apply({ op: 'commit', prepared });
+      });
+    } finally {
+      if (written !== undefined) rmSync(join(segmentsDir(this.path), written.file), { force: true });
+      await thread.close();
+      connection.closeSync();
+    }
+  }
+
+  /** Index days with rows still in FTS5 older than the newest `keepNewest` days (TextIndex.compactionCandidates), ascending. */
+  compactionCandidates(keepNewest: number): number[] {
+    return this.index.compactionCandidates(keepNewest);
   }
 
   /** True when the index holds exactly the rows DuckDB holds (or will, once the writes handed over are acknowledged: `settled`). */
@@ -113,6 +280,7 @@ export class TextIndexKeeper {
       for (const day of days) {
         if (this.closed) return;
         await run(() => (this.closed ? Promise.resolve(0) : rebuildDay(connection, this.writer, day)));
+        this.wroteTo([day]);
       }
       this.caughtUp = true;
     } catch (e) {
@@ -131,6 +299,7 @@ export class TextIndexKeeper {
     if (this.failed || entries.ts.length === 0) return;
     const rows = duplicates === undefined || duplicates.size === 0 ? entries : withoutRows(entries, duplicates);
     if (rows.ts.length === 0) return;
+    this.wroteTo(rows.day);
     this.track(this.writer.apply({ op: 'add', rows }));
     // Each pending write settles within the writer's bound, so this loop ends.
     while (this.pending.size >= MAX_PENDING_WRITES) await Promise.race(this.pending);
@@ -138,6 +307,7 @@ export class TextIndexKeeper {
 
   /** After DuckDB deleted the rows of index days [fromDay, toDay): resolves once the index did too (or failed). */
   async deleted(fromDay: number, toDay: number): Promise<void> {
+    this.deletions++;
     if (this.failed) return;
     await this.track(this.writer.apply({ op: 'delete', fromDay, toDay }));
   }
@@ -160,6 +330,7 @@ export class TextIndexKeeper {
     return settled;
   }
 
+  /** Bytes of the index on disk: its SQLite file, its log, and its segment files. */
   bytes(): number {
     if (this.path === ':memory:') return 0;
     const size = (p: string): number => {
@@ -169,7 +340,7 @@ export class TextIndexKeeper {
         return 0;
       }
     };
-    return size(this.path) + size(`${this.path}-wal`);
+    return size(this.path) + size(`${this.path}-wal`) + this.index.segmentBytes();
   }
 
   /** Waits for the writes handed over, stops the writer, closes the index. */

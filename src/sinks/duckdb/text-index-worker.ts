@@ -6,16 +6,22 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { TextIndex } from './text-index.js';
-import { applyWrite, type WorkerReply, type WorkerRequest } from './text-index-writes.js';
+import { errorCode, SegmentEncoder, TextIndexApplier, type TextIndexWorkerData, type WorkerReply, type WorkerRequest } from './text-index-writes.js';
 
 const port = parentPort;
 if (!port) throw new Error('text-index-worker.ts runs as a worker thread only.');
-const { path } = workerData as { path: string };
+const { path, segments, encoder: encodes } = workerData as TextIndexWorkerData;
 
 let index: TextIndex | undefined;
+let applier: TextIndexApplier | undefined;
+// An encoder thread opens no connection: it only writes segment files for the writer to commit.
+let encoder: SegmentEncoder | undefined = encodes ? new SegmentEncoder(path) : undefined;
 let openFailure: string | undefined;
 try {
-  index = TextIndex.open(path);
+  if (!encodes) {
+    index = TextIndex.open(path, { segments });
+    applier = new TextIndexApplier(index);
+  }
 } catch (e) {
   openFailure = `The text index worker could not open ${path}: ${(e as Error).message}`;
 }
@@ -31,17 +37,20 @@ port.on('message', (request: WorkerRequest) => {
   if (request.op === 'close') {
     index?.close();
     index = undefined;
+    applier = undefined;
+    encoder = undefined;
     port.postMessage({ id: request.id, ok: true, n: 0, cpuUs: cpuUs() } satisfies WorkerReply);
     port.close();
     return;
   }
-  if (index === undefined) reply = { id: request.id, ok: false, message: openFailure ?? 'The text index worker is closed.', cpuUs: cpuUs() };
+  if (request.op === 'encode' ? encoder === undefined : applier === undefined) reply = { id: request.id, ok: false, message: openFailure ?? `The text index worker is closed or does not take '${request.op}'.`, cpuUs: cpuUs() };
   else {
     try {
-      const n = applyWrite(index, request);
-      reply = { id: request.id, ok: true, n, cpuUs: cpuUs() };
+      const done = request.op === 'encode' ? (encoder as SegmentEncoder).apply(request) : { n: (applier as TextIndexApplier).apply(request) };
+      reply = { id: request.id, ok: true, ...done, cpuUs: cpuUs() };
     } catch (e) {
-      reply = { id: request.id, ok: false, message: (e as Error).message, cpuUs: cpuUs() };
+      const code = errorCode(e);
+      reply = { id: request.id, ok: false, message: (e as Error).message, ...(code !== undefined ? { code } : {}), cpuUs: cpuUs() };
     }
   }
   port.postMessage(reply);

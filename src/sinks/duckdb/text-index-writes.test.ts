@@ -219,3 +219,40 @@ describe('backpressure', () => {
     await keeper.close();
   });
 });
+
+describe('compaction through the worker', () => {
+  it('stages a compaction\'s chunks and compacts on the last; a refused or interrupted one is told with its code and changes nothing', async () => {
+    const path = join(tmp, 'compact.text.sqlite');
+    TextIndex.open(path, { segments: true }).close();
+    const writer = new WorkerTextIndexWriter(path, true);
+    const day = DAY0 / DAY_MS;
+    const rows = (from: number, n: number, dayMs = DAY0) => {
+      const b = new RawTextRowsBuilder(n);
+      for (let i = from; i < from + n; i++) b.push(dayMs + i * 1000, dayMs, i % 3, `alpha n${i}`, null, null);
+      return b.build();
+    };
+    const reader = TextIndex.open(path, { segments: true });
+    try {
+      await writer.apply({ op: 'add', rows: rows(0, 5) });
+      await writer.apply({ op: 'add', rows: rows(0, 1, DAY0 + 3 * DAY_MS) });
+      // Refused: the index counts 5 rows of the day, 4 given.
+      await expect(writer.apply({ op: 'compact', day, rows: rows(0, 4), first: true, last: true })).rejects.toMatchObject({ code: 'TEXT_INDEX_WRITE_FAILED', writeCode: 'TEXT_SEGMENT_COUNT_MISMATCH' });
+      // A chunk without its first, and chunks with another write between them: nothing compacted.
+      await expect(writer.apply({ op: 'compact', day, rows: rows(0, 5), first: false, last: true })).rejects.toMatchObject({ writeCode: 'TEXT_INDEX_COMPACTION_INTERRUPTED' });
+      expect(await writer.apply({ op: 'compact', day, rows: rows(0, 3), first: true, last: false })).toBe(3);
+      await writer.apply({ op: 'add', rows: rows(1, 1, DAY0 + 3 * DAY_MS) });
+      await expect(writer.apply({ op: 'compact', day, rows: rows(3, 2), first: false, last: true })).rejects.toMatchObject({ writeCode: 'TEXT_INDEX_COMPACTION_INTERRUPTED' });
+      expect(reader.segmentDays().size).toBe(0);
+      // In two chunks: the day becomes a segment, answers unchanged.
+      expect(await writer.apply({ op: 'compact', day, rows: rows(0, 3), first: true, last: false })).toBe(3);
+      expect(await writer.apply({ op: 'compact', day, rows: rows(3, 2), first: false, last: true })).toBe(5);
+      expect(reader.segmentDays().get(day)?.docs).toBe(5);
+      expect(reader.count('alpha')).toBe(7);
+      expect(reader.count('n4')).toBe(1);
+      expect(reader.dayCounts()).toEqual(new Map([[day, 5], [day + 3, 2]]));
+    } finally {
+      reader.close();
+      await writer.close();
+    }
+  });
+});

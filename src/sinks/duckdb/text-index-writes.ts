@@ -8,7 +8,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { indexedTextsOf } from './index-analyzer.js';
-import { TextIndex, type TextIndexRow } from './text-index.js';
+import { TextIndex, writeSegment, type PreparedSegment, type TextIndexRow } from './text-index.js';
 
 const DAY_MS = 86_400_000;
 
@@ -78,18 +78,108 @@ export function analysedRows(rows: RawTextRows): TextIndexRow[] {
   return out;
 }
 
-/** What the writer is asked, in order. */
-export type TextIndexWrite = { op: 'add'; rows: RawTextRows } | { op: 'delete'; fromDay: number; toDay: number };
+/**
+ * What the writer is asked, in order. `compact`: one chunk of ALL the rows of index day `day` (as
+ * DuckDB holds them), `first` to `last`, sent one after another with nothing between; on the last
+ * chunk the day becomes a segment (TextIndex.compactDay). Its answer `n`: rows taken so far.
+ */
+export type TextIndexWrite =
+  | { op: 'add'; rows: RawTextRows }
+  | { op: 'delete'; fromDay: number; toDay: number }
+  | { op: 'compact'; day: number; rows: RawTextRows; first: boolean; last: boolean }
+  /** A segment written apart (an encoder's, `EncodeChunk`): recorded if its day still counts its rows (TextIndex.commitSegment). */
+  | { op: 'commit'; prepared: PreparedSegment };
 
-/** A request as posted to the worker, and its answer (`n`: rows added or removed). */
-export type WorkerRequest = ({ id: number } & TextIndexWrite) | { id: number; op: 'close' };
-export type WorkerReply = ({ id: number; ok: true; n: number } | { id: number; ok: false; message: string }) & { cpuUs: number };
+/**
+ * What an encoder thread is asked (text-index-worker.ts with `encoder`): like `compact`'s chunks,
+ * but on the last one the segment is only written (writeSegment) and given back, for the writer
+ * to commit: the encoding (~100 µs a row) is then not spent on the writer's thread.
+ */
+export interface EncodeChunk {
+  op: 'encode';
+  day: number;
+  rows: RawTextRows;
+  first: boolean;
+  last: boolean;
+}
 
-/** Applies one request to the index (on whichever thread holds it); returns the rows added or removed. */
-export function applyWrite(index: TextIndex, write: TextIndexWrite): number {
-  if (write.op === 'delete') return index.deleteDays(write.fromDay, write.toDay);
-  index.add(analysedRows(write.rows));
-  return write.rows.ts.length;
+/** A request as posted to the worker, and its answer (`n`: rows added or removed; `prepared`: an encoder's segment; `code`: the failure's stable code, when it had one). */
+export type WorkerRequest = ({ id: number } & (TextIndexWrite | EncodeChunk)) | { id: number; op: 'close' };
+export type WorkerReply = ({ id: number; ok: true; n: number; prepared?: PreparedSegment } | { id: number; ok: false; message: string; code?: string }) & { cpuUs: number };
+
+/** A compaction's chunks out of order (a chunk after another request, or of another day): nothing is compacted. */
+export class TextIndexCompactionError extends Error {
+  readonly code = 'TEXT_INDEX_COMPACTION_INTERRUPTED';
+  constructor(message: string) {
+    super(message);
+    this.name = 'TextIndexCompactionError';
+  }
+}
+
+/** A day's rows given in chunks (`first` to `last`, nothing between), kept analysed until the last. */
+class StagedDay {
+  private staged: { day: number; rows: TextIndexRow[] } | undefined;
+
+  /** Takes a chunk: the day's rows so far, all of them once `last`. */
+  take(chunk: { day: number; rows: RawTextRows; first: boolean }): TextIndexRow[] {
+    if (chunk.first) this.staged = { day: chunk.day, rows: [] };
+    const staged = this.staged;
+    if (staged === undefined || staged.day !== chunk.day) {
+      this.staged = undefined;
+      throw new TextIndexCompactionError(`A chunk of day ${chunk.day}'s compaction came without its first chunk; nothing compacted.`);
+    }
+    for (const row of analysedRows(chunk.rows)) staged.rows.push(row);
+    return staged.rows;
+  }
+
+  drop(): void {
+    this.staged = undefined;
+  }
+}
+
+/**
+ * Applies requests to the index in the order given (on whichever thread holds it); keeps the
+ * chunks of a compaction until its last one, analysed (the day's rows are encoded at once).
+ */
+export class TextIndexApplier {
+  private readonly staged = new StagedDay();
+
+  constructor(private readonly index: TextIndex) {}
+
+  /** Returns the rows added or removed (for a compaction's chunk: the day's rows taken so far). */
+  apply(write: TextIndexWrite): number {
+    if (write.op !== 'compact') {
+      this.staged.drop();
+      if (write.op === 'delete') return this.index.deleteDays(write.fromDay, write.toDay);
+      if (write.op === 'commit') return this.index.commitSegment(write.prepared).docs;
+      this.index.add(analysedRows(write.rows));
+      return write.rows.ts.length;
+    }
+    const rows = this.staged.take(write);
+    if (!write.last) return rows.length;
+    this.staged.drop();
+    return this.index.compactDay(write.day, rows).docs;
+  }
+}
+
+/** An encoder thread's work: a day's chunks analysed, and on the last its segment written (writeSegment) for the writer to commit. */
+export class SegmentEncoder {
+  private readonly staged = new StagedDay();
+
+  constructor(private readonly indexPath: string) {}
+
+  apply(chunk: EncodeChunk): { n: number; prepared?: PreparedSegment } {
+    const rows = this.staged.take(chunk);
+    if (!chunk.last) return { n: rows.length };
+    this.staged.drop();
+    return { n: rows.length, prepared: writeSegment(this.indexPath, chunk.day, rows) };
+  }
+}
+
+/** The stable code of an error, when it has one (`code`, a string). */
+export function errorCode(e: unknown): string | undefined {
+  const code = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
+  return typeof code === 'string' ? code : undefined;
 }
 
 /** The index's writer: requests applied in the order given; each promise settles when its request did. */
@@ -101,11 +191,15 @@ export interface TextIndexWriter {
 
 /** Writes on the calling thread, synchronously: for an index in memory (a worker cannot share it), and as the reference. */
 export class InlineTextIndexWriter implements TextIndexWriter {
-  constructor(private readonly index: TextIndex) {}
+  private readonly applier: TextIndexApplier;
+
+  constructor(index: TextIndex) {
+    this.applier = new TextIndexApplier(index);
+  }
 
   apply(write: TextIndexWrite): Promise<number> {
     try {
-      return Promise.resolve(applyWrite(this.index, write));
+      return Promise.resolve(this.applier.apply(write));
     } catch (e) {
       return Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }
@@ -121,6 +215,8 @@ export class TextIndexWriterError extends Error {
   constructor(
     readonly code: 'TEXT_INDEX_WORKER_TIMEOUT' | 'TEXT_INDEX_WORKER_EXITED' | 'TEXT_INDEX_WRITE_FAILED',
     message: string,
+    /** For TEXT_INDEX_WRITE_FAILED: the stable code of the worker's error, when it had one (TEXT_SEGMENT_COUNT_MISMATCH, say). */
+    readonly writeCode?: string,
   ) {
     super(message);
     this.name = 'TextIndexWriterError';
@@ -143,8 +239,15 @@ function workerModule(): { url: URL; execArgv?: string[] } {
   return { url: new URL('./text-index-worker.ts', import.meta.url), execArgv: ['--import', 'tsx', ...process.execArgv.filter((a) => a.startsWith('--cpu-prof'))] };
 }
 
+/** What the worker thread is started with. */
+export interface TextIndexWorkerData {
+  path: string;
+  segments: boolean;
+  encoder: boolean;
+}
+
 interface Waiting {
-  resolve: (n: number) => void;
+  resolve: (reply: { n: number; prepared?: PreparedSegment }) => void;
   reject: (e: Error) => void;
   timer: NodeJS.Timeout;
 }
@@ -163,9 +266,14 @@ export class WorkerTextIndexWriter implements TextIndexWriter {
   /** The worker thread's CPU time (µs, user and system) as of its last answer. */
   cpuMicros = 0;
 
-  constructor(path: string) {
+  /**
+   * `segments`: the worker opens the index with closed days as segment files (TextIndex.open's
+   * option), as the reading connection does. `encoder`: the thread opens no connection and only
+   * encodes segments (`encode`).
+   */
+  constructor(path: string, segments = false, encoder = false) {
     const { url, execArgv } = workerModule();
-    this.worker = new Worker(url, { workerData: { path }, ...(execArgv ? { execArgv } : {}) });
+    this.worker = new Worker(url, { workerData: { path, segments, encoder } satisfies TextIndexWorkerData, ...(execArgv ? { execArgv } : {}) });
     // Idle, the worker keeps no process alive; a request waiting for its answer does (its timer).
     this.worker.unref();
     this.worker.on('message', (reply: WorkerReply) => this.settle(reply));
@@ -179,12 +287,17 @@ export class WorkerTextIndexWriter implements TextIndexWriter {
   }
 
   apply(write: TextIndexWrite): Promise<number> {
-    return this.request({ id: this.nextId++, ...write });
+    return this.request({ id: this.nextId++, ...write }).then((reply) => reply.n);
   }
 
-  private request(message: WorkerRequest): Promise<number> {
+  /** An encoder's chunk (started with `encoder`): the rows taken so far, and on the last chunk the segment written. */
+  encode(chunk: EncodeChunk): Promise<{ n: number; prepared?: PreparedSegment }> {
+    return this.request({ id: this.nextId++, ...chunk });
+  }
+
+  private request(message: WorkerRequest): Promise<{ n: number; prepared?: PreparedSegment }> {
     if (this.failure) return Promise.reject(this.failure);
-    return new Promise<number>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.fail(new TextIndexWriterError('TEXT_INDEX_WORKER_TIMEOUT', `The text index worker did not answer within ${ACK_TIMEOUT_MS / 1000} s.`));
         void this.worker.terminate();
@@ -200,8 +313,8 @@ export class WorkerTextIndexWriter implements TextIndexWriter {
     if (!waiting) return;
     this.waiting.delete(reply.id);
     clearTimeout(waiting.timer);
-    if (reply.ok) waiting.resolve(reply.n);
-    else waiting.reject(new TextIndexWriterError('TEXT_INDEX_WRITE_FAILED', reply.message));
+    if (reply.ok) waiting.resolve(reply);
+    else waiting.reject(new TextIndexWriterError('TEXT_INDEX_WRITE_FAILED', reply.message, reply.code));
   }
 
   private fail(error: TextIndexWriterError): void {
@@ -238,7 +351,10 @@ export class WorkerTextIndexWriter implements TextIndexWriter {
  */
 function announcedTo(index: TextIndex, writer: TextIndexWriter): TextIndexWriter {
   index.writesAnnounced();
-  const told = (write: TextIndexWrite): void => index.wroteElsewhere(write.op === 'add' ? write.rows.ts : 'deleted');
+  // A compaction moves rows without changing any answer: the kept counts stay (text-index.ts).
+  const told = (write: TextIndexWrite): void => {
+    if (write.op === 'add' || write.op === 'delete') index.wroteElsewhere(write.op === 'add' ? write.rows.ts : 'deleted');
+  };
   return {
     apply: (write) =>
       writer.apply(write).then(
@@ -255,10 +371,10 @@ function announcedTo(index: TextIndex, writer: TextIndexWriter): TextIndexWriter
   };
 }
 
-export function textIndexWriter(index: TextIndex, path: string, worker: boolean): TextIndexWriter {
+export function textIndexWriter(index: TextIndex, path: string, worker: boolean, segments = false): TextIndexWriter {
   if (!worker || path === ':memory:') return new InlineTextIndexWriter(index);
   try {
-    return announcedTo(index, new WorkerTextIndexWriter(path));
+    return announcedTo(index, new WorkerTextIndexWriter(path, segments));
   } catch {
     return new InlineTextIndexWriter(index);
   }

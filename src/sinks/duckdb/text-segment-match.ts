@@ -8,7 +8,7 @@
  * Anything else throws a TextSegmentMatchError (code TEXT_SEGMENT_UNSUPPORTED_EXPRESSION), so that
  * the caller falls back to FTS5: never a wrong answer. Sets are sorted Uint32Arrays. Pure.
  */
-import { TEXT_INDEX_COLUMNS } from './text-index.js';
+import { TEXT_INDEX_COLUMNS } from './text-index-columns.js';
 import { POSITIONAL_COLUMNS, type Postings, type PostingsReader } from './text-segment-postings.js';
 
 /**

@@ -33,7 +33,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { crc32 } from 'node:zlib';
-import { TEXT_INDEX_COLUMNS } from './text-index.js';
+import { TEXT_INDEX_COLUMNS } from './text-index-columns.js';
 import { POSITIONAL_COLUMNS, type Postings, type PostingsReader } from './text-segment-postings.js';
 import { matchingDocs } from './text-segment-match.js';
 
