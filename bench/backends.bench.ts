@@ -30,7 +30,8 @@ import { OpenSearchSink } from '../src/sinks/opensearch/sink.js';
 import { ensureOpenSearch, startOpenSearch } from '../src/testing/opensearch.js';
 import { freePort, startServerProcess } from '../src/testing/processes.js';
 import { ensureIndexTemplate, indexTemplate, indexTemplateName } from '../src/sinks/opensearch/index-template.js';
-import { CACHE_DIR, cachedStoreCaughtUp, copyStoreFiles, freeDiskBytes, gib, removeStaleEntries, requireFreeDisk, storeBytes, treeBytes } from './dataset-cache.js';
+import { DEFAULTS } from '../src/config/server-config.js';
+import { CACHE_DIR, cachedStoreCaughtUp, cachedStoreCompacted, copyStoreFiles, freeDiskBytes, gib, removeStaleEntries, requireFreeDisk, storeBytes, treeBytes } from './dataset-cache.js';
 import { median, type Row, type SuiteResult } from './harness.js';
 import { DASHBOARD_PANELS, GENERATOR_VERSION, simulatedDocuments } from './store.bench.js';
 
@@ -316,7 +317,9 @@ export async function runBackendsBench(log: (line: string) => void): Promise<Sui
   const heapMb = Number(process.env['HIDSMON_BENCH_OPENSEARCH_HEAP_MB'] ?? 2048);
   const dir = mkdtempSync(join(tmpdir(), 'hidsmon-bench-backends-'));
   const entry = fileURLToPath(new URL('../src/testing/cli-entry.js', import.meta.url));
-  const env = { HIDSMON_ACCESS_KEY_ID: KEY.id, HIDSMON_SECRET_ACCESS_KEY: KEY.secret, HIDSMON_API_TOKEN: TOKEN, HIDSMON_LOG_LEVEL: 'warn', HIDSMON_RETENTION_DAYS: '0' };
+  // The embedded text index as the product's default keeps it, or as HIDSMON_BENCH_TEXT_SEGMENTS says: closed days in segments or all in FTS5.
+  const segments = (process.env['HIDSMON_BENCH_TEXT_SEGMENTS'] ?? String(DEFAULTS.textSegments)) === 'true';
+  const env = { HIDSMON_ACCESS_KEY_ID: KEY.id, HIDSMON_SECRET_ACCESS_KEY: KEY.secret, HIDSMON_API_TOKEN: TOKEN, HIDSMON_LOG_LEVEL: 'warn', HIDSMON_RETENTION_DAYS: '0', HIDSMON_TEXT_SEGMENTS: String(segments) };
   const given = process.env['HIDSMON_BENCH_OPENSEARCH_URL'];
   const loadAverages = [loadavg()[0]!.toFixed(2)];
   const servers: ChildProcess[] = [];
@@ -324,7 +327,7 @@ export async function runBackendsBench(log: (line: string) => void): Promise<Sui
   const slicePrefix = `ingest${Math.random().toString(36).slice(2, 8)}-cwl-`;
   try {
     // The whole data sets, from the cache where it can be used.
-    const embedded = await cachedStoreCaughtUp(count, log);
+    const embedded = segments ? await cachedStoreCompacted(count, log) : await cachedStoreCaughtUp(count, log);
     const embeddedData = join(dir, 'embedded');
     mkdirSync(embeddedData, { recursive: true, mode: 0o700 });
     requireFreeDisk(dir, storeBytes(embedded.path), 'the run\'s copy of the embedded store');
@@ -337,7 +340,7 @@ export async function runBackendsBench(log: (line: string) => void): Promise<Sui
     // Ingest: a fresh slice into a new store and new indices, the same documents into each sink, one after the other.
     const sliceStorePath = join(dir, 'ingest-embedded', 'index.duckdb');
     mkdirSync(join(dir, 'ingest-embedded'), { recursive: true, mode: 0o700 });
-    const sliceStore = await DuckDbStore.open({ path: sliceStorePath, now: () => END_MS, limits: { searchTimeoutMs: 0 } });
+    const sliceStore = await DuckDbStore.open({ path: sliceStorePath, now: () => END_MS, limits: { searchTimeoutMs: 0 }, textSegments: segments });
     log(`  ingest: ${slice.toLocaleString('en-US')} alerts into a new embedded store...`);
     const embeddedRate = await ingest((b) => sliceStore.write(b), slice, log, 'embedded');
     await sliceStore.checkpoint();
@@ -426,7 +429,7 @@ export async function runBackendsBench(log: (line: string) => void): Promise<Sui
     const panels = t(QUERIES[0]!.name);
     return {
       suite: 'backends',
-      description: `${count.toLocaleString('en-US')} simulated alerts over 30 days in the embedded store and a real single-node OpenSearch 2.19, side by side in one run; ingest measured on a fresh slice of ${slice.toLocaleString('en-US')} alerts each run; the whole data sets: embedded ${embedded.source}; OpenSearch ${dataSet.source}; queries over the hidsmon HTTP API of a server on each backend, each query run ${WARMUP_RUNS} times untimed on each server (both warm, as a user's are), then timed as the median of ${RUNS}; the embedded text index keeps its counts between writes to their days (text-index-counts.ts, the product's default) and no write comes between these runs, so its free-text rows measure kept counts; the free-text rows marked walking are run again on an embedded server with text_count_cache false, which walks every match on every search${mismatches.length ? `; TOTALS DIFFER: ${mismatches.join('; ')}` : '; every total agrees'}. Load average (1 min) at start, after the data sets, after ingest, after the queries: ${loadAverages.join(', ')}`,
+      description: `${count.toLocaleString('en-US')} simulated alerts over 30 days in the embedded store and a real single-node OpenSearch 2.19, side by side in one run; ingest measured on a fresh slice of ${slice.toLocaleString('en-US')} alerts each run; the whole data sets: embedded ${embedded.source} (text_segments ${segments}: ${segments ? 'closed days of the text index in segment files, the newest two in FTS5' : 'the whole text index in FTS5'}); OpenSearch ${dataSet.source}; queries over the hidsmon HTTP API of a server on each backend, each query run ${WARMUP_RUNS} times untimed on each server (both warm, as a user's are), then timed as the median of ${RUNS}; the embedded text index keeps its counts between writes to their days (text-index-counts.ts, the product's default) and no write comes between these runs, so its free-text rows measure kept counts; the free-text rows marked walking are run again on an embedded server with text_count_cache false, which walks every match on every search${mismatches.length ? `; TOTALS DIFFER: ${mismatches.join('; ')}` : '; every total agrees'}. Load average (1 min) at start, after the data sets, after ingest, after the queries: ${loadAverages.join(', ')}`,
       rows,
       goals: [
         { goal: 'OpenSearch ingest at least 20,000 alerts/s', met: openSearchRate >= 20_000, measured: `${Math.round(openSearchRate)} alerts/s (slice of ${slice.toLocaleString('en-US')})` },
