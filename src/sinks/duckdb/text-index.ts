@@ -310,7 +310,16 @@ export class TextIndex {
         ? undefined
         : {
             store: segments.store,
-            readers: new SegmentReaders(segments.store, (source) => TextSegment.open(source), segments.maxOpen),
+            readers: new SegmentReaders(
+              segments.store,
+              (source) => {
+                const segment = TextSegment.open(source);
+                // A segment's kept matches are kept counts too: text_count_cache false walks them alike.
+                segment.keepMatches = () => this.counts !== undefined;
+                return segment;
+              },
+              segments.maxOpen,
+            ),
             list: db.prepare('SELECT day, file, docs, bytes, from_ms AS fromMs, to_ms AS toMs FROM text_segments ORDER BY day'),
           };
   }

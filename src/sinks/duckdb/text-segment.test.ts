@@ -203,6 +203,21 @@ describe('text segment: encoding and reading back', () => {
     expect(segment.times('full_log : "w"', 'desc', 0)).toEqual([]);
   });
 
+  it('keeps the last matched expressions between answers unless keepMatches says no (text_count_cache false walks every answer)', () => {
+    const rows: SegmentRow[] = [0, 1000, 2000].map((t, i) => ({ ts: START + t, level: i, texts: ['w v', null, null, null] }));
+    const segment = open(rows);
+    const match = '{full_log comment} : "w v"';
+    expect(segment.count(match)).toBe(3);
+    expect(segment.keptMatches()).toBe(1);
+    segment.keepMatches = () => false;
+    expect(segment.count(match)).toBe(3);
+    expect(segment.times(match, 'desc', 1)).toEqual([START + 2000]);
+    expect(segment.keptMatches()).toBe(0);
+    segment.keepMatches = () => true;
+    expect(segment.count(match)).toBe(3);
+    expect(segment.keptMatches()).toBe(1);
+  });
+
   it('more than 256 distinct levels (and fractions, negatives, none) are tallied each as it is', () => {
     const levels = [...Array.from({ length: 300 }, (_, i) => i - 20), 4.5, null];
     const rows: SegmentRow[] = levels.map((level, i) => ({ ts: START + i * 1_000, level, texts: ['w', null, null, null] }));

@@ -878,6 +878,11 @@ export class TextSegment implements PostingsReader {
   private readonly decoded = new Map<string, Postings>();
   private decodedValues = 0;
   private matchedOrdinals = 0;
+  /**
+   * Whether matches are kept between answers (the index's text_count_cache): off, every answer
+   * walks its postings, as the index's own counts do then.
+   */
+  keepMatches: () => boolean = () => true;
 
   private constructor(private readonly source: ByteSource) {
     let size: number;
@@ -1302,6 +1307,11 @@ export class TextSegment implements PostingsReader {
    * each answer's time.
    */
   private matches(match: string): Uint32Array {
+    if (!this.keepMatches()) {
+      this.matched.clear();
+      this.matchedOrdinals = 0;
+      return matchingDocs(match, this);
+    }
     const kept = this.matched.get(match);
     if (kept !== undefined) {
       this.matched.delete(match);
@@ -1318,6 +1328,11 @@ export class TextSegment implements PostingsReader {
       this.matchedOrdinals -= old.length;
     }
     return docs;
+  }
+
+  /** How many matched expressions are kept (keepMatches). */
+  keptMatches(): number {
+    return this.matched.size;
   }
 
   /** How many documents match the FTS5 expression within the time range (inclusive ms). */
