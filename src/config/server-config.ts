@@ -131,7 +131,7 @@ export const DEFAULTS: Omit<ServerConfig, 'dataDir'> = {
   retentionDays: 30,
   autoSubscribe: true,
   textCountCache: true,
-  textSegments: true,
+  textSegments: false,
   auditRetentionDays: 90,
   healthLagSeconds: 300,
   silentHostSeconds: 180,
