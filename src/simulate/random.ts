@@ -70,3 +70,9 @@ export class Random {
 export function zipfWeights(count: number, exponent = 1.1): number[] {
   return Array.from({ length: count }, (_, i) => 1 / Math.pow(i + 1, exponent));
 }
+
+/** Uniform floats in [0, 1) from `seed`, as a function (Random's float): for seeded tests and generators. */
+export function randomFloats(seed: number): () => number {
+  const random = new Random(seed);
+  return () => random.float();
+}

@@ -16,6 +16,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/apps/server/server.js';
 import { DEFAULTS, type ServerConfig } from '../../src/config/server-config.js';
 import { freePort } from '../../src/testing/processes.js';
+import { randomFloats as random } from '../../src/simulate/random.js';
 
 const ALERTS = 100_000;
 const ROTATIONS = 6;
@@ -28,18 +29,6 @@ afterAll(() => {
   for (const c of children) c.kill('SIGKILL');
   rmSync(tmp, { recursive: true, force: true });
 });
-
-/** A seeded generator (mulberry32), so that a failing run can be replayed with its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

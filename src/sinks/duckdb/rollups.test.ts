@@ -15,6 +15,7 @@ import { indexNameForTime } from '../../core/time.js';
 import type { AggregationRequest, SearchRequest, SearchResponse } from '../../query/search-api.js';
 import { rollupCoverage, SLOT_MS } from './rollups.js';
 import { DuckDbStore } from './store.js';
+import { randomFloats as prng } from '../../simulate/random.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'hidsmon-rollups-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -22,18 +23,6 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const START = Date.UTC(2024, 2, 30, 20, 7, 13); // three days across Europe's daylight-saving change (31 March)
 const SPAN = 3 * 86_400_000;
 const HOUR = 3_600_000;
-
-/** A small deterministic generator, so that a failure names the seed that makes it again. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const COMMENTS = ['sshd: authentication failed.', 'Multiple SSHD authentication failures.', 'Port scan', 'x'.repeat(600), 'Ünïcödé rule'];
 const IPS = ['10.0.0.1', '10.0.0.10', '9.0.0.1', '192.168.1.7', '2001:db8::1', 'not-an-ip'];

@@ -79,6 +79,20 @@ async function answers(store: DuckDbStore, queries: readonly string[] = QUERIES)
 
 const segmentsOn = { textSegments: true, textCompaction: { quietMs: 0, intervalMs: 0 } } as const;
 
+/**
+ * A store with segments at `tmp/<file>` and, for the scan's answers, one without a text index in
+ * memory, both given the same alerts once the first has caught up.
+ */
+async function storesWith(file: string, batch: readonly IndexedDocument[]): Promise<{ path: string; store: DuckDbStore; scanned: DuckDbStore }> {
+  const path = join(tmp, file);
+  const scanned = await DuckDbStore.open({ path: ':memory:', textIndex: false, readConnections: 1 });
+  const store = await DuckDbStore.open({ path, ...segmentsOn });
+  expect(await store.textIndexCaughtUp()).toBe(true);
+  await store.write(batch);
+  await scanned.write(batch);
+  return { path, store, scanned };
+}
+
 /** The segment files recorded in a store's text index side file, by day (absolute paths). */
 function recordedSegments(storePath: string): Map<number, string> {
   const index = `${storePath}.text.sqlite`;
@@ -93,14 +107,10 @@ function recordedSegments(storePath: string): Map<number, string> {
 
 describe('a store with text segments', () => {
   it('compacts the closed days and answers as before and as the scan; a late alert, a reopen and a lost segment file answer right', async () => {
-    const path = join(tmp, 'store.duckdb');
-    const scanned = await DuckDbStore.open({ path: ':memory:', textIndex: false, readConnections: 1 });
-    let store = await DuckDbStore.open({ path, ...segmentsOn });
+    const opened = await storesWith('store.duckdb', alerts(0, 1800));
+    const { path, scanned } = opened;
+    let store = opened.store;
     try {
-      expect(await store.textIndexCaughtUp()).toBe(true);
-      const batch = alerts(0, 1800);
-      await store.write(batch);
-      await scanned.write(batch);
       const before = await answers(store);
       expect(before).toEqual(await answers(scanned));
 
@@ -157,14 +167,8 @@ describe('a store with text segments', () => {
   }, 300_000);
 
   it('retention and index deletion drop compacted days (records and files)', async () => {
-    const path = join(tmp, 'retention.duckdb');
-    const scanned = await DuckDbStore.open({ path: ':memory:', textIndex: false, readConnections: 1 });
-    const store = await DuckDbStore.open({ path, ...segmentsOn });
+    const { path, store, scanned } = await storesWith('retention.duckdb', alerts(0, 1200));
     try {
-      await store.textIndexCaughtUp();
-      const batch = alerts(0, 1200);
-      await store.write(batch);
-      await scanned.write(batch);
       expect((await store.compactClosedDays()).map((o) => o.kind)).toEqual(['compacted', 'compacted', 'compacted', 'compacted']);
       const segmentDir = `${path}.text.sqlite.segments`;
       const files = readdirSync(segmentDir).length;
@@ -312,14 +316,8 @@ describe('a store with text segments', () => {
   }, 120_000);
 
   it('a segment that cannot answer (its bytes gone bad under a running store) makes the scan answer, not an error', async () => {
-    const path = join(tmp, 'corrupt.duckdb');
-    const scanned = await DuckDbStore.open({ path: ':memory:', textIndex: false, readConnections: 1 });
-    const store = await DuckDbStore.open({ path, ...segmentsOn });
+    const { path, store, scanned } = await storesWith('corrupt.duckdb', alerts(0, 600));
     try {
-      await store.textIndexCaughtUp();
-      const batch = alerts(0, 600);
-      await store.write(batch);
-      await scanned.write(batch);
       expect((await store.compactClosedDays()).length).toBe(4);
       for (const file of recordedSegments(path).values()) writeFileSync(file, randomBytes(statSync(file).size));
       const queries = ['sshd', '"did not receive"', 'pass*'];
@@ -332,14 +330,10 @@ describe('a store with text segments', () => {
   }, 120_000);
 
   it('close during a pass stops it between days; the reopened store answers right and holds only recorded segment files', async () => {
-    const path = join(tmp, 'closing.duckdb');
-    const scanned = await DuckDbStore.open({ path: ':memory:', textIndex: false, readConnections: 1 });
-    let store = await DuckDbStore.open({ path, ...segmentsOn });
+    const opened = await storesWith('closing.duckdb', alerts(0, 1200));
+    const { path, scanned } = opened;
+    let store = opened.store;
     try {
-      await store.textIndexCaughtUp();
-      const batch = alerts(0, 1200);
-      await store.write(batch);
-      await scanned.write(batch);
       const pass = store.compactClosedDays();
       // Closed once the first day is in, while the pass goes on.
       for (let i = 0; i < 2000 && store.textIndexStatus().segments.days < 1; i++) await new Promise((r) => setTimeout(r, 5));

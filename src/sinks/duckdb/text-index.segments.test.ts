@@ -16,6 +16,7 @@ import { DuckDbFieldResolver } from './field-resolver.js';
 import { encodeToken, indexedTexts, TextIndex, writeSegment, type TextIndexRow } from './text-index.js';
 import { textIndexQuery } from './text-index-query.js';
 import { createDuckDbTextSql } from './text-sql.js';
+import { randomFloats as random } from '../../simulate/random.js';
 
 const DAY_MS = 86_400_000;
 const DAY0 = Date.UTC(2024, 2, 1);
@@ -24,18 +25,6 @@ const tmp = mkdtempSync(join(tmpdir(), 'hidsmon-text-segments-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 let files = 0;
 const freshPath = (): string => join(tmp, `index-${files++}.sqlite`);
-
-/** A seeded generator (mulberry32): the same rows and queries on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = ['did', 'not', 'receive', 'identification', 'sshd', 'root', 'admin', 'constructor', '__proto__', 'café', '日本', 'wp-login.php', 'x'];
 const COMMON = ['did', 'not', 'receive', 'root'];

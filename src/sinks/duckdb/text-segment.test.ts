@@ -20,21 +20,10 @@ import { textIndexQuery } from './text-index-query.js';
 import { bytesSource, encodeSegment, TextSegment, TextSegmentError, type ByteSource, type SegmentRow } from './text-segment.js';
 import { POSITIONAL_COLUMNS } from './text-segment-postings.js';
 import { createDuckDbTextSql } from './text-sql.js';
+import { randomFloats as random } from '../../simulate/random.js';
 
 const DAY_MS = 86_400_000;
 const START = Date.UTC(2024, 2, 1);
-
-/** A seeded generator (mulberry32): the same cases on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const pick = <T>(rnd: () => number, xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
 
