@@ -153,15 +153,8 @@ function mergeTallies(tallies: readonly Tally[]): Tally {
   return [...grains].sort((a, b) => a[0] - b[0]);
 }
 
-/** A segment as the index records it (`text_segments`): its index day, file, documents, bytes and the times of its first and last rows. */
-interface SegmentRecord {
-  day: number;
-  file: string;
-  docs: number;
-  bytes: number;
-  fromMs: number;
-  toMs: number;
-}
+/** A segment as the index records it (`text_segments`): what was prepared, once committed. */
+type SegmentRecord = PreparedSegment;
 
 /** How the index is opened. */
 export interface TextIndexOptions {
@@ -186,7 +179,8 @@ const VACUUM_FREE_SHARE = 0.5;
 
 /**
  * A day's segment written durably under its own new name and not yet recorded (writeSegment):
- * what TextIndex.commitSegment records. Its file is removed at the next open if never committed.
+ * what TextIndex.commitSegment records (its index day, file, documents, bytes and the times of its
+ * first and last rows). Its file is removed at the next open if never committed.
  */
 export interface PreparedSegment {
   day: number;
@@ -199,7 +193,7 @@ export interface PreparedSegment {
 
 /** Encodes `rows` (all of index day `day`'s) as a segment and writes it to `store` under a new name. */
 function prepareSegment(store: SegmentStore, day: number, rows: readonly TextIndexRow[]): PreparedSegment {
-  for (const row of rows) if (row.day !== day) throw new TextSegmentStoreError('TEXT_SEGMENT_COUNT_MISMATCH', `Day ${day} was not compacted: a row of day ${row.day} given.`);
+  for (const row of rows) if (row.day !== day) throw countMismatch(day, `a row of day ${row.day} given`);
   const bytes = encodeSegment(rows);
   let fromMs = Number.POSITIVE_INFINITY;
   let toMs = Number.NEGATIVE_INFINITY;
