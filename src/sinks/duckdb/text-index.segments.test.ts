@@ -11,12 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseQueryInput } from '../../query/parse-query.js';
-import { DuckDbFieldResolver } from './field-resolver.js';
 import { encodeToken, indexedTexts, TextIndex, writeSegment, type TextIndexRow } from './text-index.js';
-import { textIndexQuery } from './text-index-query.js';
-import { createDuckDbTextSql } from './text-sql.js';
 import { randomFloats as random } from '../../simulate/random.js';
+import { storeExpressions } from '../../testing/text-index-expressions.js';
 
 const DAY_MS = 86_400_000;
 const DAY0 = Date.UTC(2024, 2, 1);
@@ -74,17 +71,7 @@ const EXPRESSIONS = [
 
 /** text-index-query.ts's expressions (exact, verify, upper) for queries over the rows' words, as the store asks them. */
 function queryExpressions(): string[] {
-  const resolver = new DuckDbFieldResolver(new Map());
-  const text = createDuckDbTextSql();
-  const out = new Set<string>();
-  for (const query of ['root', '"did not receive"', 'full_log:rec*', 'rule.comment:"did not"', '@message:root', '@message:"not receive"', 'did AND NOT root', '(sshd OR admin) AND did', 'café', '__proto__', 'constructor', '@message:ide*']) {
-    const parsed = parseQueryInput(query);
-    if (!parsed.ok) throw new Error(parsed.error.message);
-    const plan = textIndexQuery(parsed.value, resolver, text, { nowMs: DAY0, ipKeyFunction: 'hs_ip_key' });
-    if (plan.kind !== 'match') throw new Error(`${query}: ${plan.kind}`);
-    for (const e of [plan.exact, plan.verify, plan.upper]) if (e !== null) out.add(e);
-  }
-  return [...out];
+  return storeExpressions(['root', '"did not receive"', 'full_log:rec*', 'rule.comment:"did not"', '@message:root', '@message:"not receive"', 'did AND NOT root', '(sshd OR admin) AND did', 'café', '__proto__', 'constructor', '@message:ide*'], DAY0);
 }
 
 type Range = { fromMs: number; toMs: number };

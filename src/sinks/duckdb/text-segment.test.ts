@@ -9,18 +9,15 @@
 import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { cloudWatchEventId } from '../../core/ids.js';
-import { parseQueryInput } from '../../query/parse-query.js';
 import { FleetSimulator } from '../../simulate/fleet-simulator.js';
 import { renderAlert } from '../../simulate/render.js';
 import { documentFromLogEvent } from '../../transforms/to-document.js';
-import { DuckDbFieldResolver } from './field-resolver.js';
 import { indexedTextsOf } from './index-analyzer.js';
 import { encodeToken, indexedTexts, TEXT_INDEX_COLUMNS, TextIndex } from './text-index.js';
-import { textIndexQuery } from './text-index-query.js';
 import { bytesSource, encodeSegment, TextSegment, TextSegmentError, type ByteSource, type SegmentRow } from './text-segment.js';
 import { POSITIONAL_COLUMNS } from './text-segment-postings.js';
-import { createDuckDbTextSql } from './text-sql.js';
 import { randomFloats as random } from '../../simulate/random.js';
+import { storeExpressions } from '../../testing/text-index-expressions.js';
 
 const DAY_MS = 86_400_000;
 const START = Date.UTC(2024, 2, 1);
@@ -389,17 +386,7 @@ function benchExpressions(): string[] {
 
 /** text-index-query.ts's expressions for a few queries (exact, verify, upper). */
 function queryExpressions(): string[] {
-  const resolver = new DuckDbFieldResolver(new Map());
-  const text = createDuckDbTextSql();
-  const out = new Set<string>();
-  for (const q of ['password', '"failed password"', '"did not receive"', 'full_log:pass*', 'rule.comment:"did not"', '@message:root', 'password AND NOT root', '(failed OR did) AND sshd', 'café', '__proto__', 'constructor', '@message:ide*']) {
-    const parsed = parseQueryInput(q);
-    if (!parsed.ok) throw new Error(parsed.error.message);
-    const plan = textIndexQuery(parsed.value, resolver, text, { nowMs: START, ipKeyFunction: 'hs_ip_key' });
-    if (plan.kind !== 'match') throw new Error(`${q}: ${plan.kind}`);
-    for (const e of [plan.exact, plan.verify, plan.upper]) if (e !== null) out.add(e);
-  }
-  return [...out];
+  return storeExpressions(['password', '"failed password"', '"did not receive"', 'full_log:pass*', 'rule.comment:"did not"', '@message:root', 'password AND NOT root', '(failed OR did) AND sshd', 'café', '__proto__', 'constructor', '@message:ide*'], START);
 }
 
 /** Simulated alerts as the bench makes them (FleetSimulator, ossec-json, the store's document): their index texts. */
