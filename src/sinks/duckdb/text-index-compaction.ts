@@ -3,8 +3,9 @@
  * compactDay): a day is closed once it is older than the newest index day by at least
  * KEEP_NEWEST_DAYS (today and yesterday stay in FTS5, where writes go) and no row was written to
  * it for a quiet period. A pass compacts the closed days one at a time, each as one step of the
- * store's write queue (writes go on between days); passes run after open and on a timer, never two
- * at once, and stop when the store closes.
+ * store's write queue (writes go on between days), then gives back the pages they freed in bounded
+ * steps (TextIndex.reclaimStep); passes run after open and on a timer, never two at once, and stop
+ * when the store closes.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { CompactionOutcome, TextIndexKeeper } from './text-index-sync.js';
@@ -107,6 +108,16 @@ export class TextIndexCompactor {
         this.failures++;
         this.options.log?.('warn', { component: 'text-index', day: isoDay(day), code: outcome.code, err: outcome.message }, 'Could not move a closed day of the text index into a segment; its rows stay in FTS5 and it is tried again later.');
       } else break;
+    }
+    // The pages the pass freed given back, in bounded steps on the queue (writes go on between them).
+    if (!this.stopped && outcomes.some((o) => o.kind === 'compacted')) {
+      const started = now();
+      try {
+        const steps = await this.keeper.reclaim(this.run, () => this.stopped);
+        if (steps !== 'stopped') this.options.log?.('info', { component: 'text-index', steps, ms: now() - started }, 'Gave back the pages of the text index that compactions freed.');
+      } catch (e) {
+        this.options.log?.('warn', { component: 'text-index', err: (e as Error).message }, 'Could not give back the pages of the text index that compactions freed; tried again after the next compaction.');
+      }
     }
     return outcomes;
   }

@@ -22,6 +22,8 @@ const DAY_MS = 86_400_000;
  * waits (memory stays bounded when the index falls behind).
  */
 const MAX_PENDING_WRITES = 2;
+/** Reclaim steps of one pass at most (each ~RECLAIM_STEP_MS of merging: ~40 minutes of the writer's time, far past any index's merge). */
+const MAX_RECLAIM_STEPS = 10_000;
 
 /** The rows' index entries (time, index day, level column, raw texts), as the writer takes them. */
 export function textIndexRows(rows: readonly Row[]): RawTextRows {
@@ -255,6 +257,26 @@ export class TextIndexKeeper {
       if (written !== undefined) rmSync(join(segmentsDir(this.path), written.file), { force: true });
       await thread.close();
       connection.closeSync();
+    }
+  }
+
+  /**
+   * Gives back the pages compactions freed (TextIndex.reclaimStep), one bounded step at a time,
+   * each a step of `run` (the store's write queue), so that writes go on between them; at most
+   * `maxSteps`. Resolves with the steps taken, or 'stopped'. Rejects when the writer fails.
+   */
+  async reclaim(run: <T>(step: () => Promise<T>) => Promise<T>, stopping: () => boolean, maxSteps = MAX_RECLAIM_STEPS): Promise<number | 'stopped'> {
+    try {
+      for (let steps = 1; steps <= maxSteps; steps++) {
+        const done = await run(() => (this.closed || stopping() || !this.ready ? Promise.resolve(undefined) : this.writer.apply({ op: 'reclaim' })));
+        if (done === undefined) return 'stopped';
+        if (done === 1) return steps;
+      }
+      return maxSteps;
+    } catch (e) {
+      // As compact's: only a writer that stopped (timed out, exited) stops the index answering.
+      if (e instanceof TextIndexWriterError && e.code !== 'TEXT_INDEX_WRITE_FAILED') this.failed ??= e;
+      throw e;
     }
   }
 

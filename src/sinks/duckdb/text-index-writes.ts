@@ -88,7 +88,9 @@ export type TextIndexWrite =
   | { op: 'delete'; fromDay: number; toDay: number }
   | { op: 'compact'; day: number; rows: RawTextRows; first: boolean; last: boolean }
   /** A segment written apart (an encoder's, `EncodeChunk`): recorded if its day still counts its rows (TextIndex.commitSegment). */
-  | { op: 'commit'; prepared: PreparedSegment };
+  | { op: 'commit'; prepared: PreparedSegment }
+  /** One bounded step of giving back the pages compactions freed (TextIndex.reclaimStep); answers 1 once nothing is left to do, else 0. */
+  | { op: 'reclaim' };
 
 /**
  * What an encoder thread is asked (text-index-worker.ts with `encoder`): like `compact`'s chunks,
@@ -152,6 +154,7 @@ export class TextIndexApplier {
       this.staged.drop();
       if (write.op === 'delete') return this.index.deleteDays(write.fromDay, write.toDay);
       if (write.op === 'commit') return this.index.commitSegment(write.prepared).docs;
+      if (write.op === 'reclaim') return this.index.reclaimStep() ? 1 : 0;
       this.index.add(analysedRows(write.rows));
       return write.rows.ts.length;
     }

@@ -174,8 +174,16 @@ const DEFAULT_MAX_OPEN_SEGMENTS = 64;
 const MAX_SNAPSHOT_TRIES = 4;
 /** Bytes of WAL kept after a checkpoint (journal_size_limit), with segments. */
 const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
-/** A file more free than this share of its pages once no closed day is left in FTS5 is vacuumed (compactDay). */
+/** A file more free than this share of its pages once no closed day is left in FTS5 is vacuumed (reclaimStep). */
 const VACUUM_FREE_SHARE = 0.5;
+/**
+ * Pages of output of one FTS5 incremental merge ('merge', -N): a few MB, so that a merge through
+ * a file of deleted rows (a backlog's, each output page read from many tombstoned ones) stays a
+ * fraction of a second.
+ */
+const RECLAIM_MERGE_PAGES = 256;
+/** How long one reclaim step merges before it gives the writer back (ms). */
+export const RECLAIM_STEP_MS = 250;
 
 /**
  * A day's segment written durably under its own new name and not yet recorded (writeSegment):
@@ -270,6 +278,8 @@ export class TextIndex {
   private snapshot: { begun: boolean; segments: SegmentRecord[] | undefined } | undefined;
   /** True when opened with `segments`: compactDay may move days into segments. */
   private readonly compacts: boolean;
+  /** Merge steps left to the reclaim under way (reclaimStep); undefined: none under way. */
+  private mergeStepsLeft: number | undefined;
 
   private constructor(
     private readonly db: DatabaseSync,
@@ -461,7 +471,7 @@ export class TextIndex {
    * Records a segment written by writeSegment (or compactDay) and deletes its day's FTS5 rows, in
    * one transaction, if the day still counts exactly its documents (else
    * TEXT_SEGMENT_COUNT_MISMATCH, and the file is removed); a segment the day had is replaced.
-   * Then gives the pages FTS5 freed back to the file system where that is cheap.
+   * The pages FTS5 freed are given back later, in steps (reclaimStep).
    */
   commitSegment(prepared: PreparedSegment): { docs: number; bytes: number } {
     const files = this.segmentFiles;
@@ -489,7 +499,7 @@ export class TextIndex {
       throw e;
     }
     if (previous !== undefined) this.removeSegmentFile(previous.file);
-    this.reclaimPages();
+    this.checkpoint();
     return { docs, bytes: prepared.bytes };
   }
 
@@ -498,26 +508,65 @@ export class TextIndex {
   }
 
   /**
-   * After a compaction, once no closed day is left in FTS5 (the newest days only: after a
-   * backlog of days compacted, or each day's compaction in steady state): FTS5 is optimized
-   * (merged into one segment, which drops the deleted rows' postings, kept as tombstones till
-   * then: deletemerge is off), then, SQLite keeping freed pages in the file for later writes,
-   * VACUUM rewrites what is left when most of the file is free (measured at 300,000 alerts over
-   * 31 days, 29 compacted: 884 -> 19 B/alert in 0.5 s, where auto_vacuum's incremental_vacuum
-   * took 10 s, moving each page). Both rewrite the days left in FTS5 only. The WAL is then
-   * checkpointed and cut back if no reader holds it. Best effort: the compaction stands whatever
-   * happens here, and the next one tries again.
+   * One bounded step of giving back what compactions freed (after them, on the writer, as its
+   * own request: writes go on between steps). Once no closed day is left in FTS5 (after a backlog
+   * of days compacted, or each day's compaction in steady state), FTS5 is merged into one segment,
+   * which drops the deleted rows' postings (kept as tombstones till then: deletemerge is off), by
+   * incremental merges of RECLAIM_MERGE_PAGES for up to `budgetMs`, never one optimize: at
+   * 10,000,000 alerts the first compaction's optimize ran past the writer's 2-minute bound. Once
+   * merged, SQLite keeping freed pages in the file for later writes, VACUUM rewrites what is
+   * left (the open days only) when most of the file is free (measured at 300,000 alerts over 31
+   * days, 29 compacted: 884 -> 19 B/alert in 0.5 s, where auto_vacuum's incremental_vacuum took
+   * 10 s, moving each page), and the WAL is checkpointed and cut back. Returns true when nothing
+   * is left to do. Best effort: compactions stand whatever happens here, and the next one tries
+   * again.
    */
-  private reclaimPages(): void {
-    const pragma = (name: string): number => Number(Object.values(this.db.prepare(`PRAGMA ${name}`).get() as Record<string, unknown>)[0]);
+  reclaimStep(budgetMs = RECLAIM_STEP_MS): boolean {
+    if (!this.compacts) return true;
     try {
-      if (this.compactionCandidates().length === 0) {
-        this.optimize();
-        if (pragma('freelist_count') > VACUUM_FREE_SHARE * pragma('page_count')) this.db.exec('VACUUM');
+      if (this.compactionCandidates().length > 0) {
+        this.checkpoint(); // more days to compact: their deletes first, one merge after them all
+        return true;
       }
-      this.db.prepare('PRAGMA wal_checkpoint(TRUNCATE)').get();
+      const started = performance.now();
+      // Bounded however fast writes add segments meanwhile (a negative merge takes them in too).
+      this.mergeStepsLeft ??= 2 * Math.ceil(this.pragma('page_count') / RECLAIM_MERGE_PAGES) + 8;
+      const changes = this.db.prepare('SELECT total_changes() AS n');
+      for (;;) {
+        const before = Number((changes.get() as { n: number }).n);
+        this.db.exec(`INSERT INTO text_index(text_index, rank) VALUES ('merge', -${RECLAIM_MERGE_PAGES})`);
+        // FTS5's own test of a merge that found nothing left to merge: fewer than two changes.
+        const merged = Number((changes.get() as { n: number }).n) - before >= 2;
+        if (!merged || --this.mergeStepsLeft <= 0) break;
+        if (performance.now() - started >= budgetMs) return false;
+      }
+      this.mergeStepsLeft = undefined;
+      if (this.pragma('freelist_count') > VACUUM_FREE_SHARE * this.pragma('page_count')) this.db.exec('VACUUM');
+      this.checkpoint();
     } catch {
       // Busy (a reader's snapshot) or anything else: the pages stay free in the file, reused by later writes.
+      this.mergeStepsLeft = undefined;
+    }
+    return true;
+  }
+
+  /** Every step of reclaimStep, on the caller's thread (an index with no writer queue: tests, tools). */
+  reclaimPages(): void {
+    while (!this.reclaimStep()) {
+      // each step bounded; the merge's own count ends the loop
+    }
+  }
+
+  private pragma(name: string): number {
+    return Number(Object.values(this.db.prepare(`PRAGMA ${name}`).get() as Record<string, unknown>)[0]);
+  }
+
+  /** The WAL checkpointed and cut back, if no reader holds it (best effort). */
+  private checkpoint(): void {
+    try {
+      this.db.prepare('PRAGMA wal_checkpoint(TRUNCATE)').get();
+    } catch {
+      // busy: a later checkpoint cuts it back
     }
   }
 
