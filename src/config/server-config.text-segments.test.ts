@@ -4,15 +4,15 @@ import { loadServerConfig } from './server-config.js';
 const load = (text: string, env: NodeJS.ProcessEnv = {}) => loadServerConfig({ file: { name: 'hidsmon.yaml', text }, env, defaultDataDir: '/tmp/x' });
 
 describe('text_segments', () => {
-  it('is off by default, and takes the file and $HIDSMON_TEXT_SEGMENTS', () => {
+  it('is on by default, and takes the file and $HIDSMON_TEXT_SEGMENTS', () => {
     const byDefault = load('port: 5601');
-    expect(byDefault.ok && byDefault.value.textSegments).toBe(false);
-    const fromFile = load('text_segments: true');
-    expect(fromFile.ok && fromFile.value.textSegments).toBe(true);
-    const fromEnv = load('text_segments: true', { HIDSMON_TEXT_SEGMENTS: 'false' });
-    expect(fromEnv.ok && fromEnv.value.textSegments).toBe(false);
-    const envOnly = load('port: 5601', { HIDSMON_TEXT_SEGMENTS: 'true' });
-    expect(envOnly.ok && envOnly.value.textSegments).toBe(true);
+    expect(byDefault.ok && byDefault.value.textSegments).toBe(true);
+    const fromFile = load('text_segments: false');
+    expect(fromFile.ok && fromFile.value.textSegments).toBe(false);
+    const fromEnv = load('text_segments: false', { HIDSMON_TEXT_SEGMENTS: 'true' });
+    expect(fromEnv.ok && fromEnv.value.textSegments).toBe(true);
+    const envOnly = load('port: 5601', { HIDSMON_TEXT_SEGMENTS: 'false' });
+    expect(envOnly.ok && envOnly.value.textSegments).toBe(false);
   });
 
   it('names what is wrong', () => {

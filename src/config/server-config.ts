@@ -96,8 +96,8 @@ export interface ServerConfig {
   textCountCache?: boolean;
   /**
    * The embedded text index moves each closed day (older than yesterday, no write for a while) out
-   * of FTS5 into a compact segment file of its own (sinks/duckdb/text-segment.ts; default false for
-   * now): fewer bytes per alert and faster free-text counts on old days.
+   * of FTS5 into a compact segment file of its own (sinks/duckdb/text-segment.ts; default true):
+   * fewer bytes per alert and faster free-text counts on old days.
    */
   textSegments?: boolean;
   /** Audit log entries older than this many days are deleted (default 90); 0 keeps everything. */
@@ -131,7 +131,7 @@ export const DEFAULTS: Omit<ServerConfig, 'dataDir'> = {
   retentionDays: 30,
   autoSubscribe: true,
   textCountCache: true,
-  textSegments: false,
+  textSegments: true,
   auditRetentionDays: 90,
   healthLagSeconds: 300,
   silentHostSeconds: 180,

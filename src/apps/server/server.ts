@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Sessions, TrustedNetworks } from '../../api/access.js';
 import { handleCloudWatchLogs } from '../../api/cloudwatch-logs/handle-cloudwatch-logs.js';
-import { DEFAULT_LIMITS, type ServerConfig, type AccessKey } from '../../config/server-config.js';
+import { DEFAULT_LIMITS, DEFAULTS, type ServerConfig, type AccessKey } from '../../config/server-config.js';
 import { compileFilterPattern, type MessageMatcher } from '../../core/filter-pattern.js';
 import type { QueryRole } from '../../core/principal.js';
 import { Forwarder, type ForwarderSource, type Subscription } from '../../forwarder/forwarder.js';
@@ -301,7 +301,7 @@ export async function startServer(config: ServerConfig, options: StartOptions): 
     } else if (backendKind === 'opensearch') {
       throw new Error('backend: opensearch needs opensearch.url (loadServerConfig checks this).');
     }
-    index = openSearch?.backend ? openSearchIndex(openSearch) : await DuckDbStore.open({ path: join(config.dataDir, 'index.duckdb'), now, limits: config.limits ?? DEFAULT_LIMITS, textCountCache: config.textCountCache ?? true, textSegments: config.textSegments ?? false, log: (level, fields, message) => logger[level](fields, message) });
+    index = openSearch?.backend ? openSearchIndex(openSearch) : await DuckDbStore.open({ path: join(config.dataDir, 'index.duckdb'), now, limits: config.limits ?? DEFAULT_LIMITS, textCountCache: config.textCountCache ?? true, textSegments: config.textSegments ?? DEFAULTS.textSegments, log: (level, fields, message) => logger[level](fields, message) });
   } catch (e) {
     await openSearch?.close();
     await detections.close();

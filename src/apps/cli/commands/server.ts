@@ -47,7 +47,8 @@ Settings (hidsmon.yaml keys; environment variables override them):
   text_count_cache: keep free-text counts between writes to their days (true;
        $HIDSMON_TEXT_COUNT_CACHE=false walks the text index on every search)
   text_segments: move each closed day of the text index (older than yesterday,
-       quiet) into a compact segment file of its own (false; $HIDSMON_TEXT_SEGMENTS)
+       quiet) into a compact segment file of its own (true; $HIDSMON_TEXT_SEGMENTS=false
+       keeps every day in FTS5)
   backend: embedded or opensearch ($HIDSMON_BACKEND)
   opensearch: {url, index_prefix (cwl-), auth (none | basic | sigv4, or
        {type, username, service, region}; the basic password in
