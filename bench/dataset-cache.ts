@@ -140,7 +140,11 @@ export async function cachedStoreCompacted(count: number, log: (line: string) =>
   copyStoreFiles(base.path, path);
   log(`  compacting the closed days of ${path} into text segments (once)...`);
   const started = performance.now();
-  const store = await DuckDbStore.open({ path, textSegments: true, textCompaction: { quietMs: 0, intervalMs: 0 }, limits: { searchTimeoutMs: 0 } });
+  // The index's own account of giving back what the compactions freed (its steps and time), and of any failure.
+  const told = (level: 'info' | 'warn', fields: Record<string, unknown>, message: string): void => {
+    if (level !== 'info' || 'steps' in fields) log(`    ${message} ${JSON.stringify(fields)}`);
+  };
+  const store = await DuckDbStore.open({ path, textSegments: true, textCompaction: { quietMs: 0, intervalMs: 0 }, limits: { searchTimeoutMs: 0 }, log: told });
   try {
     // Bounded: one day per pass, at most a year of days.
     for (let pass = 0; pass < 366; pass++) {
