@@ -221,7 +221,7 @@ export class TextIndexKeeper {
       return n === 'stopped' ? { kind: 'stopped', day } : { kind: 'compacted', day, docs: n };
     } catch (e) {
       const error = e instanceof Error ? e : new Error(String(e));
-      if (error instanceof TextIndexWriterError && error.code !== 'TEXT_INDEX_WRITE_FAILED') this.failed ??= error;
+      this.stopIfWriterStopped(error);
       this.wroteTo([day]);
       const code = (error instanceof TextIndexWriterError ? error.writeCode : undefined) ?? errorCode(error) ?? 'TEXT_INDEX_COMPACTION_FAILED';
       return { kind: 'failed', day, code, message: error.message };
@@ -274,10 +274,14 @@ export class TextIndexKeeper {
       }
       return maxSteps;
     } catch (e) {
-      // As compact's: only a writer that stopped (timed out, exited) stops the index answering.
-      if (e instanceof TextIndexWriterError && e.code !== 'TEXT_INDEX_WRITE_FAILED') this.failed ??= e;
+      this.stopIfWriterStopped(e);
       throw e;
     }
+  }
+
+  /** Of a compaction's or a reclaim's failures, only a writer that stopped (timed out, exited) stops the index answering. */
+  private stopIfWriterStopped(e: unknown): void {
+    if (e instanceof TextIndexWriterError && e.code !== 'TEXT_INDEX_WRITE_FAILED') this.failed ??= e;
   }
 
   /** Index days with rows still in FTS5 older than the newest `keepNewest` days (TextIndex.compactionCandidates), ascending. */

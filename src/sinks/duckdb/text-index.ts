@@ -361,7 +361,7 @@ export class TextIndex {
       // the deleting commit: a compaction deletes a day of the few (or, in a backlog, of the
       // many) days FTS5 holds, so each commit rewrote most of FTS5 (7.4 of 9.6 s at 100,000
       // alerts, 28 days compacted). Off: deletes leave tombstones, and once no closed day is left
-      // the index is optimized once (reclaimPages: 0.2 s of commits and 1 s of optimize instead).
+      // the index is merged once (reclaimStep: 0.2 s of commits and 1 s of merging instead).
       // A setting of FTS5's (its config table), not a change of its layout.
       const deleteMerge = db.prepare("SELECT v FROM text_index_config WHERE k = 'deletemerge'").get() as { v: unknown } | undefined;
       if (Number(deleteMerge?.v) !== 0 || deleteMerge === undefined) db.exec("INSERT INTO text_index(text_index, rank) VALUES ('deletemerge', 0)");
@@ -524,10 +524,8 @@ export class TextIndex {
   reclaimStep(budgetMs = RECLAIM_STEP_MS): boolean {
     if (!this.compacts) return true;
     try {
-      if (this.compactionCandidates().length > 0) {
-        this.checkpoint(); // more days to compact: their deletes first, one merge after them all
-        return true;
-      }
+      // More days to compact: their deletes first, one merge after them all (commitSegment checkpointed).
+      if (this.compactionCandidates().length > 0) return true;
       const started = performance.now();
       // Bounded however fast writes add segments meanwhile (a negative merge takes them in too).
       this.mergeStepsLeft ??= 2 * Math.ceil(this.pragma('page_count') / RECLAIM_MERGE_PAGES) + 8;
@@ -848,11 +846,6 @@ export class TextIndex {
       this.tallyRow = undefined;
     }
     return out;
-  }
-
-  /** Merges the index's segments into one (smaller, faster; takes a while on a big index). */
-  optimize(): void {
-    this.db.exec("INSERT INTO text_index(text_index) VALUES ('optimize')");
   }
 
   close(): void {
