@@ -14,6 +14,8 @@ import { describe, expect, it } from 'vitest';
 import { parseQueryInput } from '../../query/parse-query.js';
 import type { SearchRequest } from '../../query/search-api.js';
 import { docArb, documents, queryArb, START } from '../../testing/text-index-arbitraries.js';
+import { cloudWatchEventId } from '../../core/ids.js';
+import { documentFromLogEvent } from '../../transforms/to-document.js';
 import { DuckDbStore } from './store.js';
 
 describe('text index against the scan', () => {
@@ -80,4 +82,42 @@ describe('text index against the scan', () => {
     // Stacked histograms were counted from the index (not scan against scan).
     expect(stacked).toBeGreaterThan(5);
   }, 900_000);
+
+  it('gives the scan\'s page where the hits share their seconds with many other rows, fewer or more than a page reads at once', async () => {
+    const indexed = await DuckDbStore.open({ path: ':memory:', readConnections: 1, threads: 1 });
+    const scanned = await DuckDbStore.open({ path: ':memory:', readConnections: 1, threads: 1, textIndex: false });
+    try {
+      // Per second, `perSecond` alerts of which every seventh holds the word: 300 rows at a page
+      // of 20's seconds (within what it reads at once), and 1,500 in one second (beyond: counted first).
+      const second = (from: number, seconds: number, perSecond: number) =>
+        Array.from({ length: seconds * perSecond }, (_, i) => {
+          const ts = from + Math.floor(i / perSecond) * 1000;
+          const alert = { rule: { level: 3, comment: 'c' }, id: `${ts / 1000}.${i}`, full_log: i % 7 === 0 ? `sshd needle n${i}` : `sshd hay n${i}` };
+          return documentFromLogEvent({ eventId: cloudWatchEventId(ts, from / 1000 + i), timestampMs: ts, message: JSON.stringify(alert), owner: 'o', logGroup: 'g', logStream: 's' });
+        });
+      const batch = [...second(START, 20, 15), ...second(START + 60_000, 1, 1_500)];
+      await indexed.write(batch);
+      await scanned.write(batch);
+      const parsed = parseQueryInput('needle');
+      if (!parsed.ok) throw new Error(parsed.error.message);
+      const ranges = [undefined, { fromMs: START, toMs: START + 30_000 }];
+      for (const timeRange of ranges) {
+        for (const size of [3, 20, 250]) {
+          for (const order of ['desc', 'asc'] as const) {
+            const request: SearchRequest = { query: parsed.value, size, sort: { field: '@timestamp', order }, ...(timeRange ? { timeRange } : {}) };
+            const a = await indexed.search(request);
+            const b = await scanned.search(request);
+            if (!a.ok || !b.ok) throw new Error('a search failed');
+            expect({ size, order, timeRange, total: a.value.total, ids: a.value.hits.map((h) => h.id) }).toEqual({ size, order, timeRange, total: b.value.total, ids: b.value.hits.map((h) => h.id) });
+            expect(a.value.hits.length).toBe(Math.min(size, b.value.total));
+          }
+        }
+      }
+      expect(indexed.textIndexStatus().answered).toBeGreaterThan(0);
+      expect(indexed.textIndexStatus().disagreed).toBe(0);
+    } finally {
+      await indexed.close();
+      await scanned.close();
+    }
+  }, 120_000);
 });
