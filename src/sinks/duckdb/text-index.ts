@@ -22,7 +22,7 @@ import { encodeToken, indexTokens } from './index-analyzer.js';
 import { TEXT_INDEX_COLUMNS } from './text-index-columns.js';
 import { TextIndexCounts, type TimeSpan } from './text-index-counts.js';
 import { FileSegmentStore, MemorySegmentStore, SEGMENT_SUFFIX, SegmentReaders, TextSegmentStoreError, type SegmentStore } from './text-segment-files.js';
-import { encodeSegment, TextSegment } from './text-segment.js';
+import { DecodedPostings, encodeSegment, TextSegment } from './text-segment.js';
 
 /** The FTS5 columns, in order (text-index-columns.ts). */
 export { TEXT_INDEX_COLUMNS };
@@ -170,6 +170,13 @@ export interface TextIndexOptions {
 }
 
 const DEFAULT_MAX_OPEN_SEGMENTS = 64;
+/**
+ * Decoded postings kept for all the index's segments (DecodedPostings), in values of 4 bytes
+ * (~128 MiB) and in terms: the terms of a few searches in each of a month's days. A search's
+ * walk then reads arrays instead of decoding the same terms again; its matches are still walked.
+ */
+const DECODED_VALUES = 1 << 25;
+const DECODED_TERMS = 4_096;
 /** How often an answer is read again at a newer snapshot when a segment its snapshot lists is gone (deleted since by the writer). */
 const MAX_SNAPSHOT_TRIES = 4;
 /** Bytes of WAL kept after a checkpoint (journal_size_limit), with segments. */
@@ -309,6 +316,7 @@ export class TextIndex {
     const m = (max.get() as { m: bigint | null }).m;
     this.seq = m === null ? 0n : (m & SEQ_MASK) + 1n;
     this.compacts = segments?.compacts === true;
+    const decoded = new DecodedPostings(DECODED_VALUES, DECODED_TERMS);
     this.segmentFiles =
       segments === undefined
         ? undefined
@@ -317,7 +325,7 @@ export class TextIndex {
             readers: new SegmentReaders(
               segments.store,
               (source) => {
-                const segment = TextSegment.open(source);
+                const segment = TextSegment.open(source, decoded);
                 // A segment's kept matches are kept counts too: text_count_cache false walks them alike.
                 segment.keepMatches = () => this.counts !== undefined;
                 return segment;

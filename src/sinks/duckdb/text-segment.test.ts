@@ -14,7 +14,7 @@ import { renderAlert } from '../../simulate/render.js';
 import { documentFromLogEvent } from '../../transforms/to-document.js';
 import { indexedTextsOf } from './index-analyzer.js';
 import { encodeToken, indexedTexts, TEXT_INDEX_COLUMNS, TextIndex } from './text-index.js';
-import { bytesSource, encodeSegment, TextSegment, TextSegmentError, type ByteSource, type SegmentRow } from './text-segment.js';
+import { bytesSource, DecodedPostings, encodeSegment, TextSegment, TextSegmentError, type ByteSource, type SegmentRow } from './text-segment.js';
 import { POSITIONAL_COLUMNS } from './text-segment-postings.js';
 import { randomFloats as random } from '../../simulate/random.js';
 import { storeExpressions } from '../../testing/text-index-expressions.js';
@@ -202,6 +202,30 @@ describe('text segment: encoding and reading back', () => {
     segment.keepMatches = () => true;
     expect(segment.count(match)).toBe(3);
     expect(segment.keptMatches()).toBe(1);
+  });
+
+  it('segments sharing one DecodedPostings each read their own postings, and it keeps within its budget, least recently used out', () => {
+    const rnd = random(7);
+    const shared = new DecodedPostings(1 << 20, 10_000); // room for all: a term of one segment is there when another asks
+    const rowsOf = [0, 1, 2].map(() => randomRows(rnd, 300, () => START + Math.floor(rnd() * 40) * 60_000));
+    const segments = rowsOf.map((rows) => TextSegment.open(bytesSource(encodeSegment(rows)), shared));
+    // Twice over, in turns: the second round reads what the first kept, each segment its own.
+    for (let round = 0; round < 2; round++) {
+      segments.forEach((segment, i) => expectRoundTrip(rowsOf[i] as SegmentRow[], segment));
+      expect(shared.size).toBeGreaterThan(0);
+    }
+    const cache = new DecodedPostings(10, 2);
+    const postings = (n: number) => ({ docs: Uint32Array.from({ length: n }, (_, k) => k) });
+    cache.set('a', postings(4));
+    cache.set('b', postings(4));
+    expect(cache.get('a')).toBeDefined(); // a is now the most recently used
+    cache.set('c', postings(4)); // past 10 values: b goes
+    expect([cache.get('a') !== undefined, cache.get('b') !== undefined, cache.get('c') !== undefined]).toEqual([true, false, true]);
+    cache.set('big', postings(11)); // alone past the budget: not kept, nothing dropped for it
+    expect([cache.get('big'), cache.size]).toEqual([undefined, 8]);
+    cache.set('__proto__', { docs: new Uint32Array(1), starts: Uint32Array.of(0, 1), positions: new Uint32Array(1) }); // 3 values
+    expect(cache.get('__proto__')?.docs.length).toBe(1);
+    expect(cache.size).toBeLessThanOrEqual(10);
   });
 
   it('more than 256 distinct levels (and fractions, negatives, none) are tallied each as it is', () => {

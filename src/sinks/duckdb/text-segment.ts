@@ -73,6 +73,60 @@ export function bytesSource(bytes: Uint8Array): ByteSource {
   };
 }
 
+/** How many values a term's decoded postings hold: its documents, and its positions twice (their starts beside them). */
+const valuesOf = (p: Postings): number => p.docs.length + (p.positions?.length ?? 0) * 2;
+/** Each TextSegment's key in a DecodedPostings shared by several. */
+let nextSegmentKey = 0;
+
+/**
+ * Decoded postings kept between answers, the least recently used going first past `maxValues`
+ * values (valuesOf) or `maxEntries` terms: a phrase's tokens, asked first without positions and then
+ * with them, and a search's count and page, decode each term once. A segment opened alone keeps
+ * its own; the text index shares one among its segments, so that the budget is the index's, not a
+ * day's: at 10,000,000 alerts a phrase's four tokens took ~500,000 values in each day, just past
+ * a day's own budget, and every count decoded them again (~75 ms a count where ~30 ms walk them).
+ * Keys are the caller's (segment, column and term): a Map keeps any string safely.
+ */
+export class DecodedPostings {
+  private readonly kept = new Map<string, Postings>();
+  private values = 0;
+
+  constructor(
+    private readonly maxValues: number,
+    private readonly maxEntries: number,
+  ) {}
+
+  /** The values held (valuesOf summed). */
+  get size(): number {
+    return this.values;
+  }
+
+  get(key: string): Postings | undefined {
+    const kept = this.kept.get(key);
+    if (kept !== undefined) {
+      this.kept.delete(key);
+      this.kept.set(key, kept);
+    }
+    return kept;
+  }
+
+  /** Keeps the postings under `key` (in place of what was there), unless they alone pass the budget. */
+  set(key: string, postings: Postings): void {
+    const size = valuesOf(postings);
+    if (size === 0 || size > this.maxValues) return;
+    const old = this.kept.get(key);
+    if (old !== undefined) this.values -= valuesOf(old);
+    this.kept.delete(key);
+    this.kept.set(key, postings);
+    this.values += size;
+    for (const [k, least] of this.kept) {
+      if (this.kept.size <= this.maxEntries && this.values <= this.maxValues) break;
+      this.kept.delete(k);
+      this.values -= valuesOf(least);
+    }
+  }
+}
+
 /** Errors of a segment, with stable codes. */
 export class TextSegmentError extends Error {
   constructor(
@@ -107,7 +161,7 @@ const MAX_WIDTH = 53;
 /** Matched expressions kept per segment, and their ordinals at most (2 MB). */
 const MATCHED_KEPT = 4;
 const MATCHED_ORDINALS = 1 << 19;
-/** Decoded postings kept per segment, and their values at most (docs and positions' starts and positions: ~2 MB). */
+/** Decoded postings a segment opened alone keeps, and their values at most (docs and positions' starts and positions: ~2 MB). */
 const DECODED_KEPT = 32;
 const DECODED_VALUES = 1 << 19;
 /** Decoded dictionary blocks kept per segment (the least recently used go first). */
@@ -875,8 +929,9 @@ export class TextSegment implements PostingsReader {
   private levelsCache: Uint8Array | Uint32Array | undefined;
   private readonly blocks = new Map<number, DictBlock>();
   private readonly matched = new Map<string, Uint32Array>();
-  private readonly decoded = new Map<string, Postings>();
-  private decodedValues = 0;
+  /** Decoded postings (the index's, shared by its segments, or this segment's own), under keyPrefix. */
+  private readonly decoded: DecodedPostings;
+  private readonly keyPrefix = `${nextSegmentKey++}:`;
   private matchedOrdinals = 0;
   /**
    * Whether matches are kept between answers (the index's text_count_cache): off, every answer
@@ -884,7 +939,11 @@ export class TextSegment implements PostingsReader {
    */
   keepMatches: () => boolean = () => true;
 
-  private constructor(private readonly source: ByteSource) {
+  private constructor(
+    private readonly source: ByteSource,
+    decoded: DecodedPostings | undefined,
+  ) {
+    this.decoded = decoded ?? new DecodedPostings(DECODED_VALUES, DECODED_KEPT);
     let size: number;
     try {
       size = source.size;
@@ -994,10 +1053,11 @@ export class TextSegment implements PostingsReader {
    * Opens a segment: reads its preamble, header and sparse dictionary index. Bytes that are not a
    * segment throw TEXT_SEGMENT_CORRUPT; the source's own errors (a file's EIO, EMFILE) are thrown
    * as they are, so that a segment is never taken for corrupt because its file could not be read.
+   * `decoded`: where its decoded postings are kept (shared with other segments), else its own.
    */
-  static open(source: ByteSource): TextSegment {
+  static open(source: ByteSource, decoded?: DecodedPostings): TextSegment {
     try {
-      return new TextSegment(source);
+      return new TextSegment(source, decoded);
     } catch (e) {
       if (e instanceof SourceFailure) throw e.cause;
       if (e instanceof TextSegmentError) throw e;
@@ -1185,33 +1245,19 @@ export class TextSegment implements PostingsReader {
   }
 
   /**
-   * The term's postings (PostingsReader): the last few decoded are kept, so that a phrase's
-   * tokens, asked first without positions and then with them, are decoded once. The arrays are
+   * The term's postings (PostingsReader), kept decoded (DecodedPostings). The arrays are
    * shared: callers must not change them (the matcher copies what it returns).
    */
   postings(column: number, term: string, withPositions: boolean): Postings {
     const col = this.columns[column];
     const positions = withPositions && col !== undefined && col.positional;
-    const key = `${column}:${term}`;
+    const key = `${this.keyPrefix}${column}:${term}`;
     const kept = this.decoded.get(key);
     if (kept !== undefined && (kept.positions !== undefined || !positions)) {
-      this.decoded.delete(key);
-      this.decoded.set(key, kept);
       return positions ? kept : kept.positions === undefined ? kept : { docs: kept.docs };
     }
     const fresh = this.decode(column, term, positions);
-    const size = fresh.docs.length + (fresh.positions?.length ?? 0) * 2;
-    if (size > 0 && size <= DECODED_VALUES) {
-      if (kept !== undefined) this.decodedValues -= kept.docs.length + (kept.positions?.length ?? 0) * 2;
-      this.decoded.delete(key);
-      this.decoded.set(key, fresh);
-      this.decodedValues += size;
-      for (const [k, old] of this.decoded) {
-        if (this.decoded.size <= DECODED_KEPT && this.decodedValues <= DECODED_VALUES) break;
-        this.decoded.delete(k);
-        this.decodedValues -= old.docs.length + (old.positions?.length ?? 0) * 2;
-      }
-    }
+    this.decoded.set(key, fresh);
     return fresh;
   }
 
