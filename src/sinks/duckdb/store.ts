@@ -534,8 +534,10 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     if (query.kind === 'none') plan = { query, verifyTimes: [] };
     else if (query.kind === 'match') {
       // No row between the bounds when both count alike (exact within upper): two walks without
-      // positions mostly, instead of the difference's (a phrase's words NOT the phrase).
-      const between = query.verify !== null && (query.exact === null || this.textCount(request, index, query.upper) !== this.textCount(request, index, query.exact));
+      // positions mostly, instead of the difference's (a phrase's words NOT the phrase). The upper
+      // is walked only when its bound from the segments' dictionaries says more than the exact
+      // count: a phrase whose rarest word is only ever in the phrase (a log line's template) is not.
+      const between = query.verify !== null && (query.exact === null || this.boundsDiffer(request, index, query.upper, query.exact));
       const verify = between ? index.times(query.verify as string, 'desc', TEXT_VERIFY_MAX + 1, request.timeRange) : [];
       if (verify.length <= TEXT_VERIFY_MAX) plan = { query, verifyTimes: [...new Set(verify)] };
     }
@@ -847,6 +849,13 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     let n = counts.get(expression);
     if (n === undefined) counts.set(expression, (n = index.count(expression, request.timeRange)));
     return n;
+  }
+
+  /** Whether fewer rows match `exact` than `upper`, of which it is a part (textIndexQuery's bounds). */
+  private boundsDiffer(request: SearchRequest, index: TextIndex, upper: string, exact: string): boolean {
+    const exactly = this.textCount(request, index, exact);
+    if (index.countAtMost(upper, request.timeRange) === exactly) return false;
+    return this.textCount(request, index, upper) !== exactly;
   }
 
   private textPrefilterSql(request: SearchRequest, params: SqlParams): string {

@@ -685,6 +685,25 @@ export class TextIndex {
     });
   }
 
+  /**
+   * At most how many rows match within the time range, cheaply: FTS5's part counted, each
+   * segment's bounded from its dictionary (TextSegment.countAtMost), no segment's postings walked.
+   * Where it equals the count of an expression known to match no more, the two count alike.
+   */
+  countAtMost(match: string, range: { fromMs: number; toMs: number } = ALL_TIME): number {
+    return this.answer(() => {
+      const within = (span: TimeSpan): number => {
+        let n = this.ftsCount(match, span);
+        for (const { segment } of this.segmentsWithin(span)) n += segment().countAtMost(match, span);
+        return n;
+      };
+      // Kept as counts are (FTS5's part is a walk), under a key of its own.
+      const counts = this.keptAnswers();
+      if (counts === undefined) return within(range);
+      return counts.keep(`m:${match}`, range, this.extent(counts), { answer: within, join: (a, b) => a + b, none: 0, cells: () => 1 });
+    });
+  }
+
   /** The kept counts (undefined: off), all dropped first if another connection committed since. */
   private keptAnswers(): TextIndexCounts | undefined {
     const counts = this.counts;

@@ -154,6 +154,38 @@ describe('matchingDocs: the same documents as FTS5', () => {
     );
   });
 
+  it("a segment's bound from its dictionary (countAtMost) is never below FTS5's count, and meets it where the rarest token is only in the matches", () => {
+    let met = 0;
+    let total = 0;
+    fc.assert(
+      fc.property(docs, fc.array(expression, { minLength: 1, maxLength: 8 }), (documents, expressions) => {
+        const oracle = new Fts5Oracle(documents);
+        try {
+          const segment = segmentOf(documents);
+          for (const e of expressions) {
+            const expected = oracle.match(e);
+            if (expected instanceof Error) continue;
+            const bound = segment.countAtMost(e);
+            expect(bound, e).toBeGreaterThanOrEqual(expected.length);
+            expect(bound, e).toBeLessThanOrEqual(documents.length);
+            // Within a time range (segmentOf's documents are a second apart): of its documents, at most.
+            const range = { fromMs: Date.UTC(2024, 2, 1) + 2_000, toMs: Date.UTC(2024, 2, 1) + 5_000 };
+            expect(segment.countAtMost(e, range), e).toBeGreaterThanOrEqual(segment.count(e, range));
+            expect(segment.countAtMost(e, range), e).toBeLessThanOrEqual(Math.max(0, Math.min(4, documents.length - 2)));
+            total++;
+            if (bound === expected.length) met++;
+          }
+        } finally {
+          oracle.close();
+        }
+      }),
+      { numRuns: 200 },
+    );
+    // Tight often enough to be worth asking, loose often enough for the comparison to test the bound.
+    expect(met / total).toBeGreaterThan(0.1);
+    expect(met / total).toBeLessThan(0.95);
+  });
+
   it('phrases of 2 to 4 tokens on full_log and comment, the common tokens dense', () => {
     const dense = fc.tuple(fc.array(fc.constantFrom(...COMMON), { maxLength: 12 }), fc.array(fc.constantFrom(...COMMON), { maxLength: 6 }), tokenSet, tokenSet);
     let hits = 0;

@@ -826,6 +826,37 @@ function columnsOf(mask: number): readonly number[] {
 }
 
 /**
+ * At most how many of `docCount` documents match, from document frequencies alone (the
+ * dictionary's, no postings decoded): a phrase in a column is in no more documents than its rarest
+ * token there (a prefix: than the column's documents), an AND in no more than its rarest operand,
+ * an OR in no more than its operands together, a NOT in no more than what it keeps. Throws as
+ * matchingDocs does for an expression outside the subset.
+ */
+export function matchingDocsAtMost(expression: string, frequency: (column: number, term: string) => number, docCount: number): number {
+  const bound = (node: MatchExpression): number => {
+    switch (node.kind) {
+      case 'phrase': {
+        let n = 0;
+        for (const column of columnsOf(node.columns)) {
+          let least = docCount;
+          const exact = node.prefix ? node.tokens.length - 1 : node.tokens.length;
+          for (let i = 0; i < exact; i++) least = Math.min(least, frequency(column, node.tokens[i] as string));
+          n += least;
+        }
+        return Math.min(n, docCount);
+      }
+      case 'or':
+        return Math.min(docCount, node.children.reduce((n, child) => n + bound(child), 0));
+      case 'and':
+        return node.children.reduce((n, child) => Math.min(n, bound(child)), docCount);
+      case 'not':
+        return bound(node.include);
+    }
+  };
+  return bound(parsedOf(expression));
+}
+
+/**
  * The ordinals of the segment's documents that match, ascending, with FTS5's semantics; throws a
  * TextSegmentMatchError for an expression outside the subset. The array is the caller's.
  */

@@ -35,7 +35,7 @@ import { Buffer } from 'node:buffer';
 import { crc32 } from 'node:zlib';
 import { TEXT_INDEX_COLUMNS } from './text-index-columns.js';
 import { POSITIONAL_COLUMNS, type Postings, type PostingsReader } from './text-segment-postings.js';
-import { matchingDocs } from './text-segment-match.js';
+import { matchingDocs, matchingDocsAtMost } from './text-segment-match.js';
 
 /** A row of a segment: its time (ms), its `rule.level` (null: none), its texts in TEXT_INDEX_COLUMNS order. */
 export interface SegmentRow {
@@ -1391,6 +1391,13 @@ export class TextSegment implements PostingsReader {
     }
     const docs = this.matches(match);
     return lowerBound(docs, hi) - lowerBound(docs, lo);
+  }
+
+  /** At most how many documents match (within the range: of its documents), from the dictionary alone (matchingDocsAtMost). */
+  countAtMost(match: string, range?: SegmentRange): number {
+    const [lo, hi] = this.ordinals(range);
+    if (lo >= hi) return 0;
+    return Math.min(hi - lo, matchingDocsAtMost(match, (column, term) => this.docFrequency(column, term), this.docCount));
   }
 
   /** How many documents match within the range, and how many of those have one of `times` (ms). */
