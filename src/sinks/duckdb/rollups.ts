@@ -145,10 +145,22 @@ export const LEVEL_SIZES_SQL = LEVELS.map((l, i) => `SELECT ${i} AS level, dim, 
  * One statement for every aggregation of a request.
  */
 export function edgeRowsSql(spans: readonly Span[], params: SqlParams): string {
+  return `SELECT ts, ${ROLLUP_DIMENSIONS.map((d) => `v${d.dim}`).join(', ')}, count(*) FROM (${edgeSelects(spans, params)}) GROUP BY ALL`;
+}
+
+/**
+ * The same rows one by one (each with a count of 1), at most `limit`: a range's edges seldom hold
+ * more than a few thousand rows, and DuckDB's GROUP BY cost more than the rest of an unfiltered
+ * dashboard (~1.5 of 2.6 ms at 10,000,000 alerts); more than `limit`, and the grouped SQL answers.
+ */
+export function edgeRowsUngroupedSql(spans: readonly Span[], params: SqlParams, limit: number): string {
+  return `SELECT ts, ${ROLLUP_DIMENSIONS.map((d) => `v${d.dim}`).join(', ')}, 1 FROM (${edgeSelects(spans, params)}) LIMIT ${params.add(limit)}`;
+}
+
+function edgeSelects(spans: readonly Span[], params: SqlParams): string {
   const values = ROLLUP_DIMENSIONS.map((d) => `CAST(${VALUE_SQL.get(d.dim) as string} AS VARCHAR) AS v${d.dim}`).join(', ');
   // One SELECT per edge: a single range on ts lets DuckDB skip the row groups outside it.
-  const selects = spans.map((s) => `SELECT ts, ${values} FROM ${TABLE} WHERE ts >= ${params.add(s.fromMs)} AND ts < ${params.add(s.toMs)}`);
-  return `SELECT ts, ${ROLLUP_DIMENSIONS.map((d) => `v${d.dim}`).join(', ')}, count(*) FROM (${selects.join(' UNION ALL ')}) GROUP BY ALL`;
+  return spans.map((s) => `SELECT ts, ${values} FROM ${TABLE} WHERE ts >= ${params.add(s.fromMs)} AND ts < ${params.add(s.toMs)}`).join(' UNION ALL ');
 }
 
 export const DROP_EMPTY_STATEMENTS = LEVELS.map((l) => `DELETE FROM ${l.table} WHERE n = 0`);

@@ -61,6 +61,8 @@ const DAY_MS = 86_400_000;
 const CHUNK_ROWS = 2048;
 export const DEFAULT_MEMORY_LIMIT = '2GB';
 const IP_KEY_FUNCTION = 'hs_ip_key';
+/** Rows at a dashboard's edges read one by one (rollups.edgeRowsUngroupedSql); more, and DuckDB groups them. */
+const EDGE_ROWS_UNGROUPED = 8_192;
 /** Up to this many index matches, a query the index answers only in part scans only their times. */
 const TEXT_PREFILTER_MAX = 50_000;
 /**
@@ -763,7 +765,9 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     let edges: EdgeRow[] = [];
     if (spans.length > 0) {
       const params = new SqlParams();
-      edges = (await this.query(connection, rollups.edgeRowsSql(spans, params), params)).getRows().map(edgeRowOf);
+      const one = (await this.query(connection, rollups.edgeRowsUngroupedSql(spans, params, EDGE_ROWS_UNGROUPED + 1), params)).getRows();
+      const grouped = new SqlParams();
+      edges = (one.length <= EDGE_ROWS_UNGROUPED ? one : (await this.query(connection, rollups.edgeRowsSql(spans, grouped), grouped)).getRows()).map(edgeRowOf);
     }
     return new MirrorView(mirror, coverage, edges);
   }
