@@ -5,11 +5,11 @@
  */
 import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DuckDbStore } from '../src/sinks/duckdb/store.js';
 import { build, storePath } from './store.bench.js';
+import { REPO_ROOT } from './paths.js';
 
-export const CACHE_DIR = join(fileURLToPath(new URL('../../', import.meta.url)), '.cache', 'bench');
+export const CACHE_DIR = join(REPO_ROOT, '.cache', 'bench');
 
 /**
  * The files of an embedded store at `<db>`: DuckDB's file and its log, and the text index's SQLite

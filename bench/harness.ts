@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { REPO_ROOT } from './paths.js';
 
 export interface MachineInfo {
   cpu: string;
@@ -78,7 +78,7 @@ function formatNumber(n: number): string {
   return n.toFixed(2);
 }
 
-const RESULTS_DIR = join(fileURLToPath(new URL('../../', import.meta.url)), 'bench', 'results');
+const RESULTS_DIR = join(REPO_ROOT, 'bench', 'results');
 
 /** Writes bench/results/<suite>.json (the figures quoted in notes come from these files). */
 export function writeResult(result: SuiteResult): string {

@@ -7,7 +7,6 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { IndexedDocument } from '../src/core/document.js';
 import { cloudWatchEventId } from '../src/core/ids.js';
 import { parseQueryInput } from '../src/query/parse-query.js';
@@ -17,9 +16,9 @@ import { renderAlert } from '../src/simulate/render.js';
 import { DuckDbStore } from '../src/sinks/duckdb/store.js';
 import { documentFromLogEvent } from '../src/transforms/to-document.js';
 import { median, type Row, type SuiteResult } from './harness.js';
+import { REPO_ROOT } from './paths.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CACHE = join(ROOT, '.cache', 'bench');
+const CACHE = join(REPO_ROOT, '.cache', 'bench');
 /** Bump when the generator or the store's layout changes, so that cached indices are rebuilt. */
 export const GENERATOR_VERSION = 4;
 const END_MS = Date.UTC(2024, 2, 31);
