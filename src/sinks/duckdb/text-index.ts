@@ -22,7 +22,7 @@ import { encodeToken, indexTokens } from './index-analyzer.js';
 import { TEXT_INDEX_COLUMNS } from './text-index-columns.js';
 import { TextIndexCounts, type TimeSpan } from './text-index-counts.js';
 import { FileSegmentStore, MemorySegmentStore, SEGMENT_SUFFIX, SegmentReaders, TextSegmentStoreError, type SegmentStore } from './text-segment-files.js';
-import { DecodedPostings, encodeSegment, TextSegment } from './text-segment.js';
+import { decodedPostings, encodeSegment, TextSegment } from './text-segment.js';
 
 /** The FTS5 columns, in order (text-index-columns.ts). */
 export { TEXT_INDEX_COLUMNS };
@@ -316,7 +316,7 @@ export class TextIndex {
     const m = (max.get() as { m: bigint | null }).m;
     this.seq = m === null ? 0n : (m & SEQ_MASK) + 1n;
     this.compacts = segments?.compacts === true;
-    const decoded = new DecodedPostings(DECODED_VALUES, DECODED_TERMS);
+    const decoded = decodedPostings(DECODED_VALUES, DECODED_TERMS);
     this.segmentFiles =
       segments === undefined
         ? undefined
@@ -673,16 +673,7 @@ export class TextIndex {
 
   /** How many rows match the FTS5 expression within the time range (inclusive ms). */
   count(match: string, range: { fromMs: number; toMs: number } = ALL_TIME): number {
-    return this.answer(() => {
-      const within = (span: TimeSpan): number => {
-        let n = this.ftsCount(match, span);
-        for (const { segment } of this.segmentsWithin(span)) n += segment().count(match, span);
-        return n;
-      };
-      const counts = this.keptAnswers();
-      if (counts === undefined) return within(range);
-      return counts.count(match, range, this.extent(counts), within);
-    });
+    return this.summed(match, range, (segment, span) => segment.count(match, span), (counts, within) => counts.count(match, range, this.extent(counts), within));
   }
 
   /**
@@ -691,16 +682,24 @@ export class TextIndex {
    * Where it equals the count of an expression known to match no more, the two count alike.
    */
   countAtMost(match: string, range: { fromMs: number; toMs: number } = ALL_TIME): number {
+    // Kept as counts are (FTS5's part is a walk), under a key of its own.
+    const keep = (counts: TextIndexCounts, within: (span: TimeSpan) => number): number => counts.keep(`m:${match}`, range, this.extent(counts), { answer: within, join: (a, b) => a + b, none: 0, cells: () => 1 });
+    return this.summed(match, range, (segment, span) => segment.countAtMost(match, span), keep);
+  }
+
+  /**
+   * FTS5's count of `match` within a span plus each segment's part there (`segmentPart`), over the
+   * range: from the kept counts (`kept`, given the walk of a span) where they are on, else walked.
+   */
+  private summed(match: string, range: TimeSpan, segmentPart: (segment: TextSegment, span: TimeSpan) => number, kept: (counts: TextIndexCounts, within: (span: TimeSpan) => number) => number): number {
     return this.answer(() => {
       const within = (span: TimeSpan): number => {
         let n = this.ftsCount(match, span);
-        for (const { segment } of this.segmentsWithin(span)) n += segment().countAtMost(match, span);
+        for (const { segment } of this.segmentsWithin(span)) n += segmentPart(segment(), span);
         return n;
       };
-      // Kept as counts are (FTS5's part is a walk), under a key of its own.
       const counts = this.keptAnswers();
-      if (counts === undefined) return within(range);
-      return counts.keep(`m:${match}`, range, this.extent(counts), { answer: within, join: (a, b) => a + b, none: 0, cells: () => 1 });
+      return counts === undefined ? within(range) : kept(counts, within);
     });
   }
 

@@ -14,7 +14,7 @@ import { renderAlert } from '../../simulate/render.js';
 import { documentFromLogEvent } from '../../transforms/to-document.js';
 import { indexedTextsOf } from './index-analyzer.js';
 import { encodeToken, indexedTexts, TEXT_INDEX_COLUMNS, TextIndex } from './text-index.js';
-import { bytesSource, DecodedPostings, encodeSegment, TextSegment, TextSegmentError, type ByteSource, type SegmentRow } from './text-segment.js';
+import { bytesSource, decodedPostings, encodeSegment, TextSegment, TextSegmentError, type ByteSource, type SegmentRow } from './text-segment.js';
 import { POSITIONAL_COLUMNS } from './text-segment-postings.js';
 import { randomFloats as random } from '../../simulate/random.js';
 import { storeExpressions } from '../../testing/text-index-expressions.js';
@@ -206,7 +206,7 @@ describe('text segment: encoding and reading back', () => {
 
   it('segments sharing one DecodedPostings each read their own postings, and it keeps within its budget, least recently used out', () => {
     const rnd = random(7);
-    const shared = new DecodedPostings(1 << 20, 10_000); // room for all: a term of one segment is there when another asks
+    const shared = decodedPostings(1 << 20, 10_000); // room for all: a term of one segment is there when another asks
     const rowsOf = [0, 1, 2].map(() => randomRows(rnd, 300, () => START + Math.floor(rnd() * 40) * 60_000));
     const segments = rowsOf.map((rows) => TextSegment.open(bytesSource(encodeSegment(rows)), shared));
     // Twice over, in turns: the second round reads what the first kept, each segment its own.
@@ -214,7 +214,7 @@ describe('text segment: encoding and reading back', () => {
       segments.forEach((segment, i) => expectRoundTrip(rowsOf[i] as SegmentRow[], segment));
       expect(shared.size).toBeGreaterThan(0);
     }
-    const cache = new DecodedPostings(10, 2);
+    const cache = decodedPostings(10, 2);
     const postings = (n: number) => ({ docs: Uint32Array.from({ length: n }, (_, k) => k) });
     cache.set('a', postings(4));
     cache.set('b', postings(4));

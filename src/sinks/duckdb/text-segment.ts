@@ -73,35 +73,32 @@ export function bytesSource(bytes: Uint8Array): ByteSource {
   };
 }
 
-/** How many values a term's decoded postings hold: its documents, and its positions twice (their starts beside them). */
-const valuesOf = (p: Postings): number => p.docs.length + (p.positions?.length ?? 0) * 2;
-/** Each TextSegment's key in a DecodedPostings shared by several. */
-let nextSegmentKey = 0;
-
 /**
- * Decoded postings kept between answers, the least recently used going first past `maxValues`
- * values (valuesOf) or `maxEntries` terms: a phrase's tokens, asked first without positions and then
- * with them, and a search's count and page, decode each term once. A segment opened alone keeps
- * its own; the text index shares one among its segments, so that the budget is the index's, not a
- * day's: at 10,000,000 alerts a phrase's four tokens took ~500,000 values in each day, just past
- * a day's own budget, and every count decoded them again (~75 ms a count where ~30 ms walk them).
- * Keys are the caller's (segment, column and term): a Map keeps any string safely.
+ * Values kept between answers under string keys, the least recently used going first past
+ * `maxWeight` in all (each value weighs `weightOf`) or `maxEntries`; a value that alone weighs more
+ * is not kept. Keys are the caller's: a Map keeps any string safely.
  */
-export class DecodedPostings {
-  private readonly kept = new Map<string, Postings>();
-  private values = 0;
+export class BoundedLru<V> {
+  private readonly kept = new Map<string, V>();
+  private weight = 0;
 
   constructor(
-    private readonly maxValues: number,
+    private readonly maxWeight: number,
     private readonly maxEntries: number,
+    private readonly weightOf: (value: V) => number,
   ) {}
 
-  /** The values held (valuesOf summed). */
+  /** The weight held. */
   get size(): number {
-    return this.values;
+    return this.weight;
   }
 
-  get(key: string): Postings | undefined {
+  /** How many values are held. */
+  get count(): number {
+    return this.kept.size;
+  }
+
+  get(key: string): V | undefined {
     const kept = this.kept.get(key);
     if (kept !== undefined) {
       this.kept.delete(key);
@@ -110,22 +107,43 @@ export class DecodedPostings {
     return kept;
   }
 
-  /** Keeps the postings under `key` (in place of what was there), unless they alone pass the budget. */
-  set(key: string, postings: Postings): void {
-    const size = valuesOf(postings);
-    if (size === 0 || size > this.maxValues) return;
+  /** Keeps the value under `key` (in place of what was there), unless it alone passes the budget. */
+  set(key: string, value: V): void {
+    const weight = this.weightOf(value);
+    if (weight > this.maxWeight) return;
     const old = this.kept.get(key);
-    if (old !== undefined) this.values -= valuesOf(old);
+    if (old !== undefined) this.weight -= this.weightOf(old);
     this.kept.delete(key);
-    this.kept.set(key, postings);
-    this.values += size;
+    this.kept.set(key, value);
+    this.weight += weight;
     for (const [k, least] of this.kept) {
-      if (this.kept.size <= this.maxEntries && this.values <= this.maxValues) break;
+      if (this.kept.size <= this.maxEntries && this.weight <= this.maxWeight) break;
       this.kept.delete(k);
-      this.values -= valuesOf(least);
+      this.weight -= this.weightOf(least);
     }
   }
+
+  clear(): void {
+    this.kept.clear();
+    this.weight = 0;
+  }
 }
+
+/** How many values a term's decoded postings hold: its documents, and its positions twice (their starts beside them). */
+const valuesOf = (p: Postings): number => p.docs.length + (p.positions?.length ?? 0) * 2;
+/** Each TextSegment's key in a DecodedPostings shared by several. */
+let nextSegmentKey = 0;
+
+/**
+ * Decoded postings kept between answers (BoundedLru, weighed in values: valuesOf): a phrase's
+ * tokens, asked first without positions and then with them, and a search's count and page, decode
+ * each term once. A segment opened alone keeps its own; the text index shares one among its
+ * segments, so that the budget is the index's, not a day's: at 10,000,000 alerts a phrase's four
+ * tokens took ~500,000 values in each day, just past a day's own budget, and every count decoded
+ * them again (~75 ms a count where ~30 ms walk them). Keys: segment, column and term.
+ */
+export type DecodedPostings = BoundedLru<Postings>;
+export const decodedPostings = (maxValues: number, maxTerms: number): DecodedPostings => new BoundedLru(maxValues, maxTerms, valuesOf);
 
 /** Errors of a segment, with stable codes. */
 export class TextSegmentError extends Error {
@@ -928,11 +946,10 @@ export class TextSegment implements PostingsReader {
   private timesCache: Uint32Array | Float64Array | undefined;
   private levelsCache: Uint8Array | Uint32Array | undefined;
   private readonly blocks = new Map<number, DictBlock>();
-  private readonly matched = new Map<string, Uint32Array>();
+  private readonly matched = new BoundedLru<Uint32Array>(MATCHED_ORDINALS, MATCHED_KEPT, (docs) => docs.length);
   /** Decoded postings (the index's, shared by its segments, or this segment's own), under keyPrefix. */
   private readonly decoded: DecodedPostings;
   private readonly keyPrefix = `${nextSegmentKey++}:`;
-  private matchedOrdinals = 0;
   /**
    * Whether matches are kept between answers (the index's text_count_cache): off, every answer
    * walks its postings, as the index's own counts do then.
@@ -943,7 +960,7 @@ export class TextSegment implements PostingsReader {
     private readonly source: ByteSource,
     decoded: DecodedPostings | undefined,
   ) {
-    this.decoded = decoded ?? new DecodedPostings(DECODED_VALUES, DECODED_KEPT);
+    this.decoded = decoded ?? decodedPostings(DECODED_VALUES, DECODED_KEPT);
     let size: number;
     try {
       size = source.size;
@@ -1257,7 +1274,7 @@ export class TextSegment implements PostingsReader {
       return positions ? kept : kept.positions === undefined ? kept : { docs: kept.docs };
     }
     const fresh = this.decode(column, term, positions);
-    this.decoded.set(key, fresh);
+    if (fresh.docs.length > 0) this.decoded.set(key, fresh); // a term not there is not kept
     return fresh;
   }
 
@@ -1355,30 +1372,18 @@ export class TextSegment implements PostingsReader {
   private matches(match: string): Uint32Array {
     if (!this.keepMatches()) {
       this.matched.clear();
-      this.matchedOrdinals = 0;
       return matchingDocs(match, this);
     }
     const kept = this.matched.get(match);
-    if (kept !== undefined) {
-      this.matched.delete(match);
-      this.matched.set(match, kept);
-      return kept;
-    }
+    if (kept !== undefined) return kept;
     const docs = matchingDocs(match, this);
-    if (docs.length > MATCHED_ORDINALS) return docs;
     this.matched.set(match, docs);
-    this.matchedOrdinals += docs.length;
-    for (const [key, old] of this.matched) {
-      if (this.matched.size <= MATCHED_KEPT && this.matchedOrdinals <= MATCHED_ORDINALS) break;
-      this.matched.delete(key);
-      this.matchedOrdinals -= old.length;
-    }
     return docs;
   }
 
   /** How many matched expressions are kept (keepMatches). */
   keptMatches(): number {
-    return this.matched.size;
+    return this.matched.count;
   }
 
   /** How many documents match the FTS5 expression within the time range (inclusive ms). */
