@@ -765,9 +765,12 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     let edges: EdgeRow[] = [];
     if (spans.length > 0) {
       const params = new SqlParams();
-      const one = (await this.query(connection, rollups.edgeRowsUngroupedSql(spans, params, EDGE_ROWS_UNGROUPED + 1), params)).getRows();
-      const grouped = new SqlParams();
-      edges = (one.length <= EDGE_ROWS_UNGROUPED ? one : (await this.query(connection, rollups.edgeRowsSql(spans, grouped), grouped)).getRows()).map(edgeRowOf);
+      let rows = (await this.query(connection, rollups.edgeRowsUngroupedSql(spans, params, EDGE_ROWS_UNGROUPED + 1), params)).getRows();
+      if (rows.length > EDGE_ROWS_UNGROUPED) {
+        const grouped = new SqlParams();
+        rows = (await this.query(connection, rollups.edgeRowsSql(spans, grouped), grouped)).getRows();
+      }
+      edges = rows.map(edgeRowOf);
     }
     return new MirrorView(mirror, coverage, edges);
   }
