@@ -36,6 +36,7 @@ import { crc32 } from 'node:zlib';
 import { TEXT_INDEX_COLUMNS } from './text-index-columns.js';
 import { POSITIONAL_COLUMNS, type Postings, type PostingsReader } from './text-segment-postings.js';
 import { matchingDocs, matchingDocsAtMost } from './text-segment-match.js';
+import { BoundedLru } from '../../core/bounded-lru.js';
 
 /** A row of a segment: its time (ms), its `rule.level` (null: none), its texts in TEXT_INDEX_COLUMNS order. */
 export interface SegmentRow {
@@ -71,62 +72,6 @@ export function bytesSource(bytes: Uint8Array): ByteSource {
     size: bytes.length,
     read: (offset, length) => bytes.subarray(offset, offset + length),
   };
-}
-
-/**
- * Values kept between answers under string keys, the least recently used going first past
- * `maxWeight` in all (each value weighs `weightOf`) or `maxEntries`; a value that alone weighs more
- * is not kept. Keys are the caller's: a Map keeps any string safely.
- */
-export class BoundedLru<V> {
-  private readonly kept = new Map<string, V>();
-  private weight = 0;
-
-  constructor(
-    private readonly maxWeight: number,
-    private readonly maxEntries: number,
-    private readonly weightOf: (value: V) => number,
-  ) {}
-
-  /** The weight held. */
-  get size(): number {
-    return this.weight;
-  }
-
-  /** How many values are held. */
-  get count(): number {
-    return this.kept.size;
-  }
-
-  get(key: string): V | undefined {
-    const kept = this.kept.get(key);
-    if (kept !== undefined) {
-      this.kept.delete(key);
-      this.kept.set(key, kept);
-    }
-    return kept;
-  }
-
-  /** Keeps the value under `key` (in place of what was there), unless it alone passes the budget. */
-  set(key: string, value: V): void {
-    const weight = this.weightOf(value);
-    if (weight > this.maxWeight) return;
-    const old = this.kept.get(key);
-    if (old !== undefined) this.weight -= this.weightOf(old);
-    this.kept.delete(key);
-    this.kept.set(key, value);
-    this.weight += weight;
-    for (const [k, least] of this.kept) {
-      if (this.kept.size <= this.maxEntries && this.weight <= this.maxWeight) break;
-      this.kept.delete(k);
-      this.weight -= this.weightOf(least);
-    }
-  }
-
-  clear(): void {
-    this.kept.clear();
-    this.weight = 0;
-  }
 }
 
 /** How many values a term's decoded postings hold: its documents, and its positions twice (their starts beside them). */
