@@ -44,6 +44,8 @@ export class RollupMirror {
   private readonly entries = new Map<number, number>();
   private held = 0;
   private readonly dropped = new Set<number>();
+  /** Per quarter hour (by its number since 1970), how many committed changes it has seen: what a copy of its rows was read at (slotVersion). */
+  private readonly slotChanges = new Map<number, number>();
 
   constructor(private readonly maxEntries: number) {}
 
@@ -69,10 +71,16 @@ export class RollupMirror {
   set(level: RollupLevel, rows: Iterable<RollupRow>): void {
     const byDim = this.levels[level];
     const step = STEP[level];
+    // Every row a write adds or deletes changes its quarter hour's total (dimension 0), so the slots seen here are all it changed; each counted once.
+    const changed = level === 'slot' ? new Set<number>() : undefined;
     for (const row of rows) {
       const dim = Number(row[1]);
-      if (this.dropped.has(dim)) continue;
       const key = Math.round(Number(row[0]) / step);
+      if (changed && !changed.has(key)) {
+        changed.add(key);
+        this.slotChanges.set(key, (this.slotChanges.get(key) ?? 0) + 1);
+      }
+      if (this.dropped.has(dim)) continue;
       const value = String(row[2]);
       const n = Number(row[3]);
       let keys = byDim.get(dim);
@@ -100,6 +108,14 @@ export class RollupMirror {
   private count(dim: number, by: number): void {
     this.entries.set(dim, (this.entries.get(dim) ?? 0) + by);
     this.held += by;
+  }
+
+  /**
+   * How many committed changes the slot holding `timeMs` has seen: rows read from it are still its
+   * rows while this is what it was before they were read (changes are counted after their commit).
+   */
+  slotVersion(timeMs: number): number {
+    return this.slotChanges.get(Math.floor(timeMs / SLOT_MS)) ?? 0;
   }
 
   /** The number of alerts in the slot starting at `slotMs` (0: none; the rows there need no reading). */

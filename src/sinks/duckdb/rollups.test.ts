@@ -216,7 +216,7 @@ describe('rollups', () => {
       // Each rolled-up store answered from where it says: memory for one, the tables for the other.
       expect(inMemory.rollupStatus()).toMatchObject({ inMemory: true, whole: true });
       expect(inMemory.rollupStatus().answered).toBeGreaterThan(30);
-      expect(tables.rollupStatus()).toEqual({ inMemory: false, whole: false, entries: 0, answered: 0 });
+      expect(tables.rollupStatus()).toEqual({ inMemory: false, whole: false, entries: 0, answered: 0, edgeReads: 0 });
     } finally {
       for (const store of [inMemory, tables, rows]) await store.close();
     }
@@ -274,6 +274,48 @@ describe('rollups', () => {
       for (const store of [inMemory, tables, rows, small]) await store.close();
     }
   }, 180_000);
+
+  it("keeps a range's edge rows while their quarter hours are unchanged, and reads them again once a write or a deletion changes one", async () => {
+    const [rolled, rows] = await pair();
+    const at = (ms: number, id: string): IndexedDocument => ({ index: indexNameForTime(ms), id, document: { '@id': id, '@timestamp': new Date(ms).toISOString(), '@message': 'm', '@log_group': 'g', '@log_stream': 'i-9', rule: { level: 12, sidid: 5799, comment: 'late' }, srcip: '10.9.9.9', hidsmon: {} } as unknown as AlertDocument });
+    try {
+      for (const store of [rolled, rows]) await store.write(documents(6, 1500));
+      // Both edges inside a quarter hour: the start's 7 s past one, the end's 3 min past one.
+      const fromMs = Math.floor(START / SLOT_MS) * SLOT_MS + SLOT_MS + 7_000;
+      const toMs = Math.floor((START + 2 * 86_400_000) / SLOT_MS) * SLOT_MS + 180_000;
+      const request: SearchRequest = { query: { kind: 'match_all' }, size: 0, timeRange: { fromMs, toMs }, aggregations: dashboard(HOUR, undefined, undefined) };
+      const reads = (): number => rolled.rollupStatus().edgeReads;
+      const expectAsRows = async (): Promise<void> => expect(answer(await rolled.search(request))).toEqual(answer(await rows.search(request)));
+      await expectAsRows();
+      const first = reads();
+      expect(first).toBe(1);
+      await expectAsRows();
+      await expectAsRows();
+      expect(reads()).toBe(first); // kept
+      // Into the end's edge: read again, and counted.
+      for (const store of [rolled, rows]) await store.write([at(toMs - 1_000, 'into-end-edge')]);
+      await expectAsRows();
+      expect(reads()).toBe(first + 1);
+      // Into a quarter hour of neither edge: the edges are kept.
+      for (const store of [rolled, rows]) await store.write([at(fromMs + 86_400_000, 'in-the-middle')]);
+      await expectAsRows();
+      expect(reads()).toBe(first + 1);
+      // Into the start's quarter hour, before the range: that edge is read again (its quarter hour changed), the answer the same.
+      for (const store of [rolled, rows]) await store.write([at(fromMs - 5_000, 'before-the-start')]);
+      await expectAsRows();
+      expect(reads()).toBe(first + 2);
+      // A re-delivery adds nothing.
+      for (const store of [rolled, rows]) await store.write([at(toMs - 1_000, 'into-end-edge')]);
+      await expectAsRows();
+      // The end's day deleted: its edge rows are gone, and so is what was kept of them.
+      for (const store of [rolled, rows]) expect(await store.deleteIndex(indexNameForTime(toMs))).toBe(true);
+      await expectAsRows();
+      expect(reads()).toBe(first + 3);
+    } finally {
+      await rolled.close();
+      await rows.close();
+    }
+  }, 120_000);
 
   it('is kept in the file: a reopened store counts from it; a store without one builds it from its rows', async () => {
     const path = join(tmp, 'reopen.duckdb');

@@ -56,6 +56,7 @@ import { matchingRows, type TextIndex } from './text-index.js';
 import { textIndexPrefilter, textIndexQuery, type TextIndexQuery } from './text-index-query.js';
 import { streamedScan } from './scan.js';
 import { sortFieldProblem } from '../../query/sort.js';
+import { BoundedLru } from '../../core/bounded-lru.js';
 
 const DAY_MS = 86_400_000;
 const CHUNK_ROWS = 2048;
@@ -63,6 +64,9 @@ export const DEFAULT_MEMORY_LIMIT = '2GB';
 const IP_KEY_FUNCTION = 'hs_ip_key';
 /** Rows at a dashboard's edges read one by one (rollups.edgeRowsUngroupedSql); more, and DuckDB groups them. */
 const EDGE_ROWS_UNGROUPED = 8_192;
+/** Edge rows kept between searches (mirrorView), at most, in all and in edges. */
+const EDGE_ROWS_KEPT = 32_768;
+const EDGE_SPANS_KEPT = 256;
 /** Up to this many index matches, a query the index answers only in part scans only their times. */
 const TEXT_PREFILTER_MAX = 50_000;
 /**
@@ -172,6 +176,13 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
   /** The rollup in memory (undefined: off). */
   private mirror: RollupMirror | undefined;
   private mirrorAnswers = 0;
+  /**
+   * A range's edge rows, per edge, with the version of its quarter hour when they were read: while
+   * no write changes that quarter hour they are its rows, and a dashboard over a fixed range reads
+   * them once, not on every refresh (as OpenSearch's request cache answers a repeated one).
+   */
+  private readonly keptEdges = new BoundedLru<{ version: number; rows: EdgeRow[] }>(EDGE_ROWS_KEPT, EDGE_SPANS_KEPT, (kept) => kept.rows.length + 1);
+  private edgeReads = 0;
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -231,11 +242,11 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
    * Whether the text index answers now, how many searches it answered since open, how many it
    * narrowed (the prefilter), and how many of its answers the rows contradicted (then the scan answered).
    */
-  /** Whether the rollup's counts are in memory (all of them: `whole`), how many, and how many searches they answered since open. */
-  rollupStatus(): { inMemory: boolean; whole: boolean; entries: number; answered: number } {
+  /** Whether the rollup's counts are in memory (all of them: `whole`), how many, how many searches they answered since open, and how many read their edges' rows (not kept). */
+  rollupStatus(): { inMemory: boolean; whole: boolean; entries: number; answered: number; edgeReads: number } {
     const mirror = this.mirror;
     const dims = [rollups.TOTAL_DIM, ...rollups.ROLLUP_DIMENSIONS.map((d) => d.dim)];
-    return { inMemory: mirror?.holds(rollups.TOTAL_DIM) ?? false, whole: mirror !== undefined && dims.every((d) => mirror.holds(d)), entries: mirror?.size ?? 0, answered: this.mirrorAnswers };
+    return { inMemory: mirror?.holds(rollups.TOTAL_DIM) ?? false, whole: mirror !== undefined && dims.every((d) => mirror.holds(d)), entries: mirror?.size ?? 0, answered: this.mirrorAnswers, edgeReads: this.edgeReads };
   }
 
   textIndexStatus(): { ready: boolean; answered: number; prefiltered: number; disagreed: number; verified: number; stacked: number; segments: TextSegmentsStatus } {
@@ -762,15 +773,28 @@ export class DuckDbStore implements DocumentSink, SearchBackend {
     const mirror = this.mirror;
     if (!mirror?.holds(rollups.TOTAL_DIM)) return undefined;
     const spans = coverage.kind === 'range' ? coverage.raw.filter((s) => mirror.slotTotal(Math.floor(s.fromMs / rollups.SLOT_MS) * rollups.SLOT_MS) > 0) : [];
-    let edges: EdgeRow[] = [];
-    if (spans.length > 0) {
+    const edges: EdgeRow[] = [];
+    // Each edge lies in one quarter hour; its version is taken before any read, so that a write committing meanwhile leaves what is read stale, never kept as current.
+    const unread: Array<{ span: rollups.Span; key: string; version: number }> = [];
+    for (const span of spans) {
+      const key = `${span.fromMs}:${span.toMs}`;
+      const version = mirror.slotVersion(span.fromMs);
+      const kept = this.keptEdges.get(key);
+      if (kept?.version === version) for (const row of kept.rows) edges.push(row);
+      else unread.push({ span, key, version });
+    }
+    if (unread.length > 0) {
+      this.edgeReads++;
+      const toRead = unread.map((u) => u.span);
       const params = new SqlParams();
-      let rows = (await this.query(connection, rollups.edgeRowsUngroupedSql(spans, params, EDGE_ROWS_UNGROUPED + 1), params)).getRows();
+      let rows = (await this.query(connection, rollups.edgeRowsUngroupedSql(toRead, params, EDGE_ROWS_UNGROUPED + 1), params)).getRows();
       if (rows.length > EDGE_ROWS_UNGROUPED) {
         const grouped = new SqlParams();
-        rows = (await this.query(connection, rollups.edgeRowsSql(spans, grouped), grouped)).getRows();
+        rows = (await this.query(connection, rollups.edgeRowsSql(toRead, grouped), grouped)).getRows();
       }
-      edges = rows.map(edgeRowOf);
+      const read = rows.map(edgeRowOf);
+      for (const row of read) edges.push(row);
+      for (const { span, key, version } of unread) this.keptEdges.set(key, { version, rows: read.filter((r) => r.ts >= span.fromMs && r.ts < span.toMs) });
     }
     return new MirrorView(mirror, coverage, edges);
   }
