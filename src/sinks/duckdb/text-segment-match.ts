@@ -586,6 +586,15 @@ class Evaluation {
     return n;
   }
 
+  /** How many documents a node matches: evaluate's length, without the answer's array for a phrase of several tokens in one column (phraseWalk's own count). */
+  count(node: MatchExpression): number {
+    if (node.kind === 'phrase' && node.tokens.length > 1) {
+      const columns = columnsOf(node.columns);
+      if (columns.length === 1 && (node.columns & ~POSITIONAL_MASK) === 0) return this.phraseWalk(columns[0] as number, node.tokens, node.prefix, undefined);
+    }
+    return this.evaluate(node, undefined).length;
+  }
+
   private phrase(node: Extract<MatchExpression, { kind: 'phrase' }>, within: Uint32Array | undefined): Uint32Array {
     const { tokens, prefix } = node;
     if (tokens.length === 0) throw unsupported('A phrase without tokens.');
@@ -611,6 +620,12 @@ class Evaluation {
    * each token's cursor, positions' bounds and positions per document (~5x as long).
    */
   private phraseIn(column: number, tokens: readonly string[], prefix: boolean, within: Uint32Array | undefined): Uint32Array {
+    const n = this.phraseWalk(column, tokens, prefix, within);
+    return n === 0 ? EMPTY : phraseScratch(n).docs.slice(0, n);
+  }
+
+  /** phraseIn's walk: how many documents hold the phrase, they themselves the first that many of phraseScratch's docs (until the next walk). */
+  private phraseWalk(column: number, tokens: readonly string[], prefix: boolean, within: Uint32Array | undefined): number {
     const last = tokens.length - 1;
     let rarest: Uint32Array | undefined;
     for (let i = 0; i < tokens.length; i++) {
@@ -618,7 +633,7 @@ class Evaluation {
       if (rarest === undefined || list.length < rarest.length) rarest = list;
     }
     const driver = within === undefined ? (rarest as Uint32Array) : intersect(rarest as Uint32Array, within);
-    if (driver.length === 0) return EMPTY;
+    if (driver.length === 0) return 0;
     const postings = tokens.map((t, i) => (prefix && i === last ? this.prefixPositions(column, t, driver) : this.positional(column, t)));
     // The candidates, filtered in place in scratch (the driver may be the reader's), and per
     // candidate the phrase's start (token 0's position), or SEVERAL: decided at the end.
@@ -676,7 +691,7 @@ class Evaluation {
       }
       docs[out++] = doc;
     }
-    return docs.slice(0, out);
+    return out;
   }
 
   /** A token's documents in a column: a term's, or (prefix) those of every term starting with it. */
@@ -872,6 +887,11 @@ export function matchingDocsAtMost(expression: string, frequency: (column: numbe
     }
   };
   return bound(parsedOf(expression));
+}
+
+/** How many of the segment's documents match: matchingDocs' length, where it can be counted without making the array (Evaluation.count). */
+export function matchingDocCount(expression: string | MatchExpression, reader: PostingsReader): number {
+  return new Evaluation(reader).count(typeof expression === 'string' ? parsedOf(expression) : expression);
 }
 
 /**

@@ -35,7 +35,7 @@ import { Buffer } from 'node:buffer';
 import { crc32 } from 'node:zlib';
 import { TEXT_INDEX_COLUMNS } from './text-index-columns.js';
 import { POSITIONAL_COLUMNS, type Postings, type PostingsReader } from './text-segment-postings.js';
-import { matchingDocs, matchingDocsAtMost } from './text-segment-match.js';
+import { matchingDocCount, matchingDocs, matchingDocsAtMost } from './text-segment-match.js';
 import { BoundedLru } from '../../core/bounded-lru.js';
 
 /** A row of a segment: its time (ms), its `rule.level` (null: none), its texts in TEXT_INDEX_COLUMNS order. */
@@ -1339,6 +1339,8 @@ export class TextSegment implements PostingsReader {
       const single = SINGLE_TERM.exec(match);
       if (single !== null) return this.docFrequency(TEXT_INDEX_COLUMNS.indexOf(single[1] as (typeof TEXT_INDEX_COLUMNS)[number]), single[2] as string);
     }
+    // Walking (nothing kept) over the whole segment: counted, no array of the matches made.
+    if (lo === 0 && hi === this.docCount && !this.keepMatches()) return matchingDocCount(match, this);
     const docs = this.matches(match);
     return lowerBound(docs, hi) - lowerBound(docs, lo);
   }
