@@ -3,9 +3,10 @@
  * generator version): the files a store is made of, copying them for a run, and disk use, which is
  * checked before a data set is built and printed with every run.
  */
-import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, statfsSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDbStore } from '../src/sinks/duckdb/store.js';
+import { KEEP_NEWEST_DAYS } from '../src/sinks/duckdb/text-index-compaction.js';
 import { build, storePath } from './store.bench.js';
 import { REPO_ROOT } from './paths.js';
 
@@ -126,7 +127,7 @@ export const compactedStorePath = (count: number): string => storePath(count).re
 
 /**
  * The embedded data set of `count` alerts as a store with text_segments on finds it once its
- * closed days are compacted (every day older than yesterday): made once from cachedStoreCaughtUp's
+ * closed days are compacted (every day older than the newest): made once from cachedStoreCaughtUp's
  * copy (the cache's own entry is never opened with segments) and kept beside it, so that a run
  * times the searches, not the compaction the server would do in the background after it starts.
  */
@@ -134,11 +135,15 @@ export async function cachedStoreCompacted(count: number, log: (line: string) =>
   const base = await cachedStoreCaughtUp(count, log);
   const path = compactedStorePath(count);
   const done = `${path}.compacted`;
-  if (existsSync(path) && existsSync(done)) return { path, source: `${base.source}; its closed days compacted into text segments once, cached at ${path}` };
-  requireFreeDisk(CACHE_DIR, storeBytes(base.path), `the compacted copy of the embedded data set of ${count.toLocaleString('en-US')} alerts`);
-  rmSync(done, { force: true });
-  copyStoreFiles(base.path, path);
-  log(`  compacting the closed days of ${path} into text segments (once)...`);
+  // A copy compacted under another KEEP_NEWEST_DAYS (an older marker has none: 2) is compacted further in place, not copied again.
+  const marked = existsSync(path) && existsSync(done) ? ((JSON.parse(readFileSync(done, 'utf8')) as { keepNewestDays?: number }).keepNewestDays ?? 2) : undefined;
+  if (marked === KEEP_NEWEST_DAYS) return { path, source: `${base.source}; its closed days compacted into text segments once, cached at ${path}` };
+  if (marked === undefined) {
+    requireFreeDisk(CACHE_DIR, storeBytes(base.path), `the compacted copy of the embedded data set of ${count.toLocaleString('en-US')} alerts`);
+    rmSync(done, { force: true });
+    copyStoreFiles(base.path, path);
+  }
+  log(`  compacting the closed days of ${path} into text segments (once${marked === undefined ? '' : `, after those of ${marked} newest days kept`})...`);
   const started = performance.now();
   // The index's own account of giving back what the compactions freed (its steps and time), and of any failure.
   const told = (level: 'info' | 'warn', fields: Record<string, unknown>, message: string): void => {
@@ -158,6 +163,6 @@ export async function cachedStoreCompacted(count: number, log: (line: string) =>
   } finally {
     await store.close();
   }
-  writeFileSync(done, JSON.stringify({ compactedSeconds: (performance.now() - started) / 1000, measured: new Date().toISOString() }));
+  writeFileSync(done, JSON.stringify({ compactedSeconds: (performance.now() - started) / 1000, measured: new Date().toISOString(), keepNewestDays: KEEP_NEWEST_DAYS }));
   return { path, source: `${base.source}; its closed days compacted into text segments now (${Math.round((performance.now() - started) / 1000)} s), cached at ${path}` };
 }

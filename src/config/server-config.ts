@@ -95,7 +95,7 @@ export interface ServerConfig {
    */
   textCountCache?: boolean;
   /**
-   * The embedded text index moves each closed day (older than yesterday, no write for a while) out
+   * The embedded text index moves each closed day (older than the newest day, no write for a while) out
    * of FTS5 into a compact segment file of its own (sinks/duckdb/text-segment.ts; default true):
    * fewer bytes per alert and faster free-text counts on old days.
    */

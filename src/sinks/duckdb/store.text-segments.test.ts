@@ -117,16 +117,16 @@ describe('a store with text segments', () => {
       const indexBytes = (): number => [`${path}.text.sqlite`, `${path}.text.sqlite-wal`].reduce((n, p) => n + (existsSync(p) ? statSync(p).size : 0), 0);
       const bytesBefore = indexBytes();
       const outcomes = await store.compactClosedDays();
-      // The pass gave FTS5's freed pages back (the writer's reclaim steps): 4 of 6 days moved out.
+      // The pass gave FTS5's freed pages back (the writer's reclaim steps): 5 of 6 days moved out.
       expect(indexBytes()).toBeLessThan(bytesBefore * 0.6);
-      // Today and yesterday (the newest index days, 5 and 4) stay in FTS5.
-      expect(outcomes).toEqual([0, 1, 2, 3].map((d) => ({ kind: 'compacted', day: D0 + d, docs: 300 })));
+      // Today (the newest index day, 5) stays in FTS5.
+      expect(outcomes).toEqual([0, 1, 2, 3, 4].map((d) => ({ kind: 'compacted', day: D0 + d, docs: 300 })));
       expect(await store.compactClosedDays()).toEqual([]); // nothing left to compact
       const status = store.textIndexStatus();
-      expect(status.segments).toMatchObject({ on: true, days: 4, docs: 1200, compacted: 4, failed: 0 });
+      expect(status.segments).toMatchObject({ on: true, days: 5, docs: 1500, compacted: 5, failed: 0 });
       expect(status.segments.bytes).toBeGreaterThan(0);
       expect(store.fileBytes()).toBeGreaterThan(status.segments.bytes); // the bytes reported count the segments
-      expect([...recordedSegments(path).keys()].sort()).toEqual([0, 1, 2, 3].map((d) => D0 + d));
+      expect([...recordedSegments(path).keys()].sort()).toEqual([0, 1, 2, 3, 4].map((d) => D0 + d));
 
       const answered = store.textIndexStatus().answered;
       expect(await answers(store)).toEqual(before);
@@ -148,7 +148,7 @@ describe('a store with text segments', () => {
       await store.close();
       store = await DuckDbStore.open({ path, ...segmentsOn });
       expect(await store.textIndexCaughtUp()).toBe(true);
-      expect(store.textIndexStatus().segments).toMatchObject({ days: 4, docs: 1201 });
+      expect(store.textIndexStatus().segments).toMatchObject({ days: 5, docs: 1501 });
       const afterReopen = store.textIndexStatus().answered;
       expect(await answers(store)).toEqual(await answers(scanned));
       expect(store.textIndexStatus().answered - afterReopen).toBeGreaterThan(QUERIES.length);
@@ -160,7 +160,7 @@ describe('a store with text segments', () => {
       rmSync(lost);
       store = await DuckDbStore.open({ path, ...segmentsOn });
       expect(await store.textIndexCaughtUp()).toBe(true);
-      expect(store.textIndexStatus().segments.days).toBe(3);
+      expect(store.textIndexStatus().segments.days).toBe(4);
       expect(await answers(store)).toEqual(await answers(scanned));
       expect(await store.compactClosedDays()).toEqual([{ kind: 'compacted', day: D0 + 2, docs: 300 }]);
       expect(await answers(store)).toEqual(await answers(scanned));
@@ -173,18 +173,18 @@ describe('a store with text segments', () => {
   it('retention and index deletion drop compacted days (records and files)', async () => {
     const { path, store, scanned } = await storesWith('retention.duckdb', alerts(0, 1200));
     try {
-      expect((await store.compactClosedDays()).map((o) => o.kind)).toEqual(['compacted', 'compacted', 'compacted', 'compacted']);
+      expect((await store.compactClosedDays()).map((o) => o.kind)).toEqual(['compacted', 'compacted', 'compacted', 'compacted', 'compacted']);
       const segmentDir = `${path}.text.sqlite.segments`;
       const files = readdirSync(segmentDir).length;
       expect(await store.deleteIndex('cwl-2024.03.01')).toBe(true);
       expect(await scanned.deleteIndex('cwl-2024.03.01')).toBe(true);
-      expect(store.textIndexStatus().segments.days).toBe(3);
+      expect(store.textIndexStatus().segments.days).toBe(4);
       expect(await answers(store)).toEqual(await answers(scanned));
       // Retention: keeps 3 days before day 5 (days 2..5).
       const now = DAY0 + 5 * DAY_MS + 1000;
       expect(await store.deleteOlderThan(3, now)).toEqual(['cwl-2024.03.02']);
       await scanned.deleteOlderThan(3, now);
-      expect(store.textIndexStatus().segments).toMatchObject({ days: 2, docs: 400 });
+      expect(store.textIndexStatus().segments).toMatchObject({ days: 3, docs: 600 });
       expect(await answers(store)).toEqual(await answers(scanned));
       expect(readdirSync(segmentDir).length).toBe(files - 2);
       expect(store.textIndexStatus().ready).toBe(true);
@@ -194,7 +194,7 @@ describe('a store with text segments', () => {
     }
   }, 120_000);
 
-  it('compacts a day only once it is older than yesterday and quiet', async () => {
+  it('compacts a day only once it is older than the newest and quiet', async () => {
     let clock = DAY0 + 10 * DAY_MS;
     const store = await DuckDbStore.open({ path: ':memory:', now: () => clock, textSegments: true, textCompaction: { quietMs: 600_000, intervalMs: 0 } });
     try {
@@ -203,18 +203,18 @@ describe('a store with text segments', () => {
       // Nothing written since open counts as written at the open: not quiet yet.
       expect(await store.compactClosedDays()).toEqual([]);
       clock += 600_000;
-      expect((await store.compactClosedDays()).map((o) => o.day)).toEqual([D0, D0 + 1, D0 + 2, D0 + 3]);
+      expect((await store.compactClosedDays()).map((o) => o.day)).toEqual([D0, D0 + 1, D0 + 2, D0 + 3, D0 + 4]);
       // A late alert into day 0: not compacted again until day 0 has been quiet for 10 minutes.
       await store.write(alerts(900, 1, () => 0));
       clock += 300_000;
       expect(await store.compactClosedDays()).toEqual([]);
       clock += 300_000;
       expect(await store.compactClosedDays()).toEqual([{ kind: 'compacted', day: D0, docs: 101 }]);
-      // A new newest day: day 4 is now older than yesterday.
+      // A new newest day: day 5 is now older than the newest.
       await store.write(alerts(1000, 1, () => 6));
       clock += 600_000;
-      expect((await store.compactClosedDays()).map((o) => o.day)).toEqual([D0 + 4]);
-      expect(store.textIndexStatus().segments.days).toBe(5);
+      expect((await store.compactClosedDays()).map((o) => o.day)).toEqual([D0 + 5]);
+      expect(store.textIndexStatus().segments.days).toBe(6);
     } finally {
       await store.close();
     }
@@ -246,16 +246,16 @@ describe('a store with text segments', () => {
       await keeper.catchUp(connection, run);
       const counts = keeper.index.dayCounts();
       const failed = await compactor.compactClosedDays();
-      expect(failed.map((o) => o.kind)).toEqual(['failed', 'failed', 'failed', 'failed']);
+      expect(failed.map((o) => o.kind)).toEqual(['failed', 'failed', 'failed', 'failed', 'failed']);
       expect(failed[0]).toMatchObject({ code: 'TEXT_SEGMENT_COUNT_MISMATCH' });
-      expect(logged.map((f) => f['code'])).toEqual(Array(4).fill('TEXT_SEGMENT_COUNT_MISMATCH'));
-      expect(compactor.failures).toBe(4);
+      expect(logged.map((f) => f['code'])).toEqual(Array(5).fill('TEXT_SEGMENT_COUNT_MISMATCH'));
+      expect(compactor.failures).toBe(5);
       expect(keeper.ready).toBe(true); // the index still answers: nothing changed
       expect(keeper.index.segmentDays().size).toBe(0);
       expect(keeper.index.dayCounts()).toEqual(counts);
       expect(keeper.index.count('sshd')).toBe(600);
       drop = false;
-      expect((await compactor.compactClosedDays()).map((o) => o.kind)).toEqual(['compacted', 'compacted', 'compacted', 'compacted']);
+      expect((await compactor.compactClosedDays()).map((o) => o.kind)).toEqual(['compacted', 'compacted', 'compacted', 'compacted', 'compacted']);
       expect(keeper.index.count('sshd')).toBe(600);
       expect(keeper.index.dayCounts()).toEqual(counts);
     } finally {
@@ -322,7 +322,7 @@ describe('a store with text segments', () => {
   it('a segment that cannot answer (its bytes gone bad under a running store) makes the scan answer, not an error', async () => {
     const { path, store, scanned } = await storesWith('corrupt.duckdb', alerts(0, 600));
     try {
-      expect((await store.compactClosedDays()).length).toBe(4);
+      expect((await store.compactClosedDays()).length).toBe(5);
       for (const file of recordedSegments(path).values()) writeFileSync(file, randomBytes(statSync(file).size));
       const queries = ['sshd', '"did not receive"', 'pass*'];
       expect(await answers(store, queries)).toEqual(await answers(scanned, queries));
@@ -344,14 +344,14 @@ describe('a store with text segments', () => {
       await store.close();
       const outcomes = await pass;
       expect(outcomes.length).toBeGreaterThan(0);
-      expect(outcomes.length).toBeLessThan(4); // stopped before the last day
+      expect(outcomes.length).toBeLessThan(5); // stopped before the last day
       expect(outcomes.filter((o) => o.kind === 'failed')).toEqual([]);
       store = await DuckDbStore.open({ path, ...segmentsOn });
       expect(await store.textIndexCaughtUp()).toBe(true);
       const recorded = [...recordedSegments(path).values()].map((f) => f.slice(f.lastIndexOf('/') + 1)).sort();
       expect(readdirSync(`${path}.text.sqlite.segments`).sort()).toEqual(recorded);
       expect(await answers(store, ['sshd', '"did not receive"'])).toEqual(await answers(scanned, ['sshd', '"did not receive"']));
-      expect((await store.compactClosedDays()).length).toBe(4 - recorded.length);
+      expect((await store.compactClosedDays()).length).toBe(5 - recorded.length);
       expect(await answers(store, ['sshd', '"did not receive"'])).toEqual(await answers(scanned, ['sshd', '"did not receive"']));
     } finally {
       await store.close();
@@ -365,8 +365,8 @@ describe('a store with text segments', () => {
     try {
       await store.textIndexCaughtUp();
       await store.write(alerts(0, 600));
-      for (let i = 0; i < 400 && store.textIndexStatus().segments.days < 4; i++) await new Promise((r) => setTimeout(r, 25));
-      expect(store.textIndexStatus().segments.days).toBe(4);
+      for (let i = 0; i < 400 && store.textIndexStatus().segments.days < 5; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(store.textIndexStatus().segments.days).toBe(5);
       // Writes go on meanwhile, and are found.
       await store.write(alerts(600, 600));
       const result = await store.search(requests('sshd')[0] as SearchRequest);

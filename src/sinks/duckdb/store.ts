@@ -116,7 +116,7 @@ export interface DuckDbStoreOptions {
    */
   textIndexWorker?: boolean;
   /**
-   * true: closed days of the text index (older than yesterday, quiet) are moved out of FTS5 into
+   * true: closed days of the text index (older than the newest day, quiet) are moved out of FTS5 into
    * segment files of their own (text-index-compaction.ts): fewer bytes, faster counts on old days.
    * Default false.
    */

@@ -1,8 +1,9 @@
 /**
  * @module When the store moves closed days of its text index into segments (text-index.ts's
  * compactDay): a day is closed once it is older than the newest index day by at least
- * KEEP_NEWEST_DAYS (today and yesterday stay in FTS5, where writes go) and no row was written to
- * it for a quiet period. A pass compacts the closed days one at a time, each as one step of the
+ * KEEP_NEWEST_DAYS (today stays in FTS5, where writes go) and no row was written to it for a quiet
+ * period: yesterday too, ten minutes after its last alert, so that a search walks one day of
+ * FTS5, not two (a late alert into a compacted day goes to FTS5 and is compacted in turn). A pass compacts the closed days one at a time, each as one step of the
  * store's write queue (writes go on between days), then gives back the pages they freed in bounded
  * steps (TextIndex.reclaimStep); passes run after open and on a timer, never two at once, and stop
  * when the store closes.
@@ -10,8 +11,8 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { CompactionOutcome, TextIndexKeeper } from './text-index-sync.js';
 
-/** Index days kept in FTS5 however quiet: the newest one and the one before (today and yesterday). */
-export const KEEP_NEWEST_DAYS = 2;
+/** Index days kept in FTS5 however quiet: the newest one (today). */
+export const KEEP_NEWEST_DAYS = 1;
 /** How long a day must go without a write before it is compacted (ms), by default. */
 export const DEFAULT_QUIET_MS = 10 * 60_000;
 /** How often a pass looks for closed days (ms), by default. */

@@ -46,7 +46,7 @@ Settings (hidsmon.yaml keys; environment variables override them):
   auto_subscribe: forward every log group without a subscription filter to the index
   text_count_cache: keep free-text counts between writes to their days (true;
        $HIDSMON_TEXT_COUNT_CACHE=false walks the text index on every search)
-  text_segments: move each closed day of the text index (older than yesterday,
+  text_segments: move each closed day of the text index (older than the newest,
        quiet) into a compact segment file of its own (true; $HIDSMON_TEXT_SEGMENTS=false
        keeps every day in FTS5)
   backend: embedded or opensearch ($HIDSMON_BACKEND)
