@@ -38,6 +38,8 @@ describe('text index against the scan', () => {
             if (!parsed.ok) continue;
             const requests: SearchRequest[] = [
               { query: parsed.value, size: 3 },
+              // An export's projection: the texts a check reads come beside its columns.
+              { query: parsed.value, size: 3, sourceFields: ['srcip', 'rule.level'] },
               // With Discover's histograms: from the index's times where it knows every match.
               // Plain, and stacked by level (Discover's shape) in UTC and in a zone, with terms' sizes that leave some levels out.
               {
