@@ -51,6 +51,16 @@ class Fts5Oracle {
   }
 }
 
+/** `run` with FTS5 over the documents, closed after. */
+function withOracle(documents: readonly Doc[], run: (oracle: Fts5Oracle) => void): void {
+  const oracle = new Fts5Oracle(documents);
+  try {
+    run(oracle);
+  } finally {
+    oracle.close();
+  }
+}
+
 /** The documents as a real segment (text-segment.ts's codec), ordinals as given: times increase. */
 function segmentOf(documents: readonly Doc[]): TextSegment {
   const rows = documents.map((doc, i) => ({ ts: Date.UTC(2024, 2, 1) + i * 1000, level: null, texts: doc.map((tokens) => (tokens === null ? null : tokens.join(' '))) }));
@@ -119,8 +129,7 @@ describe('matchingDocs: the same documents as FTS5', () => {
     let total = 0;
     fc.assert(
       fc.property(docs, fc.array(expression, { minLength: 1, maxLength: 8 }), (documents, expressions) => {
-        const oracle = new Fts5Oracle(documents);
-        try {
+        withOracle(documents, (oracle) => {
           const reader = ListsReader.of(documents);
           for (const e of expressions) {
             const expected = oracle.match(e);
@@ -130,9 +139,7 @@ describe('matchingDocs: the same documents as FTS5', () => {
             total++;
             if (expected.length > 0) nonEmpty++;
           }
-        } finally {
-          oracle.close();
-        }
+        });
       }),
       { numRuns: 300 },
     );
@@ -143,13 +150,10 @@ describe('matchingDocs: the same documents as FTS5', () => {
   it('the same through a real encoded segment (text-segment.ts)', () => {
     fc.assert(
       fc.property(docs, fc.array(expression, { minLength: 1, maxLength: 8 }), (documents, expressions) => {
-        const oracle = new Fts5Oracle(documents);
-        try {
+        withOracle(documents, (oracle) => {
           const segment = segmentOf(documents);
           for (const e of expressions) expect(ours(e, segment), e).toEqual(oracle.match(e));
-        } finally {
-          oracle.close();
-        }
+        });
       }),
       { numRuns: 200 },
     );
@@ -160,8 +164,7 @@ describe('matchingDocs: the same documents as FTS5', () => {
     let total = 0;
     fc.assert(
       fc.property(docs, fc.array(expression, { minLength: 1, maxLength: 8 }), (documents, expressions) => {
-        const oracle = new Fts5Oracle(documents);
-        try {
+        withOracle(documents, (oracle) => {
           const segment = segmentOf(documents);
           for (const e of expressions) {
             const expected = oracle.match(e);
@@ -176,9 +179,7 @@ describe('matchingDocs: the same documents as FTS5', () => {
             total++;
             if (bound === expected.length) met++;
           }
-        } finally {
-          oracle.close();
-        }
+        });
       }),
       { numRuns: 200 },
     );
@@ -192,8 +193,7 @@ describe('matchingDocs: the same documents as FTS5', () => {
     let hits = 0;
     fc.assert(
       fc.property(fc.array(dense, { maxLength: 30 }), fc.array(phraseOf(fc.constantFrom(...COMMON)), { minLength: 1, maxLength: 10 }), (documents, phrases) => {
-        const oracle = new Fts5Oracle(documents);
-        try {
+        withOracle(documents, (oracle) => {
           const reader = ListsReader.of(documents);
           const segment = segmentOf(documents);
           for (const e of phrases) {
@@ -208,9 +208,7 @@ describe('matchingDocs: the same documents as FTS5', () => {
             }
             if (Array.isArray(expected) && expected.length > 0) hits++;
           }
-        } finally {
-          oracle.close();
-        }
+        });
       }),
       { numRuns: 200 },
     );
@@ -223,8 +221,7 @@ describe('matchingDocs: the same documents as FTS5', () => {
     let accepted = 0;
     fc.assert(
       fc.property(docs, fc.array(fuzz, { minLength: 1, maxLength: 10 }), (documents, inputs) => {
-        const oracle = new Fts5Oracle(documents);
-        try {
+        withOracle(documents, (oracle) => {
           const reader = ListsReader.of(documents);
           for (const input of inputs) {
             const mine = ours(input, reader);
@@ -235,9 +232,7 @@ describe('matchingDocs: the same documents as FTS5', () => {
             accepted++;
             expect(oracle.match(input), input).toEqual(mine);
           }
-        } finally {
-          oracle.close();
-        }
+        });
       }),
       { numRuns: 300 },
     );
@@ -307,17 +302,14 @@ describe('matchingDocs: the same documents as FTS5', () => {
       [['passwd'], ['failed', 'password'], null, null],
     ];
     const reader = ListsReader.of(documents);
-    const oracle = new Fts5Oracle(documents);
-    try {
+    withOracle(documents, (oracle) => {
       for (const [tokens, isPrefix] of [[['failed', 'password'], false], [['password'], false], [['pass'], true]] as const) {
         const body = `"${tokens.map(encodeToken).join(' ')}"${isPrefix ? ' *' : ''}`;
         const free = `(({full_log comment} : ${body}) NOT ((missing : ${body}) NOT (full_log : ${body}))) OR (extra : ${body})`;
         const expressions = tokens.length > 1 ? [`full_log : ${body}`, tokens.map((t) => `"${encodeToken(t)}"`).join(' AND ')] : [free, body];
         for (const e of expressions) expect(ours(e, reader), e).toEqual(oracle.match(e));
       }
-    } finally {
-      oracle.close();
-    }
+    });
   });
 });
 
