@@ -153,14 +153,14 @@ describe('TextIndex segments: answers', () => {
       for (let i = 0; i < rows.length; i += 100) index.add(rows.slice(i, i + 100));
       const expected = answers(oracle, ranges, times);
       expect(answers(index, ranges, times)).toEqual(expected);
-      expect(index.compactionCandidates()).toEqual([D0, D0 + 1, D0 + 2, D0 + 3]);
-      for (const day of index.compactionCandidates()) {
+      expect(index.compactionCandidates(2)).toEqual([D0, D0 + 1, D0 + 2, D0 + 3]);
+      for (const day of index.compactionCandidates(2)) {
         const { docs, bytes } = index.compactDay(day, rowsOfDay(rows, day));
         expect(docs).toBe(rowsOfDay(rows, day).length);
         expect(bytes).toBeGreaterThan(0);
       }
       expect([...index.segmentDays().keys()]).toEqual([D0, D0 + 1, D0 + 2, D0 + 3]);
-      expect(index.compactionCandidates()).toEqual([]);
+      expect(index.compactionCandidates(2)).toEqual([]);
       // The rows moved, their count did not.
       expect(index.dayCounts()).toEqual(oracle.dayCounts());
       expect(answers(index, ranges, times)).toEqual(expected);
@@ -214,7 +214,7 @@ describe('TextIndex segments: writes', () => {
       expect(index.dayCounts()).toEqual(oracle.dayCounts());
     };
     check();
-    expect(index.compactionCandidates()).toEqual([D0, D0 + 1]);
+    expect(index.compactionCandidates(2)).toEqual([D0, D0 + 1]);
     // Only the late rows: refused (the day's count is of all its rows).
     expect(codeOf(() => index.compactDay(D0, late))).toBe('TEXT_SEGMENT_COUNT_MISMATCH');
     const [oldFile] = readdirSync(`${path}.segments`);
@@ -305,7 +305,7 @@ describe('TextIndex segments: writes', () => {
     index.add([{ ts: DAY0, day: D0, level: null, texts: ['a', null, null, null] }]);
     expect(codeOf(() => index.compactDay(D0, [{ ts: DAY0, day: D0, level: null, texts: ['a', null, null, null] }]))).toBe('TEXT_SEGMENTS_OFF');
     expect(index.segmentDays().size).toBe(0);
-    expect(index.compactionCandidates()).toEqual([]);
+    expect(index.compactionCandidates(2)).toEqual([]);
     index.close();
   });
 
@@ -338,7 +338,7 @@ describe('TextIndex segments: the file shrinks', () => {
     index.close();
     const before = bytes(path);
     const compacting = TextIndex.open(path, { segments: true });
-    for (const day of compacting.compactionCandidates()) compacting.compactDay(day, rowsOfDay(rows, day));
+    for (const day of compacting.compactionCandidates(2)) compacting.compactDay(day, rowsOfDay(rows, day));
     // Compactions alone give nothing back: the deleted rows stay as tombstones till the reclaim.
     expect(bytes(path)).toBeGreaterThan(before * 0.9);
     let steps = 0;
@@ -365,7 +365,7 @@ describe('TextIndex segments: the file shrinks', () => {
     const index = TextIndex.open(path, { segments: true });
     const reader = TextIndex.open(path, { segments: true });
     expect(reader.count(q('root'))).toBeGreaterThan(0); // a reader beside the vacuum
-    for (const day of index.compactionCandidates()) index.compactDay(day, rowsOfDay(rows, day));
+    for (const day of index.compactionCandidates(2)) index.compactDay(day, rowsOfDay(rows, day));
     index.reclaimPages();
     index.close();
     expect(bytes(path)).toBeLessThan(before * 0.5);
@@ -441,7 +441,7 @@ describe('TextIndex segments: connections and files', () => {
     writer.add(rows);
     const range = [{ fromMs: DAY0 - DAY_MS, toMs: DAY0 + 6 * DAY_MS }, { fromMs: DAY0 + DAY_MS / 2, toMs: DAY0 + 2 * DAY_MS }];
     const expected = answers(reader, range, []);
-    for (const day of writer.compactionCandidates()) {
+    for (const day of writer.compactionCandidates(2)) {
       writer.compactDay(day, rowsOfDay(rows, day));
       expect(answers(reader, range, [])).toEqual(expected);
     }
@@ -523,7 +523,7 @@ describe('TextIndex segments: connections and files', () => {
     const rows = randomRows(random(33), 500, 7);
     const index = TextIndex.open(path, { segments: true, maxOpenSegments: 2 });
     index.add(rows);
-    for (const day of index.compactionCandidates()) index.compactDay(day, rowsOfDay(rows, day));
+    for (const day of index.compactionCandidates(2)) index.compactDay(day, rowsOfDay(rows, day));
     expect(index.segmentDays().size).toBe(5);
     const oracle = TextIndex.open(':memory:');
     oracle.add(rows);

@@ -532,8 +532,9 @@ export class TextIndex {
   reclaimStep(budgetMs = RECLAIM_STEP_MS): boolean {
     if (!this.compacts) return true;
     try {
-      // More days to compact: their deletes first, one merge after them all (commitSegment checkpointed).
-      if (this.compactionCandidates().length > 0) return true;
+      // More days to compact: their deletes first, one merge after them all (commitSegment
+      // checkpointed). Days older than yesterday: yesterday, still taking late alerts, does not hold it back.
+      if (this.compactionCandidates(2).length > 0) return true;
       const started = performance.now();
       // Bounded however fast writes add segments meanwhile (a negative merge takes them in too).
       this.mergeStepsLeft ??= 2 * Math.ceil(this.pragma('page_count') / RECLAIM_MERGE_PAGES) + 8;
@@ -593,9 +594,10 @@ export class TextIndex {
 
   /**
    * The index days with rows in FTS5 that are at least `keepNewest` days older than the newest
-   * index day, oldest first: what compactDay may move (the store decides when a day is quiet).
+   * index day, oldest first: what compactDay may move (the store decides when a day is quiet, and
+   * how many newest days stay: text-index-compaction.ts's KEEP_NEWEST_DAYS).
    */
-  compactionCandidates(keepNewest = 2): number[] {
+  compactionCandidates(keepNewest: number): number[] {
     if (this.segmentFiles === undefined) return [];
     const rows = this.db
       .prepare('SELECT d.day AS day FROM text_days d LEFT JOIN text_segments s ON s.day = d.day WHERE d.n > coalesce(s.docs, 0) AND d.day <= (SELECT max(day) FROM text_days) - ? ORDER BY d.day')
